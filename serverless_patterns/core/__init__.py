@@ -1,0 +1,22 @@
+"""Shared building blocks, written once and composed by every pattern."""
+
+from .deployment import DeploymentStrategy, Deployments
+from .function import FunctionSpec, Invocation, PatternFunction
+from .monitoring import AlarmKind, AlarmThresholds, Monitoring, MonitoringOptions
+from .nag import acknowledge
+from .queue import QueueOptions, QueueWithDlq
+
+__all__ = [
+    "AlarmKind",
+    "AlarmThresholds",
+    "DeploymentStrategy",
+    "Deployments",
+    "FunctionSpec",
+    "Invocation",
+    "Monitoring",
+    "MonitoringOptions",
+    "PatternFunction",
+    "QueueOptions",
+    "QueueWithDlq",
+    "acknowledge",
+]

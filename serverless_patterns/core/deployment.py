@@ -1,0 +1,166 @@
+"""How a new function version reaches traffic: canary, linear, all at once, or no CodeDeploy at all."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import aws_cdk as cdk
+from aws_cdk import aws_cloudwatch as cw
+from aws_cdk import aws_codedeploy as codedeploy
+from aws_cdk import aws_lambda as lambda_
+from constructs import Construct
+
+from ..errors import Problems, is_token
+from .nag import acknowledge
+
+__all__ = ["DeploymentStrategy"]
+
+_CANARY = "canary"
+_LINEAR = "linear"
+_ALL_AT_ONCE = "all_at_once"
+_NONE = "none"
+
+
+@dataclass(frozen=True)
+class DeploymentStrategy:
+    """How CodeDeploy shifts the ``live`` alias to a new version, rolling back when an alarm fires.
+
+    Build one with :meth:`canary`, :meth:`linear`, :meth:`all_at_once` or :meth:`none`.
+    """
+
+    kind: str = _CANARY
+    """canary, linear, all_at_once or none. Default: canary"""
+    percent: int = 10
+    """Traffic percent shifted in the first step (canary) or in every step (linear). Default: 10"""
+    interval_minutes: int = 5
+    """Minutes between steps. Default: 5"""
+    pre_traffic_hook: lambda_.IFunction | None = None
+    """Function CodeDeploy runs before shifting traffic. Default: - none"""
+    post_traffic_hook: lambda_.IFunction | None = None
+    """Function CodeDeploy runs after shifting traffic. Default: - none"""
+
+    @classmethod
+    def canary(
+        cls,
+        percent: int = 10,
+        interval_minutes: int = 5,
+        *,
+        pre_traffic_hook: lambda_.IFunction | None = None,
+        post_traffic_hook: lambda_.IFunction | None = None,
+    ) -> DeploymentStrategy:
+        """Shift ``percent`` of traffic, wait ``interval_minutes``, then shift the rest."""
+        return cls(_CANARY, percent, interval_minutes, pre_traffic_hook, post_traffic_hook)
+
+    @classmethod
+    def linear(
+        cls,
+        percent: int = 10,
+        interval_minutes: int = 1,
+        *,
+        pre_traffic_hook: lambda_.IFunction | None = None,
+        post_traffic_hook: lambda_.IFunction | None = None,
+    ) -> DeploymentStrategy:
+        """Shift ``percent`` of traffic every ``interval_minutes`` until all of it has moved."""
+        return cls(_LINEAR, percent, interval_minutes, pre_traffic_hook, post_traffic_hook)
+
+    @classmethod
+    def all_at_once(
+        cls,
+        *,
+        pre_traffic_hook: lambda_.IFunction | None = None,
+        post_traffic_hook: lambda_.IFunction | None = None,
+    ) -> DeploymentStrategy:
+        """Shift all traffic at once, still rolling back when an alarm fires during the hooks."""
+        return cls(_ALL_AT_ONCE, 100, 0, pre_traffic_hook, post_traffic_hook)
+
+    @classmethod
+    def none(cls) -> DeploymentStrategy:
+        """No CodeDeploy: CloudFormation points the alias at each new version directly."""
+        return cls(_NONE, 100, 0)
+
+    def problems(self, prop: str = "deployment") -> list[str]:
+        found = Problems()
+        found.one_of(f"{prop}.kind", self.kind, (_CANARY, _LINEAR, _ALL_AT_ONCE, _NONE))
+        if self.kind in (_CANARY, _LINEAR):
+            found.in_range(f"{prop}.percent", self.percent, 1, 99)
+            found.in_range(f"{prop}.interval_minutes", self.interval_minutes, 1, 2880)
+            if (
+                self.kind == _LINEAR
+                and not is_token(self.percent)
+                and 1 <= self.percent <= 99
+                and (100 // self.percent) * self.interval_minutes > 2880
+            ):
+                found.add(
+                    f"{prop}: linear {self.percent}% every {self.interval_minutes} min takes longer than "
+                    "CodeDeploy's 2880 minutes"
+                )
+        if self.kind == _NONE and (self.pre_traffic_hook or self.post_traffic_hook):
+            found.add(f"{prop}: traffic hooks need a CodeDeploy strategy, got kind 'none'")
+        return list(found)
+
+    @property
+    def uses_codedeploy(self) -> bool:
+        return self.kind != _NONE
+
+
+# Names of CodeDeploy's predefined configs, read lazily (each read is a jsii round trip).
+_PREDEFINED: dict[tuple[str, int, int], str] = {
+    (_CANARY, 10, 5): "CANARY_10_PERCENT_5_MINUTES",
+    (_CANARY, 10, 10): "CANARY_10_PERCENT_10_MINUTES",
+    (_CANARY, 10, 15): "CANARY_10_PERCENT_15_MINUTES",
+    (_CANARY, 10, 30): "CANARY_10_PERCENT_30_MINUTES",
+    (_LINEAR, 10, 1): "LINEAR_10_PERCENT_EVERY_1_MINUTE",
+    (_LINEAR, 10, 2): "LINEAR_10_PERCENT_EVERY_2_MINUTES",
+    (_LINEAR, 10, 3): "LINEAR_10_PERCENT_EVERY_3_MINUTES",
+    (_LINEAR, 10, 10): "LINEAR_10_PERCENT_EVERY_10_MINUTES",
+    (_ALL_AT_ONCE, 100, 0): "ALL_AT_ONCE",
+}
+
+
+class Deployments(Construct):
+    """One CodeDeploy application per pattern and the deployment config its groups share."""
+
+    def __init__(self, scope: Construct, id: str, strategy: DeploymentStrategy) -> None:
+        super().__init__(scope, id)
+        self.strategy = strategy
+        self.application = codedeploy.LambdaApplication(self, "Application")
+        key = (strategy.kind, strategy.percent, strategy.interval_minutes)
+        name = _PREDEFINED.get(key)
+        config: codedeploy.ILambdaDeploymentConfig
+        if name is not None:
+            config = getattr(codedeploy.LambdaDeploymentConfig, name)
+        else:
+            routing: codedeploy.TrafficRouting
+            if strategy.kind == _CANARY:
+                routing = codedeploy.TrafficRouting.time_based_canary(
+                    interval=cdk.Duration.minutes(strategy.interval_minutes), percentage=strategy.percent
+                )
+            else:
+                routing = codedeploy.TrafficRouting.time_based_linear(
+                    interval=cdk.Duration.minutes(strategy.interval_minutes), percentage=strategy.percent
+                )
+            config = codedeploy.LambdaDeploymentConfig(self, "Config", traffic_routing=routing)
+        self.config = config
+
+    def add(self, id: str, alias: lambda_.Alias, alarms: list[cw.IAlarm]) -> codedeploy.LambdaDeploymentGroup:
+        """A deployment group for ``alias`` that rolls back when any of ``alarms`` fires."""
+        group = codedeploy.LambdaDeploymentGroup(
+            self,
+            id,
+            alias=alias,
+            application=self.application,
+            deployment_config=self.config,
+            alarms=alarms,
+            pre_hook=self.strategy.pre_traffic_hook,
+            post_hook=self.strategy.post_traffic_hook,
+            auto_rollback=codedeploy.AutoRollbackConfig(
+                failed_deployment=True, stopped_deployment=True, deployment_in_alarm=True
+            ),
+        )
+        acknowledge(
+            group.role,
+            "AwsSolutions-IAM4",
+            "AWSCodeDeployRoleForLambdaLimited is the AWS-maintained, Lambda-scoped policy for the "
+            "CodeDeploy service role; it only reads alarms and updates aliases of this deployment",
+        )
+        return group

@@ -1,0 +1,279 @@
+"""Functions, written once: a FunctionSpec says what to run, PatternFunction builds it the same way
+for every pattern (role, log group, tracing, version, ``live`` alias, alarms, deployment group)."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import aws_cdk as cdk
+from aws_cdk import aws_cloudwatch as cw
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_destinations as destinations
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from ..errors import Problems, is_token
+from .monitoring import AlarmKind, AlarmThresholds, Monitoring
+from .nag import acknowledge
+
+if TYPE_CHECKING:
+    from .deployment import Deployments
+
+__all__ = ["FunctionSpec", "Invocation", "PatternFunction"]
+
+DEFAULT_MEMORY_MB = 512
+DEFAULT_TIMEOUT_SECONDS = 10
+DEFAULT_METRICS_NAMESPACE = "ServerlessPatterns"
+_HANDLER = re.compile(r"^[A-Za-z_][\w.\-/]*\.[A-Za-z_]\w*$")
+_RESERVED_ENV = re.compile(r"^(AWS_|_HANDLER$|_X_AMZN_TRACE_ID$|LAMBDA_TASK_ROOT$|LAMBDA_RUNTIME_DIR$)")
+
+
+class Invocation:
+    """How a function is invoked, which decides where its failures go."""
+
+    SYNC = "sync"
+    """Invoked synchronously (API Gateway, Step Functions): the caller sees the error."""
+    EVENT_SOURCE = "event_source"
+    """Polled by an event source mapping (SQS, DynamoDB Streams): failures go to the mapping's DLQ
+    or on-failure destination."""
+    ASYNC = "async"
+    """Invoked asynchronously (S3, SNS): failures go to an on-failure destination queue."""
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    """What a pattern's Lambda function runs, and how it is sized.
+
+    ``FunctionSpec(code="handlers/users", handler="get_user.handler")`` is enough; everything else
+    has a production default.
+    """
+
+    code: str | os.PathLike[str] | lambda_.Code
+    """Directory with the handler code (bundled as an asset as it is), or any ``lambda_.Code``."""
+    handler: str
+    """The handler, ``module.function``, relative to the code directory."""
+    runtime: lambda_.Runtime | None = None
+    """Lambda runtime. Default: - Python 3.14, the newest Python runtime in aws-cdk-lib"""
+    architecture: lambda_.Architecture | None = None
+    """Instruction set. Default: - arm64"""
+    memory_size: int = DEFAULT_MEMORY_MB
+    """Memory in MB, 128..10240. Default: 512"""
+    timeout: cdk.Duration | None = None
+    """Maximum run time, 1 s..15 min. Default: - 10 seconds"""
+    environment: Mapping[str, str] = field(default_factory=dict)
+    """Extra environment variables. Default: - only the Powertools variables"""
+    layers: Sequence[lambda_.ILayerVersion] = ()
+    """Layers to add. Default: - none"""
+    reserved_concurrency: int | None = None
+    """Reserved concurrent executions. Default: - none (the account's unreserved pool)"""
+    provisioned_concurrency: int | None = None
+    """Provisioned concurrency on the ``live`` alias. Default: - none"""
+    service_name: str | None = None
+    """``POWERTOOLS_SERVICE_NAME``. Default: - the pattern's construct id"""
+    metrics_namespace: str = DEFAULT_METRICS_NAMESPACE
+    """``POWERTOOLS_METRICS_NAMESPACE``. Default: ServerlessPatterns"""
+    log_retention: logs.RetentionDays | None = None
+    """Retention of the function's log group. Default: - one month"""
+    description: str | None = None
+    """Function description. Default: - none"""
+
+    def problems(self, prop: str, *, max_timeout_seconds: float = 900) -> list[str]:
+        """Everything wrong with this spec, each message naming ``prop``."""
+        found = Problems()
+        if isinstance(self.code, str | os.PathLike):
+            path = os.fspath(self.code)
+            found.require(os.path.isdir(path), f"{prop}.code must be a directory with the handler code, got {path!r}")
+        elif not isinstance(self.code, lambda_.Code):
+            found.add(f"{prop}.code must be a directory path or a lambda_.Code, got {self.code!r}")
+        found.require(
+            isinstance(self.handler, str) and bool(_HANDLER.match(self.handler)),
+            f"{prop}.handler must look like 'module.function', got {self.handler!r}",
+        )
+        found.in_range(f"{prop}.memory_size", self.memory_size, 128, 10240, "MB")
+        seconds = self.timeout_seconds
+        if seconds is not None:
+            found.in_range(f"{prop}.timeout", seconds, 1, max_timeout_seconds, "seconds")
+        if self.reserved_concurrency is not None:
+            found.in_range(f"{prop}.reserved_concurrency", self.reserved_concurrency, 0, 1_000_000)
+        if self.provisioned_concurrency is not None:
+            found.in_range(f"{prop}.provisioned_concurrency", self.provisioned_concurrency, 1, 1_000_000)
+            if (
+                self.reserved_concurrency is not None
+                and not is_token(self.reserved_concurrency)
+                and not is_token(self.provisioned_concurrency)
+                and self.provisioned_concurrency > self.reserved_concurrency
+            ):
+                found.add(
+                    f"{prop}.provisioned_concurrency must be <= reserved_concurrency "
+                    f"({self.reserved_concurrency}), got {self.provisioned_concurrency}"
+                )
+        for key in self.environment:
+            found.require(
+                not _RESERVED_ENV.match(key), f"{prop}.environment may not set the reserved variable {key!r}"
+            )
+        return list(found)
+
+    @property
+    def timeout_seconds(self) -> float | None:
+        """The timeout in seconds, or None for an unresolved token. Default applied."""
+        if self.timeout is None:
+            return DEFAULT_TIMEOUT_SECONDS
+        if self.timeout.is_unresolved():
+            return None
+        return float(self.timeout.to_seconds())
+
+
+class PatternFunction(Construct):
+    """A function built from a :class:`FunctionSpec` the way every pattern builds one.
+
+    - its own role, whose only policy lets it write to its own log group (plus X-Ray);
+    - a log group with retention, JSON structured logs, active tracing;
+    - a version and a ``live`` alias, which everything that invokes the function targets;
+    - error and throttle alarms, and a CodeDeploy deployment group that rolls back on them.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        spec: FunctionSpec,
+        service_name: str,
+        invocation: str,
+        monitoring: Monitoring,
+        thresholds: AlarmThresholds,
+        deployments: Deployments | None = None,
+        environment: Mapping[str, str] | None = None,
+        on_failure_queue: sqs.IQueue | None = None,
+        retry_attempts: int = 2,
+    ) -> None:
+        super().__init__(scope, id)
+        self.log_group = logs.LogGroup(self, "LogGroup", retention=spec.log_retention or logs.RetentionDays.ONE_MONTH)
+        self.role = iam.Role(
+            self,
+            "ServiceRole",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"Execution role of {self.node.path}",
+        )
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                resources=[self.log_group.log_group_arn],
+            )
+        )
+        env = {
+            "POWERTOOLS_SERVICE_NAME": spec.service_name or service_name,
+            "POWERTOOLS_METRICS_NAMESPACE": spec.metrics_namespace,
+            **(environment or {}),
+            **spec.environment,
+        }
+        code = (
+            spec.code if isinstance(spec.code, lambda_.Code) else lambda_.Code.from_asset(os.fspath(spec.code))
+        )
+        async_options: dict[str, object] = {}
+        if invocation == Invocation.ASYNC:
+            if on_failure_queue is None:
+                raise ValueError("an asynchronously invoked function needs an on_failure_queue")
+            async_options = {
+                "on_failure": destinations.SqsDestination(on_failure_queue),
+                "retry_attempts": retry_attempts,
+                "max_event_age": cdk.Duration.hours(6),
+            }
+        self.function = lambda_.Function(
+            self,
+            "Resource",
+            code=code,
+            handler=spec.handler,
+            runtime=spec.runtime or lambda_.Runtime.PYTHON_3_14,
+            architecture=spec.architecture or lambda_.Architecture.ARM_64,
+            memory_size=spec.memory_size,
+            timeout=spec.timeout or cdk.Duration.seconds(DEFAULT_TIMEOUT_SECONDS),
+            environment=env,
+            layers=list(spec.layers) or None,
+            reserved_concurrent_executions=spec.reserved_concurrency,
+            description=spec.description,
+            role=self.role,
+            tracing=lambda_.Tracing.ACTIVE,
+            log_group=self.log_group,
+            logging_format=lambda_.LoggingFormat.JSON,
+            application_log_level_v2=lambda_.ApplicationLogLevel.INFO,
+            system_log_level_v2=lambda_.SystemLogLevel.WARN,
+            **async_options,  # type: ignore[arg-type]
+        )
+        self.alias = lambda_.Alias(
+            self,
+            "LiveAlias",
+            alias_name="live",
+            version=self.function.current_version,
+            provisioned_concurrent_executions=spec.provisioned_concurrency,
+        )
+        self._acknowledge(invocation)
+
+        subject = f"{self.node.path} function"
+        dims = {"FunctionName": self.function.function_name}
+        self.errors_metric = Monitoring.metric("AWS/Lambda", "Errors", dims, kind=AlarmKind.ERRORS, label="Errors")
+        self.throttles_metric = Monitoring.metric(
+            "AWS/Lambda", "Throttles", dims, kind=AlarmKind.THROTTLES, label="Throttles"
+        )
+        self.alarms: list[cw.Alarm] = [
+            monitoring.alarm(self, "ErrorsAlarm", kind=AlarmKind.ERRORS, metric=self.errors_metric,
+                             subject=subject, thresholds=thresholds),
+            monitoring.alarm(self, "ThrottlesAlarm", kind=AlarmKind.THROTTLES, metric=self.throttles_metric,
+                             subject=subject, thresholds=thresholds),
+        ]
+        self.deployment_group = (
+            deployments.add(id, self.alias, list(self.alarms))
+            if deployments is not None and deployments.strategy.uses_codedeploy
+            else None
+        )
+
+    def add_rollback_alarm(self, alarm: cw.IAlarm) -> None:
+        """Also roll the deployment back when ``alarm`` fires (for alarms the pattern owns)."""
+        if self.deployment_group is not None:
+            self.deployment_group.add_alarm(alarm)
+
+    def dashboard_widgets(self, title: str) -> list[cw.IWidget]:
+        """The graphs this function contributes to its pattern's dashboard section."""
+        dims = {"FunctionName": self.function.function_name}
+        return [
+            cw.GraphWidget(
+                title=f"{title}: invocations and errors",
+                left=[
+                    Monitoring.metric("AWS/Lambda", "Invocations", dims, kind=AlarmKind.ERRORS, label="Invocations"),
+                    self.errors_metric,
+                    self.throttles_metric,
+                ],
+                width=12,
+            ),
+            cw.GraphWidget(
+                title=f"{title}: duration p99",
+                left=[Monitoring.metric("AWS/Lambda", "Duration", dims, kind=AlarmKind.LATENCY_P99, label="p99")],
+                width=12,
+            ),
+        ]
+
+    def _acknowledge(self, invocation: str) -> None:
+        policy = self.role.node.try_find_child("DefaultPolicy")
+        if policy is not None:
+            acknowledge(
+                policy,
+                "AwsSolutions-IAM5",
+                "xray:PutTraceSegments and xray:PutTelemetryRecords do not support resource-level "
+                "permissions; every other statement names this function's own resources",
+                finding="Resource::*",
+            )
+        reason = {
+            Invocation.SYNC: "Invoked synchronously only (API Gateway or Step Functions): the caller "
+            "receives the error; a function DLQ applies to asynchronous invocation only",
+            Invocation.EVENT_SOURCE: "Invoked by an event source mapping only: failed records go to the "
+            "source queue's DLQ or the mapping's on-failure destination, not a function DLQ",
+            Invocation.ASYNC: "Asynchronous failures go to an on-failure destination queue (EventInvokeConfig), "
+            "which supersedes a function DLQ and keeps the error context",
+        }[invocation]
+        acknowledge(self.function, "Serverless-LambdaDLQ", reason)
