@@ -9,9 +9,14 @@ from .core import (
     QueueOptions,
 )
 from .errors import PatternValidationError
+from .patterns.api_to_lambda import ApiToLambda, ApiType, Authorization, Cors
 
 __all__ = [
     "AlarmThresholds",
+    "ApiToLambda",
+    "ApiType",
+    "Authorization",
+    "Cors",
     "DeploymentStrategy",
     "FunctionSpec",
     "Monitoring",

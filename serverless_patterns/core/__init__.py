@@ -1,6 +1,6 @@
 """Shared building blocks, written once and composed by every pattern."""
 
-from .deployment import DeploymentStrategy, Deployments
+from .deployment import Deployments, DeploymentStrategy
 from .function import FunctionSpec, Invocation, PatternFunction
 from .monitoring import AlarmKind, AlarmThresholds, Monitoring, MonitoringOptions
 from .nag import acknowledge

@@ -162,5 +162,6 @@ class Deployments(Construct):
             "AwsSolutions-IAM4",
             "AWSCodeDeployRoleForLambdaLimited is the AWS-maintained, Lambda-scoped policy for the "
             "CodeDeploy service role; it only reads alarms and updates aliases of this deployment",
+            finding="Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSCodeDeployRoleForLambdaLimited",
         )
         return group

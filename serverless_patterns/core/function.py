@@ -88,7 +88,9 @@ class FunctionSpec:
         found = Problems()
         if isinstance(self.code, str | os.PathLike):
             path = os.fspath(self.code)
-            found.require(os.path.isdir(path), f"{prop}.code must be a directory with the handler code, got {path!r}")
+            found.require(
+                os.path.isdir(path), f"{prop}.code must be a directory with the handler code, got {path!r}"
+            )
         elif not isinstance(self.code, lambda_.Code):
             found.add(f"{prop}.code must be a directory path or a lambda_.Code, got {self.code!r}")
         found.require(
@@ -154,7 +156,9 @@ class PatternFunction(Construct):
         retry_attempts: int = 2,
     ) -> None:
         super().__init__(scope, id)
-        self.log_group = logs.LogGroup(self, "LogGroup", retention=spec.log_retention or logs.RetentionDays.ONE_MONTH)
+        self.log_group = logs.LogGroup(
+            self, "LogGroup", retention=spec.log_retention or logs.RetentionDays.ONE_MONTH
+        )
         self.role = iam.Role(
             self,
             "ServiceRole",
@@ -174,7 +178,9 @@ class PatternFunction(Construct):
             **spec.environment,
         }
         code = (
-            spec.code if isinstance(spec.code, lambda_.Code) else lambda_.Code.from_asset(os.fspath(spec.code))
+            spec.code
+            if isinstance(spec.code, lambda_.Code)
+            else lambda_.Code.from_asset(os.path.abspath(os.fspath(spec.code)))
         )
         async_options: dict[str, object] = {}
         if invocation == Invocation.ASYNC:
@@ -206,6 +212,12 @@ class PatternFunction(Construct):
             system_log_level_v2=lambda_.SystemLogLevel.WARN,
             **async_options,  # type: ignore[arg-type]
         )
+        # CDK makes the function depend on its role, which CloudFormation already infers from the
+        # GetAtt (cfn-lint W3005); keep only the dependency on the role's policy.
+        policy = self.role.node.find_child("DefaultPolicy").node.default_child
+        cfn_function = self.function.node.default_child
+        assert isinstance(policy, cdk.CfnResource) and isinstance(cfn_function, cdk.CfnResource)
+        cfn_function.add_override("DependsOn", [policy.logical_id])
         self.alias = lambda_.Alias(
             self,
             "LiveAlias",
@@ -217,15 +229,29 @@ class PatternFunction(Construct):
 
         subject = f"{self.node.path} function"
         dims = {"FunctionName": self.function.function_name}
-        self.errors_metric = Monitoring.metric("AWS/Lambda", "Errors", dims, kind=AlarmKind.ERRORS, label="Errors")
+        self.errors_metric = Monitoring.metric(
+            "AWS/Lambda", "Errors", dims, kind=AlarmKind.ERRORS, label="Errors"
+        )
         self.throttles_metric = Monitoring.metric(
             "AWS/Lambda", "Throttles", dims, kind=AlarmKind.THROTTLES, label="Throttles"
         )
         self.alarms: list[cw.Alarm] = [
-            monitoring.alarm(self, "ErrorsAlarm", kind=AlarmKind.ERRORS, metric=self.errors_metric,
-                             subject=subject, thresholds=thresholds),
-            monitoring.alarm(self, "ThrottlesAlarm", kind=AlarmKind.THROTTLES, metric=self.throttles_metric,
-                             subject=subject, thresholds=thresholds),
+            monitoring.alarm(
+                self,
+                "ErrorsAlarm",
+                kind=AlarmKind.ERRORS,
+                metric=self.errors_metric,
+                subject=subject,
+                thresholds=thresholds,
+            ),
+            monitoring.alarm(
+                self,
+                "ThrottlesAlarm",
+                kind=AlarmKind.THROTTLES,
+                metric=self.throttles_metric,
+                subject=subject,
+                thresholds=thresholds,
+            ),
         ]
         self.deployment_group = (
             deployments.add(id, self.alias, list(self.alarms))
@@ -245,7 +271,9 @@ class PatternFunction(Construct):
             cw.GraphWidget(
                 title=f"{title}: invocations and errors",
                 left=[
-                    Monitoring.metric("AWS/Lambda", "Invocations", dims, kind=AlarmKind.ERRORS, label="Invocations"),
+                    Monitoring.metric(
+                        "AWS/Lambda", "Invocations", dims, period_minutes=1, label="Invocations"
+                    ),
                     self.errors_metric,
                     self.throttles_metric,
                 ],
@@ -253,7 +281,9 @@ class PatternFunction(Construct):
             ),
             cw.GraphWidget(
                 title=f"{title}: duration p99",
-                left=[Monitoring.metric("AWS/Lambda", "Duration", dims, kind=AlarmKind.LATENCY_P99, label="p99")],
+                left=[
+                    Monitoring.metric("AWS/Lambda", "Duration", dims, kind=AlarmKind.LATENCY_P99, label="p99")
+                ],
                 width=12,
             ),
         ]

@@ -89,9 +89,13 @@ class _KindSpec:
 # How each kind is measured, written once. The thresholds come from AlarmThresholds.
 _KINDS: dict[str, _KindSpec] = {
     AlarmKind.ERRORS: _KindSpec("Sum", 1, 1, "{subject}: errors >= {threshold:g} in 1 minute"),
-    AlarmKind.ERROR_RATE: _KindSpec("Average", 5, 1, "{subject}: error rate >= {threshold:g}% over 5 minutes"),
+    AlarmKind.ERROR_RATE: _KindSpec(
+        "Average", 5, 1, "{subject}: error rate >= {threshold:g}% over 5 minutes"
+    ),
     AlarmKind.THROTTLES: _KindSpec("Sum", 1, 1, "{subject}: throttles >= {threshold:g} in 1 minute"),
-    AlarmKind.LATENCY_P99: _KindSpec("p99", 5, 1, "{subject}: p99 latency >= {threshold:g} ms over 5 minutes"),
+    AlarmKind.LATENCY_P99: _KindSpec(
+        "p99", 5, 1, "{subject}: p99 latency >= {threshold:g} ms over 5 minutes"
+    ),
     AlarmKind.SERVER_ERROR_RATE: _KindSpec(
         "Average", 5, 1, "{subject}: 5XX rate >= {threshold:g}% over 5 minutes"
     ),
@@ -108,7 +112,9 @@ _KINDS: dict[str, _KindSpec] = {
     AlarmKind.EXECUTIONS_THROTTLED: _KindSpec(
         "Sum", 5, 1, "{subject}: {threshold:g} or more executions throttled"
     ),
-    AlarmKind.EXECUTIONS_ABORTED: _KindSpec("Sum", 5, 1, "{subject}: {threshold:g} or more executions aborted"),
+    AlarmKind.EXECUTIONS_ABORTED: _KindSpec(
+        "Sum", 5, 1, "{subject}: {threshold:g} or more executions aborted"
+    ),
 }
 
 
@@ -153,7 +159,9 @@ class Monitoring(Construct):
         super().__init__(scope, id)
         problems = Problems()
         for email in alarm_emails:
-            problems.require(is_token(email) or "@" in email, f"alarm_emails must be email addresses, got {email!r}")
+            problems.require(
+                is_token(email) or "@" in email, f"alarm_emails must be email addresses, got {email!r}"
+            )
         problems.require(
             not (alarm_topic is not None and alarm_emails),
             "alarm_emails cannot be combined with alarm_topic: subscribe your own topic instead",
@@ -161,16 +169,27 @@ class Monitoring(Construct):
         problems.raise_if_any(self.node.path)
         self.key: kms.IKey | None = None
         if alarm_topic is None:
-            key = kms.Key(self, "AlarmTopicKey", enable_key_rotation=True,
-                          description="Encrypts the serverless-patterns alarm topic")
+            key = kms.Key(
+                self,
+                "AlarmTopicKey",
+                enable_key_rotation=True,
+                description="Encrypts the serverless-patterns alarm topic",
+            )
             # CloudWatch publishes alarm notifications to the encrypted topic.
-            key.add_to_resource_policy(iam.PolicyStatement(
-                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
-                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
-                resources=["*"],
-            ))
-            alarm_topic = sns.Topic(self, "AlarmTopic", master_key=key, enforce_ssl=True,
-                                    display_name="serverless-patterns alarms")
+            key.add_to_resource_policy(
+                iam.PolicyStatement(
+                    actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+                    principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                    resources=["*"],
+                )
+            )
+            alarm_topic = sns.Topic(
+                self,
+                "AlarmTopic",
+                master_key=key,
+                enforce_ssl=True,
+                display_name="serverless-patterns alarms",
+            )
             self.key = key
         for email in alarm_emails:
             alarm_topic.add_subscription(subs.EmailSubscription(email))
@@ -225,22 +244,29 @@ class Monitoring(Construct):
         name: str,
         dimensions: Mapping[str, str],
         *,
-        kind: str,
+        kind: str | None = None,
+        statistic: str = "Sum",
+        period_minutes: int = 5,
         label: str | None = None,
     ) -> cw.Metric:
-        """A metric measured the way alarms of ``kind`` measure it (statistic and period)."""
-        spec = _KINDS[kind]
+        """A metric. With ``kind``, measured the way alarms of that kind measure it (statistic and
+        period); without, with ``statistic`` over ``period_minutes`` (for graphs and rate inputs)."""
+        if kind is not None:
+            spec = _KINDS[kind]
+            statistic, period_minutes = spec.statistic, spec.period_minutes
         return cw.Metric(
             namespace=namespace,
             metric_name=name,
             dimensions_map=dict(dimensions),
-            statistic=spec.statistic,
-            period=cdk.Duration.minutes(spec.period_minutes),
+            statistic=statistic,
+            period=cdk.Duration.minutes(period_minutes),
             label=label,
         )
 
     @staticmethod
-    def rate_percent(numerator: cw.IMetric, denominator: cw.IMetric, *, kind: str, label: str) -> cw.MathExpression:
+    def rate_percent(
+        numerator: cw.IMetric, denominator: cw.IMetric, *, kind: str, label: str
+    ) -> cw.MathExpression:
         """``100 * numerator / denominator`` as a metric, for error-rate alarms."""
         spec = _KINDS[kind]
         return cw.MathExpression(
@@ -250,7 +276,9 @@ class Monitoring(Construct):
             period=cdk.Duration.minutes(spec.period_minutes),
         )
 
-    def add_section(self, title: str, widgets: Sequence[cw.IWidget], alarms: Sequence[cw.IAlarm] = ()) -> None:
+    def add_section(
+        self, title: str, widgets: Sequence[cw.IWidget], alarms: Sequence[cw.IAlarm] = ()
+    ) -> None:
         """Adds a titled section (a text header, the graphs, then an alarm status row) to the dashboard."""
         rows: list[cw.IWidget] = [cw.TextWidget(markdown=f"## {title}", width=24, height=1)]
         rows.extend(widgets)

@@ -74,7 +74,11 @@ class QueueWithDlq(Construct):
         )
         visibility = options.visibility_timeout
         if visibility is None:
-            seconds = 30 if consumer_timeout_seconds is None else VISIBILITY_TIMEOUT_FACTOR * consumer_timeout_seconds
+            seconds = (
+                30
+                if consumer_timeout_seconds is None
+                else VISIBILITY_TIMEOUT_FACTOR * consumer_timeout_seconds
+            )
             visibility = cdk.Duration.seconds(min(int(seconds), 43200))
         if fifo and content_based_deduplication:
             fifo_props["content_based_deduplication"] = True

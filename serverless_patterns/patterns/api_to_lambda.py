@@ -1,0 +1,735 @@
+"""ApiToLambda: an API Gateway API whose routes invoke Lambda functions through their ``live`` alias."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import aws_cdk as cdk
+import jsii
+from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_apigatewayv2 as apigwv2
+from aws_cdk import aws_apigatewayv2_authorizers as v2_authorizers
+from aws_cdk import aws_apigatewayv2_integrations as v2_integrations
+from aws_cdk import aws_cloudwatch as cw
+from aws_cdk import aws_cognito as cognito
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_wafv2 as wafv2
+from constructs import Construct
+
+from ..core import (
+    AlarmKind,
+    Deployments,
+    DeploymentStrategy,
+    FunctionSpec,
+    Invocation,
+    Monitoring,
+    MonitoringOptions,
+    PatternFunction,
+    acknowledge,
+)
+from ..core.monitoring import threshold_problems
+from ..errors import Problems, is_token
+
+__all__ = ["ApiToLambda", "ApiType", "Authorization", "Cors"]
+
+PROXY_ROUTE = "ANY /{proxy+}"
+REST_MAX_TIMEOUT_SECONDS = 29
+HTTP_MAX_TIMEOUT_SECONDS = 30
+_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY")
+_SEGMENT = re.compile(r"^([A-Za-z0-9._~-]+|\{[A-Za-z_][A-Za-z0-9_]*\+?\})$")
+
+
+class ApiType:
+    """Which API Gateway flavour fronts the functions."""
+
+    REST = "rest"
+    """API Gateway REST API (v1): request validation, usage plans, API keys, WAF, execution logs."""
+    HTTP = "http"
+    """API Gateway HTTP API (v2): lower cost and latency, fewer features."""
+
+
+@dataclass(frozen=True)
+class Authorization:
+    """How callers are authorized. Build one with the class methods; the default is :meth:`iam`."""
+
+    kind: str = "iam"
+    """iam, cognito, api_key, lambda or none. Default: iam"""
+    user_pool: cognito.IUserPool | None = None
+    """The Cognito user pool (kind cognito). Default: - none"""
+    scopes: Sequence[str] = ()
+    """OAuth scopes a Cognito access token must carry (kind cognito). Default: - none"""
+    authorizer: FunctionSpec | None = None
+    """The Lambda authorizer's function (kind lambda). Default: - none"""
+
+    @classmethod
+    def iam(cls) -> Authorization:
+        """SigV4-signed requests from IAM principals allowed ``execute-api:Invoke``."""
+        return cls("iam")
+
+    @classmethod
+    def cognito(cls, user_pool: cognito.IUserPool, scopes: Sequence[str] = ()) -> Authorization:
+        """Bearer tokens from a Cognito user pool, optionally requiring OAuth scopes."""
+        return cls("cognito", user_pool=user_pool, scopes=tuple(scopes))
+
+    @classmethod
+    def api_key(cls) -> Authorization:
+        """An API key with a usage plan (REST APIs only). Keys identify callers; they do not authenticate."""
+        return cls("api_key")
+
+    @classmethod
+    def lambda_authorizer(cls, function: FunctionSpec) -> Authorization:
+        """A Lambda token authorizer (REST) or simple-response authorizer (HTTP) built from ``function``."""
+        return cls("lambda", authorizer=function)
+
+    @classmethod
+    def none(cls) -> Authorization:
+        """No authorization: anyone on the internet may call the API. Choose this explicitly."""
+        return cls("none")
+
+
+@dataclass(frozen=True)
+class Cors:
+    """CORS for browser callers. Preflight (OPTIONS) stays unauthenticated, as browsers require."""
+
+    allow_origins: Sequence[str]
+    """Origins allowed, for example ``["https://app.example.com"]``."""
+    allow_methods: Sequence[str] = ("GET", "POST", "PUT", "PATCH", "DELETE")
+    """Methods allowed. Default: GET, POST, PUT, PATCH, DELETE"""
+    allow_headers: Sequence[str] = (
+        "Content-Type",
+        "Authorization",
+        "X-Amz-Date",
+        "X-Api-Key",
+        "X-Amz-Security-Token",
+    )
+    """Request headers allowed. Default: Content-Type, Authorization, X-Amz-Date, X-Api-Key, X-Amz-Security-Token"""
+    max_age: cdk.Duration | None = None
+    """How long browsers cache the preflight. Default: - 10 minutes"""
+
+
+@dataclass
+class _Route:
+    key: str
+    method: str
+    path: str
+    spec: FunctionSpec
+
+
+class ApiToLambda(Construct):
+    """An API Gateway API in front of Lambda functions, secured, throttled, logged and alarmed.
+
+    Give either ``routes`` (``{"GET /users/{id}": FunctionSpec(...)}``) or one ``function`` that
+    receives every request (``ANY /`` and ``ANY /{proxy+}``).
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        routes: Mapping[str, FunctionSpec] | None = None,
+        function: FunctionSpec | None = None,
+        api_type: str = ApiType.REST,
+        authorization: Authorization | None = None,
+        cors: Cors | None = None,
+        throttling_rate_limit: float = 100,
+        throttling_burst_limit: int = 200,
+        stage_name: str = "prod",
+        web_acl_arn: str | None = None,
+        account_logging_role: bool = True,
+        access_log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
+        deployment: DeploymentStrategy | None = None,
+        monitoring: MonitoringOptions | None = None,
+    ) -> None:
+        """
+        :param routes: Route key (``"METHOD /path"``, path parameters in braces) to the function
+            serving it. Routes with equal specs share one function. Default: - none; give ``function``
+        :param function: One function serving every path and method (proxy). Default: - none; give ``routes``
+        :param api_type: ``ApiType.REST`` or ``ApiType.HTTP``. Default: ApiType.REST
+        :param authorization: How callers are authorized. Default: - Authorization.iam()
+        :param cors: CORS for browser callers. Default: - no CORS
+        :param throttling_rate_limit: Steady-state requests per second for the stage. Default: 100
+        :param throttling_burst_limit: Burst of requests for the stage. Default: 200
+        :param stage_name: Name of the stage. Default: prod
+        :param web_acl_arn: ARN of a WAFv2 web ACL (REGIONAL) to associate with the REST stage.
+            Default: - no web ACL
+        :param account_logging_role: Create the account-level role API Gateway needs to write execution
+            logs (REST). Set False when the account already has one. Default: True
+        :param access_log_retention: Retention of the stage's access log group. Default: ONE_MONTH
+        :param deployment: How new function versions reach traffic. Default: - DeploymentStrategy.canary()
+            (10% for 5 minutes, rolled back on any of the pattern's alarms)
+        :param monitoring: Alarm thresholds and the monitoring to register with.
+            Default: - MonitoringOptions() (the stack's shared alarm topic and dashboard)
+        """
+        super().__init__(scope, id)
+        authorization = authorization or Authorization.iam()
+        deployment = deployment or DeploymentStrategy.canary()
+        monitoring_options = monitoring or MonitoringOptions()
+        parsed = self._validate(
+            routes,
+            function,
+            api_type,
+            authorization,
+            cors,
+            throttling_rate_limit,
+            throttling_burst_limit,
+            stage_name,
+            web_acl_arn,
+            deployment,
+            monitoring_options,
+        )
+        self.api_type = api_type
+        self.monitoring = Monitoring.of(self, monitoring_options)
+        thresholds = monitoring_options.thresholds
+        self._thresholds = thresholds
+        self.deployments = (
+            Deployments(self, "Deployments", deployment) if deployment.uses_codedeploy else None
+        )
+
+        # One PatternFunction per distinct spec, in route order.
+        self._pattern_functions: list[PatternFunction] = []
+        route_function: dict[str, PatternFunction] = {}
+        specs: list[tuple[FunctionSpec, PatternFunction]] = []
+        used_ids: set[str] = set()
+        for route in parsed:
+            shared = next((pf for spec, pf in specs if spec == route.spec), None)
+            if shared is None:
+                shared = PatternFunction(
+                    self,
+                    _unique(_route_id(route) + "Function", used_ids),
+                    spec=route.spec,
+                    service_name=id,
+                    invocation=Invocation.SYNC,
+                    monitoring=self.monitoring,
+                    thresholds=thresholds,
+                    deployments=self.deployments,
+                )
+                specs.append((route.spec, shared))
+                self._pattern_functions.append(shared)
+            route_function[route.key] = shared
+
+        authorizer_function = None
+        if authorization.kind == "lambda" and authorization.authorizer is not None:
+            authorizer_function = PatternFunction(
+                self,
+                "AuthorizerFunction",
+                spec=authorization.authorizer,
+                service_name=f"{id}Authorizer",
+                invocation=Invocation.SYNC,
+                monitoring=self.monitoring,
+                thresholds=thresholds,
+                deployments=self.deployments,
+            )
+            self._pattern_functions.append(authorizer_function)
+
+        self.access_log_group = logs.LogGroup(self, "AccessLogs", retention=access_log_retention)
+        self.functions: dict[str, lambda_.Function] = {k: pf.function for k, pf in route_function.items()}
+        self.aliases: dict[str, lambda_.Alias] = {k: pf.alias for k, pf in route_function.items()}
+
+        if api_type == ApiType.REST:
+            api_widgets, api_alarms = self._build_rest(
+                parsed,
+                route_function,
+                authorization,
+                authorizer_function,
+                cors,
+                throttling_rate_limit,
+                throttling_burst_limit,
+                stage_name,
+                web_acl_arn,
+                account_logging_role,
+            )
+        else:
+            api_widgets, api_alarms = self._build_http(
+                parsed,
+                route_function,
+                authorization,
+                authorizer_function,
+                cors,
+                throttling_rate_limit,
+                throttling_burst_limit,
+                stage_name,
+            )
+        for pf in self._pattern_functions:
+            for alarm in api_alarms:
+                pf.add_rollback_alarm(alarm)
+        self.alarms: list[cw.Alarm] = [*api_alarms, *(a for pf in self._pattern_functions for a in pf.alarms)]
+        if monitoring_options.dashboard:
+            widgets: list[cw.IWidget] = list(api_widgets)
+            for pf in self._pattern_functions:
+                widgets.extend(pf.dashboard_widgets(pf.node.id))
+            self.monitoring.add_section(f"ApiToLambda {self.node.path}", widgets, self.alarms)
+
+    # ------------------------------------------------------------------ public API
+    @property
+    def url(self) -> str:
+        """The invoke URL of the stage."""
+        return self._url
+
+    @property
+    def function(self) -> lambda_.Function:
+        """The function, when the API has exactly one."""
+        if len(self._pattern_functions) != 1:
+            raise AttributeError("this API has several functions: use .functions[route]")
+        return self._pattern_functions[0].function
+
+    @property
+    def alias(self) -> lambda_.Alias:
+        """The ``live`` alias, when the API has exactly one function."""
+        if len(self._pattern_functions) != 1:
+            raise AttributeError("this API has several functions: use .aliases[route]")
+        return self._pattern_functions[0].alias
+
+    def metric_server_errors(self) -> cw.IMetric:
+        """The API's 5XX responses (Sum over five minutes)."""
+        return self._metric_5xx
+
+    def metric_latency(self) -> cw.IMetric:
+        """The API's p99 latency in milliseconds."""
+        return self._metric_latency
+
+    # ------------------------------------------------------------------ validation
+    def _validate(
+        self,
+        routes: Mapping[str, FunctionSpec] | None,
+        function: FunctionSpec | None,
+        api_type: str,
+        authorization: Authorization,
+        cors: Cors | None,
+        rate: float,
+        burst: int,
+        stage_name: str,
+        web_acl_arn: str | None,
+        deployment: DeploymentStrategy,
+        monitoring: MonitoringOptions,
+    ) -> list[_Route]:
+        problems = Problems()
+        problems.one_of("api_type", api_type, (ApiType.REST, ApiType.HTTP))
+        parsed: list[_Route] = []
+        if routes is not None and function is not None:
+            problems.add("give either routes or function, not both")
+        elif routes is None and function is None:
+            problems.add("give routes (a map of 'METHOD /path' to FunctionSpec) or function (a proxy)")
+        elif function is not None:
+            parsed = [
+                _Route("ANY /", "ANY", "/", function),
+                _Route(PROXY_ROUTE, "ANY", "/{proxy+}", function),
+            ]
+        elif routes is not None:
+            if not routes:
+                problems.add("routes must have at least one route, got {}")
+            seen: set[tuple[str, str]] = set()
+            for key, spec in routes.items():
+                route = _parse_route(key, spec, problems)
+                if route is None:
+                    continue
+                normal = (route.method, re.sub(r"\{[^}]+\}", "{}", route.path))
+                if normal in seen:
+                    problems.add(f"routes: {key!r} duplicates another route with the same method and path")
+                seen.add(normal)
+                if cors is not None and route.method == "OPTIONS":
+                    problems.add(
+                        f"routes: {key!r} conflicts with the CORS preflight; drop the route or the cors prop"
+                    )
+                parsed.append(route)
+        max_timeout = REST_MAX_TIMEOUT_SECONDS if api_type == ApiType.REST else HTTP_MAX_TIMEOUT_SECONDS
+        checked: list[FunctionSpec] = []
+        for route in parsed:
+            if any(route.spec == c for c in checked):
+                continue
+            checked.append(route.spec)
+            label = "function" if function is not None else f"routes[{route.key!r}]"
+            if not isinstance(route.spec, FunctionSpec):
+                problems.add(f"{label} must be a FunctionSpec, got {type(route.spec).__name__}")
+                continue
+            problems.extend(route.spec.problems(label))
+            seconds = route.spec.timeout_seconds
+            if seconds is not None and max_timeout < seconds <= 900:
+                problems.add(
+                    f"{label}.timeout must be <= {max_timeout} seconds behind a {api_type.upper()} API "
+                    f"(its integration timeout), got {seconds:g}"
+                )
+        kinds = ("iam", "cognito", "api_key", "lambda", "none")
+        problems.one_of("authorization.kind", authorization.kind, kinds)
+        if authorization.kind == "cognito" and authorization.user_pool is None:
+            problems.add("authorization: cognito needs a user_pool")
+        if authorization.kind == "lambda":
+            if not isinstance(authorization.authorizer, FunctionSpec):
+                problems.add("authorization: lambda needs a FunctionSpec for the authorizer")
+            else:
+                problems.extend(authorization.authorizer.problems("authorization.authorizer"))
+        if authorization.kind == "api_key" and api_type == ApiType.HTTP:
+            problems.add("authorization: api_key is only supported by REST APIs (api_type=ApiType.REST)")
+        if cors is not None:
+            problems.require(
+                bool(cors.allow_origins), "cors.allow_origins must name at least one origin, got []"
+            )
+            for origin in cors.allow_origins:
+                problems.require(
+                    is_token(origin) or origin == "*" or re.match(r"^https?://[^/\s]+$", origin) is not None,
+                    f"cors.allow_origins entries must be '*' or scheme://host[:port], got {origin!r}",
+                )
+        problems.in_range("throttling_rate_limit", rate, 1, 10_000, "requests per second")
+        problems.in_range("throttling_burst_limit", burst, 0, 5_000, "requests")
+        if not is_token(stage_name):
+            problems.require(
+                re.match(r"^[A-Za-z0-9_]{1,128}$", stage_name) is not None,
+                f"stage_name must be 1..128 letters, digits or underscores, got {stage_name!r}",
+            )
+        if web_acl_arn is not None:
+            if api_type != ApiType.REST:
+                problems.add("web_acl_arn: WAF can only be associated with REST API stages")
+            elif not is_token(web_acl_arn) and not web_acl_arn.startswith("arn:"):
+                problems.add(f"web_acl_arn must be a WAFv2 web ACL ARN, got {web_acl_arn!r}")
+        problems.extend(deployment.problems())
+        problems.extend(threshold_problems(monitoring.thresholds))
+        problems.raise_if_any(self.node.path)
+        return parsed
+
+    # ------------------------------------------------------------------ REST
+    def _build_rest(
+        self,
+        routes: list[_Route],
+        route_function: Mapping[str, PatternFunction],
+        authorization: Authorization,
+        authorizer_function: PatternFunction | None,
+        cors: Cors | None,
+        rate: float,
+        burst: int,
+        stage_name: str,
+        web_acl_arn: str | None,
+        account_logging_role: bool,
+    ) -> tuple[list[cw.IWidget], list[cw.Alarm]]:
+        preflight = None
+        if cors is not None:
+            preflight = apigw.CorsOptions(
+                allow_origins=list(cors.allow_origins),
+                allow_methods=list(cors.allow_methods),
+                allow_headers=list(cors.allow_headers),
+                max_age=cors.max_age or cdk.Duration.minutes(10),
+            )
+        api = apigw.RestApi(
+            self,
+            "Resource",
+            description=f"{self.node.path} (serverless-patterns ApiToLambda)",
+            cloud_watch_role=account_logging_role,
+            default_cors_preflight_options=preflight,
+            endpoint_types=[apigw.EndpointType.REGIONAL],
+            deploy_options=apigw.StageOptions(
+                stage_name=stage_name,
+                access_log_destination=apigw.LogGroupLogDestination(self.access_log_group),
+                access_log_format=apigw.AccessLogFormat.json_with_standard_fields(
+                    caller=True,
+                    http_method=True,
+                    ip=True,
+                    protocol=True,
+                    request_time=True,
+                    resource_path=True,
+                    response_length=True,
+                    status=True,
+                    user=True,
+                ),
+                logging_level=apigw.MethodLoggingLevel.ERROR,
+                data_trace_enabled=False,
+                tracing_enabled=True,
+                throttling_rate_limit=rate,
+                throttling_burst_limit=burst,
+            ),
+        )
+        self.api: apigw.RestApi | apigwv2.HttpApi = api
+        self.rest_api = api
+        validator = api.add_request_validator(
+            "RequestValidator", validate_request_parameters=True, validate_request_body=True
+        )
+        method_options: dict[str, object] = {"request_validator": validator}
+        kind = authorization.kind
+        if kind == "iam":
+            method_options["authorization_type"] = apigw.AuthorizationType.IAM
+        elif kind == "cognito":
+            assert authorization.user_pool is not None
+            method_options["authorization_type"] = apigw.AuthorizationType.COGNITO
+            method_options["authorizer"] = apigw.CognitoUserPoolsAuthorizer(
+                self, "Authorizer", cognito_user_pools=[authorization.user_pool]
+            )
+            if authorization.scopes:
+                method_options["authorization_scopes"] = list(authorization.scopes)
+        elif kind == "lambda":
+            assert authorizer_function is not None
+            method_options["authorization_type"] = apigw.AuthorizationType.CUSTOM
+            method_options["authorizer"] = apigw.TokenAuthorizer(
+                self,
+                "Authorizer",
+                handler=authorizer_function.alias,
+                results_cache_ttl=cdk.Duration.minutes(5),
+            )
+        elif kind == "api_key":
+            method_options["api_key_required"] = True
+        else:
+            method_options["authorization_type"] = apigw.AuthorizationType.NONE
+
+        integrations: dict[int, apigw.LambdaIntegration] = {}
+        methods: list[apigw.Method] = []
+        for route in routes:
+            pf = route_function[route.key]
+            integration = integrations.get(id(pf))
+            if integration is None:
+                integration = apigw.LambdaIntegration(pf.alias, allow_test_invoke=False)
+                integrations[id(pf)] = integration
+            resource = api.root if route.path == "/" else api.root.resource_for_path(route.path)
+            methods.append(resource.add_method(route.method, integration, **method_options))  # type: ignore[arg-type]
+
+        if kind == "api_key":
+            plan = api.add_usage_plan(
+                "UsagePlan",
+                throttle=apigw.ThrottleSettings(rate_limit=rate, burst_limit=burst),
+                api_stages=[apigw.UsagePlanPerApiStage(api=api, stage=api.deployment_stage)],
+            )
+            self.api_key: apigw.IApiKey | None = api.add_api_key("ApiKey")
+            plan.add_api_key(self.api_key)
+        else:
+            self.api_key = None
+
+        if web_acl_arn is not None:
+            wafv2.CfnWebACLAssociation(
+                self,
+                "WebAclAssociation",
+                resource_arn=api.deployment_stage.stage_arn,
+                web_acl_arn=web_acl_arn,
+            )
+        else:
+            acknowledge(
+                api.deployment_stage,
+                "AwsSolutions-APIG3",
+                "WAF is opt-in through web_acl_arn (a web ACL costs $5/month plus rules); the stage is "
+                "throttled and requests are authorized before they reach the integration",
+            )
+        if account_logging_role:
+            role = api.node.try_find_child("CloudWatchRole")
+            if role is not None:
+                acknowledge(
+                    role,
+                    "AwsSolutions-IAM4",
+                    "AmazonAPIGatewayPushToCloudWatchLogs is the AWS-documented policy for the account-level "
+                    "role API Gateway uses to write execution logs",
+                    finding="Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs",
+                )
+        self._acknowledge_methods(methods, kind, cors is not None, api)
+
+        self._url = api.url
+        dims = {"ApiName": api.rest_api_name, "Stage": stage_name}
+        count = Monitoring.metric("AWS/ApiGateway", "Count", dims, label="Requests")
+        errors_5xx = Monitoring.metric("AWS/ApiGateway", "5XXError", dims, label="5XX")
+        errors_4xx = Monitoring.metric("AWS/ApiGateway", "4XXError", dims, label="4XX")
+        latency = Monitoring.metric(
+            "AWS/ApiGateway", "Latency", dims, kind=AlarmKind.LATENCY_P99, label="p99 latency"
+        )
+        return self._api_alarms_and_widgets(count, errors_5xx, errors_4xx, latency)
+
+    def _acknowledge_methods(
+        self, methods: list[apigw.Method], kind: str, cors: bool, api: apigw.RestApi
+    ) -> None:
+        if kind != "cognito":
+            reason = {
+                "iam": "Methods use IAM (SigV4) authorization instead of a Cognito user pool",
+                "lambda": "Methods use a Lambda authorizer instead of a Cognito user pool",
+                "api_key": "Methods require an API key with a usage plan, chosen explicitly by the user",
+                "none": "Authorization was explicitly set to Authorization.none() by the user",
+            }[kind]
+            for method in methods:
+                acknowledge(method, "AwsSolutions-COG4", reason)
+                if kind in ("api_key", "none"):
+                    acknowledge(method, "AwsSolutions-APIG4", reason)
+        if cors:
+            preflight_reason = (
+                "CORS preflight (OPTIONS) must be unauthenticated: browsers send it without credentials; "
+                "it only returns CORS headers from a mock integration"
+            )
+            stack: list[apigw.IResource] = [api.root]
+            while stack:
+                resource = stack.pop()
+                options = resource.node.try_find_child("OPTIONS")
+                if options is not None:
+                    acknowledge(options, "AwsSolutions-APIG4", preflight_reason)
+                    acknowledge(options, "AwsSolutions-COG4", preflight_reason)
+                stack.extend(c for c in resource.node.children if isinstance(c, apigw.Resource))
+
+    # ------------------------------------------------------------------ HTTP
+    def _build_http(
+        self,
+        routes: list[_Route],
+        route_function: Mapping[str, PatternFunction],
+        authorization: Authorization,
+        authorizer_function: PatternFunction | None,
+        cors: Cors | None,
+        rate: float,
+        burst: int,
+        stage_name: str,
+    ) -> tuple[list[cw.IWidget], list[cw.Alarm]]:
+        preflight = None
+        if cors is not None:
+            preflight = apigwv2.CorsPreflightOptions(
+                allow_origins=list(cors.allow_origins),
+                allow_methods=[apigwv2.CorsHttpMethod(m) for m in cors.allow_methods],
+                allow_headers=list(cors.allow_headers),
+                max_age=cors.max_age or cdk.Duration.minutes(10),
+            )
+        authorizer: apigwv2.IHttpRouteAuthorizer | None
+        kind = authorization.kind
+        if kind == "iam":
+            authorizer = v2_authorizers.HttpIamAuthorizer()
+        elif kind == "cognito":
+            assert authorization.user_pool is not None
+            authorizer = v2_authorizers.HttpUserPoolAuthorizer("Authorizer", authorization.user_pool)
+        elif kind == "lambda":
+            assert authorizer_function is not None
+            authorizer = v2_authorizers.HttpLambdaAuthorizer(
+                "Authorizer",
+                authorizer_function.alias,
+                response_types=[v2_authorizers.HttpLambdaResponseType.SIMPLE],
+            )
+        else:
+            authorizer = apigwv2.HttpNoneAuthorizer()
+        api = apigwv2.HttpApi(
+            self,
+            "Resource",
+            description=f"{self.node.path} (serverless-patterns ApiToLambda)",
+            cors_preflight=preflight,
+            create_default_stage=False,
+            default_authorizer=authorizer,
+            default_authorization_scopes=list(authorization.scopes) or None,
+        )
+        self.api = api
+        self.api_key = None
+        stage = apigwv2.HttpStage(
+            self,
+            "Stage",
+            http_api=api,
+            stage_name=stage_name,
+            auto_deploy=True,
+            throttle=apigwv2.ThrottleSettings(rate_limit=rate, burst_limit=burst),
+            access_log_settings=_HttpAccessLogs(self.access_log_group),
+        )
+        integrations: dict[int, v2_integrations.HttpLambdaIntegration] = {}
+        for route in routes:
+            pf = route_function[route.key]
+            integration = integrations.get(id(pf))
+            if integration is None:
+                integration = v2_integrations.HttpLambdaIntegration(f"{pf.node.id}Integration", pf.alias)
+                integrations[id(pf)] = integration
+            api.add_routes(
+                path=route.path, methods=[apigwv2.HttpMethod(route.method)], integration=integration
+            )
+        self._url = stage.url
+        dims = {"ApiId": api.api_id, "Stage": stage_name}
+        count = Monitoring.metric("AWS/ApiGateway", "Count", dims, label="Requests")
+        errors_5xx = Monitoring.metric("AWS/ApiGateway", "5xx", dims, label="5XX")
+        errors_4xx = Monitoring.metric("AWS/ApiGateway", "4xx", dims, label="4XX")
+        latency = Monitoring.metric(
+            "AWS/ApiGateway", "Latency", dims, kind=AlarmKind.LATENCY_P99, label="p99 latency"
+        )
+        return self._api_alarms_and_widgets(count, errors_5xx, errors_4xx, latency)
+
+    def _api_alarms_and_widgets(
+        self, count: cw.Metric, errors_5xx: cw.Metric, errors_4xx: cw.Metric, latency: cw.Metric
+    ) -> tuple[list[cw.IWidget], list[cw.Alarm]]:
+        self._metric_5xx = errors_5xx
+        self._metric_latency = latency
+        thresholds = self._thresholds
+        rate = Monitoring.rate_percent(
+            errors_5xx, count, kind=AlarmKind.SERVER_ERROR_RATE, label="5XX rate %"
+        )
+        alarms = [
+            self.monitoring.alarm(
+                self,
+                "ServerErrorRateAlarm",
+                kind=AlarmKind.SERVER_ERROR_RATE,
+                metric=rate,
+                subject=f"{self.node.path} API",
+                thresholds=thresholds,
+            ),
+            self.monitoring.alarm(
+                self,
+                "LatencyP99Alarm",
+                kind=AlarmKind.LATENCY_P99,
+                metric=latency,
+                subject=f"{self.node.path} API",
+                thresholds=thresholds,
+            ),
+        ]
+        widgets: list[cw.IWidget] = [
+            cw.GraphWidget(title="Requests and errors", left=[count, errors_4xx, errors_5xx], width=12),
+            cw.GraphWidget(title="Latency", left=[latency], width=12),
+        ]
+        return widgets, alarms
+
+
+@jsii.implements(apigwv2.IAccessLogSettings)
+class _HttpAccessLogs:
+    """JSON access logs for an HTTP API stage."""
+
+    def __init__(self, log_group: logs.ILogGroup) -> None:
+        self._destination = apigwv2.LogGroupLogDestination(log_group)
+
+    @property
+    def destination(self) -> apigwv2.IAccessLogDestination:
+        return self._destination
+
+    @property
+    def format(self) -> apigw.AccessLogFormat:
+        return apigw.AccessLogFormat.json_with_standard_fields(
+            caller=True,
+            http_method=True,
+            ip=True,
+            protocol=True,
+            request_time=True,
+            resource_path=True,
+            response_length=True,
+            status=True,
+            user=True,
+        )
+
+
+def _parse_route(key: str, spec: FunctionSpec, problems: Problems) -> _Route | None:
+    parts = key.split(" ") if isinstance(key, str) else []
+    if len(parts) != 2:
+        problems.add(f"routes: keys must be 'METHOD /path', got {key!r}")
+        return None
+    method, path = parts[0].upper(), parts[1]
+    if method not in _METHODS:
+        problems.add(f"routes: method in {key!r} must be one of {', '.join(_METHODS)}, got {parts[0]!r}")
+        return None
+    if not path.startswith("/") or (path != "/" and path.endswith("/")):
+        problems.add(f"routes: path in {key!r} must start with '/' and not end with one, got {path!r}")
+        return None
+    segments = [] if path == "/" else path[1:].split("/")
+    for index, segment in enumerate(segments):
+        if not _SEGMENT.match(segment):
+            problems.add(
+                f"routes: segment {segment!r} in {key!r} must be letters, digits, '._~-' or a "
+                "{parameter} in braces"
+            )
+            return None
+        if segment.endswith("+}") and index != len(segments) - 1:
+            problems.add(f"routes: greedy parameter {segment!r} in {key!r} must be the last segment")
+            return None
+    return _Route(key, method, path, spec)
+
+
+def _route_id(route: _Route) -> str:
+    words = [route.method.title()]
+    for segment in route.path.strip("/").split("/"):
+        clean = re.sub(r"[^A-Za-z0-9]+", " ", segment).title().replace(" ", "")
+        if clean:
+            words.append(clean)
+    return "".join(words) if len(words) > 1 else words[0] + "Root"
+
+
+def _unique(candidate: str, used: set[str]) -> str:
+    name, n = candidate, 2
+    while name in used:
+        name, n = f"{candidate}{n}", n + 1
+    used.add(name)
+    return name

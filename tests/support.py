@@ -1,0 +1,98 @@
+"""The gates every pattern passes, written once: synthesize with the rule packs, lint, snapshot.
+
+``synth(build)`` builds a fresh app with ``@aws-cdk/core:validateAgainstDefaultRules`` on and the
+cdk-nag AwsSolutions and Serverless packs registered as validation plugins, lets ``build`` add
+constructs to a stack, synthesizes, and returns the template with the validation report.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aws_cdk as cdk
+from cdk_nag import AwsSolutionsChecks, ServerlessChecks
+
+CONTEXT = {"@aws-cdk/core:validateAgainstDefaultRules": True}
+ENV = cdk.Environment(account="123456789012", region="us-east-1")
+
+
+@dataclass
+class Synthesized:
+    template: dict[str, Any]
+    report: dict[str, Any]
+    template_path: Path
+
+    def resources(self, type_: str) -> dict[str, dict[str, Any]]:
+        return {k: v for k, v in self.template["Resources"].items() if v["Type"] == type_}
+
+    def count(self, type_: str) -> int:
+        return len(self.resources(type_))
+
+    def unacknowledged(self) -> list[str]:
+        """Every rule-pack finding (error or warning) that nothing acknowledged."""
+        found = []
+        for plugin in self.report.get("pluginReports", []):
+            for violation in plugin.get("violations", []):
+                for construct in violation.get("violatingConstructs", []):
+                    found.append(f"{violation['ruleName']} on {construct['constructPath']}")
+        return found
+
+    def acknowledged(self) -> list[dict[str, Any]]:
+        return [s for p in self.report.get("pluginReports", []) for s in p.get("suppressedViolations", [])]
+
+
+class GateFailure(AssertionError):
+    pass
+
+
+def synth(build: Callable[[cdk.Stack], object], *, stack_name: str = "Test") -> Synthesized:
+    """Synthesizes ``build`` into a stack with the rule packs on. Fails with every finding listed."""
+    outdir = tempfile.mkdtemp(prefix="sp-synth-")
+    app = cdk.App(context=CONTEXT, outdir=outdir)
+    cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app), ServerlessChecks(app))
+    stack = cdk.Stack(app, stack_name, env=ENV)
+    build(stack)
+    report_path = Path(outdir) / "validation-report.json"
+    try:
+        app.synth()
+    except RuntimeError as error:  # the plugins interrupt synthesis on an ERROR finding
+        if report_path.exists():
+            report = json.loads(report_path.read_text())
+            findings = Synthesized({}, report, report_path).unacknowledged()
+            raise GateFailure("rule-pack findings:\n  " + "\n  ".join(findings)) from error
+        raise
+    report = json.loads(report_path.read_text()) if report_path.exists() else {}
+    template_path = Path(outdir) / f"{stack_name}.template.json"
+    return Synthesized(json.loads(template_path.read_text()), report, template_path)
+
+
+def cfn_lint(path: Path) -> list[str]:
+    """cfn-lint's errors and warnings for a template (informational findings are ignored)."""
+    from cfnlint.api import lint_file
+
+    return [f"{m.rule.id} {m.message} ({m.path_string})" for m in lint_file(path) if m.rule.id[0] in "EW"]
+
+
+_HASH = re.compile(r"\b[0-9a-f]{64}\b|(?<=[A-Za-z])[0-9a-f]{32}\b|\b[0-9a-f]{32}\b")
+
+
+def normalized(template: dict[str, Any]) -> dict[str, Any]:
+    """The template with asset hashes (which change with handler code) replaced, for snapshots."""
+    text = json.dumps(template, sort_keys=True)
+    text = _HASH.sub("HASH", text)
+    return json.loads(text)  # type: ignore[no-any-return]
+
+
+def write_handler(directory: Path, body: str = "") -> str:
+    """A handler directory for tests; returns its path."""
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "app.py").write_text(
+        body or "def handler(event, context):\n    return {'statusCode': 200}\n"
+    )
+    return str(directory)
