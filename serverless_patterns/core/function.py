@@ -154,6 +154,7 @@ class PatternFunction(Construct):
         environment: Mapping[str, str] | None = None,
         on_failure_queue: sqs.IQueue | None = None,
         retry_attempts: int = 2,
+        deployment_group_id: str | None = None,
     ) -> None:
         super().__init__(scope, id)
         self.log_group = logs.LogGroup(
@@ -254,7 +255,7 @@ class PatternFunction(Construct):
             ),
         ]
         self.deployment_group = (
-            deployments.add(id, self.alias, list(self.alarms))
+            deployments.add(deployment_group_id or id, self.alias, list(self.alarms))
             if deployments is not None and deployments.strategy.uses_codedeploy
             else None
         )

@@ -38,7 +38,8 @@ class QueueWithDlq(Construct):
 
     Both use SQS-managed encryption and deny any request not made over TLS. The DLQ keeps messages
     14 days, the maximum. When a function consumes the queue, the visibility timeout is at least six
-    times the function's timeout, as AWS recommends.
+    times the function's timeout plus its event source's batching window
+    (``consumer_batching_window_seconds``), as AWS recommends.
     """
 
     def __init__(
@@ -48,6 +49,7 @@ class QueueWithDlq(Construct):
         *,
         options: QueueOptions | None = None,
         consumer_timeout_seconds: float | None = None,
+        consumer_batching_window_seconds: float = 0,
         fifo: bool = False,
         content_based_deduplication: bool = False,
     ) -> None:
@@ -77,7 +79,7 @@ class QueueWithDlq(Construct):
             seconds = (
                 30
                 if consumer_timeout_seconds is None
-                else VISIBILITY_TIMEOUT_FACTOR * consumer_timeout_seconds
+                else VISIBILITY_TIMEOUT_FACTOR * consumer_timeout_seconds + consumer_batching_window_seconds
             )
             visibility = cdk.Duration.seconds(min(int(seconds), 43200))
         if fifo and content_based_deduplication:
