@@ -225,6 +225,9 @@ class PatternFunction(Construct):
             alias_name="live",
             version=self.function.current_version,
             provisioned_concurrent_executions=spec.provisioned_concurrency,
+            # Asynchronous invocation config is per qualifier: invokers target the alias, so the
+            # alias needs the same on-failure destination and retries as the function.
+            **async_options,  # type: ignore[arg-type]
         )
         self._acknowledge(invocation)
 

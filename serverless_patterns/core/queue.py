@@ -11,7 +11,7 @@ from constructs import Construct
 from ..errors import Problems
 from .nag import acknowledge
 
-__all__ = ["QueueOptions", "QueueWithDlq"]
+__all__ = ["QueueOptions", "QueueWithDlq", "parking_queue"]
 
 VISIBILITY_TIMEOUT_FACTOR = 6
 
@@ -31,6 +31,28 @@ class QueueOptions:
         found = Problems()
         found.in_range(f"{prop}.max_receive_count", self.max_receive_count, 1, 1000)
         return list(found)
+
+
+def parking_queue(scope: Construct, id: str, *, role: str, fifo: bool = False) -> sqs.Queue:
+    """A queue where failed messages or records are parked: kept 14 days (the maximum), SQS-managed
+    encryption, TLS-only. ``role`` completes "This queue is itself ..." in the rule-pack
+    acknowledgments, e.g. ``"the on-failure destination of the Orders stream mapping"``."""
+    fifo_props: dict[str, object] = {"fifo": True} if fifo else {}
+    queue = sqs.Queue(
+        scope,
+        id,
+        retention_period=cdk.Duration.days(14),
+        encryption=sqs.QueueEncryption.SQS_MANAGED,
+        enforce_ssl=True,
+        **fifo_props,  # type: ignore[arg-type]
+    )
+    acknowledge(
+        queue,
+        "Serverless-SQSRedrivePolicy",
+        f"This queue is itself {role}; an alarm fires on its depth",
+    )
+    acknowledge(queue, "AwsSolutions-SQS3", f"This queue is itself {role}")
+    return queue
 
 
 class QueueWithDlq(Construct):
@@ -56,23 +78,8 @@ class QueueWithDlq(Construct):
         super().__init__(scope, id)
         options = options or QueueOptions()
         fifo_props: dict[str, object] = {"fifo": True} if fifo else {}
-        self.dead_letter_queue = sqs.Queue(
-            self,
-            "DeadLetterQueue",
-            retention_period=cdk.Duration.days(14),
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-            **fifo_props,  # type: ignore[arg-type]
-        )
-        acknowledge(
-            self.dead_letter_queue,
-            "Serverless-SQSRedrivePolicy",
-            "This queue is itself the dead-letter queue of its sibling queue; an alarm fires on its depth",
-        )
-        acknowledge(
-            self.dead_letter_queue,
-            "AwsSolutions-SQS3",
-            "This queue is itself the dead-letter queue of its sibling queue",
+        self.dead_letter_queue = parking_queue(
+            self, "DeadLetterQueue", role="the dead-letter queue of its sibling queue", fifo=fifo
         )
         visibility = options.visibility_timeout
         if visibility is None:
