@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import aws_cdk as cdk
 from aws_cdk import aws_cloudwatch as cw
 from aws_cdk import aws_codedeploy as codedeploy
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
@@ -141,6 +142,22 @@ class Deployments(Construct):
                 )
             config = codedeploy.LambdaDeploymentConfig(self, "Config", traffic_routing=routing)
         self.config = config
+        # One CodeDeploy service role per pattern, shared by its deployment groups.
+        self.role = iam.Role(
+            self,
+            "ServiceRole",
+            assumed_by=iam.ServicePrincipal("codedeploy.amazonaws.com"),
+            managed_policies=[
+                iam.ManagedPolicy.from_aws_managed_policy_name("service-role/AWSCodeDeployRoleForLambdaLimited")
+            ],
+        )
+        acknowledge(
+            self.role,
+            "AwsSolutions-IAM4",
+            "AWSCodeDeployRoleForLambdaLimited is the AWS-maintained, Lambda-scoped policy for the "
+            "CodeDeploy service role; it only reads alarms and updates aliases of this deployment",
+            finding="Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSCodeDeployRoleForLambdaLimited",
+        )
 
     def add(self, id: str, alias: lambda_.Alias, alarms: list[cw.IAlarm]) -> codedeploy.LambdaDeploymentGroup:
         """A deployment group for ``alias`` that rolls back when any of ``alarms`` fires."""
@@ -149,19 +166,33 @@ class Deployments(Construct):
             id,
             alias=alias,
             application=self.application,
+            role=self.role,
             deployment_config=self.config,
             alarms=alarms,
-            pre_hook=self.strategy.pre_traffic_hook,
-            post_hook=self.strategy.post_traffic_hook,
             auto_rollback=codedeploy.AutoRollbackConfig(
                 failed_deployment=True, stopped_deployment=True, deployment_in_alarm=True
             ),
         )
-        acknowledge(
-            group.role,
-            "AwsSolutions-IAM4",
-            "AWSCodeDeployRoleForLambdaLimited is the AWS-maintained, Lambda-scoped policy for the "
-            "CodeDeploy service role; it only reads alarms and updates aliases of this deployment",
-            finding="Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSCodeDeployRoleForLambdaLimited",
-        )
+        self._add_hooks(group, alias)
         return group
+
+    def _add_hooks(self, group: codedeploy.LambdaDeploymentGroup, alias: lambda_.Alias) -> None:
+        """Traffic hooks, granted on the hook's exact ARN.
+
+        CDK's own ``pre_hook``/``post_hook`` grant ``lambda:InvokeFunction`` on ``<arn>:*`` too, a
+        wildcard CodeDeploy does not need (it invokes the hook by name), so the hooks are set here.
+        """
+        hooks = {
+            "BeforeAllowTrafficHook": self.strategy.pre_traffic_hook,
+            "AfterAllowTrafficHook": self.strategy.post_traffic_hook,
+        }
+        cfn_alias = alias.node.default_child
+        assert isinstance(cfn_alias, cdk.CfnResource)
+        for key, hook in hooks.items():
+            if hook is None:
+                continue
+            cfn_alias.add_override(f"UpdatePolicy.CodeDeployLambdaAliasUpdate.{key}", hook.function_name)
+            self.role.add_to_principal_policy(
+                iam.PolicyStatement(actions=["lambda:InvokeFunction"], resources=[hook.function_arn])
+            )
+            group.grant_put_lifecycle_event_hook_execution_status(hook)
