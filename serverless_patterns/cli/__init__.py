@@ -1,0 +1,1 @@
+"""The ``serverless-patterns`` command line: list, show, new, diagram, cost and check."""

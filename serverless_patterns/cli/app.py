@@ -1,0 +1,412 @@
+"""``serverless-patterns``: the catalog (list, show, new) and tools for any CDK app (diagram, cost, check)."""
+
+from __future__ import annotations
+
+import json
+import sys
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import click
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.syntax import Syntax
+from rich.table import Table
+
+from .. import catalog
+from .assembly import Assembly, load
+from .errors import CliError
+
+__all__ = ["app", "main"]
+
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+
+class _Group(typer.core.TyperGroup):
+    """Shows every error as one line that says what to do; ``--debug`` shows the traceback too."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except CliError as error:
+            if _debug(ctx):
+                err.print(escape(traceback.format_exc()))
+                if error.detail:
+                    err.print(escape(error.detail))
+            err.print(f"[bold red]error:[/] {escape(error.message)}")
+            ctx.exit(2)
+        except KeyboardInterrupt:
+            err.print("[bold red]error:[/] interrupted")
+            ctx.exit(130)
+        except Exception as error:
+            if _debug(ctx):
+                err.print(escape(traceback.format_exc()))
+            err.print(
+                f"[bold red]error:[/] unexpected {type(error).__name__}: {escape(str(error))} "
+                "(rerun with --debug for the traceback, and report it)"
+            )
+            ctx.exit(1)
+
+
+def _debug(ctx: click.Context) -> bool:
+    root = ctx.find_root()
+    return bool(root.params.get("debug")) or "--debug" in sys.argv
+
+
+app = typer.Typer(
+    cls=_Group,
+    help="Production-grade AWS serverless patterns for the AWS CDK: browse, scaffold, draw, price and check.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+@app.callback()
+def _root(
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show tracebacks and the output of failed synths.")
+    ] = False,
+) -> None:
+    """serverless-patterns command line."""
+
+
+@contextmanager
+def _status(message: str) -> Iterator[None]:
+    with err.status(message, spinner="dots"):
+        yield
+
+
+def _examples(entries: list[catalog.PatternEntry]) -> dict[str, Any]:
+    from .examples import synthesize_examples
+
+    names = ", ".join(e.name for e in entries)
+    with _status(f"Synthesizing the smallest example of {names} (cached after the first run)..."):
+        return synthesize_examples(entries)
+
+
+def _entry(name: str) -> catalog.PatternEntry:
+    entry = catalog.get(name)
+    if entry is None:
+        known = ", ".join(e.name for e in catalog.entries()) or "none yet"
+        raise CliError(f"no pattern called {name!r}; available: {known} (see `serverless-patterns list`)")
+    return entry
+
+
+def _target(target: str, *, synth: bool = True) -> tuple[Assembly, str]:
+    """An assembly for a path (app directory, cdk.out or template) or a catalog pattern name."""
+    path = Path(target)
+    if path.exists():
+        has_app = path.is_dir() and (path / "cdk.json").is_file()
+        if has_app and synth:
+            with _status(f"Synthesizing {path} with the rule packs..."):
+                return load(path, synth=True), str(path)
+        return load(path, synth=synth), str(path)
+    entry = catalog.get(target)
+    if entry is not None:
+        report = _examples([entry])[entry.name]
+        return report.assembly, f"{entry.name} (smallest example)"
+    known = ", ".join(e.name for e in catalog.entries()) or "none yet"
+    raise CliError(
+        f"{target} is neither a path nor a pattern name; pass a CDK app directory, a cdk.out, "
+        f"a template file or one of: {known}"
+    )
+
+
+def _pack_cell(open_: int, acked: int) -> str:
+    if open_:
+        return f"[red]✗ {open_} open[/]" + (f" ({acked} ack.)" if acked else "")
+    return "[green]✓ pass[/]" + (f" ({acked} ack.)" if acked else "")
+
+
+# -- list ----------------------------------------------------------------------------------------
+@app.command("list")
+def list_(
+    no_synth: Annotated[
+        bool, typer.Option("--no-synth", help="Skip synthesizing the examples (rule-pack status unknown).")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """Every pattern: summary, trigger, what it creates and its status on the rule packs."""
+    entries = catalog.entries()
+    if not entries:
+        raise CliError("no patterns are installed yet; upgrade serverless-patterns")
+    reports = {} if no_synth else _examples(entries)
+    rows = []
+    for entry in entries:
+        status = reports[entry.name].pack_status() if entry.name in reports else {}
+        rows.append((entry, status))
+    if as_json:
+        data = [
+            {
+                "name": e.name,
+                "class": e.import_path,
+                "summary": e.summary,
+                "trigger": e.trigger,
+                "creates": e.creates,
+                "rule_packs": {p: {"open": o, "acknowledged": a} for p, (o, a) in s.items()},
+            }
+            for e, s in rows
+        ]
+        out.print_json(json.dumps(data))
+        return
+    table = Table(title="serverless-patterns", show_lines=True)
+    for column in ("Pattern", "Summary", "Triggered by", "Creates", "AwsSolutions", "Serverless"):
+        table.add_column(column)
+    for entry, status in rows:
+        cells = [_pack_cell(*status[p]) if status else "-" for p in ("AwsSolutions", "Serverless")]
+        table.add_row(
+            f"[bold]{entry.name}[/]\n{entry.class_name}", entry.summary, entry.trigger, entry.creates, *cells
+        )
+    out.print(table)
+
+
+# -- show ----------------------------------------------------------------------------------------
+@app.command()
+def show(name: Annotated[str, typer.Argument(help="Pattern name, e.g. api-to-lambda.")]) -> None:
+    """A pattern in full: example, defaults, resources, alarms, acknowledged findings and diagram."""
+    from .diagram import to_mermaid
+    from .examples import default_settings
+    from .graph import build_graph
+
+    entry = _entry(name)
+    report = _examples([entry])[entry.name]
+    out.rule(f"[bold]{entry.name}[/]  ({entry.import_path})")
+    out.print(entry.description)
+    out.print(f"\n[bold]Triggered by:[/] {entry.trigger}\n[bold]Creates:[/] {entry.creates}\n")
+
+    out.print("[bold]Smallest example[/] (app.py)")
+    out.print(Syntax(entry.example, "python", theme="ansi_dark", background_color="default"))
+
+    defaults = Table(title="Default settings", title_justify="left")
+    defaults.add_column("Prop")
+    defaults.add_column("Default")
+    defaults.add_column("Meaning")
+    for prop, meaning, default in default_settings(entry):
+        defaults.add_row(prop, escape(default), escape(meaning))
+    out.print(defaults)
+
+    resources = Table(title="Resources created (counted from a synth of the example)", title_justify="left")
+    resources.add_column("Type")
+    resources.add_column("Count", justify="right")
+    counts = report.resource_counts
+    for rtype, count in sorted(counts.items()):
+        resources.add_row(rtype, str(count))
+    resources.add_row("[bold]total[/]", f"[bold]{sum(counts.values())}[/]")
+    out.print(resources)
+
+    out.print("[bold]Alarms[/]")
+    for alarm in report.alarms():
+        out.print(f"  • {escape(alarm)}")
+
+    acked = Table(title="Acknowledged rule-pack findings", title_justify="left")
+    acked.add_column("Rule")
+    acked.add_column("On")
+    acked.add_column("Reason")
+    grouped: dict[tuple[str, str], list[str]] = {}
+    for finding in report.findings():
+        if finding.acknowledged:
+            grouped.setdefault((finding.rule, finding.reason), []).append(finding.resource)
+    for (rule, reason), where in sorted(grouped.items()):
+        on = where[0] if len(where) == 1 else f"{len(where)} resources, e.g. {where[0]}"
+        acked.add_row(escape(rule), escape(on), escape(reason))
+    out.print(acked)
+    open_findings = [f for f in report.findings() if not f.acknowledged]
+    if open_findings:
+        out.print(
+            f"[red]{len(open_findings)} unacknowledged findings[/]: run `serverless-patterns check {entry.name}`"
+        )
+
+    out.print("\n[bold]Diagram[/] (Mermaid)")
+    out.print(to_mermaid(build_graph(report.assembly)), markup=False, highlight=False, soft_wrap=True)
+
+
+# -- new -----------------------------------------------------------------------------------------
+@app.command()
+def new(
+    name: Annotated[str, typer.Argument(help="Pattern name, e.g. api-to-lambda.")],
+    directory: Annotated[Path, typer.Argument(help="Directory to create (must be missing or empty).")],
+) -> None:
+    """Scaffold a CDK app on a pattern: app, cdk.json, pinned CDK CLI, handler with tests."""
+    from .scaffold import write_app
+
+    entry = _entry(name)
+    written = write_app(entry, directory)
+    out.print(f"Created a {entry.class_name} app in [bold]{escape(str(directory))}[/]:")
+    for path in written:
+        out.print(f"  {escape(str(path.relative_to(directory)))}")
+    out.print(
+        f"\nNext: cd {escape(str(directory))} && pip install -r requirements.txt && npm install && pytest"
+    )
+
+
+# -- diagram -------------------------------------------------------------------------------------
+_SUFFIX_FORMATS = {".mmd": "mermaid", ".mermaid": "mermaid", ".md": "mermaid", ".png": "png", ".svg": "svg"}
+
+
+@app.command()
+def diagram(
+    target: Annotated[
+        str, typer.Argument(help="CDK app directory, cdk.out, template JSON or pattern name.")
+    ] = ".",
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="File to write (.png, .svg, .mmd).")
+    ] = None,
+    fmt: Annotated[
+        str | None,
+        typer.Option(
+            "--format", "-f", help="mermaid, png or svg. Default: from the -o suffix, else mermaid."
+        ),
+    ] = None,
+    no_synth: Annotated[bool, typer.Option("--no-synth", help="Read the app's existing cdk.out.")] = False,
+) -> None:
+    """Architecture diagram: resources with AWS icons and the event flows between them."""
+    from .diagram import FORMATS, render
+    from .graph import build_graph
+
+    chosen = fmt or (_SUFFIX_FORMATS.get(output.suffix.lower()) if output else None) or "mermaid"
+    if chosen not in FORMATS:
+        raise CliError(f"--format must be one of {', '.join(FORMATS)}, got {chosen!r}")
+    assembly, title = _target(target, synth=not no_synth)
+    graph = build_graph(assembly)
+    with _status(f"Drawing {chosen}..."):
+        text = render(graph, output, chosen, title=title)
+    if text is not None and output is None:
+        out.print(text, markup=False, highlight=False, soft_wrap=True, end="")
+    elif output is not None:
+        err.print(f"Wrote {escape(str(output))} ({len(graph.nodes)} resources, {len(graph.edges)} flows)")
+
+
+# -- cost ----------------------------------------------------------------------------------------
+@app.command()
+def cost(
+    target: Annotated[
+        str, typer.Argument(help="CDK app directory, cdk.out, template JSON or pattern name.")
+    ] = ".",
+    requests_per_month: Annotated[
+        float, typer.Option("--requests-per-month", "-n", min=0, help="Requests entering the app per month.")
+    ] = 1_000_000,
+    avg_duration_ms: Annotated[
+        float,
+        typer.Option("--avg-duration-ms", min=0, help="Average function (and Express workflow) run time."),
+    ] = 100,
+    payload_kb: Annotated[
+        float, typer.Option("--payload-kb", min=0, help="Size of a request or message.")
+    ] = 1,
+    storage_gb: Annotated[
+        float, typer.Option("--storage-gb", min=0, help="Data kept per table and bucket.")
+    ] = 1,
+    log_kb_per_request: Annotated[
+        float, typer.Option("--log-kb-per-request", min=0, help="Log data per invocation.")
+    ] = 1,
+    no_synth: Annotated[bool, typer.Option("--no-synth", help="Read the app's existing cdk.out.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """Monthly cost estimate per resource and in total, from the dated us-east-1 price table."""
+    from .cost import Usage, estimate
+    from .graph import build_graph
+
+    usage = Usage(requests_per_month, avg_duration_ms, payload_kb, storage_gb, log_kb_per_request)
+    assembly, title = _target(target, synth=not no_synth)
+    result = estimate(build_graph(assembly), usage)
+    if as_json:
+        out.print_json(json.dumps(result.to_dict()))
+        return
+    table = Table(
+        title=f"Monthly cost of {escape(title)}: {requests_per_month:,.0f} requests, {avg_duration_ms:g} ms, "
+        f"{payload_kb:g} KB, {storage_gb:g} GB stored",
+        title_justify="left",
+        caption=f"us-east-1 list prices as of {result.as_of}, before free tiers (prices.json)",
+        caption_justify="left",
+    )
+    table.add_column("Resource")
+    table.add_column("Service")
+    table.add_column("Usage")
+    table.add_column("USD / month", justify="right")
+    for line in result.lines:
+        table.add_row(
+            escape(line.resource), escape(line.service), escape(line.usage), f"{line.monthly_usd:,.2f}"
+        )
+    table.add_section()
+    table.add_row("[bold]Total[/]", "", "", f"[bold]{result.total_usd:,.2f}[/]")
+    out.print(table)
+    monitoring = result.group_total("monitoring")
+    out.print(f"Alarms and dashboard: ${monitoring:,.2f}/month of the total.")
+    if result.arm64_savings_usd:
+        out.print(f"arm64 saves ${result.arm64_savings_usd:,.2f}/month over the same functions on x86_64.")
+    if result.x86_64_to_arm64_savings_usd:
+        out.print(
+            f"Moving the x86_64 functions to arm64 would save ${result.x86_64_to_arm64_savings_usd:,.2f}/month."
+        )
+    for assumption in result.assumptions:
+        out.print(f"[dim]• {escape(assumption)}[/]")
+
+
+# -- check ---------------------------------------------------------------------------------------
+@app.command()
+def check(
+    target: Annotated[str, typer.Argument(help="CDK app directory, cdk.out or pattern name.")] = ".",
+    no_synth: Annotated[bool, typer.Option("--no-synth", help="Read the app's existing cdk.out.")] = False,
+    no_cfn_lint: Annotated[bool, typer.Option("--no-cfn-lint", help="Skip cfn-lint.")] = False,
+    show_acknowledged: Annotated[
+        bool,
+        typer.Option("--show-acknowledged", "-a", help="List acknowledged findings with their reasons too."),
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """AwsSolutions and Serverless rule packs and cfn-lint; exits 1 on any unacknowledged finding."""
+    from .check import findings
+
+    assembly, title = _target(target, synth=not no_synth)
+    with _status("Running cfn-lint..." if not no_cfn_lint else "Reading the rule-pack report..."):
+        found = findings(assembly, cfn_lint=not no_cfn_lint)
+    open_ = [f for f in found if not f.acknowledged]
+    shown = found if show_acknowledged else open_
+    if as_json:
+        out.print_json(json.dumps([f.__dict__ for f in shown]))
+    else:
+        if shown:
+            table = Table(title=f"Findings in {escape(title)}", title_justify="left", show_lines=False)
+            for column in (
+                "Source",
+                "Rule",
+                "Level",
+                "Resource",
+                "Message" if not show_acknowledged else "Message / reason",
+            ):
+                table.add_column(column)
+            if show_acknowledged:
+                table.add_column("Ack.")
+            for f in shown:
+                level = {"error": "[red]error[/]", "warning": "[yellow]warning[/]"}.get(f.level, f.level)
+                message = escape(f.message if not f.acknowledged else f"{f.message} — {f.reason}")
+                row = [f.source, escape(f.rule), level, escape(f.resource), message]
+                if show_acknowledged:
+                    row.append("yes" if f.acknowledged else "[red]no[/]")
+                table.add_row(*row)
+            out.print(table)
+        packs = "AwsSolutions, Serverless" + ("" if no_cfn_lint else " and cfn-lint")
+        acked = len(found) - len(open_)
+        summary = (
+            f"{len(open_)} unacknowledged and {acked} acknowledged findings ({packs}) in {escape(title)}"
+        )
+        out.print(("[red]✗ " if open_ else "[green]✓ ") + summary + "[/]")
+    if open_:
+        raise typer.Exit(1)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app(prog_name="serverless-patterns")
+
+
+if __name__ == "__main__":
+    main()

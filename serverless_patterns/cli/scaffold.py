@@ -1,0 +1,152 @@
+"""``serverless-patterns new``: a CDK app built on one pattern, ready to synthesize and test."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from ..catalog import PatternEntry
+from .errors import CliError
+
+__all__ = ["CDK_CLI_VERSION", "app_source", "files_for", "write_app"]
+
+CDK_CLI_VERSION = "2.1148.1"
+
+_PACKS_IMPORT = "from cdk_nag import AwsSolutionsChecks, ServerlessChecks\n"
+_PACKS = (
+    "# The AwsSolutions and Serverless rule packs check every synth; an unacknowledged error fails it.\n"
+    "cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app), ServerlessChecks(app))\n"
+)
+
+_APP_TEST = '''"""Synthesizes the app as `cdk synth` does, with its rule packs, and checks what it creates."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+EXPECTED_RESOURCES = __EXPECTED__
+
+
+@pytest.fixture(scope="module")
+def outdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("cdk.out")
+    context = json.loads((ROOT / "cdk.json").read_text()).get("context", {})
+    env = {**os.environ, "CDK_OUTDIR": str(out), "CDK_CONTEXT_JSON": json.dumps(context)}
+    done = subprocess.run([sys.executable, "app.py"], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-4000:]
+    return out
+
+
+def templates(outdir: Path) -> list[dict[str, Any]]:
+    return [json.loads(p.read_text()) for p in sorted(outdir.glob("*.template.json"))]
+
+
+def test_rule_packs_have_no_unacknowledged_findings(outdir: Path) -> None:
+    report = json.loads((outdir / "validation-report.json").read_text())
+    found = [
+        f"{violation['ruleName']} on {construct['constructPath']}"
+        for plugin in report["pluginReports"]
+        for violation in plugin["violations"]
+        for construct in violation["violatingConstructs"]
+    ]
+    assert found == []
+
+
+def test_resources_created(outdir: Path) -> None:
+    counts = Counter(r["Type"] for t in templates(outdir) for r in t["Resources"].values())
+    assert {k: counts[k] for k in EXPECTED_RESOURCES} == EXPECTED_RESOURCES
+
+
+def test_functions_are_traced_and_on_arm64(outdir: Path) -> None:
+    for template in templates(outdir):
+        for resource in template["Resources"].values():
+            if resource["Type"] == "AWS::Lambda::Function" and "TracingConfig" in resource["Properties"]:
+                assert resource["Properties"]["TracingConfig"] == {"Mode": "Active"}
+                assert resource["Properties"]["Architectures"] == ["arm64"]
+'''
+
+_README = """# {name}
+
+A CDK app built on the `{class_name}` pattern of serverless-patterns: {summary}
+
+```sh
+python3 -m venv .venv && . .venv/bin/activate
+pip install -r requirements.txt
+npm install                     # the pinned AWS CDK CLI ({cdk_version})
+pytest                          # handler unit tests, then a synth with the rule packs
+npx cdk synth                   # or: serverless-patterns check .
+```
+
+`serverless-patterns diagram . -o architecture.png` draws it; `serverless-patterns cost .
+--requests-per-month 1000000` estimates what it costs.
+"""
+
+_GITIGNORE = "cdk.out/\n.venv/\nnode_modules/\n__pycache__/\n.pytest_cache/\n"
+
+
+def app_source(entry: PatternEntry) -> str:
+    """The pattern's smallest example with the rule packs added."""
+    source = entry.example
+    if "import aws_cdk as cdk\n" not in source or "app = cdk.App()\n" not in source:
+        raise CliError(
+            f"the {entry.name} example has no 'import aws_cdk as cdk' / 'app = cdk.App()' lines to extend"
+        )
+    source = source.replace("import aws_cdk as cdk\n", "import aws_cdk as cdk\n" + _PACKS_IMPORT, 1)
+    return source.replace("app = cdk.App()\n", "app = cdk.App()\n" + _PACKS, 1)
+
+
+def files_for(entry: PatternEntry, name: str) -> dict[str, str]:
+    """Every file of the new app, by relative path."""
+    package = re.sub(r"[^a-z0-9-]+", "-", name.lower()).strip("-") or "app"
+    expected = json.dumps(dict(sorted(entry.key_resources.items())), indent=4).replace("\n}", ",\n}")
+    if not entry.key_resources:
+        expected = "{}"
+    cdk_json = {
+        "app": "python3 app.py",
+        "watch": {"include": ["app.py", "handlers/**"]},
+        "context": {"@aws-cdk/core:validateAgainstDefaultRules": True},
+    }
+    package_json = {
+        "name": package,
+        "private": True,
+        "description": f"Pins the AWS CDK CLI for {name}.",
+        "scripts": {"cdk": "cdk"},
+        "devDependencies": {"aws-cdk": CDK_CLI_VERSION},
+    }
+    files = {
+        "app.py": app_source(entry),
+        "cdk.json": json.dumps(cdk_json, indent=2) + "\n",
+        "package.json": json.dumps(package_json, indent=2) + "\n",
+        "requirements.txt": "serverless-patterns[cli]>=0.1.0\naws-lambda-powertools[tracer]>=3.37,<4\npytest>=8\n",
+        "tests/__init__.py": "",
+        "tests/test_app.py": _APP_TEST.replace("__EXPECTED__", expected),
+        "README.md": _README.format(
+            name=name, class_name=entry.class_name, summary=entry.summary, cdk_version=CDK_CLI_VERSION
+        ),
+        ".gitignore": _GITIGNORE,
+    }
+    files.update(entry.files)
+    return files
+
+
+def write_app(entry: PatternEntry, directory: Path) -> list[Path]:
+    """Writes the app into ``directory``, which must be missing or empty. Returns the files written."""
+    if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
+        raise CliError(f"{directory} is not empty; choose a new directory (nothing was overwritten)")
+    written = []
+    for relative, content in files_for(entry, directory.resolve().name).items():
+        path = directory / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(content, encoding="utf-8")
+        written.append(path)
+    return written
