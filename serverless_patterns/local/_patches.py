@@ -1,0 +1,218 @@
+"""The changes made to moto while a local cloud runs, and how they are undone.
+
+Everything here is applied by :func:`install` and reverted by :func:`uninstall`; nothing is changed
+at import time.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from ._state import NOT_EMULATED, State, active
+from .resources import resource_model
+
+__all__ = ["install", "uninstall"]
+
+_saved: list[tuple[object, str, object]] = []
+
+
+def _patch(owner: object, name: str, value: object) -> None:
+    _saved.append((owner, name, getattr(owner, name)))
+    setattr(owner, name, value)
+
+
+def _dispatcher() -> Any:
+    state = active()
+    if state is None or state.dispatcher is None:
+        raise RuntimeError("no local cloud is running")
+    return state.dispatcher
+
+
+def install(state: State, port: int) -> None:
+    """Point moto's Lambda at the in-process runtime and fill moto's CloudFormation gaps."""
+    import moto.settings
+    import moto.stepfunctions.models as sfn_models
+    from moto.awslambda.models import LambdaBackend, LambdaFunction
+    from moto.cloudformation import parsing
+    from moto.core.config import default_user_config
+    from moto.s3 import notifications
+    from moto.sns.models import Subscription
+    from moto.stepfunctions.parser.asl.utils import boto_client
+    from moto.stepfunctions.parser.models import stepfunctions_parser_backends
+
+    if _saved:
+        raise RuntimeError("moto is already patched by another local cloud in this process")
+
+    # Where moto's own callers (custom resource responses, Step Functions tasks) reach the server.
+    _patch(moto.settings, "moto_server_port", lambda: str(port))
+    _patch(boto_client, "moto_server_port", lambda: str(port))
+    _patch(moto.settings, "moto_server_host", lambda: "http://localhost")
+
+    # Step Functions: run executions, for state machines created by CloudFormation too.
+    sfn_config: dict[str, Any] = dict(default_user_config["stepfunctions"])
+    _patch_item(default_user_config, "stepfunctions", {**sfn_config, "execute_state_machine": True})
+    _patch(sfn_models, "stepfunctions_backends", stepfunctions_parser_backends)
+
+    # CloudFormation: local models first; types nobody models are reported, not silently dropped.
+    original_lookup: Callable[[str], Any] = parsing.resource_class_from_type
+
+    def resource_class_from_type(resource_type: str) -> Any:
+        model = resource_model(resource_type)
+        if model is not None:
+            return model
+        found = original_lookup(resource_type)
+        if found is None and resource_type not in parsing.NULL_MODELS:
+            state.note("", "-", resource_type, NOT_EMULATED, "moto has no model for this type; not deployed")
+        return found
+
+    _patch(parsing, "resource_class_from_type", resource_class_from_type)
+    logging.getLogger("moto").setLevel(logging.ERROR)
+
+    # Lambda: run handlers here.
+    def backend_invoke(
+        self: Any, function_name: str, qualifier: str | None, body: Any, headers: Any, response_headers: Any
+    ) -> bytes:
+        event = json.loads(body) if body else {}
+        if str(headers.get("X-Amz-Invocation-Type", headers.get("x-amz-invocation-type", ""))) == "Event":
+            self.get_function(function_name, qualifier)  # 404 for an unknown function, as Lambda does
+            _dispatcher().invoke_async(function_name, event, source="invoke", qualifier=qualifier)
+            response_headers["Content-Length"] = "0"
+            return b""
+        result = _dispatcher().invoke(function_name, event, source="invoke", qualifier=qualifier)
+        if result.error_type:
+            response_headers["x-amz-function-error"] = result.error_type
+        response_headers["x-amz-executed-version"] = str(result.invocation.qualifier)
+        response_headers["Content-Length"] = str(len(result.payload))
+        return result.payload
+
+    def function_invoke_lambda(self: Any, event: Any = None) -> tuple[str, bool, str]:
+        payload = json.loads(event) if isinstance(event, str) else event
+        result = _dispatcher().runtime.invoke(self, payload, source="invoke")
+        return result.payload.decode(), result.error_type is not None, ""
+
+    def send_dynamodb_items(self: Any, function_arn: str, items: list[Any], source: str) -> str:
+        from moto.core.utils import unix_time
+
+        records = []
+        for item in items:
+            record = item.to_json()
+            dynamodb = dict(record["dynamodb"])
+            if isinstance(dynamodb.get("ApproximateCreationDateTime"), datetime):
+                dynamodb["ApproximateCreationDateTime"] = unix_time(dynamodb["ApproximateCreationDateTime"])
+            records.append(
+                {
+                    "eventID": record["eventID"],
+                    "eventName": record["eventName"],
+                    "eventVersion": record["eventVersion"],
+                    "eventSource": record["eventSource"],
+                    "awsRegion": self.region_name,
+                    "dynamodb": dynamodb,
+                    "eventSourceARN": source,
+                }
+            )
+        _dispatcher().stream_records(function_arn, source, records)
+        return "queued"
+
+    original_create_esm = LambdaBackend.create_event_source_mapping
+
+    def create_event_source_mapping(self: Any, spec: dict[str, Any]) -> Any:
+        esm = original_create_esm(self, spec)
+        if ":sqs:" in esm.event_source_arn:
+            from moto.sqs.models import sqs_backends
+
+            for q in sqs_backends[self.account_id][self.region_name].queues.values():
+                q.lambda_event_source_mappings.pop(esm.function_arn, None)  # the local poller drains it
+        return esm
+
+    _patch(LambdaBackend, "invoke", backend_invoke)
+    _patch(LambdaBackend, "send_dynamodb_items", send_dynamodb_items)
+    _patch(LambdaBackend, "create_event_source_mapping", create_event_source_mapping)
+    _patch(LambdaFunction, "_invoke_lambda", function_invoke_lambda)
+
+    # S3 -> Lambda and SNS -> Lambda are asynchronous invocations.
+    def invoke_from_s3(account_id: str, event_body: Any, fn_arn: str, region_name: str) -> None:
+        _dispatcher().invoke_async(fn_arn, event_body, source="s3", detail=_s3_detail(event_body))
+
+    _patch(notifications, "_invoke_awslambda", invoke_from_s3)
+
+    original_publish = Subscription.publish
+
+    def subscription_publish(
+        self: Any,
+        message: str,
+        message_id: str,
+        subject: str | None = None,
+        message_attributes: dict[str, Any] | None = None,
+        group_id: str | None = None,
+        deduplication_id: str | None = None,
+        message_structure: str | None = None,
+    ) -> None:
+        if self.protocol != "lambda":
+            return original_publish(  # type: ignore[no-any-return]
+                self, message, message_id, subject, message_attributes, group_id, deduplication_id, message_structure
+            )
+        if self._filter_policy_matcher is not None and not self._filter_policy_matcher.matches(message_attributes, message):
+            return None
+        if message_structure == "json":
+            message = self._parse_message_structure(message, self.protocol)
+        event = {
+            "Records": [
+                {
+                    "EventVersion": "1.0",
+                    "EventSubscriptionArn": self.arn,
+                    "EventSource": "aws:sns",
+                    "Sns": {
+                        "Type": "Notification",
+                        "MessageId": message_id,
+                        "TopicArn": self.topic.arn,
+                        "Subject": subject,
+                        "Message": message,
+                        "Timestamp": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+                        "SignatureVersion": "1",
+                        "Signature": "local",
+                        "SigningCertUrl": "local",
+                        "UnsubscribeUrl": "local",
+                        "MessageAttributes": {
+                            k: {"Type": v.get("DataType", v.get("Type", "String")), "Value": v.get("StringValue", v.get("Value"))}
+                            for k, v in (message_attributes or {}).items()
+                        },
+                    },
+                }
+            ]
+        }
+        _dispatcher().invoke_async(self.endpoint, event, source="sns", detail=f"from {self.topic.arn.split(':')[-1]}")
+        return None
+
+    _patch(Subscription, "publish", subscription_publish)
+
+
+def _s3_detail(event: Any) -> str:
+    try:
+        record = event["Records"][0]
+        return f"{record['eventName']} s3://{record['s3']['bucket']['name']}/{record['s3']['object']['key']}"
+    except (KeyError, IndexError, TypeError):
+        return ""
+
+
+def _patch_item(owner: dict[str, Any] | Any, key: str, value: object) -> None:
+    _saved.append((owner, f"[{key}]", owner[key]))
+    owner[key] = value
+
+
+def uninstall() -> None:
+    """Undo :func:`install`, newest change first."""
+    while _saved:
+        owner, name, value = _saved.pop()
+        if name.startswith("["):
+            owner[name[1:-1]] = value  # type: ignore[index]
+        else:
+            setattr(owner, name, value)
+
+
+def new_request_id() -> str:
+    return str(uuid.uuid4())

@@ -1,0 +1,290 @@
+"""An HTTP endpoint on 127.0.0.1 that serves the deployed APIs the way API Gateway would.
+
+``http://127.0.0.1:PORT/{api_id}/{stage}/{path}`` turns the request into a Lambda proxy event (REST
+API v1 payload, HTTP API v2 payload) for the integration of the matching method or route, invokes the
+function synchronously, and turns its answer back into an HTTP response. Only Lambda proxy
+integrations are served; any other integration answers 501.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from ._state import State
+
+__all__ = ["ApiGateway", "ApiResponse"]
+
+_LAMBDA_URI = re.compile(r"arn:[^:]+:apigateway:[^:]+:lambda:path/[^/]+/functions/(?P<arn>.+)/invocations")
+
+
+@dataclass(frozen=True)
+class ApiResponse:
+    """What an API answered."""
+
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+    @property
+    def text(self) -> str:
+        return self.body.decode()
+
+
+def _template_regex(template: str) -> re.Pattern[str]:
+    """``/users/{id}/{proxy+}`` -> a regex with named groups."""
+    out = ""
+    for part in [p for p in template.split("/") if p]:
+        greedy = re.fullmatch(r"\{(\w+)\+\}", part)
+        named = re.fullmatch(r"\{(\w+)\}", part)
+        if greedy:
+            out += f"/(?P<{greedy.group(1)}>.+)"
+        elif named:
+            out += f"/(?P<{named.group(1)}>[^/]+)"
+        else:
+            out += "/" + re.escape(part)
+    return re.compile((out or "/?") + "/?$" if out else "^/?$")
+
+
+def _specificity(template: str) -> tuple[int, int]:
+    parts = [p for p in template.split("/") if p]
+    return (sum(1 for p in parts if not p.startswith("{")), -sum(1 for p in parts if p.endswith("+}")))
+
+
+class ApiGateway:
+    """Routes requests to deployed REST and HTTP APIs. Started and stopped by the local cloud."""
+
+    def __init__(self, state: State) -> None:
+        self.state = state
+        gateway = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def _serve(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                response = gateway.handle(self.command, self.path, dict(self.headers.items()), body)
+                self.send_response(response.status)
+                for key, value in response.headers.items():
+                    if key.lower() not in ("content-length", "connection", "transfer-encoding"):
+                        self.send_header(key, value)
+                self.send_header("Content-Length", str(len(response.body)))
+                self.end_headers()
+                self.wfile.write(response.body)
+
+            do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _serve
+
+            def log_message(self, format: str, *args: Any) -> None:
+                return None
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, name="local-apigateway", daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(5)
+
+    # -- routing ----------------------------------------------------------------------------------
+
+    def handle(self, method: str, raw_path: str, headers: dict[str, str], body: bytes) -> ApiResponse:
+        """Serve one request for ``/{api_id}/{stage}/{path}``."""
+        split = urlsplit(raw_path)
+        parts = split.path.split("/", 3)
+        if len(parts) < 3 or not parts[1]:
+            return _error(404, "expected /{api_id}/{stage}/{path}")
+        api_id, stage = parts[1], parts[2]
+        path = "/" + (parts[3] if len(parts) > 3 else "")
+        from moto.apigateway.models import apigateway_backends
+        from moto.apigatewayv2.models import apigatewayv2_backends
+
+        v1 = apigateway_backends[self.state.account_id][self.state.region]
+        v2 = apigatewayv2_backends[self.state.account_id][self.state.region]
+        try:
+            if api_id in v1.apis:
+                return self._rest(v1.apis[api_id], stage, method, path, split.query, headers, body)
+            if api_id in v2.apis:
+                return self._http(v2.apis[api_id], stage, method, path, split.query, headers, body)
+        except Exception as exc:
+            return _error(500, f"local gateway error: {type(exc).__name__}: {exc}")
+        return _error(404, f"no API {api_id}")
+
+    def _rest(self, api: Any, stage: str, method: str, path: str, query: str, headers: dict[str, str], body: bytes) -> ApiResponse:
+        if stage not in api.stages:
+            return _error(403, f"stage {stage} does not exist")
+        candidates = []
+        for resource in api.resources.values():
+            template = resource.get_path()
+            found = _template_regex(template).match(path)
+            if found:
+                candidates.append((_specificity(template), template, resource, found))
+        if not candidates:
+            return _error(403, "Missing Authentication Token")
+        candidates.sort(key=lambda c: c[0], reverse=True)
+        _, template, resource, match = candidates[0]
+        target = resource.resource_methods.get(method) or resource.resource_methods.get("ANY")
+        if target is None:
+            return _error(403, "Missing Authentication Token")
+        integration = target.method_integration
+        uri = getattr(integration, "uri", None) or ""
+        lam = _LAMBDA_URI.match(str(uri))
+        if integration is None or str(integration.integration_type).upper() != "AWS_PROXY" or not lam:
+            return _error(501, f"integration {getattr(integration, 'integration_type', None)} is not emulated locally")
+        query_multi = parse_qs(query, keep_blank_values=True)
+        text, is_b64 = _body(body, headers)
+        now = datetime.now(UTC)
+        event = {
+            "resource": template,
+            "path": path,
+            "httpMethod": method,
+            "headers": headers or None,
+            "multiValueHeaders": {k: [v] for k, v in headers.items()} or None,
+            "queryStringParameters": {k: v[-1] for k, v in query_multi.items()} or None,
+            "multiValueQueryStringParameters": query_multi or None,
+            "pathParameters": {k: unquote(v) for k, v in match.groupdict().items()} or None,
+            "stageVariables": (getattr(api.stages[stage], "variables", None) or None),
+            "requestContext": {
+                "resourceId": resource.id,
+                "resourcePath": template,
+                "httpMethod": method,
+                "path": f"/{stage}{path}",
+                "stage": stage,
+                "requestId": str(uuid.uuid4()),
+                "requestTime": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
+                "requestTimeEpoch": int(now.timestamp() * 1000),
+                "accountId": self.state.account_id,
+                "apiId": api.id,
+                "protocol": "HTTP/1.1",
+                "identity": {"sourceIp": "127.0.0.1", "userAgent": headers.get("User-Agent", "")},
+            },
+            "body": text,
+            "isBase64Encoded": is_b64,
+        }
+        return self._call(lam.group("arn"), event, f"{method} {template}")
+
+    def _http(self, api: Any, stage: str, method: str, path: str, query: str, headers: dict[str, str], body: bytes) -> ApiResponse:
+        if stage not in api.stages and "$default" in api.stages:
+            path = f"/{stage}{path}".rstrip("/") or "/"
+            stage = "$default"
+        elif stage not in api.stages:
+            return _error(404, f"stage {stage} does not exist")
+        best: tuple[tuple[int, int], Any, re.Match[str] | None] | None = None
+        for route in api.routes.values():
+            key = str(route.route_key)
+            if key == "$default":
+                candidate = ((-1, 0), route, None)
+            else:
+                verb, _, template = key.partition(" ")
+                found = _template_regex(template).match(path)
+                if not found or verb not in (method, "ANY"):
+                    continue
+                candidate = (_specificity(template), route, found)
+            if best is None or candidate[0] > best[0]:
+                best = candidate
+        if best is None:
+            return _error(404, "Not Found")
+        _, route, match = best
+        integration = api.integrations.get(str(route.target or "").split("/")[-1])
+        uri = str(getattr(integration, "integration_uri", "") or "")
+        if integration is None or str(integration.integration_type).upper() != "AWS_PROXY":
+            return _error(501, "only Lambda proxy integrations are emulated locally")
+        fn_arn = _LAMBDA_URI.match(uri).group("arn") if _LAMBDA_URI.match(uri) else uri  # type: ignore[union-attr]
+        text, is_b64 = _body(body, headers)
+        now = datetime.now(UTC)
+        lowered = {k.lower(): v for k, v in headers.items()}
+        cookies = [c.strip() for c in lowered.pop("cookie", "").split(";") if c.strip()]
+        version = str(getattr(integration, "payload_format_version", None) or "2.0")
+        if version != "2.0":
+            return _error(501, "HTTP API payload format 1.0 is not emulated locally")
+        event = {
+            "version": "2.0",
+            "routeKey": route.route_key,
+            "rawPath": path if stage == "$default" else f"/{stage}{path}",
+            "rawQueryString": query,
+            "cookies": cookies or None,
+            "headers": lowered,
+            "queryStringParameters": {k: ",".join(v) for k, v in parse_qs(query, keep_blank_values=True).items()} or None,
+            "pathParameters": ({k: unquote(v) for k, v in match.groupdict().items()} if match else None) or None,
+            "stageVariables": api.stages[stage].stage_variables or None,
+            "requestContext": {
+                "accountId": self.state.account_id,
+                "apiId": api.api_id,
+                "domainName": "127.0.0.1",
+                "domainPrefix": api.api_id,
+                "http": {
+                    "method": method,
+                    "path": path,
+                    "protocol": "HTTP/1.1",
+                    "sourceIp": "127.0.0.1",
+                    "userAgent": lowered.get("user-agent", ""),
+                },
+                "requestId": str(uuid.uuid4()),
+                "routeKey": route.route_key,
+                "stage": stage,
+                "time": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
+                "timeEpoch": int(now.timestamp() * 1000),
+            },
+            "body": text,
+            "isBase64Encoded": is_b64,
+        }
+        return self._call(fn_arn, event, str(route.route_key), v2=True)
+
+    def _call(self, function_arn: str, event: dict[str, Any], detail: str, *, v2: bool = False) -> ApiResponse:
+        dispatcher = self.state.dispatcher
+        if dispatcher is None:
+            return _error(503, "local cloud stopped")
+        begin = time.monotonic()
+        result = dispatcher.invoke(function_arn, event, source="api", detail=detail)
+        if result.error_type is not None:
+            return _error(502, "Internal server error")
+        answer = result.json()
+        if v2 and not (isinstance(answer, dict) and "statusCode" in answer):
+            # HTTP API v2: a bare value is a 200 JSON body.
+            text = answer if isinstance(answer, str) else json.dumps(answer)
+            return ApiResponse(200, {"content-type": "application/json"}, text.encode())
+        if not isinstance(answer, dict) or not isinstance(answer.get("statusCode"), int):
+            return _error(502, "Internal server error (malformed Lambda proxy response)")
+        out_headers = {str(k): str(v) for k, v in (answer.get("headers") or {}).items()}
+        for key, values in (answer.get("multiValueHeaders") or {}).items():
+            out_headers[str(key)] = ",".join(str(v) for v in values)
+        if v2 and answer.get("cookies"):
+            out_headers["set-cookie"] = "; ".join(answer["cookies"])
+        raw = answer.get("body") or ""
+        payload = base64.b64decode(raw) if answer.get("isBase64Encoded") else str(raw).encode()
+        out_headers.setdefault("x-local-duration-ms", f"{(time.monotonic() - begin) * 1000:.1f}")
+        return ApiResponse(int(answer["statusCode"]), out_headers, payload)
+
+
+def _body(body: bytes, headers: dict[str, str]) -> tuple[str | None, bool]:
+    if not body:
+        return None, False
+    try:
+        return body.decode("utf-8"), False
+    except UnicodeDecodeError:
+        return base64.b64encode(body).decode(), True
+
+
+def _error(status: int, message: str) -> ApiResponse:
+    return ApiResponse(status, {"content-type": "application/json"}, json.dumps({"message": message}).encode())

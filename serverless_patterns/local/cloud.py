@@ -1,0 +1,433 @@
+"""The local cloud: moto in this process, deployed to with the real CDK CLI, running real handlers."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import urlencode
+
+from . import _environ, _patches
+from ._state import NOT_EMULATED, ResourceNote, State, set_active
+from .apigw import ApiGateway, ApiResponse
+from .cdk import CdkError, cdk_command, run_cdk
+from .events import Dispatcher
+from .runtime import HandlerRuntime, Invocation
+
+__all__ = ["Deployment", "LocalCloud", "LocalCloudError"]
+
+T = TypeVar("T")
+DEFAULT_ACCOUNT = "123456789012"
+DEFAULT_REGION = "us-east-1"
+_DUMMY = "testing"
+
+
+class LocalCloudError(RuntimeError):
+    """The local cloud could not do what was asked (start, deploy, find a resource, wait)."""
+
+
+@dataclass
+class Deployment:
+    """What one :meth:`LocalCloud.deploy` did."""
+
+    stacks: list[str]
+    """The stacks deployed, in order."""
+    outputs: dict[str, dict[str, str]]
+    """``CfnOutput`` values per stack."""
+    seconds: float
+    """Wall time of bootstrap (when it ran), synth and deploy."""
+    notes: list[ResourceNote] = field(default_factory=list)
+    """Resources of these stacks deployed without (all of) their behaviour."""
+
+    @property
+    def not_emulated(self) -> list[ResourceNote]:
+        return [n for n in self.notes if n.status == NOT_EMULATED]
+
+
+class LocalCloud:
+    """An embedded AWS on moto, on 127.0.0.1, where deployed Python handlers really run.
+
+    ``with LocalCloud() as cloud: cloud.deploy("path/to/app")`` starts it, deploys every stack of
+    the app with the CDK CLI, and stops it at the end, leaving no thread or port behind.
+
+    :param account_id: Default: 123456789012
+    :param region: Default: us-east-1
+    :param retry_delay: seconds before a failed SQS message is visible again, and between async
+        and stream retries (Lambda's are minutes). Default: 0
+    :param deploy_timeout: seconds one CDK CLI command may take. Default: 300
+    """
+
+    def __init__(
+        self,
+        *,
+        account_id: str = DEFAULT_ACCOUNT,
+        region: str = DEFAULT_REGION,
+        retry_delay: float = 0.0,
+        deploy_timeout: float = 300.0,
+    ) -> None:
+        self.account_id = account_id
+        self.region = region
+        self.retry_delay = retry_delay
+        self.deploy_timeout = deploy_timeout
+        self.invocations: list[Invocation] = []
+        """Every handler run so far, oldest first."""
+        self._server: Any = None
+        self._gateway: ApiGateway | None = None
+        self._dispatcher: Dispatcher | None = None
+        self._state: State | None = None
+        self._workdir: Path | None = None
+        self._bootstrapped = False
+        self._lock = threading.Lock()
+        self._listeners: list[Callable[[Invocation], None]] = []
+        self.started_in: float = 0.0
+        """Seconds :meth:`start` took."""
+
+    # -- lifecycle --------------------------------------------------------------------------------
+
+    def start(self) -> LocalCloud:
+        """Start moto and the API endpoint on 127.0.0.1 (ephemeral ports)."""
+        if self._server is not None:
+            return self
+        begin = time.monotonic()
+        from moto.moto_api._internal.models import moto_api_backend
+        from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        moto_api_backend.reset()
+        self._workdir = Path(tempfile.mkdtemp(prefix="local-cloud-"))
+        server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        server.start()
+        port = server.get_host_and_port()[1]
+        self._server = server
+        state = State(self.account_id, self.region, f"http://localhost:{port}")
+        environ = _environ.install()
+        runtime = HandlerRuntime(self._workdir / "functions", self._handler_env(state.endpoint_url), environ, self._record)
+        try:
+            _patches.install(state, port)
+        except Exception:
+            self._teardown()
+            raise
+        self._state = state
+        set_active(state)
+        self._dispatcher = state.dispatcher = Dispatcher(state, runtime, retry_delay=self.retry_delay)
+        self._gateway = ApiGateway(state)
+        self._gateway.start()
+        self.started_in = time.monotonic() - begin
+        return self
+
+    def stop(self) -> None:
+        """Stop everything this cloud started and forget its resources."""
+        self._teardown()
+
+    def _teardown(self) -> None:
+        if self._dispatcher is not None:
+            self._dispatcher.stop()
+            self._dispatcher = None
+        if self._gateway is not None:
+            self._gateway.stop()
+            self._gateway = None
+        if self._server is not None:
+            inner = getattr(self._server, "_server", None)
+            self._server.stop()
+            if inner is not None:
+                inner.server_close()
+            self._server = None
+        _patches.uninstall()
+        _environ.uninstall()
+        set_active(None)
+        self._state = None
+        self._bootstrapped = False
+        if self._workdir is not None:
+            shutil.rmtree(self._workdir, ignore_errors=True)
+            self._workdir = None
+        try:
+            from moto.moto_api._internal.models import moto_api_backend
+
+            moto_api_backend.reset()
+        except Exception:
+            pass
+
+    def __enter__(self) -> LocalCloud:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- what it offers ---------------------------------------------------------------------------
+
+    @property
+    def endpoint_url(self) -> str:
+        """The AWS endpoint, ``http://localhost:PORT`` (served on 127.0.0.1 only)."""
+        return self._require_state().endpoint_url
+
+    @property
+    def port(self) -> int:
+        return int(self.endpoint_url.rsplit(":", 1)[1])
+
+    @property
+    def api_url(self) -> str:
+        """Base URL of the API endpoint: ``{api_url}/{api_id}/{stage}/{path}``."""
+        if self._gateway is None:
+            raise LocalCloudError("the local cloud is not running")
+        return self._gateway.url
+
+    @property
+    def notes(self) -> list[ResourceNote]:
+        """Every resource deployed so far without (all of) its behaviour."""
+        return list(self._require_state().notes)
+
+    def env(self) -> dict[str, str]:
+        """Variables that point an AWS SDK or CLI at this cloud."""
+        return {
+            "AWS_ENDPOINT_URL": self.endpoint_url,
+            "AWS_ACCESS_KEY_ID": _DUMMY,
+            "AWS_SECRET_ACCESS_KEY": _DUMMY,
+            "AWS_REGION": self.region,
+            "AWS_DEFAULT_REGION": self.region,
+        }
+
+    def client(self, service: str) -> Any:
+        """A boto3 client bound to this cloud."""
+        import boto3
+        from botocore.config import Config
+
+        return boto3.session.Session().client(
+            service,  # type: ignore[call-overload]
+            endpoint_url=self.endpoint_url,
+            region_name=self.region,
+            aws_access_key_id=_DUMMY,
+            aws_secret_access_key=_DUMMY,
+            config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 2}, read_timeout=60),
+        )
+
+    def on_invocation(self, listener: Callable[[Invocation], None]) -> None:
+        """Call ``listener`` with every handler run from now on."""
+        self._listeners.append(listener)
+
+    # -- deploy -----------------------------------------------------------------------------------
+
+    def deploy(self, app: str | os.PathLike[str], stacks: Sequence[str] | None = None, *, bootstrap: bool = True) -> Deployment:
+        """Deploy a CDK app with the CDK CLI (``cdk bootstrap`` once, then ``cdk deploy --method=direct``).
+
+        :param app: a directory with ``cdk.json`` (synthesized by the CLI), or a cloud assembly
+            directory (``cdk.out``, with ``manifest.json``).
+        :param stacks: stack names. Default: - every stack of the app
+        :param bootstrap: run ``cdk bootstrap`` first (once per cloud). Default: True
+        """
+        state = self._require_state()
+        assert self._workdir is not None
+        path = Path(app).resolve()
+        begin = time.monotonic()
+        env = {k: v for k, v in _environ_base().items() if not k.startswith("AWS_")}
+        env.update(self.env())
+        # S3 through the loopback address: the SDK then uses path-style URLs, since bucket
+        # subdomains of localhost do not resolve everywhere.
+        env["AWS_ENDPOINT_URL_S3"] = f"http://127.0.0.1:{self.port}"
+        env.update({"CDK_DISABLE_VERSION_CHECK": "1", "CDK_DISABLE_CLI_TELEMETRY": "1", "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1"})
+        env.setdefault("CDK_DEFAULT_ACCOUNT", self.account_id)
+        env.setdefault("CDK_DEFAULT_REGION", self.region)
+        cli = cdk_command(path)
+        if (path / "manifest.json").is_file():
+            app_args, cwd = ["--app", str(path)], self._workdir
+        elif (path / "cdk.json").is_file():
+            app_args, cwd = ["--output", str(self._workdir / f"cdk.out-{int(begin * 1000)}")], path
+        else:
+            raise LocalCloudError(f"{path} has neither cdk.json (an app) nor manifest.json (a cloud assembly)")
+        common = ["--no-notices", "--no-color", "--ci"]
+        if bootstrap and not self._bootstrapped:
+            run_cdk(
+                ["bootstrap", f"aws://{self.account_id}/{self.region}", *common],
+                cwd=self._workdir,
+                env=env,
+                timeout=self.deploy_timeout,
+                cli=cli,
+            )
+            self._bootstrapped = True
+        before = len(state.notes)
+        targets = list(stacks) if stacks else ["--all"]
+        run_cdk(
+            ["deploy", *targets, *app_args, *common, "--require-approval", "never", "--method=direct", "--progress", "events"],
+            cwd=cwd,
+            env=env,
+            timeout=self.deploy_timeout,
+            cli=cli,
+        )
+        deployed = self._stack_names(stacks)
+        notes = [n for n in state.notes[before:] if n.stack in deployed or not n.stack]
+        return Deployment(
+            stacks=deployed,
+            outputs={name: self.outputs(name) for name in deployed},
+            seconds=time.monotonic() - begin,
+            notes=notes,
+        )
+
+    def _stack_names(self, wanted: Sequence[str] | None) -> list[str]:
+        found = [s["StackName"] for s in self.client("cloudformation").describe_stacks()["Stacks"]]
+        found = [s for s in found if s != "CDKToolkit"]
+        return [s for s in found if not wanted or s in wanted]
+
+    def outputs(self, stack: str) -> dict[str, str]:
+        """The ``CfnOutput`` values of a deployed stack."""
+        described = self.client("cloudformation").describe_stacks(StackName=stack)["Stacks"][0]
+        return {o["OutputKey"]: o["OutputValue"] for o in described.get("Outputs", [])}
+
+    def resources(self, stack: str, resource_type: str | None = None) -> dict[str, str]:
+        """Logical id -> physical id of a stack's resources, optionally of one type."""
+        found = self.client("cloudformation").describe_stack_resources(StackName=stack)["StackResources"]
+        return {r["LogicalResourceId"]: r["PhysicalResourceId"] for r in found if resource_type in (None, r["ResourceType"])}
+
+    # -- helpers ----------------------------------------------------------------------------------
+
+    def invoke_api(
+        self,
+        method: str,
+        path: str,
+        *,
+        stack: str | None = None,
+        api_id: str | None = None,
+        stage: str | None = None,
+        body: Any = None,
+        headers: Mapping[str, str] | None = None,
+        query: Mapping[str, str] | None = None,
+        timeout: float = 30.0,
+    ) -> ApiResponse:
+        """Send an HTTP request to a deployed API through the local endpoint.
+
+        :param stack: find the API in this stack (the only REST or HTTP API there). Default: - ``api_id``
+        :param body: bytes or str as is, anything else as JSON.
+        """
+        if api_id is None:
+            if stack is None:
+                raise LocalCloudError("invoke_api needs stack= or api_id=")
+            apis = {
+                **self.resources(stack, "AWS::ApiGateway::RestApi"),
+                **self.resources(stack, "AWS::ApiGatewayV2::Api"),
+            }
+            if len(apis) != 1:
+                raise LocalCloudError(f"stack {stack} has {len(apis)} APIs ({', '.join(apis) or 'none'}): pass api_id=")
+            api_id = next(iter(apis.values()))
+        if stage is None:
+            stage = self._default_stage(api_id)
+        data: bytes | None
+        send_headers = dict(headers or {})
+        if body is None or isinstance(body, bytes):
+            data = body
+        elif isinstance(body, str):
+            data = body.encode()
+        else:
+            data = json.dumps(body).encode()
+            send_headers.setdefault("Content-Type", "application/json")
+        url = f"{self.api_url}/{api_id}/{stage}/{path.lstrip('/')}"
+        if query:
+            url += "?" + urlencode(query)
+        request = urllib.request.Request(url, data=data, method=method.upper(), headers=send_headers)
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as answer:
+                return ApiResponse(answer.status, dict(answer.headers.items()), answer.read())
+        except urllib.error.HTTPError as failed:
+            return ApiResponse(failed.code, dict(failed.headers.items()), failed.read())
+
+    def _default_stage(self, api_id: str) -> str:
+        from moto.apigateway.models import apigateway_backends
+        from moto.apigatewayv2.models import apigatewayv2_backends
+
+        v1 = apigateway_backends[self.account_id][self.region].apis.get(api_id)
+        stages = list(v1.stages) if v1 is not None else []
+        if v1 is None:
+            v2 = apigatewayv2_backends[self.account_id][self.region].apis.get(api_id)
+            if v2 is None:
+                raise LocalCloudError(f"no API {api_id}")
+            stages = list(v2.stages)
+            if "$default" in stages:
+                return "$default"
+        if not stages:
+            raise LocalCloudError(f"API {api_id} has no stage")
+        return stages[0]
+
+    def wait_for(
+        self,
+        predicate: Callable[[], T] | None = None,
+        *,
+        timeout: float = 10.0,
+        interval: float = 0.05,
+        queue_empty: str | None = None,
+        idle: bool = False,
+    ) -> T | bool:
+        """Wait until ``predicate()`` is truthy (and return it), or ``queue_empty`` (a queue URL) has no
+        message left, visible or in flight, or, with ``idle=True``, until no handler runs or waits.
+
+        Raises :class:`LocalCloudError` after ``timeout`` seconds.
+        """
+        checks: list[Callable[[], Any]] = []
+        if predicate is not None:
+            checks.append(predicate)
+        if queue_empty is not None:
+            sqs = self.client("sqs")
+
+            def empty() -> bool:
+                attrs = sqs.get_queue_attributes(
+                    QueueUrl=queue_empty, AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+                )["Attributes"]
+                return attrs["ApproximateNumberOfMessages"] == "0" and attrs["ApproximateNumberOfMessagesNotVisible"] == "0"
+
+            checks.append(empty)
+        if idle or queue_empty is not None:
+            checks.append(lambda: self._dispatcher is not None and self._dispatcher.idle())
+        if not checks:
+            raise LocalCloudError("wait_for needs a predicate, queue_empty= or idle=True")
+        deadline = time.monotonic() + timeout
+        last: Any = None
+        while True:
+            values = [check() for check in checks]
+            last = values[0]
+            if all(values):
+                return last if predicate is not None else True
+            if time.monotonic() >= deadline:
+                raise LocalCloudError(f"condition not met within {timeout} s (last value: {last!r})")
+            time.sleep(interval)
+
+    # -- internals --------------------------------------------------------------------------------
+
+    def _require_state(self) -> State:
+        if self._state is None:
+            raise LocalCloudError("the local cloud is not running: call start() or use `with LocalCloud()`")
+        return self._state
+
+    def _record(self, invocation: Invocation) -> None:
+        with self._lock:
+            self.invocations.append(invocation)
+        for listener in list(self._listeners):
+            try:
+                listener(invocation)
+            except Exception:
+                pass
+
+    def _handler_env(self, endpoint: str) -> dict[str, str]:
+        return {
+            "AWS_ENDPOINT_URL": endpoint,
+            "AWS_ACCESS_KEY_ID": _DUMMY,
+            "AWS_SECRET_ACCESS_KEY": _DUMMY,
+            "AWS_SESSION_TOKEN": _DUMMY,
+            "AWS_REGION": self.region,
+            "AWS_DEFAULT_REGION": self.region,
+            "TZ": ":UTC",
+        }
+
+
+def _environ_base() -> dict[str, str]:
+    current = os.environ
+    base = getattr(current, "base", current)
+    return dict(base)
+
+
+__all__ += ["CdkError"]

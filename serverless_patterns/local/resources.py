@@ -1,0 +1,479 @@
+"""CloudFormation resource types that moto skips or cannot run, made to deploy with their behaviour or
+reported by name.
+
+moto's CloudFormation silently drops types it has no model for, and ``Custom::`` resources wait for a
+handler that can only run in Docker. Here every type the patterns emit gets a model:
+
+- with behaviour: Lambda aliases and event invoke configs (async retries and destinations), SNS
+  subscriptions (delivery, raw delivery, filter policies), API Gateway stages, HTTP APIs (v2) with
+  routes, integrations and stages, S3 bucket notifications (``Custom::S3BucketNotifications``);
+- accepted: resource policies (queue, topic, bucket), which moto never enforces, and the API Gateway
+  account setting;
+- reported as not emulated: CodeDeploy (no traffic shifting), CloudWatch alarms (never evaluated),
+  API Gateway request validators, usage plans and API keys, any other ``Custom::`` resource whose
+  handler is not Python, and any type moto has no model for.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+from moto.core.common_models import CloudFormationModel
+
+from ._state import ACCEPTED, NOT_EMULATED, active
+
+__all__ = ["MODELS", "NOT_EMULATED_TYPES", "resource_model"]
+
+
+def _note(kwargs: dict[str, Any], resource_type: str, status: str, reason: str) -> None:
+    state = active()
+    if state is not None:
+        state.note(str(kwargs.get("StackId", "")), str(kwargs.get("LogicalId", "")), resource_type, status, reason)
+
+
+class LocalModel(CloudFormationModel):
+    """Base of the local models: a physical id, attributes for ``Fn::GetAtt``, create/update/delete hooks."""
+
+    TYPE: ClassVar[str] = ""
+    NAME_PROPERTY: ClassVar[str] = ""
+
+    def __init__(self, physical_id: str, attributes: dict[str, Any] | None = None) -> None:
+        self._physical_id = physical_id
+        self.attributes = attributes or {}
+        self.on_delete: Callable[[], None] | None = None
+
+    @property
+    def physical_resource_id(self) -> str:
+        return self._physical_id
+
+    @staticmethod
+    def cloudformation_name_type() -> str:
+        return ""
+
+    @classmethod
+    def cloudformation_type(cls) -> str:  # type: ignore[override]
+        return cls.TYPE
+
+    @classmethod
+    def has_cfn_attr(cls, attr: str) -> bool:
+        return True
+
+    def get_cfn_attribute(self, attribute_name: str) -> Any:
+        return self.attributes.get(attribute_name, self._physical_id)
+
+    @classmethod
+    def create(cls, name: str, props: dict[str, Any], account_id: str, region: str, kwargs: dict[str, Any]) -> LocalModel:
+        raise NotImplementedError
+
+    @classmethod
+    def create_from_cloudformation_json(  # type: ignore[override]
+        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kwargs: Any
+    ) -> LocalModel:
+        props = cloudformation_json.get("Properties") or {}
+        return cls.create(resource_name, props, account_id, region_name, kwargs)
+
+    @classmethod
+    def update_from_cloudformation_json(  # type: ignore[override]
+        cls,
+        original_resource: LocalModel,
+        new_resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+    ) -> LocalModel:
+        original_resource.delete(account_id, region_name)
+        kwargs = {"LogicalId": getattr(original_resource, "logical_resource_id", "")}
+        return cls.create(new_resource_name, cloudformation_json.get("Properties") or {}, account_id, region_name, kwargs)
+
+    @classmethod
+    def delete_from_cloudformation_json(  # type: ignore[override]
+        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str
+    ) -> None:
+        return None
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        if self.on_delete is not None:
+            try:
+                self.on_delete()
+            except Exception:  # already gone
+                pass
+
+
+def _name_from_arn(value: str) -> str:
+    return value.split(":function:")[-1].split(":")[0] if ":function:" in value else value.split(":")[0]
+
+
+class LambdaAlias(LocalModel):
+    TYPE = "AWS::Lambda::Alias"
+
+    @classmethod
+    def create(cls, name: str, props: dict[str, Any], account_id: str, region: str, kwargs: dict[str, Any]) -> LocalModel:
+        from moto.awslambda.utils import get_backend
+
+        backend = get_backend(account_id, region)
+        function = _name_from_arn(str(props["FunctionName"]))
+        alias_name = str(props["Name"])
+        version = str(props.get("FunctionVersion", "$LATEST"))
+        try:
+            alias = backend.create_alias(alias_name, function, version, str(props.get("Description", "")), "")
+        except Exception:
+            alias = backend.update_alias(alias_name, function, version, str(props.get("Description", "")), "")
+        if props.get("RoutingConfig"):
+            _note(kwargs, cls.TYPE, NOT_EMULATED, "weighted routing: every invocation runs FunctionVersion")
+        if props.get("ProvisionedConcurrencyConfig"):
+            _note(kwargs, cls.TYPE, ACCEPTED, "provisioned concurrency has no local meaning")
+        model = cls(alias.arn, {"AliasArn": alias.arn})
+        model.on_delete = lambda: backend.delete_alias(alias_name, function)
+        return model
+
+
+class LambdaVersion(LocalModel):
+    TYPE = "AWS::Lambda::Version"
+
+    @classmethod
+    def create(cls, name: str, props: dict[str, Any], account_id: str, region: str, kwargs: dict[str, Any]) -> LocalModel:
+        from moto.awslambda.utils import get_backend
+
+        backend = get_backend(account_id, region)
+        fn = backend.publish_version(_name_from_arn(str(props["FunctionName"])), str(props.get("Description", "")))
+        if fn is None:
+            raise ValueError(f"cannot publish a version of {props['FunctionName']}")
+        if props.get("ProvisionedConcurrencyConfig"):
+            _note(kwargs, cls.TYPE, ACCEPTED, "provisioned concurrency has no local meaning")
+        return cls(str(fn.function_arn), {"Version": str(fn.version), "FunctionArn": str(fn.function_arn)})
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        return None  # versions outlive their resource, as in Lambda with a Retain policy
+
+
+class EventInvokeConfig(LocalModel):
+    TYPE = "AWS::Lambda::EventInvokeConfig"
+
+    @classmethod
+    def create(cls, name: str, props: dict[str, Any], account_id: str, region: str, kwargs: dict[str, Any]) -> LocalModel:
+        function = _name_from_arn(str(props["FunctionName"]))
+        qualifier = str(props.get("Qualifier", "$LATEST"))
+        config = {k: props[k] for k in ("MaximumRetryAttempts", "MaximumEventAgeInSeconds", "DestinationConfig") if k in props}
+        state = active()
+        if state is not None:
+            state.invoke_configs[(function, qualifier)] = config
+        model = cls(f"{function}:{qualifier}")
+
+        def forget() -> None:
+            if state is not None:
+                state.invoke_configs.pop((function, qualifier), None)
+
+        model.on_delete = forget
+        return model
+
+
+class SnsSubscription(LocalModel):
+    TYPE = "AWS::SNS::Subscription"
+
+    @classmethod
+    def create(cls, name: str, props: dict[str, Any], account_id: str, region: str, kwargs: dict[str, Any]) -> LocalModel:
+        from moto.sns.models import sns_backends
+
+        topic_arn = str(props["TopicArn"])
+        backend = sns_backends[topic_arn.split(":")[4]][topic_arn.split(":")[3]]
+        sub = backend.subscribe(topic_arn, str(props["Endpoint"]), str(props["Protocol"]))
+        for key in ("RawMessageDelivery", "FilterPolicy", "FilterPolicyScope", "RedrivePolicy", "DeliveryPolicy"):
+            if key in props:
+                value = props[key]
+                text = json.dumps(value) if isinstance(value, dict) else str(value).lower() if isinstance(value, bool) else str(value)
+                backend.set_subscription_attributes(sub.arn, key, text)
+        model = cls(sub.arn)
+        model.on_delete = lambda: backend.unsubscribe(sub.arn)
+        return model
+
+
+class Accepted(LocalModel):
+    """Deployed; nothing to emulate (resource policies are never enforced locally)."""
+
+    REASON: ClassVar[str] = ""
+    STATUS: ClassVar[str] = ACCEPTED
+
+    @classmethod
+    def create(cls, name: str, props: dict[str, Any], account_id: str, region: str, kwargs: dict[str, Any]) -> LocalModel:
+        if cls.REASON:
+            _note(kwargs, cls.TYPE, cls.STATUS, cls.REASON)
+        physical = str(props.get(cls.NAME_PROPERTY) or name) if cls.NAME_PROPERTY else name
+        return cls(physical, {"Arn": f"arn:aws:local:{region}:{account_id}:{cls.TYPE.split('::')[-1].lower()}/{physical}"})
+
+
+def _accepted(resource_type: str, reason: str = "", status: str = ACCEPTED, name_property: str = "") -> type[Accepted]:
+    return type(
+        resource_type.replace("::", ""),
+        (Accepted,),
+        {"TYPE": resource_type, "REASON": reason, "STATUS": status, "NAME_PROPERTY": name_property},
+    )
+
+
+class QueuePolicy(LocalModel):
+    TYPE = "AWS::SQS::QueuePolicy"
+
+    @classmethod
+    def create(cls, name: str, props: dict[str, Any], account_id: str, region: str, kwargs: dict[str, Any]) -> LocalModel:
+        return cls(name)
+
+
+class TopicPolicy(QueuePolicy):
+    TYPE = "AWS::SNS::TopicPolicy"
+
+
+class BucketPolicy(QueuePolicy):
+    """Accepted, not stored: moto would enforce its ``aws:SecureTransport`` denial on plain HTTP."""
+
+    TYPE = "AWS::S3::BucketPolicy"
+
+
+class RestApiStage(LocalModel):
+    TYPE = "AWS::ApiGateway::Stage"
+
+    @classmethod
+    def create(cls, name: str, props: dict[str, Any], account_id: str, region: str, kwargs: dict[str, Any]) -> LocalModel:
+        from moto.apigateway.models import apigateway_backends
+
+        backend = apigateway_backends[account_id][region]
+        api_id = str(props["RestApiId"])
+        stage_name = str(props.get("StageName", name))
+        try:
+            backend.create_stage(
+                api_id,
+                stage_name,
+                str(props.get("DeploymentId", "")),
+                variables=props.get("Variables") or {},
+                description=str(props.get("Description", "")),
+                tracing_enabled=bool(props.get("TracingEnabled", False)),
+            )
+        except Exception:  # exists from a previous deploy
+            pass
+        if props.get("MethodSettings") or props.get("AccessLogSetting"):
+            _note(kwargs, cls.TYPE, ACCEPTED, "method throttling, metrics and access logs are not applied locally")
+        model = cls(stage_name)
+
+        def remove() -> None:
+            backend.delete_stage(api_id, stage_name)
+
+        model.on_delete = remove
+        return model
+
+
+class HttpApi(LocalModel):
+    TYPE = "AWS::ApiGatewayV2::Api"
+
+    @classmethod
+    def create(cls, name: str, props: dict[str, Any], account_id: str, region: str, kwargs: dict[str, Any]) -> LocalModel:
+        from moto.apigatewayv2.models import apigatewayv2_backends
+
+        backend = apigatewayv2_backends[account_id][region]
+        if props.get("Body") or props.get("BodyS3Location") or props.get("Target"):
+            _note(kwargs, cls.TYPE, NOT_EMULATED, "OpenAPI bodies and quick-create targets are not read")
+        api = backend.create_api(
+            api_key_selection_expression=props.get("ApiKeySelectionExpression"),
+            cors_configuration=props.get("CorsConfiguration"),
+            description=props.get("Description"),
+            disable_schema_validation=props.get("DisableSchemaValidation"),
+            disable_execute_api_endpoint=props.get("DisableExecuteApiEndpoint"),
+            name=str(props.get("Name", name)),
+            protocol_type=str(props.get("ProtocolType", "HTTP")),
+            route_selection_expression=props.get("RouteSelectionExpression"),
+            tags=props.get("Tags") or {},
+            version=props.get("Version"),
+        )
+        if str(props.get("ProtocolType", "HTTP")) != "HTTP":
+            _note(kwargs, cls.TYPE, NOT_EMULATED, "only HTTP APIs are served, not WebSocket APIs")
+        model = cls(api.api_id, {"ApiId": api.api_id, "ApiEndpoint": api.api_endpoint})
+        model.on_delete = lambda: backend.delete_api(api.api_id)
+        return model
+
+
+class HttpApiIntegration(LocalModel):
+    TYPE = "AWS::ApiGatewayV2::Integration"
+
+    @classmethod
+    def create(cls, name: str, props: dict[str, Any], account_id: str, region: str, kwargs: dict[str, Any]) -> LocalModel:
+        from moto.apigatewayv2.models import apigatewayv2_backends
+
+        api = apigatewayv2_backends[account_id][region].get_api(str(props["ApiId"]))
+        integration = api.create_integration(
+            connection_type=props.get("ConnectionType"),
+            description=props.get("Description"),
+            integration_method=props.get("IntegrationMethod"),
+            integration_type=str(props.get("IntegrationType")),
+            integration_uri=props.get("IntegrationUri"),
+            payload_format_version=props.get("PayloadFormatVersion"),
+            request_parameters=props.get("RequestParameters"),
+            timeout_in_millis=props.get("TimeoutInMillis"),
+        )
+        if str(props.get("IntegrationType")) != "AWS_PROXY":
+            _note(kwargs, cls.TYPE, NOT_EMULATED, f"integration type {props.get('IntegrationType')} is not served")
+        return cls(integration.id, {"IntegrationId": integration.id})
+
+
+class HttpApiRoute(LocalModel):
+    TYPE = "AWS::ApiGatewayV2::Route"
+
+    @classmethod
+    def create(cls, name: str, props: dict[str, Any], account_id: str, region: str, kwargs: dict[str, Any]) -> LocalModel:
+        from moto.apigatewayv2.models import apigatewayv2_backends
+
+        api = apigatewayv2_backends[account_id][region].get_api(str(props["ApiId"]))
+        route = api.create_route(
+            api_key_required=bool(props.get("ApiKeyRequired", False)),
+            authorization_scopes=props.get("AuthorizationScopes") or [],
+            route_key=str(props["RouteKey"]),
+            target=str(props.get("Target", "")),
+            authorization_type=props.get("AuthorizationType"),
+            authorizer_id=props.get("AuthorizerId"),
+        )
+        if props.get("AuthorizationType") not in (None, "NONE"):
+            _note(kwargs, cls.TYPE, NOT_EMULATED, f"authorization {props.get('AuthorizationType')} is not checked")
+        return cls(route.route_id, {"RouteId": route.route_id})
+
+
+class HttpApiStage(LocalModel):
+    TYPE = "AWS::ApiGatewayV2::Stage"
+
+    @classmethod
+    def create(cls, name: str, props: dict[str, Any], account_id: str, region: str, kwargs: dict[str, Any]) -> LocalModel:
+        from moto.apigatewayv2.models import apigatewayv2_backends
+
+        api = apigatewayv2_backends[account_id][region].get_api(str(props["ApiId"]))
+        stage_name = str(props.get("StageName", "$default"))
+        api.create_stage(
+            {
+                "stageName": stage_name,
+                "autoDeploy": props.get("AutoDeploy", False),
+                "stageVariables": props.get("StageVariables") or {},
+                "description": props.get("Description", ""),
+            }
+        )
+        if props.get("DefaultRouteSettings") or props.get("RouteSettings") or props.get("AccessLogSettings"):
+            _note(kwargs, cls.TYPE, ACCEPTED, "route throttling and access logs are not applied locally")
+        return cls(stage_name)
+
+
+_BUCKET_KINDS = (
+    ("QueueConfigurations", "QueueConfiguration", "QueueArn", "Queue"),
+    ("TopicConfigurations", "TopicConfiguration", "TopicArn", "Topic"),
+    ("LambdaFunctionConfigurations", "CloudFunctionConfiguration", "LambdaFunctionArn", "CloudFunction"),
+)
+
+
+class BucketNotifications(LocalModel):
+    """CDK's ``Custom::S3BucketNotifications``, applied directly instead of through its handler."""
+
+    TYPE = "Custom::S3BucketNotifications"
+
+    @classmethod
+    def create(cls, name: str, props: dict[str, Any], account_id: str, region: str, kwargs: dict[str, Any]) -> LocalModel:
+        from moto.s3.models import s3_backends
+
+        bucket = str(props["BucketName"])
+        given = props.get("NotificationConfiguration") or {}
+        config: dict[str, Any] = {}
+        for cfn_key, moto_key, arn_key, moto_arn_key in _BUCKET_KINDS:
+            entries = []
+            for entry in given.get(cfn_key, []):
+                converted: dict[str, Any] = {moto_arn_key: entry[arn_key], "Event": list(entry.get("Events", []))}
+                rules = entry.get("Filter", {}).get("Key", {}).get("FilterRules", [])
+                if rules:
+                    converted["Filter"] = {"S3Key": {"FilterRule": [{"Name": r["Name"].lower(), "Value": r["Value"]} for r in rules]}}
+                if "Id" in entry:
+                    converted["Id"] = entry["Id"]
+                entries.append(converted)
+            if entries:
+                config[moto_key] = entries
+        if "EventBridgeConfiguration" in given:
+            config["EventBridgeConfiguration"] = given["EventBridgeConfiguration"]
+        backend = s3_backends[account_id]["aws"]
+        backend.put_bucket_notification_configuration(bucket, config)
+        model = cls(f"{bucket}-notifications")
+        model.on_delete = lambda: backend.put_bucket_notification_configuration(bucket, {})
+        return model
+
+
+class CustomResource(LocalModel):
+    """Any other ``Custom::`` resource: its handler runs when it is Python, else it is reported."""
+
+    TYPE = "AWS::CloudFormation::CustomResource"
+
+    @classmethod
+    def create_from_cloudformation_json(  # type: ignore[override]
+        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kwargs: Any
+    ) -> Any:
+        from moto.awslambda.utils import get_backend
+        from moto.cloudformation.custom_model import CustomModel
+
+        props = cloudformation_json.get("Properties") or {}
+        resource_type = str(kwargs.get("ResourceType", cls.TYPE))
+        token = str(props.get("ServiceToken", ""))
+        try:
+            fn = get_backend(account_id, region_name).get_function(token)
+        except Exception:
+            fn = None
+        if fn is None or not str(fn.run_time or "").startswith("python"):
+            runtime = "unknown" if fn is None else fn.run_time
+            _note(kwargs, resource_type, NOT_EMULATED, f"its provider ({runtime}) does not run locally; no attributes")
+            placeholder = CustomModel(region_name, "local", str(kwargs.get("LogicalId")), resource_name)
+            placeholder.set_data({})
+            return placeholder
+        custom = CustomModel.create_from_cloudformation_json(resource_name, cloudformation_json, account_id, region_name, **kwargs)
+        timeout = float(fn.timeout or 3) + 5
+
+        def settle() -> None:
+            deadline = threading.Event()
+            for _ in range(int(timeout * 10)):
+                if custom.is_created():
+                    return
+                deadline.wait(0.1)
+            _note(kwargs, resource_type, NOT_EMULATED, f"its handler did not answer in {timeout:.0f} s; no attributes")
+            custom.set_data({})
+
+        threading.Thread(target=settle, name=f"custom-resource:{resource_name}", daemon=True).start()
+        return custom
+
+
+_CODEDEPLOY = "no traffic shifting or rollback: the alias points at the new version at once"
+MODELS: dict[str, type[CloudFormationModel]] = {
+    m.TYPE: m
+    for m in (
+        LambdaAlias,
+        LambdaVersion,
+        EventInvokeConfig,
+        SnsSubscription,
+        QueuePolicy,
+        TopicPolicy,
+        BucketPolicy,
+        RestApiStage,
+        HttpApi,
+        HttpApiIntegration,
+        HttpApiRoute,
+        HttpApiStage,
+        BucketNotifications,
+        _accepted("AWS::CDK::Metadata"),
+        _accepted("AWS::ApiGateway::Account"),
+        _accepted("AWS::CodeDeploy::Application", _CODEDEPLOY, NOT_EMULATED, "ApplicationName"),
+        _accepted("AWS::CodeDeploy::DeploymentGroup", _CODEDEPLOY, NOT_EMULATED, "DeploymentGroupName"),
+        _accepted("AWS::CodeDeploy::DeploymentConfig", _CODEDEPLOY, NOT_EMULATED, "DeploymentConfigName"),
+        _accepted("AWS::CloudWatch::Alarm", "alarms are created but never evaluated", NOT_EMULATED, "AlarmName"),
+        _accepted("AWS::CloudWatch::CompositeAlarm", "alarms are never evaluated", NOT_EMULATED, "AlarmName"),
+        _accepted("AWS::ApiGateway::RequestValidator", "requests are not validated", NOT_EMULATED),
+        _accepted("AWS::ApiGateway::UsagePlan", "no throttling or quotas", NOT_EMULATED),
+        _accepted("AWS::ApiGateway::ApiKey", "API keys are not checked", NOT_EMULATED),
+        _accepted("AWS::ApiGateway::UsagePlanKey", "API keys are not checked", NOT_EMULATED),
+    )
+}
+NOT_EMULATED_TYPES = sorted(t for t, m in MODELS.items() if getattr(m, "STATUS", "") == NOT_EMULATED)
+
+
+def resource_model(resource_type: str) -> type[CloudFormationModel] | None:
+    """The local model for ``resource_type``, if the local cloud provides one."""
+    found = MODELS.get(resource_type)
+    if found is None and resource_type.startswith("Custom::") or resource_type == "AWS::CloudFormation::CustomResource":
+        return CustomResource
+    return found
