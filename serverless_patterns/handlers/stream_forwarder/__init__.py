@@ -1,0 +1,1 @@
+"""The built-in StreamToSns forwarder (``app.handler``)."""
