@@ -15,7 +15,9 @@ import pytest
 import serverless_patterns
 import serverless_patterns.patterns
 
-PATTERN_MODULES = sorted(m.name for m in pkgutil.iter_modules(serverless_patterns.patterns.__path__) if not m.name.startswith("_"))
+PATTERN_MODULES = sorted(
+    m.name for m in pkgutil.iter_modules(serverless_patterns.patterns.__path__) if not m.name.startswith("_")
+)
 
 
 def _public_classes() -> list[type]:
@@ -57,7 +59,9 @@ def test_dataclass_fields_document_their_defaults(cls: type) -> None:
     docs = _field_docs(cls)
     missing = []
     for field in dataclasses.fields(cls):  # type: ignore[arg-type]
-        has_default = field.default is not dataclasses.MISSING or field.default_factory is not dataclasses.MISSING
+        has_default = (
+            field.default is not dataclasses.MISSING or field.default_factory is not dataclasses.MISSING
+        )
         doc = docs.get(field.name, "")
         if not doc:
             missing.append(f"{field.name}: no docstring")
@@ -66,7 +70,11 @@ def test_dataclass_fields_document_their_defaults(cls: type) -> None:
     assert missing == []
 
 
-CONSTRUCTS = [c for c in CLASSES if not dataclasses.is_dataclass(c) and "scope" in inspect.signature(c.__init__).parameters]
+CONSTRUCTS = [
+    c
+    for c in CLASSES
+    if not dataclasses.is_dataclass(c) and "scope" in inspect.signature(c.__init__).parameters
+]
 
 
 @pytest.mark.parametrize("cls", CONSTRUCTS, ids=lambda c: c.__name__)

@@ -48,8 +48,13 @@ def build_maximal(stack: cdk.Stack) -> None:
         stack,
         "Api",
         routes={
-            "GET /items": spec(memory_size=1024, timeout=cdk.Duration.seconds(20), reserved_concurrency=50,
-                               provisioned_concurrency=2, environment={"TABLE": "items"}),
+            "GET /items": spec(
+                memory_size=1024,
+                timeout=cdk.Duration.seconds(20),
+                reserved_concurrency=50,
+                provisioned_concurrency=2,
+                environment={"TABLE": "items"},
+            ),
             "GET /items/{id}": spec(handler="app.get"),
             "DELETE /items/{id}": spec(handler="app.get"),
             "ANY /proxy/{path+}": spec(handler="app.any", architecture=cdk.aws_lambda.Architecture.X86_64),
@@ -149,7 +154,8 @@ def test_log_groups_have_retention(default: Synthesized) -> None:
 
 def test_roles_are_least_privilege(default: Synthesized) -> None:
     lambda_roles = [
-        r for r in default.resources("AWS::IAM::Role").values()
+        r
+        for r in default.resources("AWS::IAM::Role").values()
         if "lambda.amazonaws.com" in str(r["Properties"]["AssumeRolePolicyDocument"])
     ]
     assert len(lambda_roles) == 2
@@ -169,7 +175,11 @@ def test_roles_are_least_privilege(default: Synthesized) -> None:
 def test_integrations_target_live_alias(default: Synthesized) -> None:
     aliases = default.resources("AWS::Lambda::Alias")
     assert {a["Properties"]["Name"] for a in aliases.values()} == {"live"}
-    methods = [m for m in default.resources("AWS::ApiGateway::Method").values() if m["Properties"]["HttpMethod"] != "OPTIONS"]
+    methods = [
+        m
+        for m in default.resources("AWS::ApiGateway::Method").values()
+        if m["Properties"]["HttpMethod"] != "OPTIONS"
+    ]
     assert len(methods) == 2
     for method in methods:
         uri = str(method["Properties"]["Integration"]["Uri"])
@@ -207,7 +217,7 @@ def test_canary_deployment_rolls_back_on_alarms(default: Synthesized) -> None:
 def test_alarms_notify_the_encrypted_topic(default: Synthesized) -> None:
     alarms = default.resources("AWS::CloudWatch::Alarm")
     assert len(alarms) == 2 + 2 * 2
-    (topic_id, topic), = default.resources("AWS::SNS::Topic").items()
+    ((topic_id, topic),) = default.resources("AWS::SNS::Topic").items()
     assert "KmsMasterKeyId" in topic["Properties"]
     for alarm in alarms.values():
         props = alarm["Properties"]
@@ -229,14 +239,19 @@ def test_maximal_options_are_applied(maximal: Synthesized) -> None:
     assert any(f["Architectures"] == ["x86_64"] for f in fns)
     # GET and DELETE /items/{id} share one function; plus the authorizer
     assert len(fns) == 4
-    provisioned = [a for a in maximal.resources("AWS::Lambda::Alias").values()
-                   if "ProvisionedConcurrencyConfig" in a["Properties"]]
+    provisioned = [
+        a
+        for a in maximal.resources("AWS::Lambda::Alias").values()
+        if "ProvisionedConcurrencyConfig" in a["Properties"]
+    ]
     assert len(provisioned) == 1
     assert maximal.count("AWS::WAFv2::WebACLAssociation") == 1
     assert maximal.count("AWS::ApiGateway::Account") == 0
     assert maximal.count("AWS::CodeDeploy::DeploymentConfig") == 1  # linear 20% every 2 minutes
     assert maximal.count("AWS::ApiGateway::Authorizer") == 1
-    thresholds = sorted({a["Properties"]["Threshold"] for a in maximal.resources("AWS::CloudWatch::Alarm").values()})
+    thresholds = sorted(
+        {a["Properties"]["Threshold"] for a in maximal.resources("AWS::CloudWatch::Alarm").values()}
+    )
     assert 1500 in thresholds and 3 in thresholds
     (stage,) = maximal.resources("AWS::ApiGateway::Stage").values()
     assert stage["Properties"]["StageName"] == "live"
@@ -291,22 +306,46 @@ def make(**props: Any) -> None:
         ({"routes": {"GET /a/{x}": spec(), "GET /a/{y}": spec()}}, "duplicates another route"),
         ({"function": spec(memory_size=64)}, r"function.memory_size must be 128..10240 MB, got 64"),
         ({"function": spec(memory_size=20000)}, r"memory_size must be 128..10240 MB, got 20000"),
-        ({"function": spec(timeout=cdk.Duration.seconds(60))}, r"timeout must be <= 29 seconds behind a REST API"),
+        (
+            {"function": spec(timeout=cdk.Duration.seconds(60))},
+            r"timeout must be <= 29 seconds behind a REST API",
+        ),
         ({"function": spec(timeout=cdk.Duration.minutes(20))}, r"timeout must be 1..900 seconds, got 1200"),
         ({"function": spec(handler="nohandler")}, "handler must look like 'module.function'"),
         ({"function": FunctionSpec(code="does/not/exist", handler="a.b")}, "code must be a directory"),
         ({"function": spec(environment={"AWS_REGION": "x"})}, "reserved variable 'AWS_REGION'"),
-        ({"function": spec(reserved_concurrency=1, provisioned_concurrency=2)}, "provisioned_concurrency must be <="),
-        ({"function": spec(), "deployment": DeploymentStrategy.canary(0)}, r"deployment.percent must be 1..99, got 0"),
-        ({"function": spec(), "deployment": DeploymentStrategy.canary(100)}, r"deployment.percent must be 1..99, got 100"),
+        (
+            {"function": spec(reserved_concurrency=1, provisioned_concurrency=2)},
+            "provisioned_concurrency must be <=",
+        ),
+        (
+            {"function": spec(), "deployment": DeploymentStrategy.canary(0)},
+            r"deployment.percent must be 1..99, got 0",
+        ),
+        (
+            {"function": spec(), "deployment": DeploymentStrategy.canary(100)},
+            r"deployment.percent must be 1..99, got 100",
+        ),
         ({"function": spec(), "throttling_rate_limit": 0}, "throttling_rate_limit must be 1..10000"),
         ({"function": spec(), "api_type": "graphql"}, "api_type must be one of rest, http"),
-        ({"function": spec(), "api_type": ApiType.HTTP, "authorization": Authorization.api_key()}, "api_key is only supported by REST"),
-        ({"function": spec(), "cors": Cors(allow_origins=["app.example.com"])}, "cors.allow_origins entries must be"),
-        ({"routes": {"OPTIONS /a": spec()}, "cors": Cors(allow_origins=["*"])}, "conflicts with the CORS preflight"),
+        (
+            {"function": spec(), "api_type": ApiType.HTTP, "authorization": Authorization.api_key()},
+            "api_key is only supported by REST",
+        ),
+        (
+            {"function": spec(), "cors": Cors(allow_origins=["app.example.com"])},
+            "cors.allow_origins entries must be",
+        ),
+        (
+            {"routes": {"OPTIONS /a": spec()}, "cors": Cors(allow_origins=["*"])},
+            "conflicts with the CORS preflight",
+        ),
         ({"function": spec(), "stage_name": "my stage"}, "stage_name must be"),
         ({"function": spec(), "web_acl_arn": "webacl"}, "web_acl_arn must be a WAFv2 web ACL ARN"),
-        ({"function": spec(), "monitoring": MonitoringOptions(thresholds=AlarmThresholds(errors=-1))}, "thresholds.errors must be a number >= 0"),
+        (
+            {"function": spec(), "monitoring": MonitoringOptions(thresholds=AlarmThresholds(errors=-1))},
+            "thresholds.errors must be a number >= 0",
+        ),
     ],
 )
 def test_validation(props: dict[str, Any], message: str) -> None:

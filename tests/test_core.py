@@ -1,0 +1,95 @@
+"""The shared building blocks, tested once: monitoring, deployment strategies, errors."""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk import aws_sns as sns
+
+from serverless_patterns import DeploymentStrategy, Monitoring, MonitoringOptions, PatternValidationError
+from serverless_patterns.errors import Problems, is_token
+
+
+def test_monitoring_is_one_per_stack() -> None:
+    app = cdk.App()
+    stack = cdk.Stack(app, "S")
+    first = Monitoring.of(stack)
+    assert Monitoring.of(stack) is first
+    other_stack = cdk.Stack(app, "T")
+    assert Monitoring.of(other_stack) is not first
+    own = Monitoring(cdk.Stack(app, "U"), "Own")
+    assert Monitoring.of(stack, MonitoringOptions(monitoring=own)) is own
+
+
+def test_monitoring_with_emails_and_validation() -> None:
+    app = cdk.App()
+    stack = cdk.Stack(app, "S")
+    monitoring = Monitoring(stack, alarm_emails=["oncall@example.com"])
+    template = app.synth().get_stack_by_name("S").template
+    subscriptions = [r for r in template["Resources"].values() if r["Type"] == "AWS::SNS::Subscription"]
+    assert [s["Properties"]["Endpoint"] for s in subscriptions] == ["oncall@example.com"]
+    assert monitoring.key is not None
+    keys = [r for r in template["Resources"].values() if r["Type"] == "AWS::KMS::Key"]
+    assert keys[0]["Properties"]["EnableKeyRotation"] is True
+    assert "cloudwatch.amazonaws.com" in str(keys[0]["Properties"]["KeyPolicy"])
+
+    topic = sns.Topic.from_topic_arn(stack, "T", "arn:aws:sns:us-east-1:123456789012:alarms")
+    with pytest.raises(PatternValidationError, match="alarm_emails cannot be combined with alarm_topic"):
+        Monitoring(stack, "M2", alarm_topic=topic, alarm_emails=["a@example.com"])
+    with pytest.raises(PatternValidationError, match="alarm_emails must be email addresses, got 'oncall'"):
+        Monitoring(stack, "M3", alarm_emails=["oncall"])
+
+
+@pytest.mark.parametrize(
+    ("strategy", "message"),
+    [
+        (DeploymentStrategy.canary(0, 5), r"deployment.percent must be 1..99, got 0"),
+        (DeploymentStrategy.canary(10, 0), r"deployment.interval_minutes must be 1..2880, got 0"),
+        (DeploymentStrategy.linear(1, 60), "takes longer than CodeDeploy's 2880 minutes"),
+        (
+            DeploymentStrategy("blue_green"),
+            "deployment.kind must be one of canary, linear, all_at_once, none",
+        ),
+    ],
+)
+def test_deployment_strategy_validation(strategy: DeploymentStrategy, message: str) -> None:
+    problems = strategy.problems()
+    assert any(__import__("re").search(message, p) for p in problems), problems
+
+
+def test_valid_strategies_have_no_problems() -> None:
+    for strategy in (
+        DeploymentStrategy.canary(),
+        DeploymentStrategy.linear(10, 1),
+        DeploymentStrategy.all_at_once(),
+        DeploymentStrategy.none(),
+    ):
+        assert strategy.problems() == []
+    assert DeploymentStrategy.canary() == DeploymentStrategy()  # the documented default
+    assert not DeploymentStrategy.none().uses_codedeploy
+
+
+def test_problems_collects_and_raises_once() -> None:
+    problems = Problems()
+    problems.in_range("batch_size", 0, 1, 10_000)
+    problems.in_range("memory_size", 256, 128, 10240)
+    problems.one_of("kind", "x", ("a", "b"))
+    with pytest.raises(PatternValidationError) as raised:
+        problems.raise_if_any("Stack/Pattern")
+    assert raised.value.problems == [
+        "batch_size must be 1..10000, got 0",
+        "kind must be one of a, b, got 'x'",
+    ]
+    assert str(raised.value).startswith("Stack/Pattern: invalid props")
+
+
+def test_tokens_are_recognised_without_jsii() -> None:
+    app = cdk.App()
+    stack = cdk.Stack(app, "S")
+    number = cdk.CfnParameter(stack, "N", type="Number").value_as_number
+    text = cdk.CfnParameter(stack, "T").value_as_string
+    assert is_token(number) and is_token(text)
+    assert not is_token(5) and not is_token("plain") and not is_token(True)
+    problems = Problems()
+    problems.in_range("batch_size", number, 1, 10)
+    assert not problems
