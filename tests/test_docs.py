@@ -6,6 +6,7 @@ import ast
 import dataclasses
 import importlib
 import inspect
+import itertools
 import pkgutil
 import re
 import textwrap
@@ -38,10 +39,14 @@ def _field_docs(cls: type) -> dict[str, str]:
     tree = ast.parse(textwrap.dedent(inspect.getsource(cls)))
     body = tree.body[0].body  # type: ignore[attr-defined]
     docs: dict[str, str] = {}
-    for node, following in zip(body, body[1:], strict=False):
-        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
-            if isinstance(following, ast.Expr) and isinstance(following.value, ast.Constant):
-                docs[node.target.id] = str(following.value.value)
+    for node, following in itertools.pairwise(body):
+        if (
+            isinstance(node, ast.AnnAssign)
+            and isinstance(node.target, ast.Name)
+            and isinstance(following, ast.Expr)
+            and isinstance(following.value, ast.Constant)
+        ):
+            docs[node.target.id] = str(following.value.value)
     return docs
 
 
@@ -104,9 +109,13 @@ def test_documented_literal_defaults_match_the_code() -> None:
                 continue
             stated = match.group(1).strip().rstrip(".")
             value = field.default
-            if isinstance(value, bool | int | float | str) and stated.split()[0] != str(value):
-                if not (isinstance(value, float) and stated.split()[0] == f"{value:g}"):
-                    mismatches.append(f"{cls.__name__}.{field.name}: docs say {stated!r}, code has {value!r}")
+            first = stated.split()[0]
+            if (
+                isinstance(value, bool | int | float | str)
+                and first != str(value)
+                and not (isinstance(value, float) and first == f"{value:g}")
+            ):
+                mismatches.append(f"{cls.__name__}.{field.name}: docs say {stated!r}, code has {value!r}")
     assert mismatches == []
 
 
