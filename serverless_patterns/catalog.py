@@ -58,62 +58,126 @@ class PatternEntry:
 
 
 # --------------------------------------------------------------------------------------------------
-# api-to-lambda
+# api-to-lambda: the README's example, with the examples app's handlers.
 
-_API_TO_LAMBDA_APP = '''"""The smallest ApiToLambda app: one function behind an IAM-authorized REST API."""
-
-import aws_cdk as cdk
-
+_API_TO_LAMBDA_APP = """from aws_cdk import App, Stack
 from serverless_patterns import ApiToLambda, FunctionSpec
 
-app = cdk.App()
-stack = cdk.Stack(app, "HelloApi")
-ApiToLambda(
-    stack,
-    "Api",
-    function=FunctionSpec(code="handlers/api", handler="app.handler"),
-)
+app = App()
+stack = Stack(app, "Users")
+api = ApiToLambda(stack, "UsersApi",
+    routes={
+        "GET /users/{id}": FunctionSpec(code="handlers/users", handler="get_user.handler"),
+        "GET /users":      FunctionSpec(code="handlers/users", handler="list_users.handler"),
+        "POST /users":     FunctionSpec(code="handlers/users", handler="create_user.handler"),
+    })
 app.synth()
-'''
+"""
 
-_API_TO_LAMBDA_HANDLER = '''"""Serves every request of the API (ANY / and ANY /{proxy+})."""
+_USERS_GET = '''"""GET /users/{id}"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver
-from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from store import USERS
 
 logger = Logger()
 tracer = Tracer()
-metrics = Metrics()
 app = APIGatewayRestResolver()
 
 
-@app.get("/hello/<name>")
-@tracer.capture_method
-def hello(name: str) -> dict[str, str]:
-    metrics.add_metric(name="Greetings", unit=MetricUnit.Count, value=1)
-    logger.info("greeting", extra={"name": name})
-    return {"message": f"hello, {name}"}
-
-
-@app.get("/health")
-def health() -> dict[str, str]:
-    return {"status": "ok"}
+@app.get("/users/<user_id>")
+def get_user(user_id: str) -> Response[Any] | dict[str, str]:
+    user = USERS.get(user_id)
+    if user is None:
+        return Response(status_code=404, content_type="application/json", body={"message": "not found"})
+    return user
 
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
-@metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)
 '''
 
-_API_TO_LAMBDA_HANDLER_TEST = '''"""Unit tests of the API handler, with real API Gateway REST proxy events."""
+_USERS_LIST = '''"""GET /users"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from store import USERS
+
+logger = Logger()
+tracer = Tracer()
+app = APIGatewayRestResolver()
+
+
+@app.get("/users")
+def list_users() -> dict[str, Any]:
+    return {"users": sorted(USERS.values(), key=lambda u: u["id"])}
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)
+'''
+
+_USERS_CREATE = '''"""POST /users"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler.exceptions import BadRequestError
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from store import USERS
+
+logger = Logger()
+tracer = Tracer()
+app = APIGatewayRestResolver()
+
+
+@app.post("/users")
+def create_user() -> Response[Any]:
+    body = app.current_event.json_body or {}
+    name = body.get("name")
+    if not isinstance(name, str) or not name:
+        raise BadRequestError("name is required")
+    user = {"id": uuid.uuid4().hex[:8], "name": name, "plan": body.get("plan", "free")}
+    USERS[user["id"]] = user
+    logger.info("user created", extra={"user_id": user["id"]})
+    return Response(status_code=201, content_type="application/json", body=user)
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)
+'''
+
+_USERS_STORE = '''"""An in-memory user store shared by the example handlers (a table would back it in production)."""
+
+from __future__ import annotations
+
+USERS: dict[str, dict[str, str]] = {
+    "1": {"id": "1", "name": "Ada Lovelace", "plan": "pro"},
+    "2": {"id": "2", "name": "Alan Turing", "plan": "free"},
+}
+'''
+
+_USERS_TEST = '''"""Unit tests of the users handlers, with real API Gateway REST proxy events."""
 
 from __future__ import annotations
 
@@ -122,33 +186,39 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "1")
-os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "Tests")
-os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "hello-api")
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "handlers" / "api"))
+os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "users")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "handlers" / "users"))
 
-import app  # noqa: E402
+import create_user  # noqa: E402
+import get_user  # noqa: E402
+import list_users  # noqa: E402
 
 
 @dataclass
 class Context:
-    function_name: str = "hello"
+    function_name: str = "users"
     memory_limit_in_mb: int = 512
-    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:hello:live"
+    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:users:live"
     aws_request_id: str = "c6af9ac6-7b61-11e6-9a41-93e812345678"
 
 
-def rest_event(method: str, path: str) -> dict:
+def rest_event(method: str, resource: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+    """An API Gateway REST proxy event as Lambda receives it."""
+    parameters = {"id": path.rsplit("/", 1)[-1]} if "{id}" in resource else None
     return {
-        "resource": "/{proxy+}",
+        "resource": resource,
         "path": path,
         "httpMethod": method,
-        "headers": {"Accept": "application/json"},
-        "multiValueHeaders": {"Accept": ["application/json"]},
+        "headers": {"Content-Type": "application/json"},
+        "multiValueHeaders": {"Content-Type": ["application/json"]},
         "queryStringParameters": None,
         "multiValueQueryStringParameters": None,
-        "pathParameters": {"proxy": path.lstrip("/")},
+        "pathParameters": parameters,
         "stageVariables": None,
         "requestContext": {
             "accountId": "123456789012",
@@ -157,29 +227,42 @@ def rest_event(method: str, path: str) -> dict:
             "path": f"/prod{path}",
             "protocol": "HTTP/1.1",
             "requestId": "c6af9ac6-7b61-11e6-9a41-93e8deadbeef",
-            "resourcePath": "/{proxy+}",
+            "resourcePath": resource,
             "stage": "prod",
             "identity": {"sourceIp": "192.0.2.1", "userAgent": "pytest"},
         },
-        "body": None,
+        "body": json.dumps(body) if body is not None else None,
         "isBase64Encoded": False,
     }
 
 
-def test_hello_greets_by_name() -> None:
-    response = app.handler(rest_event("GET", "/hello/ada"), Context())
+def test_get_user() -> None:
+    response = get_user.handler(rest_event("GET", "/users/{id}", "/users/1"), Context())
     assert response["statusCode"] == 200
-    assert json.loads(response["body"]) == {"message": "hello, ada"}
+    assert json.loads(response["body"])["name"] == "Ada Lovelace"
 
 
-def test_health() -> None:
-    response = app.handler(rest_event("GET", "/health"), Context())
-    assert response["statusCode"] == 200
-
-
-def test_unknown_route_is_404() -> None:
-    response = app.handler(rest_event("GET", "/nope"), Context())
+def test_get_missing_user_is_404() -> None:
+    response = get_user.handler(rest_event("GET", "/users/{id}", "/users/nope"), Context())
     assert response["statusCode"] == 404
+
+
+def test_list_users() -> None:
+    response = list_users.handler(rest_event("GET", "/users", "/users"), Context())
+    assert response["statusCode"] == 200
+    assert len(json.loads(response["body"])["users"]) >= 2
+
+
+def test_create_user() -> None:
+    response = create_user.handler(rest_event("POST", "/users", "/users", {"name": "Grace"}), Context())
+    assert response["statusCode"] == 201
+    assert json.loads(response["body"])["name"] == "Grace"
+
+
+@pytest.mark.parametrize("body", [{}, {"name": ""}, {"name": 3}])
+def test_create_user_needs_a_name(body: dict[str, Any]) -> None:
+    response = create_user.handler(rest_event("POST", "/users", "/users", body), Context())
+    assert response["statusCode"] == 400
 '''
 
 API_TO_LAMBDA = PatternEntry(
@@ -197,15 +280,20 @@ API_TO_LAMBDA = PatternEntry(
     ),
     example=_API_TO_LAMBDA_APP,
     files={
-        "handlers/api/app.py": _API_TO_LAMBDA_HANDLER,
-        "tests/test_handler.py": _API_TO_LAMBDA_HANDLER_TEST,
+        "handlers/users/get_user.py": _USERS_GET,
+        "handlers/users/list_users.py": _USERS_LIST,
+        "handlers/users/create_user.py": _USERS_CREATE,
+        "handlers/users/store.py": _USERS_STORE,
+        "tests/test_handlers.py": _USERS_TEST,
     },
     key_resources={
         "AWS::ApiGateway::RestApi": 1,
         "AWS::ApiGateway::Stage": 1,
-        "AWS::Lambda::Function": 1,
-        "AWS::Lambda::Alias": 1,
-        "AWS::CodeDeploy::DeploymentGroup": 1,
+        "AWS::ApiGateway::Method": 3,
+        "AWS::Lambda::Function": 3,
+        "AWS::Lambda::Alias": 3,
+        "AWS::CodeDeploy::DeploymentGroup": 3,
+        "AWS::CloudWatch::Alarm": 8,
     },
 )
 

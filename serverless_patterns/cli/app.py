@@ -33,14 +33,14 @@ class _Group(typer.core.TyperGroup):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, typer.Exit, typer.Abort):
             raise
         except CliError as error:
             if _debug(ctx):
                 err.print(escape(traceback.format_exc()))
                 if error.detail:
                     err.print(escape(error.detail))
-            err.print(f"[bold red]error:[/] {escape(error.message)}")
+            err.print(f"[bold red]error:[/] {escape(error.message)}", soft_wrap=True)
             ctx.exit(2)
         except KeyboardInterrupt:
             err.print("[bold red]error:[/] interrupted")
@@ -50,7 +50,8 @@ class _Group(typer.core.TyperGroup):
                 err.print(escape(traceback.format_exc()))
             err.print(
                 f"[bold red]error:[/] unexpected {type(error).__name__}: {escape(str(error))} "
-                "(rerun with --debug for the traceback, and report it)"
+                "(rerun with --debug for the traceback, and report it)",
+                soft_wrap=True,
             )
             ctx.exit(1)
 
@@ -105,11 +106,14 @@ def _target(target: str, *, synth: bool = True) -> tuple[Assembly, str]:
     """An assembly for a path (app directory, cdk.out or template) or a catalog pattern name."""
     path = Path(target)
     if path.exists():
-        has_app = path.is_dir() and (path / "cdk.json").is_file()
-        if has_app and synth:
-            with _status(f"Synthesizing {path} with the rule packs..."):
-                return load(path, synth=True), str(path)
-        return load(path, synth=synth), str(path)
+        resolved = path.resolve()
+        title = resolved.parent.name if resolved.name == "cdk.out" else resolved.name
+        if path.is_file():
+            title = resolved.name.removesuffix(".json").removesuffix(".template")
+        if path.is_dir() and (path / "cdk.json").is_file() and synth:
+            with _status(f"Synthesizing {title} with the rule packs..."):
+                return load(path, synth=True), title
+        return load(path, synth=synth), title
     entry = catalog.get(target)
     if entry is not None:
         report = _examples([entry])[entry.name]
@@ -240,7 +244,7 @@ def new(
 
     entry = _entry(name)
     written = write_app(entry, directory)
-    out.print(f"Created a {entry.class_name} app in [bold]{escape(str(directory))}[/]:")
+    out.print(f"Created an app on {entry.class_name} in [bold]{escape(str(directory))}[/]:")
     for path in written:
         out.print(f"  {escape(str(path.relative_to(directory)))}")
     out.print(

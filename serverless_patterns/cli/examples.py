@@ -164,7 +164,7 @@ def default_settings(entry: PatternEntry) -> list[tuple[str, str, str]]:
     settings: list[tuple[str, str, str]] = []
     doc = inspect.getdoc(construct.__init__) or ""
     for name, text in _PARAM.findall(doc):
-        settings.append((name, *_split_default(" ".join(text.split()))))
+        settings.append((name, *_split_default(" ".join(text.replace("``", "`").split()))))
     if settings:
         return settings
     module = sys.modules[construct.__module__]

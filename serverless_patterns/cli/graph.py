@@ -222,7 +222,7 @@ class _Builder:
             self.owner[(template.stack, logical_id)] = node_id
         alarms = [lid for lid, r in resources.items() if r.get("Type") == "AWS::CloudWatch::Alarm"]
         if alarms:
-            node_id = _node_id(template, "Alarms", self.multi)
+            node_id = _node_id(template, "CloudWatchAlarms", self.multi)
             self.graph.nodes[node_id] = Node(
                 node_id,
                 "alarms",

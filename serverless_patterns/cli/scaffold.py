@@ -16,8 +16,9 @@ CDK_CLI_VERSION = "2.1148.1"
 _PACKS_IMPORT = "from cdk_nag import AwsSolutionsChecks, ServerlessChecks\n"
 _PACKS = (
     "# The AwsSolutions and Serverless rule packs check every synth; an unacknowledged error fails it.\n"
-    "cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app), ServerlessChecks(app))\n"
+    "cdk.Validations.of({app}).add_plugins(AwsSolutionsChecks({app}), ServerlessChecks({app}))\n"
 )
+_APP = re.compile(r"^(\w+) = (?:cdk\.)?App\(.*\)\s*$")
 
 _APP_TEST = '''"""Synthesizes the app as `cdk synth` does, with its rule packs, and checks what it creates."""
 
@@ -95,14 +96,23 @@ _GITIGNORE = "cdk.out/\n.venv/\nnode_modules/\n__pycache__/\n.pytest_cache/\n"
 
 
 def app_source(entry: PatternEntry) -> str:
-    """The pattern's smallest example with the rule packs added."""
-    source = entry.example
-    if "import aws_cdk as cdk\n" not in source or "app = cdk.App()\n" not in source:
+    """The pattern's smallest example with the rule packs added right after the app is created."""
+    lines = entry.example.splitlines(keepends=True)
+    app_line = next((i for i, line in enumerate(lines) if _APP.match(line)), None)
+    first_import = next((i for i, line in enumerate(lines) if line.startswith(("import ", "from "))), None)
+    ours = next(
+        (i for i, line in enumerate(lines) if line.startswith("from serverless_patterns")), first_import
+    )
+    if app_line is None or first_import is None or ours is None:
         raise CliError(
-            f"the {entry.name} example has no 'import aws_cdk as cdk' / 'app = cdk.App()' lines to extend"
+            f"the {entry.name} example has no imports or no 'app = App()' line to add the rule packs to"
         )
-    source = source.replace("import aws_cdk as cdk\n", "import aws_cdk as cdk\n" + _PACKS_IMPORT, 1)
-    return source.replace("app = cdk.App()\n", "app = cdk.App()\n" + _PACKS, 1)
+    variable = _APP.match(lines[app_line]).group(1)  # type: ignore[union-attr]
+    lines[app_line] += _PACKS.format(app=variable)
+    lines.insert(ours, _PACKS_IMPORT)
+    if "import aws_cdk as cdk\n" not in lines:
+        lines.insert(first_import, "import aws_cdk as cdk\n")
+    return "".join(lines)
 
 
 def files_for(entry: PatternEntry, name: str) -> dict[str, str]:
