@@ -10,6 +10,8 @@ from .core import (
 )
 from .errors import PatternValidationError
 from .patterns.api_to_lambda import ApiToLambda, ApiType, Authorization, Cors
+from .patterns.fanout_queue import FanoutQueue, FanoutSubscriber, FilterPolicyScope, Subscriber
+from .patterns.orchestrated_pipeline import OrchestratedPipeline, Retry, Step, Trigger
 
 __all__ = [
     "AlarmThresholds",
@@ -18,9 +20,17 @@ __all__ = [
     "Authorization",
     "Cors",
     "DeploymentStrategy",
+    "FanoutQueue",
+    "FanoutSubscriber",
+    "FilterPolicyScope",
     "FunctionSpec",
     "Monitoring",
     "MonitoringOptions",
+    "OrchestratedPipeline",
     "PatternValidationError",
     "QueueOptions",
+    "Retry",
+    "Step",
+    "Subscriber",
+    "Trigger",
 ]
