@@ -1,0 +1,664 @@
+"""S3Processor: objects arriving in (or leaving) an S3 bucket, processed by a Lambda function."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import aws_cdk as cdk
+import jsii
+from aws_cdk import aws_cloudwatch as cw
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_event_sources as sources
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_s3_notifications as s3n
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from ..core import (
+    AlarmKind,
+    AlarmThresholds,
+    Deployments,
+    DeploymentStrategy,
+    FunctionSpec,
+    Invocation,
+    Monitoring,
+    MonitoringOptions,
+    PatternFunction,
+    QueueOptions,
+    QueueWithDlq,
+    acknowledge,
+)
+from ..core.monitoring import threshold_problems
+from ..core.queue import parking_queue
+from ..errors import Problems, is_token
+
+__all__ = ["S3Delivery", "S3Processor"]
+
+# Event types that stand for a family of others ("s3:ObjectCreated:*" covers "s3:ObjectCreated:Put").
+_WILDCARD_EVENTS = (
+    "OBJECT_CREATED",
+    "OBJECT_REMOVED",
+    "OBJECT_RESTORE",
+    "OBJECT_TAGGING",
+    "REPLICATION",
+    "LIFECYCLE_EXPIRATION",
+)
+_NOTIFICATIONS_HANDLER = "BucketNotificationsHandler050a0587b7544547bf325f094a3db834"
+_LOGS_USE_BUCKET_POLICY = "@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy"
+# The S3 notification configurations each bucket already has from S3Processors in this app:
+# (root construct address, bucket key) -> [(event type name, prefix, suffix, owner path)].
+_REGISTERED: dict[tuple[str, str], list[tuple[str, str, str, str]]] = {}
+
+
+class S3Delivery:
+    """How S3 events reach the function."""
+
+    QUEUE = "queue"
+    """S3 -> SQS queue (with a DLQ) -> function through an event source mapping that reports partial
+    batch failures: a failing object is retried, then parked in the DLQ, never lost."""
+    DIRECT = "direct"
+    """S3 invokes the function asynchronously; after the retries the event goes to an on-failure
+    queue. Lower latency, no batching."""
+
+
+@dataclass(frozen=True)
+class _Filter:
+    prefix: str
+    suffix: str
+
+    def overlaps(self, other: _Filter) -> bool:
+        """Whether S3 would call the two filters overlapping (a key could match both)."""
+        prefixes = self.prefix.startswith(other.prefix) or other.prefix.startswith(self.prefix)
+        suffixes = self.suffix.endswith(other.suffix) or other.suffix.endswith(self.suffix)
+        return prefixes and suffixes
+
+    def __str__(self) -> str:
+        return f"(prefix {self.prefix!r}, suffix {self.suffix!r})"
+
+
+class S3Processor(Construct):
+    """An S3 bucket whose object events are processed by a Lambda function, reliably.
+
+    By default events are buffered in an SQS queue with a dead-letter queue and consumed in batches
+    that report partial failures; ``delivery=S3Delivery.DIRECT`` lets S3 invoke the function
+    asynchronously with an on-failure queue instead. The function may read the objects under the
+    filtered prefixes (and write under ``output_prefix``), nothing else.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        function: FunctionSpec,
+        bucket: s3.IBucket | None = None,
+        event_types: Sequence[s3.EventType] = (s3.EventType.OBJECT_CREATED,),
+        prefix: str | None = None,
+        suffix: str | None = None,
+        filters: Sequence[s3.NotificationKeyFilter] | None = None,
+        delivery: str = S3Delivery.QUEUE,
+        batch_size: int | None = None,
+        max_batching_window: cdk.Duration | None = None,
+        queue: QueueOptions | None = None,
+        retry_attempts: int | None = None,
+        output_prefix: str | None = None,
+        output_bucket: s3.IBucket | None = None,
+        versioned: bool | None = None,
+        noncurrent_version_expiration: cdk.Duration | None = None,
+        access_logs: bool | None = None,
+        access_log_retention: cdk.Duration | None = None,
+        removal_policy: cdk.RemovalPolicy | None = None,
+        deployment: DeploymentStrategy | None = None,
+        monitoring: MonitoringOptions | None = None,
+    ) -> None:
+        """
+        :param function: The function that processes the events. It gets ``BUCKET_NAME`` (and
+            ``OUTPUT_BUCKET_NAME``, ``OUTPUT_PREFIX`` when it may write) in its environment.
+        :param bucket: Your bucket. Default: - a bucket is created (public access blocked, SSE-S3,
+            TLS-only, versioned, server access logs to a second secured bucket, retained)
+        :param event_types: The S3 events to process. Default: - [EventType.OBJECT_CREATED]
+        :param prefix: Only keys starting with this. Default: - every key
+        :param suffix: Only keys ending with this. Default: - every key
+        :param filters: Several key filters, each a prefix and/or suffix; an event matching any of
+            them is processed. Default: - one filter from ``prefix`` and ``suffix``
+        :param delivery: ``S3Delivery.QUEUE`` or ``S3Delivery.DIRECT``. Default: S3Delivery.QUEUE
+        :param batch_size: Messages per invocation, 1..10000; above 10 needs ``max_batching_window``
+            (queue delivery only). Default: - 10
+        :param max_batching_window: How long to gather messages before invoking, 0..300 s (queue
+            delivery only). Default: - none
+        :param queue: Options of the buffer queue and its DLQ (queue delivery only).
+            Default: - QueueOptions() (3 receives, then the DLQ)
+        :param retry_attempts: Retries of a failed asynchronous invocation, 0..2 (direct delivery
+            only). Default: - 2
+        :param output_prefix: Key prefix under which the function may write (``s3:PutObject``) to
+            the bucket, or to ``output_bucket``. Default: - no write access
+        :param output_bucket: A bucket the function may write to (under ``output_prefix`` if given).
+            Default: - none
+        :param versioned: Versioning of the created bucket. Default: True
+        :param noncurrent_version_expiration: When noncurrent versions of objects in the created
+            bucket expire. Default: - 30 days
+        :param access_logs: Server access logs for the created bucket, to a bucket of their own.
+            Default: True
+        :param access_log_retention: How long access logs are kept. Default: - 90 days
+        :param removal_policy: What happens to the created buckets when they leave the stack.
+            Default: RemovalPolicy.RETAIN
+        :param deployment: How new function versions reach traffic. Default: - DeploymentStrategy.canary()
+        :param monitoring: Alarm thresholds and the monitoring to register with.
+            Default: - MonitoringOptions() (the stack's shared alarm topic and dashboard)
+        """
+        super().__init__(scope, id)
+        # Server access logs are delivered under a bucket policy, never the legacy LogDeliveryWrite ACL,
+        # whatever the app's feature flags say.
+        self.node.set_context(_LOGS_USE_BUCKET_POLICY, True)
+        deployment = deployment or DeploymentStrategy.canary()
+        monitoring_options = monitoring or MonitoringOptions()
+        bucket_options = {
+            "versioned": versioned,
+            "noncurrent_version_expiration": noncurrent_version_expiration,
+            "access_logs": access_logs,
+            "access_log_retention": access_log_retention,
+            "removal_policy": removal_policy,
+        }
+        types = list(event_types)
+        key_filters, registry_key = self._validate(
+            function,
+            bucket,
+            bucket_options,
+            types,
+            prefix,
+            suffix,
+            filters,
+            delivery,
+            batch_size,
+            max_batching_window,
+            retry_attempts,
+            output_prefix,
+            output_bucket,
+            deployment,
+            monitoring_options,
+        )
+        self.monitoring = Monitoring.of(self, monitoring_options)
+        thresholds = monitoring_options.thresholds
+        self.deployments = (
+            Deployments(self, "Deployments", deployment) if deployment.uses_codedeploy else None
+        )
+        self.access_logs_bucket: s3.Bucket | None = None
+        self.bucket: s3.IBucket = bucket or self._create_bucket(
+            versioned is not False,
+            noncurrent_version_expiration or cdk.Duration.days(30),
+            access_logs is not False,
+            access_log_retention or cdk.Duration.days(90),
+            removal_policy or cdk.RemovalPolicy.RETAIN,
+        )
+
+        environment = {"BUCKET_NAME": self.bucket.bucket_name}
+        write_bucket = output_bucket or (self.bucket if output_prefix is not None else None)
+        if write_bucket is not None:
+            environment["OUTPUT_BUCKET_NAME"] = write_bucket.bucket_name
+            environment["OUTPUT_PREFIX"] = output_prefix or ""
+
+        self.queue: sqs.Queue | None = None
+        self.delivery = delivery
+        window_seconds = _seconds(max_batching_window) or 0
+        if delivery == S3Delivery.QUEUE:
+            buffer = QueueWithDlq(
+                self,
+                "Queue",
+                options=queue,
+                consumer_timeout_seconds=function.timeout_seconds,
+                consumer_batching_window_seconds=window_seconds,
+            )
+            self.queue = buffer.queue
+            self.dead_letter_queue: sqs.Queue = buffer.dead_letter_queue
+            pf = PatternFunction(
+                self,
+                "Function",
+                spec=function,
+                service_name=id,
+                invocation=Invocation.EVENT_SOURCE,
+                monitoring=self.monitoring,
+                thresholds=thresholds,
+                deployments=self.deployments,
+                environment=environment,
+            )
+            destination: s3.IBucketNotificationDestination = s3n.SqsDestination(buffer.queue)
+            pf.alias.add_event_source(
+                sources.SqsEventSource(
+                    buffer.queue,
+                    batch_size=batch_size or 10,
+                    max_batching_window=max_batching_window,
+                    report_batch_item_failures=True,
+                )
+            )
+            for child in pf.alias.node.children:
+                if isinstance(child, lambda_.EventSourceMapping):
+                    acknowledge(
+                        child,
+                        "Serverless-LambdaEventSourceMappingDestination",
+                        "SQS event source mappings take no on-failure destination: a message that keeps "
+                        "failing moves to the queue's dead-letter queue (redrive policy), which is alarmed",
+                    )
+        else:
+            self.dead_letter_queue = parking_queue(
+                self,
+                "FailureQueue",
+                role=f"the on-failure destination of the {self.node.path} function's S3 invocations",
+            )
+            pf = PatternFunction(
+                self,
+                "Function",
+                spec=function,
+                service_name=id,
+                invocation=Invocation.ASYNC,
+                monitoring=self.monitoring,
+                thresholds=thresholds,
+                deployments=self.deployments,
+                environment=environment,
+                on_failure_queue=self.dead_letter_queue,
+                retry_attempts=2 if retry_attempts is None else retry_attempts,
+            )
+            destination = s3n.LambdaDestination(pf.alias)
+        self._pattern_function = pf
+        self.function: lambda_.Function = pf.function
+        self.alias: lambda_.Alias = pf.alias
+
+        for key_filter in key_filters:
+            notification_filter = s3.NotificationKeyFilter(
+                prefix=key_filter.prefix or None, suffix=key_filter.suffix or None
+            )
+            for event_type in types:
+                self.bucket.add_event_notification(event_type, destination, notification_filter)
+        self._drop_redundant_dependencies()
+        if registry_key is not None:
+            _REGISTERED.setdefault(registry_key, []).extend(
+                (t.name, f.prefix, f.suffix, self.node.path) for f in key_filters for t in types
+            )
+
+        self._grant(pf, key_filters, write_bucket, output_prefix)
+        self._acknowledge_notifications_handler()
+        self._build_alarms(pf, thresholds, monitoring_options.dashboard)
+
+    # ------------------------------------------------------------------ public API
+    def metric_parked_messages(self) -> cw.IMetric:
+        """Events parked in the DLQ (queue delivery) or on-failure queue (direct delivery)."""
+        return self._parked
+
+    def metric_oldest_message_age_seconds(self) -> cw.IMetric | None:
+        """Age of the oldest event waiting in the buffer queue (queue delivery only)."""
+        return self._age
+
+    # ------------------------------------------------------------------ building
+    def _create_bucket(
+        self,
+        versioned: bool,
+        noncurrent_expiration: cdk.Duration,
+        access_logs: bool,
+        log_retention: cdk.Duration,
+        removal_policy: cdk.RemovalPolicy,
+    ) -> s3.Bucket:
+        secured: dict[str, Any] = {
+            "block_public_access": s3.BlockPublicAccess.BLOCK_ALL,
+            "encryption": s3.BucketEncryption.S3_MANAGED,
+            "enforce_ssl": True,
+            "object_ownership": s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            "removal_policy": removal_policy,
+        }
+        if access_logs:
+            self.access_logs_bucket = s3.Bucket(
+                self,
+                "AccessLogsBucket",
+                lifecycle_rules=[s3.LifecycleRule(id="ExpireAccessLogs", expiration=log_retention)],
+                **secured,
+            )
+            acknowledge(
+                self.access_logs_bucket,
+                "AwsSolutions-S1",
+                "This bucket receives the server access logs of its sibling bucket; logging it as well "
+                "would log every log delivery",
+            )
+        rules = [
+            s3.LifecycleRule(
+                id="AbortIncompleteMultipartUploads",
+                abort_incomplete_multipart_upload_after=cdk.Duration.days(7),
+            )
+        ]
+        if versioned:
+            rules.append(
+                s3.LifecycleRule(
+                    id="ExpireNoncurrentVersions", noncurrent_version_expiration=noncurrent_expiration
+                )
+            )
+        bucket = s3.Bucket(
+            self,
+            "Bucket",
+            versioned=versioned,
+            server_access_logs_bucket=self.access_logs_bucket,
+            server_access_logs_prefix="access-logs/" if access_logs else None,
+            lifecycle_rules=rules,
+            **secured,
+        )
+        if not access_logs:
+            acknowledge(
+                bucket,
+                "AwsSolutions-S1",
+                "Server access logging was turned off explicitly (access_logs=False)",
+            )
+        return bucket
+
+    def _grant(
+        self,
+        pf: PatternFunction,
+        key_filters: list[_Filter],
+        write_bucket: s3.IBucket | None,
+        output_prefix: str | None,
+    ) -> None:
+        prefixes = sorted({f.prefix for f in key_filters})
+        read_patterns = ["*"] if "" in prefixes else [f"{p}*" for p in prefixes]
+        read = iam.PolicyStatement(
+            actions=["s3:GetObject"],
+            resources=[self.bucket.arn_for_objects(p) for p in read_patterns],
+        )
+        pf.role.add_to_principal_policy(read)
+        key = self.bucket.encryption_key
+        if key is not None:
+            key.grant_decrypt(pf.role)
+        write_pattern = f"{output_prefix or ''}*"
+        if write_bucket is not None:
+            pf.role.add_to_principal_policy(
+                iam.PolicyStatement(
+                    actions=["s3:PutObject"], resources=[write_bucket.arn_for_objects(write_pattern)]
+                )
+            )
+            if write_bucket.encryption_key is not None:
+                write_bucket.encryption_key.grant_encrypt(pf.role)
+        policy = pf.role.node.try_find_child("DefaultPolicy")
+        assert policy is not None
+        stack = cdk.Stack.of(self)
+        objects = [(self.bucket, p, "read") for p in read_patterns]
+        if write_bucket is not None:
+            objects.append((write_bucket, write_pattern, "write"))
+        for bucket, pattern, verb in objects:
+            arn = _nag_form(stack.resolve(bucket.arn_for_objects(pattern)))
+            acknowledge(
+                policy,
+                "AwsSolutions-IAM5",
+                f"The function may {verb} objects under {pattern!r} only: the keys are the objects S3 "
+                "reports, unknown before they arrive",
+                finding=f"Resource::{arn}",
+            )
+        if key is not None or (write_bucket is not None and write_bucket.encryption_key is not None):
+            for action in ("kms:GenerateDataKey*", "kms:ReEncrypt*"):
+                acknowledge(
+                    policy,
+                    "AwsSolutions-IAM5",
+                    "KMS data-key actions on the buckets' own keys only, which S3 needs to encrypt objects",
+                    finding=f"Action::{action}",
+                )
+
+    def _drop_redundant_dependencies(self) -> None:
+        # CDK makes the notifications resource depend on the queue it references with GetAtt, and its
+        # handler on the role it references with GetAtt (cfn-lint W3005). Keep the other dependencies.
+        notifications = self.bucket.node.try_find_child("Notifications")
+        resource = notifications.node.try_find_child("Resource") if notifications is not None else None
+        if isinstance(resource, cdk.CfnResource) and self.queue is not None:
+            queue = self.queue.node.default_child
+            assert isinstance(queue, cdk.CfnResource)
+            _depends_on_without(resource, queue)
+        handler = cdk.Stack.of(self).node.try_find_child(_NOTIFICATIONS_HANDLER)
+        if handler is not None:
+            function = handler.node.try_find_child("Resource")
+            role = handler.node.try_find_child("Role")
+            if isinstance(function, cdk.CfnResource) and role is not None:
+                cfn_role = role.node.default_child
+                assert isinstance(cfn_role, cdk.CfnResource)
+                _depends_on_without(function, cfn_role)
+
+    def _acknowledge_notifications_handler(self) -> None:
+        # CDK's singleton custom resource that writes the bucket's notification configuration.
+        stack = cdk.Stack.of(self)
+        handler = stack.node.try_find_child(_NOTIFICATIONS_HANDLER)
+        if handler is None:
+            return
+        reason = (
+            "AWS CDK's BucketNotificationsHandler: a deployment-time custom resource that only calls "
+            "s3:PutBucketNotification while the stack deploys; it is not part of the event path"
+        )
+        acknowledge(
+            handler,
+            "AwsSolutions-IAM4",
+            reason,
+            finding="Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
+        )
+
+    def _build_alarms(self, pf: PatternFunction, thresholds: AlarmThresholds, dashboard: bool) -> None:
+        subject = self.node.path
+        self._parked = Monitoring.metric(
+            "AWS/SQS",
+            "ApproximateNumberOfMessagesVisible",
+            {"QueueName": self.dead_letter_queue.queue_name},
+            kind=AlarmKind.DLQ_DEPTH,
+            label="Parked events",
+        )
+        parked_alarm = self.monitoring.alarm(
+            self,
+            "DeadLetterQueueDepthAlarm",
+            kind=AlarmKind.DLQ_DEPTH,
+            metric=self._parked,
+            subject=f"{subject} {'DLQ' if self.queue is not None else 'on-failure queue'}",
+            thresholds=thresholds,
+        )
+        pf.add_rollback_alarm(parked_alarm)
+        self.alarms: list[cw.Alarm] = [*pf.alarms, parked_alarm]
+        widgets: list[cw.IWidget] = [*pf.dashboard_widgets("Function")]
+        self._age: cw.Metric | None = None
+        if self.queue is not None:
+            self._age = Monitoring.metric(
+                "AWS/SQS",
+                "ApproximateAgeOfOldestMessage",
+                {"QueueName": self.queue.queue_name},
+                kind=AlarmKind.MESSAGE_AGE,
+                label="Oldest message age (s)",
+            )
+            self.alarms.append(
+                self.monitoring.alarm(
+                    self,
+                    "QueueMessageAgeAlarm",
+                    kind=AlarmKind.MESSAGE_AGE,
+                    metric=self._age,
+                    subject=f"{subject} queue",
+                    thresholds=thresholds,
+                )
+            )
+            widgets.append(cw.GraphWidget(title="Oldest message age (s)", left=[self._age], width=12))
+        widgets.append(cw.GraphWidget(title="Parked events", left=[self._parked], width=12))
+        if dashboard:
+            self.monitoring.add_section(f"S3Processor {subject}", widgets, self.alarms)
+
+    # ------------------------------------------------------------------ validation
+    def _validate(
+        self,
+        function: FunctionSpec,
+        bucket: s3.IBucket | None,
+        bucket_options: Mapping[str, object],
+        event_types: list[s3.EventType],
+        prefix: str | None,
+        suffix: str | None,
+        filters: Sequence[s3.NotificationKeyFilter] | None,
+        delivery: str,
+        batch_size: int | None,
+        max_batching_window: cdk.Duration | None,
+        retry_attempts: int | None,
+        output_prefix: str | None,
+        output_bucket: s3.IBucket | None,
+        deployment: DeploymentStrategy,
+        monitoring: MonitoringOptions,
+    ) -> tuple[list[_Filter], tuple[str, str] | None]:
+        problems = Problems()
+        if not isinstance(function, FunctionSpec):
+            problems.add(f"function must be a FunctionSpec, got {type(function).__name__}")
+        else:
+            problems.extend(function.problems("function"))
+        if bucket is not None:
+            options_given = [name for name, value in bucket_options.items() if value is not None]
+            if options_given:
+                problems.add(
+                    "bucket: give your own bucket or the options to build one, not both "
+                    f"(got bucket and {', '.join(options_given)})"
+                )
+        if not event_types:
+            problems.add("event_types must name at least one s3.EventType, got []")
+        for event_type in event_types:
+            problems.require(
+                isinstance(event_type, s3.EventType),
+                f"event_types must be s3.EventType values, got {event_type!r}",
+            )
+        typed = [t for t in event_types if isinstance(t, s3.EventType)]
+        for i, a in enumerate(typed):
+            for b in typed[i + 1 :]:
+                if _events_overlap(a.name, b.name):
+                    problems.add(f"event_types: {a.name} and {b.name} overlap; keep the broader one")
+
+        key_filters: list[_Filter] = []
+        if filters is not None:
+            if prefix is not None or suffix is not None:
+                problems.add("give prefix/suffix or filters, not both")
+            if not filters:
+                problems.add("filters must have at least one filter, got []")
+            key_filters = [_Filter(f.prefix or "", f.suffix or "") for f in filters]
+        else:
+            key_filters = [_Filter(prefix or "", suffix or "")]
+        for f in key_filters:
+            for part, value in (("prefix", f.prefix), ("suffix", f.suffix)):
+                if is_token(value):
+                    problems.add(
+                        f"{part} must be a literal string (S3 filters are checked for overlap), got a token"
+                    )
+                elif len(value) > 1024:
+                    problems.add(f"{part} must be at most 1024 characters, got {len(value)}")
+        for i, first in enumerate(key_filters):
+            for second in key_filters[i + 1 :]:
+                if first.overlaps(second):
+                    problems.add(
+                        f"filters {first} and {second} overlap: S3 rejects overlapping filters for the same event "
+                        "types on a bucket"
+                    )
+        registry_key = None
+        if bucket is not None:
+            registry_key = self._bucket_key(bucket)
+            for type_name, other_prefix, other_suffix, owner in _REGISTERED.get(registry_key, []):
+                other = _Filter(other_prefix, other_suffix)
+                for f in key_filters:
+                    clash = [t.name for t in typed if _events_overlap(t.name, type_name)]
+                    if clash and f.overlaps(other):
+                        problems.add(
+                            f"filter {f} overlaps filter {other} of {owner} on the same bucket for "
+                            f"{clash[0]} and {type_name}: S3 rejects overlapping notification filters"
+                        )
+
+        problems.one_of("delivery", delivery, (S3Delivery.QUEUE, S3Delivery.DIRECT))
+        window = _seconds(max_batching_window)
+        if delivery == S3Delivery.DIRECT:
+            for option, given in (("batch_size", batch_size), ("max_batching_window", max_batching_window)):
+                if given is not None:
+                    problems.add(
+                        f"{option} applies to queue delivery only; S3 invokes the function per event"
+                    )
+            if retry_attempts is not None:
+                problems.in_range("retry_attempts", retry_attempts, 0, 2)
+        else:
+            if retry_attempts is not None:
+                problems.add(
+                    "retry_attempts applies to direct delivery only; with a queue use "
+                    "queue=QueueOptions(max_receive_count=...)"
+                )
+            problems.in_range("batch_size", batch_size, 1, 10_000, "messages for an SQS queue")
+            problems.in_range("max_batching_window", window, 0, 300, "seconds")
+            if (
+                batch_size is not None
+                and not is_token(batch_size)
+                and batch_size > 10
+                and (window is None or window < 1)
+                and not (max_batching_window is not None and max_batching_window.is_unresolved())
+            ):
+                problems.add(
+                    f"batch_size above 10 needs max_batching_window of at least 1 second, got batch_size "
+                    f"{batch_size} and max_batching_window {window or 0:g} s"
+                )
+        if output_prefix is not None and not is_token(output_prefix):
+            if output_bucket is None and output_prefix == "":
+                problems.add(
+                    "output_prefix must not be empty when writing to the processed bucket: the function "
+                    "would trigger itself"
+                )
+            creates = any(t.name.startswith("OBJECT_CREATED") for t in typed)
+            if output_bucket is None and creates and output_prefix != "":
+                for f in key_filters:
+                    if output_prefix.startswith(f.prefix) or f.prefix.startswith(output_prefix):
+                        problems.add(
+                            f"output_prefix {output_prefix!r} overlaps the filter {f}: objects the "
+                            "function writes would trigger it again; write outside the filtered "
+                            "prefixes or to output_bucket"
+                        )
+        problems.extend(deployment.problems())
+        problems.extend(threshold_problems(monitoring.thresholds))
+        problems.raise_if_any(self.node.path)
+        return key_filters, registry_key
+
+    def _bucket_key(self, bucket: s3.IBucket) -> tuple[str, str]:
+        name = bucket.bucket_name
+        return (self.node.root.node.addr, name if not is_token(name) else bucket.node.addr)
+
+
+def _events_overlap(a: str, b: str) -> bool:
+    if a == b:
+        return True
+    return (a in _WILDCARD_EVENTS and b.startswith(a + "_")) or (
+        b in _WILDCARD_EVENTS and a.startswith(b + "_")
+    )
+
+
+def _depends_on_without(resource: cdk.CfnResource, redundant: cdk.CfnResource) -> None:
+    """Renders ``resource``'s DependsOn without ``redundant`` (which it already references)."""
+    resource.add_override("DependsOn", cdk.Lazy.any(_DependsOnWithout(resource, redundant)))
+
+
+@jsii.implements(cdk.IStableAnyProducer)
+class _DependsOnWithout:
+    def __init__(self, resource: cdk.CfnResource, redundant: cdk.CfnResource) -> None:
+        self._resource = resource
+        self._redundant = redundant
+
+    def produce(self) -> list[str] | None:
+        stack = self._resource.stack
+        drop = stack.resolve(self._redundant.logical_id)
+        ids = {
+            stack.resolve(d.logical_id)
+            for d in self._resource.obtain_dependencies()
+            if isinstance(d, cdk.CfnResource)
+        } - {drop}
+        return sorted(ids) or None
+
+
+def _nag_form(value: object) -> str:
+    """A resolved ARN as cdk-nag prints it in a finding: ``<Logical.Arn>``, ``<AWS::Partition>``."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict):
+        if "Fn::GetAtt" in value:
+            logical, attribute = value["Fn::GetAtt"]
+            return f"<{logical}.{attribute}>"
+        if "Ref" in value:
+            return f"<{value['Ref']}>"
+        if "Fn::Join" in value:
+            separator, parts = value["Fn::Join"]
+            return str(separator).join(_nag_form(p) for p in parts)
+    return str(value)
+
+
+def _seconds(duration: cdk.Duration | None) -> float | None:
+    if duration is None or duration.is_unresolved():
+        return None
+    return float(duration.to_seconds())

@@ -1,0 +1,443 @@
+"""StreamToSns: a DynamoDB table's stream, through a Lambda function, to an SNS topic."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import aws_cdk as cdk
+from aws_cdk import aws_cloudwatch as cw
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_event_sources as sources
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from ..core import (
+    AlarmKind,
+    Deployments,
+    DeploymentStrategy,
+    FunctionSpec,
+    Invocation,
+    Monitoring,
+    MonitoringOptions,
+    PatternFunction,
+    acknowledge,
+)
+from ..core.monitoring import threshold_problems
+from ..core.queue import parking_queue
+from ..errors import Problems, is_token
+from ..handlers import STREAM_FORWARDER_DIR
+
+__all__ = ["StreamEventName", "StreamToSns"]
+
+POWERTOOLS_LAYER_ACCOUNT = "017000801446"
+POWERTOOLS_LAYER_NAME = "AWSLambdaPowertoolsPythonV3-python313-arm64"
+POWERTOOLS_LAYER_VERSION = 27
+"""Powertools for AWS Lambda (Python) 3.23.0, the public layer the built-in forwarder runs with."""
+
+
+class StreamEventName:
+    """The ``eventName`` of a DynamoDB stream record."""
+
+    INSERT = "INSERT"
+    """A new item was added."""
+    MODIFY = "MODIFY"
+    """An existing item was updated."""
+    REMOVE = "REMOVE"
+    """An item was deleted."""
+
+    ALL = (INSERT, MODIFY, REMOVE)
+
+
+class StreamToSns(Construct):
+    """Changes to a DynamoDB table, published to an SNS topic by a Lambda function.
+
+    The function reads the table's stream through an event source mapping that reports partial
+    batch failures, splits failing batches, retries a bounded number of times and then sends the
+    failed records' positions to an on-failure queue. By default the function is the built-in
+    forwarder, which publishes each record's new image as plain JSON with the event name as a
+    message attribute.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        table: dynamodb.ITable | None = None,
+        partition_key: str | dynamodb.Attribute | None = None,
+        sort_key: str | dynamodb.Attribute | None = None,
+        table_removal_policy: cdk.RemovalPolicy | None = None,
+        function: FunctionSpec | None = None,
+        powertools_layer: lambda_.ILayerVersion | None = None,
+        topic: sns.ITopic | None = None,
+        event_names: Sequence[str] = StreamEventName.ALL,
+        starting_position: lambda_.StartingPosition = lambda_.StartingPosition.TRIM_HORIZON,
+        batch_size: int = 100,
+        max_batching_window: cdk.Duration | None = None,
+        bisect_batch_on_error: bool = True,
+        retry_attempts: int = 3,
+        max_record_age: cdk.Duration | None = None,
+        parallelization_factor: int = 1,
+        idempotency: bool = False,
+        deployment: DeploymentStrategy | None = None,
+        monitoring: MonitoringOptions | None = None,
+    ) -> None:
+        """
+        :param table: Your table, with a stream. Default: - a table is created (on-demand,
+            point-in-time recovery, AWS-managed encryption, stream NEW_AND_OLD_IMAGES, retained)
+        :param partition_key: Partition key of the created table; a name is a string attribute.
+            Default: - none; required unless ``table`` is given
+        :param sort_key: Sort key of the created table. Default: - none
+        :param table_removal_policy: What happens to the created table when it leaves the stack.
+            Default: RemovalPolicy.RETAIN
+        :param function: The function that reads the stream; it gets ``TOPIC_ARN`` in its environment.
+            Default: - the built-in forwarder (``serverless_patterns/handlers/stream_forwarder``)
+        :param powertools_layer: Powertools layer for the built-in forwarder. Default: - the public
+            Powertools for AWS Lambda (Python) 3.23.0 layer for Python 3.13 on arm64 in the stack's
+            region (AWS commercial partition)
+        :param topic: Your topic. Default: - a topic is created (customer-managed KMS key with
+            rotation, TLS-only)
+        :param event_names: Stream events passed to the function (filter criteria); others are dropped
+            by Lambda before invocation. Default: - INSERT, MODIFY and REMOVE
+        :param starting_position: Where in the stream reading starts: TRIM_HORIZON or LATEST.
+            Default: StartingPosition.TRIM_HORIZON
+        :param batch_size: Records per invocation, 1..10000. Default: 100
+        :param max_batching_window: How long to gather records before invoking, 0..300 s.
+            Default: - none (invoke as soon as records arrive)
+        :param bisect_batch_on_error: Split a failing batch in two and retry each half. Default: True
+        :param retry_attempts: Retries of a failing record before it goes to the failure queue, 0..10000.
+            Default: 3
+        :param max_record_age: Records older than this go to the failure queue, 60 s..7 days.
+            Default: - 1 day
+        :param parallelization_factor: Concurrent batches per shard, 1..10. Default: 1
+        :param idempotency: Create a DynamoDB table for Powertools idempotency and pass its name to
+            the function as ``IDEMPOTENCY_TABLE_NAME`` (the built-in forwarder then publishes a
+            retried record once). Default: False
+        :param deployment: How new function versions reach traffic. Default: - DeploymentStrategy.canary()
+        :param monitoring: Alarm thresholds and the monitoring to register with.
+            Default: - MonitoringOptions() (the stack's shared alarm topic and dashboard)
+        """
+        super().__init__(scope, id)
+        deployment = deployment or DeploymentStrategy.canary()
+        monitoring_options = monitoring or MonitoringOptions()
+        names = list(event_names) if not isinstance(event_names, str) else [event_names]
+        self._validate(
+            table,
+            partition_key,
+            sort_key,
+            table_removal_policy,
+            function,
+            powertools_layer,
+            names,
+            starting_position,
+            batch_size,
+            max_batching_window,
+            retry_attempts,
+            max_record_age,
+            parallelization_factor,
+            deployment,
+            monitoring_options,
+        )
+        self.monitoring = Monitoring.of(self, monitoring_options)
+        thresholds = monitoring_options.thresholds
+        self.deployments = (
+            Deployments(self, "Deployments", deployment) if deployment.uses_codedeploy else None
+        )
+
+        self.table: dynamodb.ITable = table or self._create_table(
+            partition_key, sort_key, table_removal_policy or cdk.RemovalPolicy.RETAIN
+        )
+        self.topic: sns.ITopic = topic or self._create_topic()
+        self.topic_key: kms.IKey | None = getattr(self, "_topic_key", None)
+        self.failure_queue: sqs.Queue = parking_queue(
+            self, "FailureQueue", role=f"the on-failure destination of the {self.node.path} stream mapping"
+        )
+        environment = {"TOPIC_ARN": self.topic.topic_arn}
+        self.idempotency_table: dynamodb.Table | None = None
+        if idempotency:
+            self.idempotency_table = self._create_idempotency_table()
+            environment["IDEMPOTENCY_TABLE_NAME"] = self.idempotency_table.table_name
+
+        spec = function or self._forwarder_spec(powertools_layer)
+        self._pattern_function = PatternFunction(
+            self,
+            "Function",
+            spec=spec,
+            service_name=id,
+            invocation=Invocation.EVENT_SOURCE,
+            monitoring=self.monitoring,
+            thresholds=thresholds,
+            deployments=self.deployments,
+            environment=environment,
+        )
+        pf = self._pattern_function
+        self.function: lambda_.Function = pf.function
+        self.alias: lambda_.Alias = pf.alias
+        self.topic.grant_publish(self.alias)
+        if self.idempotency_table is not None:
+            self.idempotency_table.grant(
+                self.alias,
+                "dynamodb:GetItem",
+                "dynamodb:PutItem",
+                "dynamodb:UpdateItem",
+                "dynamodb:DeleteItem",
+            )
+
+        filters = (
+            []
+            if set(names) == set(StreamEventName.ALL)
+            else [lambda_.FilterCriteria.filter({"eventName": lambda_.FilterRule.or_(*names)})]
+        )
+        self.alias.add_event_source(
+            sources.DynamoEventSource(
+                self.table,
+                starting_position=starting_position,
+                batch_size=batch_size,
+                max_batching_window=max_batching_window,
+                bisect_batch_on_error=bisect_batch_on_error,
+                retry_attempts=retry_attempts,
+                max_record_age=max_record_age or cdk.Duration.days(1),
+                parallelization_factor=parallelization_factor,
+                report_batch_item_failures=True,
+                on_failure=sources.SqsDlq(self.failure_queue),
+                filters=filters or None,
+            )
+        )
+        policy = pf.role.node.try_find_child("DefaultPolicy")
+        if policy is not None:
+            acknowledge(
+                policy,
+                "AwsSolutions-IAM5",
+                "Resource '*' is required by xray:PutTraceSegments, xray:PutTelemetryRecords and "
+                "dynamodb:ListStreams, which support no resource-level permissions; reading the stream "
+                "itself is granted on this table's stream ARN only",
+                finding="Resource::*",
+            )
+            if self.topic_key is not None:
+                acknowledge(
+                    policy,
+                    "AwsSolutions-IAM5",
+                    "kms:GenerateDataKey* (GenerateDataKey and GenerateDataKeyWithoutPlaintext) is granted "
+                    "on this pattern's own topic key only, which SNS needs to encrypt published messages",
+                    finding="Action::kms:GenerateDataKey*",
+                )
+        if function is None:
+            reason = (
+                "The built-in forwarder runs on Python 3.13 (supported by Lambda until 2029), the newest "
+                "runtime the pinned public Powertools layer is verified for; pass powertools_layer and "
+                "your own FunctionSpec to choose another"
+            )
+            acknowledge(self.function, "AwsSolutions-L1", reason)
+            acknowledge(self.function, "Serverless-LambdaLatestVersion", reason)
+
+        self._build_alarms(pf, thresholds, monitoring_options.dashboard)
+
+    # ------------------------------------------------------------------ public API
+    def metric_iterator_age_seconds(self) -> cw.IMetric:
+        """Age of the newest record the function has read, in seconds (Maximum over one minute)."""
+        return self._iterator_age
+
+    def metric_failed_records(self) -> cw.IMetric:
+        """Records parked in the failure queue (Maximum over one minute)."""
+        return self._failure_depth
+
+    # ------------------------------------------------------------------ building
+    def _forwarder_spec(self, powertools_layer: lambda_.ILayerVersion | None) -> FunctionSpec:
+        layer = powertools_layer or lambda_.LayerVersion.from_layer_version_arn(
+            self,
+            "PowertoolsLayer",
+            f"arn:{cdk.Aws.PARTITION}:lambda:{cdk.Aws.REGION}:{POWERTOOLS_LAYER_ACCOUNT}:layer:"
+            f"{POWERTOOLS_LAYER_NAME}:{POWERTOOLS_LAYER_VERSION}",
+        )
+        return FunctionSpec(
+            code=lambda_.Code.from_asset(str(STREAM_FORWARDER_DIR), exclude=["__pycache__", "*.pyc"]),
+            handler="app.handler",
+            runtime=lambda_.Runtime.PYTHON_3_13,
+            layers=[layer],
+            description="Forwards DynamoDB stream records to SNS (serverless-patterns StreamToSns)",
+        )
+
+    def _create_table(
+        self,
+        partition_key: str | dynamodb.Attribute | None,
+        sort_key: str | dynamodb.Attribute | None,
+        removal_policy: cdk.RemovalPolicy,
+    ) -> dynamodb.Table:
+        assert partition_key is not None
+        return dynamodb.Table(
+            self,
+            "Table",
+            partition_key=_attribute(partition_key),
+            sort_key=_attribute(sort_key) if sort_key is not None else None,
+            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
+            encryption=dynamodb.TableEncryption.AWS_MANAGED,
+            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+                point_in_time_recovery_enabled=True
+            ),
+            stream=dynamodb.StreamViewType.NEW_AND_OLD_IMAGES,
+            removal_policy=removal_policy,
+        )
+
+    def _create_topic(self) -> sns.Topic:
+        key = kms.Key(
+            self,
+            "TopicKey",
+            enable_key_rotation=True,
+            description=f"Encrypts the {self.node.path} topic",
+        )
+        self._topic_key = key
+        return sns.Topic(self, "Topic", master_key=key, enforce_ssl=True)
+
+    def _create_idempotency_table(self) -> dynamodb.Table:
+        return dynamodb.Table(
+            self,
+            "IdempotencyTable",
+            partition_key=dynamodb.Attribute(name="id", type=dynamodb.AttributeType.STRING),
+            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
+            encryption=dynamodb.TableEncryption.AWS_MANAGED,
+            time_to_live_attribute="expiration",
+            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+                point_in_time_recovery_enabled=True
+            ),
+            removal_policy=cdk.RemovalPolicy.DESTROY,
+        )
+
+    def _build_alarms(self, pf: PatternFunction, thresholds: object, dashboard: bool) -> None:
+        assert hasattr(thresholds, "iterator_age_seconds")
+        subject = self.node.path
+        function_name = self.function.function_name
+        iterator_age_ms = Monitoring.metric(
+            "AWS/Lambda", "IteratorAge", {"FunctionName": function_name}, kind=AlarmKind.ITERATOR_AGE
+        )
+        self._iterator_age = cw.MathExpression(
+            expression="m / 1000",
+            using_metrics={"m": iterator_age_ms},
+            label="Iterator age (s)",
+            period=cdk.Duration.minutes(1),
+        )
+        self._failure_depth = Monitoring.metric(
+            "AWS/SQS",
+            "ApproximateNumberOfMessagesVisible",
+            {"QueueName": self.failure_queue.queue_name},
+            kind=AlarmKind.DLQ_DEPTH,
+            label="Failed records",
+        )
+        iterator_alarm = self.monitoring.alarm(
+            self,
+            "IteratorAgeAlarm",
+            kind=AlarmKind.ITERATOR_AGE,
+            metric=self._iterator_age,
+            subject=f"{subject} stream",
+            thresholds=thresholds,  # type: ignore[arg-type]
+        )
+        failure_alarm = self.monitoring.alarm(
+            self,
+            "FailureQueueDepthAlarm",
+            kind=AlarmKind.DLQ_DEPTH,
+            metric=self._failure_depth,
+            subject=f"{subject} failure queue",
+            thresholds=thresholds,  # type: ignore[arg-type]
+        )
+        pf.add_rollback_alarm(failure_alarm)
+        self.alarms: list[cw.Alarm] = [*pf.alarms, iterator_alarm, failure_alarm]
+        if dashboard:
+            widgets: list[cw.IWidget] = [
+                *pf.dashboard_widgets("Function"),
+                cw.GraphWidget(title="Iterator age (s)", left=[self._iterator_age], width=12),
+                cw.GraphWidget(title="Failed records", left=[self._failure_depth], width=12),
+            ]
+            self.monitoring.add_section(f"StreamToSns {subject}", widgets, self.alarms)
+
+    # ------------------------------------------------------------------ validation
+    def _validate(
+        self,
+        table: dynamodb.ITable | None,
+        partition_key: str | dynamodb.Attribute | None,
+        sort_key: str | dynamodb.Attribute | None,
+        table_removal_policy: cdk.RemovalPolicy | None,
+        function: FunctionSpec | None,
+        powertools_layer: lambda_.ILayerVersion | None,
+        event_names: list[str],
+        starting_position: lambda_.StartingPosition,
+        batch_size: int,
+        max_batching_window: cdk.Duration | None,
+        retry_attempts: int,
+        max_record_age: cdk.Duration | None,
+        parallelization_factor: int,
+        deployment: DeploymentStrategy,
+        monitoring: MonitoringOptions,
+    ) -> None:
+        problems = Problems()
+        table_options = {
+            "partition_key": partition_key,
+            "sort_key": sort_key,
+            "table_removal_policy": table_removal_policy,
+        }
+        if table is not None:
+            given = [name for name, value in table_options.items() if value is not None]
+            if given:
+                problems.add(
+                    f"table: give your own table or the options to build one, not both "
+                    f"(got table and {', '.join(given)})"
+                )
+            if table.table_stream_arn is None:
+                problems.add(
+                    f"table: {table.node.path} has no stream; enable one (NEW_AND_OLD_IMAGES) or pass "
+                    "the stream ARN to Table.from_table_attributes(table_stream_arn=...)"
+                )
+        else:
+            if partition_key is None:
+                problems.add("partition_key is required to create a table (or give your own table)")
+            for name, key in (("partition_key", partition_key), ("sort_key", sort_key)):
+                if isinstance(key, str) and not is_token(key):
+                    problems.require(
+                        0 < len(key) <= 255,
+                        f"{name} must be an attribute name of 1..255 characters, got {key!r}",
+                    )
+                elif key is not None and not isinstance(key, str | dynamodb.Attribute):
+                    problems.add(f"{name} must be a name or a dynamodb.Attribute, got {type(key).__name__}")
+        if function is not None:
+            if not isinstance(function, FunctionSpec):
+                problems.add(f"function must be a FunctionSpec, got {type(function).__name__}")
+            else:
+                problems.extend(function.problems("function"))
+            if powertools_layer is not None:
+                problems.add(
+                    "powertools_layer is only for the built-in forwarder: add layers to your FunctionSpec"
+                )
+        if not event_names:
+            problems.add(f"event_names must name at least one of {', '.join(StreamEventName.ALL)}, got []")
+        for name in event_names:
+            problems.require(
+                name in StreamEventName.ALL,
+                f"event_names must be among {', '.join(StreamEventName.ALL)}, got {name!r}",
+            )
+        if len(set(event_names)) != len(event_names):
+            problems.add(f"event_names has duplicates: {event_names}")
+        if starting_position not in (lambda_.StartingPosition.TRIM_HORIZON, lambda_.StartingPosition.LATEST):
+            problems.add(
+                f"starting_position must be TRIM_HORIZON or LATEST for a DynamoDB stream, got {starting_position}"
+            )
+        problems.in_range("batch_size", batch_size, 1, 10_000, "records for a DynamoDB stream")
+        problems.in_range("max_batching_window", _seconds(max_batching_window), 0, 300, "seconds")
+        problems.in_range("retry_attempts", retry_attempts, 0, 10_000)
+        problems.in_range("max_record_age", _seconds(max_record_age), 60, 604_800, "seconds")
+        problems.in_range("parallelization_factor", parallelization_factor, 1, 10)
+        problems.extend(deployment.problems())
+        problems.extend(threshold_problems(monitoring.thresholds))
+        problems.raise_if_any(self.node.path)
+
+
+def _attribute(key: str | dynamodb.Attribute) -> dynamodb.Attribute:
+    if isinstance(key, dynamodb.Attribute):
+        return key
+    return dynamodb.Attribute(name=key, type=dynamodb.AttributeType.STRING)
+
+
+def _seconds(duration: cdk.Duration | None) -> float | None:
+    if duration is None or duration.is_unresolved():
+        return None
+    return float(duration.to_seconds())
