@@ -8,4 +8,12 @@ from .cdk import CdkError
 from .cloud import Deployment, LocalCloud, LocalCloudError
 from .runtime import Invocation, LambdaContext
 
-__all__ = ["ApiResponse", "CdkError", "Deployment", "Invocation", "LambdaContext", "LocalCloud", "LocalCloudError"]
+__all__ = [
+    "ApiResponse",
+    "CdkError",
+    "Deployment",
+    "Invocation",
+    "LambdaContext",
+    "LocalCloud",
+    "LocalCloudError",
+]

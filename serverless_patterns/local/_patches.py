@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import urllib.parse
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -57,6 +58,15 @@ def install(state: State, port: int) -> None:
     sfn_config: dict[str, Any] = dict(default_user_config["stepfunctions"])
     _patch_item(default_user_config, "stepfunctions", {**sfn_config, "execute_state_machine": True})
     _patch(sfn_models, "stepfunctions_backends", stepfunctions_parser_backends)
+    parser_backend = type(stepfunctions_parser_backends[state.account_id][state.region])
+    original_start = parser_backend.start_execution
+
+    def start_execution(
+        self: Any, state_machine_arn: str, name: Any = None, *args: Any, **kwargs: Any
+    ) -> Any:
+        return original_start(self, state_machine_arn, name or str(uuid.uuid4()), *args, **kwargs)
+
+    _patch(parser_backend, "start_execution", start_execution)
 
     # CloudFormation: local models first; types nobody models are reported, not silently dropped.
     original_lookup: Callable[[str], Any] = parsing.resource_class_from_type
@@ -88,7 +98,7 @@ def install(state: State, port: int) -> None:
             response_headers["x-amz-function-error"] = result.error_type
         response_headers["x-amz-executed-version"] = str(result.invocation.qualifier)
         response_headers["Content-Length"] = str(len(result.payload))
-        return result.payload
+        return bytes(result.payload)
 
     def function_invoke_lambda(self: Any, event: Any = None) -> tuple[str, bool, str]:
         payload = json.loads(event) if isinstance(event, str) else event
@@ -139,6 +149,8 @@ def install(state: State, port: int) -> None:
         _dispatcher().invoke_async(fn_arn, event_body, source="s3", detail=_s3_detail(event_body))
 
     _patch(notifications, "_invoke_awslambda", invoke_from_s3)
+    # S3 event keys are URL-encoded with '/' kept, as S3 sends them (moto encodes '/' too).
+    _patch(notifications, "quote_plus", lambda text: urllib.parse.quote_plus(text, safe="/"))
 
     original_publish = Subscription.publish
 
@@ -153,10 +165,19 @@ def install(state: State, port: int) -> None:
         message_structure: str | None = None,
     ) -> None:
         if self.protocol != "lambda":
-            return original_publish(  # type: ignore[no-any-return]
-                self, message, message_id, subject, message_attributes, group_id, deduplication_id, message_structure
+            return original_publish(
+                self,
+                message,
+                message_id,
+                subject,
+                message_attributes,
+                group_id,
+                deduplication_id,
+                message_structure,
             )
-        if self._filter_policy_matcher is not None and not self._filter_policy_matcher.matches(message_attributes, message):
+        if self._filter_policy_matcher is not None and not self._filter_policy_matcher.matches(
+            message_attributes, message
+        ):
             return None
         if message_structure == "json":
             message = self._parse_message_structure(message, self.protocol)
@@ -172,20 +193,27 @@ def install(state: State, port: int) -> None:
                         "TopicArn": self.topic.arn,
                         "Subject": subject,
                         "Message": message,
-                        "Timestamp": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+                        "Timestamp": datetime.now(UTC)
+                        .isoformat(timespec="milliseconds")
+                        .replace("+00:00", "Z"),
                         "SignatureVersion": "1",
                         "Signature": "local",
                         "SigningCertUrl": "local",
                         "UnsubscribeUrl": "local",
                         "MessageAttributes": {
-                            k: {"Type": v.get("DataType", v.get("Type", "String")), "Value": v.get("StringValue", v.get("Value"))}
+                            k: {
+                                "Type": v.get("DataType", v.get("Type", "String")),
+                                "Value": v.get("StringValue", v.get("Value")),
+                            }
                             for k, v in (message_attributes or {}).items()
                         },
                     },
                 }
             ]
         }
-        _dispatcher().invoke_async(self.endpoint, event, source="sns", detail=f"from {self.topic.arn.split(':')[-1]}")
+        _dispatcher().invoke_async(
+            self.endpoint, event, source="sns", detail=f"from {self.topic.arn.split(':')[-1]}"
+        )
         return None
 
     _patch(Subscription, "publish", subscription_publish)

@@ -92,7 +92,9 @@ class ApiGateway:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, name="local-apigateway", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="local-apigateway", daemon=True
+        )
 
     @property
     def url(self) -> str:
@@ -131,7 +133,9 @@ class ApiGateway:
             return _error(500, f"local gateway error: {type(exc).__name__}: {exc}")
         return _error(404, f"no API {api_id}")
 
-    def _rest(self, api: Any, stage: str, method: str, path: str, query: str, headers: dict[str, str], body: bytes) -> ApiResponse:
+    def _rest(
+        self, api: Any, stage: str, method: str, path: str, query: str, headers: dict[str, str], body: bytes
+    ) -> ApiResponse:
         if stage not in api.stages:
             return _error(403, f"stage {stage} does not exist")
         candidates = []
@@ -151,7 +155,9 @@ class ApiGateway:
         uri = getattr(integration, "uri", None) or ""
         lam = _LAMBDA_URI.match(str(uri))
         if integration is None or str(integration.integration_type).upper() != "AWS_PROXY" or not lam:
-            return _error(501, f"integration {getattr(integration, 'integration_type', None)} is not emulated locally")
+            return _error(
+                501, f"integration {getattr(integration, 'integration_type', None)} is not emulated locally"
+            )
         query_multi = parse_qs(query, keep_blank_values=True)
         text, is_b64 = _body(body, headers)
         now = datetime.now(UTC)
@@ -184,7 +190,9 @@ class ApiGateway:
         }
         return self._call(lam.group("arn"), event, f"{method} {template}")
 
-    def _http(self, api: Any, stage: str, method: str, path: str, query: str, headers: dict[str, str], body: bytes) -> ApiResponse:
+    def _http(
+        self, api: Any, stage: str, method: str, path: str, query: str, headers: dict[str, str], body: bytes
+    ) -> ApiResponse:
         if stage not in api.stages and "$default" in api.stages:
             path = f"/{stage}{path}".rstrip("/") or "/"
             stage = "$default"
@@ -193,6 +201,7 @@ class ApiGateway:
         best: tuple[tuple[int, int], Any, re.Match[str] | None] | None = None
         for route in api.routes.values():
             key = str(route.route_key)
+            candidate: tuple[tuple[int, int], Any, re.Match[str] | None]
             if key == "$default":
                 candidate = ((-1, 0), route, None)
             else:
@@ -225,8 +234,12 @@ class ApiGateway:
             "rawQueryString": query,
             "cookies": cookies or None,
             "headers": lowered,
-            "queryStringParameters": {k: ",".join(v) for k, v in parse_qs(query, keep_blank_values=True).items()} or None,
-            "pathParameters": ({k: unquote(v) for k, v in match.groupdict().items()} if match else None) or None,
+            "queryStringParameters": {
+                k: ",".join(v) for k, v in parse_qs(query, keep_blank_values=True).items()
+            }
+            or None,
+            "pathParameters": ({k: unquote(v) for k, v in match.groupdict().items()} if match else None)
+            or None,
             "stageVariables": api.stages[stage].stage_variables or None,
             "requestContext": {
                 "accountId": self.state.account_id,
@@ -251,7 +264,9 @@ class ApiGateway:
         }
         return self._call(fn_arn, event, str(route.route_key), v2=True)
 
-    def _call(self, function_arn: str, event: dict[str, Any], detail: str, *, v2: bool = False) -> ApiResponse:
+    def _call(
+        self, function_arn: str, event: dict[str, Any], detail: str, *, v2: bool = False
+    ) -> ApiResponse:
         dispatcher = self.state.dispatcher
         if dispatcher is None:
             return _error(503, "local cloud stopped")
@@ -287,4 +302,6 @@ def _body(body: bytes, headers: dict[str, str]) -> tuple[str | None, bool]:
 
 
 def _error(status: int, message: str) -> ApiResponse:
-    return ApiResponse(status, {"content-type": "application/json"}, json.dumps({"message": message}).encode())
+    return ApiResponse(
+        status, {"content-type": "application/json"}, json.dumps({"message": message}).encode()
+    )

@@ -45,7 +45,12 @@ def cdk_command(start: Path | None = None) -> list[str]:
 
 
 def run_cdk(
-    args: Sequence[str], *, cwd: Path, env: Mapping[str, str], timeout: float, cli: Sequence[str] | None = None
+    args: Sequence[str],
+    *,
+    cwd: Path,
+    env: Mapping[str, str],
+    timeout: float,
+    cli: Sequence[str] | None = None,
 ) -> str:
     """Run the CDK CLI with ``args``; return its output, raise :class:`CdkError` on failure or timeout."""
     command = [*(cli or cdk_command(cwd)), *args]

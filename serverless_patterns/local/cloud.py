@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -63,7 +64,7 @@ class LocalCloud:
     :param account_id: Default: 123456789012
     :param region: Default: us-east-1
     :param retry_delay: seconds before a failed SQS message is visible again, and between async
-        and stream retries (Lambda's are minutes). Default: 0
+        and stream retries (Lambda's are minutes). Default: 1
     :param deploy_timeout: seconds one CDK CLI command may take. Default: 300
     """
 
@@ -72,7 +73,7 @@ class LocalCloud:
         *,
         account_id: str = DEFAULT_ACCOUNT,
         region: str = DEFAULT_REGION,
-        retry_delay: float = 0.0,
+        retry_delay: float = 1.0,
         deploy_timeout: float = 300.0,
     ) -> None:
         self.account_id = account_id
@@ -111,7 +112,9 @@ class LocalCloud:
         self._server = server
         state = State(self.account_id, self.region, f"http://localhost:{port}")
         environ = _environ.install()
-        runtime = HandlerRuntime(self._workdir / "functions", self._handler_env(state.endpoint_url), environ, self._record)
+        runtime = HandlerRuntime(
+            self._workdir / "functions", self._handler_env(state.endpoint_url), environ, self._record
+        )
         try:
             _patches.install(state, port)
         except Exception:
@@ -216,7 +219,9 @@ class LocalCloud:
 
     # -- deploy -----------------------------------------------------------------------------------
 
-    def deploy(self, app: str | os.PathLike[str], stacks: Sequence[str] | None = None, *, bootstrap: bool = True) -> Deployment:
+    def deploy(
+        self, app: str | os.PathLike[str], stacks: Sequence[str] | None = None, *, bootstrap: bool = True
+    ) -> Deployment:
         """Deploy a CDK app with the CDK CLI (``cdk bootstrap`` once, then ``cdk deploy --method=direct``).
 
         :param app: a directory with ``cdk.json`` (synthesized by the CLI), or a cloud assembly
@@ -233,7 +238,13 @@ class LocalCloud:
         # S3 through the loopback address: the SDK then uses path-style URLs, since bucket
         # subdomains of localhost do not resolve everywhere.
         env["AWS_ENDPOINT_URL_S3"] = f"http://127.0.0.1:{self.port}"
-        env.update({"CDK_DISABLE_VERSION_CHECK": "1", "CDK_DISABLE_CLI_TELEMETRY": "1", "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1"})
+        env.update(
+            {
+                "CDK_DISABLE_VERSION_CHECK": "1",
+                "CDK_DISABLE_CLI_TELEMETRY": "1",
+                "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1",
+            }
+        )
         env.setdefault("CDK_DEFAULT_ACCOUNT", self.account_id)
         env.setdefault("CDK_DEFAULT_REGION", self.region)
         cli = cdk_command(path)
@@ -242,7 +253,9 @@ class LocalCloud:
         elif (path / "cdk.json").is_file():
             app_args, cwd = ["--output", str(self._workdir / f"cdk.out-{int(begin * 1000)}")], path
         else:
-            raise LocalCloudError(f"{path} has neither cdk.json (an app) nor manifest.json (a cloud assembly)")
+            raise LocalCloudError(
+                f"{path} has neither cdk.json (an app) nor manifest.json (a cloud assembly)"
+            )
         common = ["--no-notices", "--no-color", "--ci"]
         if bootstrap and not self._bootstrapped:
             run_cdk(
@@ -256,7 +269,17 @@ class LocalCloud:
         before = len(state.notes)
         targets = list(stacks) if stacks else ["--all"]
         run_cdk(
-            ["deploy", *targets, *app_args, *common, "--require-approval", "never", "--method=direct", "--progress", "events"],
+            [
+                "deploy",
+                *targets,
+                *app_args,
+                *common,
+                "--require-approval",
+                "never",
+                "--method=direct",
+                "--progress",
+                "events",
+            ],
             cwd=cwd,
             env=env,
             timeout=self.deploy_timeout,
@@ -284,7 +307,11 @@ class LocalCloud:
     def resources(self, stack: str, resource_type: str | None = None) -> dict[str, str]:
         """Logical id -> physical id of a stack's resources, optionally of one type."""
         found = self.client("cloudformation").describe_stack_resources(StackName=stack)["StackResources"]
-        return {r["LogicalResourceId"]: r["PhysicalResourceId"] for r in found if resource_type in (None, r["ResourceType"])}
+        return {
+            r["LogicalResourceId"]: r["PhysicalResourceId"]
+            for r in found
+            if resource_type in (None, r["ResourceType"])
+        }
 
     # -- helpers ----------------------------------------------------------------------------------
 
@@ -314,7 +341,9 @@ class LocalCloud:
                 **self.resources(stack, "AWS::ApiGatewayV2::Api"),
             }
             if len(apis) != 1:
-                raise LocalCloudError(f"stack {stack} has {len(apis)} APIs ({', '.join(apis) or 'none'}): pass api_id=")
+                raise LocalCloudError(
+                    f"stack {stack} has {len(apis)} APIs ({', '.join(apis) or 'none'}): pass api_id="
+                )
             api_id = next(iter(apis.values()))
         if stage is None:
             stage = self._default_stage(api_id)
@@ -376,13 +405,17 @@ class LocalCloud:
 
             def empty() -> bool:
                 attrs = sqs.get_queue_attributes(
-                    QueueUrl=queue_empty, AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+                    QueueUrl=queue_empty,
+                    AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
                 )["Attributes"]
-                return attrs["ApproximateNumberOfMessages"] == "0" and attrs["ApproximateNumberOfMessagesNotVisible"] == "0"
+                return bool(
+                    attrs["ApproximateNumberOfMessages"] == "0"
+                    and attrs["ApproximateNumberOfMessagesNotVisible"] == "0"
+                )
 
             checks.append(empty)
         if idle or queue_empty is not None:
-            checks.append(lambda: self._dispatcher is not None and self._dispatcher.idle())
+            checks.append(lambda: bool(self._dispatcher is not None and self._dispatcher.idle()))
         if not checks:
             raise LocalCloudError("wait_for needs a predicate, queue_empty= or idle=True")
         deadline = time.monotonic() + timeout
@@ -407,14 +440,14 @@ class LocalCloud:
         with self._lock:
             self.invocations.append(invocation)
         for listener in list(self._listeners):
-            try:
+            with contextlib.suppress(Exception):
                 listener(invocation)
-            except Exception:
-                pass
 
     def _handler_env(self, endpoint: str) -> dict[str, str]:
         return {
             "AWS_ENDPOINT_URL": endpoint,
+            # Path-style S3 URLs: bucket subdomains of localhost do not resolve everywhere.
+            "AWS_ENDPOINT_URL_S3": endpoint.replace("localhost", "127.0.0.1"),
             "AWS_ACCESS_KEY_ID": _DUMMY,
             "AWS_SECRET_ACCESS_KEY": _DUMMY,
             "AWS_SESSION_TOKEN": _DUMMY,

@@ -11,12 +11,13 @@
   that was invoked; successes go to the on-success destination.
 
 Waits that Lambda spreads over minutes (visibility timeout, retry back-off) are ``retry_delay``
-seconds here, so a test sees redrive in well under a second.
+seconds here (default 1), so a test sees redrive within seconds.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import queue
 import threading
 import time
@@ -40,7 +41,9 @@ def _now() -> str:
 class Dispatcher:
     """Turns events into handler runs. One per local cloud."""
 
-    def __init__(self, state: State, runtime: HandlerRuntime, *, retry_delay: float, poll_interval: float = 0.05) -> None:
+    def __init__(
+        self, state: State, runtime: HandlerRuntime, *, retry_delay: float, poll_interval: float = 0.05
+    ) -> None:
         self.state = state
         self.runtime = runtime
         self.retry_delay = retry_delay
@@ -105,14 +108,18 @@ class Dispatcher:
 
     # -- synchronous ------------------------------------------------------------------------------
 
-    def invoke(self, target: str, event: Any, *, source: str, qualifier: str | None = None, detail: str = "") -> InvokeResult:
+    def invoke(
+        self, target: str, event: Any, *, source: str, qualifier: str | None = None, detail: str = ""
+    ) -> InvokeResult:
         fn, used = self.resolve(target, qualifier)
         with self._busy():
             return self.runtime.invoke(fn, event, source=source, qualifier=used, detail=detail)
 
     # -- asynchronous -----------------------------------------------------------------------------
 
-    def invoke_async(self, target: str, event: Any, *, source: str, qualifier: str | None = None, detail: str = "") -> None:
+    def invoke_async(
+        self, target: str, event: Any, *, source: str, qualifier: str | None = None, detail: str = ""
+    ) -> None:
         with self._lock:
             self._inflight += 1
         try:
@@ -158,7 +165,9 @@ class Dispatcher:
                 }
                 self.deliver(destination, record)
         except Exception as exc:  # a target that vanished: Lambda drops the event too
-            self.state.note("", target, "AWS::Lambda::Function", NOT_EMULATED, f"async invocation failed: {exc}")
+            self.state.note(
+                "", target, "AWS::Lambda::Function", NOT_EMULATED, f"async invocation failed: {exc}"
+            )
         finally:
             with self._lock:
                 self._inflight -= 1
@@ -189,7 +198,9 @@ class Dispatcher:
             for esm in mappings:
                 if esm.uuid in self._pollers or ":sqs:" not in esm.event_source_arn:
                     continue
-                thread = threading.Thread(target=self._poll_sqs, args=(esm,), name=f"sqs-poller:{esm.uuid[:8]}", daemon=True)
+                thread = threading.Thread(
+                    target=self._poll_sqs, args=(esm,), name=f"sqs-poller:{esm.uuid[:8]}", daemon=True
+                )
                 self._pollers[esm.uuid] = thread
                 thread.start()
 
@@ -206,7 +217,9 @@ class Dispatcher:
                 backend = self._sqs(queue_arn)
                 sqs_queue = backend.get_queue(queue_name)
                 with self._busy():
-                    messages = backend.receive_message(queue_name, int(esm.batch_size or 10), 0, int(sqs_queue.visibility_timeout))
+                    messages = backend.receive_message(
+                        queue_name, int(esm.batch_size or 10), 0, int(sqs_queue.visibility_timeout)
+                    )
                     if messages:
                         self._sqs_batch(esm, backend, queue_name, queue_arn, messages)
             except Exception:
@@ -214,7 +227,9 @@ class Dispatcher:
             if not messages:
                 self._stop.wait(self.poll_interval)
 
-    def _sqs_batch(self, esm: Any, backend: Any, queue_name: str, queue_arn: str, messages: list[Any]) -> None:
+    def _sqs_batch(
+        self, esm: Any, backend: Any, queue_name: str, queue_arn: str, messages: list[Any]
+    ) -> None:
         records = [
             {
                 "messageId": m.id,
@@ -228,7 +243,8 @@ class Dispatcher:
                     **({"MessageGroupId": m.group_id} if getattr(m, "group_id", None) else {}),
                 },
                 "messageAttributes": {
-                    k: {kk[0].lower() + kk[1:]: vv for kk, vv in v.items()} for k, v in (m.message_attributes or {}).items()
+                    k: {kk[0].lower() + kk[1:]: vv for kk, vv in v.items()}
+                    for k, v in (m.message_attributes or {}).items()
                 },
                 "md5OfBody": m.body_md5,
                 "eventSource": "aws:sqs",
@@ -238,7 +254,10 @@ class Dispatcher:
             for m in messages
         ]
         result = self.invoke(
-            str(esm.function_name), {"Records": records}, source="sqs", detail=f"{len(records)} message(s) from {queue_name}"
+            str(esm.function_name),
+            {"Records": records},
+            source="sqs",
+            detail=f"{len(records)} message(s) from {queue_name}",
         )
         ids = {m.id for m in messages}
         failed = set(ids)
@@ -248,7 +267,7 @@ class Dispatcher:
                 failed = _batch_item_failures(result.json(), ids)
         for m in messages:
             if m.id in failed:
-                backend.change_message_visibility(queue_name, m.receipt_handle, int(self.retry_delay))
+                backend.change_message_visibility(queue_name, m.receipt_handle, math.ceil(self.retry_delay))
             else:
                 backend.delete_message(queue_name, m.receipt_handle)
 
@@ -264,7 +283,10 @@ class Dispatcher:
                 if pending is None:
                     pending = self._streams[esm.uuid] = queue.Queue()
                     thread = threading.Thread(
-                        target=self._stream_worker, args=(esm, pending), name=f"stream:{esm.uuid[:8]}", daemon=True
+                        target=self._stream_worker,
+                        args=(esm, pending),
+                        name=f"stream:{esm.uuid[:8]}",
+                        daemon=True,
                     )
                     self._pollers[esm.uuid] = thread
                     thread.start()
@@ -280,7 +302,7 @@ class Dispatcher:
                 continue
             with self._busy():
                 batch = [first]
-                window = time.monotonic() + max(0.05, float(esm.max_batch_window or 0) and 0.2)
+                window = time.monotonic() + 0.05  # gather what arrives together into one batch
                 while len(batch) < size:
                     try:
                         batch.append(pending.get(timeout=max(0.0, window - time.monotonic())))
@@ -289,7 +311,13 @@ class Dispatcher:
                 try:
                     self._stream_batch(esm, batch)
                 except Exception as exc:
-                    self.state.note("", esm.uuid, "AWS::Lambda::EventSourceMapping", NOT_EMULATED, f"stream batch lost: {exc}")
+                    self.state.note(
+                        "",
+                        esm.uuid,
+                        "AWS::Lambda::EventSourceMapping",
+                        NOT_EMULATED,
+                        f"stream batch lost: {exc}",
+                    )
 
     def _stream_batch(self, esm: Any, records: list[dict[str, Any]]) -> None:
         retries = esm.max_retry_attempts
@@ -300,7 +328,10 @@ class Dispatcher:
         while work and not self._stop.is_set():
             batch, tries = work.popleft()
             result = self.invoke(
-                str(esm.function_name), {"Records": batch}, source="dynamodb", detail=f"{len(batch)} record(s) from {stream.split('/')[1]}"
+                str(esm.function_name),
+                {"Records": batch},
+                source="dynamodb",
+                detail=f"{len(batch)} record(s) from {stream.split('/')[1]}",
             )
             if result.error_type is None:
                 if not reports:
@@ -330,7 +361,11 @@ class Dispatcher:
                             "condition": "RetryAttemptsExhausted",
                             "approximateInvokeCount": tries + 1,
                         },
-                        "responseContext": {"statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"},
+                        "responseContext": {
+                            "statusCode": 200,
+                            "executedVersion": "$LATEST",
+                            "functionError": "Unhandled",
+                        },
                         "version": "1.0",
                         "timestamp": _now(),
                         "DDBStreamBatchInfo": {
@@ -348,7 +383,11 @@ class Dispatcher:
 
 def _batch_item_failures(response: Any, known: set[str]) -> set[str]:
     """The identifiers a partial batch response names; the whole batch when the response is malformed."""
-    if response is None or response == {} or (isinstance(response, dict) and not response.get("batchItemFailures")):
+    if (
+        response is None
+        or response == {}
+        or (isinstance(response, dict) and not response.get("batchItemFailures"))
+    ):
         return set()
     if not isinstance(response, dict) or not isinstance(response.get("batchItemFailures"), list):
         return set(known)

@@ -16,6 +16,7 @@ handler that can only run in Docker. Here every type the patterns emit gets a mo
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 from collections.abc import Callable
@@ -31,7 +32,9 @@ __all__ = ["MODELS", "NOT_EMULATED_TYPES", "resource_model"]
 def _note(kwargs: dict[str, Any], resource_type: str, status: str, reason: str) -> None:
     state = active()
     if state is not None:
-        state.note(str(kwargs.get("StackId", "")), str(kwargs.get("LogicalId", "")), resource_type, status, reason)
+        state.note(
+            str(kwargs.get("StackId", "")), str(kwargs.get("LogicalId", "")), resource_type, status, reason
+        )
 
 
 class LocalModel(CloudFormationModel):
@@ -54,7 +57,7 @@ class LocalModel(CloudFormationModel):
         return ""
 
     @classmethod
-    def cloudformation_type(cls) -> str:  # type: ignore[override]
+    def cloudformation_type(cls) -> str:
         return cls.TYPE
 
     @classmethod
@@ -65,18 +68,25 @@ class LocalModel(CloudFormationModel):
         return self.attributes.get(attribute_name, self._physical_id)
 
     @classmethod
-    def create(cls, name: str, props: dict[str, Any], account_id: str, region: str, kwargs: dict[str, Any]) -> LocalModel:
+    def create(
+        cls, name: str, props: dict[str, Any], account_id: str, region: str, kwargs: dict[str, Any]
+    ) -> LocalModel:
         raise NotImplementedError
 
     @classmethod
-    def create_from_cloudformation_json(  # type: ignore[override]
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kwargs: Any
+    def create_from_cloudformation_json(
+        cls,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
     ) -> LocalModel:
         props = cloudformation_json.get("Properties") or {}
         return cls.create(resource_name, props, account_id, region_name, kwargs)
 
     @classmethod
-    def update_from_cloudformation_json(  # type: ignore[override]
+    def update_from_cloudformation_json(
         cls,
         original_resource: LocalModel,
         new_resource_name: str,
@@ -86,20 +96,20 @@ class LocalModel(CloudFormationModel):
     ) -> LocalModel:
         original_resource.delete(account_id, region_name)
         kwargs = {"LogicalId": getattr(original_resource, "logical_resource_id", "")}
-        return cls.create(new_resource_name, cloudformation_json.get("Properties") or {}, account_id, region_name, kwargs)
+        return cls.create(
+            new_resource_name, cloudformation_json.get("Properties") or {}, account_id, region_name, kwargs
+        )
 
     @classmethod
-    def delete_from_cloudformation_json(  # type: ignore[override]
+    def delete_from_cloudformation_json(
         cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str
     ) -> None:
         return None
 
     def delete(self, account_id: str, region_name: str) -> None:
         if self.on_delete is not None:
-            try:
+            with contextlib.suppress(Exception):  # already gone
                 self.on_delete()
-            except Exception:  # already gone
-                pass
 
 
 def _name_from_arn(value: str) -> str:
@@ -110,7 +120,9 @@ class LambdaAlias(LocalModel):
     TYPE = "AWS::Lambda::Alias"
 
     @classmethod
-    def create(cls, name: str, props: dict[str, Any], account_id: str, region: str, kwargs: dict[str, Any]) -> LocalModel:
+    def create(
+        cls, name: str, props: dict[str, Any], account_id: str, region: str, kwargs: dict[str, Any]
+    ) -> LocalModel:
         from moto.awslambda.utils import get_backend
 
         backend = get_backend(account_id, region)
@@ -134,11 +146,15 @@ class LambdaVersion(LocalModel):
     TYPE = "AWS::Lambda::Version"
 
     @classmethod
-    def create(cls, name: str, props: dict[str, Any], account_id: str, region: str, kwargs: dict[str, Any]) -> LocalModel:
+    def create(
+        cls, name: str, props: dict[str, Any], account_id: str, region: str, kwargs: dict[str, Any]
+    ) -> LocalModel:
         from moto.awslambda.utils import get_backend
 
         backend = get_backend(account_id, region)
-        fn = backend.publish_version(_name_from_arn(str(props["FunctionName"])), str(props.get("Description", "")))
+        fn = backend.publish_version(
+            _name_from_arn(str(props["FunctionName"])), str(props.get("Description", ""))
+        )
         if fn is None:
             raise ValueError(f"cannot publish a version of {props['FunctionName']}")
         if props.get("ProvisionedConcurrencyConfig"):
@@ -153,10 +169,13 @@ class EventInvokeConfig(LocalModel):
     TYPE = "AWS::Lambda::EventInvokeConfig"
 
     @classmethod
-    def create(cls, name: str, props: dict[str, Any], account_id: str, region: str, kwargs: dict[str, Any]) -> LocalModel:
+    def create(
+        cls, name: str, props: dict[str, Any], account_id: str, region: str, kwargs: dict[str, Any]
+    ) -> LocalModel:
         function = _name_from_arn(str(props["FunctionName"]))
         qualifier = str(props.get("Qualifier", "$LATEST"))
-        config = {k: props[k] for k in ("MaximumRetryAttempts", "MaximumEventAgeInSeconds", "DestinationConfig") if k in props}
+        keys: tuple[str, ...] = ("MaximumRetryAttempts", "MaximumEventAgeInSeconds", "DestinationConfig")
+        config: dict[str, Any] = {k: props[k] for k in keys if k in props}
         state = active()
         if state is not None:
             state.invoke_configs[(function, qualifier)] = config
@@ -174,16 +193,30 @@ class SnsSubscription(LocalModel):
     TYPE = "AWS::SNS::Subscription"
 
     @classmethod
-    def create(cls, name: str, props: dict[str, Any], account_id: str, region: str, kwargs: dict[str, Any]) -> LocalModel:
+    def create(
+        cls, name: str, props: dict[str, Any], account_id: str, region: str, kwargs: dict[str, Any]
+    ) -> LocalModel:
         from moto.sns.models import sns_backends
 
         topic_arn = str(props["TopicArn"])
         backend = sns_backends[topic_arn.split(":")[4]][topic_arn.split(":")[3]]
         sub = backend.subscribe(topic_arn, str(props["Endpoint"]), str(props["Protocol"]))
-        for key in ("RawMessageDelivery", "FilterPolicy", "FilterPolicyScope", "RedrivePolicy", "DeliveryPolicy"):
+        for key in (
+            "RawMessageDelivery",
+            "FilterPolicy",
+            "FilterPolicyScope",
+            "RedrivePolicy",
+            "DeliveryPolicy",
+        ):
             if key in props:
                 value = props[key]
-                text = json.dumps(value) if isinstance(value, dict) else str(value).lower() if isinstance(value, bool) else str(value)
+                text = (
+                    json.dumps(value)
+                    if isinstance(value, dict)
+                    else str(value).lower()
+                    if isinstance(value, bool)
+                    else str(value)
+                )
                 backend.set_subscription_attributes(sub.arn, key, text)
         model = cls(sub.arn)
         model.on_delete = lambda: backend.unsubscribe(sub.arn)
@@ -197,14 +230,21 @@ class Accepted(LocalModel):
     STATUS: ClassVar[str] = ACCEPTED
 
     @classmethod
-    def create(cls, name: str, props: dict[str, Any], account_id: str, region: str, kwargs: dict[str, Any]) -> LocalModel:
+    def create(
+        cls, name: str, props: dict[str, Any], account_id: str, region: str, kwargs: dict[str, Any]
+    ) -> LocalModel:
         if cls.REASON:
             _note(kwargs, cls.TYPE, cls.STATUS, cls.REASON)
         physical = str(props.get(cls.NAME_PROPERTY) or name) if cls.NAME_PROPERTY else name
-        return cls(physical, {"Arn": f"arn:aws:local:{region}:{account_id}:{cls.TYPE.split('::')[-1].lower()}/{physical}"})
+        return cls(
+            physical,
+            {"Arn": f"arn:aws:local:{region}:{account_id}:{cls.TYPE.split('::')[-1].lower()}/{physical}"},
+        )
 
 
-def _accepted(resource_type: str, reason: str = "", status: str = ACCEPTED, name_property: str = "") -> type[Accepted]:
+def _accepted(
+    resource_type: str, reason: str = "", status: str = ACCEPTED, name_property: str = ""
+) -> type[Accepted]:
     return type(
         resource_type.replace("::", ""),
         (Accepted,),
@@ -216,7 +256,9 @@ class QueuePolicy(LocalModel):
     TYPE = "AWS::SQS::QueuePolicy"
 
     @classmethod
-    def create(cls, name: str, props: dict[str, Any], account_id: str, region: str, kwargs: dict[str, Any]) -> LocalModel:
+    def create(
+        cls, name: str, props: dict[str, Any], account_id: str, region: str, kwargs: dict[str, Any]
+    ) -> LocalModel:
         return cls(name)
 
 
@@ -234,13 +276,15 @@ class RestApiStage(LocalModel):
     TYPE = "AWS::ApiGateway::Stage"
 
     @classmethod
-    def create(cls, name: str, props: dict[str, Any], account_id: str, region: str, kwargs: dict[str, Any]) -> LocalModel:
+    def create(
+        cls, name: str, props: dict[str, Any], account_id: str, region: str, kwargs: dict[str, Any]
+    ) -> LocalModel:
         from moto.apigateway.models import apigateway_backends
 
         backend = apigateway_backends[account_id][region]
         api_id = str(props["RestApiId"])
         stage_name = str(props.get("StageName", name))
-        try:
+        with contextlib.suppress(Exception):  # exists from a previous deploy
             backend.create_stage(
                 api_id,
                 stage_name,
@@ -249,10 +293,13 @@ class RestApiStage(LocalModel):
                 description=str(props.get("Description", "")),
                 tracing_enabled=bool(props.get("TracingEnabled", False)),
             )
-        except Exception:  # exists from a previous deploy
-            pass
         if props.get("MethodSettings") or props.get("AccessLogSetting"):
-            _note(kwargs, cls.TYPE, ACCEPTED, "method throttling, metrics and access logs are not applied locally")
+            _note(
+                kwargs,
+                cls.TYPE,
+                ACCEPTED,
+                "method throttling, metrics and access logs are not applied locally",
+            )
         model = cls(stage_name)
 
         def remove() -> None:
@@ -266,24 +313,27 @@ class HttpApi(LocalModel):
     TYPE = "AWS::ApiGatewayV2::Api"
 
     @classmethod
-    def create(cls, name: str, props: dict[str, Any], account_id: str, region: str, kwargs: dict[str, Any]) -> LocalModel:
+    def create(
+        cls, name: str, props: dict[str, Any], account_id: str, region: str, kwargs: dict[str, Any]
+    ) -> LocalModel:
         from moto.apigatewayv2.models import apigatewayv2_backends
 
         backend = apigatewayv2_backends[account_id][region]
         if props.get("Body") or props.get("BodyS3Location") or props.get("Target"):
             _note(kwargs, cls.TYPE, NOT_EMULATED, "OpenAPI bodies and quick-create targets are not read")
-        api = backend.create_api(
-            api_key_selection_expression=props.get("ApiKeySelectionExpression"),
-            cors_configuration=props.get("CorsConfiguration"),
-            description=props.get("Description"),
-            disable_schema_validation=props.get("DisableSchemaValidation"),
-            disable_execute_api_endpoint=props.get("DisableExecuteApiEndpoint"),
-            name=str(props.get("Name", name)),
-            protocol_type=str(props.get("ProtocolType", "HTTP")),
-            route_selection_expression=props.get("RouteSelectionExpression"),
-            tags=props.get("Tags") or {},
-            version=props.get("Version"),
-        )
+        options: dict[str, Any] = {
+            "api_key_selection_expression": props.get("ApiKeySelectionExpression"),
+            "cors_configuration": props.get("CorsConfiguration"),
+            "description": props.get("Description"),
+            "disable_schema_validation": props.get("DisableSchemaValidation"),
+            "disable_execute_api_endpoint": props.get("DisableExecuteApiEndpoint"),
+            "name": str(props.get("Name", name)),
+            "protocol_type": str(props.get("ProtocolType", "HTTP")),
+            "route_selection_expression": props.get("RouteSelectionExpression"),
+            "tags": props.get("Tags") or {},
+            "version": props.get("Version"),
+        }
+        api = backend.create_api(**options)
         if str(props.get("ProtocolType", "HTTP")) != "HTTP":
             _note(kwargs, cls.TYPE, NOT_EMULATED, "only HTTP APIs are served, not WebSocket APIs")
         model = cls(api.api_id, {"ApiId": api.api_id, "ApiEndpoint": api.api_endpoint})
@@ -295,22 +345,30 @@ class HttpApiIntegration(LocalModel):
     TYPE = "AWS::ApiGatewayV2::Integration"
 
     @classmethod
-    def create(cls, name: str, props: dict[str, Any], account_id: str, region: str, kwargs: dict[str, Any]) -> LocalModel:
+    def create(
+        cls, name: str, props: dict[str, Any], account_id: str, region: str, kwargs: dict[str, Any]
+    ) -> LocalModel:
         from moto.apigatewayv2.models import apigatewayv2_backends
 
         api = apigatewayv2_backends[account_id][region].get_api(str(props["ApiId"]))
-        integration = api.create_integration(
-            connection_type=props.get("ConnectionType"),
-            description=props.get("Description"),
-            integration_method=props.get("IntegrationMethod"),
-            integration_type=str(props.get("IntegrationType")),
-            integration_uri=props.get("IntegrationUri"),
-            payload_format_version=props.get("PayloadFormatVersion"),
-            request_parameters=props.get("RequestParameters"),
-            timeout_in_millis=props.get("TimeoutInMillis"),
-        )
+        options: dict[str, Any] = {
+            "connection_type": props.get("ConnectionType"),
+            "description": props.get("Description"),
+            "integration_method": props.get("IntegrationMethod"),
+            "integration_type": str(props.get("IntegrationType")),
+            "integration_uri": props.get("IntegrationUri"),
+            "payload_format_version": props.get("PayloadFormatVersion"),
+            "request_parameters": props.get("RequestParameters"),
+            "timeout_in_millis": props.get("TimeoutInMillis"),
+        }
+        integration = api.create_integration(**options)
         if str(props.get("IntegrationType")) != "AWS_PROXY":
-            _note(kwargs, cls.TYPE, NOT_EMULATED, f"integration type {props.get('IntegrationType')} is not served")
+            _note(
+                kwargs,
+                cls.TYPE,
+                NOT_EMULATED,
+                f"integration type {props.get('IntegrationType')} is not served",
+            )
         return cls(integration.id, {"IntegrationId": integration.id})
 
 
@@ -318,7 +376,9 @@ class HttpApiRoute(LocalModel):
     TYPE = "AWS::ApiGatewayV2::Route"
 
     @classmethod
-    def create(cls, name: str, props: dict[str, Any], account_id: str, region: str, kwargs: dict[str, Any]) -> LocalModel:
+    def create(
+        cls, name: str, props: dict[str, Any], account_id: str, region: str, kwargs: dict[str, Any]
+    ) -> LocalModel:
         from moto.apigatewayv2.models import apigatewayv2_backends
 
         api = apigatewayv2_backends[account_id][region].get_api(str(props["ApiId"]))
@@ -331,7 +391,12 @@ class HttpApiRoute(LocalModel):
             authorizer_id=props.get("AuthorizerId"),
         )
         if props.get("AuthorizationType") not in (None, "NONE"):
-            _note(kwargs, cls.TYPE, NOT_EMULATED, f"authorization {props.get('AuthorizationType')} is not checked")
+            _note(
+                kwargs,
+                cls.TYPE,
+                NOT_EMULATED,
+                f"authorization {props.get('AuthorizationType')} is not checked",
+            )
         return cls(route.route_id, {"RouteId": route.route_id})
 
 
@@ -339,7 +404,9 @@ class HttpApiStage(LocalModel):
     TYPE = "AWS::ApiGatewayV2::Stage"
 
     @classmethod
-    def create(cls, name: str, props: dict[str, Any], account_id: str, region: str, kwargs: dict[str, Any]) -> LocalModel:
+    def create(
+        cls, name: str, props: dict[str, Any], account_id: str, region: str, kwargs: dict[str, Any]
+    ) -> LocalModel:
         from moto.apigatewayv2.models import apigatewayv2_backends
 
         api = apigatewayv2_backends[account_id][region].get_api(str(props["ApiId"]))
@@ -370,7 +437,9 @@ class BucketNotifications(LocalModel):
     TYPE = "Custom::S3BucketNotifications"
 
     @classmethod
-    def create(cls, name: str, props: dict[str, Any], account_id: str, region: str, kwargs: dict[str, Any]) -> LocalModel:
+    def create(
+        cls, name: str, props: dict[str, Any], account_id: str, region: str, kwargs: dict[str, Any]
+    ) -> LocalModel:
         from moto.s3.models import s3_backends
 
         bucket = str(props["BucketName"])
@@ -379,10 +448,17 @@ class BucketNotifications(LocalModel):
         for cfn_key, moto_key, arn_key, moto_arn_key in _BUCKET_KINDS:
             entries = []
             for entry in given.get(cfn_key, []):
-                converted: dict[str, Any] = {moto_arn_key: entry[arn_key], "Event": list(entry.get("Events", []))}
+                converted: dict[str, Any] = {
+                    moto_arn_key: entry[arn_key],
+                    "Event": list(entry.get("Events", [])),
+                }
                 rules = entry.get("Filter", {}).get("Key", {}).get("FilterRules", [])
                 if rules:
-                    converted["Filter"] = {"S3Key": {"FilterRule": [{"Name": r["Name"].lower(), "Value": r["Value"]} for r in rules]}}
+                    converted["Filter"] = {
+                        "S3Key": {
+                            "FilterRule": [{"Name": r["Name"].lower(), "Value": r["Value"]} for r in rules]
+                        }
+                    }
                 if "Id" in entry:
                     converted["Id"] = entry["Id"]
                 entries.append(converted)
@@ -403,8 +479,13 @@ class CustomResource(LocalModel):
     TYPE = "AWS::CloudFormation::CustomResource"
 
     @classmethod
-    def create_from_cloudformation_json(  # type: ignore[override]
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kwargs: Any
+    def create_from_cloudformation_json(
+        cls,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
     ) -> Any:
         from moto.awslambda.utils import get_backend
         from moto.cloudformation.custom_model import CustomModel
@@ -418,11 +499,20 @@ class CustomResource(LocalModel):
             fn = None
         if fn is None or not str(fn.run_time or "").startswith("python"):
             runtime = "unknown" if fn is None else fn.run_time
-            _note(kwargs, resource_type, NOT_EMULATED, f"its provider ({runtime}) does not run locally; no attributes")
-            placeholder = CustomModel(region_name, "local", str(kwargs.get("LogicalId")), resource_name)
+            _note(
+                kwargs,
+                resource_type,
+                NOT_EMULATED,
+                f"its provider ({runtime}) does not run locally; no attributes",
+            )
+            placeholder = CustomModel(  # type: ignore[abstract]
+                region_name, "local", str(kwargs.get("LogicalId")), resource_name
+            )
             placeholder.set_data({})
             return placeholder
-        custom = CustomModel.create_from_cloudformation_json(resource_name, cloudformation_json, account_id, region_name, **kwargs)
+        custom = CustomModel.create_from_cloudformation_json(
+            resource_name, cloudformation_json, account_id, region_name, **kwargs
+        )
         timeout = float(fn.timeout or 3) + 5
 
         def settle() -> None:
@@ -431,7 +521,12 @@ class CustomResource(LocalModel):
                 if custom.is_created():
                     return
                 deadline.wait(0.1)
-            _note(kwargs, resource_type, NOT_EMULATED, f"its handler did not answer in {timeout:.0f} s; no attributes")
+            _note(
+                kwargs,
+                resource_type,
+                NOT_EMULATED,
+                f"its handler did not answer in {timeout:.0f} s; no attributes",
+            )
             custom.set_data({})
 
         threading.Thread(target=settle, name=f"custom-resource:{resource_name}", daemon=True).start()
@@ -460,7 +555,9 @@ MODELS: dict[str, type[CloudFormationModel]] = {
         _accepted("AWS::CodeDeploy::Application", _CODEDEPLOY, NOT_EMULATED, "ApplicationName"),
         _accepted("AWS::CodeDeploy::DeploymentGroup", _CODEDEPLOY, NOT_EMULATED, "DeploymentGroupName"),
         _accepted("AWS::CodeDeploy::DeploymentConfig", _CODEDEPLOY, NOT_EMULATED, "DeploymentConfigName"),
-        _accepted("AWS::CloudWatch::Alarm", "alarms are created but never evaluated", NOT_EMULATED, "AlarmName"),
+        _accepted(
+            "AWS::CloudWatch::Alarm", "alarms are created but never evaluated", NOT_EMULATED, "AlarmName"
+        ),
         _accepted("AWS::CloudWatch::CompositeAlarm", "alarms are never evaluated", NOT_EMULATED, "AlarmName"),
         _accepted("AWS::ApiGateway::RequestValidator", "requests are not validated", NOT_EMULATED),
         _accepted("AWS::ApiGateway::UsagePlan", "no throttling or quotas", NOT_EMULATED),
@@ -474,6 +571,8 @@ NOT_EMULATED_TYPES = sorted(t for t, m in MODELS.items() if getattr(m, "STATUS",
 def resource_model(resource_type: str) -> type[CloudFormationModel] | None:
     """The local model for ``resource_type``, if the local cloud provides one."""
     found = MODELS.get(resource_type)
-    if found is None and resource_type.startswith("Custom::") or resource_type == "AWS::CloudFormation::CustomResource":
+    if (
+        found is None and resource_type.startswith("Custom::")
+    ) or resource_type == "AWS::CloudFormation::CustomResource":
         return CustomResource
     return found

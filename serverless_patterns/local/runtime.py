@@ -9,6 +9,7 @@ timeout.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import io
 import json
@@ -25,7 +26,7 @@ from typing import Any
 
 from ._environ import ThreadEnviron
 
-__all__ = ["HandlerRuntime", "InvokeResult", "Invocation", "LambdaContext"]
+__all__ = ["HandlerRuntime", "Invocation", "InvokeResult", "LambdaContext"]
 
 Handler = Callable[[Any, Any], Any]
 
@@ -105,7 +106,9 @@ def _import_isolated(code_dir: Path, handler: str) -> Handler:
     """Import ``module.function`` from ``code_dir`` without leaving a trace in ``sys.modules``."""
     module_path, _, attr = handler.rpartition(".")
     if not module_path or not attr:
-        raise FunctionError("Runtime.MalformedHandlerName", f"Bad handler {handler!r}: expected module.function")
+        raise FunctionError(
+            "Runtime.MalformedHandlerName", f"Bad handler {handler!r}: expected module.function"
+        )
     module_name = module_path.replace("/", ".")
     own = {p.stem if p.suffix == ".py" else p.name for p in code_dir.iterdir()}
     root = str(code_dir)
@@ -119,9 +122,13 @@ def _import_isolated(code_dir: Path, handler: str) -> Handler:
         try:
             module = importlib.import_module(module_name)
         except ImportError as exc:
-            raise FunctionError("Runtime.ImportModuleError", f"Unable to import module '{module_name}': {exc}") from exc
+            raise FunctionError(
+                "Runtime.ImportModuleError", f"Unable to import module '{module_name}': {exc}"
+            ) from exc
         finally:
-            for name in [n for n, m in sys.modules.items() if _loaded_from(m, root) or n.split(".")[0] in own]:
+            for name in [
+                n for n, m in sys.modules.items() if _loaded_from(m, root) or n.split(".")[0] in own
+            ]:
                 del sys.modules[name]
             sys.modules.update(shadowed)
             sys.path[:] = saved_path
@@ -229,7 +236,12 @@ class HandlerRuntime:
                 error = ("Runtime.MarshalError", f"Unable to marshal response: {exc}", [])
         if error is not None:
             payload = json.dumps(
-                {"errorMessage": error[1], "errorType": error[0], "requestId": request_id, "stackTrace": error[2]}
+                {
+                    "errorMessage": error[1],
+                    "errorType": error[0],
+                    "requestId": request_id,
+                    "stackTrace": error[2],
+                }
             ).encode()
         record = Invocation(
             function_name=name,
@@ -242,7 +254,9 @@ class HandlerRuntime:
             detail=detail,
         )
         self._on_invocation(record)
-        return InvokeResult(payload=payload, invocation=record, error_type=None if error is None else "Unhandled")
+        return InvokeResult(
+            payload=payload, invocation=record, error_type=None if error is None else "Unhandled"
+        )
 
     def _code_dir(self, fn: Any) -> Path:
         digest = str(getattr(fn, "code_sha_256", "") or "nohash").replace("/", "_").replace("+", "-")[:24]
@@ -254,10 +268,8 @@ class HandlerRuntime:
             if code:
                 with zipfile.ZipFile(io.BytesIO(code)) as archive:
                     archive.extractall(tmp)
-            try:
+            with contextlib.suppress(OSError):  # another thread unpacked it first
                 tmp.rename(path)
-            except OSError:  # another thread unpacked it first
-                pass
         return path
 
     def _handler(self, fn: Any) -> Handler:
