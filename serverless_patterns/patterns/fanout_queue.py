@@ -13,7 +13,6 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
-from aws_cdk import aws_sns_subscriptions as sns_subscriptions
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
@@ -140,14 +139,30 @@ class FanoutSubscriber(Construct):
             role=f"the redrive (dead-letter) queue of the SNS subscription {path}",
             fifo=fifo,
         )
-        # SqsSubscription lets only this topic send to each queue (aws:SourceArn), and to the DLQ.
-        self.subscription: sns.Subscription = topic.add_subscription(
-            sns_subscriptions.SqsSubscription(
-                self.queue,
-                raw_message_delivery=subscriber.raw_message_delivery,
-                dead_letter_queue=self.subscription_dead_letter_queue,
+        # Only this topic may send to the queue. (Built here rather than with SqsSubscription, whose
+        # construct id is derived from the topic's path: "Subscription" keeps the logical id stable.)
+        topic_arn = topic.topic_arn
+        queue_arn = self.queue.queue_arn
+        queue_policy = self.queue.add_to_resource_policy(
+            iam.PolicyStatement(
+                actions=["sqs:SendMessage"],
+                resources=[queue_arn],
+                principals=[iam.ServicePrincipal("sns.amazonaws.com")],
+                conditions={"ArnEquals": {"aws:SourceArn": topic_arn}},
             )
         )
+        # sns.Subscription gives the same right on its redrive queue.
+        self.subscription = sns.Subscription(
+            self,
+            "Subscription",
+            topic=topic,
+            protocol=sns.SubscriptionProtocol.SQS,
+            endpoint=queue_arn,
+            raw_message_delivery=subscriber.raw_message_delivery,
+            dead_letter_queue=self.subscription_dead_letter_queue,
+        )
+        if queue_policy.policy_dependable is not None:
+            self.subscription.node.add_dependency(queue_policy.policy_dependable)
         if subscriber.filter_policy is not None:
             # The policy goes to CloudFormation as the user wrote it (SNS JSON syntax, validated above).
             cfn_subscription = self.subscription.node.default_child
