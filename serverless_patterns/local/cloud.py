@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import shutil
+import sys
 import tempfile
 import threading
 import time
@@ -245,6 +246,8 @@ class LocalCloud:
                 "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1",
             }
         )
+        # `python` in an app's cdk.json is this interpreter (its virtualenv) first.
+        env["PATH"] = os.pathsep.join([os.path.dirname(sys.executable), env.get("PATH", "")])
         env.setdefault("CDK_DEFAULT_ACCOUNT", self.account_id)
         env.setdefault("CDK_DEFAULT_REGION", self.region)
         cli = cdk_command(path)

@@ -72,11 +72,28 @@ class Dispatcher:
                 self._inflight -= 1
 
     def idle(self) -> bool:
-        """No invocation running or queued, no stream record waiting."""
+        """No invocation running or queued, no stream record waiting, and every queue that a
+        mapping reads is empty (visible or in flight)."""
         with self._lock:
             if self._inflight:
                 return False
-        return all(q.empty() for q in self._streams.values())
+        if not all(q.empty() for q in self._streams.values()):
+            return False
+        try:
+            mappings = list(self._lambda()._event_source_mappings.values())
+        except Exception:
+            return True
+        for esm in mappings:
+            arn = str(esm.event_source_arn)
+            if ":sqs:" not in arn or not esm.enabled:
+                continue
+            try:
+                queue_ = self._sqs(arn).get_queue(arn.split(":")[5])
+            except Exception:
+                continue
+            if queue_.approximate_number_of_messages or queue_.approximate_number_of_messages_not_visible:
+                return False
+        return True
 
     def stop(self, timeout: float = 5.0) -> None:
         self._stop.set()

@@ -1,0 +1,286 @@
+"""``python -m serverless_patterns.local.demo [APP_DIR]``: deploy a CDK app to the local cloud and
+send a sample event through every pattern found in it.
+
+It starts the local cloud on 127.0.0.1, runs ``cdk bootstrap`` and ``cdk deploy`` (every stack) with
+the project's pinned CDK CLI, then looks at what was deployed, not at stack names:
+
+- a REST or HTTP API -> one HTTP request per route (path parameters filled with ``1``);
+- a bucket with notifications -> an object upload matching the notification's filters;
+- a table with a stream read by a function -> an item put;
+- an SNS topic with SQS subscriptions -> a publish;
+- a queue read by a function (and not fed by one of the above) -> a message;
+- a state machine -> an execution;
+
+and prints what each handler did, with timings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TextIO
+
+from .cloud import LocalCloud, LocalCloudError
+from .runtime import Invocation
+
+__all__ = ["main"]
+
+Sample = tuple[str, Callable[[], str]]
+"""What a sample is (``"POST /users on UsersApi"``) and how to send it (returns the outcome)."""
+
+
+def _api_samples(cloud: LocalCloud, stack: str) -> list[Sample]:
+    from moto.apigateway.models import apigateway_backends
+    from moto.apigatewayv2.models import apigatewayv2_backends
+
+    samples: list[Sample] = []
+    v1 = apigateway_backends[cloud.account_id][cloud.region].apis
+    v2 = apigatewayv2_backends[cloud.account_id][cloud.region].apis
+    ids = [*cloud.resources(stack, "AWS::ApiGateway::RestApi").values()]
+    ids += [*cloud.resources(stack, "AWS::ApiGatewayV2::Api").values()]
+    for api_id in ids:
+        routes: list[tuple[str, str]] = []
+        if api_id in v1:
+            for resource in v1[api_id].resources.values():
+                for method in resource.resource_methods:
+                    if method != "OPTIONS":
+                        routes.append((method, resource.get_path()))
+        elif api_id in v2:
+            for route in v2[api_id].routes.values():
+                verb, _, path = str(route.route_key).partition(" ")
+                routes.append((verb if verb != "$default" else "GET", path or "/"))
+        for method, template in sorted(routes, key=lambda r: (r[1], r[0])):
+            path = "/".join("1" if p.startswith("{") else p for p in template.split("/"))
+            verb = "GET" if method == "ANY" else method
+
+            def send(verb: str = verb, path: str = path, api_id: str = api_id) -> str:
+                body = (
+                    {"name": "Demo", "email": "demo@example.com"}
+                    if verb in ("POST", "PUT", "PATCH")
+                    else None
+                )
+                got = cloud.invoke_api(verb, path, api_id=api_id, body=body)
+                return f"HTTP {got.status} {got.text[:120]}"
+
+            samples.append((f"{verb} {template} on API {api_id}", send))
+    return samples
+
+
+def _bucket_samples(cloud: LocalCloud, stack: str) -> list[Sample]:
+    s3 = cloud.client("s3")
+    samples: list[Sample] = []
+    for bucket in cloud.resources(stack, "AWS::S3::Bucket").values():
+        config = s3.get_bucket_notification_configuration(Bucket=bucket)
+        entries = [
+            e
+            for kind in ("QueueConfigurations", "TopicConfigurations", "LambdaFunctionConfigurations")
+            for e in config.get(kind, [])
+            if any(ev.startswith("s3:ObjectCreated") for ev in e.get("Events", []))
+        ]
+        if not entries:
+            continue
+        rules = {
+            r["Name"].lower(): r["Value"]
+            for r in entries[0].get("Filter", {}).get("Key", {}).get("FilterRules", [])
+        }
+        suffix = rules.get("suffix", ".json")
+        key = f"{rules.get('prefix', '')}demo-{uuid.uuid4().hex[:6]}{suffix}"
+        body = (
+            json.dumps({"demo": True, "items": [{"id": 1, "value": 42}]})
+            if suffix.endswith(".json")
+            else "id,value\n1,42\n"
+        )
+
+        def send(bucket: str = bucket, key: str = key, body: str = body) -> str:
+            s3.put_object(Bucket=bucket, Key=key, Body=body.encode())
+            return f"uploaded s3://{bucket}/{key}"
+
+        samples.append((f"upload to bucket {bucket}", send))
+    return samples
+
+
+def _mapped_sources(cloud: LocalCloud) -> set[str]:
+    return {
+        m["EventSourceArn"]
+        for m in cloud.client("lambda").list_event_source_mappings().get("EventSourceMappings", [])
+    }
+
+
+def _table_samples(cloud: LocalCloud, stack: str, mapped: set[str]) -> list[Sample]:
+    ddb = cloud.client("dynamodb")
+    samples: list[Sample] = []
+    for table in cloud.resources(stack, "AWS::DynamoDB::Table").values():
+        described = ddb.describe_table(TableName=table)["Table"]
+        if described.get("LatestStreamArn") not in mapped:
+            continue
+        types = {a["AttributeName"]: a["AttributeType"] for a in described["AttributeDefinitions"]}
+        item: dict[str, Any] = {}
+        for key in described["KeySchema"]:
+            kind = types[key["AttributeName"]]
+            item[key["AttributeName"]] = {kind: "1" if kind == "N" else f"demo-{uuid.uuid4().hex[:6]}"}
+        item.setdefault("detail", {"S": "written by the local cloud demo"})
+
+        def send(table: str = table, item: dict[str, Any] = item) -> str:
+            ddb.put_item(TableName=table, Item=item)
+            return f"put {json.dumps(item)}"
+
+        samples.append((f"put item in table {table}", send))
+    return samples
+
+
+def _topic_samples(cloud: LocalCloud, stack: str) -> list[Sample]:
+    sns = cloud.client("sns")
+    samples: list[Sample] = []
+    for topic in cloud.resources(stack, "AWS::SNS::Topic").values():
+        subs = sns.list_subscriptions_by_topic(TopicArn=topic).get("Subscriptions", [])
+        if not any(s["Protocol"] == "sqs" for s in subs):
+            continue
+
+        def send(topic: str = topic) -> str:
+            message = {"demo": True, "id": uuid.uuid4().hex[:8], "event": "demo"}
+            sent = sns.publish(TopicArn=topic, Message=json.dumps(message))
+            return f"published {sent['MessageId']}"
+
+        samples.append((f"publish to topic {topic.split(':')[-1]}", send))
+    return samples
+
+
+def _queue_samples(cloud: LocalCloud, stack: str, mapped: set[str], fed: set[str]) -> list[Sample]:
+    sqs = cloud.client("sqs")
+    samples: list[Sample] = []
+    for url in cloud.resources(stack, "AWS::SQS::Queue").values():
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        if arn not in mapped or arn in fed:
+            continue
+
+        def send(url: str = url) -> str:
+            sqs.send_message(QueueUrl=url, MessageBody=json.dumps({"demo": True}))
+            return "sent 1 message"
+
+        samples.append((f"send to queue {arn.split(':')[-1]}", send))
+    return samples
+
+
+def _machine_samples(cloud: LocalCloud, stack: str) -> list[Sample]:
+    sfn = cloud.client("stepfunctions")
+    samples: list[Sample] = []
+    for arn in cloud.resources(stack, "AWS::StepFunctions::StateMachine").values():
+
+        def send(arn: str = arn) -> str:
+            payload = {
+                "orderId": "demo-1",
+                "items": [{"sku": "demo", "quantity": 1, "price": 5}],
+                "demo": True,
+            }
+            started = sfn.start_execution(stateMachineArn=arn, input=json.dumps(payload))["executionArn"]
+            done = cloud.wait_for(
+                lambda: (d := sfn.describe_execution(executionArn=started))["status"] != "RUNNING" and d,
+                timeout=30,
+            )
+            assert isinstance(done, dict)
+            tail = done.get("output") or f"{done.get('error')}: {done.get('cause', '')}"
+            return f"execution {done['status']}: {str(tail)[:120]}"
+
+        samples.append((f"start state machine {arn.split(':')[-1]}", send))
+    return samples
+
+
+def _fed_queues(cloud: LocalCloud, stack: str) -> set[str]:
+    """Queues that receive from a topic or bucket in this stack (the sample reaches them that way)."""
+    fed: set[str] = set()
+    sns = cloud.client("sns")
+    for topic in cloud.resources(stack, "AWS::SNS::Topic").values():
+        for sub in sns.list_subscriptions_by_topic(TopicArn=topic).get("Subscriptions", []):
+            if sub["Protocol"] == "sqs":
+                fed.add(sub["Endpoint"])
+    s3 = cloud.client("s3")
+    for bucket in cloud.resources(stack, "AWS::S3::Bucket").values():
+        for entry in s3.get_bucket_notification_configuration(Bucket=bucket).get("QueueConfigurations", []):
+            fed.add(entry["QueueArn"])
+    return fed
+
+
+def samples_for(cloud: LocalCloud, stack: str) -> list[Sample]:
+    """Every sample event the demo sends to ``stack``, found from its deployed resources."""
+    mapped = _mapped_sources(cloud)
+    return [
+        *_api_samples(cloud, stack),
+        *_bucket_samples(cloud, stack),
+        *_table_samples(cloud, stack, mapped),
+        *_topic_samples(cloud, stack),
+        *_queue_samples(cloud, stack, mapped, _fed_queues(cloud, stack)),
+        *_machine_samples(cloud, stack),
+    ]
+
+
+def _line(inv: Invocation) -> str:
+    outcome = "ok" if inv.ok else f"FAILED {inv.error}"
+    return f"    {inv.duration_ms:8.1f} ms  {inv.function_name}:{inv.qualifier}  <- {inv.source} {inv.detail}  {outcome}"
+
+
+def run(app: Path, out: TextIO, *, settle_seconds: float = 20.0) -> int:
+    """Deploy ``app``, send the samples, print what ran. Returns the exit code."""
+    say: Callable[[str], None] = lambda text: print(text, file=out, flush=True)  # noqa: E731
+    begin = time.monotonic()
+    with LocalCloud() as cloud:
+        say(
+            f"local cloud up in {cloud.started_in:.1f} s: AWS at {cloud.endpoint_url}, APIs at {cloud.api_url}"
+        )
+        say(f"deploying {app} with the CDK CLI (bootstrap + deploy --all) ...")
+        deployment = cloud.deploy(app)
+        say(
+            f"deployed {len(deployment.stacks)} stack(s) in {deployment.seconds:.1f} s: {', '.join(deployment.stacks)}"
+        )
+        for note in deployment.notes:
+            say(f"  note: {note}")
+        failures = 0
+        for stack in deployment.stacks:
+            samples = samples_for(cloud, stack)
+            say(f"\n== {stack}: {len(samples)} sample event(s)")
+            for title, send in samples:
+                mark = len(cloud.invocations)
+                started = time.monotonic()
+                try:
+                    outcome = send()
+                except Exception as exc:
+                    outcome = f"could not send: {type(exc).__name__}: {exc}"
+                    failures += 1
+                try:
+                    cloud.wait_for(idle=True, timeout=settle_seconds)
+                except LocalCloudError:
+                    outcome += f" (still busy after {settle_seconds:.0f} s)"
+                say(f"  {title}: {outcome}  [{(time.monotonic() - started) * 1000:.0f} ms]")
+                runs = cloud.invocations[mark:]
+                failures += sum(1 for r in runs if not r.ok)
+                for inv in runs:
+                    say(_line(inv))
+                if not runs:
+                    say("    (no handler ran)")
+        total = len(cloud.invocations)
+        say(
+            f"\n{total} handler run(s), {sum(1 for i in cloud.invocations if not i.ok)} failed; total {time.monotonic() - begin:.1f} s"
+        )
+    return 1 if failures and total == 0 else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m serverless_patterns.local.demo", description=__doc__.split("\n\n")[0]
+    )
+    parser.add_argument(
+        "app", nargs="?", default=".", help="directory with cdk.json, or a cdk.out (default: .)"
+    )
+    args = parser.parse_args(argv)
+    app = Path(args.app)
+    if not ((app / "cdk.json").is_file() or (app / "manifest.json").is_file()):
+        parser.error(f"{app} has neither cdk.json nor manifest.json")
+    return run(app, sys.stdout)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
