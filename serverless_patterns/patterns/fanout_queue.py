@@ -190,7 +190,7 @@ class FanoutSubscriber(Construct):
                 self,
                 "EventSourceMapping",
                 target=pf.alias,
-                event_source_arn=self.queue.queue_arn,
+                event_source_arn=queue_arn,
                 batch_size=subscriber.batch_size,
                 max_batching_window=window,
                 max_concurrency=subscriber.max_concurrency,
@@ -345,9 +345,10 @@ class FanoutQueue(Construct):
         self.key: kms.Key | None = None
         if topic is None:
             # SNS decrypts each message before it delivers it to the queues, which use SQS-managed
-            # encryption, so the key policy needs no service statements: publishers get
-            # kms:GenerateDataKey*/kms:Decrypt through grant_publish (IAM, enabled by the account
-            # statement of the default key policy).
+            # encryption (as do the redrive queues), so the key policy needs no service statement:
+            # publishers get kms:GenerateDataKey and kms:Decrypt from grant_publish through IAM, which
+            # the account statement of the default key policy enables. AWS services that publish
+            # (EventBridge, S3, CloudWatch) need a statement of their own: add it to ``.key``.
             self.key = kms.Key(
                 self,
                 "TopicKey",
