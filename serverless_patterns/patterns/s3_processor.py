@@ -266,11 +266,13 @@ class S3Processor(Construct):
         self.alias: lambda_.Alias = pf.alias
 
         for key_filter in key_filters:
-            notification_filter = s3.NotificationKeyFilter(
-                prefix=key_filter.prefix or None, suffix=key_filter.suffix or None
+            notification_filters = (
+                [s3.NotificationKeyFilter(prefix=key_filter.prefix or None, suffix=key_filter.suffix or None)]
+                if key_filter.prefix or key_filter.suffix
+                else []
             )
             for event_type in types:
-                self.bucket.add_event_notification(event_type, destination, notification_filter)
+                self.bucket.add_event_notification(event_type, destination, *notification_filters)
         self._drop_redundant_dependencies()
         if registry_key is not None:
             _REGISTERED.setdefault(registry_key, []).extend(
@@ -576,6 +578,8 @@ class S3Processor(Construct):
                 )
             problems.in_range("batch_size", batch_size, 1, 10_000, "messages for an SQS queue")
             problems.in_range("max_batching_window", window, 0, 300, "seconds")
+            if window is not None and not float(window).is_integer():
+                problems.add(f"max_batching_window must be whole seconds, got {window:g} s")
             if (
                 batch_size is not None
                 and not is_token(batch_size)
@@ -661,4 +665,4 @@ def _nag_form(value: object) -> str:
 def _seconds(duration: cdk.Duration | None) -> float | None:
     if duration is None or duration.is_unresolved():
         return None
-    return float(duration.to_seconds())
+    return float(duration.to_milliseconds()) / 1000

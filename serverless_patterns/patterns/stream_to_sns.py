@@ -422,9 +422,15 @@ class StreamToSns(Construct):
                 f"starting_position must be TRIM_HORIZON or LATEST for a DynamoDB stream, got {starting_position}"
             )
         problems.in_range("batch_size", batch_size, 1, 10_000, "records for a DynamoDB stream")
-        problems.in_range("max_batching_window", _seconds(max_batching_window), 0, 300, "seconds")
+        window = _seconds(max_batching_window)
+        problems.in_range("max_batching_window", window, 0, 300, "seconds")
+        if window is not None and not float(window).is_integer():
+            problems.add(f"max_batching_window must be whole seconds, got {window:g} s")
         problems.in_range("retry_attempts", retry_attempts, 0, 10_000)
-        problems.in_range("max_record_age", _seconds(max_record_age), 60, 604_800, "seconds")
+        age = _seconds(max_record_age)
+        problems.in_range("max_record_age", age, 60, 604_800, "seconds")
+        if age is not None and not float(age).is_integer():
+            problems.add(f"max_record_age must be whole seconds, got {age:g} s")
         problems.in_range("parallelization_factor", parallelization_factor, 1, 10)
         problems.extend(deployment.problems())
         problems.extend(threshold_problems(monitoring.thresholds))
@@ -440,4 +446,4 @@ def _attribute(key: str | dynamodb.Attribute) -> dynamodb.Attribute:
 def _seconds(duration: cdk.Duration | None) -> float | None:
     if duration is None or duration.is_unresolved():
         return None
-    return float(duration.to_seconds())
+    return float(duration.to_milliseconds()) / 1000
