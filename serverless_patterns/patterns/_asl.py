@@ -35,6 +35,7 @@ TRANSIENT_LAMBDA_ERRORS = (
     "Lambda.TooManyRequestsException",
 )
 MAX_STATE_NAME = 80
+EXPRESS_MAX_SECONDS = 300
 MAX_ASL_INTEGER = 99_999_999
 MAX_DELAY_SECONDS = 31_622_400
 _NEEDS_TRANSITION = ("Task", "Pass", "Wait", "Parallel", "Map")
@@ -107,6 +108,15 @@ def validate(definition: Mapping[str, Any], *, express: bool = False, where: str
     """What Step Functions would reject in ``definition``, each problem naming the state."""
     problems: list[str] = []
     _validate_machine(definition, "", problems, where)
+    timeout = definition.get("TimeoutSeconds")
+    high = EXPRESS_MAX_SECONDS if express else MAX_ASL_INTEGER
+    if timeout is not None and (
+        not isinstance(timeout, int) or isinstance(timeout, bool) or not 1 <= timeout <= high
+    ):
+        kind = "an Express" if express else "a"
+        problems.append(
+            f"{where}: TimeoutSeconds must be an integer 1..{high} for {kind} workflow, got {timeout!r}"
+        )
     if express:
         for label, state in walk_states(definition):
             resource = state.get("Resource")

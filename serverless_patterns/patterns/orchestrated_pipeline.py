@@ -49,7 +49,7 @@ PIPELINE_FAILED = "PipelineFailed"
 RESERVED_STATES = (NOTIFY_SUCCESS, NOTIFY_ERROR, PIPELINE_FAILED)
 NOTIFICATION_TOPIC = "Notifications"
 DEFAULT_RETRY_INTERVAL_SECONDS = 2
-EXPRESS_MAX_SECONDS = 300
+EXPRESS_MAX_SECONDS = _asl.EXPRESS_MAX_SECONDS
 STANDARD_MAX_SECONDS = 365 * 24 * 3600
 DEFAULT_API_PATH = "/executions"
 DEFAULT_API_RATE_LIMIT = 10
@@ -95,7 +95,13 @@ class Retry:
             found.add(f"{prop}.errors must be a non-empty list of error names, got {self.errors!r}")
         elif "States.ALL" in errors and len(errors) > 1:
             found.add(f"{prop}.errors: States.ALL must appear alone, got {errors!r}")
-        found.in_range(f"{prop}.max_attempts", self.max_attempts, 0, _asl.MAX_ASL_INTEGER)
+        for name, value in (("max_attempts", self.max_attempts), ("backoff_rate", self.backoff_rate)):
+            if is_token(value):
+                found.add(f"{prop}.{name} must be a number, not a token: the definition is built as JSON")
+        if isinstance(self.max_attempts, int) and not is_token(self.max_attempts):
+            found.in_range(f"{prop}.max_attempts", self.max_attempts, 0, _asl.MAX_ASL_INTEGER)
+        elif not is_token(self.max_attempts):
+            found.add(f"{prop}.max_attempts must be an integer, got {self.max_attempts!r}")
         if not is_token(self.backoff_rate) and (
             not isinstance(self.backoff_rate, int | float) or self.backoff_rate < 1
         ):
@@ -104,13 +110,8 @@ class Retry:
             ("interval", self.interval, _asl.MAX_ASL_INTEGER),
             ("max_delay", self.max_delay, _asl.MAX_DELAY_SECONDS),
         ):
-            seconds = _seconds(duration)
-            if seconds is None:
-                continue
-            if not float(seconds).is_integer():
-                found.add(f"{prop}.{name} must be whole seconds, got {seconds:g}")
-            else:
-                found.in_range(f"{prop}.{name}", seconds, 1, high, "seconds")
+            if duration is not None:
+                _whole_seconds(f"{prop}.{name}", duration, 1, high, found)
         return list(found)
 
     def to_asl(self) -> dict[str, Any]:
@@ -143,8 +144,8 @@ class Step:
     errors your retriers do not name (none when one of them names ``States.ALL``).
     Default: - Retry(): the transient Lambda errors, 6 attempts from 2 s, backoff 2.0, full jitter"""
     catch: Mapping[str, str] = field(default_factory=dict)
-    """Error name (``States.ALL`` for any) to the state that handles it: another step, or
-    ``NotifyError``. The error is added to the state input as ``$.error``.
+    """Error name (``States.ALL`` for any) to the state that handles it: another step,
+    ``NotifyError`` or ``NotifySuccess``. The error is added to the state input as ``$.error``.
     Default: - any error goes to NotifyError when notify_failure is on"""
 
     @property
@@ -268,8 +269,9 @@ class OrchestratedPipeline(Construct):
         :param notification_topic: The topic notifications go to. Default: - a topic encrypted with a
             customer-managed KMS key (rotation on), TLS-only, created when the definition publishes
         :param state_machine_type: ``STANDARD`` or ``EXPRESS``. Default: STANDARD
-        :param timeout: Maximum duration of an execution. Default: - none for Standard (up to a year);
-            5 minutes, the maximum, for Express
+        :param timeout: Maximum duration of an execution, whole seconds (``TimeoutSeconds``; replaces
+            the one in ``definition_file``). Default: - the file's TimeoutSeconds, else none: a Standard
+            execution may run a year, an Express one 5 minutes
         :param log_level: Execution history logged to CloudWatch Logs: ALL, ERROR or FATAL. Default: ALL
         :param include_execution_data: Log state input and output too. Off because payloads may hold
             personal data that the log group would keep for ``log_retention``. Default: False
@@ -364,15 +366,12 @@ class OrchestratedPipeline(Construct):
             _partition_neutral(definition, substitutions)
 
         self.log_group = logs.LogGroup(self, "ExecutionLogs", retention=log_retention)
-        if timeout is None and express:
-            timeout = cdk.Duration.seconds(EXPRESS_MAX_SECONDS)
         self.state_machine = sfn.StateMachine(
             self,
             "Resource",
             definition_body=sfn.DefinitionBody.from_string(json.dumps(definition, separators=(",", ":"))),
             definition_substitutions=substitutions,
             state_machine_type=state_machine_type,
-            timeout=timeout,
             tracing_enabled=True,
             logs=sfn.LogOptions(
                 destination=self.log_group, level=log_level, include_execution_data=include_execution_data
@@ -482,11 +481,12 @@ class OrchestratedPipeline(Construct):
                 if definition_file is not None:
                     self._check_references(references, specs, topics, problems)
                 _add_default_retries(definition)
-        seconds = _seconds(timeout)
-        if seconds is not None:
+        if timeout is not None:
             high = EXPRESS_MAX_SECONDS if express else STANDARD_MAX_SECONDS
             kind = "an Express" if express else "a Standard"
-            problems.in_range(f"timeout ({kind} workflow)", seconds, 1, high, "seconds")
+            seconds = _whole_seconds(f"timeout ({kind} workflow)", timeout, 1, high, problems)
+            if seconds is not None and definition:
+                definition["TimeoutSeconds"] = seconds
         problems.require(
             log_level != sfn.LogLevel.OFF,
             "log_level must be ALL, ERROR or FATAL, got OFF: the execution history is always logged",
@@ -505,6 +505,7 @@ class OrchestratedPipeline(Construct):
             return {}, {}, []
         names = [s.name if isinstance(s, Step) else None for s in steps]
         builtins = [NOTIFY_ERROR] if notify_failure else []
+        builtins += [NOTIFY_SUCCESS] if notify_success else []
         states_known = {n for n in names if isinstance(n, str)} | set(builtins)
         specs: dict[str, FunctionSpec] = {}
         ok = True
@@ -1104,7 +1105,27 @@ def _schedule_problem(expression: str) -> str | None:
 def _seconds(duration: cdk.Duration | None) -> float | None:
     if duration is None or duration.is_unresolved():
         return None
-    return float(duration.to_seconds())
+    return float(duration.to_seconds(integral=False))
+
+
+def _whole_seconds(prop: str, duration: cdk.Duration, low: int, high: int, problems: Problems) -> int | None:
+    """``duration`` in whole seconds if it is one within ``low..high``; else a problem and None."""
+    if not isinstance(duration, cdk.Duration):
+        problems.add(f"{prop} must be a Duration, got {duration!r}")
+        return None
+    seconds = _seconds(duration)
+    if seconds is None:
+        problems.add(
+            f"{prop} must be a Duration of known length, not a token: the definition is built as JSON"
+        )
+        return None
+    if not seconds.is_integer():
+        problems.add(f"{prop} must be whole seconds, got {seconds:g}")
+        return None
+    if not low <= seconds <= high:
+        problems.in_range(prop, seconds, low, high, "seconds")
+        return None
+    return int(seconds)
 
 
 def _pascal(name: str) -> str:
