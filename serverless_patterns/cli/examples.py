@@ -18,6 +18,7 @@ import sys
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -84,20 +85,22 @@ def _version(package: str) -> str:
         return "none"
 
 
-def _cache_key(entry: PatternEntry) -> str:
-    """Digest of the package modules the example imports, the example and the CDK versions."""
-    entry.construct_class()  # imports the pattern and what it uses
+@cache
+def _source_digest() -> str:
+    """Digest of the package source an example can import (the CLI, catalog and local cloud aside)."""
     digest = hashlib.sha256()
-    files = set()
-    for module in list(sys.modules.values()):
-        file = getattr(module, "__file__", None)
-        if file and Path(file).resolve().is_relative_to(PACKAGE_ROOT):
-            path = Path(file).resolve()
-            if "cli" not in path.relative_to(PACKAGE_ROOT).parts:
-                files.add(path)
-    for path in sorted(files):
-        digest.update(str(path.relative_to(PACKAGE_ROOT)).encode())
+    for path in sorted(PACKAGE_ROOT.rglob("*.py")):
+        relative = path.relative_to(PACKAGE_ROOT)
+        if relative.parts[0] in ("cli", "local", "catalog.py") or "__pycache__" in relative.parts:
+            continue
+        digest.update(str(relative).encode())
         digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _cache_key(entry: PatternEntry) -> str:
+    """Digest of the package source, the entry and the CDK versions: a change to any of them synthesizes again."""
+    digest = hashlib.sha256(_source_digest().encode())
     digest.update(repr(entry).encode())
     for package in ("aws-cdk-lib", "cdk-nag"):
         digest.update(f"{package}={_version(package)}".encode())

@@ -1,0 +1,106 @@
+"""The catalog and ``list`` / ``show``: entries match the README and a real synth of their example."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from serverless_patterns import catalog
+from serverless_patterns.cli.examples import ExampleReport, default_settings, synthesize_examples
+
+from .support import invoke, run_script
+
+ROOT = Path(__file__).resolve().parents[2]
+ENTRIES = catalog.entries()
+NAMES = [entry.name for entry in ENTRIES]
+
+
+@pytest.fixture(scope="module")
+def reports() -> dict[str, ExampleReport]:
+    return synthesize_examples(ENTRIES)
+
+
+def test_only_importable_patterns_are_listed() -> None:
+    assert "api-to-lambda" in NAMES
+    for entry in catalog.CATALOG:
+        assert (entry in ENTRIES) == entry.available()
+    assert catalog.get("ApiToLambda") is catalog.get("api_to_lambda") is catalog.get("api-to-lambda")
+    assert catalog.get("nope") is None
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=NAMES)
+def test_example_is_the_readme_example(entry: catalog.PatternEntry) -> None:
+    readme = (ROOT / "README.md").read_text()
+    match = re.search(rf"^## {entry.class_name}\n+```python\n(.*?)```", readme, re.S | re.M)
+    assert match, f"README has no '## {entry.class_name}' section starting with a python example"
+    assert entry.example == match.group(1)
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=NAMES)
+def test_example_handlers_are_the_examples_app_handlers(entry: catalog.PatternEntry) -> None:
+    for relative, content in entry.files.items():
+        if relative.startswith("handlers/"):
+            source = ROOT / "examples" / relative
+            if source.is_file():
+                assert content == source.read_text(), f"{relative} drifted from examples/{relative}"
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=NAMES)
+def test_example_synthesizes_clean_with_its_key_resources(
+    entry: catalog.PatternEntry, reports: dict[str, ExampleReport]
+) -> None:
+    report = reports[entry.name]
+    assert {k: report.resource_counts[k] for k in entry.key_resources} == dict(entry.key_resources)
+    assert all(open_ == 0 for open_, _ in report.pack_status().values())
+    assert all(f.reason for f in report.findings() if f.acknowledged)
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=NAMES)
+def test_default_settings_come_from_the_docstrings(entry: catalog.PatternEntry) -> None:
+    settings = default_settings(entry)
+    assert settings
+    assert all(default for _, _, default in settings)
+
+
+def test_list(runner: CliRunner, reports: dict[str, ExampleReport]) -> None:
+    code, stdout, _ = invoke(runner, "list")
+    assert code == 0
+    for entry in ENTRIES:
+        assert entry.name in stdout
+        assert entry.summary[:30] in stdout
+    assert "✓ pass" in stdout
+
+
+def test_list_json_through_the_console_script(reports: dict[str, ExampleReport]) -> None:
+    done = run_script("list", "--json")
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert [item["name"] for item in data] == NAMES
+    first = data[0]
+    assert set(first) == {"name", "class", "summary", "trigger", "creates", "rule_packs"}
+    assert first["rule_packs"]["AwsSolutions"]["open"] == 0
+
+
+def test_show(runner: CliRunner, reports: dict[str, ExampleReport]) -> None:
+    code, stdout, _ = invoke(runner, "show", "api-to-lambda")
+    assert code == 0
+    report = reports["api-to-lambda"]
+    total = sum(report.resource_counts.values())
+    functions = report.resource_counts["AWS::Lambda::Function"]
+    assert re.search(rf"AWS::Lambda::Function\W+{functions}\b", stdout)
+    assert re.search(rf"total\W+{total}\b", stdout)
+    assert "Default settings" in stdout and "throttling_rate_limit" in stdout
+    assert "p99 latency >= 3000 ms" in stdout  # an alarm, from the template
+    assert "Acknowledged rule-pack findings" in stdout and "AwsSolutions-IAM5" in stdout
+    assert "flowchart LR" in stdout and '-->|"GET /users"|' in stdout
+
+
+def test_show_unknown_pattern_is_one_line(runner: CliRunner) -> None:
+    code, _, stderr = invoke(runner, "show", "nope")
+    assert code == 2
+    [line] = stderr.strip().splitlines()
+    assert line.startswith("error: no pattern called 'nope'; available: api-to-lambda")

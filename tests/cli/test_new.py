@@ -1,0 +1,58 @@
+"""``new``: scaffolds an app that synthesizes and passes its own tests right away."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from serverless_patterns.cli.scaffold import CDK_CLI_VERSION
+
+from .support import invoke, run_script
+
+
+def test_new_app_passes_its_own_tests(tmp_path: Path) -> None:
+    directory = tmp_path / "users-service"
+    done = run_script("new", "api-to-lambda", str(directory))
+    assert done.returncode == 0, done.stderr
+    assert json.loads((directory / "cdk.json").read_text())["context"] == {
+        "@aws-cdk/core:validateAgainstDefaultRules": True
+    }
+    package = json.loads((directory / "package.json").read_text())
+    assert package["devDependencies"] == {"aws-cdk": CDK_CLI_VERSION} == {"aws-cdk": "2.1148.1"}
+    assert package["name"] == "users-service"
+    assert "serverless-patterns" in (directory / "requirements.txt").read_text()
+    app = (directory / "app.py").read_text()
+    assert "add_plugins(AwsSolutionsChecks(app), ServerlessChecks(app))" in app
+    assert "aws_lambda_powertools" in (directory / "handlers" / "users" / "get_user.py").read_text()
+    # The app's tests: handler unit tests and a synth with the rule packs.
+    tests = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        cwd=directory,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert tests.returncode == 0, tests.stdout[-4000:] + tests.stderr[-2000:]
+    assert " passed" in tests.stdout and "failed" not in tests.stdout
+
+
+def test_new_refuses_a_non_empty_directory(tmp_path: Path, runner: CliRunner) -> None:
+    (tmp_path / "keep.txt").write_text("mine")
+    code, _, stderr = invoke(runner, "new", "api-to-lambda", str(tmp_path))
+    assert code == 2
+    assert (
+        stderr.strip() == f"error: {tmp_path} is not empty; choose a new directory (nothing was overwritten)"
+    )
+    assert [p.name for p in tmp_path.iterdir()] == ["keep.txt"]
+
+
+def test_new_into_an_empty_directory(tmp_path: Path, runner: CliRunner) -> None:
+    code, stdout, _ = invoke(runner, "new", "ApiToLambda", str(tmp_path))
+    assert code == 0
+    assert (tmp_path / "tests" / "test_app.py").is_file()
+    assert "Next:" in stdout
