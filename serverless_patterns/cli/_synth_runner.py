@@ -40,7 +40,7 @@ def _install_packs() -> None:
                 seen.add((id(args[0]), _name))
             _orig(self, *args, **kwargs)
 
-        pack.__init__ = init
+        setattr(pack, "__init__", init)  # noqa: B010
     original_synth = cdk.App.synth
 
     def synth(self: Any, *args: Any, **kwargs: Any) -> Any:
@@ -49,7 +49,7 @@ def _install_packs() -> None:
             cdk.Validations.of(self).add_plugins(*missing)
         return original_synth(self, *args, **kwargs)
 
-    cdk.App.synth = synth  # type: ignore[method-assign]
+    setattr(cdk.App, "synth", synth)  # noqa: B010 - monkeypatching on purpose
 
 
 def _default_outdir(outdir: str) -> None:
@@ -58,13 +58,13 @@ def _default_outdir(outdir: str) -> None:
     import aws_cdk as cdk
 
     original_init = getattr(cdk.App, "_sp_original_init", cdk.App.__init__)
-    cdk.App._sp_original_init = original_init  # type: ignore[attr-defined]
+    setattr(cdk.App, "_sp_original_init", original_init)  # noqa: B010
 
     def init(self: Any, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("outdir", outdir)
         original_init(self, *args, **kwargs)
 
-    cdk.App.__init__ = init  # type: ignore[method-assign]
+    setattr(cdk.App, "__init__", init)  # noqa: B010
 
 
 def _run(script: str) -> None:

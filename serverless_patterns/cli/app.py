@@ -10,7 +10,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
-import click
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -30,11 +29,9 @@ err = Console(stderr=True, highlight=False)
 class _Group(typer.core.TyperGroup):
     """Shows every error as one line that says what to do; ``--debug`` shows the traceback too."""
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
-        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, typer.Exit, typer.Abort):
-            raise
         except CliError as error:
             if _debug(ctx):
                 err.print(escape(traceback.format_exc()))
@@ -46,6 +43,8 @@ class _Group(typer.core.TyperGroup):
             err.print("[bold red]error:[/] interrupted")
             ctx.exit(130)
         except Exception as error:
+            if type(error).__module__.split(".")[0] in ("typer", "click"):
+                raise  # exits, aborts and usage errors: the framework shows them
             if _debug(ctx):
                 err.print(escape(traceback.format_exc()))
             err.print(
@@ -56,7 +55,7 @@ class _Group(typer.core.TyperGroup):
             ctx.exit(1)
 
 
-def _debug(ctx: click.Context) -> bool:
+def _debug(ctx: Any) -> bool:
     root = ctx.find_root()
     return bool(root.params.get("debug")) or "--debug" in sys.argv
 

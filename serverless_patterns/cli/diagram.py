@@ -8,6 +8,7 @@ import re
 import shutil
 import tempfile
 from pathlib import Path
+from typing import cast
 
 from .errors import CliError
 from .graph import Edge, Graph, Node
@@ -85,8 +86,8 @@ def _icon(kind: str) -> type:
     if kind == "stream":
         from diagrams.aws.analytics import KinesisDataStreams
 
-        return KinesisDataStreams
-    return icons.get(kind, Lambda)
+        return cast(type, KinesisDataStreams)
+    return icons.get(kind, cast(type, Lambda))
 
 
 def _edge_style(edge: Edge) -> dict[str, str]:

@@ -165,7 +165,7 @@ def default_settings(entry: PatternEntry) -> list[tuple[str, str, str]]:
     """
     construct = entry.construct_class()
     settings: list[tuple[str, str, str]] = []
-    doc = inspect.getdoc(construct.__init__) or ""
+    doc = inspect.getdoc(vars(construct).get("__init__")) or ""
     for name, text in _PARAM.findall(doc):
         settings.append((name, *_split_default(" ".join(text.replace("``", "`").split()))))
     if settings:
