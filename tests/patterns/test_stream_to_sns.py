@@ -135,7 +135,7 @@ def metric_name(alarm: dict[str, Any]) -> str:
 
 
 def test_table_defaults(default: Synthesized) -> None:
-    ((table_id, table),) = default.resources("AWS::DynamoDB::Table").items()
+    (table,) = default.resources("AWS::DynamoDB::Table").values()
     props = table["Properties"]
     assert props["BillingMode"] == "PAY_PER_REQUEST"
     assert props["KeySchema"] == [{"AttributeName": "id", "KeyType": "HASH"}]
