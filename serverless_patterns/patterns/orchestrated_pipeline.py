@@ -257,7 +257,7 @@ class OrchestratedPipeline(Construct):
         """
         :param steps: Lambda steps run in order (Python definition). Default: - none; give ``definition_file``
         :param definition_file: Amazon States Language file (JSON), relative to the current directory.
-            Default: - none; give ``steps``
+            Its Lambda tasks without a Retry get the default retrier. Default: - none; give ``steps``
         :param functions: Function name used in ``definition_file`` to the function to build for it.
             Default: - none (required with ``definition_file``)
         :param topics: SNS topic name used in ``definition_file`` to the topic to publish to instead.
@@ -275,7 +275,8 @@ class OrchestratedPipeline(Construct):
         :param log_level: Execution history logged to CloudWatch Logs: ALL, ERROR or FATAL. Default: ALL
         :param include_execution_data: Log state input and output too. Off because payloads may hold
             personal data that the log group would keep for ``log_retention``. Default: False
-        :param log_retention: Retention of the execution log group. Default: ONE_MONTH
+        :param log_retention: Retention of the execution log group (and of the API trigger's access
+            logs). Default: ONE_MONTH
         :param triggers: What starts executions. Default: - none; start executions yourself
             (``grant_start_execution``)
         :param deployment: How new function versions reach traffic. Default: - DeploymentStrategy.canary()
@@ -308,7 +309,7 @@ class OrchestratedPipeline(Construct):
             Deployments(self, "Deployments", deployment) if deployment.uses_codedeploy else None
         )
 
-        # Functions, in the order the definition names them.
+        # One function per step, or per entry of ``functions``.
         self._pattern_functions: dict[str, PatternFunction] = {}
         used_ids: set[str] = set()
         for name, spec in specs.items():
@@ -344,7 +345,6 @@ class OrchestratedPipeline(Construct):
         # Rebind every target to what the pattern built, through definition substitutions.
         substitutions: dict[str, str] = {}
         alias_arns: dict[str, str] = {}
-        topic_arns: dict[str, str] = {}
         publish_to: list[sns.ITopic] = []
         for target in references:
             if target.kind == "function":
@@ -358,7 +358,7 @@ class OrchestratedPipeline(Construct):
                 assert topic is not None
                 key = f"Topic_{_key(target.name)}"
                 if key not in substitutions:
-                    topic_arns[target.name] = substitutions[key] = topic.topic_arn
+                    substitutions[key] = topic.topic_arn
                     if all(topic is not t for t in publish_to):
                         publish_to.append(topic)
             target.bind("${" + key + "}")
@@ -393,7 +393,7 @@ class OrchestratedPipeline(Construct):
         trigger_widgets: list[cw.IWidget] = []
         for trigger in triggers:
             if trigger.kind == "api":
-                api_widgets, api_alarms = self._build_api(trigger)
+                api_widgets, api_alarms = self._build_api(trigger, log_retention)
                 trigger_widgets.extend(api_widgets)
                 trigger_alarms.extend(api_alarms)
             else:
@@ -593,7 +593,7 @@ class OrchestratedPipeline(Construct):
                 problems.extend(spec.problems(f"functions[{name!r}]"))
                 specs[name] = spec
         for name, topic in (topics or {}).items():
-            if not isinstance(topic, sns.ITopic):  # type: ignore[misc]
+            if not hasattr(topic, "topic_arn"):  # jsii interfaces are not runtime-checkable
                 problems.add(f"topics[{name!r}] must be an sns.ITopic, got {type(topic).__name__}")
         if not isinstance(definition_file, str | os.PathLike):
             problems.add(f"definition_file must be a path, got {definition_file!r}")
@@ -755,10 +755,10 @@ class OrchestratedPipeline(Construct):
             )
         self.rules.append(rule)
 
-    def _build_api(self, trigger: Trigger) -> tuple[list[cw.IWidget], list[cw.Alarm]]:
-        self.api_access_log_group = logs.LogGroup(
-            self, "ApiAccessLogs", retention=logs.RetentionDays.ONE_MONTH
-        )
+    def _build_api(
+        self, trigger: Trigger, retention: logs.RetentionDays
+    ) -> tuple[list[cw.IWidget], list[cw.Alarm]]:
+        self.api_access_log_group = logs.LogGroup(self, "ApiAccessLogs", retention=retention)
         api = apigw.RestApi(
             self,
             "Api",

@@ -555,6 +555,25 @@ def test_exposes_what_it_made() -> None:
     assert pipeline.metric_failed() is not None
 
 
+def test_topics_in_the_file_can_be_the_users() -> None:
+    app = cdk.App()
+    stack = cdk.Stack(app, "S")
+    mine = sns.Topic.from_topic_arn(stack, "Mine", "arn:aws:sns:us-east-1:123456789012:customer-updates")
+    pipeline = OrchestratedPipeline(
+        stack,
+        "Orders",
+        definition_file=WORKFLOWS / "order_workflow.asl.json",
+        functions=order_functions(),
+        topics={"OrderNotifications": mine},
+        deployment=DeploymentStrategy.none(),
+    )
+    assert pipeline.topic is None  # every topic in the file is the user's: none is created
+    cfn = pipeline.state_machine.node.default_child
+    assert isinstance(cfn, sfn.CfnStateMachine)
+    substitutions = stack.resolve(cfn.definition_substitutions)
+    assert substitutions["Topic_OrderNotifications"] == "arn:aws:sns:us-east-1:123456789012:customer-updates"
+
+
 def test_no_topic_without_notifications() -> None:
     app = cdk.App()
     stack = cdk.Stack(app, "S")
