@@ -298,7 +298,614 @@ API_TO_LAMBDA = PatternEntry(
 )
 
 
-CATALOG: tuple[PatternEntry, ...] = (API_TO_LAMBDA,)
+# --------------------------------------------------------------------------------------------------
+# fanout-queue
+
+_FANOUT_APP = """from aws_cdk import App, Stack
+from serverless_patterns import FanoutQueue, FunctionSpec, Subscriber
+
+app = App()
+stack = Stack(app, "UserCreatedFanout")
+fanout = FanoutQueue(stack, "UserCreated",
+    subscribers={
+        "welcome-email": Subscriber(function=FunctionSpec(code="handlers/fanout", handler="welcome.handler")),
+    })
+app.synth()
+"""
+
+_FANOUT_WELCOME = '''"""Drains the welcome-email queue: one welcome email per new user.
+
+Messages arrive as published (raw message delivery): the body is the user as JSON. A record that
+fails is reported back to SQS on its own (partial batch response); it is retried and, after the
+queue's max receive count, parked in the dead-letter queue, while the rest of the batch succeeds.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+logger = Logger()
+tracer = Tracer()
+processor = BatchProcessor(event_type=EventType.SQS)
+
+
+class InvalidUser(ValueError):
+    """The message does not describe a user that can be welcomed."""
+
+
+@tracer.capture_method
+def send_welcome_email(user: dict[str, Any]) -> None:
+    email = user.get("email")
+    if not isinstance(email, str) or "@" not in email:
+        raise InvalidUser(f"user {user.get('id')!r} has no valid email address")
+    # A real handler calls Amazon SES here; the example only logs.
+    logger.info("welcome email sent", extra={"user_id": user.get("id")})
+
+
+def record_handler(record: SQSRecord) -> None:
+    send_welcome_email(record.json_body)
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return process_partial_response(
+        event=event, record_handler=record_handler, processor=processor, context=context
+    )
+'''
+
+_FANOUT_TEST = '''"""Unit tests of the welcome-email handler, with real SQS events (raw message delivery from SNS)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "1")
+os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "welcome-email")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "handlers" / "fanout"))
+
+import welcome  # noqa: E402
+
+
+@dataclass
+class Context:
+    function_name: str = "welcome-email"
+    memory_limit_in_mb: int = 512
+    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:welcome-email:live"
+    aws_request_id: str = "c6af9ac6-7b61-11e6-9a41-93e812345678"
+
+
+def sqs_event(*users: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "Records": [
+            {
+                "messageId": f"2e1424d4-f796-459a-8184-9c92662be6d{i}",
+                "receiptHandle": f"AQEBzWwaftRI0KuVm4tP+/7q1rGgNqicHq{i}",
+                "body": json.dumps(user),
+                "attributes": {
+                    "ApproximateReceiveCount": "1",
+                    "SentTimestamp": "1545082650636",
+                    "SenderId": "AIDAIENQZJOLO23YVJ4VO",
+                    "ApproximateFirstReceiveTimestamp": "1545082650649",
+                },
+                "messageAttributes": {},
+                "md5OfBody": "e4e68fb7bd0e697a0ae8f1bb342846b3",
+                "eventSource": "aws:sqs",
+                "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:welcome-email",
+                "awsRegion": "us-east-1",
+            }
+            for i, user in enumerate(users)
+        ]
+    }
+
+
+def test_welcome_emails_are_sent() -> None:
+    event = sqs_event({"id": "1", "email": "ada@example.com"}, {"id": "2", "email": "alan@example.com"})
+    assert welcome.handler(event, Context()) == {"batchItemFailures": []}
+
+
+def test_a_user_without_email_fails_alone() -> None:
+    event = sqs_event({"id": "1", "email": "ada@example.com"}, {"id": "2"})
+    response = welcome.handler(event, Context())
+    assert response == {"batchItemFailures": [{"itemIdentifier": event["Records"][1]["messageId"]}]}
+'''
+
+FANOUT_QUEUE = PatternEntry(
+    name="fanout-queue",
+    class_name="FanoutQueue",
+    module="serverless_patterns.patterns.fanout_queue",
+    summary="An SNS topic fanned out to one SQS queue per subscriber, each drained by its own function.",
+    trigger="Messages published to the SNS topic",
+    creates="Encrypted topic, a queue + DLQ + function per subscriber (filter policies), alarms",
+    description=(
+        "An SNS topic (customer-managed KMS key, TLS-only) fanned out to one SQS queue per subscriber, "
+        "with raw message delivery and an optional filter policy. Each queue has a dead-letter queue and is "
+        "drained by its own function through an event source mapping that reports partial batch failures; "
+        "the subscription has its own DLQ. Alarms on function errors and throttles, DLQ depth and message age."
+    ),
+    example=_FANOUT_APP,
+    files={
+        "handlers/fanout/welcome.py": _FANOUT_WELCOME,
+        "tests/test_handlers.py": _FANOUT_TEST,
+    },
+    key_resources={
+        "AWS::SNS::Subscription": 1,
+        "AWS::SQS::Queue": 3,
+        "AWS::Lambda::Function": 1,
+        "AWS::Lambda::EventSourceMapping": 1,
+        "AWS::CloudWatch::Alarm": 6,
+    },
+)
+
+
+# --------------------------------------------------------------------------------------------------
+# s3-processor
+
+_S3_APP = """from aws_cdk import App, Stack
+from serverless_patterns import FunctionSpec
+from serverless_patterns.patterns.s3_processor import S3Processor
+
+app = App()
+stack = Stack(app, "Uploads")
+processor = S3Processor(stack, "Uploads",
+    function=FunctionSpec(code="handlers/uploads", handler="app.handler"),
+    suffix=".csv")
+app.synth()
+"""
+
+_S3_HANDLER = '''"""Processes the objects that arrive in the bucket, one SQS message (an S3 event notification) at a time.
+
+A record that fails is reported back to SQS on its own (partial batch response): it is retried and,
+after the queue's max receive count, parked in the dead-letter queue, while the rest of the batch succeeds.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+from urllib.parse import unquote_plus
+
+from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+logger = Logger()
+tracer = Tracer()
+processor = BatchProcessor(event_type=EventType.SQS)
+BUCKET = os.environ.get("BUCKET_NAME", "")
+
+
+@tracer.capture_method
+def process_object(bucket: str, key: str, size: int) -> None:
+    if size == 0:
+        raise ValueError(f"s3://{bucket}/{key} is empty")
+    # A real handler reads the object (s3:GetObject is not granted by default) and does its work here.
+    logger.info("object processed", extra={"bucket": bucket, "key": key, "size": size})
+
+
+def record_handler(record: SQSRecord) -> None:
+    notification = json.loads(record.body)
+    for s3_record in notification.get("Records", []):  # s3:TestEvent messages have no Records
+        s3 = s3_record["s3"]
+        process_object(s3["bucket"]["name"], unquote_plus(s3["object"]["key"]), s3["object"].get("size", 0))
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return process_partial_response(
+        event=event, record_handler=record_handler, processor=processor, context=context
+    )
+'''
+
+_S3_TEST = '''"""Unit tests of the uploads handler, with real SQS events carrying S3 event notifications."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "1")
+os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "uploads")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "handlers" / "uploads"))
+
+import app  # noqa: E402
+
+
+@dataclass
+class Context:
+    function_name: str = "uploads"
+    memory_limit_in_mb: int = 512
+    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:uploads:live"
+    aws_request_id: str = "c6af9ac6-7b61-11e6-9a41-93e812345678"
+
+
+def s3_notification(key: str, size: int) -> dict[str, Any]:
+    return {
+        "Records": [
+            {
+                "eventVersion": "2.1",
+                "eventSource": "aws:s3",
+                "awsRegion": "us-east-1",
+                "eventTime": "2026-11-23T12:00:00.000Z",
+                "eventName": "ObjectCreated:Put",
+                "s3": {
+                    "s3SchemaVersion": "1.0",
+                    "configurationId": "uploads",
+                    "bucket": {"name": "uploads-bucket", "arn": "arn:aws:s3:::uploads-bucket"},
+                    "object": {"key": key, "size": size, "eTag": "d41d8cd98f00b204e9800998ecf8427e"},
+                },
+            }
+        ]
+    }
+
+
+def sqs_event(*bodies: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "Records": [
+            {
+                "messageId": f"059f36b4-87a3-44ab-83d2-66197586107{i}",
+                "receiptHandle": f"AQEBwJnKyrHigUMZj6rYigCgxlaS3SLy0a{i}",
+                "body": json.dumps(body),
+                "attributes": {
+                    "ApproximateReceiveCount": "1",
+                    "SentTimestamp": "1545082649183",
+                    "SenderId": "AIDAIENQZJOLO23YVJ4VO",
+                    "ApproximateFirstReceiveTimestamp": "1545082649185",
+                },
+                "messageAttributes": {},
+                "md5OfBody": "e4e68fb7bd0e697a0ae8f1bb342846b3",
+                "eventSource": "aws:sqs",
+                "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:uploads",
+                "awsRegion": "us-east-1",
+            }
+            for i, body in enumerate(bodies)
+        ]
+    }
+
+
+def test_objects_are_processed() -> None:
+    event = sqs_event(s3_notification("reports/2026+11.csv", 120))
+    assert app.handler(event, Context()) == {"batchItemFailures": []}
+
+
+def test_a_failing_object_fails_alone() -> None:
+    event = sqs_event(s3_notification("ok.csv", 10), s3_notification("empty.csv", 0))
+    response = app.handler(event, Context())
+    assert response == {"batchItemFailures": [{"itemIdentifier": event["Records"][1]["messageId"]}]}
+
+
+def test_s3_test_event_is_ignored() -> None:
+    event = sqs_event({"Service": "Amazon S3", "Event": "s3:TestEvent", "Bucket": "uploads-bucket"})
+    assert app.handler(event, Context()) == {"batchItemFailures": []}
+'''
+
+S3_PROCESSOR = PatternEntry(
+    name="s3-processor",
+    class_name="S3Processor",
+    module="serverless_patterns.patterns.s3_processor",
+    summary="Objects arriving in an S3 bucket, processed by a Lambda function through a queue with a DLQ.",
+    trigger="S3 object events (created by default), filtered by prefix/suffix",
+    creates="Secured, versioned bucket + access-log bucket, queue + DLQ, function, alarms",
+    description=(
+        "A bucket (public access blocked, SSE-S3, TLS-only, versioned, server access logs to a second bucket) "
+        "whose object events go to an SQS queue with a dead-letter queue, drained by a function that reports "
+        "partial batch failures; or, with S3Delivery.DIRECT, invoke the function asynchronously with an "
+        "on-failure queue. The function may read the bucket and, with output_prefix, write under that prefix."
+    ),
+    example=_S3_APP,
+    files={
+        "handlers/uploads/app.py": _S3_HANDLER,
+        "tests/test_handlers.py": _S3_TEST,
+    },
+    key_resources={
+        "AWS::S3::Bucket": 2,
+        "AWS::SQS::Queue": 2,
+        "AWS::Lambda::EventSourceMapping": 1,
+        "Custom::S3BucketNotifications": 1,
+        "AWS::CloudWatch::Alarm": 4,
+    },
+)
+
+
+# --------------------------------------------------------------------------------------------------
+# stream-to-sns
+
+_STREAM_APP = """from aws_cdk import App, Stack
+from serverless_patterns.patterns.stream_to_sns import StreamToSns
+
+app = App()
+stack = Stack(app, "OrderEvents")
+changes = StreamToSns(stack, "Orders", partition_key="orderId")
+app.synth()
+"""
+
+STREAM_TO_SNS = PatternEntry(
+    name="stream-to-sns",
+    class_name="StreamToSns",
+    module="serverless_patterns.patterns.stream_to_sns",
+    summary="Changes to a DynamoDB table, published to an SNS topic by a Lambda function.",
+    trigger="DynamoDB Streams records (INSERT, MODIFY, REMOVE)",
+    creates="Table with a stream, built-in forwarder function, encrypted topic, failure queue, alarms",
+    description=(
+        "A DynamoDB table (on-demand, point-in-time recovery, stream NEW_AND_OLD_IMAGES) whose stream is read "
+        "by a function that publishes each change to an encrypted SNS topic: the built-in Powertools forwarder "
+        "(partial batch failures, optional idempotency) or your own. Failing batches are bisected and retried, "
+        "then sent to an on-failure queue; alarms on iterator age, errors, throttles and the failure queue."
+    ),
+    example=_STREAM_APP,
+    files={},
+    key_resources={
+        "AWS::DynamoDB::Table": 1,
+        "AWS::Lambda::EventSourceMapping": 1,
+        "AWS::Lambda::Function": 1,
+        "AWS::SQS::Queue": 1,
+        "AWS::CloudWatch::Alarm": 4,
+    },
+)
+
+
+# --------------------------------------------------------------------------------------------------
+# orchestrated-pipeline
+
+_ETL_APP = """from aws_cdk import App, Stack
+from serverless_patterns import FunctionSpec, OrchestratedPipeline, Step, Trigger
+
+app = App()
+stack = Stack(app, "NightlyEtl")
+etl = OrchestratedPipeline(stack, "Etl",
+    steps=[
+        Step("ExtractData", FunctionSpec(code="handlers/etl", handler="extract.handler")),
+        Step("TransformData", FunctionSpec(code="handlers/etl", handler="transform.handler")),
+        Step("LoadData", FunctionSpec(code="handlers/etl", handler="load.handler")),
+    ],
+    triggers=[Trigger.on_schedule("cron(0 2 * * ? *)")])
+app.synth()
+"""
+
+_ETL_EXTRACT = '''"""ExtractData: reads the orders of the day the run is for.
+
+Input: the EventBridge "Scheduled Event" (its ``time`` picks the day), or ``{"date": "YYYY-MM-DD"}``
+when started by hand. Output: ``{"date": ..., "orders": [...]}`` for TransformData.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from source import orders_for
+
+logger = Logger()
+tracer = Tracer()
+
+
+def run_date(event: dict[str, Any]) -> date:
+    """The day to extract: the one given, else the day before the scheduled run."""
+    if "date" in event:
+        return date.fromisoformat(event["date"])
+    scheduled = datetime.fromisoformat(event["time"].replace("Z", "+00:00"))
+    return scheduled.date() - timedelta(days=1)
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    day = run_date(event)
+    orders = orders_for(day)
+    logger.info("extracted orders", extra={"date": day.isoformat(), "count": len(orders)})
+    return {"date": day.isoformat(), "orders": orders}
+'''
+
+_ETL_TRANSFORM = '''"""TransformData: turns the day's orders into one reporting row per SKU and country.
+
+Raises ``TransformError`` (the Step Functions error name) when an order is malformed, so the
+pipeline's catch sends it to the failure notification instead of loading partial data.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+logger = Logger()
+tracer = Tracer()
+
+REQUIRED = ("orderId", "sku", "quantity", "unitPriceCents", "country")
+
+
+class TransformError(Exception):
+    """An order cannot be transformed; the run stops before anything is loaded."""
+
+
+def rows(day: str, orders: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    totals: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: {"units": 0, "revenueCents": 0})
+    for order in orders:
+        missing = [key for key in REQUIRED if key not in order]
+        if missing:
+            raise TransformError(f"order {order.get('orderId', '?')} lacks {', '.join(missing)}")
+        if order["quantity"] <= 0:
+            raise TransformError(f"order {order['orderId']} has quantity {order['quantity']}")
+        total = totals[(order["sku"], order["country"])]
+        total["units"] += order["quantity"]
+        total["revenueCents"] += order["quantity"] * order["unitPriceCents"]
+    return [
+        {"date": day, "sku": sku, "country": country, **total}
+        for (sku, country), total in sorted(totals.items())
+    ]
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    result = rows(event["date"], event["orders"])
+    logger.info("transformed orders", extra={"orders": len(event["orders"]), "rows": len(result)})
+    return {"date": event["date"], "rows": result}
+'''
+
+_ETL_LOAD = '''"""LoadData: writes the reporting rows into the warehouse table.
+
+Output: ``{"rowsLoaded": n, "table": ...}``, which the success notification reports.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+logger = Logger()
+tracer = Tracer()
+
+TABLE = os.environ.get("WAREHOUSE_TABLE", "daily_sales")
+WAREHOUSE: dict[tuple[str, str, str], dict[str, Any]] = {}  # a warehouse table in production
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    for row in event["rows"]:
+        # Keyed by date, SKU and country: re-running a day replaces its rows instead of doubling them.
+        WAREHOUSE[(row["date"], row["sku"], row["country"])] = row
+    logger.info("loaded rows", extra={"date": event["date"], "rows": len(event["rows"]), "table": TABLE})
+    return {"date": event["date"], "rowsLoaded": len(event["rows"]), "table": TABLE}
+'''
+
+_ETL_SOURCE = '''"""The operational store the ETL reads from (in memory here; a table or bucket in production)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+
+def orders_for(day: date) -> list[dict[str, Any]]:
+    """The orders placed on ``day``."""
+    stamp = day.isoformat()
+    return [
+        {"orderId": f"{stamp}-001", "sku": "BOOK-42", "quantity": 2, "unitPriceCents": 1999, "country": "DE"},
+        {"orderId": f"{stamp}-002", "sku": "MUG-7", "quantity": 1, "unitPriceCents": 1250, "country": "FR"},
+        {"orderId": f"{stamp}-003", "sku": "BOOK-42", "quantity": 1, "unitPriceCents": 1999, "country": "DE"},
+    ]
+'''
+
+_ETL_TEST = '''"""Unit tests of the ETL steps, chained as the state machine chains them, from a real scheduled event."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "1")
+os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "etl")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "handlers" / "etl"))
+
+import extract  # noqa: E402
+import load  # noqa: E402
+import transform  # noqa: E402
+
+
+@dataclass
+class Context:
+    function_name: str = "etl"
+    memory_limit_in_mb: int = 512
+    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:etl:live"
+    aws_request_id: str = "c6af9ac6-7b61-11e6-9a41-93e812345678"
+
+
+SCHEDULED_EVENT = {
+    "version": "0",
+    "id": "89d1a02d-5ec7-412e-82f5-13505f849b41",
+    "detail-type": "Scheduled Event",
+    "source": "aws.events",
+    "account": "123456789012",
+    "time": "2026-11-23T02:00:00Z",
+    "region": "us-east-1",
+    "resources": ["arn:aws:events:us-east-1:123456789012:rule/nightly"],
+    "detail": {},
+}
+
+
+def test_the_pipeline_end_to_end() -> None:
+    extracted = extract.handler(SCHEDULED_EVENT, Context())
+    assert extracted["date"] == "2026-11-22"
+    transformed = transform.handler(extracted, Context())
+    assert {(r["sku"], r["country"]) for r in transformed["rows"]} == {("BOOK-42", "DE"), ("MUG-7", "FR")}
+    loaded = load.handler(transformed, Context())
+    assert loaded["rowsLoaded"] == len(transformed["rows"])
+
+
+def test_a_malformed_order_stops_the_run() -> None:
+    with pytest.raises(transform.TransformError):
+        transform.handler({"date": "2026-11-22", "orders": [{"orderId": "x"}]}, Context())
+'''
+
+ORCHESTRATED_PIPELINE = PatternEntry(
+    name="orchestrated-pipeline",
+    class_name="OrchestratedPipeline",
+    module="serverless_patterns.patterns.orchestrated_pipeline",
+    summary="A Step Functions state machine whose tasks invoke Lambda functions, from Python steps or ASL.",
+    trigger="A schedule, an EventBridge event pattern or an API (or StartExecution)",
+    creates="State machine with logs and tracing, a function per step, notification topic, triggers, alarms",
+    description=(
+        "A Step Functions state machine (Standard or Express) built from Python Steps or an Amazon States "
+        "Language file, whose Task states invoke each function's `live` alias with retries; failures (and "
+        "optionally successes) are published to an encrypted notification topic. Execution logs with "
+        "retention, X-Ray tracing, schedule/event/API triggers with a DLQ, and alarms on failed, timed-out, "
+        "throttled and aborted executions."
+    ),
+    example=_ETL_APP,
+    files={
+        "handlers/etl/extract.py": _ETL_EXTRACT,
+        "handlers/etl/transform.py": _ETL_TRANSFORM,
+        "handlers/etl/load.py": _ETL_LOAD,
+        "handlers/etl/source.py": _ETL_SOURCE,
+        "tests/test_handlers.py": _ETL_TEST,
+    },
+    key_resources={
+        "AWS::StepFunctions::StateMachine": 1,
+        "AWS::Lambda::Function": 3,
+        "AWS::Lambda::Alias": 3,
+        "AWS::Events::Rule": 1,
+        "AWS::CloudWatch::Alarm": 12,
+    },
+)
+
+
+CATALOG: tuple[PatternEntry, ...] = (
+    API_TO_LAMBDA,
+    S3_PROCESSOR,
+    STREAM_TO_SNS,
+    FANOUT_QUEUE,
+    ORCHESTRATED_PIPELINE,
+)
 """Every pattern the catalog knows, in the order ``list`` shows them."""
 
 

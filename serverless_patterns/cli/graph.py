@@ -75,6 +75,10 @@ _VERBS: list[tuple[re.Pattern[str], str]] = [
 ]
 
 
+# Grants that carry the data flow itself (a function publishing, sending, starting) are drawn as flows.
+_FLOW_VERBS = {"send", "publish", "start", "put events", "put records", "invoke"}
+
+
 @dataclass
 class Node:
     id: str
@@ -465,7 +469,8 @@ class _Builder:
                     for principal in principals:
                         if principal == target or self.graph.connected(principal, target):
                             continue
-                        self.graph.add_edge(principal, target, verb, "grant")
+                        kind = "flow" if verb in _FLOW_VERBS else "grant"
+                        self.graph.add_edge(principal, target, verb, kind)
 
 
 def _verb(actions: Iterable[str]) -> str:

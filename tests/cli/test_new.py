@@ -56,3 +56,33 @@ def test_new_into_an_empty_directory(tmp_path: Path, runner: CliRunner) -> None:
     assert code == 0
     assert (tmp_path / "tests" / "test_app.py").is_file()
     assert "Next:" in stdout
+
+
+def test_every_pattern_scaffolds_handlers_whose_tests_pass(tmp_path: Path) -> None:
+    """The handler unit tests of every pattern's scaffold, in one pytest run (no synth)."""
+    from serverless_patterns import catalog
+    from serverless_patterns.cli.scaffold import write_app
+
+    test_files = []
+    for entry in catalog.entries():
+        write_app(entry, tmp_path / entry.name)
+        test_files += [str(p) for p in (tmp_path / entry.name / "tests").glob("test_handlers.py")]
+    assert len(test_files) >= 2
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--import-mode=importlib",
+            *test_files,
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-4000:]
