@@ -510,6 +510,26 @@ class S3Processor(Construct):
                     "bucket: give your own bucket or the options to build one, not both "
                     f"(got bucket and {', '.join(options_given)})"
                 )
+        else:
+            pairs = (
+                ("noncurrent_version_expiration", "versioned"),
+                ("access_log_retention", "access_logs"),
+            )
+            for option, switch in pairs:
+                if bucket_options[option] is not None and bucket_options[switch] is False:
+                    problems.add(f"{option} has no effect with {switch}=False; drop one of them")
+            expiration = bucket_options["noncurrent_version_expiration"]
+            retention = bucket_options["access_log_retention"]
+            for option, value in (
+                ("noncurrent_version_expiration", expiration),
+                ("access_log_retention", retention),
+            ):
+                if isinstance(value, cdk.Duration) and not value.is_unresolved():
+                    days = float(value.to_milliseconds()) / 86_400_000
+                    problems.require(
+                        days >= 1 and days.is_integer(),
+                        f"{option} must be a whole number of days, got {days:g}",
+                    )
         if not event_types:
             problems.add("event_types must name at least one s3.EventType, got []")
         for event_type in event_types:

@@ -150,8 +150,8 @@ class StreamToSns(Construct):
         self.table: dynamodb.ITable = table or self._create_table(
             partition_key, sort_key, table_removal_policy or cdk.RemovalPolicy.RETAIN
         )
+        self.topic_key: kms.Key | None = None
         self.topic: sns.ITopic = topic or self._create_topic()
-        self.topic_key: kms.IKey | None = getattr(self, "_topic_key", None)
         self.failure_queue: sqs.Queue = parking_queue(
             self, "FailureQueue", role=f"the on-failure destination of the {self.node.path} stream mapping"
         )
@@ -288,7 +288,7 @@ class StreamToSns(Construct):
             enable_key_rotation=True,
             description=f"Encrypts the {self.node.path} topic",
         )
-        self._topic_key = key
+        self.topic_key = key
         return sns.Topic(self, "Topic", master_key=key, enforce_ssl=True)
 
     def _create_idempotency_table(self) -> dynamodb.Table:

@@ -79,6 +79,19 @@ def build_direct(stack: cdk.Stack) -> None:
     )
 
 
+def build_plain_bucket(stack: cdk.Stack) -> None:
+    """A created bucket without versioning or access logs, for deletions, deployed all at once."""
+    S3Processor(
+        stack,
+        "Deletions",
+        function=spec(),
+        event_types=[s3.EventType.OBJECT_REMOVED],
+        versioned=False,
+        access_logs=False,
+        deployment=DeploymentStrategy.all_at_once(),
+    )
+
+
 @pytest.fixture(scope="module")
 def default() -> Synthesized:
     return synth(build_default)
@@ -94,7 +107,12 @@ def direct() -> Synthesized:
     return synth(build_direct)
 
 
-CONFIGS = ["default", "maximal", "direct"]
+@pytest.fixture(scope="module")
+def plain_bucket() -> Synthesized:
+    return synth(build_plain_bucket)
+
+
+CONFIGS = ["default", "maximal", "direct", "plain_bucket"]
 
 
 # ---------------------------------------------------------------- gates
@@ -292,6 +310,21 @@ def test_direct_delivery_with_on_failure_queue(direct: Synthesized) -> None:
     assert metrics == {"Errors", "Throttles", "ApproximateNumberOfMessagesVisible"}
 
 
+def test_plain_bucket_options(plain_bucket: Synthesized) -> None:
+    (bucket,) = plain_bucket.resources("AWS::S3::Bucket").values()
+    props = bucket["Properties"]
+    assert "VersioningConfiguration" not in props and "LoggingConfiguration" not in props
+    assert [r["Id"] for r in props["LifecycleConfiguration"]["Rules"]] == ["AbortIncompleteMultipartUploads"]
+    (notifications,) = plain_bucket.resources("Custom::S3BucketNotifications").values()
+    (config,) = notifications["Properties"]["NotificationConfiguration"]["QueueConfigurations"]
+    assert config["Events"] == ["s3:ObjectRemoved:*"] and "Filter" not in config
+    statements = function_statements(plain_bucket)
+    reads = next(s for s in statements if s["Action"] == "s3:GetObject")
+    assert reads["Resource"]["Fn::Join"][1][1] == "/*"  # no prefix filter: every key
+    (group,) = plain_bucket.resources("AWS::CodeDeploy::DeploymentGroup").values()
+    assert group["Properties"]["DeploymentConfigName"] == "CodeDeployDefault.LambdaAllAtOnce"
+
+
 def test_exposes_what_it_made() -> None:
     app = cdk.App()
     stack = cdk.Stack(app, "S")
@@ -323,6 +356,18 @@ def make(**props: Any) -> None:
         ({"function": spec(memory_size=64)}, r"function.memory_size must be 128..10240 MB, got 64"),
         ({"user_bucket": True, "versioned": False}, r"give your own bucket or the options .* versioned"),
         ({"user_bucket": True, "removal_policy": cdk.RemovalPolicy.DESTROY}, "removal_policy"),
+        (
+            {"versioned": False, "noncurrent_version_expiration": cdk.Duration.days(3)},
+            "noncurrent_version_expiration has no effect with versioned=False",
+        ),
+        (
+            {"access_logs": False, "access_log_retention": cdk.Duration.days(3)},
+            "access_log_retention has no effect with access_logs=False",
+        ),
+        (
+            {"noncurrent_version_expiration": cdk.Duration.hours(36)},
+            "noncurrent_version_expiration must be a whole number of days, got 1.5",
+        ),
         ({"event_types": []}, "event_types must name at least one"),
         ({"event_types": ["s3:ObjectCreated:*"]}, "event_types must be s3.EventType values"),
         (
