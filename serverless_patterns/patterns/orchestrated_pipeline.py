@@ -289,6 +289,7 @@ class OrchestratedPipeline(Construct):
         monitoring_options = monitoring or MonitoringOptions()
         express = state_machine_type == sfn.StateMachineType.EXPRESS
         definition, specs, references = self._validate(
+            state_machine_type,
             steps,
             definition_file,
             functions,
@@ -436,6 +437,7 @@ class OrchestratedPipeline(Construct):
     # ------------------------------------------------------------------ validation
     def _validate(
         self,
+        state_machine_type: sfn.StateMachineType,
         steps: Sequence[Step] | None,
         definition_file: str | os.PathLike[str] | None,
         functions: Mapping[str, FunctionSpec] | None,
@@ -487,6 +489,12 @@ class OrchestratedPipeline(Construct):
             seconds = _whole_seconds(f"timeout ({kind} workflow)", timeout, 1, high, problems)
             if seconds is not None and definition:
                 definition["TimeoutSeconds"] = seconds
+        problems.require(
+            isinstance(state_machine_type, sfn.StateMachineType),
+            f"state_machine_type must be sfn.StateMachineType.STANDARD or EXPRESS, got {state_machine_type!r}",
+        )
+        if not isinstance(log_level, sfn.LogLevel):
+            problems.add(f"log_level must be an sfn.LogLevel (ALL, ERROR or FATAL), got {log_level!r}")
         problems.require(
             log_level != sfn.LogLevel.OFF,
             "log_level must be ALL, ERROR or FATAL, got OFF: the execution history is always logged",

@@ -674,6 +674,15 @@ def task(function: str = "one", **extra: Any) -> dict[str, Any]:
             {"steps": [Step("A", spec())], "log_level": sfn.LogLevel.OFF},
             "log_level must be ALL, ERROR or FATAL",
         ),
+        ({"steps": [Step("A", spec())], "log_level": "ALL"}, "log_level must be an sfn.LogLevel"),
+        (
+            {"steps": [Step("A", spec())], "state_machine_type": "EXPRESS"},
+            "state_machine_type must be sfn.StateMachineType",
+        ),
+        (
+            {"steps": [Step("A", spec())], "timeout": cdk.Duration.millis(1500)},
+            r"timeout \(a Standard workflow\) must be whole seconds, got 1.5",
+        ),
         (
             {"steps": [Step("A", spec())], "triggers": [Trigger.on_schedule("cron(0 2 * * *)")]},
             "cron needs 6 fields",
