@@ -1,0 +1,518 @@
+"""The benchmark: ``bash bench/run`` (which runs ``python -m bench`` in bench/.venv).
+
+1. Side by side, alternating, each app its own process: (a) the floor, an empty-stack app, in the
+   project environment; (b) one instance of each serverless-patterns pattern; (c) the equivalent app
+   from AWS Solutions Constructs, in bench/.venv; (a') the floor again in bench/.venv, because the
+   peer cannot run on the project's aws-cdk-lib (pip refuses; both versions are recorded).
+   Medians, ratios per round, resource counts, peak memory (RSS of python and its node child),
+   jsii round trips; then the rule-pack findings and cfn-lint results of (b) and (c).
+2. Scaling: 1, 10, 25, 50 instances of each pattern, two instances of each pattern per stack
+   (10 pattern instances per stack), wall time and jsii round trips per instance.
+3. The test suite: wall time of ``bash scripts/test.sh``, its sections and the slowest tests.
+
+Results go to bench/RESULTS.md; raw numbers to bench/out/results.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+OUT = BENCH / "out"
+APPS = BENCH / "apps"
+PROJECT_PY = ROOT / ".venv" / "bin" / "python"
+BENCH_PY = BENCH / ".venv" / "bin" / "python"
+
+# label -> (description, interpreter, app script)
+APP_SPECS: dict[str, tuple[str, Path, str]] = {
+    "a": ("floor: empty stack (project env)", PROJECT_PY, "floor.py"),
+    "b": ("serverless-patterns: one of each pattern", PROJECT_PY, "ours.py"),
+    "c": ("AWS Solutions Constructs equivalent", BENCH_PY, "peer.py"),
+    "a'": ("floor: empty stack (bench env, peer's aws-cdk-lib)", BENCH_PY, "floor.py"),
+}
+
+
+def log(message: str) -> None:
+    stamp = datetime.datetime.now(datetime.UTC).strftime("%H:%M:%S")
+    print(f"[{stamp}] {message}", flush=True)
+
+
+# ---------------------------------------------------------------------------------------------- running
+class PeakRss:
+    """Polls the summed RSS of a process and all its descendants (python + the jsii node child)."""
+
+    def __init__(self, pid: int, interval: float = 0.05) -> None:
+        self.peak = 0
+        self._pid = pid
+        self._interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._poll, daemon=True)
+        self._thread.start()
+
+    def _poll(self) -> None:
+        try:
+            root = psutil.Process(self._pid)
+        except psutil.NoSuchProcess:
+            return
+        while not self._stop.is_set():
+            total = 0
+            try:
+                for proc in [root, *root.children(recursive=True)]:
+                    with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
+                        total += proc.memory_info().rss
+            except psutil.NoSuchProcess:
+                break
+            self.peak = max(self.peak, total)
+            self._stop.wait(self._interval)
+
+    def stop(self) -> int:
+        self._stop.set()
+        self._thread.join()
+        return self.peak
+
+
+def run_app(
+    label: str,
+    tag: str,
+    *,
+    sets: int = 1,
+    per_stack: int = 2,
+    nag: bool = False,
+    extra_env: dict[str, str] | None = None,
+    keep: bool = False,
+) -> dict[str, Any]:
+    """Runs one app as its own process; returns wall seconds, peak RSS, the probe's stats."""
+    _, python, script = APP_SPECS[label]
+    name = f"{label.replace(chr(39), 'p')}-{tag}"
+    outdir = OUT / name
+    shutil.rmtree(outdir, ignore_errors=True)
+    stats_path = OUT / f"{name}.stats.json"
+    stats_path.unlink(missing_ok=True)
+    env = {**os.environ, "BENCH_STATS": str(stats_path), **(extra_env or {})}
+    cmd = [str(python), str(APPS / script), "--outdir", str(outdir), "--sets", str(sets)]
+    cmd += ["--per-stack", str(per_stack)] + (["--nag"] if nag else [])
+    with open(OUT / f"{name}.log", "w") as output:
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, env=env, stdout=output, stderr=subprocess.STDOUT, cwd=ROOT)
+        rss = PeakRss(proc.pid)
+        code = proc.wait()
+        wall = time.perf_counter() - start
+        peak = rss.stop()
+    if code != 0:
+        tail = (OUT / f"{name}.log").read_text()[-2000:]
+        raise RuntimeError(f"{label} ({script}) failed with exit code {code}:\n{tail}")
+    stats = json.loads(stats_path.read_text())
+    result = {
+        "label": label,
+        "wall": wall,
+        "peak_rss_mb": peak / 2**20,
+        "stats": stats,
+        "outdir": str(outdir),
+        "resources": count_resources(outdir),
+    }
+    if not keep:
+        shutil.rmtree(outdir, ignore_errors=True)
+    return result
+
+
+def count_resources(outdir: Path) -> dict[str, Any]:
+    per_type: dict[str, int] = {}
+    templates = sorted(outdir.glob("*.template.json"))
+    for path in templates:
+        for resource in json.loads(path.read_text()).get("Resources", {}).values():
+            per_type[resource["Type"]] = per_type.get(resource["Type"], 0) + 1
+    return {"total": sum(per_type.values()), "stacks": len(templates), "by_type": per_type}
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+# ---------------------------------------------------------------------------------------------- context
+def _version(python: Path, code: str) -> str:
+    try:
+        return subprocess.run(
+            [str(python), "-c", code], capture_output=True, text=True, check=True, timeout=120
+        ).stdout.strip()
+    except (subprocess.SubprocessError, OSError) as error:
+        return f"unknown ({error})"
+
+
+def _pkg(python: Path, *names: str) -> dict[str, str]:
+    code = (
+        "import importlib.metadata as m, json\n"
+        f"names = {list(names)!r}\n"
+        "out = {}\n"
+        "for n in names:\n"
+        "    try: out[n] = m.version(n)\n"
+        "    except m.PackageNotFoundError: out[n] = '-'\n"
+        "print(json.dumps(out))"
+    )
+    text = _version(python, code)
+    try:
+        return dict(json.loads(text))
+    except json.JSONDecodeError:
+        return dict.fromkeys(names, text)
+
+
+def machine() -> dict[str, Any]:
+    model = platform.processor() or "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = psutil.virtual_memory().total / 2**30
+    node = os.environ.get("JSII_NODE", "node")
+    try:
+        node_version = subprocess.run([node, "--version"], capture_output=True, text=True).stdout.strip()
+    except OSError:
+        node_version = "unknown"
+    project = _pkg(PROJECT_PY, "aws-cdk-lib", "jsii", "constructs", "cdk-nag", "cfn-lint")
+    peer = _pkg(
+        BENCH_PY,
+        "aws-cdk-lib",
+        "jsii",
+        "constructs",
+        "cdk-nag",
+        "cfn-lint",
+        "aws-solutions-constructs.core",
+        "aws-solutions-constructs.aws-apigateway-lambda",
+    )
+    return {
+        "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "cores": os.cpu_count(),
+        "memory_gib": round(memory, 1),
+        "cpu": model,
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "node": node_version,
+        "project_env": project,
+        "bench_env": peer,
+        "loadavg_start": os.getloadavg(),
+    }
+
+
+# ---------------------------------------------------------------------------------------------- part 1
+def preflight() -> tuple[list[str], dict[str, str]]:
+    """Which of our patterns build and synthesize right now (others are being written)."""
+    env = {**os.environ, "CDK_VALIDATION": "false"}
+    proc = subprocess.run(
+        [str(PROJECT_PY), str(APPS / "ours.py"), "--preflight"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=900,
+    )
+    lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
+    if proc.returncode != 0 or not lines:
+        raise RuntimeError(f"preflight failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-3000:]}")
+    result: dict[str, str | None] = json.loads(lines[-1])
+    working = [name for name, error in result.items() if error is None]
+    broken = {name: error for name, error in result.items() if error is not None}
+    return working, broken
+
+
+def side_by_side(rounds: int, patterns: list[str], validation: bool) -> dict[str, Any]:
+    env = {"BENCH_PATTERNS": ",".join(patterns)}
+    if not validation:
+        env["CDK_VALIDATION"] = "false"
+    labels = list(APP_SPECS)
+    mode = "default" if validation else "novalidation"
+    log(f"side by side ({mode}): warm-up")
+    for label in labels:
+        run_app(label, f"{mode}-warmup", extra_env=env)
+    runs: dict[str, list[dict[str, Any]]] = {label: [] for label in labels}
+    for index in range(rounds):
+        order = labels[index % len(labels) :] + labels[: index % len(labels)]
+        for label in order:
+            last = index == rounds - 1
+            result = run_app(label, f"{mode}-{index + 1}", extra_env=env, keep=last and label in ("b", "c"))
+            runs[label].append(result)
+        log(
+            f"  round {index + 1}/{rounds}: "
+            + ", ".join(f"{label} {runs[label][-1]['wall']:.2f}s" for label in labels)
+        )
+    walls = {label: [r["wall"] for r in runs[label]] for label in labels}
+    ratio_ba = [b / a for a, b in zip(walls["a"], walls["b"], strict=True)]
+    ratio_bc = [b / c for b, c in zip(walls["b"], walls["c"], strict=True)]
+    ratio_ca = [c / a for a, c in zip(walls["a'"], walls["c"], strict=True)]
+    summary = {}
+    for label in labels:
+        last = runs[label][-1]
+        stats = last["stats"]
+        summary[label] = {
+            "median_wall": median(walls[label]),
+            "walls": walls[label],
+            "min_wall": min(walls[label]),
+            "median_peak_rss_mb": median([r["peak_rss_mb"] for r in runs[label]]),
+            "max_peak_rss_mb": max(r["peak_rss_mb"] for r in runs[label]),
+            "resources": last["resources"],
+            "jsii_calls": stats["total_calls"],
+            "phases": {
+                phase: median([r["stats"]["phases"].get(phase, float("nan")) for r in runs[label]])
+                for phase in stats["phases"]
+            },
+            "node_seconds": median([r["stats"]["node_seconds"] for r in runs[label]]),
+            "instances": stats.get("instances", []),
+            "patterns": stats.get("patterns", []),
+            "outdir": last["outdir"],
+        }
+    return {
+        "mode": mode,
+        "rounds": rounds,
+        "apps": summary,
+        "ratio_b_a": ratio_ba,
+        "ratio_b_c": ratio_bc,
+        "ratio_c_a'": ratio_ca,
+        "median_ratio_b_a": median(ratio_ba),
+        "median_ratio_b_c": median(ratio_bc),
+        "median_ratio_c_a'": median(ratio_ca),
+        "above_floor_b": median(walls["b"]) - median(walls["a"]),
+        "above_floor_c": median(walls["c"]) - median(walls["a'"]),
+    }
+
+
+def findings(patterns: list[str], templates: dict[str, str]) -> dict[str, Any]:
+    """Rule-pack findings (AwsSolutions + Serverless + CDK's CloudFormation validation) and cfn-lint."""
+    env = {"BENCH_PATTERNS": ",".join(patterns)}
+    out: dict[str, Any] = {}
+    for label in ("b", "c"):
+        log(f"findings of {label}: synth with the rule packs")
+        result = run_app(label, "nag", nag=True, extra_env=env, keep=True)
+        report_path = Path(result["outdir"]) / "validation-report.json"
+        report = json.loads(report_path.read_text()) if report_path.exists() else {}
+        by_plugin: dict[str, dict[str, int]] = {}
+        suppressed: dict[str, int] = {}
+        for plugin in report.get("pluginReports", []):
+            name = plugin.get("pluginName", "?")
+            counts = by_plugin.setdefault(name, {})
+            for violation in plugin.get("violations", []):
+                rule = violation["ruleName"]
+                hits = len(violation.get("violatingConstructs", [])) or 1
+                counts[rule] = counts.get(rule, 0) + hits
+            suppressed[name] = len(plugin.get("suppressedViolations", []))
+        lint = cfn_lint(Path(templates[label]) if label in templates else Path(result["outdir"]))
+        out[label] = {
+            "wall_with_rule_packs": result["wall"],
+            "synth_failed": result["stats"].get("synth_failed"),
+            "unacknowledged": {p: sum(c.values()) for p, c in by_plugin.items()},
+            "by_rule": by_plugin,
+            "acknowledged": suppressed,
+            "cfn_lint": lint,
+        }
+        shutil.rmtree(result["outdir"], ignore_errors=True)
+    return out
+
+
+def cfn_lint(outdir: Path) -> dict[str, Any]:
+    templates = sorted(str(p) for p in outdir.glob("*.template.json"))
+    if not templates:
+        return {"errors": None, "warnings": None, "messages": ["no template"]}
+    proc = subprocess.run(
+        [str(BENCH / ".venv" / "bin" / "cfn-lint"), "--format", "parseable", *templates],
+        capture_output=True,
+        text=True,
+    )
+    messages = [line for line in proc.stdout.splitlines() if line.strip()]
+    # parseable: file:line:col:line:col:RULE:message
+    rules = [m.split(":")[5] if m.count(":") >= 6 else "?" for m in messages]
+    return {
+        "errors": sum(1 for r in rules if r.startswith("E")),
+        "warnings": sum(1 for r in rules if r.startswith("W")),
+        "informational": sum(1 for r in rules if r.startswith("I")),
+        "by_rule": {r: rules.count(r) for r in sorted(set(rules))},
+    }
+
+
+# ---------------------------------------------------------------------------------------------- part 2
+def scaling(sizes: list[int], patterns: list[str], per_stack: int, repeats: int) -> dict[str, Any]:
+    env = {"BENCH_PATTERNS": ",".join(patterns)}
+    rows = []
+    for size in sizes:
+        for repeat in range(repeats):
+            log(f"scaling: {size} of each pattern (run {repeat + 1}/{repeats})")
+            result = run_app("b", f"scale{size}-{repeat + 1}", sets=size, per_stack=per_stack, extra_env=env)
+            stats = result["stats"]
+            phases = stats["phases"]
+            instances = stats.get("instances", [])
+            per_pattern: dict[str, dict[str, float]] = {}
+            for inst in instances:
+                row = per_pattern.setdefault(inst["kind"], {"n": 0, "calls": 0, "seconds": 0.0})
+                row["n"] += 1
+                row["calls"] += inst["calls"]
+                row["seconds"] += inst["seconds"]
+            rows.append(
+                {
+                    "size": size,
+                    "repeat": repeat + 1,
+                    "wall": result["wall"],
+                    "peak_rss_mb": result["peak_rss_mb"],
+                    "build_seconds": phases["build"] - phases["import_app"],
+                    "synth_seconds": phases["synth"] - phases["build"],
+                    "total_calls": stats["total_calls"],
+                    "build_calls": sum(i["calls"] for i in instances),
+                    "resources": result["resources"]["total"],
+                    "stacks": result["resources"]["stacks"],
+                    "per_pattern": {
+                        k: {"calls": v["calls"] / v["n"], "seconds": v["seconds"] / v["n"]}
+                        for k, v in per_pattern.items()
+                    },
+                }
+            )
+    return {"per_stack": per_stack, "rows": rows}
+
+
+def callsites(patterns: list[str]) -> dict[str, Any]:
+    """One run of (b) attributing every jsii round trip to its call site in serverless_patterns/."""
+    log("hot spots: jsii round trips by call site")
+    env = {"BENCH_PATTERNS": ",".join(patterns), "BENCH_CALLSITES": "1", "CDK_VALIDATION": "false"}
+    result = run_app("b", "callsites", extra_env=env)
+    stats = result["stats"]
+    return {
+        "total_calls": stats["total_calls"],
+        "sites": stats["callsites"],
+        "pattern_sites": stats.get("pattern_callsites", {}),
+        "instances": stats.get("instances", []),
+    }
+
+
+# ---------------------------------------------------------------------------------------------- part 3
+def test_suite() -> dict[str, Any]:
+    script = ROOT / "scripts" / "test.sh"
+    cmd = (
+        ["bash", str(script)]
+        if script.exists()
+        else [str(PROJECT_PY), "-m", "pytest", "-q", "--durations=10"]
+    )
+    log(f"test suite: {' '.join(cmd[-2:])}")
+    sections: list[tuple[str, float]] = []
+    lines: list[str] = []
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    assert proc.stdout is not None
+    with open(OUT / "tests.log", "w") as output:
+        for line in proc.stdout:
+            output.write(line)
+            lines.append(line.rstrip("\n"))
+            if line.startswith("==> "):
+                sections.append((line[4:].strip(), time.perf_counter() - start))
+    code = proc.wait()
+    wall = time.perf_counter() - start
+    timed = [
+        {"section": name, "seconds": (sections[i + 1][1] if i + 1 < len(sections) else wall) - at}
+        for i, (name, at) in enumerate(sections)
+    ]
+    durations: list[dict[str, Any]] = []
+    summary = ""
+    in_durations = False
+    for line in lines:
+        if "slowest" in line and "durations" in line:
+            in_durations = True
+            continue
+        match = re.match(r"^\s*([\d.]+)s\s+(call|setup|teardown)\s+(.*)$", line)
+        if in_durations and match:
+            durations.append({"seconds": float(match[1]), "when": match[2], "test": match[3]})
+        if re.search(r"\d+ (passed|failed|error)", line):
+            summary = line.strip("= ")
+    return {
+        "command": " ".join(cmd[-2:]) if script.exists() else " ".join(cmd[1:]),
+        "exit_code": code,
+        "wall": wall,
+        "sections": timed,
+        "slowest": durations[:10],
+        "summary": summary,
+    }
+
+
+# ---------------------------------------------------------------------------------------------- main
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="bench", description=__doc__.split("\n")[0])
+    parser.add_argument("--rounds", type=int, default=5, help="timed rounds after the warm-up (default 5)")
+    parser.add_argument(
+        "--novalidation-rounds",
+        type=int,
+        default=3,
+        help="rounds with CDK's built-in template validation off (0 to skip; default 3)",
+    )
+    parser.add_argument("--sizes", default="1,10,25,50", help="scaling sizes (default 1,10,25,50)")
+    parser.add_argument("--scale-repeats", type=int, default=1, help="runs per scaling size (default 1)")
+    parser.add_argument(
+        "--per-stack",
+        type=int,
+        default=2,
+        help="instances of each pattern per stack in the scaling runs (default 2)",
+    )
+    parser.add_argument(
+        "--skip", default="", help="comma list of parts to skip: compare,findings,scaling,hotspots,tests"
+    )
+    parser.add_argument("--output", default=str(BENCH / "RESULTS.md"))
+    parser.add_argument("--render", metavar="RESULTS_JSON", help="only render RESULTS.md from saved numbers")
+    args = parser.parse_args()
+    if args.render:
+        from .report import render
+
+        Path(args.output).write_text(render(json.loads(Path(args.render).read_text())))
+        return
+    skip = set(filter(None, args.skip.split(",")))
+    OUT.mkdir(parents=True, exist_ok=True)
+
+    started = time.perf_counter()
+    context = machine()
+    log(f"load average at start: {context['loadavg_start']}")
+    patterns, broken = preflight()
+    log(f"patterns: {patterns}; left out: {broken or 'none'}")
+    results: dict[str, Any] = {"context": context, "patterns": patterns, "broken": broken}
+    if "compare" not in skip:
+        results["compare"] = side_by_side(args.rounds, patterns, validation=True)
+        if args.novalidation_rounds:
+            results["compare_novalidation"] = side_by_side(
+                args.novalidation_rounds, patterns, validation=False
+            )
+    if "findings" not in skip:
+        templates = {}
+        if "compare" in results:
+            templates = {k: results["compare"]["apps"][k]["outdir"] for k in ("b", "c")}
+        results["findings"] = findings(patterns, templates)
+        for path in templates.values():
+            shutil.rmtree(path, ignore_errors=True)
+    if "scaling" not in skip:
+        sizes = [int(s) for s in args.sizes.split(",") if s]
+        results["scaling"] = scaling(sizes, patterns, args.per_stack, args.scale_repeats)
+    if "hotspots" not in skip:
+        results["hotspots"] = callsites(patterns)
+    if "tests" not in skip:
+        results["tests"] = test_suite()
+    results["context"]["loadavg_end"] = os.getloadavg()
+    results["context"]["bench_minutes"] = (time.perf_counter() - started) / 60
+    (OUT / "results.json").write_text(json.dumps(results, indent=1, default=str))
+    for stale in OUT.glob("*.stats.json"):
+        stale.unlink()
+    from .report import render
+
+    Path(args.output).write_text(render(results))
+    log(f"wrote {args.output} and bench/out/results.json")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,447 @@
+"""Renders bench/RESULTS.md from the numbers the benchmark measured (never written by hand)."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+TARGET_RATIO_BC = 0.9
+TARGET_ABOVE_FLOOR = 1.5
+TARGET_FLATNESS = 0.25  # per-instance cost at 50 within 25% of the cost at 10
+TARGET_SUITE_SECONDS = 180
+RATIO_CA = "ratio_c_a'"
+MEDIAN_CA = "median_ratio_c_a'"
+
+
+def _s(value: float | None, digits: int = 2) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def _ok(good: bool | None) -> str:
+    return "n/a" if good is None else ("met" if good else "**missed**")
+
+
+def _table(header: list[str], rows: list[list[Any]]) -> list[str]:
+    out = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    out += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return out
+
+
+def render(r: dict[str, Any]) -> str:
+    c = r["context"]
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Written by `bash bench/run` on {c['date']}; the raw numbers are in bench/out/results.json "
+        "(not committed). Do not edit by hand: re-run the command.",
+        "",
+        "## Machine and versions",
+        "",
+    ]
+    load = ", ".join(f"{x:.2f}" for x in c["loadavg_start"])
+    load_end = ", ".join(f"{x:.2f}" for x in c.get("loadavg_end", ()))
+    pe, be = c["project_env"], c["bench_env"]
+    lines += _table(
+        ["", "value"],
+        [
+            ["CPU", c["cpu"]],
+            ["cores", c["cores"]],
+            ["memory", f"{c['memory_gib']} GiB"],
+            ["OS", c["os"]],
+            ["load average at start (1, 5, 15 min)", load],
+            ["load average at end", load_end],
+            ["benchmark duration", f"{c.get('bench_minutes', 0):.1f} min"],
+            ["Python", c["python"]],
+            ["Node (JSII_NODE)", c["node"]],
+            ["aws-cdk-lib: (a), (b) / (c), (a')", f"{pe['aws-cdk-lib']} / {be['aws-cdk-lib']}"],
+            ["jsii: (a), (b) / (c), (a')", f"{pe['jsii']} / {be['jsii']}"],
+            ["constructs", f"{pe['constructs']} / {be['constructs']}"],
+            ["cdk-nag", f"{pe['cdk-nag']} / {be['cdk-nag']}"],
+            ["cfn-lint", be["cfn-lint"]],
+            ["AWS Solutions Constructs", be["aws-solutions-constructs.core"]],
+        ],
+    )
+    lines += [
+        "",
+        "AWS Solutions Constructs 2.105 requires `aws-cdk.cloud-assembly-schema<55`, which aws-cdk-lib "
+        f"{pe['aws-cdk-lib']} does not allow, so pip installs aws-cdk-lib {be['aws-cdk-lib']} for it. "
+        "(c) therefore runs in bench/.venv, and its floor (a') is measured there too; (a) and (b) run "
+        "in the project's .venv. Every app is its own `python app.py` process synthesizing to a "
+        "fresh outdir, with the same Node binary.",
+        "",
+        f"Patterns in (b): {', '.join(r['patterns']) or 'none'}.",
+    ]
+    if r.get("broken"):
+        lines += ["", "Left out because they did not build or synthesize at the time of the run:", ""]
+        lines += [f"- {name}: `{error}`" for name, error in r["broken"].items()]
+    for key, title in (("compare", "default settings"), ("compare_novalidation", "CDK_VALIDATION=false")):
+        if key in r:
+            lines += ["", *_compare(r[key], title)]
+    if "findings" in r:
+        lines += ["", *_findings(r["findings"])]
+    if "scaling" in r:
+        lines += ["", *_scaling(r["scaling"])]
+    if "hotspots" in r:
+        lines += ["", *_hotspots(r["hotspots"])]
+    if "tests" in r:
+        lines += ["", *_tests(r["tests"])]
+    lines += ["", *_targets(r), ""]
+    return "\n".join(lines)
+
+
+def _compare(cmp: dict[str, Any], title: str) -> list[str]:
+    apps = cmp["apps"]
+    rows = []
+    for label, app in apps.items():
+        ph = app["phases"]
+        lib_end = ph.get("import_library", ph["import_cdk"])
+        rows.append(
+            [
+                f"({label})",
+                _s(app["median_wall"]),
+                _s(app["min_wall"]),
+                _s(ph["import_cdk"]),
+                _s(lib_end - ph["import_cdk"]) if "import_library" in ph else "-",
+                _s(ph["build"] - ph["import_app"]),
+                _s(ph["synth"] - ph["build"]),
+                _s(app["node_seconds"]),
+                f"{app['median_peak_rss_mb']:.0f}",
+                app["resources"]["total"],
+                app["jsii_calls"],
+            ]
+        )
+    out = [
+        f"## 1. Synth side by side ({title})",
+        "",
+        f"{cmp['rounds']} rounds after one warm-up round; each round runs the four apps in a rotated "
+        "order. Times in seconds (wall time of the process); phases are medians, measured inside the "
+        "app from the first import: `import aws_cdk` (starts Node, loads aws-cdk-lib), importing the "
+        "library, building the constructs, `app.synth()`. Node s is the time Python waited on the "
+        "jsii process. Peak RSS is python plus its node child, in MiB.",
+        "",
+        "(a) floor, project env; (b) serverless-patterns, one of each pattern; (c) AWS Solutions "
+        "Constructs equivalent; (a') floor, bench env.",
+        "",
+    ]
+    out += _table(
+        [
+            "app",
+            "median s",
+            "min s",
+            "import cdk",
+            "import lib",
+            "build",
+            "synth",
+            "node s",
+            "peak RSS",
+            "resources",
+            "jsii calls",
+        ],
+        rows,
+    )
+    out += [
+        "",
+        f"- b/a per round: {', '.join(_s(x) for x in cmp['ratio_b_a'])}; median **{_s(cmp['median_ratio_b_a'])}**",
+        f"- b/c per round: {', '.join(_s(x) for x in cmp['ratio_b_c'])}; median **{_s(cmp['median_ratio_b_c'])}**",
+        f"- c/a' per round: {', '.join(_s(x) for x in cmp[RATIO_CA])}; median {_s(cmp[MEDIAN_CA])}",
+        f"- (b) above its floor: median(b) - median(a) = **{_s(cmp['above_floor_b'])} s**; "
+        f"(c) above its floor: {_s(cmp['above_floor_c'])} s",
+        "",
+        "Construction cost of one instance (last round):",
+        "",
+    ]
+    inst_rows = []
+    for label in ("b", "c"):
+        for inst in apps[label]["instances"]:
+            inst_rows.append([f"({label}) {inst['kind']}", _s(inst["seconds"], 3), inst["calls"]])
+    out += _table(["instance", "seconds", "jsii calls"], inst_rows)
+    res_rows = []
+    types = sorted(set(apps["b"]["resources"]["by_type"]) | set(apps["c"]["resources"]["by_type"]))
+    for t in types:
+        res_rows.append(
+            [t, apps["b"]["resources"]["by_type"].get(t, 0), apps["c"]["resources"]["by_type"].get(t, 0)]
+        )
+    res_rows.append(["**total**", apps["b"]["resources"]["total"], apps["c"]["resources"]["total"]])
+    out += ["", "<details><summary>Resources by type, (b) and (c)</summary>", ""]
+    out += _table(["type", "(b)", "(c)"], res_rows)
+    out += ["", "</details>"]
+    return out
+
+
+def _findings(f: dict[str, Any]) -> list[str]:
+    out = [
+        "## Rule packs and cfn-lint",
+        "",
+        "(b) and (c) synthesized again with `@aws-cdk/core:validateAgainstDefaultRules` and the cdk-nag "
+        "AwsSolutions and Serverless packs as validation plugins (as in tests/support.py); findings "
+        "that nothing acknowledged are counted per plugin, errors and warnings alike. cfn-lint runs on "
+        "the templates of the timed runs (default rules; informational messages listed apart).",
+        "",
+    ]
+    rows = []
+    plugins = sorted({p for v in f.values() for p in (*v["unacknowledged"], *v["acknowledged"])})
+    for label, v in f.items():
+        unack = sum(v["unacknowledged"].values())
+        per_plugin = "; ".join(f"{p}: {v['unacknowledged'].get(p, 0)}" for p in plugins) or "-"
+        acked = sum(v["acknowledged"].values())
+        lint = v["cfn_lint"]
+        rows.append(
+            [
+                f"({label})",
+                f"**{unack}**",
+                per_plugin,
+                acked,
+                lint.get("errors"),
+                lint.get("warnings"),
+                lint.get("informational"),
+            ]
+        )
+    out += _table(
+        [
+            "app",
+            "unacknowledged findings",
+            "by plugin",
+            "acknowledged",
+            "cfn-lint errors",
+            "cfn-lint warnings",
+            "cfn-lint informational",
+        ],
+        rows,
+    )
+    for label, v in f.items():
+        rules = {f"{p}/{rule}": n for p, by in v["by_rule"].items() for rule, n in by.items()}
+        if rules:
+            listed = ", ".join(f"{k} x{n}" for k, n in sorted(rules.items()))
+            out += ["", f"({label}) findings by rule: {listed}"]
+        if v["cfn_lint"].get("by_rule"):
+            listed = ", ".join(f"{k} x{n}" for k, n in v["cfn_lint"]["by_rule"].items())
+            out += ["", f"({label}) cfn-lint by rule: {listed}"]
+    return out
+
+
+def per_set_slopes(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Marginal cost of one more set (one instance of each pattern) between consecutive sizes."""
+    by_size: dict[int, list[dict[str, Any]]] = {}
+    for row in rows:
+        by_size.setdefault(row["size"], []).append(row)
+    sizes = sorted(by_size)
+
+    def mean(size: int, key: str) -> float:
+        return sum(x[key] for x in by_size[size]) / len(by_size[size])
+
+    slopes = []
+    for low, high in itertools.pairwise(sizes):
+        n = high - low
+        slopes.append(
+            {
+                "from": low,
+                "to": high,
+                "wall": (mean(high, "wall") - mean(low, "wall")) / n,
+                "build": (mean(high, "build_seconds") - mean(low, "build_seconds")) / n,
+                "synth": (mean(high, "synth_seconds") - mean(low, "synth_seconds")) / n,
+                "calls": (mean(high, "total_calls") - mean(low, "total_calls")) / n,
+            }
+        )
+    return slopes
+
+
+def _scaling(s: dict[str, Any]) -> list[str]:
+    rows = s["rows"]
+    out = [
+        "## 2. Scaling",
+        "",
+        f"N instances of each pattern, {s['per_stack']} of each per stack (so up to "
+        f"{s['per_stack'] * 5} pattern instances and one shared Monitoring per stack), default settings. "
+        "Build is constructing the instances, synth is `app.synth()` (including CDK's template "
+        "validation of every stack). jsii calls are all round trips of the process.",
+        "",
+    ]
+    table = []
+    for row in rows:
+        n = row["size"]
+        table.append(
+            [
+                n,
+                row["stacks"],
+                row["resources"],
+                _s(row["wall"], 1),
+                _s(row["build_seconds"], 1),
+                _s(row["synth_seconds"], 1),
+                _s(row["build_seconds"] / n, 3),
+                row["total_calls"],
+                _s(row["build_calls"] / n, 1),
+                f"{row['peak_rss_mb']:.0f}",
+            ]
+        )
+    out += _table(
+        [
+            "N",
+            "stacks",
+            "resources",
+            "wall s",
+            "build s",
+            "synth s",
+            "build s per set",
+            "jsii calls",
+            "build calls per set",
+            "peak RSS MiB",
+        ],
+        table,
+    )
+    out += ["", "Marginal cost of one more set (one instance of each pattern):", ""]
+    out += _table(
+        ["from N", "to N", "wall s", "build s", "synth s", "jsii calls"],
+        [
+            [x["from"], x["to"], _s(x["wall"], 3), _s(x["build"], 3), _s(x["synth"], 3), _s(x["calls"], 1)]
+            for x in per_set_slopes(rows)
+        ],
+    )
+    last = rows[-1]["per_pattern"]
+    first = next((r for r in rows if r["size"] >= 10), rows[0])["per_pattern"]
+    out += ["", "jsii calls and seconds per instance while building, by pattern:", ""]
+    out += _table(
+        ["pattern", "calls (N=10)", f"calls (N={rows[-1]['size']})", "s (N=10)", f"s (N={rows[-1]['size']})"],
+        [
+            [
+                k,
+                _s(first.get(k, {}).get("calls"), 1),
+                _s(v["calls"], 1),
+                _s(first.get(k, {}).get("seconds"), 3),
+                _s(v["seconds"], 3),
+            ]
+            for k, v in last.items()
+        ],
+    )
+    return out
+
+
+def _hotspots(h: dict[str, Any]) -> list[str]:
+    out = [
+        "## Hot spots: jsii round trips by call site",
+        "",
+        f"One run of (b) with every round trip attributed to the innermost frame in "
+        f"serverless_patterns/ ({h['total_calls']} round trips in all, including loading the "
+        "assemblies and synthesis). Each round trip costs one synchronous message to Node.",
+        "",
+    ]
+    out += _table(
+        ["round trips", "call site"], [[n, f"`{site}`"] for site, n in list(h["sites"].items())[:30]]
+    )
+    if h.get("pattern_sites"):
+        out += [
+            "",
+            "The same round trips made through a shared block, by the pattern line that called it "
+            "(outermost frame in serverless_patterns/patterns/, when it differs from the innermost):",
+            "",
+        ]
+        out += _table(
+            ["round trips", "pattern call site"],
+            [[n, f"`{site}`"] for site, n in list(h["pattern_sites"].items())[:20]],
+        )
+    return out
+
+
+def _tests(t: dict[str, Any]) -> list[str]:
+    out = [
+        "## 3. Test suite",
+        "",
+        f"`{t['command']}`: **{t['wall']:.0f} s** wall (exit code {t['exit_code']}); {t['summary'] or 'no summary line'}.",
+        "",
+    ]
+    if t["sections"]:
+        out += _table(["section", "seconds"], [[x["section"], _s(x["seconds"], 1)] for x in t["sections"]])
+        out += [""]
+    if t["slowest"]:
+        out += ["Slowest ten (pytest `--durations=10`):", ""]
+        out += _table(
+            ["seconds", "phase", "test"],
+            [[_s(x["seconds"]), x["when"], f"`{x['test']}`"] for x in t["slowest"]],
+        )
+    return out
+
+
+def _targets(r: dict[str, Any]) -> list[str]:
+    rows = []
+    cmp = r.get("compare")
+    if cmp:
+        rows.append(
+            [
+                "b/c <= 0.9 (median of ratios)",
+                _s(cmp["median_ratio_b_c"]),
+                _ok(cmp["median_ratio_b_c"] <= TARGET_RATIO_BC),
+            ]
+        )
+        rows.append(
+            [
+                "(b) above floor <= 1.5 s",
+                _s(cmp["above_floor_b"]),
+                _ok(cmp["above_floor_b"] <= TARGET_ABOVE_FLOOR),
+            ]
+        )
+    nov = r.get("compare_novalidation")
+    if nov:
+        rows.append(
+            [
+                "same, CDK_VALIDATION=false: b/c",
+                _s(nov["median_ratio_b_c"]),
+                _ok(nov["median_ratio_b_c"] <= TARGET_RATIO_BC),
+            ]
+        )
+        rows.append(
+            [
+                "same, CDK_VALIDATION=false: above floor",
+                _s(nov["above_floor_b"]),
+                _ok(nov["above_floor_b"] <= TARGET_ABOVE_FLOOR),
+            ]
+        )
+    sc = r.get("scaling")
+    if sc:
+        slopes = per_set_slopes(sc["rows"])
+        by_size = {row["size"]: row for row in sc["rows"]}
+        if 10 in by_size and max(by_size) > 10:
+            top = max(by_size)
+            a = by_size[10]["build_seconds"] / 10
+            b = by_size[top]["build_seconds"] / top
+            flat = abs(b - a) / a <= TARGET_FLATNESS if a else None
+            rows.append(
+                [
+                    f"build s per set flat from 10 to {top} (within 25%)",
+                    f"{_s(a, 3)} -> {_s(b, 3)}",
+                    _ok(flat),
+                ]
+            )
+            ca = by_size[10]["build_calls"] / 10
+            cb = by_size[top]["build_calls"] / top
+            rows.append(
+                [
+                    f"jsii calls per set flat from 10 to {top}",
+                    f"{_s(ca, 1)} -> {_s(cb, 1)}",
+                    _ok(abs(cb - ca) <= 0.01 * ca),
+                ]
+            )
+        if slopes:
+            rows.append(
+                ["marginal wall s per set (by interval)", ", ".join(_s(x["wall"], 2) for x in slopes), "-"]
+            )
+    t = r.get("tests")
+    if t:
+        rows.append(
+            [
+                "test suite < 180 s on 2 cores",
+                f"{t['wall']:.0f} s",
+                _ok(t["wall"] < TARGET_SUITE_SECONDS and t["exit_code"] == 0),
+            ]
+        )
+    f = r.get("findings")
+    if f and "b" in f:
+        unack = sum(f["b"]["unacknowledged"].values())
+        lint = f["b"]["cfn_lint"]
+        rows.append(["(b) 0 unacknowledged findings", unack, _ok(unack == 0)])
+        rows.append(
+            [
+                "(b) cfn-lint 0 errors 0 warnings",
+                f"{lint.get('errors')} / {lint.get('warnings')}",
+                _ok(lint.get("errors") == 0 and lint.get("warnings") == 0),
+            ]
+        )
+    return ["## Targets", "", *_table(["target", "measured", ""], rows)]
