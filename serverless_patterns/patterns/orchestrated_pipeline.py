@@ -482,6 +482,17 @@ class OrchestratedPipeline(Construct):
                 problems.extend(f"{where}: {p}" for p in unbound)
                 if definition_file is not None:
                     self._check_references(references, specs, topics, problems)
+                for label, state in _asl.walk_states(definition):
+                    config = state.get("ItemProcessor", {}).get("ProcessorConfig", {})
+                    if (
+                        state.get("Type") == "Map"
+                        and isinstance(config, dict)
+                        and config.get("Mode") == "DISTRIBUTED"
+                    ):
+                        problems.add(
+                            f"{where}: state {label!r} is a Distributed Map, whose child executions need "
+                            "permissions this pattern does not grant; use an INLINE Map"
+                        )
                 _add_default_retries(definition)
         if timeout is not None:
             high = EXPRESS_MAX_SECONDS if express else STANDARD_MAX_SECONDS

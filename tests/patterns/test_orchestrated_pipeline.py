@@ -574,6 +574,56 @@ def test_topics_in_the_file_can_be_the_users() -> None:
     assert substitutions["Topic_OrderNotifications"] == "arn:aws:sns:us-east-1:123456789012:customer-updates"
 
 
+def test_nested_states_are_rebound(tmp_path: Path) -> None:
+    body = {
+        "StartAt": "Fan",
+        "States": {
+            "Fan": {
+                "Type": "Parallel",
+                "Next": "Each",
+                "Branches": [
+                    {"StartAt": "Left", "States": {"Left": task("one")}},
+                    {
+                        "StartAt": "Right",
+                        "States": {
+                            "Right": {
+                                **task(),
+                                "Resource": "arn:aws:lambda:us-west-2:123456789012:function:two:prod",
+                            }
+                        },
+                    },
+                ],
+            },
+            "Each": {
+                "Type": "Map",
+                "End": True,
+                "ItemsPath": "$.items",
+                "ItemProcessor": {"StartAt": "Item", "States": {"Item": task("one")}},
+            },
+        },
+    }
+    app = cdk.App()
+    stack = cdk.Stack(app, "S")
+    pipeline = OrchestratedPipeline(
+        stack,
+        "Nested",
+        definition_file=asl_file(tmp_path, body),
+        functions={"one": spec(), "two": spec(handler="app.two")},
+        deployment=DeploymentStrategy.none(),
+    )
+    cfn = pipeline.state_machine.node.default_child
+    assert isinstance(cfn, sfn.CfnStateMachine)
+    asl = json.loads(cfn.definition_string or "")
+    left, right = (b["States"] for b in asl["States"]["Fan"]["Branches"])
+    assert left["Left"]["Parameters"]["FunctionName"] == "${Function_one}"
+    assert right["Right"]["Resource"] == "${Function_two}"
+    item = asl["States"]["Each"]["ItemProcessor"]["States"]["Item"]
+    assert item["Parameters"]["FunctionName"] == "${Function_one}"
+    assert item["Retry"][0]["ErrorEquals"] == TRANSIENT
+    assert set(stack.resolve(cfn.definition_substitutions)) == {"Function_one", "Function_two"}
+    assert pipeline.topic is None
+
+
 def test_no_topic_without_notifications() -> None:
     app = cdk.App()
     stack = cdk.Stack(app, "S")
@@ -831,6 +881,24 @@ ONE = {"one": None}  # filled with spec() in the test
             "state 'P > branch 1 > B': Next 'Outside' names no state",
         ),
         ({"StartAt": "A", "States": {"A": task()}}, {}, "definition_file needs functions"),
+        (
+            {
+                "StartAt": "M",
+                "States": {
+                    "M": {
+                        "Type": "Map",
+                        "End": True,
+                        "ItemProcessor": {
+                            "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                            "StartAt": "B",
+                            "States": {"B": task()},
+                        },
+                    }
+                },
+            },
+            ONE,
+            "state 'M' is a Distributed Map",
+        ),
     ],
 )
 def test_asl_validation(tmp_path: Path, body: Any, functions: dict[str, None], message: str) -> None:
