@@ -970,6 +970,7 @@ def load_handler(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "1")
     monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "test")
     added: list[str] = []
+    modules_before = set(sys.modules)
 
     def load(directory: str, module: str) -> ModuleType:
         path = str(HANDLERS / directory)
@@ -987,6 +988,9 @@ def load_handler(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     yield load
     for path in added:
         sys.path.remove(path)
+    for name in set(sys.modules) - modules_before:  # the handlers' sibling modules (source, catalog)
+        if str(getattr(sys.modules[name], "__file__", "")).startswith(str(HANDLERS)):
+            del sys.modules[name]
 
 
 SCHEDULED_EVENT = {
