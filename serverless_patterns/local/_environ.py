@@ -4,12 +4,15 @@ the local cloud), while every other thread keeps seeing the real process environ
 
 from __future__ import annotations
 
+import io
 import os
+import sys
 import threading
 from collections.abc import Iterator, Mapping, MutableMapping
 from contextlib import contextmanager
+from typing import Any
 
-__all__ = ["ThreadEnviron", "install", "uninstall"]
+__all__ = ["ThreadEnviron", "ThreadStream", "install", "uninstall"]
 
 # Host variables a handler still sees: the ones a Lambda sandbox also has, nothing AWS-related.
 _KEPT = ("PATH", "LANG", "LC_ALL", "TZ", "TMPDIR", "HOME", "SYSTEMROOT")
@@ -60,18 +63,74 @@ class ThreadEnviron(MutableMapping[str, str]):
         return f"ThreadEnviron({dict(self._current())!r})"
 
 
+class ThreadStream(io.TextIOBase):
+    """``sys.stdout``/``sys.stderr`` replacement: what a handler thread prints inside :meth:`capture`
+    is kept for its invocation record (Lambda sends it to CloudWatch Logs), everything else passes."""
+
+    def __init__(self, base: Any) -> None:
+        self.base = base
+        self._local = threading.local()
+
+    @contextmanager
+    def capture(self, sink: io.StringIO) -> Iterator[None]:
+        previous = getattr(self._local, "sink", None)
+        self._local.sink = sink
+        try:
+            yield
+        finally:
+            self._local.sink = previous
+
+    def write(self, text: str) -> int:
+        sink: io.StringIO | None = getattr(self._local, "sink", None)
+        if sink is not None:
+            return sink.write(text)
+        return int(self.base.write(text))
+
+    def flush(self) -> None:
+        if getattr(self._local, "sink", None) is None:
+            self.base.flush()
+
+    def isatty(self) -> bool:
+        return bool(getattr(self.base, "isatty", lambda: False)())
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return str(getattr(self.base, "encoding", "utf-8"))
+
+    def fileno(self) -> int:
+        return int(self.base.fileno())
+
+
 _installed: ThreadEnviron | None = None
+_streams: list[tuple[str, ThreadStream]] = []
 _lock = threading.Lock()
 
 
 def install() -> ThreadEnviron:
-    """Put a :class:`ThreadEnviron` in place of ``os.environ`` (idempotent)."""
+    """Put a :class:`ThreadEnviron` in place of ``os.environ`` and :class:`ThreadStream` in place of
+    ``sys.stdout`` and ``sys.stderr`` (idempotent)."""
     global _installed
     with _lock:
         if _installed is None:
             _installed = ThreadEnviron(os.environ)
             setattr(os, "environ", _installed)  # noqa: B010
+            for name in ("stdout", "stderr"):
+                stream = ThreadStream(getattr(sys, name))
+                _streams.append((name, stream))
+                setattr(sys, name, stream)
         return _installed
+
+
+@contextmanager
+def capture(sink: io.StringIO) -> Iterator[None]:
+    """Within this thread, send what is printed to ``sink``."""
+    with _lock:
+        streams = [s for _, s in _streams]
+    if not streams:
+        yield
+        return
+    with streams[0].capture(sink), streams[-1].capture(sink):
+        yield
 
 
 def uninstall() -> None:
@@ -81,3 +140,7 @@ def uninstall() -> None:
         if _installed is not None:
             setattr(os, "environ", _installed.base)  # noqa: B010
             _installed = None
+        while _streams:
+            name, stream = _streams.pop()
+            if getattr(sys, name) is stream:
+                setattr(sys, name, stream.base)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import urllib.parse
 import uuid
 from collections.abc import Callable
@@ -41,6 +42,8 @@ def install(state: State, port: int) -> None:
     from moto.awslambda.models import LambdaBackend, LambdaFunction
     from moto.cloudformation import parsing
     from moto.core.config import default_user_config
+    from moto.events.models import Rule
+    from moto.events.utils import EventTemplateParser
     from moto.s3 import notifications
     from moto.sns.models import Subscription
     from moto.stepfunctions.parser.asl.utils import boto_client
@@ -72,16 +75,41 @@ def install(state: State, port: int) -> None:
     original_lookup: Callable[[str], Any] = parsing.resource_class_from_type
 
     def resource_class_from_type(resource_type: str) -> Any:
-        model = resource_model(resource_type)
-        if model is not None:
-            return model
-        found = original_lookup(resource_type)
-        if found is None and resource_type not in parsing.NULL_MODELS:
-            state.note("", "-", resource_type, NOT_EMULATED, "moto has no model for this type; not deployed")
-        return found
+        return resource_model(resource_type) or original_lookup(resource_type)
+
+    original_create: Callable[..., Any] = parsing.parse_and_create_resource
+
+    def parse_and_create_resource(
+        logical_id: str, resource_json: dict[str, Any], resources_map: Any, account_id: str, region_name: str
+    ) -> Any:
+        resource_type = str(resource_json.get("Type", ""))
+        known = resource_model(resource_type) or parsing.get_model_map().get(resource_type)
+        if resource_type == "AWS::Events::Rule" and (resource_json.get("Properties") or {}).get(
+            "ScheduleExpression"
+        ):
+            state.note(
+                str(resources_map.stack_id),
+                logical_id,
+                resource_type,
+                NOT_EMULATED,
+                "schedules never fire locally: start the target yourself (the demo does)",
+            )
+        if known is None and resource_type not in parsing.NULL_MODELS:
+            state.note(
+                str(resources_map.stack_id),
+                logical_id,
+                resource_type,
+                NOT_EMULATED,
+                "moto has no model for it; not deployed",
+            )
+            return None
+        return original_create(logical_id, resource_json, resources_map, account_id, region_name)
 
     _patch(parsing, "resource_class_from_type", resource_class_from_type)
-    logging.getLogger("moto").setLevel(logging.ERROR)
+    _patch(parsing, "parse_and_create_resource", parse_and_create_resource)
+    # moto logs every failed state machine task and skipped type at ERROR: the invocation records
+    # and resource notes say it better.
+    _patch(logging.getLogger("moto"), "level", logging.CRITICAL)
 
     # Lambda: run handlers here.
     def backend_invoke(
@@ -217,6 +245,55 @@ def install(state: State, port: int) -> None:
         return None
 
     _patch(Subscription, "publish", subscription_publish)
+
+    # EventBridge rules also deliver to functions, state machines and topics.
+    original_send = Rule.send_to_targets
+    rule_lock = threading.Lock()
+
+    def send_to_targets(self: Any, original_event: Any, transform_input: bool = True) -> None:
+        ours = [t for t in self.targets if str(t["Arn"]).split(":")[2] in ("lambda", "states", "sns")]
+        with rule_lock:  # moto raises on target services it does not know: hand it only its own
+            every = self.targets
+            self.targets = [t for t in every if t not in ours]
+            try:
+                original_send(self, original_event, transform_input)
+            finally:
+                self.targets = every
+        if getattr(self, "scheduled_expression", None) or not self.event_pattern.matches_event(
+            original_event
+        ):
+            return  # a schedule rule has no pattern: it matches no event
+        if isinstance(original_event.get("time"), int | float):  # moto keeps epoch seconds
+            original_event = {**original_event, "time": _iso(float(original_event["time"]))}
+        for target in ours:
+            arn = str(target["Arn"])
+            service = arn.split(":")[2]
+            if service not in ("lambda", "states", "sns"):
+                continue
+            if "Input" in target:
+                event: Any = json.loads(target["Input"])
+            elif transform_input and target.get("InputTransformer"):
+                transformer = target["InputTransformer"]
+                event = EventTemplateParser.parse(
+                    input_template=transformer.get("InputTemplate"),
+                    input_paths_map=transformer.get("InputPathsMap", {}),
+                    event=original_event,
+                )
+            else:
+                event = dict(original_event)
+            if service == "lambda":
+                _dispatcher().invoke_async(arn, event, source="events", detail=f"rule {self.name}")
+            elif service == "states":
+                parser = stepfunctions_parser_backends[arn.split(":")[4]][arn.split(":")[3]]
+                parser.start_execution(arn, str(uuid.uuid4()), json.dumps(event))
+            else:
+                _dispatcher().deliver(arn, event)
+
+    _patch(Rule, "send_to_targets", send_to_targets)
+
+
+def _iso(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _s3_detail(event: Any) -> str:

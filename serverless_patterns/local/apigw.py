@@ -24,6 +24,8 @@ from ._state import State
 
 __all__ = ["ApiGateway", "ApiResponse"]
 
+_STATES_URI = re.compile(r":apigateway:[^:]+:states:action/(StartExecution|StartSyncExecution)$")
+_MACHINE_IN_TEMPLATE = re.compile(r'"stateMachineArn"\s*:\s*"([^"]+)"')
 _LAMBDA_URI = re.compile(r"arn:[^:]+:apigateway:[^:]+:lambda:path/[^/]+/functions/(?P<arn>.+)/invocations")
 
 
@@ -153,6 +155,8 @@ class ApiGateway:
             return _error(403, "Missing Authentication Token")
         integration = target.method_integration
         uri = getattr(integration, "uri", None) or ""
+        if integration is not None and _STATES_URI.search(str(uri)):
+            return self._start_execution(integration, body, f"{method} {template}")
         lam = _LAMBDA_URI.match(str(uri))
         if integration is None or str(integration.integration_type).upper() != "AWS_PROXY" or not lam:
             return _error(
@@ -189,6 +193,32 @@ class ApiGateway:
             "isBase64Encoded": is_b64,
         }
         return self._call(lam.group("arn"), event, f"{method} {template}")
+
+    def _start_execution(self, integration: Any, body: bytes, detail: str) -> ApiResponse:
+        """The Step Functions ``StartExecution`` service integration that CDK's request template builds:
+        the request body becomes the execution input (the template itself is not evaluated)."""
+        templates = getattr(integration, "request_templates", None) or {}
+        found = _MACHINE_IN_TEMPLATE.search(" ".join(str(t) for t in templates.values()))
+        if found is None:
+            return _error(501, "StartExecution integration without a stateMachineArn in its template")
+        try:
+            payload = json.loads(body or b"{}")
+        except ValueError:
+            return _error(400, "Could not parse request body into json")
+        from moto.stepfunctions.parser.models import stepfunctions_parser_backends
+
+        backend = stepfunctions_parser_backends[self.state.account_id][self.state.region]
+        try:
+            execution = backend.start_execution(found.group(1), str(uuid.uuid4()), json.dumps(payload))
+        except Exception as exc:
+            return _error(400, f"{type(exc).__name__}: {exc}")
+        started = getattr(execution, "start_date", None)
+        answer = {
+            "executionArn": execution.exec_arn,
+            "startDate": started.timestamp() if started else time.time(),
+        }
+        headers = {"content-type": "application/json", "x-local-detail": detail}
+        return ApiResponse(200, headers, json.dumps(answer).encode())
 
     def _http(
         self, api: Any, stage: str, method: str, path: str, query: str, headers: dict[str, str], body: bytes

@@ -53,7 +53,16 @@ class Deployment:
 
     @property
     def not_emulated(self) -> list[ResourceNote]:
+        """The notes whose behaviour is missing locally."""
         return [n for n in self.notes if n.status == NOT_EMULATED]
+
+    def summary(self) -> list[str]:
+        """One line per (status, type, reason), with how many resources it covers."""
+        counts: dict[tuple[str, str, str], int] = {}
+        for note in self.notes:
+            key = (note.status, note.resource_type, note.reason)
+            counts[key] = counts.get(key, 0) + 1
+        return [f"{status}: {n} x {kind}: {reason}" for (status, kind, reason), n in sorted(counts.items())]
 
 
 class LocalCloud:
@@ -313,7 +322,7 @@ class LocalCloud:
         return {
             r["LogicalResourceId"]: r["PhysicalResourceId"]
             for r in found
-            if resource_type in (None, r["ResourceType"])
+            if resource_type in (None, r.get("ResourceType"))
         }
 
     # -- helpers ----------------------------------------------------------------------------------

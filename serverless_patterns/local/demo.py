@@ -65,7 +65,14 @@ def _api_samples(cloud: LocalCloud, stack: str) -> list[Sample]:
                     else None
                 )
                 got = cloud.invoke_api(verb, path, api_id=api_id, body=body)
-                return f"HTTP {got.status} {got.text[:120]}"
+                outcome = f"HTTP {got.status} {got.text[:120]}"
+                execution = (
+                    got.json().get("executionArn") if got.status == 200 and got.text.startswith("{") else None
+                )
+                if execution:  # a StartExecution integration: wait for the workflow it started
+                    machine = execution.replace(":execution:", ":stateMachine:").rsplit(":", 1)[0]
+                    outcome += "; " + _outcome(cloud, machine, set())
+                return outcome
 
             samples.append((f"{verb} {template} on API {api_id}", send))
     return samples
@@ -142,7 +149,7 @@ def _topic_samples(cloud: LocalCloud, stack: str) -> list[Sample]:
             continue
 
         def send(topic: str = topic) -> str:
-            message = {"demo": True, "id": uuid.uuid4().hex[:8], "event": "demo"}
+            message = {"id": uuid.uuid4().hex[:8], "name": "Demo", "email": "demo@example.com", "demo": True}
             sent = sns.publish(TopicArn=topic, Message=json.dumps(message))
             return f"published {sent['MessageId']}"
 
@@ -166,25 +173,107 @@ def _queue_samples(cloud: LocalCloud, stack: str, mapped: set[str], fed: set[str
     return samples
 
 
-def _machine_samples(cloud: LocalCloud, stack: str) -> list[Sample]:
+_ORDER = {
+    "orderId": "demo-1",
+    "customerId": "c-1",
+    "email": "demo@example.com",
+    "items": [{"sku": "demo", "quantity": 1, "price": 5}],
+}
+
+
+def _outcome(cloud: LocalCloud, arn: str, before: set[str]) -> str:
+    """How the first execution of ``arn`` not in ``before`` ended."""
     sfn = cloud.client("stepfunctions")
+
+    def finished() -> dict[str, Any] | None:
+        for e in sfn.list_executions(stateMachineArn=arn)["executions"]:
+            if e["executionArn"] not in before and e["status"] != "RUNNING":
+                return dict(sfn.describe_execution(executionArn=e["executionArn"]))
+        return None
+
+    try:
+        done = cloud.wait_for(finished, timeout=30)
+    except LocalCloudError:
+        return "no execution finished within 30 s"
+    assert isinstance(done, dict)
+    tail = done.get("output") or f"{done.get('error')}: {done.get('cause', '')}"
+    return f"execution {done['status']}: {str(tail)[:120]}"
+
+
+def _executions(cloud: LocalCloud, arn: str) -> set[str]:
+    found = cloud.client("stepfunctions").list_executions(stateMachineArn=arn)["executions"]
+    return {str(e["executionArn"]) for e in found}
+
+
+def _rule_samples(cloud: LocalCloud, stack: str) -> tuple[list[Sample], set[str]]:
+    """Samples for EventBridge rules (an event matching the pattern, or the scheduled event a
+    schedule would send), and the targets they cover."""
+    events = cloud.client("events")
+    samples: list[Sample] = []
+    covered: set[str] = set()
+    for name in cloud.resources(stack, "AWS::Events::Rule").values():
+        rule = events.describe_rule(Name=name.split("|")[-1])
+        targets = [str(t["Arn"]) for t in events.list_targets_by_rule(Rule=rule["Name"])["Targets"]]
+        covered.update(targets)
+        machines = [t for t in targets if ":states:" in t]
+        if rule.get("EventPattern"):
+            pattern = json.loads(rule["EventPattern"])
+            source = str((pattern.get("source") or ["demo"])[0])
+            detail_type = str((pattern.get("detail-type") or ["Demo"])[0])
+
+            def send(
+                source: str = source, detail_type: str = detail_type, machines: list[str] = machines
+            ) -> str:
+                before = {m: _executions(cloud, m) for m in machines}
+                entry = {"Source": source, "DetailType": detail_type, "Detail": json.dumps(_ORDER)}
+                events.put_events(Entries=[entry])
+                ends = [_outcome(cloud, m, before[m]) for m in machines]
+                return "; ".join([f"put event {source}/{detail_type}", *ends])
+
+            samples.append((f"event matching rule {rule['Name']}", send))
+        elif rule.get("ScheduleExpression"):
+            scheduled = {
+                "version": "0",
+                "id": str(uuid.uuid4()),
+                "detail-type": "Scheduled Event",
+                "source": "aws.events",
+                "account": cloud.account_id,
+                "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                "region": cloud.region,
+                "resources": [rule["Arn"]],
+                "detail": {},
+            }
+
+            def fire(targets: list[str] = targets, scheduled: dict[str, Any] = scheduled) -> str:
+                ends = []
+                for arn in targets:
+                    if ":states:" in arn:
+                        before = _executions(cloud, arn)
+                        cloud.client("stepfunctions").start_execution(
+                            stateMachineArn=arn, input=json.dumps(scheduled)
+                        )
+                        ends.append(_outcome(cloud, arn, before))
+                    elif ":lambda:" in arn:
+                        cloud.client("lambda").invoke(
+                            FunctionName=arn, InvocationType="Event", Payload=json.dumps(scheduled)
+                        )
+                        ends.append(f"invoked {arn.split(':')[6]}")
+                return "; ".join(["sent the scheduled event", *ends])
+
+            samples.append((f"schedule {rule['ScheduleExpression']} of rule {rule['Name']}", fire))
+    return samples, covered
+
+
+def _machine_samples(cloud: LocalCloud, stack: str, covered: set[str]) -> list[Sample]:
     samples: list[Sample] = []
     for arn in cloud.resources(stack, "AWS::StepFunctions::StateMachine").values():
+        if arn in covered:
+            continue
 
         def send(arn: str = arn) -> str:
-            payload = {
-                "orderId": "demo-1",
-                "items": [{"sku": "demo", "quantity": 1, "price": 5}],
-                "demo": True,
-            }
-            started = sfn.start_execution(stateMachineArn=arn, input=json.dumps(payload))["executionArn"]
-            done = cloud.wait_for(
-                lambda: (d := sfn.describe_execution(executionArn=started))["status"] != "RUNNING" and d,
-                timeout=30,
-            )
-            assert isinstance(done, dict)
-            tail = done.get("output") or f"{done.get('error')}: {done.get('cause', '')}"
-            return f"execution {done['status']}: {str(tail)[:120]}"
+            before = _executions(cloud, arn)
+            cloud.client("stepfunctions").start_execution(stateMachineArn=arn, input=json.dumps(_ORDER))
+            return _outcome(cloud, arn, before)
 
         samples.append((f"start state machine {arn.split(':')[-1]}", send))
     return samples
@@ -208,13 +297,15 @@ def _fed_queues(cloud: LocalCloud, stack: str) -> set[str]:
 def samples_for(cloud: LocalCloud, stack: str) -> list[Sample]:
     """Every sample event the demo sends to ``stack``, found from its deployed resources."""
     mapped = _mapped_sources(cloud)
+    rules, covered = _rule_samples(cloud, stack)
     return [
         *_api_samples(cloud, stack),
         *_bucket_samples(cloud, stack),
         *_table_samples(cloud, stack, mapped),
         *_topic_samples(cloud, stack),
         *_queue_samples(cloud, stack, mapped, _fed_queues(cloud, stack)),
-        *_machine_samples(cloud, stack),
+        *rules,
+        *_machine_samples(cloud, stack, covered),
     ]
 
 
@@ -236,8 +327,8 @@ def run(app: Path, out: TextIO, *, settle_seconds: float = 20.0) -> int:
         say(
             f"deployed {len(deployment.stacks)} stack(s) in {deployment.seconds:.1f} s: {', '.join(deployment.stacks)}"
         )
-        for note in deployment.notes:
-            say(f"  note: {note}")
+        for line in deployment.summary():
+            say(f"  {line}")
         failures = 0
         for stack in deployment.stacks:
             samples = samples_for(cloud, stack)

@@ -533,6 +533,121 @@ class CustomResource(LocalModel):
         return custom
 
 
+def _state_machine_model() -> type[CloudFormationModel]:
+    from moto.stepfunctions.models import StateMachine
+
+    def prepare(cloudformation_json: dict[str, Any]) -> dict[str, Any]:
+        """``Definition`` or ``DefinitionString`` with ``DefinitionSubstitutions`` applied, as CloudFormation does."""
+        props = dict(cloudformation_json.get("Properties") or {})
+        definition = props.pop("Definition", None)
+        text = json.dumps(definition) if definition is not None else str(props.get("DefinitionString", ""))
+        for key, value in (props.pop("DefinitionSubstitutions", None) or {}).items():
+            text = text.replace("${" + str(key) + "}", str(value))
+        props["DefinitionString"] = text
+        return {**cloudformation_json, "Properties": props}
+
+    class LocalStateMachine(StateMachine):
+        @classmethod
+        def create_from_cloudformation_json(
+            cls,
+            resource_name: str,
+            cloudformation_json: Any,
+            account_id: str,
+            region_name: str,
+            **kwargs: Any,
+        ) -> Any:
+            if (cloudformation_json.get("Properties") or {}).get("DefinitionS3Location"):
+                _note(
+                    kwargs,
+                    "AWS::StepFunctions::StateMachine",
+                    NOT_EMULATED,
+                    "DefinitionS3Location is not read",
+                )
+            return StateMachine.create_from_cloudformation_json.__func__(  # type: ignore[attr-defined]
+                cls, resource_name, prepare(cloudformation_json), account_id, region_name, **kwargs
+            )
+
+        @classmethod
+        def update_from_cloudformation_json(
+            cls,
+            original_resource: Any,
+            new_resource_name: str,
+            cloudformation_json: Any,
+            account_id: str,
+            region_name: str,
+        ) -> Any:
+            return StateMachine.update_from_cloudformation_json.__func__(  # type: ignore[attr-defined]
+                cls,
+                original_resource,
+                new_resource_name,
+                prepare(cloudformation_json),
+                account_id,
+                region_name,
+            )
+
+    return LocalStateMachine
+
+
+def _method_model() -> type[CloudFormationModel]:
+    from moto.apigateway.models import Method, apigateway_backends
+
+    class LocalMethod(Method):
+        """moto's method model drops request templates and fails on MOCK integrations; this one
+        keeps them and says what the local endpoint will not do for the method."""
+
+        @classmethod
+        def create_from_cloudformation_json(
+            cls,
+            resource_name: str,
+            cloudformation_json: Any,
+            account_id: str,
+            region_name: str,
+            **kwargs: Any,
+        ) -> Any:
+            props = cloudformation_json["Properties"]
+            backend = apigateway_backends[account_id][region_name]
+            method = backend.put_method(
+                function_id=props["RestApiId"],
+                resource_id=props["ResourceId"],
+                method_type=props["HttpMethod"],
+                authorization_type=props.get("AuthorizationType", "NONE"),
+                api_key_required=props.get("ApiKeyRequired"),
+            )
+            integration = props.get("Integration") or {}
+            kind = str(integration.get("Type", "MOCK"))
+            backend.put_integration(
+                function_id=props["RestApiId"],
+                resource_id=props["ResourceId"],
+                method_type=props["HttpMethod"],
+                integration_type=kind,
+                uri=str(integration.get("Uri", "")),
+                integration_method=str(integration.get("IntegrationHttpMethod", props["HttpMethod"])),
+                request_templates=integration.get("RequestTemplates"),
+                passthrough_behavior=integration.get("PassthroughBehavior"),
+                request_parameters=integration.get("RequestParameters"),
+            )
+            auth = str(props.get("AuthorizationType", "NONE"))
+            where = f"{props['HttpMethod']} method"
+            if auth != "NONE":
+                _note(
+                    kwargs,
+                    "AWS::ApiGateway::Method",
+                    NOT_EMULATED,
+                    f"{where}: {auth} authorization is not checked",
+                )
+            uri = str(integration.get("Uri", ""))
+            if kind != "AWS_PROXY" and not (kind == "AWS" and ":states:action/Start" in uri):
+                _note(
+                    kwargs,
+                    "AWS::ApiGateway::Method",
+                    NOT_EMULATED,
+                    f"{where}: {kind} integration answers 501",
+                )
+            return method
+
+    return LocalMethod
+
+
 _CODEDEPLOY = "no traffic shifting or rollback: the alias points at the new version at once"
 MODELS: dict[str, type[CloudFormationModel]] = {
     m.TYPE: m
@@ -560,11 +675,14 @@ MODELS: dict[str, type[CloudFormationModel]] = {
         ),
         _accepted("AWS::CloudWatch::CompositeAlarm", "alarms are never evaluated", NOT_EMULATED, "AlarmName"),
         _accepted("AWS::ApiGateway::RequestValidator", "requests are not validated", NOT_EMULATED),
+        _accepted("AWS::ApiGateway::Model", "request models are not validated", NOT_EMULATED),
         _accepted("AWS::ApiGateway::UsagePlan", "no throttling or quotas", NOT_EMULATED),
         _accepted("AWS::ApiGateway::ApiKey", "API keys are not checked", NOT_EMULATED),
         _accepted("AWS::ApiGateway::UsagePlanKey", "API keys are not checked", NOT_EMULATED),
     )
 }
+MODELS["AWS::StepFunctions::StateMachine"] = _state_machine_model()
+MODELS["AWS::ApiGateway::Method"] = _method_model()
 NOT_EMULATED_TYPES = sorted(t for t, m in MODELS.items() if getattr(m, "STATUS", "") == NOT_EMULATED)
 
 

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from ._environ import ThreadEnviron
+from ._environ import capture as capture_output
 
 __all__ = ["HandlerRuntime", "Invocation", "InvokeResult", "LambdaContext"]
 
@@ -51,6 +52,8 @@ class Invocation:
     """``ErrorType: message`` when the handler failed, else None."""
     detail: str = ""
     """A short description of the event (batch size, route...)."""
+    logs: str = field(default="", repr=False)
+    """What the handler printed (Lambda would send it to CloudWatch Logs), at most 64 KiB."""
 
     @property
     def ok(self) -> bool:
@@ -186,6 +189,7 @@ class HandlerRuntime:
         started = time.time()
         begin = time.monotonic()
         outcome: dict[str, Any] = {}
+        printed = io.StringIO()
 
         def run() -> None:
             env = {
@@ -200,7 +204,7 @@ class HandlerRuntime:
                 "AWS_EXECUTION_ENV": f"AWS_Lambda_{fn.run_time}",
             }
             try:
-                with self._environ.scope(env):
+                with self._environ.scope(env), capture_output(printed):
                     handler = self._handler(fn)
                     env["LAMBDA_TASK_ROOT"] = str(self._code_dir(fn))
                     context = LambdaContext(
@@ -252,6 +256,7 @@ class HandlerRuntime:
             duration_ms=duration_ms,
             error=None if error is None else f"{error[0]}: {error[1]}",
             detail=detail,
+            logs=printed.getvalue()[-65536:],
         )
         self._on_invocation(record)
         return InvokeResult(
