@@ -422,7 +422,9 @@ def estimate(graph: Graph, usage: Usage) -> Estimate:
         "Every request passes once through each resource on the request path: each function runs once, "
         "each queue carries it once (send, receive, delete), each table takes one write and one read, "
         "each bucket one PUT and one GET, each standard state machine runs every state once.",
-        "Dead-letter queues and the alarm topic carry only failures and alarm notifications: priced at $0.",
+        "Dead-letter queues and the alarm topic carry only failures and alarm notifications: priced at $0. "
+        "A topic a state machine publishes to is priced as if every execution published (an upper bound "
+        "when it only notifies failures).",
         "Free tiers, data transfer, X-Ray traces, custom metrics and KMS requests are not included.",
     ]
     return Estimate(

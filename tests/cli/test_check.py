@@ -66,14 +66,14 @@ def test_errors_are_one_line(tmp_path: Path, runner: CliRunner) -> None:
     assert "api-to-lambda" in line
 
 
-def test_a_failing_synth_is_one_line_and_debug_shows_its_output(tmp_path: Path) -> None:
+def test_a_failing_synth_is_one_line_and_debug_shows_its_output(tmp_path: Path, runner: CliRunner) -> None:
     (tmp_path / "cdk.json").write_text('{"app": "python3 app.py"}')
     (tmp_path / "app.py").write_text("raise ValueError('bucket_name must be lower case')\n")
-    done = run_script("check", str(tmp_path))
-    assert done.returncode == 2
-    lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1 and "ValueError: bucket_name must be lower case" in lines[0]
-    assert "--debug" in lines[0]
-    debug = run_script("--debug", "check", str(tmp_path))
-    assert debug.returncode == 2
-    assert "Traceback" in debug.stderr
+    code, stdout, stderr = invoke(runner, "check", str(tmp_path))
+    assert code == 2
+    [line] = stderr.strip().splitlines()
+    assert "ValueError: bucket_name must be lower case" in line and "--debug" in line
+    assert "Traceback" not in stdout + stderr
+    code, _, stderr = invoke(runner, "--debug", "check", str(tmp_path))
+    assert code == 2
+    assert "Traceback" in stderr
