@@ -111,3 +111,10 @@ def test_show_unknown_pattern_is_one_line(runner: CliRunner) -> None:
     assert code == 2
     [line] = stderr.strip().splitlines()
     assert line.startswith("error: no pattern called 'nope'; available: api-to-lambda")
+
+
+def test_show_through_the_console_script(reports: dict[str, ExampleReport]) -> None:
+    done = run_script("show", "fanout-queue")
+    assert done.returncode == 0, done.stderr
+    assert "FanoutQueue" in done.stdout and "flowchart LR" in done.stdout
+    assert '-.->|"redrive"|' in done.stdout
