@@ -16,7 +16,6 @@ from aws_cdk import aws_cloudwatch as cw
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
-from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
 from ..core import (
@@ -31,6 +30,7 @@ from ..core import (
     acknowledge,
 )
 from ..core.monitoring import threshold_problems
+from ..core.rest_api import ApiMetrics, access_log_format, api_metrics, secure_rest_api
 from ..errors import Problems, is_token
 
 __all__ = ["ApiToLambda", "ApiType", "Authorization", "Cors"]
@@ -411,33 +411,18 @@ class ApiToLambda(Construct):
                 allow_headers=list(cors.allow_headers),
                 max_age=cors.max_age or cdk.Duration.minutes(10),
             )
-        api = apigw.RestApi(
+        api = secure_rest_api(
             self,
             "Resource",
             description=f"{self.node.path} (serverless-patterns ApiToLambda)",
-            cloud_watch_role=account_logging_role,
-            default_cors_preflight_options=preflight,
-            endpoint_types=[apigw.EndpointType.REGIONAL],
-            deploy_options=apigw.StageOptions(
-                stage_name=stage_name,
-                access_log_destination=apigw.LogGroupLogDestination(self.access_log_group),
-                access_log_format=apigw.AccessLogFormat.json_with_standard_fields(
-                    caller=True,
-                    http_method=True,
-                    ip=True,
-                    protocol=True,
-                    request_time=True,
-                    resource_path=True,
-                    response_length=True,
-                    status=True,
-                    user=True,
-                ),
-                logging_level=apigw.MethodLoggingLevel.ERROR,
-                data_trace_enabled=False,
-                tracing_enabled=True,
-                throttling_rate_limit=rate,
-                throttling_burst_limit=burst,
-            ),
+            access_log_group=self.access_log_group,
+            stage_name=stage_name,
+            throttling_rate_limit=rate,
+            throttling_burst_limit=burst,
+            account_logging_role=account_logging_role,
+            web_acl_arn=web_acl_arn,
+            web_acl_prop="web_acl_arn",
+            cors_preflight=preflight,
         )
         self.api: apigw.RestApi | apigwv2.HttpApi = api
         self.rest_api = api
@@ -492,41 +477,10 @@ class ApiToLambda(Construct):
         else:
             self.api_key = None
 
-        if web_acl_arn is not None:
-            wafv2.CfnWebACLAssociation(
-                self,
-                "WebAclAssociation",
-                resource_arn=api.deployment_stage.stage_arn,
-                web_acl_arn=web_acl_arn,
-            )
-        else:
-            acknowledge(
-                api.deployment_stage,
-                "AwsSolutions-APIG3",
-                "WAF is opt-in through web_acl_arn (a web ACL costs $5/month plus rules); the stage is "
-                "throttled and requests are authorized before they reach the integration",
-            )
-        if account_logging_role:
-            role = api.node.try_find_child("CloudWatchRole")
-            if role is not None:
-                acknowledge(
-                    role,
-                    "AwsSolutions-IAM4",
-                    "AmazonAPIGatewayPushToCloudWatchLogs is the AWS-documented policy for the account-level "
-                    "role API Gateway uses to write execution logs",
-                    finding="Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs",
-                )
         self._acknowledge_methods(methods, kind, cors is not None, api)
 
         self._url = api.url
-        dims = {"ApiName": api.rest_api_name, "Stage": stage_name}
-        count = Monitoring.metric("AWS/ApiGateway", "Count", dims, label="Requests")
-        errors_5xx = Monitoring.metric("AWS/ApiGateway", "5XXError", dims, label="5XX")
-        errors_4xx = Monitoring.metric("AWS/ApiGateway", "4XXError", dims, label="4XX")
-        latency = Monitoring.metric(
-            "AWS/ApiGateway", "Latency", dims, kind=AlarmKind.LATENCY_P99, label="p99 latency"
-        )
-        return self._api_alarms_and_widgets(count, errors_5xx, errors_4xx, latency)
+        return self._api_alarms_and_widgets(api_metrics({"ApiName": api.rest_api_name, "Stage": stage_name}))
 
     def _acknowledge_methods(
         self, methods: list[apigw.Method], kind: str, cors: bool, api: apigw.RestApi
@@ -623,47 +577,33 @@ class ApiToLambda(Construct):
                 path=route.path, methods=[apigwv2.HttpMethod(route.method)], integration=integration
             )
         self._url = stage.url
-        dims = {"ApiId": api.api_id, "Stage": stage_name}
-        count = Monitoring.metric("AWS/ApiGateway", "Count", dims, label="Requests")
-        errors_5xx = Monitoring.metric("AWS/ApiGateway", "5xx", dims, label="5XX")
-        errors_4xx = Monitoring.metric("AWS/ApiGateway", "4xx", dims, label="4XX")
-        latency = Monitoring.metric(
-            "AWS/ApiGateway", "Latency", dims, kind=AlarmKind.LATENCY_P99, label="p99 latency"
+        return self._api_alarms_and_widgets(
+            api_metrics({"ApiId": api.api_id, "Stage": stage_name}, http_api=True)
         )
-        return self._api_alarms_and_widgets(count, errors_5xx, errors_4xx, latency)
 
-    def _api_alarms_and_widgets(
-        self, count: cw.Metric, errors_5xx: cw.Metric, errors_4xx: cw.Metric, latency: cw.Metric
-    ) -> tuple[list[cw.IWidget], list[cw.Alarm]]:
-        self._metric_5xx = errors_5xx
-        self._metric_latency = latency
-        thresholds = self._thresholds
-        rate = Monitoring.rate_percent(
-            errors_5xx, count, kind=AlarmKind.SERVER_ERROR_RATE, label="5XX rate %"
-        )
+    def _api_alarms_and_widgets(self, metrics: ApiMetrics) -> tuple[list[cw.IWidget], list[cw.Alarm]]:
+        self._metric_5xx = metrics.errors_5xx
+        self._metric_latency = metrics.latency
+        subject = f"{self.node.path} API"
         alarms = [
             self.monitoring.alarm(
                 self,
                 "ServerErrorRateAlarm",
                 kind=AlarmKind.SERVER_ERROR_RATE,
-                metric=rate,
-                subject=f"{self.node.path} API",
-                thresholds=thresholds,
+                metric=metrics.server_error_rate(),
+                subject=subject,
+                thresholds=self._thresholds,
             ),
             self.monitoring.alarm(
                 self,
                 "LatencyP99Alarm",
                 kind=AlarmKind.LATENCY_P99,
-                metric=latency,
-                subject=f"{self.node.path} API",
-                thresholds=thresholds,
+                metric=metrics.latency,
+                subject=subject,
+                thresholds=self._thresholds,
             ),
         ]
-        widgets: list[cw.IWidget] = [
-            cw.GraphWidget(title="Requests and errors", left=[count, errors_4xx, errors_5xx], width=12),
-            cw.GraphWidget(title="Latency", left=[latency], width=12),
-        ]
-        return widgets, alarms
+        return metrics.widgets(), alarms
 
 
 @jsii.implements(apigwv2.IAccessLogSettings)
@@ -679,17 +619,7 @@ class _HttpAccessLogs:
 
     @property
     def format(self) -> apigw.AccessLogFormat:
-        return apigw.AccessLogFormat.json_with_standard_fields(
-            caller=True,
-            http_method=True,
-            ip=True,
-            protocol=True,
-            request_time=True,
-            resource_path=True,
-            response_length=True,
-            status=True,
-            user=True,
-        )
+        return access_log_format()
 
 
 def _parse_route(key: str, spec: FunctionSpec, problems: Problems) -> _Route | None:

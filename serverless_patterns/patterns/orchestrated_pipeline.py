@@ -22,7 +22,6 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
-from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
 from ..core import (
@@ -38,6 +37,7 @@ from ..core import (
 )
 from ..core.monitoring import threshold_problems
 from ..core.queue import parking_queue
+from ..core.rest_api import api_metrics, secure_rest_api
 from ..errors import Problems, is_token
 from . import _asl
 
@@ -778,32 +778,18 @@ class OrchestratedPipeline(Construct):
         self, trigger: Trigger, retention: logs.RetentionDays
     ) -> tuple[list[cw.IWidget], list[cw.Alarm]]:
         self.api_access_log_group = logs.LogGroup(self, "ApiAccessLogs", retention=retention)
-        api = apigw.RestApi(
+        api = secure_rest_api(
             self,
             "Api",
             description=f"Starts executions of {self.node.path} (serverless-patterns OrchestratedPipeline)",
-            cloud_watch_role=trigger.account_logging_role,
-            endpoint_types=[apigw.EndpointType.REGIONAL],
-            deploy_options=apigw.StageOptions(
-                stage_name=trigger.stage_name,
-                access_log_destination=apigw.LogGroupLogDestination(self.api_access_log_group),
-                access_log_format=apigw.AccessLogFormat.json_with_standard_fields(
-                    caller=True,
-                    http_method=True,
-                    ip=True,
-                    protocol=True,
-                    request_time=True,
-                    resource_path=True,
-                    response_length=True,
-                    status=True,
-                    user=True,
-                ),
-                logging_level=apigw.MethodLoggingLevel.ERROR,
-                data_trace_enabled=False,
-                tracing_enabled=True,
-                throttling_rate_limit=trigger.throttling_rate_limit,
-                throttling_burst_limit=trigger.throttling_burst_limit,
-            ),
+            access_log_group=self.api_access_log_group,
+            stage_name=trigger.stage_name,
+            throttling_rate_limit=trigger.throttling_rate_limit,
+            throttling_burst_limit=trigger.throttling_burst_limit,
+            account_logging_role=trigger.account_logging_role,
+            web_acl_arn=trigger.web_acl_arn,
+            web_acl_prop="Trigger.api(web_acl_arn=...)",
+            web_acl_association_id="ApiWebAclAssociation",
         )
         self.api = api
         role = iam.Role(
@@ -862,47 +848,21 @@ class OrchestratedPipeline(Construct):
             "The method uses IAM (SigV4) authorization: callers are IAM principals granted "
             "execute-api:Invoke, not Cognito users",
         )
-        if trigger.web_acl_arn is not None:
-            wafv2.CfnWebACLAssociation(
-                self,
-                "ApiWebAclAssociation",
-                resource_arn=api.deployment_stage.stage_arn,
-                web_acl_arn=trigger.web_acl_arn,
-            )
-        else:
-            acknowledge(
-                api.deployment_stage,
-                "AwsSolutions-APIG3",
-                "WAF is opt-in through Trigger.api(web_acl_arn=...) (a web ACL costs $5/month plus rules); "
-                "the stage is throttled and every request is IAM-authorized",
-            )
-        if trigger.account_logging_role:
-            cw_role = api.node.try_find_child("CloudWatchRole")
-            if cw_role is not None:
-                acknowledge(
-                    cw_role,
-                    "AwsSolutions-IAM4",
-                    "AmazonAPIGatewayPushToCloudWatchLogs is the AWS-documented policy for the account-level "
-                    "role API Gateway uses to write execution logs",
-                    finding="Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs",
-                )
-        dims = {"ApiName": api.rest_api_name, "Stage": trigger.stage_name}
-        count = Monitoring.metric("AWS/ApiGateway", "Count", dims, label="Requests")
-        errors_5xx = Monitoring.metric("AWS/ApiGateway", "5XXError", dims, label="5XX")
-        errors_4xx = Monitoring.metric("AWS/ApiGateway", "4XXError", dims, label="4XX")
-        rate = Monitoring.rate_percent(
-            errors_5xx, count, kind=AlarmKind.SERVER_ERROR_RATE, label="5XX rate %"
-        )
+        metrics = api_metrics({"ApiName": api.rest_api_name, "Stage": trigger.stage_name})
         alarm = self.monitoring.alarm(
             self,
             "ApiServerErrorRateAlarm",
             kind=AlarmKind.SERVER_ERROR_RATE,
-            metric=rate,
+            metric=metrics.server_error_rate(),
             subject=f"{self.node.path} API",
             thresholds=self._thresholds,
         )
         widgets: list[cw.IWidget] = [
-            cw.GraphWidget(title="API requests and errors", left=[count, errors_4xx, errors_5xx], width=24)
+            cw.GraphWidget(
+                title="API requests and errors",
+                left=[metrics.count, metrics.errors_4xx, metrics.errors_5xx],
+                width=24,
+            )
         ]
         return widgets, [alarm]
 

@@ -1,0 +1,134 @@
+"""REST APIs, written once: a regional API Gateway REST API whose stage is logged, traced and
+throttled, with its WAF association or acknowledgment, and the metrics its alarms read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_cloudwatch as cw
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_wafv2 as wafv2
+from constructs import Construct
+
+from .monitoring import AlarmKind, Monitoring
+from .nag import acknowledge
+
+__all__ = ["ApiMetrics", "access_log_format", "api_metrics", "secure_rest_api"]
+
+
+def access_log_format() -> apigw.AccessLogFormat:
+    """JSON access logs with every standard field (shared by REST and HTTP API stages)."""
+    return apigw.AccessLogFormat.json_with_standard_fields(
+        caller=True,
+        http_method=True,
+        ip=True,
+        protocol=True,
+        request_time=True,
+        resource_path=True,
+        response_length=True,
+        status=True,
+        user=True,
+    )
+
+
+def secure_rest_api(
+    scope: Construct,
+    id: str,
+    *,
+    description: str,
+    access_log_group: logs.ILogGroup,
+    stage_name: str,
+    throttling_rate_limit: float,
+    throttling_burst_limit: int,
+    account_logging_role: bool,
+    web_acl_arn: str | None,
+    web_acl_prop: str,
+    web_acl_association_id: str = "WebAclAssociation",
+    cors_preflight: apigw.CorsOptions | None = None,
+) -> apigw.RestApi:
+    """A regional REST API: JSON access logs, execution logs at ERROR without request data, X-Ray,
+    stage throttling, and a WAFv2 web ACL when ``web_acl_arn`` is given.
+
+    ``web_acl_prop`` names the prop a user sets to attach a web ACL, for the acknowledgment's reason.
+    """
+    api = apigw.RestApi(
+        scope,
+        id,
+        description=description,
+        cloud_watch_role=account_logging_role,
+        default_cors_preflight_options=cors_preflight,
+        endpoint_types=[apigw.EndpointType.REGIONAL],
+        deploy_options=apigw.StageOptions(
+            stage_name=stage_name,
+            access_log_destination=apigw.LogGroupLogDestination(access_log_group),
+            access_log_format=access_log_format(),
+            logging_level=apigw.MethodLoggingLevel.ERROR,
+            data_trace_enabled=False,
+            tracing_enabled=True,
+            throttling_rate_limit=throttling_rate_limit,
+            throttling_burst_limit=throttling_burst_limit,
+        ),
+    )
+    if web_acl_arn is not None:
+        wafv2.CfnWebACLAssociation(
+            scope,
+            web_acl_association_id,
+            resource_arn=api.deployment_stage.stage_arn,
+            web_acl_arn=web_acl_arn,
+        )
+    else:
+        acknowledge(
+            api.deployment_stage,
+            "AwsSolutions-APIG3",
+            f"WAF is opt-in through {web_acl_prop} (a web ACL costs $5/month plus rules); the stage is "
+            "throttled and requests are authorized before they reach the integration",
+        )
+    if account_logging_role:
+        role = api.node.try_find_child("CloudWatchRole")
+        if role is not None:
+            acknowledge(
+                role,
+                "AwsSolutions-IAM4",
+                "AmazonAPIGatewayPushToCloudWatchLogs is the AWS-documented policy for the account-level "
+                "role API Gateway uses to write execution logs",
+                finding="Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs",
+            )
+    return api
+
+
+@dataclass(frozen=True)
+class ApiMetrics:
+    """The API Gateway metrics a pattern graphs and alarms on."""
+
+    count: cw.Metric
+    errors_4xx: cw.Metric
+    errors_5xx: cw.Metric
+    latency: cw.Metric
+
+    def server_error_rate(self) -> cw.MathExpression:
+        """5XX responses as a percentage of requests, measured as the 5XX-rate alarm measures it."""
+        return Monitoring.rate_percent(
+            self.errors_5xx, self.count, kind=AlarmKind.SERVER_ERROR_RATE, label="5XX rate %"
+        )
+
+    def widgets(self) -> list[cw.IWidget]:
+        return [
+            cw.GraphWidget(
+                title="Requests and errors", left=[self.count, self.errors_4xx, self.errors_5xx], width=12
+            ),
+            cw.GraphWidget(title="Latency", left=[self.latency], width=12),
+        ]
+
+
+def api_metrics(dimensions: dict[str, str], *, http_api: bool = False) -> ApiMetrics:
+    """Metrics of a REST API (dimensions ApiName, Stage) or an HTTP API (ApiId, Stage)."""
+    names = ("4xx", "5xx") if http_api else ("4XXError", "5XXError")
+    return ApiMetrics(
+        count=Monitoring.metric("AWS/ApiGateway", "Count", dimensions, label="Requests"),
+        errors_4xx=Monitoring.metric("AWS/ApiGateway", names[0], dimensions, label="4XX"),
+        errors_5xx=Monitoring.metric("AWS/ApiGateway", names[1], dimensions, label="5XX"),
+        latency=Monitoring.metric(
+            "AWS/ApiGateway", "Latency", dimensions, kind=AlarmKind.LATENCY_P99, label="p99 latency"
+        ),
+    )
