@@ -12,6 +12,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -57,6 +58,15 @@ def plain_app(tmp_path_factory: pytest.TempPathFactory) -> Path:
     shutil.copytree(FIXTURES / "plain_app", directory)
     synthesize(directory)
     return directory
+
+
+@pytest.fixture(scope="session")
+def reports(example_cache: Path) -> dict[str, Any]:
+    """Every catalog example, synthesized together in one process (then read from the cache)."""
+    from serverless_patterns import catalog
+    from serverless_patterns.cli.examples import synthesize_examples
+
+    return synthesize_examples(catalog.entries())
 
 
 @pytest.fixture(scope="session")

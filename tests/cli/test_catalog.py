@@ -10,18 +10,13 @@ import pytest
 from typer.testing import CliRunner
 
 from serverless_patterns import catalog
-from serverless_patterns.cli.examples import ExampleReport, default_settings, synthesize_examples
+from serverless_patterns.cli.examples import ExampleReport, default_settings
 
 from .support import invoke, run_script
 
 ROOT = Path(__file__).resolve().parents[2]
 ENTRIES = catalog.entries()
 NAMES = [entry.name for entry in ENTRIES]
-
-
-@pytest.fixture(scope="module")
-def reports() -> dict[str, ExampleReport]:
-    return synthesize_examples(ENTRIES)
 
 
 def test_only_importable_patterns_are_listed() -> None:

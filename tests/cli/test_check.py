@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from typer.testing import CliRunner
 
@@ -49,7 +50,7 @@ def test_check_json_and_acknowledged(plain_app: Path, runner: CliRunner) -> None
     assert all(f["source"] in ("AwsSolutions", "Serverless") for f in data)
 
 
-def test_a_pattern_example_passes(runner: CliRunner) -> None:
+def test_a_pattern_example_passes(runner: CliRunner, reports: dict[str, Any]) -> None:
     code, stdout, stderr = invoke(runner, "check", "api-to-lambda")
     assert code == 0, stdout + stderr
     assert "0 unacknowledged" in stdout

@@ -15,19 +15,19 @@ from .support import invoke, run_script
 
 
 def test_new_app_passes_its_own_tests(tmp_path: Path) -> None:
-    directory = tmp_path / "users-service"
-    done = run_script("new", "api-to-lambda", str(directory))
+    directory = tmp_path / "welcome-service"
+    done = run_script("new", "fanout-queue", str(directory))
     assert done.returncode == 0, done.stderr
     assert json.loads((directory / "cdk.json").read_text())["context"] == {
         "@aws-cdk/core:validateAgainstDefaultRules": True
     }
     package = json.loads((directory / "package.json").read_text())
     assert package["devDependencies"] == {"aws-cdk": CDK_CLI_VERSION} == {"aws-cdk": "2.1148.1"}
-    assert package["name"] == "users-service"
+    assert package["name"] == "welcome-service"
     assert "serverless-patterns" in (directory / "requirements.txt").read_text()
     app = (directory / "app.py").read_text()
     assert "add_plugins(AwsSolutionsChecks(app), ServerlessChecks(app))" in app
-    assert "aws_lambda_powertools" in (directory / "handlers" / "users" / "get_user.py").read_text()
+    assert "aws_lambda_powertools" in (directory / "handlers" / "fanout" / "welcome.py").read_text()
     # The app's tests: handler unit tests and a synth with the rule packs.
     tests = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
