@@ -32,6 +32,7 @@ from ..core import (
 )
 from ..core.monitoring import threshold_problems
 from ..core.queue import parking_queue
+from ..core.topic import encrypted_topic, grant_publish
 from ..errors import Problems, is_token
 
 __all__ = ["FanoutQueue", "FanoutSubscriber", "FilterPolicyScope", "Subscriber"]
@@ -349,19 +350,13 @@ class FanoutQueue(Construct):
             # publishers get kms:GenerateDataKey and kms:Decrypt from grant_publish through IAM, which
             # the account statement of the default key policy enables. AWS services that publish
             # (EventBridge, S3, CloudWatch) need a statement of their own: add it to ``.key``.
-            self.key = kms.Key(
-                self,
-                "TopicKey",
-                enable_key_rotation=True,
-                description=f"Encrypts the messages of the {self.node.path} topic",
-            )
-            topic = sns.Topic(
+            topic, self.key = encrypted_topic(
                 self,
                 "Resource",
-                master_key=self.key,
-                enforce_ssl=True,
-                fifo=True if fifo else None,
-                content_based_deduplication=True if content_based_deduplication else None,
+                key_id="TopicKey",
+                key_description=f"Encrypts the messages of the {self.node.path} topic",
+                fifo=fifo,
+                content_based_deduplication=content_based_deduplication,
             )
         self.topic: sns.ITopic = topic
 
@@ -438,15 +433,7 @@ class FanoutQueue(Construct):
         ``kms:Decrypt`` (what publishing to an encrypted topic needs, no wildcard); on your own
         topic, ``topic.grant_publish`` decides.
         """
-        if self.key is None:
-            return self.topic.grant_publish(grantee)
-        grant = iam.Grant.add_to_principal_or_resource(
-            grantee=grantee,
-            actions=["sns:Publish"],
-            resource_arns=[self.topic.topic_arn],
-            resource=self.topic,
-        )
-        return grant.combine(self.key.grant(grantee, "kms:GenerateDataKey", "kms:Decrypt"))
+        return grant_publish(self.topic, self.key, grantee)
 
     def metric_number_of_notifications_failed(self) -> cw.IMetric:
         """SNS notifications to the queues that failed to deliver (Sum over five minutes)."""

@@ -38,6 +38,7 @@ from ..core import (
 from ..core.monitoring import threshold_problems
 from ..core.queue import parking_queue
 from ..core.rest_api import api_metrics, secure_rest_api
+from ..core.topic import encrypted_topic
 from ..errors import Problems, is_token
 from . import _asl
 
@@ -335,13 +336,12 @@ class OrchestratedPipeline(Construct):
         self.topic: sns.ITopic | None = notification_topic
         self.topic_key: kms.IKey | None = None
         if self.topic is None and needs_topic:
-            self.topic_key = kms.Key(
+            self.topic, self.topic_key = encrypted_topic(
                 self,
-                "NotificationTopicKey",
-                enable_key_rotation=True,
-                description=f"Encrypts the notification topic of {self.node.path}",
+                "NotificationTopic",
+                key_id="NotificationTopicKey",
+                key_description=f"Encrypts the notification topic of {self.node.path}",
             )
-            self.topic = sns.Topic(self, "NotificationTopic", master_key=self.topic_key, enforce_ssl=True)
 
         # Rebind every target to what the pattern built, through definition substitutions.
         substitutions: dict[str, str] = {}

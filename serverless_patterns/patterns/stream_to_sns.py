@@ -27,6 +27,7 @@ from ..core import (
 )
 from ..core.monitoring import threshold_problems
 from ..core.queue import parking_queue
+from ..core.topic import encrypted_topic, grant_publish
 from ..errors import Problems, is_token
 from ..handlers import STREAM_FORWARDER_DIR
 
@@ -176,7 +177,7 @@ class StreamToSns(Construct):
         pf = self._pattern_function
         self.function: lambda_.Function = pf.function
         self.alias: lambda_.Alias = pf.alias
-        self.topic.grant_publish(self.alias)
+        grant_publish(self.topic, self.topic_key, self.alias)
         if self.idempotency_table is not None:
             self.idempotency_table.grant(
                 self.alias,
@@ -216,14 +217,6 @@ class StreamToSns(Construct):
                 "itself is granted on this table's stream ARN only",
                 finding="Resource::*",
             )
-            if self.topic_key is not None:
-                acknowledge(
-                    policy,
-                    "AwsSolutions-IAM5",
-                    "kms:GenerateDataKey* (GenerateDataKey and GenerateDataKeyWithoutPlaintext) is granted "
-                    "on this pattern's own topic key only, which SNS needs to encrypt published messages",
-                    finding="Action::kms:GenerateDataKey*",
-                )
         if function is None:
             reason = (
                 "The built-in forwarder runs on Python 3.13 (supported by Lambda until 2029), the newest "
@@ -282,14 +275,10 @@ class StreamToSns(Construct):
         )
 
     def _create_topic(self) -> sns.Topic:
-        key = kms.Key(
-            self,
-            "TopicKey",
-            enable_key_rotation=True,
-            description=f"Encrypts the {self.node.path} topic",
+        topic, self.topic_key = encrypted_topic(
+            self, "Topic", key_id="TopicKey", key_description=f"Encrypts the {self.node.path} topic"
         )
-        self.topic_key = key
-        return sns.Topic(self, "Topic", master_key=key, enforce_ssl=True)
+        return topic
 
     def _create_idempotency_table(self) -> dynamodb.Table:
         return dynamodb.Table(

@@ -216,7 +216,7 @@ def test_function_may_only_publish_and_read_the_stream(default: Synthesized) -> 
         "xray:PutTelemetryRecords",
         "sns:Publish",
         "kms:Decrypt",
-        "kms:GenerateDataKey*",
+        "kms:GenerateDataKey",  # exactly what publishing needs, no wildcard
         "sqs:SendMessage",
         "sqs:GetQueueAttributes",
         "sqs:GetQueueUrl",
