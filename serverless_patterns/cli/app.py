@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-import sys
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import fields
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -18,6 +18,7 @@ from rich.table import Table
 
 from .. import catalog
 from .assembly import Assembly, load
+from .cost import Usage
 from .errors import CliError
 
 __all__ = ["app", "main"]
@@ -57,7 +58,7 @@ class _Group(typer.core.TyperGroup):
 
 def _debug(ctx: Any) -> bool:
     root = ctx.find_root()
-    return bool(root.params.get("debug")) or "--debug" in sys.argv
+    return bool(root.params.get("debug"))
 
 
 app = typer.Typer(
@@ -289,6 +290,10 @@ def diagram(
 
 
 # -- cost ----------------------------------------------------------------------------------------
+_USAGE: dict[str, Any] = {f.name: f.default for f in fields(Usage)}
+DEFAULT_REQUESTS_PER_MONTH = 1_000_000
+
+
 @app.command()
 def cost(
     target: Annotated[
@@ -296,25 +301,25 @@ def cost(
     ] = ".",
     requests_per_month: Annotated[
         float, typer.Option("--requests-per-month", "-n", min=0, help="Requests entering the app per month.")
-    ] = 1_000_000,
+    ] = DEFAULT_REQUESTS_PER_MONTH,
     avg_duration_ms: Annotated[
         float,
         typer.Option("--avg-duration-ms", min=0, help="Average function (and Express workflow) run time."),
-    ] = 100,
+    ] = _USAGE["avg_duration_ms"],
     payload_kb: Annotated[
         float, typer.Option("--payload-kb", min=0, help="Size of a request or message.")
-    ] = 1,
+    ] = _USAGE["payload_kb"],
     storage_gb: Annotated[
         float, typer.Option("--storage-gb", min=0, help="Data kept per table and bucket.")
-    ] = 1,
+    ] = _USAGE["storage_gb"],
     log_kb_per_request: Annotated[
         float, typer.Option("--log-kb-per-request", min=0, help="Log data per invocation.")
-    ] = 1,
+    ] = _USAGE["log_kb_per_request"],
     no_synth: Annotated[bool, typer.Option("--no-synth", help="Read the app's existing cdk.out.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
     """Monthly cost estimate per resource and in total, from the dated us-east-1 price table."""
-    from .cost import Usage, estimate
+    from .cost import estimate
     from .graph import build_graph
 
     usage = Usage(requests_per_month, avg_duration_ms, payload_kb, storage_gb, log_kb_per_request)
