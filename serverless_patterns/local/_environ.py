@@ -63,31 +63,27 @@ class ThreadEnviron(MutableMapping[str, str]):
         return f"ThreadEnviron({dict(self._current())!r})"
 
 
+_sinks = threading.local()
+
+
 class ThreadStream(io.TextIOBase):
-    """``sys.stdout``/``sys.stderr`` replacement: what a handler thread prints inside :meth:`capture`
-    is kept for its invocation record (Lambda sends it to CloudWatch Logs), everything else passes."""
+    """``sys.stdout``/``sys.stderr`` replacement: what a handler thread prints inside :func:`capture`
+    is kept for its invocation record (Lambda sends it to CloudWatch Logs), everything else passes.
+
+    The sink is per thread, shared by every instance: a logger that kept an older stream still
+    writes to the running invocation's record."""
 
     def __init__(self, base: Any) -> None:
         self.base = base
-        self._local = threading.local()
-
-    @contextmanager
-    def capture(self, sink: io.StringIO) -> Iterator[None]:
-        previous = getattr(self._local, "sink", None)
-        self._local.sink = sink
-        try:
-            yield
-        finally:
-            self._local.sink = previous
 
     def write(self, text: str) -> int:
-        sink: io.StringIO | None = getattr(self._local, "sink", None)
+        sink: io.StringIO | None = getattr(_sinks, "sink", None)
         if sink is not None:
             return sink.write(text)
         return int(self.base.write(text))
 
     def flush(self) -> None:
-        if getattr(self._local, "sink", None) is None:
+        if getattr(_sinks, "sink", None) is None:
             self.base.flush()
 
     def isatty(self) -> bool:
@@ -123,14 +119,21 @@ def install() -> ThreadEnviron:
 
 @contextmanager
 def capture(sink: io.StringIO) -> Iterator[None]:
-    """Within this thread, send what is printed to ``sink``."""
+    """Within this thread, send what is printed to ``sink``. Wraps ``sys.stdout``/``sys.stderr``
+    again if someone (pytest's capture, say) replaced them since :func:`install`."""
     with _lock:
-        streams = [s for _, s in _streams]
-    if not streams:
+        for name in ("stdout", "stderr"):
+            current = getattr(sys, name)
+            if not isinstance(current, ThreadStream):
+                stream = ThreadStream(current)
+                _streams.append((name, stream))
+                setattr(sys, name, stream)
+    previous = getattr(_sinks, "sink", None)
+    _sinks.sink = sink
+    try:
         yield
-        return
-    with streams[0].capture(sink), streams[-1].capture(sink):
-        yield
+    finally:
+        _sinks.sink = previous
 
 
 def uninstall() -> None:

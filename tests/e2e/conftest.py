@@ -12,14 +12,27 @@ import pytest
 pytest_plugins = ["serverless_patterns.local.pytest_plugin"]
 
 APPS = Path(__file__).parent / "apps"
+EXAMPLES = Path(__file__).parents[2] / "examples"
 
 
-def synth(app_dir: Path, out: Path, timeout: float = 240) -> Path:
-    """Synthesize ``app_dir/app.py`` into ``out`` with this interpreter; return the assembly."""
-    env = {**os.environ, "CDK_OUTDIR": str(out), "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1"}
-    subprocess.run(
-        [sys.executable, "app.py"], cwd=app_dir, env=env, check=True, timeout=timeout, capture_output=True
+def _python(args: list[str], cwd: Path, env: dict[str, str], timeout: float = 240) -> None:
+    done = subprocess.run(
+        [sys.executable, *args],
+        cwd=cwd,
+        env={**env, "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1"},
+        stdin=subprocess.DEVNULL,
+        timeout=timeout,
+        capture_output=True,
+        text=True,
+        check=False,
     )
+    if done.returncode != 0:
+        raise RuntimeError(f"synth failed in {cwd.name}:\n{done.stderr[-3000:]}")
+
+
+def synth(app_dir: Path, out: Path) -> Path:
+    """Synthesize ``app_dir/app.py`` into ``out`` with this interpreter; return the assembly."""
+    _python(["app.py"], app_dir, {**os.environ, "CDK_OUTDIR": str(out)})
     return out
 
 
@@ -27,3 +40,17 @@ def synth(app_dir: Path, out: Path, timeout: float = 240) -> Path:
 def fixture_assembly(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The fixture app (tests/e2e/apps/fixture), synthesized once per session."""
     return synth(APPS / "fixture", tmp_path_factory.mktemp("fixture") / "cdk.out")
+
+
+@pytest.fixture(scope="session")
+def examples_assembly(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The examples app (the real patterns), synthesized once per session without the rule packs."""
+    out = tmp_path_factory.mktemp("examples") / "cdk.out"
+    env = {
+        **os.environ,
+        "CDK_OUTDIR": str(out),
+        "CDK_DEFAULT_ACCOUNT": "123456789012",
+        "CDK_DEFAULT_REGION": "us-east-1",
+    }
+    _python(["-c", "from app import build_app; build_app(with_rule_packs=False).synth()"], EXAMPLES, env)
+    return out
