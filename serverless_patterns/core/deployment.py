@@ -186,6 +186,8 @@ class Deployments(Construct):
             "BeforeAllowTrafficHook": self.strategy.pre_traffic_hook,
             "AfterAllowTrafficHook": self.strategy.post_traffic_hook,
         }
+        if all(hook is None for hook in hooks.values()):
+            return  # nothing to set: skip the round trips to the alias's CfnResource
         cfn_alias = alias.node.default_child
         assert isinstance(cfn_alias, cdk.CfnResource)
         for key, hook in hooks.items():

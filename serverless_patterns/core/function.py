@@ -16,7 +16,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_destinations as destinations
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
-from constructs import Construct
+from constructs import Construct, IConstruct
 
 from ..errors import Problems, is_token
 from .monitoring import AlarmKind, AlarmThresholds, Monitoring
@@ -157,6 +157,7 @@ class PatternFunction(Construct):
         deployment_group_id: str | None = None,
     ) -> None:
         super().__init__(scope, id)
+        path = self.node.path  # read once: every jsii property read is a round trip to Node
         self.log_group = logs.LogGroup(
             self, "LogGroup", retention=spec.log_retention or logs.RetentionDays.ONE_MONTH
         )
@@ -164,7 +165,7 @@ class PatternFunction(Construct):
             self,
             "ServiceRole",
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description=f"Execution role of {self.node.path}",
+            description=f"Execution role of {path}",
         )
         self.role.add_to_policy(
             iam.PolicyStatement(
@@ -215,7 +216,8 @@ class PatternFunction(Construct):
         )
         # CDK makes the function depend on its role, which CloudFormation already infers from the
         # GetAtt (cfn-lint W3005); keep only the dependency on the role's policy.
-        policy = self.role.node.find_child("DefaultPolicy").node.default_child
+        default_policy = self.role.node.find_child("DefaultPolicy")
+        policy = default_policy.node.default_child
         cfn_function = self.function.node.default_child
         assert isinstance(policy, cdk.CfnResource) and isinstance(cfn_function, cdk.CfnResource)
         cfn_function.add_override("DependsOn", [policy.logical_id])
@@ -229,10 +231,11 @@ class PatternFunction(Construct):
             # alias needs the same on-failure destination and retries as the function.
             **async_options,  # type: ignore[arg-type]
         )
-        self._acknowledge(invocation)
+        self._acknowledge(invocation, default_policy)
 
-        subject = f"{self.node.path} function"
-        dims = {"FunctionName": self.function.function_name}
+        subject = f"{path} function"
+        self._dims = {"FunctionName": self.function.function_name}
+        dims = self._dims
         self.errors_metric = Monitoring.metric(
             "AWS/Lambda", "Errors", dims, kind=AlarmKind.ERRORS, label="Errors"
         )
@@ -270,7 +273,7 @@ class PatternFunction(Construct):
 
     def dashboard_widgets(self, title: str) -> list[cw.IWidget]:
         """The graphs this function contributes to its pattern's dashboard section."""
-        dims = {"FunctionName": self.function.function_name}
+        dims = self._dims
         return [
             cw.GraphWidget(
                 title=f"{title}: invocations and errors",
@@ -292,16 +295,14 @@ class PatternFunction(Construct):
             ),
         ]
 
-    def _acknowledge(self, invocation: str) -> None:
-        policy = self.role.node.try_find_child("DefaultPolicy")
-        if policy is not None:
-            acknowledge(
-                policy,
-                "AwsSolutions-IAM5",
-                "xray:PutTraceSegments and xray:PutTelemetryRecords do not support resource-level "
-                "permissions; every other statement names this function's own resources",
-                finding="Resource::*",
-            )
+    def _acknowledge(self, invocation: str, policy: IConstruct) -> None:
+        acknowledge(
+            policy,
+            "AwsSolutions-IAM5",
+            "xray:PutTraceSegments and xray:PutTelemetryRecords do not support resource-level "
+            "permissions; every other statement names this function's own resources",
+            finding="Resource::*",
+        )
         reason = {
             Invocation.SYNC: "Invoked synchronously only (API Gateway or Step Functions): the caller "
             "receives the error; a function DLQ applies to asynchronous invocation only",

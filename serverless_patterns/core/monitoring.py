@@ -259,7 +259,7 @@ class Monitoring(Construct):
             metric_name=name,
             dimensions_map=dict(dimensions),
             statistic=statistic,
-            period=cdk.Duration.minutes(period_minutes),
+            period=_minutes(period_minutes),
             label=label,
         )
 
@@ -273,7 +273,7 @@ class Monitoring(Construct):
             expression="IF(d > 0, 100 * n / d, 0)",
             using_metrics={"n": numerator, "d": denominator},
             label=label,
-            period=cdk.Duration.minutes(spec.period_minutes),
+            period=_minutes(spec.period_minutes),
         )
 
     def add_section(
@@ -285,6 +285,18 @@ class Monitoring(Construct):
         if alarms:
             rows.append(cw.AlarmStatusWidget(alarms=list(alarms), title=f"{title} alarms", width=24))
         self.dashboard.add_widgets(*rows)
+
+
+_DURATIONS: dict[int, cdk.Duration] = {}
+
+
+def _minutes(minutes: int) -> cdk.Duration:
+    """``Duration.minutes``, created once per value: a Duration is immutable, and each creation is a
+    jsii round trip (there is one per metric)."""
+    duration = _DURATIONS.get(minutes)
+    if duration is None:
+        duration = _DURATIONS[minutes] = cdk.Duration.minutes(minutes)
+    return duration
 
 
 def threshold_problems(thresholds: AlarmThresholds) -> list[str]:
