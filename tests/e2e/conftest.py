@@ -54,3 +54,9 @@ def examples_assembly(tmp_path_factory: pytest.TempPathFactory) -> Path:
     }
     _python(["-c", "from app import build_app; build_app(with_rule_packs=False).synth()"], EXAMPLES, env)
     return out
+
+
+@pytest.fixture(scope="session")
+def patterns_assembly(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """tests/e2e/apps/patterns (S3Processor both ways, StreamToSns), synthesized once per session."""
+    return synth(APPS / "patterns", tmp_path_factory.mktemp("patterns") / "cdk.out")
