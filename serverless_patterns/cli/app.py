@@ -27,10 +27,18 @@ out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
 
 
+def _new_consoles() -> None:
+    """Fresh consoles for each run, so they follow the streams and COLUMNS of that run."""
+    global out, err
+    out = Console(highlight=False)
+    err = Console(stderr=True, highlight=False)
+
+
 class _Group(typer.core.TyperGroup):
     """Shows every error as one line that says what to do; ``--debug`` shows the traceback too."""
 
     def invoke(self, ctx: Any) -> Any:
+        _new_consoles()
         try:
             return super().invoke(ctx)
         except CliError as error:

@@ -8,9 +8,11 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -37,9 +39,29 @@ def _node_env() -> None:
 _node_env()
 
 
+def _shared(tmp_path_factory: pytest.TempPathFactory, name: str) -> Path:
+    """A directory every xdist worker of this run shares (the run's base temp when not distributed)."""
+    base = tmp_path_factory.getbasetemp()
+    root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    return root / name
+
+
+@contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """Holds an exclusive lock on ``path`` (so two xdist workers never synthesize the same thing)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def example_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    cache = tmp_path_factory.mktemp("example-cache")
+    cache = _shared(tmp_path_factory, "example-cache")
+    cache.mkdir(parents=True, exist_ok=True)
     previous = os.environ.get("SERVERLESS_PATTERNS_CACHE")
     os.environ["SERVERLESS_PATTERNS_CACHE"] = str(cache)
     yield cache
@@ -54,9 +76,12 @@ def plain_app(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The plain fixture app, synthesized (with the packs the runner adds) into ``cdk.out``."""
     from serverless_patterns.cli.assembly import synthesize
 
-    directory = tmp_path_factory.mktemp("apps") / "plain"
-    shutil.copytree(FIXTURES / "plain_app", directory)
-    synthesize(directory)
+    directory = _shared(tmp_path_factory, "apps") / "plain"
+    with _locked(directory.parent / "plain.lock"):
+        if not (directory / "cdk.out" / "manifest.json").is_file():
+            shutil.rmtree(directory, ignore_errors=True)
+            shutil.copytree(FIXTURES / "plain_app", directory)
+            synthesize(directory)
     return directory
 
 
@@ -66,7 +91,8 @@ def reports(example_cache: Path) -> dict[str, Any]:
     from serverless_patterns import catalog
     from serverless_patterns.cli.examples import synthesize_examples
 
-    return synthesize_examples(catalog.entries())
+    with _locked(example_cache / "examples.lock"):
+        return synthesize_examples(catalog.entries())
 
 
 @pytest.fixture(scope="session")
