@@ -75,6 +75,9 @@ _VERBS: list[tuple[re.Pattern[str], str]] = [
 ]
 
 
+# How a state machine task uses a resource of each kind (anything else: "task").
+_TASK_VERBS = {"topic": "publish", "queue": "send", "state_machine": "start", "table": "read/write"}
+
 # Grants that carry the data flow itself (a function publishing, sending, starting) are drawn as flows.
 _FLOW_VERBS = {"send", "publish", "start", "put events", "put records", "invoke"}
 
@@ -146,26 +149,31 @@ class Graph:
 
 def refs(value: Any) -> set[str]:
     """Logical IDs referenced by ``value`` (Ref, Fn::GetAtt and Fn::Sub), pseudo parameters excluded."""
-    found: set[str] = set()
+    return set(ordered_refs(value))
+
+
+def ordered_refs(value: Any) -> list[str]:
+    """:func:`refs` in the order they appear in ``value``."""
+    found: list[str] = []
     _collect(value, found)
-    return {r for r in found if not r.startswith("AWS::")}
+    return [r for r in dict.fromkeys(found) if not r.startswith("AWS::")]
 
 
-def _collect(value: Any, found: set[str]) -> None:
+def _collect(value: Any, found: list[str]) -> None:
     if isinstance(value, dict):
         if "Ref" in value and isinstance(value["Ref"], str):
-            found.add(value["Ref"])
+            found.append(value["Ref"])
         if "Fn::GetAtt" in value:
             att = value["Fn::GetAtt"]
             if isinstance(att, list) and att and isinstance(att[0], str):
-                found.add(att[0])
+                found.append(att[0])
             elif isinstance(att, str):
-                found.add(att.split(".", 1)[0])
+                found.append(att.split(".", 1)[0])
         if "Fn::Sub" in value:
             sub = value["Fn::Sub"]
             text = sub[0] if isinstance(sub, list) and sub else sub
             if isinstance(text, str):
-                found.update(_SUB_NAME.findall(text))
+                found.extend(_SUB_NAME.findall(text))
         for item in value.values():
             _collect(item, found)
     elif isinstance(value, list):
@@ -295,7 +303,7 @@ class _Builder:
 
     def _resolve_all(self, stack: str, value: Any) -> Iterator[str]:
         seen: set[str] = set()
-        for ref in sorted(refs(value)):
+        for ref in ordered_refs(value):
             owner = self.owner.get((stack, ref))
             if owner and owner not in seen:
                 seen.add(owner)
@@ -376,8 +384,9 @@ class _Builder:
                     props.get("DefinitionSubstitutions"),
                 ]
                 for target in self._resolve_all(stack, definition):
-                    if machine and self.graph.nodes[target].kind != "alarms":
-                        add(machine, target, "task")
+                    kind = self.graph.nodes[target].kind
+                    if machine and kind != "alarms":
+                        add(machine, target, _TASK_VERBS.get(kind, "task"))
             elif rtype == "AWS::Events::Rule":
                 rule = self.owner.get((stack, logical_id))
                 schedule = props.get("ScheduleExpression")
