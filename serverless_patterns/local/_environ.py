@@ -102,19 +102,35 @@ _streams: list[tuple[str, ThreadStream]] = []
 _lock = threading.Lock()
 
 
+_singleton: ThreadEnviron | None = None
+
+
 def install() -> ThreadEnviron:
     """Put a :class:`ThreadEnviron` in place of ``os.environ`` and :class:`ThreadStream` in place of
-    ``sys.stdout`` and ``sys.stderr`` (idempotent)."""
-    global _installed
+    ``sys.stdout`` and ``sys.stderr`` (idempotent).
+
+    The same :class:`ThreadEnviron` serves every local cloud of the process: botocore sessions keep
+    the ``os.environ`` they were created with, and must keep seeing the handlers' variables. boto3's
+    default session is dropped so that handlers build theirs under their own environment."""
+    global _installed, _singleton
     with _lock:
         if _installed is None:
-            _installed = ThreadEnviron(os.environ)
+            if _singleton is None:
+                _singleton = ThreadEnviron(os.environ)
+            _installed = _singleton
             setattr(os, "environ", _installed)  # noqa: B010
             for name in ("stdout", "stderr"):
                 stream = ThreadStream(getattr(sys, name))
                 _streams.append((name, stream))
                 setattr(sys, name, stream)
+            _reset_boto3()
         return _installed
+
+
+def _reset_boto3() -> None:
+    boto3 = sys.modules.get("boto3")
+    if boto3 is not None:
+        boto3.DEFAULT_SESSION = None  # type: ignore[attr-defined]
 
 
 @contextmanager
@@ -143,6 +159,7 @@ def uninstall() -> None:
         if _installed is not None:
             setattr(os, "environ", _installed.base)  # noqa: B010
             _installed = None
+            _reset_boto3()
         while _streams:
             name, stream = _streams.pop()
             if getattr(sys, name) is stream:

@@ -230,7 +230,12 @@ class LocalCloud:
     # -- deploy -----------------------------------------------------------------------------------
 
     def deploy(
-        self, app: str | os.PathLike[str], stacks: Sequence[str] | None = None, *, bootstrap: bool = True
+        self,
+        app: str | os.PathLike[str],
+        stacks: Sequence[str] | None = None,
+        *,
+        bootstrap: bool = True,
+        concurrency: int = 1,
     ) -> Deployment:
         """Deploy a CDK app with the CDK CLI (``cdk bootstrap`` once, then ``cdk deploy --method=direct``).
 
@@ -238,6 +243,7 @@ class LocalCloud:
             directory (``cdk.out``, with ``manifest.json``).
         :param stacks: stack names. Default: - every stack of the app
         :param bootstrap: run ``cdk bootstrap`` first (once per cloud). Default: True
+        :param concurrency: stacks deployed at once (``cdk deploy --concurrency``). Default: 1
         """
         state = self._require_state()
         assert self._workdir is not None
@@ -289,6 +295,8 @@ class LocalCloud:
                 "--require-approval",
                 "never",
                 "--method=direct",
+                "--concurrency",
+                str(concurrency),
                 "--progress",
                 "events",
             ],

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
-def deployed(local_cloud: LocalCloud, fixture_assembly: Path) -> Iterator[Deployment]:
+def deployed(fixture_assembly: Path, local_cloud: LocalCloud) -> Iterator[Deployment]:
     yield local_cloud.deploy(fixture_assembly)
 
 

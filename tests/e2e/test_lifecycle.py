@@ -13,7 +13,8 @@ from serverless_patterns.local import LocalCloud, LocalCloudError
 
 pytestmark = pytest.mark.e2e
 
-_OURS = ("local-", "sqs-poller", "stream:", "lambda:")
+# Handler threads ("lambda:...") are not listed: a handler past its timeout cannot be killed.
+_OURS = ("local-", "sqs-poller", "stream:")
 
 
 def _refused(port: int) -> bool:
