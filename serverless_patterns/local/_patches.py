@@ -15,6 +15,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from . import resources
 from ._state import NOT_EMULATED, State, active
 from .resources import resource_model
 
@@ -51,6 +52,7 @@ def install(state: State, port: int) -> None:
 
     if _saved:
         raise RuntimeError("moto is already patched by another local cloud in this process")
+    resources.forget_bucket_notifications()
 
     # Where moto's own callers (custom resource responses, Step Functions tasks) reach the server.
     _patch(moto.settings, "moto_server_port", lambda: str(port))

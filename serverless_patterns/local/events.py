@@ -16,6 +16,7 @@ seconds here (default 1), so a test sees redrive within seconds.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import queue
@@ -270,6 +271,16 @@ class Dispatcher:
             }
             for m in messages
         ]
+        patterns = _filter_patterns(esm)
+        if patterns is not None:  # Lambda deletes what no filter matches, without invoking
+            kept = [r for r in records if _matches(patterns, r, sqs=True)]
+            for m in messages:
+                if m.id not in {r["messageId"] for r in kept}:
+                    backend.delete_message(queue_name, m.receipt_handle)
+            messages = [m for m in messages if m.id in {r["messageId"] for r in kept}]
+            records = kept
+            if not records:
+                return
         result = self.invoke(
             str(esm.function_name),
             {"Records": records},
@@ -307,8 +318,10 @@ class Dispatcher:
                     )
                     self._pollers[esm.uuid] = thread
                     thread.start()
+            patterns = _filter_patterns(esm)
             for record in records:
-                pending.put(record)
+                if _matches(patterns, record):
+                    pending.put(record)
 
     def _stream_worker(self, esm: Any, pending: queue.Queue[dict[str, Any]]) -> None:
         size = int(esm.batch_size or 100)
@@ -396,6 +409,27 @@ class Dispatcher:
                         },
                     },
                 )
+
+
+def _filter_patterns(esm: Any) -> list[Any] | None:
+    """The mapping's filter criteria as event patterns, or None when it has none."""
+    filters = (esm.filter_criteria or {}).get("Filters") or []
+    if not filters:
+        return None
+    from moto.events.models import EventPattern
+
+    return [EventPattern.load(f["Pattern"]) for f in filters if f.get("Pattern")]
+
+
+def _matches(patterns: list[Any] | None, record: dict[str, Any], *, sqs: bool = False) -> bool:
+    """Whether ``record`` passes the filter criteria (an SQS body is matched as JSON when it is)."""
+    if patterns is None:
+        return True
+    view = dict(record)
+    if sqs:
+        with contextlib.suppress(TypeError, ValueError):
+            view["body"] = json.loads(record["body"])
+    return any(p.matches_event(view) for p in patterns)
 
 
 def _batch_item_failures(response: Any, known: set[str]) -> set[str]:

@@ -467,10 +467,43 @@ class BucketNotifications(LocalModel):
         if "EventBridgeConfiguration" in given:
             config["EventBridgeConfiguration"] = given["EventBridgeConfiguration"]
         backend = s3_backends[account_id]["aws"]
-        backend.put_bucket_notification_configuration(bucket, config)
+        # Each resource owns its entries; the bucket gets the union (what CDK's handler does for
+        # unmanaged notifications, and the same as replacing for a single managed one).
+        owner = f"{kwargs.get('StackId', '')}/{kwargs.get('LogicalId', name)}"
+        with _BUCKET_LOCK:
+            owned = _BUCKET_CONFIGS.setdefault(bucket, {})
+            owned[owner] = config
+            backend.put_bucket_notification_configuration(bucket, _union(owned.values()))
         model = cls(f"{bucket}-notifications")
-        model.on_delete = lambda: backend.put_bucket_notification_configuration(bucket, {})
+
+        def remove() -> None:
+            with _BUCKET_LOCK:
+                owned.pop(owner, None)
+                backend.put_bucket_notification_configuration(bucket, _union(owned.values()))
+
+        model.on_delete = remove
         return model
+
+
+_BUCKET_LOCK = threading.Lock()
+_BUCKET_CONFIGS: dict[str, dict[str, dict[str, Any]]] = {}
+
+
+def forget_bucket_notifications() -> None:
+    """Drop what earlier clouds of this process configured."""
+    with _BUCKET_LOCK:
+        _BUCKET_CONFIGS.clear()
+
+
+def _union(configs: Any) -> dict[str, Any]:
+    merged: dict[str, Any] = {}
+    for config in configs:
+        for key, value in config.items():
+            if isinstance(value, list):
+                merged.setdefault(key, []).extend(value)
+            else:
+                merged[key] = value
+    return merged
 
 
 class CustomResource(LocalModel):
