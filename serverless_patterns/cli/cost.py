@@ -200,7 +200,8 @@ class _Pricer:
         protocols = self._protocols(node)
         for protocol in protocols:
             cost += self.usage.requests_per_month / 1e6 * table["deliveries_per_million"].get(protocol, 0.0)
-        deliveries = f", {len(protocols)} deliveries each ({', '.join(protocols)})" if protocols else ""
+        plural = "delivery" if len(protocols) == 1 else "deliveries"
+        deliveries = f", {len(protocols)} {plural} each ({', '.join(protocols)})" if protocols else ""
         self.add(node, "SNS standard", f"{_n(publishes)} publishes{deliveries}", cost)
 
     def _protocols(self, topic: Node) -> list[str]:
