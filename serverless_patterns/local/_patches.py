@@ -96,6 +96,17 @@ def install(state: State, port: int) -> None:
                 NOT_EMULATED,
                 "schedules never fire locally: start the target yourself (the demo does)",
             )
+        props = resource_json.get("Properties") or {}
+        runtime = str(props.get("Runtime", ""))
+        if resource_type == "AWS::Lambda::Function" and not runtime.startswith("python"):
+            what = f"runtime {runtime}" if runtime else "container image"
+            state.note(
+                str(resources_map.stack_id),
+                logical_id,
+                resource_type,
+                NOT_EMULATED,
+                f"{what}: its handler does not run locally (only Python handlers do)",
+            )
         if known is None and resource_type not in parsing.NULL_MODELS:
             state.note(
                 str(resources_map.stack_id),

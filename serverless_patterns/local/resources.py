@@ -266,10 +266,22 @@ class TopicPolicy(QueuePolicy):
     TYPE = "AWS::SNS::TopicPolicy"
 
 
-class BucketPolicy(QueuePolicy):
+class BucketPolicy(LocalModel):
     """Accepted, not stored: moto would enforce its ``aws:SecureTransport`` denial on plain HTTP."""
 
     TYPE = "AWS::S3::BucketPolicy"
+
+    @classmethod
+    def create(
+        cls, name: str, props: dict[str, Any], account_id: str, region: str, kwargs: dict[str, Any]
+    ) -> LocalModel:
+        _note(
+            kwargs,
+            cls.TYPE,
+            ACCEPTED,
+            "not stored (the local endpoint is plain HTTP, a TLS-only policy would deny it)",
+        )
+        return cls(str(props.get("Bucket", name)))
 
 
 class RestApiStage(LocalModel):

@@ -17,7 +17,9 @@ from typing import Any
 import aws_cdk as cdk
 import pytest
 
-pytest_plugins = ["serverless_patterns.local.pytest_plugin"]
+# `pytest_plugins = ["serverless_patterns.local.pytest_plugin"]` belongs in a top-level conftest;
+# from this nested one the fixture is imported instead.
+from serverless_patterns.local.pytest_plugin import local_cloud  # noqa: F401
 
 APPS = Path(__file__).parent / "apps"
 EXAMPLES = Path(__file__).parents[2] / "examples"
