@@ -398,20 +398,17 @@ def callsites(patterns: list[str]) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------------------------------- part 3
-def test_suite() -> dict[str, Any]:
-    script = ROOT / "scripts" / "test.sh"
-    cmd = (
-        ["bash", str(script)]
-        if script.exists()
-        else [str(PROJECT_PY), "-m", "pytest", "-q", "--durations=10"]
-    )
-    log(f"test suite: {' '.join(cmd[-2:])}")
+PYTEST_ARGS = ["-q", "-n", "2", "--dist", "loadfile", "--durations=10"]  # as scripts/test.sh runs it
+
+
+def _timed(cmd: list[str], log_name: str) -> dict[str, Any]:
+    """Runs ``cmd``, timing each ``==> section`` it announces; parses pytest's summary and durations."""
     sections: list[tuple[str, float]] = []
     lines: list[str] = []
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     assert proc.stdout is not None
-    with open(OUT / "tests.log", "w") as output:
+    with open(OUT / log_name, "w") as output:
         for line in proc.stdout:
             output.write(line)
             lines.append(line.rstrip("\n"))
@@ -436,13 +433,31 @@ def test_suite() -> dict[str, Any]:
         if re.search(r"\d+ (passed|failed|error)", line):
             summary = line.strip("= ")
     return {
-        "command": " ".join(cmd[-2:]) if script.exists() else " ".join(cmd[1:]),
         "exit_code": code,
         "wall": wall,
         "sections": timed,
         "slowest": durations[:10],
         "summary": summary,
+        "tail": lines[-15:],
     }
+
+
+def test_suite() -> dict[str, Any]:
+    """``bash scripts/test.sh`` (ruff, mypy, pytest); when it stops before pytest, pytest alone too."""
+    script = ROOT / "scripts" / "test.sh"
+    if not script.exists():
+        log("test suite: pytest (no scripts/test.sh)")
+        result = _timed([str(PROJECT_PY), "-m", "pytest", *PYTEST_ARGS], "tests.log")
+        return {"command": "pytest " + " ".join(PYTEST_ARGS), **result}
+    log("test suite: bash scripts/test.sh")
+    result = {"command": "bash scripts/test.sh", **_timed(["bash", str(script)], "tests.log")}
+    if not any(x["section"] == "pytest" for x in result["sections"]):
+        stopped = result["sections"][-1]["section"] if result["sections"] else "?"
+        log(f"test suite: scripts/test.sh stopped at {stopped!r}; timing pytest alone")
+        pytest_only = _timed([str(PROJECT_PY), "-m", "pytest", *PYTEST_ARGS], "tests-pytest.log")
+        result["stopped_at"] = stopped
+        result["pytest_only"] = {"command": "pytest " + " ".join(PYTEST_ARGS), **pytest_only}
+    return result
 
 
 # ---------------------------------------------------------------------------------------------- main
