@@ -79,7 +79,9 @@ def cfn_lint(path: Path) -> list[str]:
     return [f"{m.rule.id} {m.message} ({m.path_string})" for m in lint_file(path) if m.rule.id[0] in "EW"]
 
 
-_HASH = re.compile(r"\b[0-9a-f]{64}\b|(?<=[A-Za-z])[0-9a-f]{32}\b|\b[0-9a-f]{32}\b")
+# Asset hashes (64 hex), and the 32-hex suffix CDK puts on a function version's logical ID, which
+# hashes the function's code and so changes with every handler edit.
+_HASH = re.compile(r"\b[0-9a-f]{64}\b|(?<=[A-Za-z0-9])[0-9a-f]{32}\b|\b[0-9a-f]{32}\b")
 
 
 def normalized(template: dict[str, Any]) -> dict[str, Any]:

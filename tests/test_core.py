@@ -93,3 +93,12 @@ def test_tokens_are_recognised_without_jsii() -> None:
     problems = Problems()
     problems.in_range("batch_size", number, 1, 10)
     assert not problems
+
+
+def test_powertools_layer_matches_runtime_and_architecture() -> None:
+    from serverless_patterns.core.function import powertools_layer_name
+
+    assert powertools_layer_name("python3.14", "arm64") == "AWSLambdaPowertoolsPythonV3-python314-arm64"
+    assert powertools_layer_name("python3.9", "x86_64") == "AWSLambdaPowertoolsPythonV3-python39-x86_64"
+    assert powertools_layer_name("python3.8", "arm64") is None  # no v3 layer
+    assert powertools_layer_name("nodejs22.x", "arm64") is None

@@ -30,6 +30,11 @@ __all__ = ["FunctionSpec", "Invocation", "PatternFunction"]
 DEFAULT_MEMORY_MB = 512
 DEFAULT_TIMEOUT_SECONDS = 10
 DEFAULT_METRICS_NAMESPACE = "ServerlessPatterns"
+DEFAULT_RUNTIME_NAME = "python3.14"
+DEFAULT_ARCHITECTURE_NAME = "arm64"
+# Powertools for AWS Lambda (Python) 3.23.0: layer version 27 of every Python runtime and architecture.
+POWERTOOLS_LAYER_ACCOUNT = "017000801446"
+POWERTOOLS_LAYER_VERSION = 27
 _HANDLER = re.compile(r"^[A-Za-z_][\w.\-/]*\.[A-Za-z_]\w*$")
 _RESERVED_ENV = re.compile(r"^(AWS_|_HANDLER$|_X_AMZN_TRACE_ID$|LAMBDA_TASK_ROOT$|LAMBDA_RUNTIME_DIR$)")
 
@@ -82,6 +87,11 @@ class FunctionSpec:
     """Retention of the function's log group. Default: - one month"""
     description: str | None = None
     """Function description. Default: - none"""
+    powertools: bool = True
+    """Attach the public Powertools for AWS Lambda (Python) layer for the function's runtime and
+    architecture, so handlers can import ``aws_lambda_powertools`` with nothing bundled (Python
+    3.9+ runtimes; commercial regions: pass your own layer in ``layers`` and False elsewhere).
+    Default: True"""
 
     def problems(self, prop: str, *, max_timeout_seconds: float = 900) -> list[str]:
         """Everything wrong with this spec, each message naming ``prop``."""
@@ -129,6 +139,15 @@ class FunctionSpec:
         if self.timeout.is_unresolved():
             return None
         return float(self.timeout.to_seconds())
+
+
+def powertools_layer_name(runtime: str, architecture: str) -> str | None:
+    """The public Powertools layer's name for a runtime (``python3.14``) and architecture
+    (``arm64``, ``x86_64``), or None where Powertools publishes no layer."""
+    match = re.fullmatch(r"python3\.(\d+)", runtime)
+    if match is None or int(match.group(1)) < 9 or architecture not in ("arm64", "x86_64"):
+        return None
+    return f"AWSLambdaPowertoolsPythonV3-python3{match.group(1)}-{architecture}"
 
 
 class PatternFunction(Construct):
@@ -198,12 +217,12 @@ class PatternFunction(Construct):
             "Resource",
             code=code,
             handler=spec.handler,
-            runtime=spec.runtime or lambda_.Runtime.PYTHON_3_14,
+            runtime=spec.runtime or lambda_.Runtime.PYTHON_3_14,  # DEFAULT_RUNTIME_NAME
             architecture=spec.architecture or lambda_.Architecture.ARM_64,
             memory_size=spec.memory_size,
             timeout=spec.timeout or cdk.Duration.seconds(DEFAULT_TIMEOUT_SECONDS),
             environment=env,
-            layers=list(spec.layers) or None,
+            layers=self._layers(spec),
             reserved_concurrent_executions=spec.reserved_concurrency,
             description=spec.description,
             role=self.role,
@@ -265,6 +284,24 @@ class PatternFunction(Construct):
             if deployments is not None and deployments.strategy.uses_codedeploy
             else None
         )
+
+    def _layers(self, spec: FunctionSpec) -> list[lambda_.ILayerVersion] | None:
+        layers = list(spec.layers)
+        if spec.powertools:
+            runtime = DEFAULT_RUNTIME_NAME if spec.runtime is None else spec.runtime.name
+            arch = DEFAULT_ARCHITECTURE_NAME if spec.architecture is None else spec.architecture.name
+            layer_name = powertools_layer_name(runtime, arch)
+            if layer_name is not None:
+                layers.insert(
+                    0,
+                    lambda_.LayerVersion.from_layer_version_arn(
+                        self,
+                        "PowertoolsLayer",
+                        f"arn:{cdk.Aws.PARTITION}:lambda:{cdk.Aws.REGION}:{POWERTOOLS_LAYER_ACCOUNT}:layer:"
+                        f"{layer_name}:{POWERTOOLS_LAYER_VERSION}",
+                    ),
+                )
+        return layers or None
 
     def add_rollback_alarm(self, alarm: cw.IAlarm) -> None:
         """Also roll the deployment back when ``alarm`` fires (for alarms the pattern owns)."""

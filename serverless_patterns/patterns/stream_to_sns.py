@@ -33,11 +33,6 @@ from ..handlers import STREAM_FORWARDER_DIR
 
 __all__ = ["StreamEventName", "StreamToSns"]
 
-POWERTOOLS_LAYER_ACCOUNT = "017000801446"
-POWERTOOLS_LAYER_NAME = "AWSLambdaPowertoolsPythonV3-python313-arm64"
-POWERTOOLS_LAYER_VERSION = 27
-"""Powertools for AWS Lambda (Python) 3.23.0, the public layer the built-in forwarder runs with."""
-
 
 class StreamEventName:
     """The ``eventName`` of a DynamoDB stream record."""
@@ -97,7 +92,7 @@ class StreamToSns(Construct):
         :param function: The function that reads the stream; it gets ``TOPIC_ARN`` in its environment.
             Default: - the built-in forwarder (``serverless_patterns/handlers/stream_forwarder``)
         :param powertools_layer: Powertools layer for the built-in forwarder. Default: - the public
-            Powertools for AWS Lambda (Python) 3.23.0 layer for Python 3.13 on arm64 in the stack's
+            Powertools for AWS Lambda (Python) 3.23.0 layer for Python 3.14 on arm64 in the stack's
             region (AWS commercial partition)
         :param topic: Your topic. Default: - a topic is created (customer-managed KMS key with
             rotation, TLS-only)
@@ -217,14 +212,6 @@ class StreamToSns(Construct):
                 "itself is granted on this table's stream ARN only",
                 finding="Resource::*",
             )
-        if function is None:
-            reason = (
-                "The built-in forwarder runs on Python 3.13 (supported by Lambda until 2029), the newest "
-                "runtime the pinned public Powertools layer is verified for; pass powertools_layer and "
-                "your own FunctionSpec to choose another"
-            )
-            acknowledge(self.function, "AwsSolutions-L1", reason)
-            acknowledge(self.function, "Serverless-LambdaLatestVersion", reason)
 
         self._build_alarms(pf, thresholds, monitoring_options.dashboard)
 
@@ -239,17 +226,12 @@ class StreamToSns(Construct):
 
     # ------------------------------------------------------------------ building
     def _forwarder_spec(self, powertools_layer: lambda_.ILayerVersion | None) -> FunctionSpec:
-        layer = powertools_layer or lambda_.LayerVersion.from_layer_version_arn(
-            self,
-            "PowertoolsLayer",
-            f"arn:{cdk.Aws.PARTITION}:lambda:{cdk.Aws.REGION}:{POWERTOOLS_LAYER_ACCOUNT}:layer:"
-            f"{POWERTOOLS_LAYER_NAME}:{POWERTOOLS_LAYER_VERSION}",
-        )
+        # The default FunctionSpec attaches the public Powertools layer; a layer of the user's replaces it.
         return FunctionSpec(
             code=lambda_.Code.from_asset(str(STREAM_FORWARDER_DIR), exclude=["__pycache__", "*.pyc"]),
             handler="app.handler",
-            runtime=lambda_.Runtime.PYTHON_3_13,
-            layers=[layer],
+            layers=[powertools_layer] if powertools_layer is not None else (),
+            powertools=powertools_layer is None,
             description="Forwards DynamoDB stream records to SNS (serverless-patterns StreamToSns)",
         )
 

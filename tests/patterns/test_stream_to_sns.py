@@ -164,11 +164,11 @@ def test_topic_defaults(default: Synthesized) -> None:
 def test_built_in_forwarder(default: Synthesized) -> None:
     fn = the_function(default)
     assert fn["Handler"] == "app.handler"
-    assert fn["Runtime"] == "python3.13"
+    assert fn["Runtime"] == "python3.14"
     assert fn["Architectures"] == ["arm64"]
     assert fn["TracingConfig"] == {"Mode": "Active"}
     (layer,) = fn["Layers"]
-    assert "017000801446:layer:AWSLambdaPowertoolsPythonV3-python313-arm64:27" in json.dumps(layer)
+    assert "017000801446:layer:AWSLambdaPowertoolsPythonV3-python314-arm64:27" in json.dumps(layer)
     env = fn["Environment"]["Variables"]
     topic_id = next(k for k in default.resources("AWS::SNS::Topic") if "AlarmTopic" not in k)
     assert env["TOPIC_ARN"] == {"Ref": topic_id}
@@ -246,7 +246,8 @@ def test_maximal_uses_the_users_resources_and_options(maximal: Synthesized) -> N
     assert [k for k in maximal.resources("AWS::SNS::Topic") if "AlarmTopic" not in k] == []
     fn = the_function(maximal)
     assert fn["MemorySize"] == 1024 and fn["Timeout"] == 30 and fn["Runtime"] == "python3.14"
-    assert "Layers" not in fn
+    (layer,) = fn["Layers"]  # the user's function gets the Powertools layer, like every FunctionSpec
+    assert "AWSLambdaPowertoolsPythonV3-python314-arm64" in json.dumps(layer)
     env = fn["Environment"]["Variables"]
     assert env["TOPIC_ARN"] == TOPIC_ARN
     (idempotency_id, idempotency) = next(iter(maximal.resources("AWS::DynamoDB::Table").items()))
