@@ -452,8 +452,7 @@ FANOUT_QUEUE = PatternEntry(
 # s3-processor
 
 _S3_APP = """from aws_cdk import App, Stack
-from serverless_patterns import FunctionSpec
-from serverless_patterns.patterns.s3_processor import S3Processor
+from serverless_patterns import FunctionSpec, S3Processor
 
 app = App()
 stack = Stack(app, "Uploads")
@@ -628,7 +627,7 @@ S3_PROCESSOR = PatternEntry(
 # stream-to-sns
 
 _STREAM_APP = """from aws_cdk import App, Stack
-from serverless_patterns.patterns.stream_to_sns import StreamToSns
+from serverless_patterns import StreamToSns
 
 app = App()
 stack = Stack(app, "OrderEvents")
