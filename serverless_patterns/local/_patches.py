@@ -180,6 +180,29 @@ def install(state: State, port: int) -> None:
                 q.lambda_event_source_mappings.pop(esm.function_arn, None)  # the local poller drains it
         return esm
 
+    # Layers published elsewhere (the public Powertools layer, say) are unknown here: accept them;
+    # handlers import from this environment instead, and the deploy notes say so.
+    original_layers = LambdaFunction._get_layers_data
+
+    def get_layers_data(self: Any, layers_versions_arns: list[str]) -> Any:
+        known: list[Any] = []
+        for arn in layers_versions_arns:
+            try:
+                known.extend(original_layers(self, [arn]))
+            except Exception:
+                known.append({"Arn": arn, "CodeSize": 0})
+                if arn not in state.foreign_layers:
+                    state.foreign_layers.add(arn)
+                    state.note(
+                        "",
+                        arn.split(":")[-2] if arn.count(":") >= 7 else arn,
+                        "AWS::Lambda::LayerVersion",
+                        NOT_EMULATED,
+                        f"layer {arn} is not loaded: handlers import from the local Python environment",
+                    )
+        return known
+
+    _patch(LambdaFunction, "_get_layers_data", get_layers_data)
     _patch(LambdaBackend, "invoke", backend_invoke)
     _patch(LambdaBackend, "send_dynamodb_items", send_dynamodb_items)
     _patch(LambdaBackend, "create_event_source_mapping", create_event_source_mapping)
@@ -330,7 +353,3 @@ def uninstall() -> None:
             owner[name[1:-1]] = value  # type: ignore[index]
         else:
             setattr(owner, name, value)
-
-
-def new_request_id() -> str:
-    return str(uuid.uuid4())

@@ -39,6 +39,7 @@ class State:
     notes: list[ResourceNote] = field(default_factory=list)
     invoke_configs: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     dispatcher: Dispatcher | None = None
+    foreign_layers: set[str] = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def note(self, stack_id: str, logical_id: str, resource_type: str, status: str, reason: str) -> None:

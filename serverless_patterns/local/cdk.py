@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -72,7 +71,3 @@ def run_cdk(
         tail = "\n".join(output.strip().splitlines()[-25:])
         raise CdkError(f"`cdk {' '.join(args[:2])}` failed (exit {done.returncode}):\n{tail}")
     return output
-
-
-def python_executable() -> str:
-    return sys.executable

@@ -22,7 +22,7 @@ from urllib.parse import urlencode
 from . import _environ, _patches
 from ._state import NOT_EMULATED, ResourceNote, State, set_active
 from .apigw import ApiGateway, ApiResponse
-from .cdk import CdkError, cdk_command, run_cdk
+from .cdk import cdk_command, run_cdk
 from .events import Dispatcher
 from .runtime import HandlerRuntime, Invocation
 
@@ -481,6 +481,3 @@ def _environ_base() -> dict[str, str]:
     current = os.environ
     base = getattr(current, "base", current)
     return dict(base)
-
-
-__all__ += ["CdkError"]

@@ -183,9 +183,12 @@ class HandlerRuntime:
         timeout = float(getattr(fn, "timeout", 3) or 3)
         name = str(fn.function_name)
         version = str(getattr(fn, "version", "$LATEST"))
-        arn = str(fn.function_arn)
-        if qualifier and not arn.endswith(f":{qualifier}"):
-            arn = f"{arn.rsplit(':' + version, 1)[0] if version != '$LATEST' else arn}:{qualifier}"
+        # The ARN the caller used: unqualified for $LATEST, else ending in the version or alias.
+        base = str(fn.function_arn)
+        if version != "$LATEST" and base.endswith(f":{version}"):
+            base = base[: -len(version) - 1]
+        used = qualifier or version
+        arn = base if used == "$LATEST" else f"{base}:{used}"
         started = time.time()
         begin = time.monotonic()
         outcome: dict[str, Any] = {}
