@@ -504,13 +504,13 @@ def main() -> None:
             results["compare_novalidation"] = side_by_side(
                 args.novalidation_rounds, patterns, validation=False
             )
+    templates = {}
+    if "compare" in results:
+        templates = {k: results["compare"]["apps"][k]["outdir"] for k in ("b", "c")}
     if "findings" not in skip:
-        templates = {}
-        if "compare" in results:
-            templates = {k: results["compare"]["apps"][k]["outdir"] for k in ("b", "c")}
         results["findings"] = findings(patterns, templates)
-        for path in templates.values():
-            shutil.rmtree(path, ignore_errors=True)
+    for path in templates.values():
+        shutil.rmtree(path, ignore_errors=True)
     if "scaling" not in skip:
         sizes = [int(s) for s in args.sizes.split(",") if s]
         results["scaling"] = scaling(sizes, patterns, args.per_stack, args.scale_repeats)
@@ -520,7 +520,9 @@ def main() -> None:
         results["tests"] = test_suite()
     results["context"]["loadavg_end"] = os.getloadavg()
     results["context"]["bench_minutes"] = (time.perf_counter() - started) / 60
-    (OUT / "results.json").write_text(json.dumps(results, indent=1, default=str))
+    text = json.dumps(results, indent=1, default=str)
+    (OUT / "results.json").write_text(text)
+    (OUT / f"results-{datetime.datetime.now(datetime.UTC):%Y%m%dT%H%M%S}.json").write_text(text)
     for stale in OUT.glob("*.stats.json"):
         stale.unlink()
     from .report import render

@@ -77,6 +77,8 @@ def render(r: dict[str, Any]) -> str:
     for key, title in (("compare", "default settings"), ("compare_novalidation", "CDK_VALIDATION=false")):
         if key in r:
             lines += ["", *_compare(r[key], title)]
+    if "compare" in r and "compare_novalidation" in r:
+        lines += ["", *_where(r["compare"], r["compare_novalidation"])]
     if "findings" in r:
         lines += ["", *_findings(r["findings"])]
     if "scaling" in r:
@@ -165,6 +167,56 @@ def _compare(cmp: dict[str, Any], title: str) -> list[str]:
     out += ["", "<details><summary>Resources by type, (b) and (c)</summary>", ""]
     out += _table(["type", "(b)", "(c)"], res_rows)
     out += ["", "</details>"]
+    return out
+
+
+def _phase_seconds(app: dict[str, Any]) -> dict[str, float]:
+    ph = app["phases"]
+    lib_end = ph.get("import_library", ph["import_cdk"])
+    return {
+        "import cdk": ph["import_cdk"],
+        "import lib": lib_end - ph["import_cdk"],
+        "build": ph["build"] - ph["import_app"],
+        "synth": ph["synth"] - ph["build"],
+    }
+
+
+def _where(default: dict[str, Any], novalidation: dict[str, Any]) -> list[str]:
+    out = [
+        "## Where the time goes",
+        "",
+        "Median phase seconds above each app's own floor ((b) - (a), (c) - (a')), and the cost of CDK's "
+        "built-in CloudFormation template validation (on by default in this aws-cdk-lib; its WASM "
+        "engine starts even for the empty stack): synth with it minus synth without it.",
+        "",
+    ]
+    rows = []
+    for label, floor in (("b", "a"), ("c", "a'")):
+        app, base = _phase_seconds(default["apps"][label]), _phase_seconds(default["apps"][floor])
+        app_nv = _phase_seconds(novalidation["apps"][label])
+        base_nv = _phase_seconds(novalidation["apps"][floor])
+        rows.append(
+            [
+                f"({label}) - ({floor})",
+                *(_s(app[k] - base[k]) for k in ("import cdk", "import lib", "build", "synth")),
+                _s(default["apps"][label]["median_wall"] - default["apps"][floor]["median_wall"]),
+                _s(base["synth"] - base_nv["synth"]),
+                _s(app["synth"] - app_nv["synth"]),
+            ]
+        )
+    out += _table(
+        [
+            "",
+            "import cdk",
+            "import lib",
+            "build",
+            "synth",
+            "wall",
+            "validation cost in the floor",
+            "validation cost in the app",
+        ],
+        rows,
+    )
     return out
 
 

@@ -31,6 +31,7 @@ _callsites: collections.Counter[str] = collections.Counter()
 _pattern_sites: collections.Counter[str] = collections.Counter()
 _node_seconds = [0.0]
 _phases: dict[str, float] = {}
+_node_at: dict[str, float] = {}
 _instances: list[dict[str, Any]] = []
 _extra: dict[str, Any] = {}
 _CALLSITES = os.environ.get("BENCH_CALLSITES") == "1"
@@ -87,6 +88,7 @@ def calls() -> int:
 def mark(phase: str) -> None:
     """Records the time since process start (well, since this module loaded) at the end of ``phase``."""
     _phases[phase] = time.perf_counter() - T0
+    _node_at[phase] = _node_seconds[0]
 
 
 def note(key: str, value: Any) -> None:
@@ -110,6 +112,7 @@ def _dump() -> None:
         "calls": dict(_counts),
         "total_calls": calls(),
         "node_seconds": _node_seconds[0],
+        "node_at": _node_at,
         "instances": _instances,
         "callsites": dict(_callsites.most_common(80)) if _CALLSITES else {},
         "pattern_callsites": dict(_pattern_sites.most_common(40)) if _CALLSITES else {},
