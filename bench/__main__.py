@@ -247,7 +247,8 @@ def side_by_side(rounds: int, patterns: list[str], validation: bool) -> dict[str
         order = labels[index % len(labels) :] + labels[: index % len(labels)]
         for label in order:
             last = index == rounds - 1
-            result = run_app(label, f"{mode}-{index + 1}", extra_env=env, keep=last and label in ("b", "c"))
+            keep = validation and last and label in ("b", "c")
+            result = run_app(label, f"{mode}-{index + 1}", extra_env=env, keep=keep)
             runs[label].append(result)
         log(
             f"  round {index + 1}/{rounds}: "
