@@ -59,11 +59,7 @@ def _api_samples(cloud: LocalCloud, stack: str) -> list[Sample]:
             verb = "GET" if method == "ANY" else method
 
             def send(verb: str = verb, path: str = path, api_id: str = api_id) -> str:
-                body = (
-                    {"name": "Demo", "email": "demo@example.com"}
-                    if verb in ("POST", "PUT", "PATCH")
-                    else None
-                )
+                body = {**_ORDER, "name": "Demo"} if verb in ("POST", "PUT", "PATCH") else None
                 got = cloud.invoke_api(verb, path, api_id=api_id, body=body)
                 outcome = f"HTTP {got.status} {got.text[:120]}"
                 execution = (
@@ -177,8 +173,9 @@ _ORDER = {
     "orderId": "demo-1",
     "customerId": "c-1",
     "email": "demo@example.com",
-    "items": [{"sku": "demo", "quantity": 1, "price": 5}],
+    "items": [{"sku": "BOOK-42", "quantity": 1, "price": 5}],
 }
+"""A sample order-like payload: the fields most handlers of an order or user event look for."""
 
 
 def _outcome(cloud: LocalCloud, arn: str, before: set[str]) -> str:
@@ -310,7 +307,7 @@ def samples_for(cloud: LocalCloud, stack: str) -> list[Sample]:
 
 
 def _line(inv: Invocation) -> str:
-    outcome = "ok" if inv.ok else f"FAILED {inv.error}"
+    outcome = "ok" if inv.ok else f"FAILED {(inv.error or '').splitlines()[0]}"
     return f"    {inv.duration_ms:8.1f} ms  {inv.function_name}:{inv.qualifier}  <- {inv.source} {inv.detail}  {outcome}"
 
 
