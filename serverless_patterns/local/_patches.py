@@ -107,6 +107,14 @@ def install(state: State, port: int) -> None:
                 NOT_EMULATED,
                 f"{what}: its handler does not run locally (only Python handlers do)",
             )
+        if resource_type == "AWS::Lambda::Function" and props.get("Layers"):
+            state.note(
+                str(resources_map.stack_id),
+                logical_id,
+                resource_type,
+                NOT_EMULATED,
+                "layers are not loaded: handlers import from the local Python environment",
+            )
         if known is None and resource_type not in parsing.NULL_MODELS:
             state.note(
                 str(resources_map.stack_id),

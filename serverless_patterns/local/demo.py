@@ -93,18 +93,28 @@ def _bucket_samples(cloud: LocalCloud, stack: str) -> list[Sample]:
         }
         suffix = rules.get("suffix", ".json")
         key = f"{rules.get('prefix', '')}demo-{uuid.uuid4().hex[:6]}{suffix}"
-        body = (
-            json.dumps({"demo": True, "items": [{"id": 1, "value": 42}]})
-            if suffix.endswith(".json")
-            else "id,value\n1,42\n"
-        )
+        body = _sample_object(suffix)
 
-        def send(bucket: str = bucket, key: str = key, body: str = body) -> str:
-            s3.put_object(Bucket=bucket, Key=key, Body=body.encode())
-            return f"uploaded s3://{bucket}/{key}"
+        def send(bucket: str = bucket, key: str = key, body: bytes = body) -> str:
+            s3.put_object(Bucket=bucket, Key=key, Body=body)
+            return f"uploaded s3://{bucket}/{key} ({len(body)} bytes)"
 
         samples.append((f"upload to bucket {bucket}", send))
     return samples
+
+
+# The smallest baseline JPEG header a size reader accepts: SOI, a 1x1 SOF0 frame, EOI.
+_JPEG = bytes.fromhex("ffd8ffc0001108000100010301220002110103110100ffd9")
+
+
+def _sample_object(suffix: str) -> bytes:
+    """A small object of the kind the key's suffix names."""
+    lowered = suffix.lower()
+    if lowered.endswith((".jpg", ".jpeg")):
+        return _JPEG
+    if lowered.endswith(".csv"):
+        return b"id,value\n1,42\n"
+    return json.dumps({"demo": True, "items": [{"id": 1, "value": 42}]}).encode()
 
 
 def _mapped_sources(cloud: LocalCloud) -> set[str]:
