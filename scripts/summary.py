@@ -44,8 +44,10 @@ def main(out: str = "cdk.out") -> int:
     for row in [header, *rows]:
         print("  ".join(str(v).ljust(w) for v, w in zip(row, widths, strict=True)))
     total_open = sum(open_findings.values())
-    print(f"\n{len(rows)} stacks, {sum(r[1] for r in rows)} resources, {sum(r[3] for r in rows)} alarms, "
-          f"{total_open} open rule-pack findings (AwsSolutions + Serverless)")
+    print(
+        f"\n{len(rows)} stacks, {sum(r[1] for r in rows)} resources, {sum(r[3] for r in rows)} alarms, "
+        f"{total_open} open rule-pack findings (AwsSolutions + Serverless)"
+    )
     return 1 if total_open else 0
 
 

@@ -148,7 +148,9 @@ class Deployments(Construct):
             "ServiceRole",
             assumed_by=iam.ServicePrincipal("codedeploy.amazonaws.com"),
             managed_policies=[
-                iam.ManagedPolicy.from_aws_managed_policy_name("service-role/AWSCodeDeployRoleForLambdaLimited")
+                iam.ManagedPolicy.from_aws_managed_policy_name(
+                    "service-role/AWSCodeDeployRoleForLambdaLimited"
+                )
             ],
         )
         acknowledge(
