@@ -1,6 +1,25 @@
 """An embedded local cloud: deploy CDK apps to moto with the real CDK CLI and run their handlers.
 
-``from serverless_patterns.local import LocalCloud``; see :class:`LocalCloud`.
+The smallest use::
+
+    from serverless_patterns.local import LocalCloud
+
+    with LocalCloud() as cloud:                       # moto on 127.0.0.1, in this process
+        deployment = cloud.deploy("path/to/app")      # cdk bootstrap + cdk deploy --method=direct
+        sqs = cloud.client("sqs")                     # boto3 clients bound to the local cloud
+        sqs.send_message(QueueUrl=deployment.outputs["MyStack"]["QueueUrl"], MessageBody="hi")
+        cloud.wait_for(idle=True, timeout=10)         # the queue's function has run
+        print(cloud.invocations[-1])                  # what ran, from what, how long, error
+        print(cloud.invoke_api("GET", "/users/1", stack="UsersApi").json())
+
+In tests, ``pytest_plugins = ["serverless_patterns.local.pytest_plugin"]`` gives a module-scoped
+``local_cloud`` fixture. ``python -m serverless_patterns.local.demo [APP_DIR]`` deploys an app and
+sends a sample event through every pattern it finds.
+
+What runs: Python handlers, in this process, from the code the deployment uploaded, with the
+function's environment, a Lambda context and its timeout; SQS, DynamoDB stream, SNS, S3, EventBridge
+and Step Functions deliver to them with Lambda's retry, partial batch and destination rules. What
+does not is listed per resource in :attr:`Deployment.notes` (alarms, CodeDeploy, authorizers...).
 """
 
 from .apigw import ApiResponse

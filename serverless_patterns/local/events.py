@@ -225,6 +225,7 @@ class Dispatcher:
     def _poll_sqs(self, esm: Any) -> None:
         queue_arn = str(esm.event_source_arn)
         queue_name = queue_arn.split(":")[5]
+        delay = self.poll_interval
         while not self._stop.is_set():
             if esm.uuid not in self._lambda()._event_source_mappings:
                 return
@@ -242,8 +243,11 @@ class Dispatcher:
                         self._sqs_batch(esm, backend, queue_name, queue_arn, messages)
             except Exception:
                 messages = []
-            if not messages:
-                self._stop.wait(self.poll_interval)
+            if messages:
+                delay = self.poll_interval
+            else:  # an idle queue is polled less and less often, down to 4 times a second
+                self._stop.wait(delay)
+                delay = min(delay * 2, 0.25)
 
     def _sqs_batch(
         self, esm: Any, backend: Any, queue_name: str, queue_arn: str, messages: list[Any]
