@@ -370,6 +370,8 @@ def scaling(sizes: list[int], patterns: list[str], per_stack: int, repeats: int)
                     "wall": result["wall"],
                     "peak_rss_mb": result["peak_rss_mb"],
                     "build_seconds": phases["build"] - phases["import_app"],
+                    "build_node_seconds": stats.get("node_at", {}).get("build", 0.0)
+                    - stats.get("node_at", {}).get("import_app", 0.0),
                     "synth_seconds": phases["synth"] - phases["build"],
                     "total_calls": stats["total_calls"],
                     "build_calls": sum(i["calls"] for i in instances),
