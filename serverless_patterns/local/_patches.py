@@ -42,6 +42,7 @@ def install(state: State, port: int) -> None:
     import moto.stepfunctions.models as sfn_models
     from moto.awslambda.models import LambdaBackend, LambdaFunction
     from moto.cloudformation import parsing
+    from moto.cloudformation.models import CloudFormationBackend
     from moto.core.config import default_user_config
     from moto.events.models import Rule
     from moto.events.utils import EventTemplateParser
@@ -126,6 +127,20 @@ def install(state: State, port: int) -> None:
             return None
         return original_create(logical_id, resource_json, resources_map, account_id, region_name)
 
+    # Updates: the CDK CLI passes UsePreviousValue for parameters that were left at their default
+    # (BootstrapVersion); moto only remembers the ones given, so fall back to the default.
+    def resolve_update_parameters(
+        self: Any, instance: Any, incoming_params: list[dict[str, Any]]
+    ) -> dict[str, Any]:
+        parameters = {
+            p["ParameterKey"]: p["ParameterValue"] for p in incoming_params if "ParameterValue" in p
+        }
+        for p in incoming_params:
+            if p.get("UsePreviousValue", False) and p["ParameterKey"] in (instance.parameters or {}):
+                parameters[p["ParameterKey"]] = instance.parameters[p["ParameterKey"]]
+        return parameters
+
+    _patch(CloudFormationBackend, "_resolve_update_parameters", resolve_update_parameters)
     _patch(parsing, "resource_class_from_type", resource_class_from_type)
     _patch(parsing, "parse_and_create_resource", parse_and_create_resource)
     # moto logs every failed state machine task and skipped type at ERROR: the invocation records

@@ -17,6 +17,7 @@ handler that can only run in Docker. Here every type the patterns emit gets a mo
 from __future__ import annotations
 
 import contextlib
+import copy
 import json
 import threading
 from collections.abc import Callable
@@ -152,9 +153,9 @@ class LambdaVersion(LocalModel):
         from moto.awslambda.utils import get_backend
 
         backend = get_backend(account_id, region)
-        fn = backend.publish_version(
-            _name_from_arn(str(props["FunctionName"])), str(props.get("Description", ""))
-        )
+        function = _name_from_arn(str(props["FunctionName"]))
+        _apply_pending_function_update(function, account_id, region, kwargs)
+        fn = backend.publish_version(function, str(props.get("Description", "")))
         if fn is None:
             raise ValueError(f"cannot publish a version of {props['FunctionName']}")
         if props.get("ProvisionedConcurrencyConfig"):
@@ -163,6 +164,33 @@ class LambdaVersion(LocalModel):
 
     def delete(self, account_id: str, region_name: str) -> None:
         return None  # versions outlive their resource, as in Lambda with a Retain policy
+
+
+def _apply_pending_function_update(name: str, account_id: str, region: str, kwargs: dict[str, Any]) -> None:
+    """On a stack update moto creates new resources before it modifies changed ones, so a new
+    version would be published from the old code. Apply the function's new code and configuration
+    first (the later modification then changes nothing)."""
+    from moto.cloudformation.models import cloudformation_backends
+    from moto.cloudformation.parsing import clean_json
+
+    try:
+        stack = cloudformation_backends[account_id][region].get_stack(str(kwargs.get("StackId", "")))
+    except Exception:  # a stack being created: nothing pending
+        return
+    resources = stack.resource_map
+    for logical, raw in list(resources._resource_json_map.items()):
+        if raw.get("Type") != "AWS::Lambda::Function":
+            continue
+        current = resources._parsed_resources.get(logical)
+        if current is None or getattr(current, "function_name", None) != name:
+            continue
+        cleaned = clean_json(copy.deepcopy(raw), resources)
+        new = cleaned.get("Properties") or {}
+        old_code = getattr(current, "code", None) or {}
+        code_changed = (new.get("Code") or {}).get("S3Key") != old_code.get("S3Key")
+        env = (new.get("Environment") or {}).get("Variables") or {}
+        if code_changed or env != (current.environment_vars or {}):
+            type(current).update_from_cloudformation_json(current, name, cleaned, account_id, region)
 
 
 class EventInvokeConfig(LocalModel):
