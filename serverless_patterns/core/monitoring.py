@@ -118,6 +118,13 @@ _KINDS: dict[str, _KindSpec] = {
 }
 
 
+# The SQS metric behind each queue alarm kind.
+_QUEUE_METRICS = {
+    AlarmKind.DLQ_DEPTH: "ApproximateNumberOfMessagesVisible",
+    AlarmKind.MESSAGE_AGE: "ApproximateAgeOfOldestMessage",
+}
+
+
 @dataclass(frozen=True)
 class MonitoringOptions:
     """How a pattern is monitored. Shared by every pattern."""
@@ -261,6 +268,14 @@ class Monitoring(Construct):
             statistic=statistic,
             period=_minutes(period_minutes),
             label=label,
+        )
+
+    @staticmethod
+    def queue_metric(queue_name: str, *, kind: str, label: str | None = None) -> cw.Metric:
+        """The SQS metric an alarm of ``kind`` watches: queue depth (``DLQ_DEPTH``) or the age of the
+        oldest message (``MESSAGE_AGE``), measured as that kind measures it."""
+        return Monitoring.metric(
+            "AWS/SQS", _QUEUE_METRICS[kind], {"QueueName": queue_name}, kind=kind, label=label
         )
 
     @staticmethod

@@ -235,12 +235,8 @@ class FanoutSubscriber(Construct):
                 self,
                 "MessageAgeAlarm",
                 kind=AlarmKind.MESSAGE_AGE,
-                metric=Monitoring.metric(
-                    "AWS/SQS",
-                    "ApproximateAgeOfOldestMessage",
-                    self._queue_dims,
-                    kind=AlarmKind.MESSAGE_AGE,
-                    label="Oldest message age (s)",
+                metric=Monitoring.queue_metric(
+                    queue_name, kind=AlarmKind.MESSAGE_AGE, label="Oldest message age (s)"
                 ),
                 subject=f"{path} queue",
                 thresholds=thresholds,
@@ -632,9 +628,7 @@ def _seconds(duration: cdk.Duration | None) -> float | None:
 
 def _visible(dims: Mapping[str, str], label: str, kind: str | None = None) -> cw.Metric:
     if kind is not None:
-        return Monitoring.metric(
-            "AWS/SQS", "ApproximateNumberOfMessagesVisible", dims, kind=kind, label=label
-        )
+        return Monitoring.queue_metric(dims["QueueName"], kind=kind, label=label)
     return Monitoring.metric(
         "AWS/SQS",
         "ApproximateNumberOfMessagesVisible",

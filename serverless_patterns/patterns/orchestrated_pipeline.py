@@ -929,12 +929,7 @@ class OrchestratedPipeline(Construct):
             self,
             "TriggerDeadLetterQueueAlarm",
             kind=AlarmKind.DLQ_DEPTH,
-            metric=Monitoring.metric(
-                "AWS/SQS",
-                "ApproximateNumberOfMessagesVisible",
-                {"QueueName": queue.queue_name},
-                kind=AlarmKind.DLQ_DEPTH,
-            ),
+            metric=Monitoring.queue_metric(queue.queue_name, kind=AlarmKind.DLQ_DEPTH),
             subject=f"{self.node.path} trigger dead-letter queue",
             thresholds=self._thresholds,
         )

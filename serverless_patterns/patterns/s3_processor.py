@@ -437,12 +437,8 @@ class S3Processor(Construct):
 
     def _build_alarms(self, pf: PatternFunction, thresholds: AlarmThresholds, dashboard: bool) -> None:
         subject = self.node.path
-        self._parked = Monitoring.metric(
-            "AWS/SQS",
-            "ApproximateNumberOfMessagesVisible",
-            {"QueueName": self.dead_letter_queue.queue_name},
-            kind=AlarmKind.DLQ_DEPTH,
-            label="Parked events",
+        self._parked = Monitoring.queue_metric(
+            self.dead_letter_queue.queue_name, kind=AlarmKind.DLQ_DEPTH, label="Parked events"
         )
         parked_alarm = self.monitoring.alarm(
             self,
@@ -457,12 +453,8 @@ class S3Processor(Construct):
         widgets: list[cw.IWidget] = [*pf.dashboard_widgets("Function")]
         self._age: cw.Metric | None = None
         if self.queue is not None:
-            self._age = Monitoring.metric(
-                "AWS/SQS",
-                "ApproximateAgeOfOldestMessage",
-                {"QueueName": self.queue.queue_name},
-                kind=AlarmKind.MESSAGE_AGE,
-                label="Oldest message age (s)",
+            self._age = Monitoring.queue_metric(
+                self.queue.queue_name, kind=AlarmKind.MESSAGE_AGE, label="Oldest message age (s)"
             )
             self.alarms.append(
                 self.monitoring.alarm(

@@ -289,12 +289,8 @@ class StreamToSns(Construct):
             label="Iterator age (s)",
             period=cdk.Duration.minutes(1),
         )
-        self._failure_depth = Monitoring.metric(
-            "AWS/SQS",
-            "ApproximateNumberOfMessagesVisible",
-            {"QueueName": self.failure_queue.queue_name},
-            kind=AlarmKind.DLQ_DEPTH,
-            label="Failed records",
+        self._failure_depth = Monitoring.queue_metric(
+            self.failure_queue.queue_name, kind=AlarmKind.DLQ_DEPTH, label="Failed records"
         )
         iterator_alarm = self.monitoring.alarm(
             self,
