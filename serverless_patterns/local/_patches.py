@@ -146,6 +146,7 @@ def install(state: State, port: int) -> None:
     # moto logs every failed state machine task and skipped type at ERROR: the invocation records
     # and resource notes say it better.
     _patch(logging.getLogger("moto"), "level", logging.CRITICAL)
+    _patch(logging.getLogger("werkzeug"), "level", logging.ERROR)  # no line per request
 
     # Lambda: run handlers here.
     def backend_invoke(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import logging
 import os
 import shutil
 import sys
@@ -113,7 +112,6 @@ class LocalCloud:
         from moto.moto_api._internal.models import moto_api_backend
         from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
-        logging.getLogger("werkzeug").setLevel(logging.ERROR)
         moto_api_backend.reset()
         self._workdir = Path(tempfile.mkdtemp(prefix="local-cloud-"))
         server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
