@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 import threading
 import urllib.parse
 import uuid
@@ -16,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from . import resources
-from ._state import NOT_EMULATED, State, active
+from ._state import ACCEPTED, NOT_EMULATED, State, active
 from .resources import resource_model
 
 __all__ = ["install", "uninstall"]
@@ -99,6 +100,19 @@ def install(state: State, port: int) -> None:
             )
         props = resource_json.get("Properties") or {}
         runtime = str(props.get("Runtime", ""))
+        local_python = f"python{sys.version_info.major}.{sys.version_info.minor}"
+        if (
+            resource_type == "AWS::Lambda::Function"
+            and runtime.startswith("python")
+            and runtime != local_python
+        ):
+            state.note(
+                str(resources_map.stack_id),
+                logical_id,
+                resource_type,
+                ACCEPTED,
+                f"{runtime} handlers run on this process's Python ({local_python})",
+            )
         if resource_type == "AWS::Lambda::Function" and not runtime.startswith("python"):
             what = f"runtime {runtime}" if runtime else "container image"
             state.note(
