@@ -99,6 +99,7 @@ class LocalCloud:
         self._bootstrapped = False
         self._lock = threading.Lock()
         self._listeners: list[Callable[[Invocation], None]] = []
+        self._clients: dict[str, Any] = {}
         self.started_in: float = 0.0
         """Seconds :meth:`start` took."""
 
@@ -157,6 +158,7 @@ class LocalCloud:
         _environ.uninstall()
         set_active(None)
         self._state = None
+        self._clients.clear()
         self._bootstrapped = False
         if self._workdir is not None:
             shutil.rmtree(self._workdir, ignore_errors=True)
@@ -208,18 +210,25 @@ class LocalCloud:
         }
 
     def client(self, service: str) -> Any:
-        """A boto3 client bound to this cloud."""
+        """A boto3 client bound to this cloud (one per service, shared: boto3 clients are thread-safe)."""
+        endpoint = self.endpoint_url
+        with self._lock:
+            found = self._clients.get(service)
+            if found is not None:
+                return found
         import boto3
         from botocore.config import Config
 
-        return boto3.session.Session().client(
+        made = boto3.session.Session().client(
             service,  # type: ignore[call-overload]
-            endpoint_url=self.endpoint_url,
+            endpoint_url=endpoint,
             region_name=self.region,
             aws_access_key_id=_DUMMY,
             aws_secret_access_key=_DUMMY,
             config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 2}, read_timeout=60),
         )
+        with self._lock:
+            return self._clients.setdefault(service, made)
 
     def on_invocation(self, listener: Callable[[Invocation], None]) -> None:
         """Call ``listener`` with every handler run from now on."""

@@ -199,3 +199,19 @@ def test_direct_invoke_gives_the_handler_a_lambda_context(
     assert body["path"] == "/direct"
     assert len(body["requestId"]) == 36
     assert next(i for i in local_cloud.invocations if i.request_id == body["requestId"]).qualifier == "live"
+
+
+def test_the_demo_finds_a_sample_for_every_pattern(local_cloud: LocalCloud, deployed: Deployment) -> None:
+    from serverless_patterns.local.demo import samples_for
+
+    titles = {stack: [title for title, _ in samples_for(local_cloud, stack)] for stack in deployed.stacks}
+    assert any(t.startswith("send to queue") for t in titles["LocalQueue"])
+    assert {t.split(" on ")[0] for t in titles["LocalApi"]} == {
+        "POST /users",
+        "GET /users/{id}",
+        "GET /items/{id}",
+    }
+    assert any(t.startswith("put item in table") for t in titles["LocalStream"])
+    assert any(t.startswith("publish to topic") for t in titles["LocalStream"])
+    assert [t.split(" ")[0] for t in titles["LocalBucket"]] == ["upload"]  # its queue is fed by the bucket
+    assert any(t.startswith("start state machine") for t in titles["LocalStateMachine"])
