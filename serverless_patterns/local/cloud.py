@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 from . import _environ, _patches
-from ._state import NOT_EMULATED, ResourceNote, State, set_active
+from ._state import NOT_EMULATED, ResourceNote, State, active, set_active
 from .apigw import ApiGateway, ApiResponse
 from .cdk import cdk_command, run_cdk
 from .events import Dispatcher
@@ -109,6 +109,10 @@ class LocalCloud:
         """Start moto and the API endpoint on 127.0.0.1 (ephemeral ports)."""
         if self._server is not None:
             return self
+        if active() is not None:
+            raise LocalCloudError(
+                "another LocalCloud runs in this process: stop it first (moto is process-wide)"
+            )
         begin = time.monotonic()
         from moto.moto_api._internal.models import moto_api_backend
         from moto.moto_server.threaded_moto_server import ThreadedMotoServer

@@ -47,8 +47,11 @@ def test_starts_on_loopback_and_stops_cleanly() -> None:
         _ = cloud.endpoint_url
 
 
-def test_wait_for_is_bounded() -> None:
+def test_wait_for_is_bounded_and_one_cloud_runs_at_a_time() -> None:
     with LocalCloud() as cloud:
+        with pytest.raises(LocalCloudError, match="another LocalCloud"):
+            LocalCloud().start()
+        assert cloud.client("sqs").list_queues()["ResponseMetadata"]["HTTPStatusCode"] == 200
         begin = time.monotonic()
         with pytest.raises(LocalCloudError, match=r"within 0\.3 s"):
             cloud.wait_for(lambda: False, timeout=0.3)
