@@ -69,7 +69,10 @@ def build(app: cdk.App) -> cdk.Stack:
         timeout=cdk.Duration.hours(1),
         triggers=[
             Trigger.api(path="/orders"),
-            Trigger.on_event(events.EventPattern(source=["shop.orders"], detail_type=["OrderPlaced"])),
+            Trigger.on_event(
+                events.EventPattern(source=["shop.orders"], detail_type=["OrderPlaced"]),
+                input_path="$.detail",
+            ),
         ],
     )
     return stack

@@ -170,6 +170,9 @@ class Trigger:
     """Bus the event rule listens on (kind event). Default: - the account's default bus"""
     input: Mapping[str, Any] | None = None
     """Execution input for a schedule (kind schedule). Default: - the EventBridge event"""
+    input_path: str | None = None
+    """JSONPath into the matching event used as execution input, e.g. ``$.detail`` (kind event).
+    Default: - the whole EventBridge event"""
     path: str = DEFAULT_API_PATH
     """Resource path whose POST starts an execution (kind api). Default: /executions"""
     throttling_rate_limit: float = DEFAULT_API_RATE_LIMIT
@@ -193,10 +196,16 @@ class Trigger:
         return cls("schedule", schedule=expression, input=input)
 
     @classmethod
-    def on_event(cls, pattern: events.EventPattern, *, event_bus: events.IEventBus | None = None) -> Trigger:
-        """An EventBridge rule that starts an execution for every event matching ``pattern``;
-        the event is the execution input."""
-        return cls("event", event_pattern=pattern, event_bus=event_bus)
+    def on_event(
+        cls,
+        pattern: events.EventPattern,
+        *,
+        event_bus: events.IEventBus | None = None,
+        input_path: str | None = None,
+    ) -> Trigger:
+        """An EventBridge rule that starts an execution for every event matching ``pattern``; the
+        event (or the part of it at ``input_path``, such as ``$.detail``) is the execution input."""
+        return cls("event", event_pattern=pattern, event_bus=event_bus, input_path=input_path)
 
     @classmethod
     def api(
@@ -677,6 +686,9 @@ class OrchestratedPipeline(Construct):
                     )
                 ):
                     problems.add(f"{prop}.event_pattern must be an events.EventPattern matching something")
+                path = trigger.input_path
+                if path is not None and not is_token(path) and not str(path).startswith("$"):
+                    problems.add(f"{prop}.input_path must be a JSONPath starting with '$', got {path!r}")
             elif trigger.kind == "api":
                 apis += 1
                 if not is_token(trigger.path) and not _API_PATH.match(str(trigger.path)):
@@ -740,7 +752,11 @@ class OrchestratedPipeline(Construct):
                 role=f"the dead-letter queue of the EventBridge rules that start {self.node.path}",
             )
         target_input = (
-            events.RuleTargetInput.from_object(dict(trigger.input)) if trigger.input is not None else None
+            events.RuleTargetInput.from_object(dict(trigger.input))
+            if trigger.input is not None
+            else events.RuleTargetInput.from_event_path(trigger.input_path)
+            if trigger.input_path is not None
+            else None
         )
         target = targets.SfnStateMachine(
             self.state_machine,

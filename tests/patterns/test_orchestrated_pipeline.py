@@ -107,7 +107,9 @@ def build_maximal(stack: cdk.Stack) -> None:
         triggers=[
             Trigger.on_schedule("cron(0 2 * * ? *)", input={"source": "nightly"}),
             Trigger.on_schedule("rate(1 hour)"),
-            Trigger.on_event(events.EventPattern(source=["shop.orders"]), event_bus=bus),
+            Trigger.on_event(
+                events.EventPattern(source=["shop.orders"]), event_bus=bus, input_path="$.detail"
+            ),
             Trigger.api(
                 path="/pipelines/etl",
                 throttling_rate_limit=5,
@@ -754,6 +756,13 @@ def task(function: str = "one", **extra: Any) -> dict[str, Any]:
             "event_pattern must be an events.EventPattern matching something",
         ),
         (
+            {
+                "steps": [Step("A", spec())],
+                "triggers": [Trigger.on_event(events.EventPattern(source=["a"]), input_path="detail")],
+            },
+            r"triggers\[0\].input_path must be a JSONPath starting with '\$', got 'detail'",
+        ),
+        (
             {"steps": [Step("A", spec())], "triggers": [Trigger.api(path="orders")]},
             r"triggers\[0\].path must be '/'",
         ),
@@ -1041,3 +1050,10 @@ def test_order_handlers_follow_the_workflow(load_handler: Any) -> None:
     assert out["inStock"] is False and out["missingItems"] == ["POSTER-1"]
     with pytest.raises(validate.InvalidOrder, match="customerId is required"):
         validate.handler({"orderId": "o-2", "items": []}, Context())
+
+
+def test_event_trigger_passes_the_chosen_part_of_the_event(maximal: Synthesized) -> None:
+    rules = [r for r in maximal.resources("AWS::Events::Rule").values() if "EventPattern" in r["Properties"]]
+    (rule,) = rules
+    (target,) = rule["Properties"]["Targets"]
+    assert target["InputPath"] == "$.detail"
