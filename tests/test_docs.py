@@ -124,3 +124,10 @@ def test_package_reexports_every_pattern() -> None:
         mod = importlib.import_module(f"serverless_patterns.patterns.{module}")
         for name in mod.__all__:
             assert hasattr(serverless_patterns, name), f"serverless_patterns does not re-export {name}"
+
+
+def test_lazy_exports_resolve_and_match_all() -> None:
+    lazy = set(serverless_patterns._WHERE)
+    assert set(serverless_patterns.__all__) == lazy | {"PatternValidationError"}
+    for name in serverless_patterns.__all__:
+        assert getattr(serverless_patterns, name).__name__ == name
