@@ -353,6 +353,8 @@ def install(state: State, port: int) -> None:
                     input_paths_map=transformer.get("InputPathsMap", {}),
                     event=original_event,
                 )
+            elif target.get("InputPath"):
+                event = _input_path(original_event, str(target["InputPath"]))
             else:
                 event = dict(original_event)
             if service == "lambda":
@@ -364,6 +366,14 @@ def install(state: State, port: int) -> None:
                 _dispatcher().deliver(arn, event)
 
     _patch(Rule, "send_to_targets", send_to_targets)
+
+
+def _input_path(event: Any, path: str) -> Any:
+    """The part of ``event`` a target's ``InputPath`` (``$``, ``$.detail``, ``$.detail.order``) names."""
+    value = event
+    for key in (k for k in path.removeprefix("$").split(".") if k):
+        value = value.get(key) if isinstance(value, dict) else None
+    return value
 
 
 def _iso(epoch: float) -> str:

@@ -141,3 +141,32 @@ def test_orchestrated_pipeline_runs_the_scheduled_etl(local_cloud: LocalCloud, d
     done = _finished(local_cloud, execution)
     assert done["status"] == "SUCCEEDED", done
     assert json.loads(done["output"])["rowsLoaded"] >= 1
+
+
+def test_orchestrated_pipeline_runs_orders_from_events(local_cloud: LocalCloud, deployed: Deployment) -> None:
+    machine = next(
+        arn
+        for logical, arn in local_cloud.resources(
+            "OrchestratedPipelines", "AWS::StepFunctions::StateMachine"
+        ).items()
+        if logical.startswith("Orders")
+    )
+    sfn = local_cloud.client("stepfunctions")
+    before = {e["executionArn"] for e in sfn.list_executions(stateMachineArn=machine)["executions"]}
+    order = {"orderId": "o-3", "customerId": "c-3", "items": [{"sku": "BOOK-42", "quantity": 1}]}
+    local_cloud.client("events").put_events(
+        Entries=[{"Source": "shop.orders", "DetailType": "OrderPlaced", "Detail": json.dumps(order)}]
+    )
+    started = local_cloud.wait_for(
+        lambda: [
+            e["executionArn"]
+            for e in sfn.list_executions(stateMachineArn=machine)["executions"]
+            if e["executionArn"] not in before
+        ],
+        timeout=30,
+    )
+    assert isinstance(started, list) and len(started) == 1
+    done = _finished(local_cloud, started[0])
+    # The rule passes the event's detail ($.detail), so the workflow sees the order itself.
+    assert done["status"] == "SUCCEEDED", done
+    assert json.loads(done["input"]) == order
