@@ -11,8 +11,21 @@ from __future__ import annotations
 import importlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 __all__ = ["CATALOG", "PatternEntry", "entries", "get"]
+
+# The examples app's handlers are the scaffolds' handlers: read from the repository's examples/ in a
+# checkout, or from the copy the wheel ships (pyproject: force-include into _examples/).
+_EXAMPLES = next(
+    (d for d in (Path(__file__).parent / "_examples", Path(__file__).parents[1] / "examples") if d.is_dir()),
+    Path(__file__).parents[1] / "examples",
+)
+
+
+def _example(relative: str) -> str:
+    """A handler file of the examples app (``users/get_user.py``), as the scaffold writes it."""
+    return (_EXAMPLES / "handlers" / relative).read_text()
 
 
 @dataclass(frozen=True)
@@ -74,108 +87,6 @@ api = ApiToLambda(stack, "UsersApi",
 app.synth()
 """
 
-_USERS_GET = '''"""GET /users/{id}"""
-
-from __future__ import annotations
-
-from typing import Any
-
-from aws_lambda_powertools import Logger, Tracer
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
-from aws_lambda_powertools.utilities.typing import LambdaContext
-from store import USERS
-
-logger = Logger()
-tracer = Tracer()
-app = APIGatewayRestResolver()
-
-
-@app.get("/users/<user_id>")
-def get_user(user_id: str) -> Response[Any] | dict[str, str]:
-    user = USERS.get(user_id)
-    if user is None:
-        return Response(status_code=404, content_type="application/json", body={"message": "not found"})
-    return user
-
-
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
-'''
-
-_USERS_LIST = '''"""GET /users"""
-
-from __future__ import annotations
-
-from typing import Any
-
-from aws_lambda_powertools import Logger, Tracer
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver
-from aws_lambda_powertools.utilities.typing import LambdaContext
-from store import USERS
-
-logger = Logger()
-tracer = Tracer()
-app = APIGatewayRestResolver()
-
-
-@app.get("/users")
-def list_users() -> dict[str, Any]:
-    return {"users": sorted(USERS.values(), key=lambda u: u["id"])}
-
-
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
-'''
-
-_USERS_CREATE = '''"""POST /users"""
-
-from __future__ import annotations
-
-import uuid
-from typing import Any
-
-from aws_lambda_powertools import Logger, Tracer
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
-from aws_lambda_powertools.event_handler.exceptions import BadRequestError
-from aws_lambda_powertools.utilities.typing import LambdaContext
-from store import USERS
-
-logger = Logger()
-tracer = Tracer()
-app = APIGatewayRestResolver()
-
-
-@app.post("/users")
-def create_user() -> Response[Any]:
-    body = app.current_event.json_body or {}
-    name = body.get("name")
-    if not isinstance(name, str) or not name:
-        raise BadRequestError("name is required")
-    user = {"id": uuid.uuid4().hex[:8], "name": name, "plan": body.get("plan", "free")}
-    USERS[user["id"]] = user
-    logger.info("user created", extra={"user_id": user["id"]})
-    return Response(status_code=201, content_type="application/json", body=user)
-
-
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
-'''
-
-_USERS_STORE = '''"""An in-memory user store shared by the example handlers (a table would back it in production)."""
-
-from __future__ import annotations
-
-USERS: dict[str, dict[str, str]] = {
-    "1": {"id": "1", "name": "Ada Lovelace", "plan": "pro"},
-    "2": {"id": "2", "name": "Alan Turing", "plan": "free"},
-}
-'''
 
 _USERS_TEST = '''"""Unit tests of the users handlers, with real API Gateway REST proxy events."""
 
@@ -280,10 +191,10 @@ API_TO_LAMBDA = PatternEntry(
     ),
     example=_API_TO_LAMBDA_APP,
     files={
-        "handlers/users/get_user.py": _USERS_GET,
-        "handlers/users/list_users.py": _USERS_LIST,
-        "handlers/users/create_user.py": _USERS_CREATE,
-        "handlers/users/store.py": _USERS_STORE,
+        "handlers/users/get_user.py": _example("users/get_user.py"),
+        "handlers/users/list_users.py": _example("users/list_users.py"),
+        "handlers/users/create_user.py": _example("users/create_user.py"),
+        "handlers/users/store.py": _example("users/store.py"),
         "tests/test_handlers.py": _USERS_TEST,
     },
     key_resources={
@@ -313,51 +224,6 @@ fanout = FanoutQueue(stack, "UserCreated",
 app.synth()
 """
 
-_FANOUT_WELCOME = '''"""Drains the welcome-email queue: one welcome email per new user.
-
-Messages arrive as published (raw message delivery): the body is the user as JSON. A record that
-fails is reported back to SQS on its own (partial batch response); it is retried and, after the
-queue's max receive count, parked in the dead-letter queue, while the rest of the batch succeeds.
-"""
-
-from __future__ import annotations
-
-from typing import Any
-
-from aws_lambda_powertools import Logger, Tracer
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from aws_lambda_powertools.utilities.typing import LambdaContext
-
-logger = Logger()
-tracer = Tracer()
-processor = BatchProcessor(event_type=EventType.SQS)
-
-
-class InvalidUser(ValueError):
-    """The message does not describe a user that can be welcomed."""
-
-
-@tracer.capture_method
-def send_welcome_email(user: dict[str, Any]) -> None:
-    email = user.get("email")
-    if not isinstance(email, str) or "@" not in email:
-        raise InvalidUser(f"user {user.get('id')!r} has no valid email address")
-    # A real handler calls Amazon SES here; the example only logs.
-    logger.info("welcome email sent", extra={"user_id": user.get("id")})
-
-
-def record_handler(record: SQSRecord) -> None:
-    send_welcome_email(record.json_body)
-
-
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return process_partial_response(
-        event=event, record_handler=record_handler, processor=processor, context=context
-    )
-'''
 
 _FANOUT_TEST = '''"""Unit tests of the welcome-email handler, with real SQS events (raw message delivery from SNS)."""
 
@@ -435,7 +301,7 @@ FANOUT_QUEUE = PatternEntry(
     ),
     example=_FANOUT_APP,
     files={
-        "handlers/fanout/welcome.py": _FANOUT_WELCOME,
+        "handlers/fanout/welcome.py": _example("fanout/welcome.py"),
         "tests/test_handlers.py": _FANOUT_TEST,
     },
     key_resources={
@@ -678,138 +544,6 @@ etl = OrchestratedPipeline(stack, "Etl",
 app.synth()
 """
 
-_ETL_EXTRACT = '''"""ExtractData: reads the orders of the day the run is for.
-
-Input: the EventBridge "Scheduled Event" (its ``time`` picks the day), or ``{"date": "YYYY-MM-DD"}``
-when started by hand. Output: ``{"date": ..., "orders": [...]}`` for TransformData.
-"""
-
-from __future__ import annotations
-
-from datetime import date, datetime, timedelta
-from typing import Any
-
-from aws_lambda_powertools import Logger, Tracer
-from aws_lambda_powertools.utilities.typing import LambdaContext
-from source import orders_for
-
-logger = Logger()
-tracer = Tracer()
-
-
-def run_date(event: dict[str, Any]) -> date:
-    """The day to extract: the one given, else the day before the scheduled run."""
-    if "date" in event:
-        return date.fromisoformat(event["date"])
-    scheduled = datetime.fromisoformat(event["time"].replace("Z", "+00:00"))
-    return scheduled.date() - timedelta(days=1)
-
-
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    day = run_date(event)
-    orders = orders_for(day)
-    logger.info("extracted orders", extra={"date": day.isoformat(), "count": len(orders)})
-    return {"date": day.isoformat(), "orders": orders}
-'''
-
-_ETL_TRANSFORM = '''"""TransformData: turns the day's orders into one reporting row per SKU and country.
-
-Raises ``TransformError`` (the Step Functions error name) when an order is malformed, so the
-pipeline's catch sends it to the failure notification instead of loading partial data.
-"""
-
-from __future__ import annotations
-
-from collections import defaultdict
-from typing import Any
-
-from aws_lambda_powertools import Logger, Tracer
-from aws_lambda_powertools.utilities.typing import LambdaContext
-
-logger = Logger()
-tracer = Tracer()
-
-REQUIRED = ("orderId", "sku", "quantity", "unitPriceCents", "country")
-
-
-class TransformError(Exception):
-    """An order cannot be transformed; the run stops before anything is loaded."""
-
-
-def rows(day: str, orders: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    totals: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: {"units": 0, "revenueCents": 0})
-    for order in orders:
-        missing = [key for key in REQUIRED if key not in order]
-        if missing:
-            raise TransformError(f"order {order.get('orderId', '?')} lacks {', '.join(missing)}")
-        if order["quantity"] <= 0:
-            raise TransformError(f"order {order['orderId']} has quantity {order['quantity']}")
-        total = totals[(order["sku"], order["country"])]
-        total["units"] += order["quantity"]
-        total["revenueCents"] += order["quantity"] * order["unitPriceCents"]
-    return [
-        {"date": day, "sku": sku, "country": country, **total}
-        for (sku, country), total in sorted(totals.items())
-    ]
-
-
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    result = rows(event["date"], event["orders"])
-    logger.info("transformed orders", extra={"orders": len(event["orders"]), "rows": len(result)})
-    return {"date": event["date"], "rows": result}
-'''
-
-_ETL_LOAD = '''"""LoadData: writes the reporting rows into the warehouse table.
-
-Output: ``{"rowsLoaded": n, "table": ...}``, which the success notification reports.
-"""
-
-from __future__ import annotations
-
-import os
-from typing import Any
-
-from aws_lambda_powertools import Logger, Tracer
-from aws_lambda_powertools.utilities.typing import LambdaContext
-
-logger = Logger()
-tracer = Tracer()
-
-TABLE = os.environ.get("WAREHOUSE_TABLE", "daily_sales")
-WAREHOUSE: dict[tuple[str, str, str], dict[str, Any]] = {}  # a warehouse table in production
-
-
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    for row in event["rows"]:
-        # Keyed by date, SKU and country: re-running a day replaces its rows instead of doubling them.
-        WAREHOUSE[(row["date"], row["sku"], row["country"])] = row
-    logger.info("loaded rows", extra={"date": event["date"], "rows": len(event["rows"]), "table": TABLE})
-    return {"date": event["date"], "rowsLoaded": len(event["rows"]), "table": TABLE}
-'''
-
-_ETL_SOURCE = '''"""The operational store the ETL reads from (in memory here; a table or bucket in production)."""
-
-from __future__ import annotations
-
-from datetime import date
-from typing import Any
-
-
-def orders_for(day: date) -> list[dict[str, Any]]:
-    """The orders placed on ``day``."""
-    stamp = day.isoformat()
-    return [
-        {"orderId": f"{stamp}-001", "sku": "BOOK-42", "quantity": 2, "unitPriceCents": 1999, "country": "DE"},
-        {"orderId": f"{stamp}-002", "sku": "MUG-7", "quantity": 1, "unitPriceCents": 1250, "country": "FR"},
-        {"orderId": f"{stamp}-003", "sku": "BOOK-42", "quantity": 1, "unitPriceCents": 1999, "country": "DE"},
-    ]
-'''
 
 _ETL_TEST = '''"""Unit tests of the ETL steps, chained as the state machine chains them, from a real scheduled event."""
 
@@ -882,10 +616,10 @@ ORCHESTRATED_PIPELINE = PatternEntry(
     ),
     example=_ETL_APP,
     files={
-        "handlers/etl/extract.py": _ETL_EXTRACT,
-        "handlers/etl/transform.py": _ETL_TRANSFORM,
-        "handlers/etl/load.py": _ETL_LOAD,
-        "handlers/etl/source.py": _ETL_SOURCE,
+        "handlers/etl/extract.py": _example("etl/extract.py"),
+        "handlers/etl/transform.py": _example("etl/transform.py"),
+        "handlers/etl/load.py": _example("etl/load.py"),
+        "handlers/etl/source.py": _example("etl/source.py"),
         "tests/test_handlers.py": _ETL_TEST,
     },
     key_resources={
