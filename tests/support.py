@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
+import pytest
 from cdk_nag import AwsSolutionsChecks, ServerlessChecks
 
 CONTEXT = {"@aws-cdk/core:validateAgainstDefaultRules": True}
@@ -98,3 +99,31 @@ def write_handler(directory: Path, body: str = "") -> str:
         body or "def handler(event, context):\n    return {'statusCode': 200}\n"
     )
     return str(directory)
+
+
+def gate_tests(
+    *, configs: tuple[str, ...], snapshots: tuple[str, ...]
+) -> tuple[Callable[..., None], Callable[..., None], Callable[..., None]]:
+    """The gates every pattern passes, for the module-scoped ``Synthesized`` fixtures named in
+    ``configs``: no unacknowledged rule-pack finding (and a real reason on every acknowledged one),
+    no cfn-lint error or warning, and a snapshot of each config in ``snapshots``.
+
+    Bind the three results to ``test_*`` names in the pattern's test module so pytest collects them.
+    """
+
+    @pytest.mark.parametrize("config", configs)
+    def rule_packs(config: str, request: pytest.FixtureRequest) -> None:
+        synthesized: Synthesized = request.getfixturevalue(config)
+        assert synthesized.unacknowledged() == []
+        for ack in synthesized.acknowledged():
+            assert len(ack["reason"]) > 40, ack  # every acknowledgment carries a real reason
+
+    @pytest.mark.parametrize("config", configs)
+    def lint(config: str, request: pytest.FixtureRequest) -> None:
+        assert cfn_lint(request.getfixturevalue(config).template_path) == []
+
+    @pytest.mark.parametrize("config", snapshots)
+    def snapshot(config: str, request: pytest.FixtureRequest, snapshot: Any) -> None:
+        assert normalized(request.getfixturevalue(config).template) == snapshot
+
+    return rule_packs, lint, snapshot

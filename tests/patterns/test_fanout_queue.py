@@ -24,7 +24,7 @@ from serverless_patterns import (
     QueueOptions,
 )
 from serverless_patterns.patterns.fanout_queue import FanoutQueue, FilterPolicyScope, Subscriber
-from tests.support import Synthesized, cfn_lint, normalized, synth
+from tests.support import Synthesized, gate_tests, synth
 
 ROOT = Path(__file__).parent.parent.parent
 HANDLER = str(ROOT / "tests" / "fixtures" / "handlers" / "echo")
@@ -103,33 +103,10 @@ def fifo() -> Synthesized:
     return synth(build_fifo)
 
 
-CONFIGS = ["default", "maximal", "fifo"]
-
-
 # ---------------------------------------------------------------- gates
-@pytest.mark.parametrize("config", CONFIGS)
-def test_rule_packs_have_no_unacknowledged_findings(config: str, request: pytest.FixtureRequest) -> None:
-    synthesized: Synthesized = request.getfixturevalue(config)
-    assert synthesized.unacknowledged() == []
-    for ack in synthesized.acknowledged():
-        assert len(ack["reason"]) > 40, ack  # every acknowledgment carries a real reason
-
-
-@pytest.mark.parametrize("config", CONFIGS)
-def test_cfn_lint_is_clean(config: str, request: pytest.FixtureRequest) -> None:
-    assert cfn_lint(request.getfixturevalue(config).template_path) == []
-
-
-def test_snapshot_default(default: Synthesized, snapshot: Any) -> None:
-    assert normalized(default.template) == snapshot
-
-
-def test_snapshot_maximal(maximal: Synthesized, snapshot: Any) -> None:
-    assert normalized(maximal.template) == snapshot
-
-
-def test_snapshot_fifo(fifo: Synthesized, snapshot: Any) -> None:
-    assert normalized(fifo.template) == snapshot
+test_rule_packs_have_no_unacknowledged_findings, test_cfn_lint_is_clean, test_snapshot = gate_tests(
+    configs=("default", "maximal", "fifo"), snapshots=("default", "maximal", "fifo")
+)
 
 
 # ---------------------------------------------------------------- documented defaults

@@ -30,7 +30,7 @@ from serverless_patterns import (
     PatternValidationError,
 )
 from serverless_patterns.patterns.orchestrated_pipeline import OrchestratedPipeline, Retry, Step, Trigger
-from tests.support import Synthesized, cfn_lint, normalized, synth
+from tests.support import Synthesized, gate_tests, synth
 
 ROOT = Path(__file__).parent.parent.parent
 HANDLER = str(ROOT / "tests" / "fixtures" / "handlers" / "echo")
@@ -169,29 +169,10 @@ def asl() -> Synthesized:
     return synth(build_asl)
 
 
-CONFIGS = ["default", "maximal", "asl"]
-
-
 # ---------------------------------------------------------------- gates
-@pytest.mark.parametrize("config", CONFIGS)
-def test_rule_packs_have_no_unacknowledged_findings(config: str, request: pytest.FixtureRequest) -> None:
-    synthesized: Synthesized = request.getfixturevalue(config)
-    assert synthesized.unacknowledged() == []
-    for ack in synthesized.acknowledged():
-        assert len(ack["reason"]) > 40, ack
-
-
-@pytest.mark.parametrize("config", CONFIGS)
-def test_cfn_lint_is_clean(config: str, request: pytest.FixtureRequest) -> None:
-    assert cfn_lint(request.getfixturevalue(config).template_path) == []
-
-
-def test_snapshot_default(default: Synthesized, snapshot: Any) -> None:
-    assert normalized(default.template) == snapshot
-
-
-def test_snapshot_maximal(maximal: Synthesized, snapshot: Any) -> None:
-    assert normalized(maximal.template) == snapshot
+test_rule_packs_have_no_unacknowledged_findings, test_cfn_lint_is_clean, test_snapshot = gate_tests(
+    configs=("default", "maximal", "asl"), snapshots=("default", "maximal")
+)
 
 
 # ---------------------------------------------------------------- helpers

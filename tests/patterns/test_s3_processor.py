@@ -20,7 +20,7 @@ from serverless_patterns import (
     QueueOptions,
 )
 from serverless_patterns.patterns.s3_processor import S3Delivery, S3Processor
-from tests.support import Synthesized, cfn_lint, normalized, synth
+from tests.support import Synthesized, gate_tests, synth
 
 HANDLER = str(Path(__file__).parent.parent / "fixtures" / "handlers" / "echo")
 
@@ -112,33 +112,10 @@ def plain_bucket() -> Synthesized:
     return synth(build_plain_bucket)
 
 
-CONFIGS = ["default", "maximal", "direct", "plain_bucket"]
-
-
 # ---------------------------------------------------------------- gates
-@pytest.mark.parametrize("config", CONFIGS)
-def test_rule_packs_have_no_unacknowledged_findings(config: str, request: pytest.FixtureRequest) -> None:
-    synthesized: Synthesized = request.getfixturevalue(config)
-    assert synthesized.unacknowledged() == []
-    for ack in synthesized.acknowledged():
-        assert len(ack["reason"]) > 40, ack
-
-
-@pytest.mark.parametrize("config", CONFIGS)
-def test_cfn_lint_is_clean(config: str, request: pytest.FixtureRequest) -> None:
-    assert cfn_lint(request.getfixturevalue(config).template_path) == []
-
-
-def test_snapshot_default(default: Synthesized, snapshot: Any) -> None:
-    assert normalized(default.template) == snapshot
-
-
-def test_snapshot_maximal(maximal: Synthesized, snapshot: Any) -> None:
-    assert normalized(maximal.template) == snapshot
-
-
-def test_snapshot_direct(direct: Synthesized, snapshot: Any) -> None:
-    assert normalized(direct.template) == snapshot
+test_rule_packs_have_no_unacknowledged_findings, test_cfn_lint_is_clean, test_snapshot = gate_tests(
+    configs=("default", "maximal", "direct", "plain_bucket"), snapshots=("default", "maximal", "direct")
+)
 
 
 # ---------------------------------------------------------------- documented defaults
