@@ -3,6 +3,7 @@ for every pattern (role, log group, tracing, version, ``live`` alias, alarms, de
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Mapping, Sequence
@@ -139,6 +140,13 @@ class FunctionSpec:
         if self.timeout.is_unresolved():
             return None
         return float(self.timeout.to_seconds())
+
+
+@functools.cache
+def _layer_arn_prefix() -> str:
+    """``arn:<partition>:lambda:<region>:<account>:layer:`` for the Powertools layers. The pseudo
+    parameters are the same tokens in every stack; reading them is a jsii round trip, so read once."""
+    return f"arn:{cdk.Aws.PARTITION}:lambda:{cdk.Aws.REGION}:{POWERTOOLS_LAYER_ACCOUNT}:layer:"
 
 
 def powertools_layer_name(runtime: str, architecture: str) -> str | None:
@@ -297,8 +305,7 @@ class PatternFunction(Construct):
                     lambda_.LayerVersion.from_layer_version_arn(
                         self,
                         "PowertoolsLayer",
-                        f"arn:{cdk.Aws.PARTITION}:lambda:{cdk.Aws.REGION}:{POWERTOOLS_LAYER_ACCOUNT}:layer:"
-                        f"{layer_name}:{POWERTOOLS_LAYER_VERSION}",
+                        f"{_layer_arn_prefix()}{layer_name}:{POWERTOOLS_LAYER_VERSION}",
                     ),
                 )
         return layers or None
