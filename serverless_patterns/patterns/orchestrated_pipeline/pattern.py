@@ -24,7 +24,7 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
-from ..core import (
+from ...core import (
     AlarmKind,
     Deployments,
     DeploymentStrategy,
@@ -35,12 +35,12 @@ from ..core import (
     PatternFunction,
     acknowledge,
 )
-from ..core.monitoring import threshold_problems
-from ..core.queue import parking_queue
-from ..core.rest_api import api_metrics, secure_rest_api
-from ..core.topic import encrypted_topic
-from ..errors import Problems, is_token
-from . import _asl
+from ...core.monitoring import threshold_problems
+from ...core.queue import parking_queue
+from ...core.rest_api import api_metrics, secure_rest_api
+from ...core.topic import encrypted_topic
+from ...errors import Problems, is_token
+from . import asl as _asl
 
 __all__ = ["OrchestratedPipeline", "Retry", "Step", "Trigger"]
 
