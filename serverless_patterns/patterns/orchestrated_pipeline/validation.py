@@ -1,0 +1,315 @@
+"""Validation of the OrchestratedPipeline props (house rule 8): every problem of a configuration,
+steps, definition file, triggers, deployment and thresholds alike, collected into one
+:class:`PatternValidationError` that names the prop, the value given and what is allowed.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import aws_cdk as cdk
+from aws_cdk import aws_events as events
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_stepfunctions as sfn
+
+from ...core import DeploymentStrategy, FunctionSpec, MonitoringOptions
+from ...core.monitoring import threshold_problems
+from ...errors import Problems, is_token
+from . import asl
+from .definition import NOTIFY_ERROR, NOTIFY_SUCCESS, RESERVED_STATES, add_default_retries, steps_definition
+from .props import Retry, Step, Trigger, whole_seconds
+
+EXPRESS_MAX_SECONDS = asl.EXPRESS_MAX_SECONDS
+STANDARD_MAX_SECONDS = 365 * 24 * 3600
+_STEP_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,79}$")
+_RATE = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$")
+_CRON = re.compile(r"^cron\(([^)]*)\)$")
+_API_PATH = re.compile(r"^(/[A-Za-z0-9._~-]+)+$")
+_STAGE = re.compile(r"^[A-Za-z0-9_]{1,128}$")
+
+
+def validate_props(
+    path: str,
+    *,
+    state_machine_type: sfn.StateMachineType,
+    steps: Sequence[Step] | None,
+    definition_file: str | os.PathLike[str] | None,
+    functions: Mapping[str, FunctionSpec] | None,
+    topics: Mapping[str, sns.ITopic] | None,
+    notify_success: bool | None,
+    notify_failure: bool | None,
+    timeout: cdk.Duration | None,
+    log_level: sfn.LogLevel,
+    triggers: Sequence[Trigger],
+    deployment: DeploymentStrategy,
+    monitoring: MonitoringOptions,
+) -> tuple[dict[str, Any], dict[str, FunctionSpec], list[asl.Target]]:
+    """Every problem of the props in one :class:`PatternValidationError` raised for ``path``; else the
+    checked definition (default retries and timeout in), the function to build for each name it
+    calls, and the targets to rebind."""
+    problems = Problems()
+    express = state_machine_type == sfn.StateMachineType.EXPRESS
+    definition: dict[str, Any] = {}
+    specs: dict[str, FunctionSpec] = {}
+    references: list[asl.Target] = []
+    if steps is not None and definition_file is not None:
+        problems.add("give either steps or definition_file, not both")
+    elif steps is None and definition_file is None:
+        problems.add("give steps (a list of Step) or definition_file (an Amazon States Language file)")
+    elif steps is not None:
+        if functions is not None or topics is not None:
+            problems.add("functions and topics go with definition_file; steps name their own functions")
+        success, failure = notify_success is True, notify_failure is not False
+        specs, ok = _check_steps(steps, success, failure, problems)
+        if ok:
+            definition, references = steps_definition(steps, path, success, failure)
+    elif definition_file is not None:
+        if notify_success is not None or notify_failure is not None:
+            problems.add(
+                "notify_success and notify_failure go with steps; an ASL definition publishes where "
+                "its own states say"
+            )
+        definition, specs = _file_definition(definition_file, functions, topics, problems)
+    if definition:
+        where = "steps" if steps is not None else f"definition_file {os.fspath(definition_file or '')!r}"
+        found = asl.validate(definition, express=express, where=where)
+        problems.extend(found)
+        if not found:
+            found_targets, unbound = asl.find_targets(definition)
+            references = found_targets + references
+            problems.extend(f"{where}: {p}" for p in unbound)
+            if definition_file is not None:
+                _check_references(references, specs, topics, problems)
+            for label, state in asl.walk_states(definition):
+                config = state.get("ItemProcessor", {}).get("ProcessorConfig", {})
+                if (
+                    state.get("Type") == "Map"
+                    and isinstance(config, dict)
+                    and config.get("Mode") == "DISTRIBUTED"
+                ):
+                    problems.add(
+                        f"{where}: state {label!r} is a Distributed Map, whose child executions need "
+                        "permissions this pattern does not grant; use an INLINE Map"
+                    )
+            add_default_retries(definition)
+    if timeout is not None:
+        high = EXPRESS_MAX_SECONDS if express else STANDARD_MAX_SECONDS
+        kind = "an Express" if express else "a Standard"
+        seconds = whole_seconds(f"timeout ({kind} workflow)", timeout, 1, high, problems)
+        if seconds is not None and definition:
+            definition["TimeoutSeconds"] = seconds
+    problems.require(
+        isinstance(state_machine_type, sfn.StateMachineType),
+        f"state_machine_type must be sfn.StateMachineType.STANDARD or EXPRESS, got {state_machine_type!r}",
+    )
+    if not isinstance(log_level, sfn.LogLevel):
+        problems.add(f"log_level must be an sfn.LogLevel (ALL, ERROR or FATAL), got {log_level!r}")
+    problems.require(
+        log_level != sfn.LogLevel.OFF,
+        "log_level must be ALL, ERROR or FATAL, got OFF: the execution history is always logged",
+    )
+    _check_triggers(triggers, problems)
+    problems.extend(deployment.problems())
+    problems.extend(threshold_problems(monitoring.thresholds))
+    problems.raise_if_any(path)
+    return definition, specs, references
+
+
+def _check_steps(
+    steps: Sequence[Step], notify_success: bool, notify_failure: bool, problems: Problems
+) -> tuple[dict[str, FunctionSpec], bool]:
+    """The function of each named step, and whether the steps are valid enough to build."""
+    if not steps:
+        problems.add("steps must have at least one Step, got []")
+        return {}, False
+    names = [s.name if isinstance(s, Step) else None for s in steps]
+    builtins = [NOTIFY_ERROR] if notify_failure else []
+    builtins += [NOTIFY_SUCCESS] if notify_success else []
+    states_known = {n for n in names if isinstance(n, str)} | set(builtins)
+    specs: dict[str, FunctionSpec] = {}
+    ok = True
+    for index, step in enumerate(steps):
+        prop = f"steps[{index}]"
+        if not isinstance(step, Step):
+            problems.add(f"{prop} must be a Step, got {type(step).__name__}")
+            ok = False
+            continue
+        if not isinstance(step.name, str) or not _STEP_NAME.match(step.name):
+            problems.add(
+                f"{prop}.name must be a letter then letters, digits, '_' or '-', at most 80 characters, "
+                f"got {step.name!r}"
+            )
+            ok = False
+        elif step.name in RESERVED_STATES:
+            problems.add(f"{prop}.name {step.name!r} is reserved for the pattern's notification states")
+            ok = False
+        elif names.count(step.name) > 1 and names.index(step.name) == index:
+            problems.add(f"{prop}.name {step.name!r} is used by more than one step")
+            ok = False
+        label = f"steps[{step.name!r}]" if isinstance(step.name, str) else prop
+        if not isinstance(step.function, FunctionSpec):
+            problems.add(f"{label}.function must be a FunctionSpec, got {type(step.function).__name__}")
+            ok = False
+        else:
+            problems.extend(step.function.problems(f"{label}.function"))
+        retriers = step.retriers
+        for r_index, retrier in enumerate(retriers):
+            if not isinstance(retrier, Retry):
+                problems.add(f"{label}.retry must be a Retry or a list of Retry, got {retrier!r}")
+                ok = False
+                continue
+            found = retrier.problems(f"{label}.retry[{r_index}]")
+            problems.extend(found)
+            ok = ok and not found
+            if "States.ALL" in retrier.errors and r_index != len(retriers) - 1:
+                problems.add(f"{label}.retry: the retrier for States.ALL must be the last one")
+                ok = False
+        if not isinstance(step.catch, Mapping):
+            problems.add(f"{label}.catch must map error names to state names, got {step.catch!r}")
+            ok = False
+            continue
+        for error, target in step.catch.items():
+            if not isinstance(error, str) or not error:
+                problems.add(f"{label}.catch: error names must be non-empty strings, got {error!r}")
+                ok = False
+            if target not in states_known:
+                allowed = ", ".join(sorted(states_known))
+                problems.add(f"{label}.catch[{error!r}] names no state: {target!r} (states are {allowed})")
+                ok = False
+        if isinstance(step.name, str):
+            specs[step.name] = step.function
+    return specs, ok
+
+
+def _file_definition(
+    definition_file: str | os.PathLike[str],
+    functions: Mapping[str, FunctionSpec] | None,
+    topics: Mapping[str, sns.ITopic] | None,
+    problems: Problems,
+) -> tuple[dict[str, Any], dict[str, FunctionSpec]]:
+    """The parsed ``definition_file`` and the checked ``functions``."""
+    specs: dict[str, FunctionSpec] = {}
+    if not functions:
+        problems.add("definition_file needs functions: the function name used in the file to a FunctionSpec")
+    else:
+        for name, spec in functions.items():
+            if not isinstance(spec, FunctionSpec):
+                problems.add(f"functions[{name!r}] must be a FunctionSpec, got {type(spec).__name__}")
+                continue
+            problems.extend(spec.problems(f"functions[{name!r}]"))
+            specs[name] = spec
+    for name, topic in (topics or {}).items():
+        if not hasattr(topic, "topic_arn"):  # jsii interfaces are not runtime-checkable
+            problems.add(f"topics[{name!r}] must be an sns.ITopic, got {type(topic).__name__}")
+    if not isinstance(definition_file, str | os.PathLike):
+        problems.add(f"definition_file must be a path, got {definition_file!r}")
+        return {}, specs
+    definition, found = asl.load(definition_file)
+    problems.extend(found)
+    return definition or {}, specs
+
+
+def _check_references(
+    references: list[asl.Target],
+    specs: Mapping[str, FunctionSpec],
+    topics: Mapping[str, sns.ITopic] | None,
+    problems: Problems,
+) -> None:
+    """Every function called is given, every function and topic given is used."""
+    called = set()
+    for target in references:
+        if target.kind == "function":
+            called.add(target.name)
+            if target.name not in specs:
+                given = ", ".join(sorted(specs)) or "none"
+                problems.add(
+                    f"state {target.state!r} calls function {target.name!r}, which functions does not "
+                    f"give (given: {given})"
+                )
+    for name in specs:
+        if name not in called:
+            problems.add(f"functions[{name!r}] is not called by any state of the definition")
+    published = {t.name for t in references if t.kind == "topic"}
+    for name in topics or {}:
+        if name not in published:
+            problems.add(f"topics[{name!r}] is not published to by any state of the definition")
+
+
+def _check_triggers(triggers: Sequence[Trigger], problems: Problems) -> None:
+    """Each trigger's own props, and at most one API."""
+    apis = 0
+    for index, trigger in enumerate(triggers):
+        prop = f"triggers[{index}]"
+        if not isinstance(trigger, Trigger):
+            problems.add(f"{prop} must be a Trigger, got {type(trigger).__name__}")
+            continue
+        problems.one_of(f"{prop}.kind", trigger.kind, ("schedule", "event", "api"))
+        if trigger.kind == "schedule":
+            if isinstance(trigger.schedule, str):
+                problem = _schedule_problem(trigger.schedule)
+                if problem:
+                    problems.add(f"{prop}.schedule {problem}")
+            elif not isinstance(trigger.schedule, events.Schedule):
+                problems.add(
+                    f"{prop}.schedule must be a cron(...)/rate(...) expression, got {trigger.schedule!r}"
+                )
+        elif trigger.kind == "event":
+            pattern = trigger.event_pattern
+            if not isinstance(pattern, events.EventPattern) or not any(
+                (
+                    pattern.source,
+                    pattern.detail_type,
+                    pattern.detail,
+                    pattern.account,
+                    pattern.region,
+                    pattern.resources,
+                )
+            ):
+                problems.add(f"{prop}.event_pattern must be an events.EventPattern matching something")
+            path = trigger.input_path
+            if path is not None and not is_token(path) and not str(path).startswith("$"):
+                problems.add(f"{prop}.input_path must be a JSONPath starting with '$', got {path!r}")
+        elif trigger.kind == "api":
+            apis += 1
+            if not is_token(trigger.path) and not _API_PATH.match(str(trigger.path)):
+                problems.add(
+                    f"{prop}.path must be '/' then static segments of letters, digits or '._~-', "
+                    f"got {trigger.path!r}"
+                )
+            problems.in_range(f"{prop}.throttling_rate_limit", trigger.throttling_rate_limit, 1, 10_000)
+            problems.in_range(f"{prop}.throttling_burst_limit", trigger.throttling_burst_limit, 0, 5_000)
+            if not is_token(trigger.stage_name) and not _STAGE.match(str(trigger.stage_name)):
+                problems.add(
+                    f"{prop}.stage_name must be 1..128 letters, digits or underscores, got {trigger.stage_name!r}"
+                )
+            arn = trigger.web_acl_arn
+            if arn is not None and not is_token(arn) and not str(arn).startswith("arn:"):
+                problems.add(f"{prop}.web_acl_arn must be a WAFv2 web ACL ARN, got {arn!r}")
+    if apis > 1:
+        problems.add(f"triggers may have at most one Trigger.api(), got {apis}")
+
+
+def _schedule_problem(expression: str) -> str | None:
+    """What is wrong with a ``cron(...)``/``rate(...)`` expression, if anything."""
+    if is_token(expression):
+        return None
+    rate = _RATE.match(expression)
+    if rate:
+        value, unit = int(rate.group(1)), rate.group(2)
+        if value < 1 or (value == 1) != (not unit.endswith("s")):
+            return f"must be rate(1 unit) or rate(N units) with N >= 1, got {expression!r}"
+        return None
+    cron = _CRON.match(expression)
+    if cron:
+        fields = cron.group(1).split()
+        if len(fields) != 6:
+            return (
+                f"cron needs 6 fields (minutes hours day-of-month month day-of-week year), got {expression!r}"
+            )
+        if (fields[2] == "?") == (fields[4] == "?"):
+            return f"cron needs '?' in exactly one of day-of-month and day-of-week, got {expression!r}"
+        return None
+    return f"must be cron(...) or rate(...), got {expression!r}"
