@@ -87,7 +87,6 @@ def _build_steps(
 ) -> dict[str, Any]:
     """The ASL for ``steps``; each step names its function by the step name, rebound like a file's."""
     lambda_invoke = f"{_STATES_ARN}lambda:invoke"
-    sns_publish = f"{_STATES_ARN}sns:publish"
     states: dict[str, Any] = {}
     for index, step in enumerate(steps):
         retriers = step.retriers
@@ -122,53 +121,17 @@ def _build_steps(
         else:
             state["End"] = True
         states[step.name] = state
-    message = {
-        "stateMachine.$": "$$.StateMachine.Id",
-        "execution.$": "$$.Execution.Id",
-    }
-    notify_retry = [
-        {
-            "ErrorEquals": ["States.ALL"],
-            "IntervalSeconds": 1,
-            "MaxAttempts": 3,
-            "BackoffRate": 2.0,
-            "JitterStrategy": "FULL",
-        }
-    ]
     if notify_success:
-        states[NOTIFY_SUCCESS] = {
-            "Type": "Task",
-            "Resource": sns_publish,
-            "Parameters": {
-                "TopicArn": "${Topic_" + NOTIFICATION_TOPIC + "}",
-                "Subject": "Pipeline succeeded",
-                "Message": {**message, "status": "SUCCEEDED"},
-            },
-            "ResultPath": None,
-            "Retry": notify_retry,
-            "End": True,
-        }
+        states[NOTIFY_SUCCESS] = _notify("Pipeline succeeded", {"status": "SUCCEEDED"}, End=True)
     if notify_failure:
-        states[NOTIFY_ERROR] = {
-            "Type": "Task",
-            "Resource": sns_publish,
-            "Parameters": {
-                "TopicArn": "${Topic_" + NOTIFICATION_TOPIC + "}",
-                "Subject": "Pipeline failed",
-                "Message": {
-                    **message,
-                    "status": "FAILED",
-                    "error.$": "$.error.Error",
-                    "cause.$": "$.error.Cause",
-                },
-            },
-            "ResultPath": None,
-            "Retry": notify_retry,
-            "Catch": [
+        states[NOTIFY_ERROR] = _notify(
+            "Pipeline failed",
+            {"status": "FAILED", "error.$": "$.error.Error", "cause.$": "$.error.Cause"},
+            Catch=[
                 {"ErrorEquals": ["States.ALL"], "Next": PIPELINE_FAILED, "ResultPath": "$.notificationError"}
             ],
-            "Next": PIPELINE_FAILED,
-        }
+            Next=PIPELINE_FAILED,
+        )
         states[PIPELINE_FAILED] = {
             "Type": "Fail",
             "Comment": "Fails the execution with the error of the step that failed",
@@ -179,6 +142,31 @@ def _build_steps(
         "Comment": f"{path} (serverless-patterns OrchestratedPipeline)",
         "StartAt": steps[0].name,
         "States": states,
+    }
+
+
+def _notify(subject: str, message: Mapping[str, Any], **transition: Any) -> dict[str, Any]:
+    """A Task state that publishes ``message`` about the execution to the notification topic, retried
+    three times; its result is dropped so the state input (with ``$.error``) passes on."""
+    return {
+        "Type": "Task",
+        "Resource": f"{_STATES_ARN}sns:publish",
+        "Parameters": {
+            "TopicArn": "${Topic_" + NOTIFICATION_TOPIC + "}",
+            "Subject": subject,
+            "Message": {"stateMachine.$": "$$.StateMachine.Id", "execution.$": "$$.Execution.Id", **message},
+        },
+        "ResultPath": None,
+        "Retry": [
+            {
+                "ErrorEquals": ["States.ALL"],
+                "IntervalSeconds": 1,
+                "MaxAttempts": 3,
+                "BackoffRate": 2.0,
+                "JitterStrategy": "FULL",
+            }
+        ],
+        **transition,
     }
 
 
