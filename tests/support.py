@@ -48,6 +48,37 @@ class Synthesized:
         return [s for p in self.report.get("pluginReports", []) for s in p.get("suppressedViolations", [])]
 
 
+# Metrics of alarms about data at rest, which the rollback policy keeps out of CodeDeploy.
+DATA_AT_REST_METRICS = frozenset(
+    {
+        "ApproximateNumberOfMessagesVisible",
+        "ApproximateAgeOfOldestMessage",
+        "IteratorAge",
+        "NumberOfNotificationsFailed",
+    }
+)
+
+
+def alarm_metric_names(alarm: dict[str, Any]) -> set[str]:
+    """Every metric an AWS::CloudWatch::Alarm watches (plain or metric math)."""
+    props = alarm["Properties"]
+    names = {props["MetricName"]} if "MetricName" in props else set()
+    names.update(
+        q["MetricStat"]["Metric"]["MetricName"] for q in props.get("Metrics", []) if "MetricStat" in q
+    )
+    return names
+
+
+def rollback_metrics(synthesized: Synthesized) -> set[str]:
+    """The metrics of every alarm some CodeDeploy deployment group rolls back on."""
+    alarms = synthesized.resources("AWS::CloudWatch::Alarm")
+    found: set[str] = set()
+    for group in synthesized.resources("AWS::CodeDeploy::DeploymentGroup").values():
+        for entry in group["Properties"].get("AlarmConfiguration", {}).get("Alarms", []):
+            found |= alarm_metric_names(alarms[entry["Name"]["Ref"]])
+    return found
+
+
 class GateFailure(AssertionError):
     pass
 
@@ -117,6 +148,9 @@ def gate_tests(
         assert synthesized.unacknowledged() == []
         for ack in synthesized.acknowledged():
             assert len(ack["reason"]) > 40, ack  # every acknowledgment carries a real reason
+        # The rollback policy: no alarm about data at rest (a parked message, a backlog, a stream's
+        # iterator age, failed deliveries) rolls a canary back.
+        assert rollback_metrics(synthesized) & DATA_AT_REST_METRICS == set()
 
     @pytest.mark.parametrize("config", configs)
     def lint(config: str, request: pytest.FixtureRequest) -> None:

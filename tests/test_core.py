@@ -28,7 +28,7 @@ def test_monitoring_with_emails_and_validation() -> None:
     template = app.synth().get_stack_by_name("S").template
     subscriptions = [r for r in template["Resources"].values() if r["Type"] == "AWS::SNS::Subscription"]
     assert [s["Properties"]["Endpoint"] for s in subscriptions] == ["oncall@example.com"]
-    assert monitoring.key is not None
+    assert monitoring.topic_key is not None
     keys = [r for r in template["Resources"].values() if r["Type"] == "AWS::KMS::Key"]
     assert keys[0]["Properties"]["EnableKeyRotation"] is True
     assert "cloudwatch.amazonaws.com" in str(keys[0]["Properties"]["KeyPolicy"])

@@ -1,22 +1,41 @@
 """Shared building blocks, written once and composed by every pattern."""
 
-from .deployment import Deployments, DeploymentStrategy
-from .function import FunctionSpec, Invocation, PatternFunction
-from .monitoring import AlarmKind, AlarmThresholds, Monitoring, MonitoringOptions
-from .nag import acknowledge
+from .deployment import DeploymentKind, Deployments, DeploymentStrategy
+from .function import FunctionSpec, InvocationType, PatternFunction
+from .monitoring import (
+    AlarmKind,
+    AlarmThresholds,
+    ExpressionSpec,
+    Graph,
+    MetricOptions,
+    MetricSpec,
+    Monitoring,
+    MonitoringOptions,
+    rolls_back,
+)
+from .nag import acknowledge, acknowledge_all
+from .pattern import Pattern
 from .queue import QueueOptions, QueueWithDlq
 
 __all__ = [
     "AlarmKind",
     "AlarmThresholds",
+    "DeploymentKind",
     "DeploymentStrategy",
     "Deployments",
+    "ExpressionSpec",
     "FunctionSpec",
-    "Invocation",
+    "Graph",
+    "InvocationType",
+    "MetricOptions",
+    "MetricSpec",
     "Monitoring",
     "MonitoringOptions",
+    "Pattern",
     "PatternFunction",
     "QueueOptions",
     "QueueWithDlq",
     "acknowledge",
+    "acknowledge_all",
+    "rolls_back",
 ]

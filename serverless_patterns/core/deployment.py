@@ -2,24 +2,41 @@
 
 from __future__ import annotations
 
+import weakref
+from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 
 import aws_cdk as cdk
-from aws_cdk import aws_cloudwatch as cw
 from aws_cdk import aws_codedeploy as codedeploy
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk.interfaces.aws_cloudwatch import IAlarmRef
 from constructs import Construct
 
 from ..errors import Problems, is_token
 from .nag import acknowledge
 
-__all__ = ["DeploymentStrategy"]
+__all__ = ["DeploymentKind", "DeploymentStrategy", "Deployments"]
 
-_CANARY = "canary"
-_LINEAR = "linear"
-_ALL_AT_ONCE = "all_at_once"
-_NONE = "none"
+
+class DeploymentKind(StrEnum):
+    """How a new version reaches traffic."""
+
+    CANARY = "canary"
+    """A share of traffic first, the rest after an interval."""
+    LINEAR = "linear"
+    """Equal shares at equal intervals."""
+    ALL_AT_ONCE = "all_at_once"
+    """All traffic at once (hooks and alarms still apply)."""
+    NONE = "none"
+    """No CodeDeploy: CloudFormation moves the alias."""
+
+
+_CANARY = DeploymentKind.CANARY
+_LINEAR = DeploymentKind.LINEAR
+_ALL_AT_ONCE = DeploymentKind.ALL_AT_ONCE
+_NONE = DeploymentKind.NONE
 
 
 @dataclass(frozen=True)
@@ -29,8 +46,8 @@ class DeploymentStrategy:
     Build one with :meth:`canary`, :meth:`linear`, :meth:`all_at_once` or :meth:`none`.
     """
 
-    kind: str = _CANARY
-    """canary, linear, all_at_once or none. Default: canary"""
+    kind: DeploymentKind = _CANARY
+    """canary, linear, all_at_once or none. Default: DeploymentKind.CANARY"""
     percent: int = 10
     """Traffic percent shifted in the first step (canary) or in every step (linear). Default: 10"""
     interval_minutes: int = 5
@@ -118,31 +135,14 @@ _PREDEFINED: dict[tuple[str, int, int], str] = {
 }
 
 
-class Deployments(Construct):
-    """One CodeDeploy application per pattern and the deployment config its groups share."""
+class _StackDeployments(Construct):
+    """The stack's one CodeDeploy application and service role, shared by every pattern's groups."""
 
-    def __init__(self, scope: Construct, id: str, strategy: DeploymentStrategy) -> None:
-        super().__init__(scope, id)
-        self.strategy = strategy
+    ID = "ServerlessPatternsDeployments"
+
+    def __init__(self, scope: Construct) -> None:
+        super().__init__(scope, self.ID)
         self.application = codedeploy.LambdaApplication(self, "Application")
-        key = (strategy.kind, strategy.percent, strategy.interval_minutes)
-        name = _PREDEFINED.get(key)
-        config: codedeploy.ILambdaDeploymentConfig
-        if name is not None:
-            config = getattr(codedeploy.LambdaDeploymentConfig, name)
-        else:
-            routing: codedeploy.TrafficRouting
-            if strategy.kind == _CANARY:
-                routing = codedeploy.TrafficRouting.time_based_canary(
-                    interval=cdk.Duration.minutes(strategy.interval_minutes), percentage=strategy.percent
-                )
-            else:
-                routing = codedeploy.TrafficRouting.time_based_linear(
-                    interval=cdk.Duration.minutes(strategy.interval_minutes), percentage=strategy.percent
-                )
-            config = codedeploy.LambdaDeploymentConfig(self, "Config", traffic_routing=routing)
-        self.config = config
-        # One CodeDeploy service role per pattern, shared by its deployment groups.
         self.role = iam.Role(
             self,
             "ServiceRole",
@@ -161,7 +161,48 @@ class Deployments(Construct):
             finding="Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSCodeDeployRoleForLambdaLimited",
         )
 
-    def add(self, id: str, alias: lambda_.Alias, alarms: list[cw.IAlarm]) -> codedeploy.LambdaDeploymentGroup:
+
+_SHARED: weakref.WeakKeyDictionary[cdk.Stack, _StackDeployments] = weakref.WeakKeyDictionary()
+
+
+def _stack_deployments(stack: cdk.Stack) -> _StackDeployments:
+    shared = _SHARED.get(stack)
+    if shared is None:
+        shared = _SHARED[stack] = _StackDeployments(stack)
+    return shared
+
+
+class Deployments(Construct):
+    """A pattern's deployment groups and the deployment config they share. The CodeDeploy
+    application and service role are the stack's, created once (``ServerlessPatternsDeployments``)."""
+
+    def __init__(self, scope: Construct, id: str, strategy: DeploymentStrategy, *, stack: cdk.Stack) -> None:
+        super().__init__(scope, id)
+        self.strategy = strategy
+        shared = _stack_deployments(stack)
+        self.application = shared.application
+        self.role = shared.role
+        key = (strategy.kind, strategy.percent, strategy.interval_minutes)
+        name = _PREDEFINED.get(key)
+        config: codedeploy.ILambdaDeploymentConfig
+        if name is not None:
+            config = getattr(codedeploy.LambdaDeploymentConfig, name)
+        else:
+            routing: codedeploy.TrafficRouting
+            if strategy.kind == _CANARY:
+                routing = codedeploy.TrafficRouting.time_based_canary(
+                    interval=cdk.Duration.minutes(strategy.interval_minutes), percentage=strategy.percent
+                )
+            else:
+                routing = codedeploy.TrafficRouting.time_based_linear(
+                    interval=cdk.Duration.minutes(strategy.interval_minutes), percentage=strategy.percent
+                )
+            config = codedeploy.LambdaDeploymentConfig(self, "Config", traffic_routing=routing)
+        self.config = config
+
+    def add(
+        self, id: str, alias: lambda_.Alias, alarms: Sequence[IAlarmRef]
+    ) -> codedeploy.LambdaDeploymentGroup:
         """A deployment group for ``alias`` that rolls back when any of ``alarms`` fires."""
         group = codedeploy.LambdaDeploymentGroup(
             self,
@@ -170,7 +211,7 @@ class Deployments(Construct):
             application=self.application,
             role=self.role,
             deployment_config=self.config,
-            alarms=alarms,
+            alarms=list(alarms),
             auto_rollback=codedeploy.AutoRollbackConfig(
                 failed_deployment=True, stopped_deployment=True, deployment_in_alarm=True
             ),

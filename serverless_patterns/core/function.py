@@ -8,6 +8,7 @@ import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
 import aws_cdk as cdk
@@ -17,16 +18,17 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_destinations as destinations
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
+from aws_cdk.interfaces.aws_cloudwatch import IAlarmRef
 from constructs import Construct, IConstruct
 
 from ..errors import Problems, is_token
-from .monitoring import AlarmKind, AlarmThresholds, Monitoring
+from .monitoring import AlarmKind, AlarmThresholds, Graph, Monitoring
 from .nag import acknowledge
 
 if TYPE_CHECKING:
     from .deployment import Deployments
 
-__all__ = ["FunctionSpec", "Invocation", "PatternFunction"]
+__all__ = ["FunctionSpec", "InvocationType", "PatternFunction"]
 
 DEFAULT_MEMORY_MB = 512
 DEFAULT_TIMEOUT_SECONDS = 10
@@ -40,8 +42,8 @@ _HANDLER = re.compile(r"^[A-Za-z_][\w.\-/]*\.[A-Za-z_]\w*$")
 _RESERVED_ENV = re.compile(r"^(AWS_|_HANDLER$|_X_AMZN_TRACE_ID$|LAMBDA_TASK_ROOT$|LAMBDA_RUNTIME_DIR$)")
 
 
-class Invocation:
-    """How a function is invoked, which decides where its failures go."""
+class InvocationType(StrEnum):
+    """How a pattern's function is invoked, which decides where its failures go."""
 
     SYNC = "sync"
     """Invoked synchronously (API Gateway, Step Functions): the caller sees the error."""
@@ -143,6 +145,22 @@ class FunctionSpec:
 
 
 @functools.cache
+def _lambda_principal() -> iam.ServicePrincipal:
+    """``lambda.amazonaws.com``, created once per process (a principal is an immutable value)."""
+    return iam.ServicePrincipal("lambda.amazonaws.com")
+
+
+@functools.cache
+def _default_timeout() -> cdk.Duration:
+    return cdk.Duration.seconds(DEFAULT_TIMEOUT_SECONDS)
+
+
+@functools.cache
+def _SIX_HOURS() -> cdk.Duration:
+    return cdk.Duration.hours(6)
+
+
+@functools.cache
 def _layer_arn_prefix() -> str:
     """``arn:<partition>:lambda:<region>:<account>:layer:`` for the Powertools layers. The pseudo
     parameters are the same tokens in every stack; reading them is a jsii round trip, so read once."""
@@ -174,27 +192,29 @@ class PatternFunction(Construct):
         *,
         spec: FunctionSpec,
         service_name: str,
-        invocation: str,
+        invocation: InvocationType,
         monitoring: Monitoring,
         thresholds: AlarmThresholds,
+        path: str,
         deployments: Deployments | None = None,
         environment: Mapping[str, str] | None = None,
         on_failure_queue: sqs.IQueue | None = None,
         retry_attempts: int = 2,
         deployment_group_id: str | None = None,
     ) -> None:
+        """``path`` is this construct's path (``Stack/Pattern/Function``), given by the pattern so
+        that it is not read back from jsii."""
         super().__init__(scope, id)
-        path = self.node.path  # read once: every jsii property read is a round trip to Node
         self.log_group = logs.LogGroup(
             self, "LogGroup", retention=spec.log_retention or logs.RetentionDays.ONE_MONTH
         )
         self.role = iam.Role(
             self,
             "ServiceRole",
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            assumed_by=_lambda_principal(),
             description=f"Execution role of {path}",
         )
-        self.role.add_to_policy(
+        self.role.add_to_principal_policy(
             iam.PolicyStatement(
                 actions=["logs:CreateLogStream", "logs:PutLogEvents"],
                 resources=[self.log_group.log_group_arn],
@@ -212,13 +232,13 @@ class PatternFunction(Construct):
             else lambda_.Code.from_asset(os.path.abspath(os.fspath(spec.code)))
         )
         async_options: dict[str, object] = {}
-        if invocation == Invocation.ASYNC:
+        if invocation == InvocationType.ASYNC:
             if on_failure_queue is None:
                 raise ValueError("an asynchronously invoked function needs an on_failure_queue")
             async_options = {
                 "on_failure": destinations.SqsDestination(on_failure_queue),
                 "retry_attempts": retry_attempts,
-                "max_event_age": cdk.Duration.hours(6),
+                "max_event_age": _SIX_HOURS(),
             }
         self.function = lambda_.Function(
             self,
@@ -228,7 +248,7 @@ class PatternFunction(Construct):
             runtime=spec.runtime or lambda_.Runtime.PYTHON_3_14,  # DEFAULT_RUNTIME_NAME
             architecture=spec.architecture or lambda_.Architecture.ARM_64,
             memory_size=spec.memory_size,
-            timeout=spec.timeout or cdk.Duration.seconds(DEFAULT_TIMEOUT_SECONDS),
+            timeout=spec.timeout or _default_timeout(),
             environment=env,
             layers=self._layers(spec),
             reserved_concurrent_executions=spec.reserved_concurrency,
@@ -243,11 +263,11 @@ class PatternFunction(Construct):
         )
         # CDK makes the function depend on its role, which CloudFormation already infers from the
         # GetAtt (cfn-lint W3005); keep only the dependency on the role's policy.
-        default_policy = self.role.node.find_child("DefaultPolicy")
-        policy = default_policy.node.default_child
+        policy = self.role.node.find_child("DefaultPolicy")
         cfn_function = self.function.node.default_child
-        assert isinstance(policy, cdk.CfnResource) and isinstance(cfn_function, cdk.CfnResource)
-        cfn_function.add_override("DependsOn", [policy.logical_id])
+        cfn_policy = policy.node.default_child
+        assert isinstance(cfn_policy, cdk.CfnResource) and isinstance(cfn_function, cdk.CfnResource)
+        cfn_function.add_override("DependsOn", [cfn_policy.logical_id])
         self.alias = lambda_.Alias(
             self,
             "LiveAlias",
@@ -258,18 +278,18 @@ class PatternFunction(Construct):
             # alias needs the same on-failure destination and retries as the function.
             **async_options,  # type: ignore[arg-type]
         )
-        self._acknowledge(invocation, default_policy)
+        self._acknowledge(invocation, policy)
 
         subject = f"{path} function"
-        self._dims = {"FunctionName": self.function.function_name}
-        dims = self._dims
+        self.function_name = self.function.function_name
+        dims = {"FunctionName": self.function_name}
         self.errors_metric = Monitoring.metric(
             "AWS/Lambda", "Errors", dims, kind=AlarmKind.ERRORS, label="Errors"
         )
         self.throttles_metric = Monitoring.metric(
             "AWS/Lambda", "Throttles", dims, kind=AlarmKind.THROTTLES, label="Throttles"
         )
-        self.alarms: list[cw.Alarm] = [
+        self.alarms: list[cw.CfnAlarm] = [
             monitoring.alarm(
                 self,
                 "ErrorsAlarm",
@@ -287,8 +307,9 @@ class PatternFunction(Construct):
                 thresholds=thresholds,
             ),
         ]
+        # Both are about the new code, so both roll a canary back (monitoring.rolls_back).
         self.deployment_group = (
-            deployments.add(deployment_group_id or id, self.alias, list(self.alarms))
+            deployments.add(deployment_group_id or id, self.alias, self.alarms)
             if deployments is not None and deployments.strategy.uses_codedeploy
             else None
         )
@@ -310,18 +331,18 @@ class PatternFunction(Construct):
                 )
         return layers or None
 
-    def add_rollback_alarm(self, alarm: cw.IAlarm) -> None:
+    def add_rollback_alarm(self, alarm: IAlarmRef) -> None:
         """Also roll the deployment back when ``alarm`` fires (for alarms the pattern owns)."""
         if self.deployment_group is not None:
             self.deployment_group.add_alarm(alarm)
 
-    def dashboard_widgets(self, title: str) -> list[cw.IWidget]:
+    def dashboard_widgets(self, title: str) -> list[Graph]:
         """The graphs this function contributes to its pattern's dashboard section."""
-        dims = self._dims
+        dims = {"FunctionName": self.function_name}
         return [
-            cw.GraphWidget(
-                title=f"{title}: invocations and errors",
-                left=[
+            Graph(
+                f"{title}: invocations and errors",
+                [
                     Monitoring.metric(
                         "AWS/Lambda", "Invocations", dims, period_minutes=1, label="Invocations"
                     ),
@@ -330,16 +351,14 @@ class PatternFunction(Construct):
                 ],
                 width=12,
             ),
-            cw.GraphWidget(
-                title=f"{title}: duration p99",
-                left=[
-                    Monitoring.metric("AWS/Lambda", "Duration", dims, kind=AlarmKind.LATENCY_P99, label="p99")
-                ],
+            Graph(
+                f"{title}: duration p99",
+                [Monitoring.metric("AWS/Lambda", "Duration", dims, kind=AlarmKind.LATENCY_P99, label="p99")],
                 width=12,
             ),
         ]
 
-    def _acknowledge(self, invocation: str, policy: IConstruct) -> None:
+    def _acknowledge(self, invocation: InvocationType, policy: IConstruct) -> None:
         acknowledge(
             policy,
             "AwsSolutions-IAM5",
@@ -348,11 +367,11 @@ class PatternFunction(Construct):
             finding="Resource::*",
         )
         reason = {
-            Invocation.SYNC: "Invoked synchronously only (API Gateway or Step Functions): the caller "
+            InvocationType.SYNC: "Invoked synchronously only (API Gateway or Step Functions): the caller "
             "receives the error; a function DLQ applies to asynchronous invocation only",
-            Invocation.EVENT_SOURCE: "Invoked by an event source mapping only: failed records go to the "
+            InvocationType.EVENT_SOURCE: "Invoked by an event source mapping only: failed records go to the "
             "source queue's DLQ or the mapping's on-failure destination, not a function DLQ",
-            Invocation.ASYNC: "Asynchronous failures go to an on-failure destination queue (EventInvokeConfig), "
+            InvocationType.ASYNC: "Asynchronous failures go to an on-failure destination queue (EventInvokeConfig), "
             "which supersedes a function DLQ and keeps the error context",
         }[invocation]
         acknowledge(self.function, "Serverless-LambdaDLQ", reason)

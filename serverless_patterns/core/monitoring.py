@@ -1,14 +1,25 @@
-"""Monitoring shared by every pattern: one alarm topic and one dashboard per stack, and one
-alarm factory that knows every kind of alarm the patterns raise."""
+"""Monitoring shared by every pattern: one alarm topic and one dashboard per stack, one alarm
+factory that knows every kind of alarm the patterns raise, and the one rollback policy.
+
+Metrics, alarms and dashboard widgets are built as plain Python values and cross into jsii once
+each (an alarm is one ``CfnAlarm``; the dashboard body is rendered in Python at synth): every jsii
+round trip costs about a millisecond, and a pattern raises a dozen alarms. The templates are the
+ones aws-cdk-lib's ``Alarm``, ``Metric`` and ``Dashboard`` render. ``metric_*`` methods give
+aws-cdk-lib ``Metric`` objects on demand.
+"""
 
 from __future__ import annotations
 
+import json
+import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
+from enum import StrEnum
+from typing import Any, TypedDict
 
 import aws_cdk as cdk
+import jsii
 from aws_cdk import aws_cloudwatch as cw
-from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
@@ -20,13 +31,19 @@ from ..errors import Problems, is_token
 __all__ = [
     "AlarmKind",
     "AlarmThresholds",
+    "ExpressionSpec",
+    "Graph",
+    "MetricOptions",
+    "MetricSpec",
     "Monitoring",
     "MonitoringOptions",
+    "rolls_back",
 ]
 
 
-class AlarmKind:
-    """The kinds of alarm the patterns raise. Each is built by :meth:`Monitoring.alarm`."""
+class AlarmKind(StrEnum):
+    """The kinds of alarm the patterns raise. Each is built by :meth:`Monitoring.alarm`; its value is
+    the :class:`AlarmThresholds` field that holds its threshold."""
 
     ERRORS = "errors"
     ERROR_RATE = "error_rate_percent"
@@ -118,11 +135,190 @@ _KINDS: dict[str, _KindSpec] = {
 }
 
 
+# The one rollback policy. Alarms about the new code (function errors and throttles, API 5XX rate and
+# latency, failed step or execution runs) roll a canary back. Alarms about data at rest (a parked
+# message, a backlog's age, a stream's iterator age, failed SNS deliveries) notify only: what they
+# report outlives the version that caused it, and would roll back every later deployment, the fix
+# included.
+_ROLLBACK_KINDS = frozenset(
+    {
+        AlarmKind.ERRORS,
+        AlarmKind.ERROR_RATE,
+        AlarmKind.THROTTLES,
+        AlarmKind.LATENCY_P99,
+        AlarmKind.SERVER_ERROR_RATE,
+    }
+)
+
+
+def rolls_back(kind: AlarmKind | str) -> bool:
+    """Whether an alarm of ``kind`` rolls a canary deployment back (see the README's rollback policy)."""
+    return kind in _ROLLBACK_KINDS
+
+
 # The SQS metric behind each queue alarm kind.
 _QUEUE_METRICS = {
     AlarmKind.DLQ_DEPTH: "ApproximateNumberOfMessagesVisible",
     AlarmKind.MESSAGE_AGE: "ApproximateAgeOfOldestMessage",
 }
+
+
+class MetricOptions(TypedDict, total=False):
+    """What a ``metric_*`` method lets you change, as aws-cdk-lib's ``MetricOptions`` does."""
+
+    period: cdk.Duration
+    statistic: str
+    label: str
+    color: str
+    unit: cw.Unit
+    account: str
+    region: str
+
+
+@dataclass(frozen=True)
+class MetricSpec:
+    """A CloudWatch metric as a plain value: graphed, alarmed and turned into an aws-cdk-lib
+    ``Metric`` (:meth:`to_metric`) without a round trip to jsii until one is needed."""
+
+    namespace: str
+    metric_name: str
+    dimensions: tuple[tuple[str, str], ...]
+    statistic: str = "Sum"
+    period_minutes: int = 5
+    label: str | None = None
+
+    def to_metric(self, **options: Any) -> cw.Metric:
+        """The aws-cdk-lib ``Metric``, with any of :class:`MetricOptions` changed."""
+        props: dict[str, Any] = {
+            "namespace": self.namespace,
+            "metric_name": self.metric_name,
+            "dimensions_map": dict(self.dimensions),
+            "statistic": self.statistic,
+            "period": _minutes(self.period_minutes),
+            "label": self.label,
+        }
+        props.update(options)
+        return cw.Metric(**props)
+
+    def _metric_stat(self) -> cw.CfnAlarm.MetricStatProperty:
+        return cw.CfnAlarm.MetricStatProperty(
+            metric=cw.CfnAlarm.MetricProperty(
+                metric_name=self.metric_name,
+                namespace=self.namespace,
+                dimensions=[cw.CfnAlarm.DimensionProperty(name=k, value=v) for k, v in self.dimensions],
+            ),
+            period=self.period_minutes * 60,
+            stat=self.statistic,
+        )
+
+    def alarm_props(self) -> dict[str, Any]:
+        """The ``CfnAlarm`` properties that name this metric, as ``cloudwatch.Alarm`` renders them."""
+        if self.label is None:
+            extended = self.statistic.startswith("p")
+            return {
+                "metric_name": self.metric_name,
+                "namespace": self.namespace,
+                "dimensions": [cw.CfnAlarm.DimensionProperty(name=k, value=v) for k, v in self.dimensions],
+                "period": self.period_minutes * 60,
+                ("extended_statistic" if extended else "statistic"): self.statistic,
+            }
+        query = cw.CfnAlarm.MetricDataQueryProperty(
+            id="m1", label=self.label, metric_stat=self._metric_stat(), return_data=True
+        )
+        return {"metrics": [query]}
+
+    def graph_json(self) -> list[Any]:
+        """The metric as a dashboard graph lists it, as ``cloudwatch.GraphWidget`` renders it."""
+        entry: list[Any] = [self.namespace, self.metric_name]
+        for name, value in self.dimensions:
+            entry.extend((name, value))
+        options: dict[str, Any] = {}
+        if self.label is not None:
+            options["label"] = self.label
+        if self.period_minutes != 5:
+            options["period"] = self.period_minutes * 60
+        if self.statistic != "Average":
+            options["stat"] = self.statistic
+        if options:
+            entry.append(options)
+        return entry
+
+
+@dataclass(frozen=True)
+class ExpressionSpec:
+    """A metric math expression over named metrics (``"m / 1000"`` with ``{"m": ...}``), as a plain value."""
+
+    expression: str
+    using: tuple[tuple[str, MetricSpec], ...]
+    label: str
+    period_minutes: int
+
+    def to_metric(self, **options: Any) -> cw.MathExpression:
+        """The aws-cdk-lib ``MathExpression``, with any of :class:`MetricOptions` changed."""
+        props: dict[str, Any] = {
+            "expression": self.expression,
+            "using_metrics": {name: metric.to_metric() for name, metric in self.using},
+            "label": self.label,
+            "period": _minutes(self.period_minutes),
+        }
+        props.update(options)
+        return cw.MathExpression(**props)
+
+    def alarm_props(self) -> dict[str, Any]:
+        queries = [
+            cw.CfnAlarm.MetricDataQueryProperty(
+                id="expr_1", expression=self.expression, label=self.label, return_data=True
+            )
+        ]
+        queries.extend(
+            cw.CfnAlarm.MetricDataQueryProperty(
+                id=name, label=metric.label, metric_stat=metric._metric_stat(), return_data=False
+            )
+            for name, metric in self.using
+        )
+        return {"metrics": queries}
+
+    def graph_entries(self) -> list[list[Any]]:
+        """The expression and its hidden inputs, as ``cloudwatch.GraphWidget`` lists them."""
+        top: dict[str, Any] = {"label": self.label, "expression": self.expression}
+        if self.period_minutes != 5:
+            top["period"] = self.period_minutes * 60
+        entries: list[list[Any]] = [[top]]
+        for name, metric in self.using:
+            entry = metric.graph_json()
+            options = entry.pop() if isinstance(entry[-1], dict) else {}
+            entries.append([*entry, {**options, "visible": False, "id": name}])
+        return entries
+
+
+@dataclass(frozen=True)
+class Graph:
+    """A dashboard graph of metrics, rendered as ``cloudwatch.GraphWidget`` renders it."""
+
+    title: str
+    metrics: Sequence[MetricSpec | ExpressionSpec]
+    width: int = 6
+    height: int = 6
+
+    def to_json(self, x: int, y: int, region: str) -> dict[str, Any]:
+        return {
+            "type": "metric",
+            "width": self.width,
+            "height": self.height,
+            "x": x,
+            "y": y,
+            "properties": {
+                "view": "timeSeries",
+                "title": self.title,
+                "region": region,
+                "metrics": [
+                    entry
+                    for m in self.metrics
+                    for entry in (m.graph_entries() if isinstance(m, ExpressionSpec) else [m.graph_json()])
+                ],
+                "yAxis": {},
+            },
+        }
 
 
 @dataclass(frozen=True)
@@ -136,6 +332,22 @@ class MonitoringOptions:
     Default: - the stack's shared Monitoring, created on first use"""
     dashboard: bool = True
     """Whether this pattern adds a section to the dashboard. Default: True"""
+
+    def problems(self, prop: str = "monitoring") -> list[str]:
+        """Everything wrong with these options, each message naming ``prop``."""
+        found = Problems()
+        if not isinstance(self.thresholds, AlarmThresholds):
+            found.add(f"{prop}.thresholds must be an AlarmThresholds, got {type(self.thresholds).__name__}")
+        else:
+            found.extend(threshold_problems(self.thresholds, f"{prop}.thresholds"))
+        if self.monitoring is not None and not isinstance(self.monitoring, Monitoring):
+            found.add(f"{prop}.monitoring must be a Monitoring, got {type(self.monitoring).__name__}")
+        return list(found)
+
+
+_GRID_WIDTH = 24
+# The stack's shared Monitoring, by stack: found again without a round trip to jsii.
+_SHARED: weakref.WeakKeyDictionary[cdk.Stack, Monitoring] = weakref.WeakKeyDictionary()
 
 
 class Monitoring(Construct):
@@ -174,7 +386,7 @@ class Monitoring(Construct):
             "alarm_emails cannot be combined with alarm_topic: subscribe your own topic instead",
         )
         problems.raise_if_any(self.node.path)
-        self.key: kms.IKey | None = None
+        self.topic_key: kms.IKey | None = None
         if alarm_topic is None:
             key = kms.Key(
                 self,
@@ -197,12 +409,20 @@ class Monitoring(Construct):
                 enforce_ssl=True,
                 display_name="serverless-patterns alarms",
             )
-            self.key = key
+            self.topic_key = key
         for email in alarm_emails:
             alarm_topic.add_subscription(subs.EmailSubscription(email))
         self.topic = alarm_topic
-        self._action = cw_actions.SnsAction(alarm_topic)
-        self.dashboard = cw.Dashboard(self, "Dashboard", dashboard_name=dashboard_name)
+        self._alarm_actions = [alarm_topic.topic_arn]
+        self._rows: list[list[dict[str, Any]]] = []
+        self._height = 0
+        self.dashboard = cw.CfnDashboard(
+            self,
+            "Dashboard",
+            dashboard_name=dashboard_name,
+            dashboard_body=cdk.Lazy.string(_DashboardBody(self)),
+        )
+        """The dashboard (``AWS::CloudWatch::Dashboard``); add your own widgets with :meth:`add_widgets`."""
 
     @classmethod
     def of(cls, scope: Construct, options: MonitoringOptions | None = None) -> Monitoring:
@@ -210,40 +430,42 @@ class Monitoring(Construct):
         if options is not None and options.monitoring is not None:
             return options.monitoring
         stack = cdk.Stack.of(scope)
-        existing = stack.node.try_find_child(cls.ID)
-        if isinstance(existing, Monitoring):
-            return existing
-        return cls(stack, cls.ID)
+        shared = _SHARED.get(stack)
+        if shared is None:
+            existing = stack.node.try_find_child(cls.ID)
+            shared = existing if isinstance(existing, Monitoring) else cls(stack, cls.ID)
+            _SHARED[stack] = shared
+        return shared
 
     def alarm(
         self,
         scope: Construct,
         id: str,
         *,
-        kind: str,
-        metric: cw.IMetric,
+        kind: AlarmKind,
+        metric: MetricSpec | ExpressionSpec,
         subject: str,
         thresholds: AlarmThresholds,
-    ) -> cw.Alarm:
+    ) -> cw.CfnAlarm:
         """Builds the alarm of ``kind`` on ``metric``, wired to the alarm topic.
 
-        Every alarm treats missing data as not breaching and fires at or above its threshold.
+        Every alarm treats missing data as not breaching and fires at or above its threshold. The
+        alarm is an ``AWS::CloudWatch::Alarm`` (``cloudwatch.CfnAlarm``, an ``IAlarmRef``).
         """
         spec = _KINDS[kind]
         threshold = float(getattr(thresholds, kind))
-        alarm = cw.Alarm(
+        return cw.CfnAlarm(
             scope,
             id,
-            metric=metric,
-            threshold=threshold,
+            alarm_actions=self._alarm_actions,
+            alarm_description=spec.describe.format(subject=subject, threshold=threshold),
+            comparison_operator="GreaterThanOrEqualToThreshold",
             evaluation_periods=spec.evaluation_periods,
             datapoints_to_alarm=spec.evaluation_periods,
-            comparison_operator=cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            treat_missing_data=cw.TreatMissingData.NOT_BREACHING,
-            alarm_description=spec.describe.format(subject=subject, threshold=threshold),
+            threshold=threshold,
+            treat_missing_data="notBreaching",
+            **metric.alarm_props(),
         )
-        alarm.add_alarm_action(self._action)
-        return alarm
 
     @staticmethod
     def metric(
@@ -251,27 +473,20 @@ class Monitoring(Construct):
         name: str,
         dimensions: Mapping[str, str],
         *,
-        kind: str | None = None,
+        kind: AlarmKind | None = None,
         statistic: str = "Sum",
         period_minutes: int = 5,
         label: str | None = None,
-    ) -> cw.Metric:
+    ) -> MetricSpec:
         """A metric. With ``kind``, measured the way alarms of that kind measure it (statistic and
         period); without, with ``statistic`` over ``period_minutes`` (for graphs and rate inputs)."""
         if kind is not None:
             spec = _KINDS[kind]
             statistic, period_minutes = spec.statistic, spec.period_minutes
-        return cw.Metric(
-            namespace=namespace,
-            metric_name=name,
-            dimensions_map=dict(dimensions),
-            statistic=statistic,
-            period=_minutes(period_minutes),
-            label=label,
-        )
+        return MetricSpec(namespace, name, tuple(dimensions.items()), statistic, period_minutes, label)
 
     @staticmethod
-    def queue_metric(queue_name: str, *, kind: str, label: str | None = None) -> cw.Metric:
+    def queue_metric(queue_name: str, *, kind: AlarmKind, label: str | None = None) -> MetricSpec:
         """The SQS metric an alarm of ``kind`` watches: queue depth (``DLQ_DEPTH``) or the age of the
         oldest message (``MESSAGE_AGE``), measured as that kind measures it."""
         return Monitoring.metric(
@@ -280,26 +495,101 @@ class Monitoring(Construct):
 
     @staticmethod
     def rate_percent(
-        numerator: cw.IMetric, denominator: cw.IMetric, *, kind: str, label: str
-    ) -> cw.MathExpression:
-        """``100 * numerator / denominator`` as a metric, for error-rate alarms."""
-        spec = _KINDS[kind]
-        return cw.MathExpression(
-            expression="IF(d > 0, 100 * n / d, 0)",
-            using_metrics={"n": numerator, "d": denominator},
-            label=label,
-            period=_minutes(spec.period_minutes),
+        numerator: MetricSpec, denominator: MetricSpec, *, kind: AlarmKind, label: str
+    ) -> ExpressionSpec:
+        """``100 * numerator / denominator`` (0 without traffic) as a metric, for error-rate alarms."""
+        return ExpressionSpec(
+            "IF(d > 0, 100 * n / d, 0)",
+            (("n", numerator), ("d", denominator)),
+            label,
+            _KINDS[kind].period_minutes,
         )
 
-    def add_section(
-        self, title: str, widgets: Sequence[cw.IWidget], alarms: Sequence[cw.IAlarm] = ()
-    ) -> None:
+    def add_section(self, title: str, widgets: Sequence[Graph], alarms: Sequence[cw.CfnAlarm] = ()) -> None:
         """Adds a titled section (a text header, the graphs, then an alarm status row) to the dashboard."""
-        rows: list[cw.IWidget] = [cw.TextWidget(markdown=f"## {title}", width=24, height=1)]
-        rows.extend(widgets)
+        row: list[tuple[int, int, Any]] = [(24, 1, _Text(f"## {title}"))]
+        row.extend((w.width, w.height, w) for w in widgets)
         if alarms:
-            rows.append(cw.AlarmStatusWidget(alarms=list(alarms), title=f"{title} alarms", width=24))
-        self.dashboard.add_widgets(*rows)
+            row.append((24, 3, _AlarmStatus(f"{title} alarms", [a.attr_arn for a in alarms])))
+        self._add_row(row)
+
+    def add_widgets(self, *widgets: cw.IWidget) -> None:
+        """Adds your own aws-cdk-lib widgets to the dashboard, as one row (``Dashboard.add_widgets``)."""
+        self._add_row([(int(w.width), int(w.height), w) for w in widgets])
+
+    def _add_row(self, row: Sequence[tuple[int, int, Any]]) -> None:
+        """Lays a row out as ``cloudwatch.Row`` does (left to right, wrapping at 24) below the others."""
+        laid: list[dict[str, Any]] = []
+        x = y = height = 0
+        for width, widget_height, widget in row:
+            if x + width > _GRID_WIDTH:
+                y, x = height, 0
+            if isinstance(widget, Graph | _Text | _AlarmStatus):
+                laid.append(widget.to_json(x, self._height + y, _region()))
+            else:  # an aws-cdk-lib widget of the user's
+                widget.position(x, self._height + y)
+                laid.extend(widget.to_json())
+            height = max(height, y + widget_height)
+            x += width
+        self._rows.append(laid)
+        self._height += height
+
+    def _body(self) -> str:
+        widgets = [w for row in self._rows for w in row]
+        return json.dumps({"widgets": widgets}, separators=(",", ":"), ensure_ascii=False)
+
+
+@dataclass(frozen=True)
+class _Text:
+    markdown: str
+
+    def to_json(self, x: int, y: int, region: str) -> dict[str, Any]:
+        return {
+            "type": "text",
+            "width": 24,
+            "height": 1,
+            "x": x,
+            "y": y,
+            "properties": {"markdown": self.markdown},
+        }
+
+
+@dataclass(frozen=True)
+class _AlarmStatus:
+    title: str
+    alarm_arns: list[str]
+
+    def to_json(self, x: int, y: int, region: str) -> dict[str, Any]:
+        return {
+            "type": "alarm",
+            "width": 24,
+            "height": 3,
+            "x": x,
+            "y": y,
+            "properties": {"title": self.title, "alarms": self.alarm_arns},
+        }
+
+
+@jsii.implements(cdk.IStableStringProducer)
+class _DashboardBody:
+    """Renders the dashboard's body when the template is written, after every pattern has added its
+    section (one callback from jsii instead of a call per widget and metric)."""
+
+    def __init__(self, monitoring: Monitoring) -> None:
+        self._monitoring = monitoring
+
+    def produce(self) -> str:
+        return self._monitoring._body()
+
+
+_REGION: list[str] = []
+
+
+def _region() -> str:
+    """``${AWS::Region}``, read once per process (the same token in every stack)."""
+    if not _REGION:
+        _REGION.append(cdk.Aws.REGION)
+    return _REGION[0]
 
 
 _DURATIONS: dict[int, cdk.Duration] = {}
@@ -314,11 +604,13 @@ def _minutes(minutes: int) -> cdk.Duration:
     return duration
 
 
-def threshold_problems(thresholds: AlarmThresholds) -> list[str]:
+def threshold_problems(thresholds: AlarmThresholds, prop: str = "thresholds") -> list[str]:
     """Validation of user-given thresholds: every threshold must be a non-negative number."""
     problems = []
     for f in fields(thresholds):
         value = getattr(thresholds, f.name)
-        if not is_token(value) and (not isinstance(value, int | float) or value < 0):
-            problems.append(f"thresholds.{f.name} must be a number >= 0, got {value!r}")
+        if is_token(value):
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+            problems.append(f"{prop}.{f.name} must be a number >= 0, got {value!r}")
     return problems

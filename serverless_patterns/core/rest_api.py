@@ -6,12 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from aws_cdk import aws_apigateway as apigw
-from aws_cdk import aws_cloudwatch as cw
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
-from .monitoring import AlarmKind, Monitoring
+from .monitoring import AlarmKind, ExpressionSpec, Graph, MetricSpec, Monitoring
 from .nag import acknowledge
 
 __all__ = ["ApiMetrics", "access_log_format", "api_metrics", "secure_rest_api"]
@@ -101,23 +100,21 @@ def secure_rest_api(
 class ApiMetrics:
     """The API Gateway metrics a pattern graphs and alarms on."""
 
-    count: cw.Metric
-    errors_4xx: cw.Metric
-    errors_5xx: cw.Metric
-    latency: cw.Metric
+    count: MetricSpec
+    errors_4xx: MetricSpec
+    errors_5xx: MetricSpec
+    latency: MetricSpec
 
-    def server_error_rate(self) -> cw.MathExpression:
+    def server_error_rate(self) -> ExpressionSpec:
         """5XX responses as a percentage of requests, measured as the 5XX-rate alarm measures it."""
         return Monitoring.rate_percent(
             self.errors_5xx, self.count, kind=AlarmKind.SERVER_ERROR_RATE, label="5XX rate %"
         )
 
-    def widgets(self) -> list[cw.IWidget]:
+    def widgets(self) -> list[Graph]:
         return [
-            cw.GraphWidget(
-                title="Requests and errors", left=[self.count, self.errors_4xx, self.errors_5xx], width=12
-            ),
-            cw.GraphWidget(title="Latency", left=[self.latency], width=12),
+            Graph("Requests and errors", [self.count, self.errors_4xx, self.errors_5xx], width=12),
+            Graph("Latency", [self.latency], width=12),
         ]
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
 
 import aws_cdk as cdk
 import jsii
@@ -14,22 +16,21 @@ from aws_cdk import aws_apigatewayv2_authorizers as v2_authorizers
 from aws_cdk import aws_apigatewayv2_integrations as v2_integrations
 from aws_cdk import aws_cloudwatch as cw
 from aws_cdk import aws_cognito as cognito
-from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from ..core import (
     AlarmKind,
-    Deployments,
     DeploymentStrategy,
     FunctionSpec,
-    Invocation,
-    Monitoring,
+    Graph,
+    InvocationType,
     MonitoringOptions,
+    Pattern,
     PatternFunction,
     acknowledge,
 )
-from ..core.monitoring import threshold_problems
 from ..core.rest_api import ApiMetrics, access_log_format, api_metrics, secure_rest_api
 from ..errors import Problems, is_token
 
@@ -42,7 +43,7 @@ _METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY")
 _SEGMENT = re.compile(r"^([A-Za-z0-9._~-]+|\{[A-Za-z_][A-Za-z0-9_]*\+?\})$")
 
 
-class ApiType:
+class ApiType(StrEnum):
     """Which API Gateway flavour fronts the functions."""
 
     REST = "rest"
@@ -118,7 +119,7 @@ class _Route:
     spec: FunctionSpec
 
 
-class ApiToLambda(Construct):
+class ApiToLambda(Pattern):
     """An API Gateway API in front of Lambda functions, secured, throttled, logged and alarmed.
 
     Give either ``routes`` (``{"GET /users/{id}": FunctionSpec(...)}``) or one ``function`` that
@@ -132,7 +133,7 @@ class ApiToLambda(Construct):
         *,
         routes: Mapping[str, FunctionSpec] | None = None,
         function: FunctionSpec | None = None,
-        api_type: str = ApiType.REST,
+        api_type: ApiType = ApiType.REST,
         authorization: Authorization | None = None,
         cors: Cors | None = None,
         throttling_rate_limit: float = 100,
@@ -164,10 +165,8 @@ class ApiToLambda(Construct):
         :param monitoring: Alarm thresholds and the monitoring to register with.
             Default: - MonitoringOptions() (the stack's shared alarm topic and dashboard)
         """
-        super().__init__(scope, id)
+        super().__init__(scope, id, deployment=deployment, monitoring=monitoring)
         authorization = authorization or Authorization.iam()
-        deployment = deployment or DeploymentStrategy.canary()
-        monitoring_options = monitoring or MonitoringOptions()
         parsed = self._validate(
             routes,
             function,
@@ -178,59 +177,42 @@ class ApiToLambda(Construct):
             throttling_burst_limit,
             stage_name,
             web_acl_arn,
-            deployment,
-            monitoring_options,
         )
         self.api_type = api_type
-        self.monitoring = Monitoring.of(self, monitoring_options)
-        thresholds = monitoring_options.thresholds
-        self._thresholds = thresholds
-        self.deployments = (
-            Deployments(self, "Deployments", deployment) if deployment.uses_codedeploy else None
-        )
+        self._stage_name = stage_name
 
         # One PatternFunction per distinct spec, in route order.
-        self._pattern_functions: list[PatternFunction] = []
         route_function: dict[str, PatternFunction] = {}
         specs: list[tuple[FunctionSpec, PatternFunction]] = []
         used_ids: set[str] = set()
         for route in parsed:
             shared = next((pf for spec, pf in specs if spec == route.spec), None)
             if shared is None:
-                shared = PatternFunction(
+                shared = self._function(
                     self,
                     _unique(_route_id(route) + "Function", used_ids),
                     spec=route.spec,
+                    invocation=InvocationType.SYNC,
                     service_name=id,
-                    invocation=Invocation.SYNC,
-                    monitoring=self.monitoring,
-                    thresholds=thresholds,
-                    deployments=self.deployments,
                 )
                 specs.append((route.spec, shared))
-                self._pattern_functions.append(shared)
             route_function[route.key] = shared
 
         authorizer_function = None
         if authorization.kind == "lambda" and authorization.authorizer is not None:
-            authorizer_function = PatternFunction(
+            authorizer_function = self._function(
                 self,
                 "AuthorizerFunction",
                 spec=authorization.authorizer,
+                invocation=InvocationType.SYNC,
                 service_name=f"{id}Authorizer",
-                invocation=Invocation.SYNC,
-                monitoring=self.monitoring,
-                thresholds=thresholds,
-                deployments=self.deployments,
             )
-            self._pattern_functions.append(authorizer_function)
 
         self.access_log_group = logs.LogGroup(self, "AccessLogs", retention=access_log_retention)
-        self.functions: dict[str, lambda_.Function] = {k: pf.function for k, pf in route_function.items()}
-        self.aliases: dict[str, lambda_.Alias] = {k: pf.alias for k, pf in route_function.items()}
+        self.functions.update({k: pf.function for k, pf in route_function.items()})
 
         if api_type == ApiType.REST:
-            api_widgets, api_alarms = self._build_rest(
+            api_widgets = self._build_rest(
                 parsed,
                 route_function,
                 authorization,
@@ -243,7 +225,7 @@ class ApiToLambda(Construct):
                 account_logging_role,
             )
         else:
-            api_widgets, api_alarms = self._build_http(
+            api_widgets = self._build_http(
                 parsed,
                 route_function,
                 authorization,
@@ -253,15 +235,7 @@ class ApiToLambda(Construct):
                 throttling_burst_limit,
                 stage_name,
             )
-        for pf in self._pattern_functions:
-            for alarm in api_alarms:
-                pf.add_rollback_alarm(alarm)
-        self.alarms: list[cw.Alarm] = [*api_alarms, *(a for pf in self._pattern_functions for a in pf.alarms)]
-        if monitoring_options.dashboard:
-            widgets: list[cw.IWidget] = list(api_widgets)
-            for pf in self._pattern_functions:
-                widgets.extend(pf.dashboard_widgets(pf.node.id))
-            self.monitoring.add_section(f"ApiToLambda {self.node.path}", widgets, self.alarms)
+        self._dashboard_section(api_widgets)
 
     # ------------------------------------------------------------------ public API
     @property
@@ -269,45 +243,47 @@ class ApiToLambda(Construct):
         """The invoke URL of the stage."""
         return self._url
 
-    @property
-    def function(self) -> lambda_.Function:
-        """The function, when the API has exactly one."""
-        if len(self._pattern_functions) != 1:
-            raise AttributeError("this API has several functions: use .functions[route]")
-        return self._pattern_functions[0].function
+    def grant_invoke(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Lets ``grantee`` call every route of the stage (``execute-api:Invoke``), which IAM
+        authorization (the default) requires of callers."""
+        return iam.Grant.add_to_principal(
+            grantee=grantee,
+            actions=["execute-api:Invoke"],
+            resource_arns=[self.api.arn_for_execute_api("*", "/*", self._stage_name)],
+        )
 
-    @property
-    def alias(self) -> lambda_.Alias:
-        """The ``live`` alias, when the API has exactly one function."""
-        if len(self._pattern_functions) != 1:
-            raise AttributeError("this API has several functions: use .aliases[route]")
-        return self._pattern_functions[0].alias
+    def metric_count(self, **options: Any) -> cw.IMetric:
+        """``Count``: requests to the stage (Sum over five minutes). ``options``: see
+        :class:`~serverless_patterns.core.MetricOptions`."""
+        return self._metric(self._metrics.count, options)
 
-    def metric_server_errors(self) -> cw.IMetric:
-        """The API's 5XX responses (Sum over five minutes)."""
-        return self._metric_5xx
+    def metric_server_error(self, **options: Any) -> cw.IMetric:
+        """The 5XX responses of the stage (``5XXError`` for REST, ``5xx`` for HTTP; Sum over five minutes)."""
+        return self._metric(self._metrics.errors_5xx, options)
 
-    def metric_latency(self) -> cw.IMetric:
-        """The API's p99 latency in milliseconds."""
-        return self._metric_latency
+    def metric_client_error(self, **options: Any) -> cw.IMetric:
+        """The 4XX responses of the stage (``4XXError`` for REST, ``4xx`` for HTTP; Sum over five minutes)."""
+        return self._metric(self._metrics.errors_4xx, options)
+
+    def metric_latency(self, **options: Any) -> cw.IMetric:
+        """``Latency`` of the stage in milliseconds (p99 over five minutes)."""
+        return self._metric(self._metrics.latency, options)
 
     # ------------------------------------------------------------------ validation
     def _validate(
         self,
         routes: Mapping[str, FunctionSpec] | None,
         function: FunctionSpec | None,
-        api_type: str,
+        api_type: ApiType,
         authorization: Authorization,
         cors: Cors | None,
         rate: float,
         burst: int,
         stage_name: str,
         web_acl_arn: str | None,
-        deployment: DeploymentStrategy,
-        monitoring: MonitoringOptions,
     ) -> list[_Route]:
-        problems = Problems()
-        problems.one_of("api_type", api_type, (ApiType.REST, ApiType.HTTP))
+        problems = self._problems()
+        problems.one_of("api_type", api_type, list(ApiType))
         parsed: list[_Route] = []
         if routes is not None and function is not None:
             problems.add("give either routes or function, not both")
@@ -384,9 +360,7 @@ class ApiToLambda(Construct):
                 problems.add("web_acl_arn: WAF can only be associated with REST API stages")
             elif not is_token(web_acl_arn) and not web_acl_arn.startswith("arn:"):
                 problems.add(f"web_acl_arn must be a WAFv2 web ACL ARN, got {web_acl_arn!r}")
-        problems.extend(deployment.problems())
-        problems.extend(threshold_problems(monitoring.thresholds))
-        problems.raise_if_any(self.node.path)
+        self._check(problems)
         return parsed
 
     # ------------------------------------------------------------------ REST
@@ -402,7 +376,7 @@ class ApiToLambda(Construct):
         stage_name: str,
         web_acl_arn: str | None,
         account_logging_role: bool,
-    ) -> tuple[list[cw.IWidget], list[cw.Alarm]]:
+    ) -> list[Graph]:
         preflight = None
         if cors is not None:
             preflight = apigw.CorsOptions(
@@ -414,7 +388,7 @@ class ApiToLambda(Construct):
         api = secure_rest_api(
             self,
             "Resource",
-            description=f"{self.node.path} (serverless-patterns ApiToLambda)",
+            description=f"{self.path} (serverless-patterns ApiToLambda)",
             access_log_group=self.access_log_group,
             stage_name=stage_name,
             throttling_rate_limit=rate,
@@ -425,7 +399,7 @@ class ApiToLambda(Construct):
             cors_preflight=preflight,
         )
         self.api: apigw.RestApi | apigwv2.HttpApi = api
-        self.rest_api = api
+        """The API: ``apigateway.RestApi`` (REST) or ``apigatewayv2.HttpApi`` (HTTP)."""
         validator = api.add_request_validator(
             "RequestValidator", validate_request_parameters=True, validate_request_body=True
         )
@@ -521,7 +495,7 @@ class ApiToLambda(Construct):
         rate: float,
         burst: int,
         stage_name: str,
-    ) -> tuple[list[cw.IWidget], list[cw.Alarm]]:
+    ) -> list[Graph]:
         preflight = None
         if cors is not None:
             preflight = apigwv2.CorsPreflightOptions(
@@ -549,7 +523,7 @@ class ApiToLambda(Construct):
         api = apigwv2.HttpApi(
             self,
             "Resource",
-            description=f"{self.node.path} (serverless-patterns ApiToLambda)",
+            description=f"{self.path} (serverless-patterns ApiToLambda)",
             cors_preflight=preflight,
             create_default_stage=False,
             default_authorizer=authorizer,
@@ -581,29 +555,21 @@ class ApiToLambda(Construct):
             api_metrics({"ApiId": api.api_id, "Stage": stage_name}, http_api=True)
         )
 
-    def _api_alarms_and_widgets(self, metrics: ApiMetrics) -> tuple[list[cw.IWidget], list[cw.Alarm]]:
-        self._metric_5xx = metrics.errors_5xx
-        self._metric_latency = metrics.latency
-        subject = f"{self.node.path} API"
-        alarms = [
-            self.monitoring.alarm(
-                self,
-                "ServerErrorRateAlarm",
-                kind=AlarmKind.SERVER_ERROR_RATE,
-                metric=metrics.server_error_rate(),
-                subject=subject,
-                thresholds=self._thresholds,
-            ),
-            self.monitoring.alarm(
-                self,
-                "LatencyP99Alarm",
-                kind=AlarmKind.LATENCY_P99,
-                metric=metrics.latency,
-                subject=subject,
-                thresholds=self._thresholds,
-            ),
-        ]
-        return metrics.widgets(), alarms
+    def _api_alarms_and_widgets(self, metrics: ApiMetrics) -> list[Graph]:
+        """The API's alarms (about the new code: they roll every function's canary back) and graphs."""
+        self._metrics = metrics
+        subject = f"{self.path} API"
+        self._alarm(
+            self,
+            "ServerErrorRateAlarm",
+            kind=AlarmKind.SERVER_ERROR_RATE,
+            metric=metrics.server_error_rate(),
+            subject=subject,
+        )
+        self._alarm(
+            self, "LatencyP99Alarm", kind=AlarmKind.LATENCY_P99, metric=metrics.latency, subject=subject
+        )
+        return metrics.widgets()
 
 
 @jsii.implements(apigwv2.IAccessLogSettings)

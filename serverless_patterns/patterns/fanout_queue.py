@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
 
 import aws_cdk as cdk
 from aws_cdk import aws_cloudwatch as cw
@@ -18,37 +19,31 @@ from constructs import Construct
 
 from ..core import (
     AlarmKind,
-    AlarmThresholds,
-    Deployments,
     DeploymentStrategy,
     FunctionSpec,
-    Invocation,
+    Graph,
     Monitoring,
     MonitoringOptions,
-    PatternFunction,
+    Pattern,
     QueueOptions,
-    QueueWithDlq,
-    acknowledge,
 )
-from ..core.monitoring import threshold_problems
+from ..core.consumer import DEFAULT_BATCH_SIZE, Batching, QueueConsumer, queue_options_problems
 from ..core.queue import parking_queue
 from ..core.topic import encrypted_topic, grant_publish
-from ..errors import Problems, is_token
+from ..errors import Problems
+
+if TYPE_CHECKING:
+    from ..core import PatternFunction
 
 __all__ = ["FanoutQueue", "FanoutSubscriber", "FilterPolicyScope", "Subscriber"]
 
-DEFAULT_BATCH_SIZE = 10
-MAX_BATCH_SIZE_FIFO = 10
-MAX_BATCH_SIZE_STANDARD = 10_000
-MAX_BATCH_SIZE_WITHOUT_WINDOW = 10
-MAX_BATCHING_WINDOW_SECONDS = 300
 FILTER_POLICY_MAX_KEYS = 5
 FILTER_POLICY_MAX_COMBINATIONS = 150
 _NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _SCALAR = (str, int, float, bool, type(None))
 
 
-class FilterPolicyScope:
+class FilterPolicyScope(StrEnum):
     """What a subscription's filter policy matches."""
 
     MESSAGE_ATTRIBUTES = "MessageAttributes"
@@ -71,7 +66,7 @@ class Subscriber:
     filter_policy: Mapping[str, Any] | None = None
     """SNS filter policy, for example ``{"plan": ["pro"]}``: only matching messages reach this queue.
     Default: - every message"""
-    filter_policy_scope: str = FilterPolicyScope.MESSAGE_ATTRIBUTES
+    filter_policy_scope: FilterPolicyScope = FilterPolicyScope.MESSAGE_ATTRIBUTES
     """Whether ``filter_policy`` matches message attributes or the JSON body.
     Default: FilterPolicyScope.MESSAGE_ATTRIBUTES"""
     raw_message_delivery: bool = True
@@ -88,13 +83,19 @@ class Subscriber:
     """Receives before a message moves to the DLQ, retention and visibility timeout of the queue.
     Default: - QueueOptions() (3 receives, 4 days, six times the function timeout plus the batching window)"""
 
+    @property
+    def batching(self) -> Batching:
+        """The event source's batching, validated by the one shared :class:`Batching` rule."""
+        return Batching(self.batch_size, self.max_batching_window, self.max_concurrency)
+
 
 class FanoutSubscriber(Construct):
     """What :class:`FanoutQueue` builds for one subscriber.
 
     ``.queue`` (and its ``.dead_letter_queue``), ``.subscription`` with its own
     ``.subscription_dead_letter_queue`` for deliveries SNS cannot make, and, when the subscriber has
-    a function, ``.function`` and its ``live`` ``.alias`` consuming the queue.
+    a function, ``.function`` and its ``live`` ``.alias`` consuming the queue (the shared
+    :class:`~serverless_patterns.core.consumer.QueueConsumer`).
     """
 
     def __init__(
@@ -102,38 +103,39 @@ class FanoutSubscriber(Construct):
         scope: Construct,
         id: str,
         *,
+        pattern: FanoutQueue,
+        scope_path: str,
         subscriber: Subscriber,
         topic: sns.ITopic,
         fifo: bool,
         service_name: str,
-        monitoring: Monitoring,
-        thresholds: AlarmThresholds,
-        deployments: Deployments | None,
     ) -> None:
         """
+        :param pattern: The FanoutQueue this subscriber belongs to (builds its function and alarms).
+        :param scope_path: ``scope``'s path.
         :param subscriber: What to build, validated by :class:`FanoutQueue`.
         :param topic: The topic the queue subscribes to.
         :param fifo: Whether the topic, and so the queues, are FIFO.
         :param service_name: ``POWERTOOLS_SERVICE_NAME`` of the function, unless its spec names one.
-        :param monitoring: The monitoring the alarms notify through.
-        :param thresholds: Alarm thresholds.
-        :param deployments: The pattern's CodeDeploy application, or None for no CodeDeploy.
         """
         super().__init__(scope, id)
-        path = self.node.path
-        spec = subscriber.function
-        window = subscriber.max_batching_window
-        window_seconds = _seconds(window) or 0
-        queues = QueueWithDlq(
+        path = f"{scope_path}/{id}"
+        consumer = QueueConsumer(
+            pattern,
             self,
-            "Queue",
-            options=subscriber.queue,
-            consumer_timeout_seconds=spec.timeout_seconds if spec is not None else None,
-            consumer_batching_window_seconds=window_seconds,
+            scope_path=path,
+            title=path,
+            spec=subscriber.function,
+            service_name=service_name,
+            queue=subscriber.queue,
+            batching=subscriber.batching,
             fifo=fifo,
+            name=id,
+            deployment_group_id=id,
         )
-        self.queue: sqs.Queue = queues.queue
-        self.dead_letter_queue: sqs.Queue = queues.dead_letter_queue
+        self._consumer = consumer
+        self.queue: sqs.Queue = consumer.queue
+        self.dead_letter_queue: sqs.Queue = consumer.dead_letter_queue
         self.subscription_dead_letter_queue: sqs.Queue = parking_queue(
             self,
             "SubscriptionDeadLetterQueue",
@@ -142,14 +144,13 @@ class FanoutSubscriber(Construct):
         )
         # Only this topic may send to the queue. (Built here rather than with SqsSubscription, whose
         # construct id is derived from the topic's path: "Subscription" keeps the logical id stable.)
-        topic_arn = topic.topic_arn
         queue_arn = self.queue.queue_arn
         queue_policy = self.queue.add_to_resource_policy(
             iam.PolicyStatement(
                 actions=["sqs:SendMessage"],
                 resources=[queue_arn],
                 principals=[iam.ServicePrincipal("sns.amazonaws.com")],
-                conditions={"ArnEquals": {"aws:SourceArn": topic_arn}},
+                conditions={"ArnEquals": {"aws:SourceArn": topic.topic_arn}},
             )
         )
         # sns.Subscription gives the same right on its redrive queue.
@@ -169,132 +170,34 @@ class FanoutSubscriber(Construct):
             cfn_subscription = self.subscription.node.default_child
             assert isinstance(cfn_subscription, cdk.CfnResource)
             cfn_subscription.add_property_override("FilterPolicy", dict(subscriber.filter_policy))
-            cfn_subscription.add_property_override("FilterPolicyScope", subscriber.filter_policy_scope)
-
-        self.pattern_function: PatternFunction | None = None
-        self.function: lambda_.Function | None = None
-        self.alias: lambda_.Alias | None = None
-        if spec is not None:
-            pf = PatternFunction(
-                self,
-                "Function",
-                spec=spec,
-                service_name=service_name,
-                invocation=Invocation.EVENT_SOURCE,
-                monitoring=monitoring,
-                thresholds=thresholds,
-                deployments=deployments,
-                deployment_group_id=id,
-            )
-            # Consumes through the alias, so a new version gets its share of messages during a canary.
-            self.event_source_mapping: lambda_.EventSourceMapping | None = lambda_.EventSourceMapping(
-                self,
-                "EventSourceMapping",
-                target=pf.alias,
-                event_source_arn=queue_arn,
-                batch_size=subscriber.batch_size,
-                max_batching_window=window,
-                max_concurrency=subscriber.max_concurrency,
-                report_batch_item_failures=True,
-            )
-            # The function's role may consume this queue and no other.
-            self.queue.grant_consume_messages(pf.alias)
-            acknowledge(
-                self.event_source_mapping,
-                "Serverless-LambdaEventSourceMappingDestination",
-                "SQS event source mappings do not support on-failure destinations (only stream and Kafka "
-                "sources do): a failed message returns to the queue and moves to its dead-letter queue "
-                "after max_receive_count receives, where a depth alarm fires",
-            )
-            self.pattern_function, self.function, self.alias = pf, pf.function, pf.alias
-        else:
-            self.event_source_mapping = None
-
-        queue_name = self.queue.queue_name
-        self._queue_dims = {"QueueName": queue_name}
-        self._dlq_dims = {"QueueName": self.dead_letter_queue.queue_name}
-        self._subscription_dlq_dims = {"QueueName": self.subscription_dead_letter_queue.queue_name}
-        self.alarms: list[cw.Alarm] = [
-            monitoring.alarm(
-                self,
-                "DeadLetterQueueDepthAlarm",
-                kind=AlarmKind.DLQ_DEPTH,
-                metric=_visible(self._dlq_dims, "Dead-letter queue", AlarmKind.DLQ_DEPTH),
-                subject=f"{path} dead-letter queue",
-                thresholds=thresholds,
-            ),
-            monitoring.alarm(
+            cfn_subscription.add_property_override("FilterPolicyScope", str(subscriber.filter_policy_scope))
+        self.pattern_function: PatternFunction | None = consumer.pattern_function
+        self.function: lambda_.Function | None = consumer.function
+        self.alias: lambda_.Alias | None = consumer.alias
+        self.event_source_mapping: lambda_.EventSourceMapping | None = consumer.event_source_mapping
+        self._undeliverable = Monitoring.queue_metric(
+            self.subscription_dead_letter_queue.queue_name, kind=AlarmKind.DLQ_DEPTH, label="Undeliverable"
+        )
+        self.alarms: list[cw.CfnAlarm] = [
+            consumer.alarms[0],
+            pattern._alarm(
                 self,
                 "SubscriptionDeadLetterQueueDepthAlarm",
                 kind=AlarmKind.DLQ_DEPTH,
-                metric=_visible(self._subscription_dlq_dims, "Undeliverable", AlarmKind.DLQ_DEPTH),
+                metric=self._undeliverable,
                 subject=f"{path} subscription dead-letter queue (messages SNS could not deliver)",
-                thresholds=thresholds,
             ),
-            monitoring.alarm(
-                self,
-                "MessageAgeAlarm",
-                kind=AlarmKind.MESSAGE_AGE,
-                metric=Monitoring.queue_metric(
-                    queue_name, kind=AlarmKind.MESSAGE_AGE, label="Oldest message age (s)"
-                ),
-                subject=f"{path} queue",
-                thresholds=thresholds,
-            ),
+            consumer.alarms[1],
         ]
-        # The queue alarms are not rollback alarms: a parked message or a backlog outlives the
-        # version that caused it, and would block the deployment of the fix.
         if self.pattern_function is not None:
             self.alarms.extend(self.pattern_function.alarms)
 
-    def dashboard_widgets(self) -> list[cw.IWidget]:
-        """The graphs this subscriber contributes to its pattern's dashboard section."""
-        name = self.node.id
-        widgets: list[cw.IWidget] = [
-            cw.GraphWidget(
-                title=f"{name}: messages",
-                left=[
-                    Monitoring.metric(
-                        "AWS/SQS",
-                        "NumberOfMessagesSent",
-                        self._queue_dims,
-                        period_minutes=1,
-                        label="Received",
-                    ),
-                    Monitoring.metric(
-                        "AWS/SQS",
-                        "ApproximateNumberOfMessagesVisible",
-                        self._queue_dims,
-                        statistic="Maximum",
-                        period_minutes=1,
-                        label="Waiting",
-                    ),
-                    _visible(self._dlq_dims, "Dead-letter queue"),
-                    _visible(self._subscription_dlq_dims, "Undeliverable"),
-                ],
-                width=12,
-            ),
-            cw.GraphWidget(
-                title=f"{name}: oldest message age (s)",
-                left=[
-                    Monitoring.metric(
-                        "AWS/SQS",
-                        "ApproximateAgeOfOldestMessage",
-                        self._queue_dims,
-                        statistic="Maximum",
-                        period_minutes=1,
-                        label="Oldest message",
-                    )
-                ],
-                width=12,
-            ),
-        ]
-        if self.pattern_function is not None:
-            widgets.extend(self.pattern_function.dashboard_widgets(name))
-        return widgets
+    def dashboard_widgets(self) -> list[Graph]:
+        """The graphs this subscriber's queue contributes to its pattern's dashboard section."""
+        return self._consumer.graphs(self.node.id, [self._undeliverable])
 
 
-class FanoutQueue(Construct):
+class FanoutQueue(Pattern):
     """An SNS topic fanned out to one SQS queue per subscriber, each drained by its own function.
 
     Every queue has a DLQ, every subscription its own redrive queue; only the topic may send to the
@@ -328,52 +231,39 @@ class FanoutQueue(Construct):
         :param monitoring: Alarm thresholds and the monitoring to register with.
             Default: - MonitoringOptions() (the stack's shared alarm topic and dashboard)
         """
-        super().__init__(scope, id)
-        deployment = deployment or DeploymentStrategy.canary()
-        monitoring_options = monitoring or MonitoringOptions()
+        super().__init__(scope, id, deployment=deployment, monitoring=monitoring)
         is_fifo = bool(topic.fifo) if topic is not None else fifo
-        self._validate(
-            subscribers, topic, fifo, content_based_deduplication, is_fifo, deployment, monitoring_options
-        )
+        self._validate(subscribers, topic, fifo, content_based_deduplication, is_fifo)
         self.fifo = is_fifo
-        self.monitoring = Monitoring.of(self, monitoring_options)
-        thresholds = monitoring_options.thresholds
-
-        self.key: kms.Key | None = None
+        self.topic_key: kms.Key | None = None
         if topic is None:
             # SNS decrypts each message before it delivers it to the queues, which use SQS-managed
             # encryption (as do the redrive queues), so the key policy needs no service statement:
             # publishers get kms:GenerateDataKey and kms:Decrypt from grant_publish through IAM, which
             # the account statement of the default key policy enables. AWS services that publish
-            # (EventBridge, S3, CloudWatch) need a statement of their own: add it to ``.key``.
-            topic, self.key = encrypted_topic(
+            # (EventBridge, S3, CloudWatch) need a statement of their own: add it to ``.topic_key``.
+            topic, self.topic_key = encrypted_topic(
                 self,
                 "Resource",
                 key_id="TopicKey",
-                key_description=f"Encrypts the messages of the {self.node.path} topic",
+                key_description=f"Encrypts the messages of the {self.path} topic",
                 fifo=fifo,
                 content_based_deduplication=content_based_deduplication,
             )
         self.topic: sns.ITopic = topic
 
-        with_functions = any(s.function is not None for s in subscribers.values())
-        self.deployments = (
-            Deployments(self, "Deployments", deployment)
-            if deployment.uses_codedeploy and with_functions
-            else None
-        )
         container = Construct(self, "Subscribers")
+        container_path = f"{self.path}/Subscribers"
         self.subscribers: dict[str, FanoutSubscriber] = {
             name: FanoutSubscriber(
                 container,
                 name,
+                pattern=self,
+                scope_path=container_path,
                 subscriber=subscriber,
                 topic=topic,
                 fifo=is_fifo,
                 service_name=f"{id}-{name}",
-                monitoring=self.monitoring,
-                thresholds=thresholds,
-                deployments=self.deployments,
             )
             for name, subscriber in subscribers.items()
         }
@@ -386,40 +276,35 @@ class FanoutQueue(Construct):
             kind=AlarmKind.NOTIFICATIONS_FAILED,
             label="Failed",
         )
-        self.notifications_failed_alarm = self.monitoring.alarm(
+        self.notifications_failed_alarm = self._alarm(
             self,
             "NotificationsFailedAlarm",
             kind=AlarmKind.NOTIFICATIONS_FAILED,
             metric=self._metric_failed,
-            subject=f"{self.node.path} topic",
-            thresholds=thresholds,
+            subject=f"{self.path} topic",
         )
-        self.alarms: list[cw.Alarm] = [
-            self.notifications_failed_alarm,
-            *(a for s in self.subscribers.values() for a in s.alarms),
+        widgets = [
+            Graph(
+                "Topic: messages",
+                [
+                    Monitoring.metric("AWS/SNS", "NumberOfMessagesPublished", topic_dims, label="Published"),
+                    Monitoring.metric(
+                        "AWS/SNS", "NumberOfNotificationsDelivered", topic_dims, label="Delivered"
+                    ),
+                    Monitoring.metric(
+                        "AWS/SNS", "NumberOfNotificationsFilteredOut", topic_dims, label="Filtered out"
+                    ),
+                    self._metric_failed,
+                ],
+                width=24,
+            )
         ]
-        if monitoring_options.dashboard:
-            widgets: list[cw.IWidget] = [
-                cw.GraphWidget(
-                    title="Topic: messages",
-                    left=[
-                        Monitoring.metric(
-                            "AWS/SNS", "NumberOfMessagesPublished", topic_dims, label="Published"
-                        ),
-                        Monitoring.metric(
-                            "AWS/SNS", "NumberOfNotificationsDelivered", topic_dims, label="Delivered"
-                        ),
-                        Monitoring.metric(
-                            "AWS/SNS", "NumberOfNotificationsFilteredOut", topic_dims, label="Filtered out"
-                        ),
-                        self._metric_failed,
-                    ],
-                    width=24,
-                )
-            ]
-            for subscriber in self.subscribers.values():
-                widgets.extend(subscriber.dashboard_widgets())
-            self.monitoring.add_section(f"FanoutQueue {self.node.path}", widgets, self.alarms)
+        titles: dict[PatternFunction, str] = {}
+        for name, built in self.subscribers.items():
+            widgets.extend(built.dashboard_widgets())
+            if built.pattern_function is not None:
+                titles[built.pattern_function] = name
+        self._dashboard_section(widgets, function_titles=titles)
 
     # ------------------------------------------------------------------ public API
     def grant_publish(self, grantee: iam.IGrantable) -> iam.Grant:
@@ -429,11 +314,20 @@ class FanoutQueue(Construct):
         ``kms:Decrypt`` (what publishing to an encrypted topic needs, no wildcard); on your own
         topic, ``topic.grant_publish`` decides.
         """
-        return grant_publish(self.topic, self.key, grantee)
+        return grant_publish(self.topic, self.topic_key, grantee)
 
-    def metric_number_of_notifications_failed(self) -> cw.IMetric:
-        """SNS notifications to the queues that failed to deliver (Sum over five minutes)."""
-        return self._metric_failed
+    def grant_subscribe(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Lets ``grantee`` subscribe to the topic (``sns:Subscribe``)."""
+        return self.topic.grant_subscribe(grantee)
+
+    def grant_consume_messages(self, subscriber: str, grantee: iam.IGrantable) -> iam.Grant:
+        """Lets ``grantee`` consume the queue of ``subscriber`` (for a queue drained outside the stack)."""
+        return self.subscribers[subscriber].queue.grant_consume_messages(grantee)
+
+    def metric_number_of_notifications_failed(self, **options: Any) -> cw.IMetric:
+        """``NumberOfNotificationsFailed`` of the topic: deliveries to the queues that failed (Sum over
+        five minutes). ``options``: see :class:`~serverless_patterns.core.MetricOptions`."""
+        return self._metric(self._metric_failed, options)
 
     # ------------------------------------------------------------------ validation
     def _validate(
@@ -443,10 +337,8 @@ class FanoutQueue(Construct):
         fifo: bool,
         content_based_deduplication: bool,
         is_fifo: bool,
-        deployment: DeploymentStrategy,
-        monitoring: MonitoringOptions,
     ) -> None:
-        problems = Problems()
+        problems = self._problems()
         if topic is not None:
             given = [
                 n
@@ -471,9 +363,7 @@ class FanoutQueue(Construct):
                 problems.add(f"{label} must be a Subscriber, got {type(subscriber).__name__}")
                 continue
             problems.extend(_subscriber_problems(label, subscriber, is_fifo))
-        problems.extend(deployment.problems())
-        problems.extend(threshold_problems(monitoring.thresholds))
-        problems.raise_if_any(self.node.path)
+        self._check(problems)
 
 
 def _subscriber_problems(label: str, subscriber: Subscriber, fifo: bool) -> list[str]:
@@ -485,55 +375,17 @@ def _subscriber_problems(label: str, subscriber: Subscriber, fifo: bool) -> list
         else:
             found.add(f"{label}.function must be a FunctionSpec, got {type(spec).__name__}")
             spec = None
-    batch = subscriber.batch_size
-    window = subscriber.max_batching_window
-    if window is not None and not isinstance(window, cdk.Duration):
-        found.add(f"{label}.max_batching_window must be a Duration, got {window!r}")
-        window = None
-    window_seconds = _seconds(window)
-    if spec is None:
-        unused = [
-            prop
-            for prop, given in (
-                ("batch_size", batch != DEFAULT_BATCH_SIZE),
-                ("max_batching_window", window is not None),
-                ("max_concurrency", subscriber.max_concurrency is not None),
-            )
-            if given
-        ]
-        if unused:
-            found.add(
-                f"{label}: {', '.join(unused)} configure the function's event source; give a function "
-                "or drop them (a queue-only subscriber is drained outside the stack)"
-            )
-    if fifo:
-        found.in_range(f"{label}.batch_size", batch, 1, MAX_BATCH_SIZE_FIFO, "messages for a FIFO queue")
-        if window is not None:
-            found.add(f"{label}.max_batching_window is not supported for FIFO queues; drop it")
-    else:
-        found.in_range(f"{label}.batch_size", batch, 1, MAX_BATCH_SIZE_STANDARD, "messages")
-        found.in_range(
-            f"{label}.max_batching_window", window_seconds, 0, MAX_BATCHING_WINDOW_SECONDS, "seconds"
+    batching = subscriber.batching
+    if spec is None and batching.given():
+        found.add(
+            f"{label}: {', '.join(batching.given())} configure the function's event source; give a function "
+            "or drop them (a queue-only subscriber is drained outside the stack)"
         )
-        if window_seconds is not None and not window_seconds.is_integer():
-            found.add(
-                f"{label}.max_batching_window must be a whole number of seconds, got {window_seconds:g}"
-            )
-        if (
-            not is_token(batch)
-            and MAX_BATCH_SIZE_WITHOUT_WINDOW < batch <= MAX_BATCH_SIZE_STANDARD
-            and (window is None or (window_seconds is not None and window_seconds < 1))
-        ):
-            found.add(
-                f"{label}: a batch_size above {MAX_BATCH_SIZE_WITHOUT_WINDOW} needs a max_batching_window of "
-                f"at least 1 second, got batch_size {batch} and a window of {window_seconds or 0:g} s"
-            )
-    if subscriber.max_concurrency is not None:
-        found.in_range(f"{label}.max_concurrency", subscriber.max_concurrency, 2, 1000)
+    found.extend(batching.problems(f"{label}.", fifo=fifo))
     found.one_of(
         f"{label}.filter_policy_scope",
         subscriber.filter_policy_scope,
-        (FilterPolicyScope.MESSAGE_ATTRIBUTES, FilterPolicyScope.MESSAGE_BODY),
+        list(FilterPolicyScope),
     )
     if subscriber.filter_policy is not None:
         found.extend(
@@ -541,19 +393,7 @@ def _subscriber_problems(label: str, subscriber: Subscriber, fifo: bool) -> list
                 f"{label}.filter_policy", subscriber.filter_policy, subscriber.filter_policy_scope
             )
         )
-    options = subscriber.queue
-    if options is not None:
-        if not isinstance(options, QueueOptions):
-            found.add(f"{label}.queue must be QueueOptions, got {type(options).__name__}")
-        else:
-            found.extend(options.problems(f"{label}.queue"))
-            visibility = _seconds(options.visibility_timeout)
-            timeout = spec.timeout_seconds if spec is not None else None
-            if visibility is not None and timeout is not None and visibility < timeout:
-                found.add(
-                    f"{label}.queue.visibility_timeout must be at least the function's timeout "
-                    f"({timeout:g} s), got {visibility:g} s"
-                )
+    found.extend(queue_options_problems(f"{label}.queue", subscriber.queue, spec))
     return list(found)
 
 
@@ -617,23 +457,3 @@ def _filter_policy_problems(label: str, policy: Any, scope: str) -> list[str]:
             f"got {combinations[0]}"
         )
     return found
-
-
-def _seconds(duration: cdk.Duration | None) -> float | None:
-    """Seconds of ``duration`` (fractions kept), or None when it is not given or an unresolved token."""
-    if duration is None or duration.is_unresolved():
-        return None
-    return float(duration.to_milliseconds()) / 1000
-
-
-def _visible(dims: Mapping[str, str], label: str, kind: str | None = None) -> cw.Metric:
-    if kind is not None:
-        return Monitoring.queue_metric(dims["QueueName"], kind=kind, label=label)
-    return Monitoring.metric(
-        "AWS/SQS",
-        "ApproximateNumberOfMessagesVisible",
-        dims,
-        statistic="Maximum",
-        period_minutes=1,
-        label=label,
-    )

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 import aws_cdk as cdk
 import jsii
 from aws_cdk import aws_cloudwatch as cw
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_notifications as s3n
 from aws_cdk import aws_sqs as sqs
@@ -19,21 +18,26 @@ from constructs import Construct
 
 from ..core import (
     AlarmKind,
-    AlarmThresholds,
-    Deployments,
     DeploymentStrategy,
     FunctionSpec,
-    Invocation,
+    InvocationType,
     Monitoring,
     MonitoringOptions,
+    Pattern,
     PatternFunction,
     QueueOptions,
-    QueueWithDlq,
     acknowledge,
+    acknowledge_all,
 )
-from ..core.monitoring import threshold_problems
+from ..core.consumer import (
+    DEFAULT_BATCH_SIZE,
+    Batching,
+    QueueConsumer,
+    queue_options_problems,
+)
+from ..core.monitoring import Graph
 from ..core.queue import parking_queue
-from ..errors import Problems, is_token
+from ..errors import is_token
 
 __all__ = ["S3Delivery", "S3Processor"]
 
@@ -53,7 +57,7 @@ _LOGS_USE_BUCKET_POLICY = "@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy"
 _REGISTERED: dict[tuple[str, str], list[tuple[str, str, str, str]]] = {}
 
 
-class S3Delivery:
+class S3Delivery(StrEnum):
     """How S3 events reach the function."""
 
     QUEUE = "queue"
@@ -79,7 +83,7 @@ class _Filter:
         return f"(prefix {self.prefix!r}, suffix {self.suffix!r})"
 
 
-class S3Processor(Construct):
+class S3Processor(Pattern):
     """An S3 bucket whose object events are processed by a Lambda function, reliably.
 
     By default events are buffered in an SQS queue with a dead-letter queue and consumed in batches
@@ -99,7 +103,7 @@ class S3Processor(Construct):
         prefix: str | None = None,
         suffix: str | None = None,
         filters: Sequence[s3.NotificationKeyFilter] | None = None,
-        delivery: str = S3Delivery.QUEUE,
+        delivery: S3Delivery = S3Delivery.QUEUE,
         batch_size: int | None = None,
         max_batching_window: cdk.Duration | None = None,
         queue: QueueOptions | None = None,
@@ -149,12 +153,10 @@ class S3Processor(Construct):
         :param monitoring: Alarm thresholds and the monitoring to register with.
             Default: - MonitoringOptions() (the stack's shared alarm topic and dashboard)
         """
-        super().__init__(scope, id)
+        super().__init__(scope, id, deployment=deployment, monitoring=monitoring)
         # Server access logs are delivered under a bucket policy, never the legacy LogDeliveryWrite ACL,
         # whatever the app's feature flags say.
         self.node.set_context(_LOGS_USE_BUCKET_POLICY, True)
-        deployment = deployment or DeploymentStrategy.canary()
-        monitoring_options = monitoring or MonitoringOptions()
         bucket_options = {
             "versioned": versioned,
             "noncurrent_version_expiration": noncurrent_version_expiration,
@@ -163,6 +165,10 @@ class S3Processor(Construct):
             "removal_policy": removal_policy,
         }
         types = list(event_types)
+        batching = Batching(
+            batch_size=DEFAULT_BATCH_SIZE if batch_size is None else batch_size,
+            max_batching_window=max_batching_window,
+        )
         key_filters, registry_key = self._validate(
             function,
             bucket,
@@ -172,18 +178,11 @@ class S3Processor(Construct):
             suffix,
             filters,
             delivery,
-            batch_size,
-            max_batching_window,
+            batching,
+            queue,
             retry_attempts,
             output_prefix,
             output_bucket,
-            deployment,
-            monitoring_options,
-        )
-        self.monitoring = Monitoring.of(self, monitoring_options)
-        thresholds = monitoring_options.thresholds
-        self.deployments = (
-            Deployments(self, "Deployments", deployment) if deployment.uses_codedeploy else None
         )
         self.access_logs_bucket: s3.Bucket | None = None
         self.bucket: s3.IBucket = bucket or self._create_bucket(
@@ -202,68 +201,59 @@ class S3Processor(Construct):
 
         self.queue: sqs.Queue | None = None
         self.delivery = delivery
-        window_seconds = _seconds(max_batching_window) or 0
+        self._consumer: QueueConsumer | None = None
+        widgets: list[Graph] = []
         if delivery == S3Delivery.QUEUE:
-            buffer = QueueWithDlq(
+            consumer = QueueConsumer(
                 self,
-                "Queue",
-                options=queue,
-                consumer_timeout_seconds=function.timeout_seconds,
-                consumer_batching_window_seconds=window_seconds,
-            )
-            self.queue = buffer.queue
-            self.dead_letter_queue: sqs.Queue = buffer.dead_letter_queue
-            pf = PatternFunction(
                 self,
-                "Function",
+                scope_path=self.path,
+                title=self.path,
                 spec=function,
                 service_name=id,
-                invocation=Invocation.EVENT_SOURCE,
-                monitoring=self.monitoring,
-                thresholds=thresholds,
-                deployments=self.deployments,
+                queue=queue,
+                batching=batching,
+                name="Function",
                 environment=environment,
+                mapping_in_alias=True,
             )
-            destination: s3.IBucketNotificationDestination = s3n.SqsDestination(buffer.queue)
-            pf.alias.add_event_source(
-                sources.SqsEventSource(
-                    buffer.queue,
-                    batch_size=batch_size or 10,
-                    max_batching_window=max_batching_window,
-                    report_batch_item_failures=True,
-                )
-            )
-            for child in pf.alias.node.children:
-                if isinstance(child, lambda_.EventSourceMapping):
-                    acknowledge(
-                        child,
-                        "Serverless-LambdaEventSourceMappingDestination",
-                        "SQS event source mappings take no on-failure destination: a message that keeps "
-                        "failing moves to the queue's dead-letter queue (redrive policy), which is alarmed",
-                    )
+            assert consumer.pattern_function is not None
+            pf = consumer.pattern_function
+            self._consumer = consumer
+            self.queue = consumer.queue
+            self.dead_letter_queue: sqs.Queue = consumer.dead_letter_queue
+            destination: s3.IBucketNotificationDestination = s3n.SqsDestination(consumer.queue)
+            widgets = consumer.graphs("Queue")
+            self._parked = consumer.parked_metric
         else:
             self.dead_letter_queue = parking_queue(
                 self,
                 "FailureQueue",
-                role=f"the on-failure destination of the {self.node.path} function's S3 invocations",
+                role=f"the on-failure destination of the {self.path} function's S3 invocations",
             )
-            pf = PatternFunction(
+            pf = self._function(
                 self,
                 "Function",
                 spec=function,
+                invocation=InvocationType.ASYNC,
                 service_name=id,
-                invocation=Invocation.ASYNC,
-                monitoring=self.monitoring,
-                thresholds=thresholds,
-                deployments=self.deployments,
+                name="Function",
                 environment=environment,
                 on_failure_queue=self.dead_letter_queue,
                 retry_attempts=2 if retry_attempts is None else retry_attempts,
             )
             destination = s3n.LambdaDestination(pf.alias)
-        self._pattern_function = pf
-        self.function: lambda_.Function = pf.function
-        self.alias: lambda_.Alias = pf.alias
+            self._parked = Monitoring.queue_metric(
+                self.dead_letter_queue.queue_name, kind=AlarmKind.DLQ_DEPTH, label="Parked events"
+            )
+            self._alarm(
+                self,
+                "DeadLetterQueueDepthAlarm",
+                kind=AlarmKind.DLQ_DEPTH,
+                metric=self._parked,
+                subject=f"{self.path} on-failure queue",
+            )
+            widgets = [Graph("Parked events", [self._parked], width=12)]
 
         for key_filter in key_filters:
             notification_filters = (
@@ -276,21 +266,33 @@ class S3Processor(Construct):
         self._drop_redundant_dependencies()
         if registry_key is not None:
             _REGISTERED.setdefault(registry_key, []).extend(
-                (t.name, f.prefix, f.suffix, self.node.path) for f in key_filters for t in types
+                (t.name, f.prefix, f.suffix, self.path) for f in key_filters for t in types
             )
 
         self._grant(pf, key_filters, write_bucket, output_prefix)
         self._acknowledge_notifications_handler()
-        self._build_alarms(pf, thresholds, monitoring_options.dashboard)
+        self._dashboard_section(widgets)
 
     # ------------------------------------------------------------------ public API
-    def metric_parked_messages(self) -> cw.IMetric:
-        """Events parked in the DLQ (queue delivery) or on-failure queue (direct delivery)."""
-        return self._parked
+    def grant_write(self, grantee: iam.IGrantable, objects_key_pattern: str = "*") -> iam.Grant:
+        """Lets ``grantee`` upload objects (``s3:PutObject`` and friends) to the processed bucket,
+        under ``objects_key_pattern``; with a KMS-encrypted bucket of yours, its key too."""
+        return self.bucket.grant_write(grantee, objects_key_pattern)
 
-    def metric_oldest_message_age_seconds(self) -> cw.IMetric | None:
-        """Age of the oldest event waiting in the buffer queue (queue delivery only)."""
-        return self._age
+    def grant_read(self, grantee: iam.IGrantable, objects_key_pattern: str = "*") -> iam.Grant:
+        """Lets ``grantee`` read objects of the processed bucket under ``objects_key_pattern``."""
+        return self.bucket.grant_read(grantee, objects_key_pattern)
+
+    def metric_dead_letter_queue_messages_visible(self, **options: Any) -> cw.IMetric:
+        """``ApproximateNumberOfMessagesVisible`` of the DLQ (queue delivery) or on-failure queue
+        (direct delivery): events parked (Maximum over one minute). ``options``: see
+        :class:`~serverless_patterns.core.MetricOptions`."""
+        return self._metric(self._parked, options)
+
+    def metric_approximate_age_of_oldest_message(self, **options: Any) -> cw.IMetric:
+        """``ApproximateAgeOfOldestMessage`` of the buffer queue, in seconds (queue delivery only;
+        AttributeError with direct delivery)."""
+        return self._metric(None if self._consumer is None else self._consumer.age_metric, options)
 
     # ------------------------------------------------------------------ building
     def _create_bucket(
@@ -378,27 +380,29 @@ class S3Processor(Construct):
                 write_bucket.encryption_key.grant_encrypt(pf.role)
         policy = pf.role.node.try_find_child("DefaultPolicy")
         assert policy is not None
-        stack = cdk.Stack.of(self)
+        stack = self.stack
         objects = [(self.bucket, p, "read") for p in read_patterns]
         if write_bucket is not None:
             objects.append((write_bucket, write_pattern, "write"))
-        for bucket, pattern, verb in objects:
-            arn = _nag_form(stack.resolve(bucket.arn_for_objects(pattern)))
-            acknowledge(
-                policy,
+        acknowledgments: list[tuple[str, str, str | None]] = [
+            (
                 "AwsSolutions-IAM5",
                 f"The function may {verb} objects under {pattern!r} only: the keys are the objects S3 "
                 "reports, unknown before they arrive",
-                finding=f"Resource::{arn}",
+                f"Resource::{_nag_form(stack.resolve(bucket.arn_for_objects(pattern)))}",
             )
+            for bucket, pattern, verb in objects
+        ]
         if key is not None or (write_bucket is not None and write_bucket.encryption_key is not None):
-            for action in ("kms:GenerateDataKey*", "kms:ReEncrypt*"):
-                acknowledge(
-                    policy,
+            acknowledgments.extend(
+                (
                     "AwsSolutions-IAM5",
                     "KMS data-key actions on the buckets' own keys only, which S3 needs to encrypt objects",
-                    finding=f"Action::{action}",
+                    f"Action::{action}",
                 )
+                for action in ("kms:GenerateDataKey*", "kms:ReEncrypt*")
+            )
+        acknowledge_all(policy, acknowledgments)
 
     def _drop_redundant_dependencies(self) -> None:
         # CDK makes the notifications resource depend on the queue it references with GetAtt, and its
@@ -409,7 +413,7 @@ class S3Processor(Construct):
             queue = self.queue.node.default_child
             assert isinstance(queue, cdk.CfnResource)
             _depends_on_without(resource, queue)
-        handler = cdk.Stack.of(self).node.try_find_child(_NOTIFICATIONS_HANDLER)
+        handler = self.stack.node.try_find_child(_NOTIFICATIONS_HANDLER)
         if handler is not None:
             function = handler.node.try_find_child("Resource")
             role = handler.node.try_find_child("Role")
@@ -420,8 +424,7 @@ class S3Processor(Construct):
 
     def _acknowledge_notifications_handler(self) -> None:
         # CDK's singleton custom resource that writes the bucket's notification configuration.
-        stack = cdk.Stack.of(self)
-        handler = stack.node.try_find_child(_NOTIFICATIONS_HANDLER)
+        handler = self.stack.node.try_find_child(_NOTIFICATIONS_HANDLER)
         if handler is None:
             return
         reason = (
@@ -435,42 +438,6 @@ class S3Processor(Construct):
             finding="Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
         )
 
-    def _build_alarms(self, pf: PatternFunction, thresholds: AlarmThresholds, dashboard: bool) -> None:
-        subject = self.node.path
-        self._parked = Monitoring.queue_metric(
-            self.dead_letter_queue.queue_name, kind=AlarmKind.DLQ_DEPTH, label="Parked events"
-        )
-        parked_alarm = self.monitoring.alarm(
-            self,
-            "DeadLetterQueueDepthAlarm",
-            kind=AlarmKind.DLQ_DEPTH,
-            metric=self._parked,
-            subject=f"{subject} {'DLQ' if self.queue is not None else 'on-failure queue'}",
-            thresholds=thresholds,
-        )
-        pf.add_rollback_alarm(parked_alarm)
-        self.alarms: list[cw.Alarm] = [*pf.alarms, parked_alarm]
-        widgets: list[cw.IWidget] = [*pf.dashboard_widgets("Function")]
-        self._age: cw.Metric | None = None
-        if self.queue is not None:
-            self._age = Monitoring.queue_metric(
-                self.queue.queue_name, kind=AlarmKind.MESSAGE_AGE, label="Oldest message age (s)"
-            )
-            self.alarms.append(
-                self.monitoring.alarm(
-                    self,
-                    "QueueMessageAgeAlarm",
-                    kind=AlarmKind.MESSAGE_AGE,
-                    metric=self._age,
-                    subject=f"{subject} queue",
-                    thresholds=thresholds,
-                )
-            )
-            widgets.append(cw.GraphWidget(title="Oldest message age (s)", left=[self._age], width=12))
-        widgets.append(cw.GraphWidget(title="Parked events", left=[self._parked], width=12))
-        if dashboard:
-            self.monitoring.add_section(f"S3Processor {subject}", widgets, self.alarms)
-
     # ------------------------------------------------------------------ validation
     def _validate(
         self,
@@ -481,16 +448,14 @@ class S3Processor(Construct):
         prefix: str | None,
         suffix: str | None,
         filters: Sequence[s3.NotificationKeyFilter] | None,
-        delivery: str,
-        batch_size: int | None,
-        max_batching_window: cdk.Duration | None,
+        delivery: S3Delivery,
+        batching: Batching,
+        queue: QueueOptions | None,
         retry_attempts: int | None,
         output_prefix: str | None,
         output_bucket: s3.IBucket | None,
-        deployment: DeploymentStrategy,
-        monitoring: MonitoringOptions,
     ) -> tuple[list[_Filter], tuple[str, str] | None]:
-        problems = Problems()
+        problems = self._problems()
         if not isinstance(function, FunctionSpec):
             problems.add(f"function must be a FunctionSpec, got {type(function).__name__}")
         else:
@@ -572,14 +537,12 @@ class S3Processor(Construct):
                             f"{clash[0]} and {type_name}: S3 rejects overlapping notification filters"
                         )
 
-        problems.one_of("delivery", delivery, (S3Delivery.QUEUE, S3Delivery.DIRECT))
-        window = _seconds(max_batching_window)
+        problems.one_of("delivery", delivery, list(S3Delivery))
         if delivery == S3Delivery.DIRECT:
-            for option, given in (("batch_size", batch_size), ("max_batching_window", max_batching_window)):
-                if given is not None:
-                    problems.add(
-                        f"{option} applies to queue delivery only; S3 invokes the function per event"
-                    )
+            for option in batching.given():
+                problems.add(f"{option} applies to queue delivery only; S3 invokes the function per event")
+            if queue is not None:
+                problems.add("queue applies to queue delivery only; S3 invokes the function directly")
             if retry_attempts is not None:
                 problems.in_range("retry_attempts", retry_attempts, 0, 2)
         else:
@@ -588,21 +551,12 @@ class S3Processor(Construct):
                     "retry_attempts applies to direct delivery only; with a queue use "
                     "queue=QueueOptions(max_receive_count=...)"
                 )
-            problems.in_range("batch_size", batch_size, 1, 10_000, "messages for an SQS queue")
-            problems.in_range("max_batching_window", window, 0, 300, "seconds")
-            if window is not None and not float(window).is_integer():
-                problems.add(f"max_batching_window must be whole seconds, got {window:g} s")
-            if (
-                batch_size is not None
-                and not is_token(batch_size)
-                and batch_size > 10
-                and (window is None or window < 1)
-                and not (max_batching_window is not None and max_batching_window.is_unresolved())
-            ):
-                problems.add(
-                    f"batch_size above 10 needs max_batching_window of at least 1 second, got batch_size "
-                    f"{batch_size} and max_batching_window {window or 0:g} s"
+            problems.extend(batching.problems())
+            problems.extend(
+                queue_options_problems(
+                    "queue", queue, function if isinstance(function, FunctionSpec) else None
                 )
+            )
         if output_prefix is not None and not is_token(output_prefix):
             if output_bucket is None and output_prefix == "":
                 problems.add(
@@ -618,9 +572,7 @@ class S3Processor(Construct):
                             "function writes would trigger it again; write outside the filtered "
                             "prefixes or to output_bucket"
                         )
-        problems.extend(deployment.problems())
-        problems.extend(threshold_problems(monitoring.thresholds))
-        problems.raise_if_any(self.node.path)
+        self._check(problems)
         return key_filters, registry_key
 
     def _bucket_key(self, bucket: s3.IBucket) -> tuple[str, str]:
@@ -672,9 +624,3 @@ def _nag_form(value: object) -> str:
             separator, parts = value["Fn::Join"]
             return str(separator).join(_nag_form(p) for p in parts)
     return str(value)
-
-
-def _seconds(duration: cdk.Duration | None) -> float | None:
-    if duration is None or duration.is_unresolved():
-        return None
-    return float(duration.to_milliseconds()) / 1000

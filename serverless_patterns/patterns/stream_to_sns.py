@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from enum import StrEnum
+from typing import Any
 
 import aws_cdk as cdk
 from aws_cdk import aws_cloudwatch as cw
 from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as sources
@@ -16,25 +19,26 @@ from constructs import Construct
 
 from ..core import (
     AlarmKind,
-    Deployments,
     DeploymentStrategy,
+    ExpressionSpec,
     FunctionSpec,
-    Invocation,
+    Graph,
+    InvocationType,
     Monitoring,
     MonitoringOptions,
-    PatternFunction,
+    Pattern,
     acknowledge,
 )
-from ..core.monitoring import threshold_problems
+from ..core.consumer import duration_seconds
 from ..core.queue import parking_queue
 from ..core.topic import encrypted_topic, grant_publish
-from ..errors import Problems, is_token
+from ..errors import is_token
 from ..handlers import STREAM_FORWARDER_DIR
 
 __all__ = ["StreamEventName", "StreamToSns"]
 
 
-class StreamEventName:
+class StreamEventName(StrEnum):
     """The ``eventName`` of a DynamoDB stream record."""
 
     INSERT = "INSERT"
@@ -44,10 +48,8 @@ class StreamEventName:
     REMOVE = "REMOVE"
     """An item was deleted."""
 
-    ALL = (INSERT, MODIFY, REMOVE)
 
-
-class StreamToSns(Construct):
+class StreamToSns(Pattern):
     """Changes to a DynamoDB table, published to an SNS topic by a Lambda function.
 
     The function reads the table's stream through an event source mapping that reports partial
@@ -69,7 +71,7 @@ class StreamToSns(Construct):
         function: FunctionSpec | None = None,
         powertools_layer: lambda_.ILayerVersion | None = None,
         topic: sns.ITopic | None = None,
-        event_names: Sequence[str] = StreamEventName.ALL,
+        event_names: Sequence[str] = tuple(StreamEventName),
         starting_position: lambda_.StartingPosition = lambda_.StartingPosition.TRIM_HORIZON,
         batch_size: int = 100,
         max_batching_window: cdk.Duration | None = None,
@@ -116,9 +118,7 @@ class StreamToSns(Construct):
         :param monitoring: Alarm thresholds and the monitoring to register with.
             Default: - MonitoringOptions() (the stack's shared alarm topic and dashboard)
         """
-        super().__init__(scope, id)
-        deployment = deployment or DeploymentStrategy.canary()
-        monitoring_options = monitoring or MonitoringOptions()
+        super().__init__(scope, id, deployment=deployment, monitoring=monitoring)
         names = list(event_names) if not isinstance(event_names, str) else [event_names]
         self._validate(
             table,
@@ -134,13 +134,6 @@ class StreamToSns(Construct):
             retry_attempts,
             max_record_age,
             parallelization_factor,
-            deployment,
-            monitoring_options,
-        )
-        self.monitoring = Monitoring.of(self, monitoring_options)
-        thresholds = monitoring_options.thresholds
-        self.deployments = (
-            Deployments(self, "Deployments", deployment) if deployment.uses_codedeploy else None
         )
 
         self.table: dynamodb.ITable = table or self._create_table(
@@ -148,9 +141,11 @@ class StreamToSns(Construct):
         )
         self.topic_key: kms.Key | None = None
         self.topic: sns.ITopic = topic or self._create_topic()
-        self.failure_queue: sqs.Queue = parking_queue(
-            self, "FailureQueue", role=f"the on-failure destination of the {self.node.path} stream mapping"
+        self.dead_letter_queue: sqs.Queue = parking_queue(
+            self, "FailureQueue", role=f"the on-failure destination of the {self.path} stream mapping"
         )
+        """Where the positions of records that kept failing are parked (the mapping's on-failure
+        destination)."""
         environment = {"TOPIC_ARN": self.topic.topic_arn}
         self.idempotency_table: dynamodb.Table | None = None
         if idempotency:
@@ -158,24 +153,19 @@ class StreamToSns(Construct):
             environment["IDEMPOTENCY_TABLE_NAME"] = self.idempotency_table.table_name
 
         spec = function or self._forwarder_spec(powertools_layer)
-        self._pattern_function = PatternFunction(
+        pf = self._function(
             self,
             "Function",
             spec=spec,
+            invocation=InvocationType.EVENT_SOURCE,
             service_name=id,
-            invocation=Invocation.EVENT_SOURCE,
-            monitoring=self.monitoring,
-            thresholds=thresholds,
-            deployments=self.deployments,
+            name="Function",
             environment=environment,
         )
-        pf = self._pattern_function
-        self.function: lambda_.Function = pf.function
-        self.alias: lambda_.Alias = pf.alias
-        grant_publish(self.topic, self.topic_key, self.alias)
+        grant_publish(self.topic, self.topic_key, pf.alias)
         if self.idempotency_table is not None:
             self.idempotency_table.grant(
-                self.alias,
+                pf.alias,
                 "dynamodb:GetItem",
                 "dynamodb:PutItem",
                 "dynamodb:UpdateItem",
@@ -184,10 +174,10 @@ class StreamToSns(Construct):
 
         filters = (
             []
-            if set(names) == set(StreamEventName.ALL)
+            if set(names) == set(tuple(StreamEventName))
             else [lambda_.FilterCriteria.filter({"eventName": lambda_.FilterRule.or_(*names)})]
         )
-        self.alias.add_event_source(
+        pf.alias.add_event_source(
             sources.DynamoEventSource(
                 self.table,
                 starting_position=starting_position,
@@ -198,7 +188,7 @@ class StreamToSns(Construct):
                 max_record_age=max_record_age or cdk.Duration.days(1),
                 parallelization_factor=parallelization_factor,
                 report_batch_item_failures=True,
-                on_failure=sources.SqsDlq(self.failure_queue),
+                on_failure=sources.SqsDlq(self.dead_letter_queue),
                 filters=filters or None,
             )
         )
@@ -213,16 +203,30 @@ class StreamToSns(Construct):
                 finding="Resource::*",
             )
 
-        self._build_alarms(pf, thresholds, monitoring_options.dashboard)
+        self._build_alarms(pf.function_name)
 
     # ------------------------------------------------------------------ public API
-    def metric_iterator_age_seconds(self) -> cw.IMetric:
-        """Age of the newest record the function has read, in seconds (Maximum over one minute)."""
-        return self._iterator_age
+    def grant_subscribe(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Lets ``grantee`` subscribe to the topic (``sns:Subscribe``)."""
+        return self.topic.grant_subscribe(grantee)
 
-    def metric_failed_records(self) -> cw.IMetric:
-        """Records parked in the failure queue (Maximum over one minute)."""
-        return self._failure_depth
+    def grant_read_data(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Lets ``grantee`` read the table (and use its key, if it has one of yours)."""
+        return self.table.grant_read_data(grantee)
+
+    def grant_write_data(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Lets ``grantee`` write items to the table, which the stream then publishes."""
+        return self.table.grant_write_data(grantee)
+
+    def metric_iterator_age(self, **options: Any) -> cw.IMetric:
+        """``IteratorAge`` of the stream mapping, in seconds (Maximum over one minute). ``options``:
+        see :class:`~serverless_patterns.core.MetricOptions`."""
+        return self._metric(self._iterator_age, options)
+
+    def metric_dead_letter_queue_messages_visible(self, **options: Any) -> cw.IMetric:
+        """``ApproximateNumberOfMessagesVisible`` of the on-failure queue: records parked (Maximum
+        over one minute)."""
+        return self._metric(self._failure_depth, options)
 
     # ------------------------------------------------------------------ building
     def _forwarder_spec(self, powertools_layer: lambda_.ILayerVersion | None) -> FunctionSpec:
@@ -258,7 +262,7 @@ class StreamToSns(Construct):
 
     def _create_topic(self) -> sns.Topic:
         topic, self.topic_key = encrypted_topic(
-            self, "Topic", key_id="TopicKey", key_description=f"Encrypts the {self.node.path} topic"
+            self, "Topic", key_id="TopicKey", key_description=f"Encrypts the {self.path} topic"
         )
         return topic
 
@@ -276,47 +280,34 @@ class StreamToSns(Construct):
             removal_policy=cdk.RemovalPolicy.DESTROY,
         )
 
-    def _build_alarms(self, pf: PatternFunction, thresholds: object, dashboard: bool) -> None:
-        assert hasattr(thresholds, "iterator_age_seconds")
-        subject = self.node.path
-        function_name = self.function.function_name
+    def _build_alarms(self, function_name: str) -> None:
         iterator_age_ms = Monitoring.metric(
             "AWS/Lambda", "IteratorAge", {"FunctionName": function_name}, kind=AlarmKind.ITERATOR_AGE
         )
-        self._iterator_age = cw.MathExpression(
-            expression="m / 1000",
-            using_metrics={"m": iterator_age_ms},
-            label="Iterator age (s)",
-            period=cdk.Duration.minutes(1),
-        )
+        self._iterator_age = ExpressionSpec("m / 1000", (("m", iterator_age_ms),), "Iterator age (s)", 1)
         self._failure_depth = Monitoring.queue_metric(
-            self.failure_queue.queue_name, kind=AlarmKind.DLQ_DEPTH, label="Failed records"
+            self.dead_letter_queue.queue_name, kind=AlarmKind.DLQ_DEPTH, label="Failed records"
         )
-        iterator_alarm = self.monitoring.alarm(
+        self._alarm(
             self,
             "IteratorAgeAlarm",
             kind=AlarmKind.ITERATOR_AGE,
             metric=self._iterator_age,
-            subject=f"{subject} stream",
-            thresholds=thresholds,  # type: ignore[arg-type]
+            subject=f"{self.path} stream",
         )
-        failure_alarm = self.monitoring.alarm(
+        self._alarm(
             self,
             "FailureQueueDepthAlarm",
             kind=AlarmKind.DLQ_DEPTH,
             metric=self._failure_depth,
-            subject=f"{subject} failure queue",
-            thresholds=thresholds,  # type: ignore[arg-type]
+            subject=f"{self.path} failure queue",
         )
-        pf.add_rollback_alarm(failure_alarm)
-        self.alarms: list[cw.Alarm] = [*pf.alarms, iterator_alarm, failure_alarm]
-        if dashboard:
-            widgets: list[cw.IWidget] = [
-                *pf.dashboard_widgets("Function"),
-                cw.GraphWidget(title="Iterator age (s)", left=[self._iterator_age], width=12),
-                cw.GraphWidget(title="Failed records", left=[self._failure_depth], width=12),
+        self._dashboard_section(
+            [
+                Graph("Iterator age (s)", [self._iterator_age], width=12),
+                Graph("Failed records", [self._failure_depth], width=12),
             ]
-            self.monitoring.add_section(f"StreamToSns {subject}", widgets, self.alarms)
+        )
 
     # ------------------------------------------------------------------ validation
     def _validate(
@@ -334,10 +325,8 @@ class StreamToSns(Construct):
         retry_attempts: int,
         max_record_age: cdk.Duration | None,
         parallelization_factor: int,
-        deployment: DeploymentStrategy,
-        monitoring: MonitoringOptions,
     ) -> None:
-        problems = Problems()
+        problems = self._problems()
         table_options = {
             "partition_key": partition_key,
             "sort_key": sort_key,
@@ -376,11 +365,11 @@ class StreamToSns(Construct):
                     "powertools_layer is only for the built-in forwarder: add layers to your FunctionSpec"
                 )
         if not event_names:
-            problems.add(f"event_names must name at least one of {', '.join(StreamEventName.ALL)}, got []")
+            problems.add(f"event_names must name at least one of {', '.join(tuple(StreamEventName))}, got []")
         for name in event_names:
             problems.require(
-                name in StreamEventName.ALL,
-                f"event_names must be among {', '.join(StreamEventName.ALL)}, got {name!r}",
+                name in tuple(StreamEventName),
+                f"event_names must be among {', '.join(tuple(StreamEventName))}, got {name!r}",
             )
         if len(set(event_names)) != len(event_names):
             problems.add(f"event_names has duplicates: {event_names}")
@@ -389,28 +378,20 @@ class StreamToSns(Construct):
                 f"starting_position must be TRIM_HORIZON or LATEST for a DynamoDB stream, got {starting_position}"
             )
         problems.in_range("batch_size", batch_size, 1, 10_000, "records for a DynamoDB stream")
-        window = _seconds(max_batching_window)
+        window = duration_seconds(max_batching_window)
         problems.in_range("max_batching_window", window, 0, 300, "seconds")
         if window is not None and not float(window).is_integer():
             problems.add(f"max_batching_window must be whole seconds, got {window:g} s")
         problems.in_range("retry_attempts", retry_attempts, 0, 10_000)
-        age = _seconds(max_record_age)
+        age = duration_seconds(max_record_age)
         problems.in_range("max_record_age", age, 60, 604_800, "seconds")
         if age is not None and not float(age).is_integer():
             problems.add(f"max_record_age must be whole seconds, got {age:g} s")
         problems.in_range("parallelization_factor", parallelization_factor, 1, 10)
-        problems.extend(deployment.problems())
-        problems.extend(threshold_problems(monitoring.thresholds))
-        problems.raise_if_any(self.node.path)
+        self._check(problems)
 
 
 def _attribute(key: str | dynamodb.Attribute) -> dynamodb.Attribute:
     if isinstance(key, dynamodb.Attribute):
         return key
     return dynamodb.Attribute(name=key, type=dynamodb.AttributeType.STRING)
-
-
-def _seconds(duration: cdk.Duration | None) -> float | None:
-    if duration is None or duration.is_unresolved():
-        return None
-    return float(duration.to_milliseconds()) / 1000

@@ -259,11 +259,11 @@ def test_exposes_what_it_made() -> None:
     api = ApiToLambda(stack, "Api", function=spec())
     assert api.function is api.functions["ANY /{proxy+}"]
     assert api.alias.alias_name == "live"
-    assert isinstance(api.rest_api, cdk.aws_apigateway.RestApi)
+    assert isinstance(api.api, cdk.aws_apigateway.RestApi)
     assert api.access_log_group is not None
     assert len(api.alarms) == 4
     multi = ApiToLambda(stack, "Multi", routes={"GET /a": spec(), "GET /b": spec(handler="app.b")})
-    with pytest.raises(AttributeError, match="several functions"):
+    with pytest.raises(AttributeError, match="2 functions"):
         _ = multi.function
 
 

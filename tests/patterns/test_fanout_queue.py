@@ -367,7 +367,7 @@ def test_exposes_what_it_made() -> None:
     stack = cdk.Stack(app, "S")
     fanout = FanoutQueue(stack, "Fanout", subscribers={"a": Subscriber(function=spec()), "b": Subscriber()})
     assert isinstance(fanout.topic, sns.Topic)
-    assert fanout.key is not None and not fanout.fifo
+    assert fanout.topic_key is not None and not fanout.fifo
     a, b = fanout.subscribers["a"], fanout.subscribers["b"]
     assert a.node.path == "S/Fanout/Subscribers/a"
     assert a.function is not None and a.alias is not None and a.alias.alias_name == "live"
@@ -379,7 +379,7 @@ def test_exposes_what_it_made() -> None:
         assert isinstance(subscriber.subscription, sns.Subscription)
     assert len(a.alarms) == 5 and len(b.alarms) == 3
     assert len(fanout.alarms) == 1 + 5 + 3
-    assert fanout.alarms[0] is fanout.notifications_failed_alarm
+    assert fanout.notifications_failed_alarm in fanout.alarms
     assert fanout.metric_number_of_notifications_failed().metric_name == "NumberOfNotificationsFailed"
     role = iam.Role(stack, "Role", assumed_by=iam.AccountRootPrincipal())
     assert isinstance(fanout.grant_publish(role), iam.Grant)
@@ -389,7 +389,7 @@ def test_exposes_what_it_made() -> None:
         topic=sns.Topic.from_topic_arn(stack, "T", IMPORTED_TOPIC_ARN + ".fifo"),
         subscribers={"a": Subscriber()},
     )
-    assert own.fifo and own.key is None and own.deployments is None
+    assert own.fifo and own.topic_key is None and own.deployments is None
     assert isinstance(own.grant_publish(role), iam.Grant)
 
 
@@ -432,7 +432,7 @@ FN = Subscriber(function=spec())
         ),
         (
             {"subscribers": {"a": Subscriber(function=spec(), batch_size=11)}},
-            "a batch_size above 10 needs a max_batching_window of at least 1 second, got batch_size 11 and a window of 0 s",
+            "batch_size above 10 needs a max_batching_window of at least 1 second, got batch_size 11 and a window of 0 s",
         ),
         (
             {

@@ -535,7 +535,7 @@ def test_exposes_what_it_made() -> None:
     assert pipeline.url is None and pipeline.api is None and pipeline.rules == []
     grantee = iam.Role(stack, "Caller", assumed_by=iam.AccountRootPrincipal())
     assert isinstance(pipeline.grant_start_execution(grantee), iam.Grant)
-    assert pipeline.metric_failed() is not None
+    assert pipeline.metric_executions_failed().metric_name == "ExecutionsFailed"
 
 
 def test_topics_in_the_file_can_be_the_users() -> None:

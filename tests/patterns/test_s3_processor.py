@@ -20,7 +20,7 @@ from serverless_patterns import (
     QueueOptions,
 )
 from serverless_patterns.patterns.s3_processor import S3Delivery, S3Processor
-from tests.support import Synthesized, gate_tests, synth
+from tests.support import Synthesized, gate_tests, rollback_metrics, synth
 
 HANDLER = str(Path(__file__).parent.parent / "fixtures" / "handlers" / "echo")
 
@@ -224,8 +224,8 @@ def test_alarms_and_rollback(default: Synthesized) -> None:
     }
     (group,) = default.resources("AWS::CodeDeploy::DeploymentGroup").values()
     assert group["Properties"]["DeploymentConfigName"] == "CodeDeployDefault.LambdaCanary10Percent5Minutes"
-    # errors, throttles and the DLQ depth roll a deployment back
-    assert len(group["Properties"]["AlarmConfiguration"]["Alarms"]) == 3
+    # errors and throttles roll a deployment back; the DLQ depth and message age only notify
+    assert rollback_metrics(default) == {"Errors", "Throttles"}
     assert default.count("AWS::CloudWatch::Dashboard") == 1
 
 
@@ -311,10 +311,11 @@ def test_exposes_what_it_made() -> None:
     assert processor.alias.alias_name == "live"
     assert processor.function is not None
     assert len(processor.alarms) == 4
-    assert processor.metric_oldest_message_age_seconds() is not None
-    assert processor.metric_parked_messages() is not None
+    assert processor.metric_approximate_age_of_oldest_message().metric_name == "ApproximateAgeOfOldestMessage"
+    parked = processor.metric_dead_letter_queue_messages_visible(period=cdk.Duration.minutes(5))
+    assert parked.metric_name == "ApproximateNumberOfMessagesVisible" and parked.period.to_minutes() == 5
     direct = S3Processor(stack, "Direct", function=spec(), delivery=S3Delivery.DIRECT)
-    assert direct.queue is None and direct.metric_oldest_message_age_seconds() is None
+    assert direct.queue is None
     assert len(direct.alarms) == 3
 
 
@@ -372,15 +373,18 @@ def make(**props: Any) -> None:
             "overlap",
         ),
         ({"delivery": "eventbridge"}, "delivery must be one of queue, direct"),
-        ({"batch_size": 0}, r"batch_size must be 1..10000 messages for an SQS queue, got 0"),
+        ({"batch_size": 0}, r"batch_size must be 1..10000 messages, got 0"),
         ({"batch_size": 20_000}, r"batch_size must be 1..10000"),
-        ({"batch_size": 100}, r"batch_size above 10 needs max_batching_window of at least 1 second"),
+        ({"batch_size": 100}, r"batch_size above 10 needs a max_batching_window of at least 1 second"),
         (
             {"batch_size": 100, "max_batching_window": cdk.Duration.millis(500)},
-            "batch_size above 10 needs max_batching_window",
+            "batch_size above 10 needs a max_batching_window",
         ),
         ({"max_batching_window": cdk.Duration.minutes(10)}, r"max_batching_window must be 0..300 seconds"),
-        ({"max_batching_window": cdk.Duration.millis(1500)}, r"max_batching_window must be whole seconds"),
+        (
+            {"max_batching_window": cdk.Duration.millis(1500)},
+            r"max_batching_window must be a whole number of seconds",
+        ),
         (
             {"delivery": S3Delivery.DIRECT, "batch_size": 5},
             "batch_size applies to queue delivery only",

@@ -20,7 +20,7 @@ from serverless_patterns import (
     PatternValidationError,
 )
 from serverless_patterns.patterns.stream_to_sns import StreamEventName, StreamToSns
-from tests.support import Synthesized, gate_tests, synth
+from tests.support import Synthesized, gate_tests, rollback_metrics, synth
 
 HANDLER = str(Path(__file__).parent.parent / "fixtures" / "handlers" / "echo")
 STREAM_ARN = "arn:aws:dynamodb:us-east-1:123456789012:table/Orders/stream/2026-11-23T00:00:00.000"
@@ -218,7 +218,7 @@ def test_alarms_and_rollback(default: Synthesized) -> None:
     assert by_metric["ApproximateNumberOfMessagesVisible"]["Threshold"] == 1
     (group,) = default.resources("AWS::CodeDeploy::DeploymentGroup").values()
     assert group["Properties"]["DeploymentConfigName"] == "CodeDeployDefault.LambdaCanary10Percent5Minutes"
-    assert len(group["Properties"]["AlarmConfiguration"]["Alarms"]) == 3  # errors, throttles, failures
+    assert rollback_metrics(default) == {"Errors", "Throttles"}  # not the iterator age or parked records
     assert default.count("AWS::CloudWatch::Dashboard") == 1
 
 
@@ -288,11 +288,13 @@ def test_exposes_what_it_made() -> None:
     assert isinstance(orders.topic, sns.Topic)
     assert orders.topic_key is not None
     assert orders.alias.alias_name == "live"
-    assert orders.function is not None and orders.failure_queue is not None
+    assert orders.function is not None and orders.dead_letter_queue is not None
     assert orders.idempotency_table is None
     assert len(orders.alarms) == 4
-    assert orders.metric_iterator_age_seconds() is not None
-    assert orders.metric_failed_records() is not None
+    assert orders.metric_iterator_age().label == "Iterator age (s)"
+    assert (
+        orders.metric_dead_letter_queue_messages_visible().metric_name == "ApproximateNumberOfMessagesVisible"
+    )
 
 
 # ---------------------------------------------------------------- validation

@@ -8,6 +8,7 @@ import json
 import os
 import re
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import aws_cdk as cdk
 from aws_cdk import aws_apigateway as apigw
@@ -15,7 +16,6 @@ from aws_cdk import aws_cloudwatch as cw
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
-from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
@@ -24,13 +24,14 @@ from constructs import Construct
 
 from ...core import (
     AlarmKind,
-    Deployments,
     DeploymentStrategy,
     FunctionSpec,
-    Invocation,
+    Graph,
+    InvocationType,
+    MetricSpec,
     Monitoring,
     MonitoringOptions,
-    PatternFunction,
+    Pattern,
     acknowledge,
 )
 from ...core.rest_api import api_metrics
@@ -44,7 +45,7 @@ __all__ = ["OrchestratedPipeline"]
 
 
 # ------------------------------------------------------------------------------------------------ pattern
-class OrchestratedPipeline(Construct):
+class OrchestratedPipeline(Pattern):
     """A Step Functions state machine orchestrating Lambda functions, logged, traced and alarmed.
 
     Give either ``steps`` (run in order, with retries, catches and SNS notifications) or a
@@ -104,11 +105,9 @@ class OrchestratedPipeline(Construct):
         :param monitoring: Alarm thresholds and the monitoring to register with.
             Default: - MonitoringOptions() (the stack's shared alarm topic and dashboard)
         """
-        super().__init__(scope, id)
-        deployment = deployment or DeploymentStrategy.canary()
-        monitoring_options = monitoring or MonitoringOptions()
+        super().__init__(scope, id, deployment=deployment, monitoring=monitoring)
         definition, specs, references = validate_props(
-            self.node.path,
+            self.path,
             state_machine_type=state_machine_type,
             steps=steps,
             definition_file=definition_file,
@@ -119,34 +118,22 @@ class OrchestratedPipeline(Construct):
             timeout=timeout,
             log_level=log_level,
             triggers=triggers,
-            deployment=deployment,
-            monitoring=monitoring_options,
-        )
-        self.monitoring = Monitoring.of(self, monitoring_options)
-        thresholds = monitoring_options.thresholds
-        self._thresholds = thresholds
-        self.deployments = (
-            Deployments(self, "Deployments", deployment) if deployment.uses_codedeploy else None
+            problems=self._problems(),
         )
 
         # One function per step, or per entry of ``functions``.
-        self._pattern_functions: dict[str, PatternFunction] = {}
         used_ids: set[str] = set()
-        for name, spec in specs.items():
-            self._pattern_functions[name] = PatternFunction(
+        titles = {
+            self._function(
                 self,
                 _unique(_pascal(name) + "Function", used_ids),
                 spec=spec,
+                invocation=InvocationType.SYNC,
                 service_name=id,
-                invocation=Invocation.SYNC,
-                monitoring=self.monitoring,
-                thresholds=thresholds,
-                deployments=self.deployments,
-            )
-        self.functions: dict[str, lambda_.Function] = {
-            n: pf.function for n, pf in self._pattern_functions.items()
+                name=name,
+            ): name
+            for name, spec in specs.items()
         }
-        self.aliases: dict[str, lambda_.Alias] = {n: pf.alias for n, pf in self._pattern_functions.items()}
 
         # Topics: the pattern's notification topic, plus any the user maps by name.
         topic_names = [t.name for t in references if t.kind == "topic"]
@@ -158,7 +145,7 @@ class OrchestratedPipeline(Construct):
                 self,
                 "NotificationTopic",
                 key_id="NotificationTopicKey",
-                key_description=f"Encrypts the notification topic of {self.node.path}",
+                key_description=f"Encrypts the notification topic of {self.path}",
             )
 
         # Rebind every target to what the pattern built, through definition substitutions.
@@ -190,16 +177,13 @@ class OrchestratedPipeline(Construct):
         self.trigger_dead_letter_queue: sqs.Queue | None = None
         self.api: apigw.RestApi | None = None
         self.api_access_log_group: logs.LogGroup | None = None
-        trigger_alarms: list[cw.Alarm] = []
-        trigger_widgets: list[cw.IWidget] = []
+        trigger_widgets: list[Graph] = []
         for trigger in triggers:
             if trigger.kind == "api":
                 self.api, self.api_access_log_group = start_execution_api(
                     self, trigger, self.state_machine, log_retention
                 )
-                api_widgets, api_alarms = self._api_alarms(self.api, trigger.stage_name)
-                trigger_widgets.extend(api_widgets)
-                trigger_alarms.extend(api_alarms)
+                trigger_widgets.extend(self._api_alarms(self.api, trigger.stage_name))
             else:
                 if self.trigger_dead_letter_queue is None:
                     self.trigger_dead_letter_queue = rule_dead_letter_queue(self)
@@ -207,21 +191,11 @@ class OrchestratedPipeline(Construct):
                     rule(self, trigger, self.state_machine, self.trigger_dead_letter_queue, self.rules)
                 )
         if self.trigger_dead_letter_queue is not None:
-            trigger_alarms.append(self._dlq_alarm(self.trigger_dead_letter_queue))
+            self._dlq_alarm(self.trigger_dead_letter_queue)
 
-        execution_widgets, execution_alarms = self._execution_alarms()
-        topic_alarms = self._topic_alarms(publish_to)
-        self.alarms: list[cw.Alarm] = [
-            *execution_alarms,
-            *(a for pf in self._pattern_functions.values() for a in pf.alarms),
-            *topic_alarms,
-            *trigger_alarms,
-        ]
-        if monitoring_options.dashboard:
-            widgets: list[cw.IWidget] = [*execution_widgets, *trigger_widgets]
-            for name, pf in self._pattern_functions.items():
-                widgets.extend(pf.dashboard_widgets(name))
-            self.monitoring.add_section(f"OrchestratedPipeline {self.node.path}", widgets, self.alarms)
+        execution_widgets = self._execution_alarms()
+        self._topic_alarms(publish_to)
+        self._dashboard_section([*execution_widgets, *trigger_widgets], function_titles=titles)
 
     # ------------------------------------------------------------------ public API
     def grant_start_execution(self, grantee: iam.IGrantable) -> iam.Grant:
@@ -232,9 +206,10 @@ class OrchestratedPipeline(Construct):
         """Lets ``grantee`` list and describe executions of the state machine."""
         return self.state_machine.grant_read(grantee)
 
-    def metric_failed(self) -> cw.IMetric:
-        """Executions that failed (Sum over five minutes)."""
-        return self._metric_failed
+    def metric_executions_failed(self, **options: Any) -> cw.IMetric:
+        """``ExecutionsFailed`` of the state machine (Sum over five minutes). ``options``: see
+        :class:`~serverless_patterns.core.MetricOptions`."""
+        return self._metric(self._metric_failed, options)
 
     @property
     def url(self) -> str | None:
@@ -277,90 +252,68 @@ class OrchestratedPipeline(Construct):
             )
 
     # ------------------------------------------------------------------ monitoring
-    def _execution_alarms(self) -> tuple[list[cw.IWidget], list[cw.Alarm]]:
+    def _execution_alarms(self) -> list[Graph]:
         dims = {"StateMachineArn": self.state_machine.state_machine_arn}
-        subject = f"{self.node.path} state machine"
+        subject = f"{self.path} state machine"
         kinds = (
             (AlarmKind.EXECUTIONS_FAILED, "ExecutionsFailed", "Failed"),
             (AlarmKind.EXECUTIONS_TIMED_OUT, "ExecutionsTimedOut", "Timed out"),
             (AlarmKind.EXECUTIONS_THROTTLED, "ExecutionThrottled", "Throttled"),
             (AlarmKind.EXECUTIONS_ABORTED, "ExecutionsAborted", "Aborted"),
         )
-        metrics: list[cw.IMetric] = [
+        metrics: list[MetricSpec] = [
             Monitoring.metric("AWS/States", "ExecutionsStarted", dims, label="Started"),
             Monitoring.metric("AWS/States", "ExecutionsSucceeded", dims, label="Succeeded"),
         ]
-        alarms: list[cw.Alarm] = []
         for kind, metric_name, label in kinds:
             metric = Monitoring.metric("AWS/States", metric_name, dims, kind=kind, label=label)
             metrics.append(metric)
-            alarms.append(
-                self.monitoring.alarm(
-                    self,
-                    f"{metric_name}Alarm",
-                    kind=kind,
-                    metric=metric,
-                    subject=subject,
-                    thresholds=self._thresholds,
-                )
-            )
+            self._alarm(self, f"{metric_name}Alarm", kind=kind, metric=metric, subject=subject)
         self._metric_failed = metrics[2]
         duration = Monitoring.metric(
             "AWS/States", "ExecutionTime", dims, kind=AlarmKind.LATENCY_P99, label="p99 execution time"
         )
-        widgets: list[cw.IWidget] = [
-            cw.GraphWidget(title="Executions", left=metrics, width=12),
-            cw.GraphWidget(title="Execution time", left=[duration], width=12),
-        ]
-        return widgets, alarms
+        return [Graph("Executions", metrics, width=12), Graph("Execution time", [duration], width=12)]
 
-    def _topic_alarms(self, topics: Sequence[sns.ITopic]) -> list[cw.Alarm]:
-        alarms = []
+    def _topic_alarms(self, topics: Sequence[sns.ITopic]) -> None:
         for index, topic in enumerate(topics):
-            alarms.append(
-                self.monitoring.alarm(
-                    self,
-                    "NotificationsFailedAlarm" if index == 0 else f"NotificationsFailedAlarm{index + 1}",
+            self._alarm(
+                self,
+                "NotificationsFailedAlarm" if index == 0 else f"NotificationsFailedAlarm{index + 1}",
+                kind=AlarmKind.NOTIFICATIONS_FAILED,
+                metric=Monitoring.metric(
+                    "AWS/SNS",
+                    "NumberOfNotificationsFailed",
+                    {"TopicName": topic.topic_name},
                     kind=AlarmKind.NOTIFICATIONS_FAILED,
-                    metric=Monitoring.metric(
-                        "AWS/SNS",
-                        "NumberOfNotificationsFailed",
-                        {"TopicName": topic.topic_name},
-                        kind=AlarmKind.NOTIFICATIONS_FAILED,
-                    ),
-                    subject=f"{self.node.path} notification topic",
-                    thresholds=self._thresholds,
-                )
+                ),
+                subject=f"{self.path} notification topic",
             )
-        return alarms
 
-    def _api_alarms(self, api: apigw.RestApi, stage_name: str) -> tuple[list[cw.IWidget], list[cw.Alarm]]:
+    def _api_alarms(self, api: apigw.RestApi, stage_name: str) -> list[Graph]:
         metrics = api_metrics({"ApiName": api.rest_api_name, "Stage": stage_name})
-        alarm = self.monitoring.alarm(
+        # The API starts executions; it calls no function's new code, so it rolls no canary back.
+        self._alarm(
             self,
             "ApiServerErrorRateAlarm",
             kind=AlarmKind.SERVER_ERROR_RATE,
             metric=metrics.server_error_rate(),
-            subject=f"{self.node.path} API",
-            thresholds=self._thresholds,
+            subject=f"{self.path} API",
+            functions=(),
         )
-        widgets: list[cw.IWidget] = [
-            cw.GraphWidget(
-                title="API requests and errors",
-                left=[metrics.count, metrics.errors_4xx, metrics.errors_5xx],
-                width=24,
+        return [
+            Graph(
+                "API requests and errors", [metrics.count, metrics.errors_4xx, metrics.errors_5xx], width=24
             )
         ]
-        return widgets, [alarm]
 
-    def _dlq_alarm(self, queue: sqs.IQueue) -> cw.Alarm:
-        return self.monitoring.alarm(
+    def _dlq_alarm(self, queue: sqs.IQueue) -> None:
+        self._alarm(
             self,
             "TriggerDeadLetterQueueAlarm",
             kind=AlarmKind.DLQ_DEPTH,
             metric=Monitoring.queue_metric(queue.queue_name, kind=AlarmKind.DLQ_DEPTH),
-            subject=f"{self.node.path} trigger dead-letter queue",
-            thresholds=self._thresholds,
+            subject=f"{self.path} trigger dead-letter queue",
         )
 
 

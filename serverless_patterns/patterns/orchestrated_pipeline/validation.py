@@ -15,8 +15,7 @@ from aws_cdk import aws_events as events
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_stepfunctions as sfn
 
-from ...core import DeploymentStrategy, FunctionSpec, MonitoringOptions
-from ...core.monitoring import threshold_problems
+from ...core import FunctionSpec
 from ...errors import Problems, is_token
 from . import asl
 from .definition import NOTIFY_ERROR, NOTIFY_SUCCESS, RESERVED_STATES, add_default_retries, steps_definition
@@ -44,13 +43,11 @@ def validate_props(
     timeout: cdk.Duration | None,
     log_level: sfn.LogLevel,
     triggers: Sequence[Trigger],
-    deployment: DeploymentStrategy,
-    monitoring: MonitoringOptions,
+    problems: Problems,
 ) -> tuple[dict[str, Any], dict[str, FunctionSpec], list[asl.Target]]:
     """Every problem of the props in one :class:`PatternValidationError` raised for ``path``; else the
     checked definition (default retries and timeout in), the function to build for each name it
-    calls, and the targets to rebind."""
-    problems = Problems()
+    calls, and the targets to rebind. ``problems`` holds those of the shared options already."""
     express = state_machine_type == sfn.StateMachineType.EXPRESS
     definition: dict[str, Any] = {}
     specs: dict[str, FunctionSpec] = {}
@@ -112,8 +109,6 @@ def validate_props(
         "log_level must be ALL, ERROR or FATAL, got OFF: the execution history is always logged",
     )
     _check_triggers(triggers, problems)
-    problems.extend(deployment.problems())
-    problems.extend(threshold_problems(monitoring.thresholds))
     problems.raise_if_any(path)
     return definition, specs, references
 

@@ -1,0 +1,220 @@
+"""The base every pattern derives from: shared options resolved and validated once, functions built
+the same way, alarms registered under the one rollback policy, and one dashboard section."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import aws_cdk as cdk
+from aws_cdk import aws_cloudwatch as cw
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from ..errors import Problems
+from .deployment import Deployments, DeploymentStrategy
+from .function import FunctionSpec, InvocationType, PatternFunction
+from .monitoring import (
+    AlarmKind,
+    ExpressionSpec,
+    Graph,
+    MetricSpec,
+    Monitoring,
+    MonitoringOptions,
+    rolls_back,
+)
+
+__all__ = ["Pattern"]
+
+
+class Pattern(Construct):
+    """What every pattern shares, written once.
+
+    A pattern calls :meth:`_check` with the problems of its own props (the shared ``deployment`` and
+    ``monitoring`` options are checked here), then builds its functions with :meth:`_function`, its
+    alarms with :meth:`_alarm` and its dashboard section with :meth:`_dashboard_section`.
+
+    Exposes ``.monitoring``, ``.deployments`` (None without CodeDeploy), ``.alarms`` (every alarm
+    the pattern made, ``cloudwatch.CfnAlarm``), ``.functions`` (name to function) and ``.function``
+    when the pattern has exactly one.
+
+    The rollback policy: alarms about the new code (function errors and throttles, API 5XX rate and
+    latency) roll a canary back; alarms about data at rest (DLQ depth, message age, iterator age,
+    failed notifications and executions) only notify. :func:`~.monitoring.rolls_back` decides.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        deployment: DeploymentStrategy | None,
+        monitoring: MonitoringOptions | None,
+    ) -> None:
+        super().__init__(scope, id)
+        self._deployment = DeploymentStrategy.canary() if deployment is None else deployment
+        self._monitoring_options = MonitoringOptions() if monitoring is None else monitoring
+        self.path: str = self.node.path
+        """This construct's path (``Stack/Id``)."""
+        self.alarms: list[cw.CfnAlarm] = []
+        self.functions: dict[str, lambda_.Function] = {}
+        self._pattern_functions: list[PatternFunction] = []
+        self._deployments: Deployments | None = None
+        self._stack: cdk.Stack | None = None
+        self._monitoring: Monitoring | None = None
+
+    # ------------------------------------------------------------------ for subclasses
+    def _problems(self) -> Problems:
+        """A collector already holding the problems of the shared options."""
+        problems = Problems()
+        if not isinstance(self._deployment, DeploymentStrategy):
+            problems.add(f"deployment must be a DeploymentStrategy, got {type(self._deployment).__name__}")
+        else:
+            problems.extend(self._deployment.problems())
+        if not isinstance(self._monitoring_options, MonitoringOptions):
+            problems.add(
+                f"monitoring must be a MonitoringOptions, got {type(self._monitoring_options).__name__}"
+            )
+        else:
+            problems.extend(self._monitoring_options.problems())
+        return problems
+
+    def _check(self, problems: Problems) -> None:
+        """Raises one PatternValidationError with every problem, naming this construct."""
+        problems.raise_if_any(self.path)
+
+    @property
+    def stack(self) -> cdk.Stack:
+        """The stack this pattern is in."""
+        if self._stack is None:
+            self._stack = cdk.Stack.of(self)
+        return self._stack
+
+    @property
+    def monitoring(self) -> Monitoring:
+        """The alarm topic and dashboard this pattern reports to."""
+        if self._monitoring is None:
+            options = self._monitoring_options
+            self._monitoring = options.monitoring or Monitoring.of(self.stack)
+        return self._monitoring
+
+    @property
+    def deployments(self) -> Deployments | None:
+        """The pattern's CodeDeploy deployment groups, or None when it has no function or the
+        strategy is ``DeploymentStrategy.none()``."""
+        return self._deployments
+
+    @property
+    def function(self) -> lambda_.Function:
+        """The function, when the pattern has exactly one."""
+        if len(self._pattern_functions) != 1:
+            raise AttributeError(
+                f"{type(self).__name__} has {len(self._pattern_functions)} functions: use .functions[name]"
+            )
+        return self._pattern_functions[0].function
+
+    @property
+    def alias(self) -> lambda_.Alias:
+        """The ``live`` alias, when the pattern has exactly one function."""
+        if len(self._pattern_functions) != 1:
+            raise AttributeError(
+                f"{type(self).__name__} has {len(self._pattern_functions)} functions: use .aliases[name]"
+            )
+        return self._pattern_functions[0].alias
+
+    @property
+    def aliases(self) -> dict[str, lambda_.Alias]:
+        """Name to ``live`` alias, for every function in :attr:`functions`."""
+        by_function = {id(pf.function): pf.alias for pf in self._pattern_functions}
+        return {name: by_function[id(function)] for name, function in self.functions.items()}
+
+    def _function(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        spec: FunctionSpec,
+        invocation: InvocationType,
+        service_name: str,
+        scope_path: str | None = None,
+        name: str | None = None,
+        environment: Mapping[str, str] | None = None,
+        on_failure_queue: sqs.IQueue | None = None,
+        retry_attempts: int = 2,
+        deployment_group_id: str | None = None,
+    ) -> PatternFunction:
+        """Builds a function the way every pattern does and registers it under ``name`` in
+        :attr:`functions` (no entry when ``name`` is None, e.g. an authorizer)."""
+        pf = PatternFunction(
+            scope,
+            id,
+            spec=spec,
+            service_name=service_name,
+            invocation=invocation,
+            monitoring=self.monitoring,
+            thresholds=self._monitoring_options.thresholds,
+            path=f"{scope_path or self.path}/{id}",
+            deployments=self._deployments_for_functions(),
+            environment=environment,
+            on_failure_queue=on_failure_queue,
+            retry_attempts=retry_attempts,
+            deployment_group_id=deployment_group_id,
+        )
+        self._pattern_functions.append(pf)
+        self.alarms.extend(pf.alarms)
+        if name is not None:
+            self.functions[name] = pf.function
+        return pf
+
+    def _deployments_for_functions(self) -> Deployments | None:
+        if self._deployments is None and self._deployment.uses_codedeploy:
+            self._deployments = Deployments(self, "Deployments", self._deployment, stack=self.stack)
+        return self._deployments
+
+    def _alarm(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        kind: AlarmKind,
+        metric: MetricSpec | ExpressionSpec,
+        subject: str,
+        functions: Sequence[PatternFunction] | None = None,
+    ) -> cw.CfnAlarm:
+        """An alarm of ``kind`` on ``metric``, notifying the alarm topic. When the policy says the kind
+        rolls back (:func:`rolls_back`), it is a rollback alarm of ``functions`` (default: every
+        function of the pattern built so far)."""
+        alarm = self.monitoring.alarm(
+            scope,
+            id,
+            kind=kind,
+            metric=metric,
+            subject=subject,
+            thresholds=self._monitoring_options.thresholds,
+        )
+        self.alarms.append(alarm)
+        if rolls_back(kind):
+            for pf in self._pattern_functions if functions is None else functions:
+                pf.add_rollback_alarm(alarm)
+        return alarm
+
+    def _dashboard_section(
+        self, widgets: Sequence[Graph], *, function_titles: Mapping[PatternFunction, str] | None = None
+    ) -> None:
+        """The pattern's dashboard section: ``widgets``, each function's graphs, every alarm.
+        ``function_titles`` names a function's graphs; default: its construct id."""
+        if not self._monitoring_options.dashboard:
+            return
+        graphs = list(widgets)
+        titles = function_titles or {}
+        for pf in self._pattern_functions:
+            graphs.extend(pf.dashboard_widgets(titles.get(pf, pf.node.id)))
+        self.monitoring.add_section(f"{type(self).__name__} {self.path}", graphs, self.alarms)
+
+    @staticmethod
+    def _metric(spec: MetricSpec | ExpressionSpec | None, options: Mapping[str, Any]) -> cw.IMetric:
+        """The aws-cdk-lib metric of ``spec`` with ``options``, for ``metric_*`` methods."""
+        if spec is None:
+            raise AttributeError("this configuration has no such metric")
+        return spec.to_metric(**options)
