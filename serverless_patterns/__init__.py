@@ -9,72 +9,47 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from .errors import PatternValidationError
+from . import _registry
+from .errors import PatternValidationError as PatternValidationError
 
 if TYPE_CHECKING:
-    from .core import (
-        AlarmThresholds,
-        DeploymentStrategy,
-        FunctionSpec,
-        Monitoring,
-        MonitoringOptions,
-        QueueOptions,
-    )
-    from .patterns.api_to_lambda import ApiToLambda, ApiType, Authorization, Cors
-    from .patterns.fanout_queue import FanoutQueue, FanoutSubscriber, FilterPolicyScope, Subscriber
-    from .patterns.orchestrated_pipeline import OrchestratedPipeline, Retry, Step, Trigger
-    from .patterns.s3_processor import S3Delivery, S3Processor
-    from .patterns.stream_to_sns import StreamEventName, StreamToSns
+    # For type checkers, which cannot follow the lazy imports below; "X as X" marks a re-export.
+    # tests/test_registry.py checks that these imports are exactly the registry's names.
+    from .core import AlarmThresholds as AlarmThresholds
+    from .core import DeploymentStrategy as DeploymentStrategy
+    from .core import FunctionSpec as FunctionSpec
+    from .core import Monitoring as Monitoring
+    from .core import MonitoringOptions as MonitoringOptions
+    from .core import QueueOptions as QueueOptions
+    from .patterns.api_to_lambda import ApiToLambda as ApiToLambda
+    from .patterns.api_to_lambda import ApiType as ApiType
+    from .patterns.api_to_lambda import Authorization as Authorization
+    from .patterns.api_to_lambda import Cors as Cors
+    from .patterns.fanout_queue import FanoutQueue as FanoutQueue
+    from .patterns.fanout_queue import FanoutSubscriber as FanoutSubscriber
+    from .patterns.fanout_queue import FilterPolicyScope as FilterPolicyScope
+    from .patterns.fanout_queue import Subscriber as Subscriber
+    from .patterns.orchestrated_pipeline import OrchestratedPipeline as OrchestratedPipeline
+    from .patterns.orchestrated_pipeline import Retry as Retry
+    from .patterns.orchestrated_pipeline import Step as Step
+    from .patterns.orchestrated_pipeline import Trigger as Trigger
+    from .patterns.s3_processor import S3Delivery as S3Delivery
+    from .patterns.s3_processor import S3Processor as S3Processor
+    from .patterns.stream_to_sns import StreamEventName as StreamEventName
+    from .patterns.stream_to_sns import StreamToSns as StreamToSns
 
-_MODULES = {
-    ".core": (
-        "AlarmThresholds",
-        "DeploymentStrategy",
-        "FunctionSpec",
-        "Monitoring",
-        "MonitoringOptions",
-        "QueueOptions",
-    ),
-    ".patterns.api_to_lambda": ("ApiToLambda", "ApiType", "Authorization", "Cors"),
-    ".patterns.fanout_queue": ("FanoutQueue", "FanoutSubscriber", "FilterPolicyScope", "Subscriber"),
-    ".patterns.orchestrated_pipeline": ("OrchestratedPipeline", "Retry", "Step", "Trigger"),
-    ".patterns.s3_processor": ("S3Delivery", "S3Processor"),
-    ".patterns.stream_to_sns": ("StreamEventName", "StreamToSns"),
-}
+# The public names and their modules come from the registry (_registry.py), the one list of them.
+_MODULES: dict[str, tuple[str, ...]] = _registry.public_names()
 _WHERE = {name: module for module, names in _MODULES.items() for name in names}
 
-__all__ = [
-    "AlarmThresholds",
-    "ApiToLambda",
-    "ApiType",
-    "Authorization",
-    "Cors",
-    "DeploymentStrategy",
-    "FanoutQueue",
-    "FanoutSubscriber",
-    "FilterPolicyScope",
-    "FunctionSpec",
-    "Monitoring",
-    "MonitoringOptions",
-    "OrchestratedPipeline",
-    "PatternValidationError",
-    "QueueOptions",
-    "Retry",
-    "S3Delivery",
-    "S3Processor",
-    "Step",
-    "StreamEventName",
-    "StreamToSns",
-    "Subscriber",
-    "Trigger",
-]
+__all__ = sorted([*_WHERE, "PatternValidationError"])
 
 
 def __getattr__(name: str) -> Any:
     module = _WHERE.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module, __name__), name)
+    value = getattr(importlib.import_module(module), name)
     globals()[name] = value
     return value
 

@@ -3,6 +3,18 @@
 ``synth(build)`` builds a fresh app with ``@aws-cdk/core:validateAgainstDefaultRules`` on and the
 cdk-nag AwsSolutions and Serverless packs registered as validation plugins, lets ``build`` add
 constructs to a stack, synthesizes, and returns the template with the validation report.
+
+A pattern's test module binds one call, which adds a module-scoped fixture per configuration
+(synthesized once per module) and the gate tests over them::
+
+    globals().update(
+        pattern_tests(
+            configs={"default": build_default, "maximal": build_maximal},
+            snapshots=("default", "maximal"),
+        )
+    )
+
+Its tests then take ``default: Synthesized`` or ``maximal: Synthesized`` as fixtures.
 """
 
 from __future__ import annotations
@@ -10,7 +22,7 @@ from __future__ import annotations
 import json
 import re
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -161,3 +173,34 @@ def gate_tests(
         assert normalized(request.getfixturevalue(config).template) == snapshot
 
     return rule_packs, lint, snapshot
+
+
+def pattern_tests(
+    *, configs: Mapping[str, Callable[[cdk.Stack], object]], snapshots: tuple[str, ...]
+) -> dict[str, Any]:
+    """Everything a pattern's test module binds, by the name to bind it to (``globals().update(...)``):
+
+    - for each ``configs`` item, a module-scoped fixture of that name: the builder synthesized once
+      with :func:`synth`;
+    - the :func:`gate_tests` over every config (rule packs, cfn-lint), with a snapshot of each config
+      in ``snapshots``, as ``test_rule_packs_have_no_unacknowledged_findings``,
+      ``test_cfn_lint_is_clean`` and ``test_snapshot`` (the names the snapshots are stored under).
+    """
+    unknown = sorted(set(snapshots) - set(configs))
+    if unknown:
+        raise ValueError(f"snapshots name configs that are not in configs: {unknown}")
+    bound: dict[str, Any] = {name: _synthesized_fixture(name, build) for name, build in configs.items()}
+    rule_packs, lint, snapshot = gate_tests(configs=tuple(configs), snapshots=snapshots)
+    bound["test_rule_packs_have_no_unacknowledged_findings"] = rule_packs
+    bound["test_cfn_lint_is_clean"] = lint
+    bound["test_snapshot"] = snapshot
+    return bound
+
+
+def _synthesized_fixture(name: str, build: Callable[[cdk.Stack], object]) -> Any:
+    def synthesized() -> Synthesized:
+        return synth(build)
+
+    synthesized.__name__ = synthesized.__qualname__ = name
+    synthesized.__doc__ = f"``{build.__name__}``, synthesized once per module."
+    return pytest.fixture(scope="module", name=name)(synthesized)

@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from serverless_patterns import catalog
+from serverless_patterns._registry import PATTERNS
 from serverless_patterns.cli.examples import ExampleReport, default_settings
 
 from .support import invoke, run_script
@@ -25,6 +26,17 @@ def test_only_importable_patterns_are_listed() -> None:
         assert (entry in ENTRIES) == entry.available()
     assert catalog.get("ApiToLambda") is catalog.get("api_to_lambda") is catalog.get("api-to-lambda")
     assert catalog.get("nope") is None
+
+
+def test_every_registered_pattern_has_its_catalog_folder() -> None:
+    folders = sorted(p.name for p in (ROOT / "examples" / "catalog").iterdir() if p.is_dir())
+    assert folders == sorted(pattern.name for pattern in PATTERNS)
+    assert [(e.name, e.module, e.class_name) for e in catalog.CATALOG] == [
+        (p.name, f"serverless_patterns.patterns.{p.module}", p.construct) for p in PATTERNS
+    ]
+    for entry in catalog.CATALOG:
+        assert entry.summary and entry.trigger and entry.creates and entry.description
+        assert "app.py" not in entry.files and "pattern.toml" not in entry.files
 
 
 @pytest.mark.parametrize("entry", ENTRIES, ids=NAMES)

@@ -20,7 +20,7 @@ from serverless_patterns import (
     MonitoringOptions,
     PatternValidationError,
 )
-from tests.support import Synthesized, gate_tests, synth
+from tests.support import Synthesized, pattern_tests
 
 HANDLER = str(Path(__file__).parent.parent / "fixtures" / "handlers" / "echo")
 
@@ -85,24 +85,12 @@ def build_http(stack: cdk.Stack) -> None:
     )
 
 
-@pytest.fixture(scope="module")
-def default() -> Synthesized:
-    return synth(build_default)
-
-
-@pytest.fixture(scope="module")
-def maximal() -> Synthesized:
-    return synth(build_maximal)
-
-
-@pytest.fixture(scope="module")
-def http() -> Synthesized:
-    return synth(build_http)
-
-
-# ---------------------------------------------------------------- gates
-test_rule_packs_have_no_unacknowledged_findings, test_cfn_lint_is_clean, test_snapshot = gate_tests(
-    configs=("default", "maximal", "http"), snapshots=("default", "maximal")
+# ---------------------------------------------------------------- configurations and gates
+globals().update(
+    pattern_tests(
+        configs={"default": build_default, "maximal": build_maximal, "http": build_http},
+        snapshots=("default", "maximal"),
+    )
 )
 
 

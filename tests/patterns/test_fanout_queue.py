@@ -24,7 +24,7 @@ from serverless_patterns import (
     QueueOptions,
 )
 from serverless_patterns.patterns.fanout_queue import FanoutQueue, FilterPolicyScope, Subscriber
-from tests.support import Synthesized, gate_tests, synth
+from tests.support import Synthesized, pattern_tests
 
 ROOT = Path(__file__).parent.parent.parent
 HANDLER = str(ROOT / "tests" / "fixtures" / "handlers" / "echo")
@@ -88,24 +88,12 @@ def build_fifo(stack: cdk.Stack) -> None:
     fanout.grant_publish(publisher)
 
 
-@pytest.fixture(scope="module")
-def default() -> Synthesized:
-    return synth(build_default)
-
-
-@pytest.fixture(scope="module")
-def maximal() -> Synthesized:
-    return synth(build_maximal)
-
-
-@pytest.fixture(scope="module")
-def fifo() -> Synthesized:
-    return synth(build_fifo)
-
-
-# ---------------------------------------------------------------- gates
-test_rule_packs_have_no_unacknowledged_findings, test_cfn_lint_is_clean, test_snapshot = gate_tests(
-    configs=("default", "maximal", "fifo"), snapshots=("default", "maximal", "fifo")
+# ---------------------------------------------------------------- configurations and gates
+globals().update(
+    pattern_tests(
+        configs={"default": build_default, "maximal": build_maximal, "fifo": build_fifo},
+        snapshots=("default", "maximal", "fifo"),
+    )
 )
 
 

@@ -30,7 +30,7 @@ from serverless_patterns import (
     PatternValidationError,
 )
 from serverless_patterns.patterns.orchestrated_pipeline import OrchestratedPipeline, Retry, Step, Trigger
-from tests.support import Synthesized, gate_tests, synth
+from tests.support import Synthesized, pattern_tests
 
 ROOT = Path(__file__).parent.parent.parent
 HANDLER = str(ROOT / "tests" / "fixtures" / "handlers" / "echo")
@@ -154,24 +154,12 @@ def build_asl(stack: cdk.Stack) -> None:
     )
 
 
-@pytest.fixture(scope="module")
-def default() -> Synthesized:
-    return synth(build_default)
-
-
-@pytest.fixture(scope="module")
-def maximal() -> Synthesized:
-    return synth(build_maximal)
-
-
-@pytest.fixture(scope="module")
-def asl() -> Synthesized:
-    return synth(build_asl)
-
-
-# ---------------------------------------------------------------- gates
-test_rule_packs_have_no_unacknowledged_findings, test_cfn_lint_is_clean, test_snapshot = gate_tests(
-    configs=("default", "maximal", "asl"), snapshots=("default", "maximal")
+# ---------------------------------------------------------------- configurations and gates
+globals().update(
+    pattern_tests(
+        configs={"default": build_default, "maximal": build_maximal, "asl": build_asl},
+        snapshots=("default", "maximal"),
+    )
 )
 
 

@@ -20,7 +20,7 @@ from serverless_patterns import (
     QueueOptions,
 )
 from serverless_patterns.patterns.s3_processor import S3Delivery, S3Processor
-from tests.support import Synthesized, gate_tests, rollback_metrics, synth
+from tests.support import Synthesized, pattern_tests, rollback_metrics
 
 HANDLER = str(Path(__file__).parent.parent / "fixtures" / "handlers" / "echo")
 
@@ -92,29 +92,17 @@ def build_plain_bucket(stack: cdk.Stack) -> None:
     )
 
 
-@pytest.fixture(scope="module")
-def default() -> Synthesized:
-    return synth(build_default)
-
-
-@pytest.fixture(scope="module")
-def maximal() -> Synthesized:
-    return synth(build_maximal)
-
-
-@pytest.fixture(scope="module")
-def direct() -> Synthesized:
-    return synth(build_direct)
-
-
-@pytest.fixture(scope="module")
-def plain_bucket() -> Synthesized:
-    return synth(build_plain_bucket)
-
-
-# ---------------------------------------------------------------- gates
-test_rule_packs_have_no_unacknowledged_findings, test_cfn_lint_is_clean, test_snapshot = gate_tests(
-    configs=("default", "maximal", "direct", "plain_bucket"), snapshots=("default", "maximal", "direct")
+# ---------------------------------------------------------------- configurations and gates
+globals().update(
+    pattern_tests(
+        configs={
+            "default": build_default,
+            "maximal": build_maximal,
+            "direct": build_direct,
+            "plain_bucket": build_plain_bucket,
+        },
+        snapshots=("default", "maximal", "direct"),
+    )
 )
 
 

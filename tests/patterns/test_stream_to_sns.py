@@ -20,7 +20,7 @@ from serverless_patterns import (
     PatternValidationError,
 )
 from serverless_patterns.patterns.stream_to_sns import StreamEventName, StreamToSns
-from tests.support import Synthesized, gate_tests, rollback_metrics, synth
+from tests.support import Synthesized, pattern_tests, rollback_metrics
 
 HANDLER = str(Path(__file__).parent.parent / "fixtures" / "handlers" / "echo")
 STREAM_ARN = "arn:aws:dynamodb:us-east-1:123456789012:table/Orders/stream/2026-11-23T00:00:00.000"
@@ -77,24 +77,16 @@ def build_created_options(stack: cdk.Stack) -> None:
     )
 
 
-@pytest.fixture(scope="module")
-def default() -> Synthesized:
-    return synth(build_default)
-
-
-@pytest.fixture(scope="module")
-def maximal() -> Synthesized:
-    return synth(build_maximal)
-
-
-@pytest.fixture(scope="module")
-def created_options() -> Synthesized:
-    return synth(build_created_options)
-
-
-# ---------------------------------------------------------------- gates
-test_rule_packs_have_no_unacknowledged_findings, test_cfn_lint_is_clean, test_snapshot = gate_tests(
-    configs=("default", "maximal", "created_options"), snapshots=("default", "maximal")
+# ---------------------------------------------------------------- configurations and gates
+globals().update(
+    pattern_tests(
+        configs={
+            "default": build_default,
+            "maximal": build_maximal,
+            "created_options": build_created_options,
+        },
+        snapshots=("default", "maximal"),
+    )
 )
 
 

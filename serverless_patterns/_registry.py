@@ -1,0 +1,71 @@
+"""The one list of the package's public names, by the module that defines them.
+
+``serverless_patterns/__init__.py`` re-exports these names (lazily), and the catalog
+(``serverless_patterns/catalog.py``) lists the patterns in this order, each with the smallest app in
+``examples/catalog/<name>/``. Adding a pattern adds one line to :data:`PATTERNS` (and the matching
+import under ``if TYPE_CHECKING:`` in ``__init__.py``, which a test compares with this file).
+
+Nothing here imports aws-cdk-lib.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["PATTERNS", "SHARED", "PatternExports", "public_names"]
+
+
+@dataclass(frozen=True)
+class PatternExports:
+    """The public names of one pattern module."""
+
+    module: str
+    """Its module in ``serverless_patterns.patterns`` (``api_to_lambda``). The catalog name and the
+    folder of its smallest app under ``examples/catalog/`` are the same with dashes (``api-to-lambda``)."""
+    construct: str
+    """The pattern's construct class (``ApiToLambda``)."""
+    others: tuple[str, ...] = ()
+    """The module's other public names: its option types and enums. Default: - none."""
+
+    @property
+    def name(self) -> str:
+        """The catalog (command-line) name, kebab case."""
+        return self.module.replace("_", "-")
+
+    @property
+    def qualified_module(self) -> str:
+        return f"serverless_patterns.patterns.{self.module}"
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.construct, *self.others)
+
+
+SHARED: dict[str, tuple[str, ...]] = {
+    "serverless_patterns.core": (
+        "AlarmThresholds",
+        "DeploymentStrategy",
+        "FunctionSpec",
+        "Monitoring",
+        "MonitoringOptions",
+        "QueueOptions",
+    ),
+}
+"""The names shared by every pattern, by module."""
+
+PATTERNS: tuple[PatternExports, ...] = (
+    PatternExports("api_to_lambda", "ApiToLambda", ("ApiType", "Authorization", "Cors")),
+    PatternExports("s3_processor", "S3Processor", ("S3Delivery",)),
+    PatternExports("stream_to_sns", "StreamToSns", ("StreamEventName",)),
+    PatternExports("fanout_queue", "FanoutQueue", ("FanoutSubscriber", "FilterPolicyScope", "Subscriber")),
+    PatternExports("orchestrated_pipeline", "OrchestratedPipeline", ("Retry", "Step", "Trigger")),
+)
+"""Every pattern, in the order the catalog lists them."""
+
+
+def public_names() -> dict[str, tuple[str, ...]]:
+    """Every public name that is imported on first use, by the (absolute) module that defines it."""
+    modules = dict(SHARED)
+    for pattern in PATTERNS:
+        modules[pattern.qualified_module] = pattern.names
+    return modules
