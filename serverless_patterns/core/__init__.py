@@ -2,6 +2,7 @@
 
 from .deployment import Deployments, DeploymentStrategy
 from .function import FunctionSpec, Invocation, PatternFunction
+from .layer import PythonLayer
 from .monitoring import AlarmKind, AlarmThresholds, Monitoring, MonitoringOptions
 from .nag import acknowledge
 from .queue import QueueOptions, QueueWithDlq
@@ -16,6 +17,7 @@ __all__ = [
     "Monitoring",
     "MonitoringOptions",
     "PatternFunction",
+    "PythonLayer",
     "QueueOptions",
     "QueueWithDlq",
     "acknowledge",
