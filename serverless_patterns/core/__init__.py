@@ -2,6 +2,7 @@
 
 from .deployment import DeploymentKind, Deployments, DeploymentStrategy
 from .function import FunctionSpec, InvocationType, PatternFunction
+from .layer import PythonLayer
 from .monitoring import (
     AlarmKind,
     AlarmThresholds,
@@ -33,6 +34,7 @@ __all__ = [
     "MonitoringOptions",
     "Pattern",
     "PatternFunction",
+    "PythonLayer",
     "QueueOptions",
     "QueueWithDlq",
     "acknowledge",

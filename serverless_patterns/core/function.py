@@ -22,6 +22,7 @@ from aws_cdk.interfaces.aws_cloudwatch import IAlarmRef
 from constructs import Construct, IConstruct
 
 from ..errors import Problems, is_token
+from . import bundling
 from .monitoring import AlarmKind, AlarmThresholds, Graph, Monitoring
 from .nag import acknowledge
 
@@ -63,7 +64,12 @@ class FunctionSpec:
     """
 
     code: str | os.PathLike[str] | lambda_.Code
-    """Directory with the handler code (bundled as an asset as it is), or any ``lambda_.Code``."""
+    """Directory with the handler code, or any ``lambda_.Code``. A directory with a
+    ``requirements.txt``, or a ``pyproject.toml`` (with its ``uv.lock`` or ``poetry.lock``), gets
+    those dependencies bundled beside the code, without Docker: manylinux wheels for the function's
+    runtime and architecture, installed by uv and cached per user (see
+    ``serverless_patterns.core.bundling``). A bundled ``aws-lambda-powertools`` wins over the
+    Powertools layer (the function's code comes before layers on ``sys.path``)."""
     handler: str
     """The handler, ``module.function``, relative to the code directory."""
     runtime: lambda_.Runtime | None = None
@@ -95,6 +101,10 @@ class FunctionSpec:
     architecture, so handlers can import ``aws_lambda_powertools`` with nothing bundled (Python
     3.9+ runtimes; commercial regions: pass your own layer in ``layers`` and False elsewhere).
     Default: True"""
+    exclude: Sequence[str] | None = None
+    """Glob patterns of files and directories of ``code`` to leave out of the asset (a pattern
+    without ``/`` matches a name at any depth). Default: - ``cdk.out``, ``.venv``,
+    ``node_modules``, ``.git``, ``__pycache__``, ``tests``, ``*.pyc``"""
 
     def problems(self, prop: str, *, max_timeout_seconds: float = 900) -> list[str]:
         """Everything wrong with this spec, each message naming ``prop``."""
@@ -229,7 +239,15 @@ class PatternFunction(Construct):
         code = (
             spec.code
             if isinstance(spec.code, lambda_.Code)
-            else lambda_.Code.from_asset(os.path.abspath(os.fspath(spec.code)))
+            else bundling.code_asset(
+                os.path.abspath(os.fspath(spec.code)),
+                target=bundling.Target(
+                    DEFAULT_RUNTIME_NAME if spec.runtime is None else spec.runtime.name,
+                    DEFAULT_ARCHITECTURE_NAME if spec.architecture is None else spec.architecture.name,
+                ),
+                exclude=spec.exclude,
+                construct_path=path,
+            )
         )
         async_options: dict[str, object] = {}
         if invocation == InvocationType.ASYNC:
