@@ -3,25 +3,28 @@ for every pattern (role, log group, tracing, version, ``live`` alias, alarms, de
 
 from __future__ import annotations
 
+import difflib
 import functools
+import inspect
 import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import aws_cdk as cdk
 from aws_cdk import aws_cloudwatch as cw
+from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_destinations as destinations
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
 from aws_cdk.interfaces.aws_cloudwatch import IAlarmRef
-from constructs import Construct, IConstruct
+from constructs import Construct
 
-from ..errors import Problems, is_token
+from ..errors import PatternValidationError, Problems, is_token
 from . import bundling
 from .monitoring import AlarmKind, AlarmThresholds, Graph, Monitoring
 from .nag import acknowledge
@@ -105,6 +108,24 @@ class FunctionSpec:
     """Glob patterns of files and directories of ``code`` to leave out of the asset (a pattern
     without ``/`` matches a name at any depth). Default: - ``cdk.out``, ``.venv``,
     ``node_modules``, ``.git``, ``__pycache__``, ``tests``, ``*.pyc``"""
+    vpc: ec2.IVpc | None = None
+    """The VPC to run the function in. The role gets the network-interface actions Lambda needs in
+    a policy of their own (``VpcPolicy``). Default: - no VPC"""
+    vpc_subnets: ec2.SubnetSelection | None = None
+    """Where in ``vpc`` to place the function's network interfaces; needs ``vpc``.
+    Default: - the VPC's private subnets"""
+    security_groups: Sequence[ec2.ISecurityGroup] = ()
+    """Security groups of the function's network interfaces; needs ``vpc``.
+    Default: - one new security group allowing all outbound traffic"""
+    policies: Sequence[iam.PolicyStatement] = ()
+    """Extra statements for the function's role, in a policy of their own (``Policy``) that no
+    acknowledgment of this library covers: the rule packs judge them as you wrote them.
+    Default: - none"""
+    property_overrides: Mapping[str, Any] = field(default_factory=dict)
+    """``AWS::Lambda::Function`` properties the spec does not cover, as CloudFormation spells them
+    (``{"EphemeralStorage": {"Size": 2048}, "SnapStart": {"ApplyOn": "PublishedVersions"}}``),
+    applied as property overrides. A property the spec manages (``Timeout``, ``VpcConfig``, ...)
+    is refused: set the spec's field. Default: - none"""
 
     def problems(self, prop: str, *, max_timeout_seconds: float = 900) -> list[str]:
         """Everything wrong with this spec, each message naming ``prop``."""
@@ -142,6 +163,61 @@ class FunctionSpec:
             found.require(
                 not _RESERVED_ENV.match(key), f"{prop}.environment may not set the reserved variable {key!r}"
             )
+        found.extend(self._handler_problems(prop))
+        found.extend(self._vpc_problems(prop))
+        for index, statement in enumerate(self.policies):
+            found.require(
+                isinstance(statement, iam.PolicyStatement),
+                f"{prop}.policies[{index}] must be an iam.PolicyStatement, got {type(statement).__name__}",
+            )
+        found.extend(_override_problems(f"{prop}.property_overrides", self.property_overrides))
+        return list(found)
+
+    @property
+    def runtime_name(self) -> str:
+        """The runtime's name (``python3.14``), default applied."""
+        return DEFAULT_RUNTIME_NAME if self.runtime is None else self.runtime.name
+
+    def _handler_problems(self, prop: str) -> list[str]:
+        """A Python handler's module must be in the code directory (Lambda imports it from there)."""
+        if (
+            not isinstance(self.code, str | os.PathLike)
+            or not isinstance(self.handler, str)
+            or not _HANDLER.match(self.handler)
+            or not self.runtime_name.startswith("python")
+            or not os.path.isdir(os.fspath(self.code))
+        ):
+            return []
+        module = self.handler.rsplit(".", 1)[0].replace(".", "/")
+        root = os.fspath(self.code)
+        candidates = [f"{module}.py", f"{module}/__init__.py"]
+        if any(os.path.isfile(os.path.join(root, c)) for c in candidates):
+            return []
+        return [
+            f"{prop}.handler {self.handler!r}: module {module.replace('/', '.')!r} is not in the code "
+            f"directory: looked for {os.path.join(root, candidates[0])!r} and "
+            f"{os.path.join(root, candidates[1])!r}"
+        ]
+
+    def _vpc_problems(self, prop: str) -> list[str]:
+        found = Problems()
+        if self.vpc is None:
+            found.require(self.vpc_subnets is None, f"{prop}.vpc_subnets needs {prop}.vpc")
+            found.require(not self.security_groups, f"{prop}.security_groups needs {prop}.vpc")
+            return list(found)
+        found.require(
+            hasattr(self.vpc, "select_subnets") and hasattr(self.vpc, "vpc_id"),
+            f"{prop}.vpc must be an ec2.IVpc, got {type(self.vpc).__name__}",
+        )
+        found.require(
+            self.vpc_subnets is None or isinstance(self.vpc_subnets, ec2.SubnetSelection),
+            f"{prop}.vpc_subnets must be an ec2.SubnetSelection, got {type(self.vpc_subnets).__name__}",
+        )
+        for index, group in enumerate(self.security_groups):
+            found.require(
+                hasattr(group, "security_group_id"),
+                f"{prop}.security_groups[{index}] must be an ec2.ISecurityGroup, got {type(group).__name__}",
+            )
         return list(found)
 
     @property
@@ -154,6 +230,67 @@ class FunctionSpec:
         return float(self.timeout.to_seconds())
 
 
+# The AWS::Lambda::Function properties FunctionSpec sets from its own fields (or that a pattern's
+# function must not change), and the field to use instead.
+_MANAGED_PROPERTIES = {
+    "Architectures": "architecture",
+    "Code": "code",
+    "DeadLetterConfig": "the pattern's failure handling",
+    "Description": "description",
+    "Environment": "environment",
+    "Handler": "handler",
+    "ImageConfig": "code (container images are not supported)",
+    "Layers": "layers",
+    "LoggingConfig": "log_retention (logs are JSON, to the function's own log group)",
+    "MemorySize": "memory_size",
+    "PackageType": "code (container images are not supported)",
+    "ReservedConcurrentExecutions": "reserved_concurrency",
+    "Role": "policies",
+    "Runtime": "runtime",
+    "Timeout": "timeout",
+    "TracingConfig": "nothing: tracing is always active",
+    "VpcConfig": "vpc, vpc_subnets and security_groups",
+}
+
+
+@functools.cache
+def _function_properties() -> frozenset[str]:
+    """Every AWS::Lambda::Function property, read from aws-cdk-lib's ``CfnFunctionProps`` (no jsii)."""
+    names = inspect.signature(lambda_.CfnFunctionProps.__init__).parameters
+    return frozenset(
+        "".join(part[:1].upper() + part[1:] for part in name.split("_")) for name in names if name != "self"
+    )
+
+
+def _override_problems(prop: str, overrides: object) -> list[str]:
+    if not isinstance(overrides, Mapping):
+        return [
+            f"{prop} must be a mapping of AWS::Lambda::Function properties, got {type(overrides).__name__}"
+        ]
+    known = _function_properties()
+    found = Problems()
+    for key, value in overrides.items():
+        if key in _MANAGED_PROPERTIES:
+            found.add(f"{prop} may not set {key!r}: use FunctionSpec.{_MANAGED_PROPERTIES[key]}")
+        elif key not in known:
+            close = difflib.get_close_matches(str(key), sorted(known), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            found.add(f"{prop}: {key!r} is not a property of AWS::Lambda::Function{hint}")
+        elif key == "EphemeralStorage":
+            size = value.get("Size") if isinstance(value, Mapping) else None
+            found.require(
+                is_token(size) or (isinstance(size, int) and 512 <= size <= 10240),
+                f"{prop}['EphemeralStorage'] must be {{'Size': 512..10240}} (MB), got {value!r}",
+            )
+        elif key == "SnapStart":
+            apply_on = value.get("ApplyOn") if isinstance(value, Mapping) else None
+            found.require(
+                is_token(apply_on) or apply_on in ("PublishedVersions", "None"),
+                f"{prop}['SnapStart'] must be {{'ApplyOn': 'PublishedVersions' | 'None'}}, got {value!r}",
+            )
+    return list(found)
+
+
 @functools.cache
 def _lambda_principal() -> iam.ServicePrincipal:
     """``lambda.amazonaws.com``, created once per process (a principal is an immutable value)."""
@@ -163,6 +300,16 @@ def _lambda_principal() -> iam.ServicePrincipal:
 @functools.cache
 def _default_timeout() -> cdk.Duration:
     return cdk.Duration.seconds(DEFAULT_TIMEOUT_SECONDS)
+
+
+@functools.cache
+def _default_runtime() -> lambda_.Runtime:
+    return lambda_.Runtime.PYTHON_3_14
+
+
+@functools.cache
+def _default_architecture() -> lambda_.Architecture:
+    return lambda_.Architecture.ARM_64
 
 
 @functools.cache
@@ -230,6 +377,25 @@ class PatternFunction(Construct):
                 resources=[self.log_group.log_group_arn],
             )
         )
+        # Statements that need "*" each live in a policy of their own, acknowledged there only, so
+        # that no acknowledgment can cover a statement added to the role later (HOUSE_RULES 13).
+        role_name = self.role.role_name
+        self.tracing_policy = _inline_policy(
+            self.role, "TracingPolicy", "xray-tracing", role_name, _XRAY_ACTIONS
+        )
+        """The X-Ray statement (``xray:PutTraceSegments``, ``xray:PutTelemetryRecords`` on ``*``)."""
+        self.vpc_policy = (
+            _inline_policy(self.role, "VpcPolicy", "vpc-network-interfaces", role_name, _ENI_ACTIONS)
+            if spec.vpc is not None
+            else None
+        )
+        """The network-interface statement of a function in a VPC, else None."""
+        self.policy = (
+            iam.Policy(self.role, "Policy", statements=list(spec.policies), roles=[self.role])
+            if spec.policies
+            else None
+        )
+        """The policy holding ``FunctionSpec.policies``, else None."""
         env = {
             "POWERTOOLS_SERVICE_NAME": spec.service_name or service_name,
             "POWERTOOLS_METRICS_NAMESPACE": spec.metrics_namespace,
@@ -242,7 +408,7 @@ class PatternFunction(Construct):
             else bundling.code_asset(
                 os.path.abspath(os.fspath(spec.code)),
                 target=bundling.Target(
-                    DEFAULT_RUNTIME_NAME if spec.runtime is None else spec.runtime.name,
+                    spec.runtime_name,
                     DEFAULT_ARCHITECTURE_NAME if spec.architecture is None else spec.architecture.name,
                 ),
                 exclude=spec.exclude,
@@ -258,34 +424,53 @@ class PatternFunction(Construct):
                 "retry_attempts": retry_attempts,
                 "max_event_age": _SIX_HOURS(),
             }
-        self.function = lambda_.Function(
-            self,
-            "Resource",
-            code=code,
-            handler=spec.handler,
-            runtime=spec.runtime or lambda_.Runtime.PYTHON_3_14,  # DEFAULT_RUNTIME_NAME
-            architecture=spec.architecture or lambda_.Architecture.ARM_64,
-            memory_size=spec.memory_size,
-            timeout=spec.timeout or _default_timeout(),
-            environment=env,
-            layers=self._layers(spec),
-            reserved_concurrent_executions=spec.reserved_concurrency,
-            description=spec.description,
-            role=self.role,
-            tracing=lambda_.Tracing.ACTIVE,
-            log_group=self.log_group,
-            logging_format=lambda_.LoggingFormat.JSON,
-            application_log_level_v2=lambda_.ApplicationLogLevel.INFO,
-            system_log_level_v2=lambda_.SystemLogLevel.WARN,
-            **async_options,  # type: ignore[arg-type]
-        )
-        # CDK makes the function depend on its role, which CloudFormation already infers from the
-        # GetAtt (cfn-lint W3005); keep only the dependency on the role's policy.
-        policy = self.role.node.find_child("DefaultPolicy")
+        vpc_options: dict[str, object] = {}
+        if spec.vpc is not None:
+            vpc_options = {"vpc": spec.vpc, "vpc_subnets": spec.vpc_subnets}
+            if spec.security_groups:
+                vpc_options["security_groups"] = list(spec.security_groups)
+        try:
+            self.function = lambda_.Function(
+                self,
+                "Resource",
+                code=code,
+                handler=spec.handler,
+                runtime=spec.runtime or _default_runtime(),  # DEFAULT_RUNTIME_NAME
+                architecture=spec.architecture or _default_architecture(),
+                memory_size=spec.memory_size,
+                timeout=spec.timeout or _default_timeout(),
+                environment=env,
+                layers=self._layers(spec),
+                reserved_concurrent_executions=spec.reserved_concurrency,
+                description=spec.description,
+                role=self.role,
+                log_group=self.log_group,
+                logging_format=lambda_.LoggingFormat.JSON,
+                application_log_level_v2=lambda_.ApplicationLogLevel.INFO,
+                system_log_level_v2=lambda_.SystemLogLevel.WARN,
+                **vpc_options,  # type: ignore[arg-type]
+                **async_options,  # type: ignore[arg-type]
+            )
+        except RuntimeError as error:  # aws-cdk-lib's own checks, e.g. public subnets for a VPC function
+            if spec.vpc is None:
+                raise
+            raise PatternValidationError(path, [f"vpc: {str(error).splitlines()[0]}"]) from None
         cfn_function = self.function.node.default_child
-        cfn_policy = policy.node.default_child
-        assert isinstance(cfn_policy, cdk.CfnResource) and isinstance(cfn_function, cdk.CfnResource)
-        cfn_function.add_override("DependsOn", [cfn_policy.logical_id])
+        # Active tracing, set on the resource: aws-cdk-lib's ``tracing=`` would put the X-Ray
+        # statement in the role's default policy, beside grants made later.
+        assert isinstance(cfn_function, lambda_.CfnFunction)
+        cfn_function.tracing_config = lambda_.CfnFunction.TracingConfigProperty(mode="Active")
+        for key, value in spec.property_overrides.items():
+            cfn_function.add_property_override(key, value)
+        # CDK makes the function depend on its role, which CloudFormation already infers from the
+        # GetAtt (cfn-lint W3005); keep only the dependencies on the role's policies.
+        policies = [
+            self.role.node.find_child("DefaultPolicy"),
+            self.tracing_policy,
+            self.vpc_policy,
+            self.policy,
+        ]
+        cfn_function.add_override("DependsOn", sorted(_logical_id(p) for p in policies if p is not None))
         self.alias = lambda_.Alias(
             self,
             "LiveAlias",
@@ -296,7 +481,7 @@ class PatternFunction(Construct):
             # alias needs the same on-failure destination and retries as the function.
             **async_options,  # type: ignore[arg-type]
         )
-        self._acknowledge(invocation, policy)
+        self._acknowledge(invocation, spec, path)
 
         subject = f"{path} function"
         self.function_name = self.function.function_name
@@ -376,14 +561,25 @@ class PatternFunction(Construct):
             ),
         ]
 
-    def _acknowledge(self, invocation: InvocationType, policy: IConstruct) -> None:
+    def _acknowledge(self, invocation: InvocationType, spec: FunctionSpec, path: str) -> None:
         acknowledge(
-            policy,
+            self.tracing_policy,
             "AwsSolutions-IAM5",
-            "xray:PutTraceSegments and xray:PutTelemetryRecords do not support resource-level "
-            "permissions; every other statement names this function's own resources",
+            f"X-Ray tracing of {path}: xray:PutTraceSegments and xray:PutTelemetryRecords support no "
+            "resource-level permissions; this policy holds that one statement only",
             finding="Resource::*",
         )
+        if self.vpc_policy is not None:
+            subnets = "the subnets selected" if spec.vpc_subnets is not None else "the private subnets"
+            acknowledge(
+                self.vpc_policy,
+                "AwsSolutions-IAM5",
+                f"{path} runs in a VPC ({subnets}): Lambda creates, describes and deletes its network "
+                "interfaces with the execution role; these EC2 actions (those of "
+                "AWSLambdaVPCAccessExecutionRole) take no resource ARN known before the interfaces "
+                "exist; this policy holds that one statement only",
+                finding="Resource::*",
+            )
         reason = {
             InvocationType.SYNC: "Invoked synchronously only (API Gateway or Step Functions): the caller "
             "receives the error; a function DLQ applies to asynchronous invocation only",
@@ -393,3 +589,39 @@ class PatternFunction(Construct):
             "which supersedes a function DLQ and keeps the error context",
         }[invocation]
         acknowledge(self.function, "Serverless-LambdaDLQ", reason)
+
+
+_XRAY_ACTIONS = ("xray:PutTraceSegments", "xray:PutTelemetryRecords")
+# What AWSLambdaVPCAccessExecutionRole grants besides logs: Lambda manages the function's ENIs.
+_ENI_ACTIONS = (
+    "ec2:CreateNetworkInterface",
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:DescribeSubnets",
+    "ec2:DeleteNetworkInterface",
+    "ec2:AssignPrivateIpAddresses",
+    "ec2:UnassignPrivateIpAddresses",
+)
+
+
+def _inline_policy(
+    role: iam.Role, id: str, name: str, role_name: str, actions: Sequence[str]
+) -> iam.CfnPolicy:
+    """A policy of one ``actions`` on ``*`` statement for ``role``, as one resource built from plain
+    values. It is a child of the role, so the function (which depends on its role) waits for it."""
+    return iam.CfnPolicy(
+        role,
+        id,
+        policy_name=name,
+        roles=[role_name],
+        policy_document={
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": list(actions), "Resource": "*"}],
+        },
+    )
+
+
+def _logical_id(policy: object) -> str:
+    """The logical ID of a policy: an ``iam.CfnPolicy`` or an ``iam.Policy`` (its ``Resource``)."""
+    resource = policy if isinstance(policy, cdk.CfnResource) else policy.node.default_child  # type: ignore[attr-defined]
+    assert isinstance(resource, cdk.CfnResource)
+    return resource.logical_id

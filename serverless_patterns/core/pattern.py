@@ -167,6 +167,12 @@ class Pattern(Construct):
             self.functions[name] = pf.function
         return pf
 
+    def add_layers(self, *layers: lambda_.ILayerVersion) -> None:
+        """Adds ``layers`` to every function of this pattern, after the layers each already has
+        (for one layer of shared code: ``pattern.add_layers(PythonLayer(stack, "Shared", code="shared"))``)."""
+        for pf in self._pattern_functions:
+            pf.function.add_layers(*layers)
+
     def _deployments_for_functions(self) -> Deployments | None:
         if self._deployments is None and self._deployment.uses_codedeploy:
             self._deployments = Deployments(self, "Deployments", self._deployment, stack=self.stack)

@@ -210,7 +210,7 @@ def test_function_consumes_its_own_queue_through_the_alias(default: Synthesized)
     _, fn = one(default, "AWS::Lambda::Function")
     assert fn["Environment"]["Variables"]["POWERTOOLS_SERVICE_NAME"] == "UserCreated-welcome-email"
     assert fn["TracingConfig"] == {"Mode": "Active"}
-    _, policy = one(default, "AWS::IAM::Policy")
+    _, policy = one(default, "AWS::IAM::Policy", "DefaultPolicy")
     sqs_statements = [s for s in statements(policy["PolicyDocument"]) if "sqs:ReceiveMessage" in s["Action"]]
     assert sqs_statements == [
         {
