@@ -9,6 +9,8 @@
 2. Scaling: 1, 10, 25, 50 instances of each pattern, two instances of each pattern per stack
    (10 pattern instances per stack), wall time and jsii round trips per instance.
 3. The test suite: wall time of ``bash scripts/test.sh``, its sections and the slowest tests.
+4. Dependency bundling (``bench/bundling.py``, in the project environment): the cold bundle time of a
+   handler with pydantic + requests, and the warm re-synth overhead per bundled function.
 
 Results go to bench/RESULTS.md; raw numbers to bench/out/results.json.
 """
@@ -463,6 +465,24 @@ def test_suite() -> dict[str, Any]:
     return result
 
 
+# ---------------------------------------------------------------------------------------------- part 4
+def bundling(functions: int, runs: int) -> dict[str, Any]:
+    """``python -m bench.bundling`` in the project environment (it builds functions with the library)."""
+    log(f"bundling: cold bundle, then warm re-synth of {functions} functions ({runs} runs each)")
+    numbers = OUT / "bundling.json"
+    numbers.unlink(missing_ok=True)
+    cmd = [str(PROJECT_PY), "-m", "bench.bundling", "--functions", str(functions), "--runs", str(runs)]
+    with open(OUT / "bundling.log", "w") as output:
+        code = subprocess.run(
+            [*cmd, "--json", str(numbers)], cwd=ROOT, stdout=output, stderr=subprocess.STDOUT
+        ).returncode
+    if code != 0:
+        tail = (OUT / "bundling.log").read_text()[-2000:]
+        raise RuntimeError(f"bench.bundling failed with exit code {code}:\n{tail}")
+    result: dict[str, Any] = json.loads(numbers.read_text())
+    return result
+
+
 # ---------------------------------------------------------------------------------------------- main
 def main() -> None:
     parser = argparse.ArgumentParser(prog="bench", description=__doc__.split("\n")[0])
@@ -482,7 +502,15 @@ def main() -> None:
         help="instances of each pattern per stack in the scaling runs (default 2)",
     )
     parser.add_argument(
-        "--skip", default="", help="comma list of parts to skip: compare,findings,scaling,hotspots,tests"
+        "--bundling-functions",
+        type=int,
+        default=20,
+        help="functions in the bundling part's warm re-synth app (default 20)",
+    )
+    parser.add_argument(
+        "--skip",
+        default="",
+        help="comma list of parts to skip: compare,findings,scaling,hotspots,tests,bundling",
     )
     parser.add_argument("--output", default=str(BENCH / "RESULTS.md"))
     parser.add_argument("--render", metavar="RESULTS_JSON", help="only render RESULTS.md from saved numbers")
@@ -498,8 +526,11 @@ def main() -> None:
     started = time.perf_counter()
     context = machine()
     log(f"load average at start: {context['loadavg_start']}")
-    patterns, broken = preflight()
-    log(f"patterns: {patterns}; left out: {broken or 'none'}")
+    patterns: list[str] = []
+    broken: dict[str, str] = {}
+    if {"compare", "findings", "scaling", "hotspots"} - skip:  # the parts that build our patterns
+        patterns, broken = preflight()
+        log(f"patterns: {patterns}; left out: {broken or 'none'}")
     results: dict[str, Any] = {"context": context, "patterns": patterns, "broken": broken}
     if "compare" not in skip:
         results["compare"] = side_by_side(args.rounds, patterns, validation=True)
@@ -521,6 +552,8 @@ def main() -> None:
         results["hotspots"] = callsites(patterns)
     if "tests" not in skip:
         results["tests"] = test_suite()
+    if "bundling" not in skip:
+        results["bundling"] = bundling(args.bundling_functions, args.rounds)
     results["context"]["loadavg_end"] = os.getloadavg()
     results["context"]["bench_minutes"] = (time.perf_counter() - started) / 60
     text = json.dumps(results, indent=1, default=str)

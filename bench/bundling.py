@@ -1,5 +1,8 @@
 """What bundling Python dependencies costs: ``python -m bench.bundling [--functions N] [--runs R]``.
 
+Part 4 of ``bash bench/run`` (which runs this module in the project environment with ``--json`` and
+renders the numbers into bench/RESULTS.md); run alone, it prints the medians.
+
 1. Cold bundle: a handler with ``pydantic`` and ``requests`` bundled into an empty bundle cache,
    uv's own cache warm (filled by a first, unmeasured run), as after a dependency change.
 2. Warm re-synth: an app of N functions, each its own handler directory with those requirements,
@@ -8,20 +11,27 @@
    cleared before each synth, so each run fingerprints like a fresh ``cdk synth`` process.
    Target: at most 50 ms per bundled function.
 
-Prints medians; writes nothing outside a temporary directory (and uv's own cache).
+Prints medians (and with ``--json PATH``, writes the raw numbers there); writes nothing else outside
+a temporary directory (and uv's own cache).
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
+import json
 import os
 import shutil
 import statistics
+import subprocess
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 REQUIREMENTS = "pydantic\nrequests\n"
+TARGET_MS_PER_FUNCTION = 50
+TARGET = ("python3.14", "arm64")  # runtime, architecture: FunctionSpec's defaults, as in the warm app
 HANDLER = "import pydantic\nimport requests\n\n\ndef handler(event, context):\n    return {}\n"
 
 
@@ -39,7 +49,7 @@ def cold_bundle(work: Path, runs: int) -> list[float]:
     from serverless_patterns.core import bundling
 
     code = _handler(work / "cold" / "handler", requirements=True)
-    target = bundling.Target("python3.14", "arm64")
+    target = bundling.Target(*TARGET)
     times = []
     for run in range(runs + 1):
         os.environ[bundling.CACHE_ENV] = str(work / "cold" / f"cache-{run}")
@@ -83,27 +93,66 @@ def warm_overhead(work: Path, functions: int, runs: int) -> tuple[list[float], l
     return with_deps, without
 
 
+def _uv_version() -> str:
+    import uv
+
+    try:
+        return subprocess.run(
+            [uv.find_uv_bin(), "--version"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+    except (subprocess.SubprocessError, OSError) as error:
+        return f"unknown ({error})"
+
+
+def measure(functions: int, runs: int) -> dict[str, Any]:
+    """Both measurements, as the raw numbers ``bench/report.py`` renders."""
+    work = Path(tempfile.mkdtemp(prefix="sp-bench-bundling-"))
+    try:
+        cold = cold_bundle(work, runs)
+        with_deps, without = warm_overhead(work, functions, runs)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    overhead = statistics.median(with_deps) - statistics.median(without)
+    return {
+        "requirements": REQUIREMENTS.split(),
+        "target": " ".join(TARGET),
+        "uv": _uv_version(),
+        "aws_cdk_lib": importlib.metadata.version("aws-cdk-lib"),
+        "functions": functions,
+        "runs": runs,
+        "cold": cold,
+        "median_cold": statistics.median(cold),
+        "with_dependencies": with_deps,
+        "without_dependencies": without,
+        "median_with_dependencies": statistics.median(with_deps),
+        "median_without_dependencies": statistics.median(without),
+        "overhead_ms_per_function": overhead / functions * 1000,
+        # The same from the fastest run of each app: less moved by other load on the machine.
+        "overhead_ms_per_function_min": (min(with_deps) - min(without)) / functions * 1000,
+        "target_ms_per_function": TARGET_MS_PER_FUNCTION,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--functions", type=int, default=10)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--json", metavar="PATH", help="also write the raw numbers to PATH")
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="sp-bench-bundling-"))
-    try:
-        cold = cold_bundle(work, args.runs)
-        print(
-            f"cold bundle (pydantic + requests, uv cache warm): median {statistics.median(cold):.2f} s "
-            f"(runs: {', '.join(f'{t:.2f}' for t in cold)})"
-        )
-        with_deps, without = warm_overhead(work, args.functions, args.runs)
-        per_function = (statistics.median(with_deps) - statistics.median(without)) / args.functions * 1000
-        print(
-            f"warm re-synth, {args.functions} functions: with dependencies median "
-            f"{statistics.median(with_deps):.2f} s, without {statistics.median(without):.2f} s; "
-            f"overhead {per_function:.1f} ms per bundled function (target <= 50 ms)"
-        )
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+    result = measure(args.functions, args.runs)
+    cold = result["cold"]
+    print(
+        f"cold bundle (pydantic + requests, uv cache warm): median {result['median_cold']:.2f} s "
+        f"(runs: {', '.join(f'{t:.2f}' for t in cold)})"
+    )
+    print(
+        f"warm re-synth, {args.functions} functions: with dependencies median "
+        f"{result['median_with_dependencies']:.2f} s, without {result['median_without_dependencies']:.2f} s; "
+        f"overhead {result['overhead_ms_per_function']:.1f} ms per bundled function "
+        f"(target <= {TARGET_MS_PER_FUNCTION} ms)"
+    )
+    if args.json:
+        Path(args.json).write_text(json.dumps(result, indent=1))
 
 
 if __name__ == "__main__":

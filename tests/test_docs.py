@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import enum
 import importlib
 import inspect
 import itertools
@@ -15,6 +16,7 @@ import pytest
 
 import serverless_patterns
 import serverless_patterns.patterns
+from serverless_patterns import _registry
 
 PATTERN_MODULES = sorted(
     m.name for m in pkgutil.iter_modules(serverless_patterns.patterns.__path__) if not m.name.startswith("_")
@@ -50,29 +52,83 @@ def _field_docs(cls: type) -> dict[str, str]:
     return docs
 
 
-def _param_docs(func: object) -> dict[str, str]:
-    doc = inspect.getdoc(func) or ""
-    parts = re.split(r":param (\w+):", doc)
-    return {parts[i]: parts[i + 1] for i in range(1, len(parts) - 1, 2)}
+def _param_docs(*objects: object) -> dict[str, str]:
+    """``:param name:`` texts from the docstrings of ``objects`` (a class and its ``__init__``)."""
+    docs: dict[str, str] = {}
+    for obj in objects:
+        doc = inspect.getdoc(obj) or ""
+        parts = re.split(r":param (\w+):", doc)
+        docs.update({parts[i]: parts[i + 1] for i in range(1, len(parts) - 1, 2)})
+    return docs
+
+
+def _states(stated: str, spelling: str) -> bool:
+    """``stated`` begins with ``spelling`` as a whole word (``10`` is not ``100`` nor ``10.5``)."""
+    return re.match(re.escape(spelling) + r"(?=[\s,;:()]|\.(?!\w)|$)", stated) is not None
+
+
+def _default_problem(value: object, doc: str) -> str | None:
+    """What is wrong with the ``Default:`` note in ``doc`` for a prop whose default is ``value``.
+
+    House rule 4: a literal default is stated as itself (``Default: 10``, ``Default: True``,
+    ``Default: prod``), an enum member by its name (``Default: ApiType.REST`` or ``Default: REST``),
+    and a ``None`` default by what then happens (``Default: - <behaviour>``). Other defaults (tuples,
+    objects) may use either form.
+    """
+    match = re.search(r"\bDefault:(.*)", doc, re.DOTALL)
+    if match is None:
+        return "no 'Default:' note"
+    stated = " ".join(match.group(1).split())
+    behaviour = stated.startswith("- ")
+    if value is None:
+        return None if behaviour else f"the default is None, so 'Default: - <behaviour>', got {stated!r}"
+    if isinstance(value, enum.Enum):
+        spellings = [value.name, f"{type(value).__name__}.{value.name}"]
+        spellings += [str(value.value)] if isinstance(value, str) else []
+        # A module may qualify the class: ``logs.RetentionDays.ONE_MONTH``.
+        unqualified = re.sub(rf"^(?:\w+\.)+(?={re.escape(type(value).__name__)}\.)", "", stated)
+        if behaviour or not any(_states(unqualified, s) for s in spellings):
+            return f"docs say {stated!r}, code has {type(value).__name__}.{value.name}"
+        return None
+    if isinstance(value, bool | int | float | str):
+        spellings = [str(value)]
+        if isinstance(value, float):
+            spellings.append(f"{value:g}")
+        if isinstance(value, str):
+            spellings += [repr(value), f'"{value}"', f"``{value}``"]
+        if not value and isinstance(value, str):
+            spellings = spellings[1:]  # an empty string is spelled with quotes
+        if behaviour or not any(_states(stated, s) for s in spellings):
+            return f"docs say {stated!r}, code has {value!r}"
+    return None
 
 
 CLASSES = _public_classes()
 
 
+def _field_default(field: dataclasses.Field[object]) -> object:
+    if field.default is not dataclasses.MISSING:
+        return field.default
+    if field.default_factory is not dataclasses.MISSING:
+        return field.default_factory()
+    return inspect.Parameter.empty
+
+
 @pytest.mark.parametrize("cls", [c for c in CLASSES if dataclasses.is_dataclass(c)], ids=lambda c: c.__name__)
 def test_dataclass_fields_document_their_defaults(cls: type) -> None:
     docs = _field_docs(cls)
-    missing = []
+    problems = []
     for field in dataclasses.fields(cls):  # type: ignore[arg-type]
-        has_default = (
-            field.default is not dataclasses.MISSING or field.default_factory is not dataclasses.MISSING
-        )
+        default = _field_default(field)
         doc = docs.get(field.name, "")
         if not doc:
-            missing.append(f"{field.name}: no docstring")
-        elif has_default and "Default:" not in doc:
-            missing.append(f"{field.name}: no 'Default:' note")
-    assert missing == []
+            problems.append(f"{field.name}: no docstring")
+        elif default is inspect.Parameter.empty:
+            if "Default:" in doc:
+                problems.append(f"{field.name}: required, yet its docstring states a default")
+        elif (problem := _default_problem(default, doc)) is not None:
+            problems.append(f"{field.name}: {problem}")
+    assert problems == []
 
 
 CONSTRUCTS = [
@@ -82,41 +138,36 @@ CONSTRUCTS = [
 ]
 
 
+def test_every_registered_pattern_is_checked() -> None:
+    """The constructor check covers every pattern the registry lists, whatever its module exports."""
+    constructs = {c.__name__ for c in CONSTRUCTS}
+    assert {p.construct for p in _registry.PATTERNS} <= constructs
+
+
 @pytest.mark.parametrize("cls", CONSTRUCTS, ids=lambda c: c.__name__)
 def test_construct_props_document_their_defaults(cls: type) -> None:
+    """Every prop after ``scope`` and ``id`` is keyword-only, documented, and its documented default
+    is the one in the signature (house rules 3 and 4)."""
     signature = inspect.signature(cls.__init__)
-    docs = _param_docs(cls.__init__)
-    missing = []
+    docs = _param_docs(cls, cls.__init__)
+    problems = []
     for name, param in signature.parameters.items():
-        if param.kind is not inspect.Parameter.KEYWORD_ONLY:
+        if name in ("self", "scope", "id"):
             continue
+        if param.kind is not inspect.Parameter.KEYWORD_ONLY:
+            problems.append(f"{name}: not keyword-only")
         doc = docs.get(name, "")
         if not doc.strip():
-            missing.append(f"{name}: not documented")
-        elif param.default is not inspect.Parameter.empty and "Default:" not in doc:
-            missing.append(f"{name}: no 'Default:' note")
-    assert missing == []
-
-
-def test_documented_literal_defaults_match_the_code() -> None:
-    """Where a docstring states a number or a boolean as the default, it is the value in the code."""
-    mismatches = []
-    for cls in (c for c in CLASSES if dataclasses.is_dataclass(c)):
-        docs = _field_docs(cls)
-        for field in dataclasses.fields(cls):  # type: ignore[arg-type]
-            match = re.search(r"Default: ([^\s-][^\n]*)$", docs.get(field.name, "").strip())
-            if match is None or field.default is dataclasses.MISSING:
-                continue
-            stated = match.group(1).strip().rstrip(".")
-            value = field.default
-            first = stated.split()[0]
-            if (
-                isinstance(value, bool | int | float)
-                and first != str(value)
-                and not (isinstance(value, float) and first == f"{value:g}")
-            ):
-                mismatches.append(f"{cls.__name__}.{field.name}: docs say {stated!r}, code has {value!r}")
-    assert mismatches == []
+            problems.append(f"{name}: not documented")
+        elif param.default is inspect.Parameter.empty:
+            if "Default:" in doc:
+                problems.append(f"{name}: required, yet its docstring states a default")
+        elif (problem := _default_problem(param.default, doc)) is not None:
+            problems.append(f"{name}: {problem}")
+    problems += [
+        f"{name}: documented, but not a parameter" for name in docs if name not in signature.parameters
+    ]
+    assert problems == []
 
 
 def test_package_reexports_every_pattern() -> None:

@@ -141,14 +141,14 @@ class S3Processor(Pattern):
             the bucket, or to ``output_bucket``. Default: - no write access
         :param output_bucket: A bucket the function may write to (under ``output_prefix`` if given).
             Default: - none
-        :param versioned: Versioning of the created bucket. Default: True
+        :param versioned: Versioning of the created bucket. Default: - True; not allowed with ``bucket``
         :param noncurrent_version_expiration: When noncurrent versions of objects in the created
             bucket expire. Default: - 30 days
         :param access_logs: Server access logs for the created bucket, to a bucket of their own.
-            Default: True
+            Default: - True; not allowed with ``bucket``
         :param access_log_retention: How long access logs are kept. Default: - 90 days
         :param removal_policy: What happens to the created buckets when they leave the stack.
-            Default: RemovalPolicy.RETAIN
+            Default: - RemovalPolicy.RETAIN; not allowed with ``bucket``
         :param deployment: How new function versions reach traffic. Default: - DeploymentStrategy.canary()
         :param monitoring: Alarm thresholds and the monitoring to register with.
             Default: - MonitoringOptions() (the stack's shared alarm topic and dashboard)

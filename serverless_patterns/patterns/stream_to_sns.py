@@ -90,7 +90,7 @@ class StreamToSns(Pattern):
             Default: - none; required unless ``table`` is given
         :param sort_key: Sort key of the created table. Default: - none
         :param table_removal_policy: What happens to the created table when it leaves the stack.
-            Default: RemovalPolicy.RETAIN
+            Default: - RemovalPolicy.RETAIN; not allowed with ``table``
         :param function: The function that reads the stream; it gets ``TOPIC_ARN`` in its environment.
             Default: - the built-in forwarder (``serverless_patterns/handlers/stream_forwarder``)
         :param powertools_layer: Powertools layer for the built-in forwarder. Default: - the public

@@ -84,9 +84,9 @@ class OrchestratedPipeline(Pattern):
         :param topics: SNS topic name used in ``definition_file`` to the topic to publish to instead.
             Default: - every topic in the file is the pattern's notification topic
         :param notify_success: With ``steps``: publish to the notification topic when the pipeline
-            succeeds. Default: False
+            succeeds. Default: - False; not allowed with ``definition_file``
         :param notify_failure: With ``steps``: publish to the notification topic, then fail, when a
-            step fails after its retries. Default: True
+            step fails after its retries. Default: - True; not allowed with ``definition_file``
         :param notification_topic: The topic notifications go to. Default: - a topic encrypted with a
             customer-managed KMS key (rotation on), TLS-only, created when the definition publishes
         :param state_machine_type: ``STANDARD`` or ``EXPRESS``. Default: STANDARD
