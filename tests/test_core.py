@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_sns as sns
+from constructs import Construct
 
-from serverless_patterns import DeploymentStrategy, Monitoring, MonitoringOptions, PatternValidationError
+from serverless_patterns import (
+    DeploymentStrategy,
+    FunctionSpec,
+    Monitoring,
+    MonitoringOptions,
+    PatternValidationError,
+)
 from serverless_patterns.errors import Problems, is_token
+from serverless_patterns.patterns.api_to_lambda import ApiToLambda
+from serverless_patterns.patterns.fanout_queue import FanoutQueue, Subscriber
+from tests.support import write_handler
 
 
 def test_monitoring_is_one_per_stack() -> None:
@@ -102,3 +114,52 @@ def test_powertools_layer_matches_runtime_and_architecture() -> None:
     assert powertools_layer_name("python3.9", "x86_64") == "AWSLambdaPowertoolsPythonV3-python39-x86_64"
     assert powertools_layer_name("python3.8", "arm64") is None  # no v3 layer
     assert powertools_layer_name("nodejs22.x", "arm64") is None
+
+
+# ------------------------------------------------------------------------------------ logical IDs
+def _all_in_stack(stack: cdk.Stack) -> list[cdk.CfnElement]:
+    return [
+        c
+        for c in stack.node.find_all()
+        if isinstance(c, cdk.CfnElement) and cdk.Stack.of(c) is stack and not isinstance(c, cdk.CfnOutput)
+    ]
+
+
+@pytest.mark.parametrize("where", ["app", "stage", "nested"])
+def test_logical_ids_computed_in_python_match_aws_cdk_lib(tmp_path: Path, where: str) -> None:
+    from serverless_patterns.core.logical_id import logical_id
+
+    app = cdk.App()
+    scope: Construct = cdk.Stage(app, "Prod") if where == "stage" else app
+    stack = cdk.Stack(scope, "My-Stack")
+    if where == "nested":
+        stack = cdk.NestedStack(stack, "Inner")
+    FanoutQueue(
+        stack,
+        "Orders-Fanout",
+        subscribers={
+            "billing": Subscriber(function=FunctionSpec(code=write_handler(tmp_path), handler="app.handler"))
+        },
+    )
+    elements = _all_in_stack(stack)
+    assert len(elements) > 20
+    for element in elements:
+        if element.node.id == "Resource" and element.node.scope.node.id == "CurrentVersion":
+            continue  # aws-cdk-lib overrides a version's logical ID with a hash of the function
+        assert logical_id(stack, element.node.path) == stack.resolve(element.logical_id), element.node.path
+
+
+def test_a_stack_allocating_its_own_logical_ids_is_not_guessed(tmp_path: Path) -> None:
+    from serverless_patterns.core.logical_id import logical_id
+
+    class Prefixed(cdk.Stack):
+        def _allocate_logical_id(self, element: cdk.CfnElement) -> str:
+            return "X" + super()._allocate_logical_id(element)
+
+    app = cdk.App()
+    stack = Prefixed(app, "S")
+    assert logical_id(stack, "S/Anything/Resource") is None
+    ApiToLambda(stack, "Api", function=FunctionSpec(code=write_handler(tmp_path), handler="app.handler"))
+    template = app.synth().get_stack_by_name("S").template
+    (fn,) = (r for r in template["Resources"].values() if r["Type"] == "AWS::Lambda::Function")
+    assert fn["DependsOn"] and all(d.startswith("X") and d in template["Resources"] for d in fn["DependsOn"])

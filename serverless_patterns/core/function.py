@@ -8,7 +8,7 @@ import functools
 import inspect
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
@@ -22,10 +22,11 @@ from aws_cdk import aws_lambda_destinations as destinations
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
 from aws_cdk.interfaces.aws_cloudwatch import IAlarmRef
-from constructs import Construct
+from constructs import Construct, IConstruct
 
 from ..errors import PatternValidationError, Problems, is_token
 from . import bundling
+from .logical_id import logical_id
 from .monitoring import AlarmKind, AlarmThresholds, Graph, Monitoring
 from .nag import acknowledge
 
@@ -353,14 +354,15 @@ class PatternFunction(Construct):
         monitoring: Monitoring,
         thresholds: AlarmThresholds,
         path: str,
+        stack: cdk.Stack,
         deployments: Deployments | None = None,
         environment: Mapping[str, str] | None = None,
         on_failure_queue: sqs.IQueue | None = None,
         retry_attempts: int = 2,
         deployment_group_id: str | None = None,
     ) -> None:
-        """``path`` is this construct's path (``Stack/Pattern/Function``), given by the pattern so
-        that it is not read back from jsii."""
+        """``path`` is this construct's path (``Stack/Pattern/Function``) and ``stack`` its stack,
+        given by the pattern so that neither is read back from jsii."""
         super().__init__(scope, id)
         self.log_group = logs.LogGroup(
             self, "LogGroup", retention=spec.log_retention or logs.RetentionDays.ONE_MONTH
@@ -464,13 +466,21 @@ class PatternFunction(Construct):
             cfn_function.add_property_override(key, value)
         # CDK makes the function depend on its role, which CloudFormation already infers from the
         # GetAtt (cfn-lint W3005); keep only the dependencies on the role's policies.
-        policies = [
-            self.role.node.find_child("DefaultPolicy"),
-            self.tracing_policy,
-            self.vpc_policy,
-            self.policy,
+        # Their logical IDs are computed in Python (read from jsii only for a stack that allocates
+        # its own); the default policy is looked up only then.
+        role_path = f"{path}/ServiceRole"
+        policies: list[tuple[str, Callable[[], IConstruct]]] = [
+            (f"{role_path}/DefaultPolicy/Resource", lambda: self.role.node.find_child("DefaultPolicy")),
+            (f"{role_path}/TracingPolicy", lambda: self.tracing_policy),
         ]
-        cfn_function.add_override("DependsOn", sorted(_logical_id(p) for p in policies if p is not None))
+        if self.vpc_policy is not None:
+            policies.append((f"{role_path}/VpcPolicy", lambda: self.vpc_policy))  # type: ignore[arg-type,return-value]
+        if self.policy is not None:
+            policies.append((f"{role_path}/Policy/Resource", lambda: self.policy))  # type: ignore[arg-type,return-value]
+        cfn_function.add_override(
+            "DependsOn",
+            sorted(logical_id(stack, resource) or _logical_id(policy()) for resource, policy in policies),
+        )
         self.alias = lambda_.Alias(
             self,
             "LiveAlias",

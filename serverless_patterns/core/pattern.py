@@ -155,6 +155,7 @@ class Pattern(Construct):
             monitoring=self.monitoring,
             thresholds=self._monitoring_options.thresholds,
             path=f"{scope_path or self.path}/{id}",
+            stack=self.stack,
             deployments=self._deployments_for_functions(),
             environment=environment,
             on_failure_queue=on_failure_queue,

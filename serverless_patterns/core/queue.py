@@ -9,7 +9,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from ..errors import Problems
-from .nag import acknowledge
+from .nag import acknowledge_all
 
 __all__ = ["QueueOptions", "QueueWithDlq", "parking_queue"]
 
@@ -46,12 +46,17 @@ def parking_queue(scope: Construct, id: str, *, role: str, fifo: bool = False) -
         enforce_ssl=True,
         **fifo_props,  # type: ignore[arg-type]
     )
-    acknowledge(
+    acknowledge_all(
         queue,
-        "Serverless-SQSRedrivePolicy",
-        f"This queue is itself {role}; an alarm fires on its depth",
+        [
+            (
+                "Serverless-SQSRedrivePolicy",
+                f"This queue is itself {role}; an alarm fires on its depth",
+                None,
+            ),
+            ("AwsSolutions-SQS3", f"This queue is itself {role}", None),
+        ],
     )
-    acknowledge(queue, "AwsSolutions-SQS3", f"This queue is itself {role}")
     return queue
 
 
