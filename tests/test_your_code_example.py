@@ -54,7 +54,7 @@ def test_the_function_asset_holds_its_dependencies_for_its_runtime_and_architect
     asset = asset_of(cloud_assembly, function)
     assert (asset / "app.py").is_file()
     (extension,) = (asset / "pydantic_core").glob("_pydantic_core.*.so")
-    assert ".cpython-313-aarch64-" in extension.name
+    assert ".cpython-314-aarch64-" in extension.name
     assert extension.read_bytes()[18] == AARCH64  # ELF e_machine
     assert not (asset / "orders_model").exists()  # shared code comes from the layer
     (layer,) = (r for r in template["Resources"].values() if r["Type"] == "AWS::Lambda::LayerVersion")

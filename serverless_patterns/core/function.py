@@ -364,6 +364,8 @@ class PatternFunction(Construct):
         """``path`` is this construct's path (``Stack/Pattern/Function``) and ``stack`` its stack,
         given by the pattern so that neither is read back from jsii."""
         super().__init__(scope, id)
+        self.construct_id = id
+        """This construct's id (``Function``), kept in Python so that reading it is no jsii call."""
         self.log_group = logs.LogGroup(
             self, "LogGroup", retention=spec.log_retention or logs.RetentionDays.ONE_MONTH
         )

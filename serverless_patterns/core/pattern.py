@@ -216,7 +216,7 @@ class Pattern(Construct):
         graphs = list(widgets)
         titles = function_titles or {}
         for pf in self._pattern_functions:
-            graphs.extend(pf.dashboard_widgets(titles.get(pf, pf.node.id)))
+            graphs.extend(pf.dashboard_widgets(titles.get(pf, pf.construct_id)))
         self.monitoring.add_section(f"{type(self).__name__} {self.path}", graphs, self.alarms)
 
     @staticmethod
