@@ -22,7 +22,7 @@ from aws_cdk.interfaces.aws_cloudwatch import IAlarmRef
 from constructs import Construct, IConstruct
 
 from ..errors import Problems, is_token
-from . import bundling
+from . import bundling, node_bundling
 from .monitoring import AlarmKind, AlarmThresholds, Graph, Monitoring
 from .nag import acknowledge
 
@@ -69,7 +69,9 @@ class FunctionSpec:
     those dependencies bundled beside the code, without Docker: manylinux wheels for the function's
     runtime and architecture, installed by uv and cached per user (see
     ``serverless_patterns.core.bundling``). A bundled ``aws-lambda-powertools`` wins over the
-    Powertools layer (the function's code comes before layers on ``sys.path``)."""
+    Powertools layer (the function's code comes before layers on ``sys.path``). On a ``nodejs*``
+    runtime, the handler's ``.ts``/``.js`` entry is bundled with esbuild instead (see
+    ``serverless_patterns.core.node_bundling``)."""
     handler: str
     """The handler, ``module.function``, relative to the code directory."""
     runtime: lambda_.Runtime | None = None
@@ -236,19 +238,20 @@ class PatternFunction(Construct):
             **(environment or {}),
             **spec.environment,
         }
-        code = (
-            spec.code
-            if isinstance(spec.code, lambda_.Code)
-            else bundling.code_asset(
+        if isinstance(spec.code, lambda_.Code):
+            code = spec.code
+        else:  # Node.js runtimes: an esbuild bundle, which needs NODE_OPTIONS for its source map
+            code, code_environment = node_bundling.function_code(
                 os.path.abspath(os.fspath(spec.code)),
                 target=bundling.Target(
                     DEFAULT_RUNTIME_NAME if spec.runtime is None else spec.runtime.name,
                     DEFAULT_ARCHITECTURE_NAME if spec.architecture is None else spec.architecture.name,
                 ),
+                handler=spec.handler,
                 exclude=spec.exclude,
                 construct_path=path,
             )
-        )
+            env = {**code_environment, **env}
         async_options: dict[str, object] = {}
         if invocation == InvocationType.ASYNC:
             if on_failure_queue is None:
