@@ -258,6 +258,18 @@ def test_missing_esbuild_is_one_clear_error(
     assert not cache.exists()
 
 
+def test_an_esbuild_that_does_not_run_is_one_clear_error(
+    app_dir: Path, cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(node_bundling.ESBUILD_ENV, str(app_dir / "no-such-esbuild"))
+    with pytest.raises(PatternValidationError) as raised:
+        node_api(app_dir)(cdk.Stack(cdk.App(), "S"))
+    (problem,) = raised.value.problems
+    assert f"esbuild at {str(app_dir / 'no-such-esbuild')!r} does not run" in problem
+    assert "npm install --save-dev --save-exact esbuild@0.28.2" in problem
+    assert not cache.exists()
+
+
 def test_esbuild_is_found_as_nodejs_function_finds_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -223,7 +223,12 @@ def _esbuild_version(esbuild: str, construct_path: str) -> str:
     code, output = _esbuild_version_of(esbuild)
     if code != 0:
         raise PatternValidationError(
-            construct_path, [f"{esbuild!r} --version failed ({output or 'no output'}): {_no_esbuild('.')}"]
+            construct_path,
+            [
+                f"esbuild at {esbuild!r} does not run (`esbuild --version`: {output or 'no output'}): "
+                f"install it in your app with `npm install --save-dev --save-exact esbuild@{ESBUILD_VERSION}`"
+                f" (the npm package's bin needs `node` on PATH), or set {ESBUILD_ENV} to an esbuild binary"
+            ],
         )
     return output
 
