@@ -186,13 +186,40 @@ def test_the_bundle_targets_the_runtimes_node_version(
 
 def test_a_nested_handler_keeps_its_path(app_dir: Path, cache: Path) -> None:
     (app_dir / "src" / "handlers").mkdir(parents=True)
-    (app_dir / "index.ts").rename(app_dir / "src" / "handlers" / "get.mts")
+    (app_dir / "index.ts").rename(app_dir / "src" / "handlers" / "get.ts")
     synthesized = synth(node_api(app_dir, handler="src/handlers/get.handler"))
     assert function_of(synthesized)["Properties"]["Handler"] == "src/handlers/get.handler"
     _, asset = function_code(synthesized)
     assert files(asset) == {"src/handlers/get.js", "src/handlers/get.js.map"}
     source_map = json.loads((asset / "src" / "handlers" / "get.js.map").read_text())
-    assert source_map["sources"] == ["../../node_modules/tiny-greeting/index.js", "get.mts"]
+    assert source_map["sources"] == ["../../node_modules/tiny-greeting/index.js", "get.ts"]
+
+
+def test_an_es_module_entry_is_an_es_module_bundle_with_top_level_await(
+    app_dir: Path, cache: Path, tmp_path: Path
+) -> None:
+    (app_dir / "index.ts").unlink()
+    (app_dir / "index.mts").write_text(
+        'import { createRequire } from "node:module";\n'
+        'import { greet } from "tiny-greeting";\n'
+        "const require = createRequire(import.meta.url);\n"
+        'const { platform } = require("node:os");\n'
+        'const greeting: string = await Promise.resolve(greet("esm"));\n'
+        "export const handler = async () => ({ statusCode: 200, body: `${greeting} on ${typeof platform}` });\n"
+    )
+    synthesized = synth(node_api(app_dir))
+    assert function_of(synthesized)["Properties"]["Handler"] == "index.handler"
+    _, asset = function_code(synthesized)
+    assert files(asset) == {"index.mjs", "index.mjs.map"}
+    script = "const m = await import('./index.mjs'); console.log((await m.handler()).body);"
+    result = subprocess.run(
+        [node_binary(), "--input-type=module", "-e", script],
+        cwd=asset,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout.strip() == f"{GREETING}esm on function"
 
 
 # -------------------------------------------------------------------------------------------- cache

@@ -4,7 +4,9 @@ A function on a ``nodejs*`` runtime whose code is a directory is bundled the way
 ``NodejsFunction`` bundles it locally: the handler ``src/get.handler`` names the entry
 ``src/get.ts`` (or ``.js``, ``.mjs``, ``.cjs``, ``.mts``, ``.cts``, in that order), and esbuild
 bundles it with everything it imports into one CommonJS file, ``src/get.js``, for the runtime's
-Node.js version (``nodejs22.x`` -> ``--target=node22``), with a source map beside it
+Node.js version (``nodejs22.x`` -> ``--target=node22``); an ES module entry (``.mjs``, ``.mts``)
+becomes an ES module, ``src/get.mjs``, so that its top-level ``await`` keeps working, with
+``require`` defined for the CommonJS packages it imports. A source map goes beside the bundle
 (``NODE_OPTIONS=--enable-source-maps`` turns stack traces back into the sources' lines). The AWS
 SDK for JavaScript v3 (``@aws-sdk/*``) is left out: the runtime has it. Only the bundle is
 shipped: a file the handler reads at run time rather than imports is not in it.
@@ -80,6 +82,11 @@ _CONFIG_FILES = (
     "node_modules/.yarn-state.yml",
     "node_modules/.modules.yaml",
 )
+# An ES module bundle of CommonJS packages that require() Node's built-ins needs a require.
+_ESM_REQUIRE = (
+    "import { createRequire as __serverlessPatternsCreateRequire } from 'node:module'; "
+    "const require = __serverlessPatternsCreateRequire(import.meta.url);"
+)
 # Bump when the layout of a bundle or the esbuild options change, so old entries are not reused.
 _FORMAT = "1"
 
@@ -137,7 +144,8 @@ def code_asset(directory: str, *, target: bundling.Target, handler: str, constru
     if problems:
         raise PatternValidationError(construct_path, problems)
     assert entry is not None and version is not None and esbuild is not None
-    outfile = module + ".js"
+    esm = entry.endswith((".mjs", ".mts"))
+    outfile = module + (".mjs" if esm else ".js")
 
     cache = bundling.bundle_cache_dir()
     key = hashlib.sha256(
@@ -158,7 +166,9 @@ def code_asset(directory: str, *, target: bundling.Target, handler: str, constru
     asset_key = _reusable(manifest, directory, cache)
     if asset_key is None:
         _require_installed(directory, construct_path)
-        asset_key, inputs = _build(esbuild, directory, entry, outfile, version, cache, construct_path)
+        asset_key, inputs = _build(
+            esbuild, directory, entry, outfile, version, cache, construct_path, esm=esm
+        )
         _write_json(manifest, {"asset": asset_key, "inputs": inputs})
     return lambda_.Code.from_asset(
         str(cache / "assets" / asset_key), asset_hash=asset_key, asset_hash_type=AssetHashType.CUSTOM
@@ -293,6 +303,8 @@ def _build(
     version: str,
     cache: Path,
     construct_path: str,
+    *,
+    esm: bool,
 ) -> tuple[str, dict[str, str]]:
     """Runs esbuild into a staging directory; returns the asset key and the inputs' digests."""
     assets = cache / "assets"
@@ -309,7 +321,7 @@ def _build(
                 "--bundle",
                 "--platform=node",
                 f"--target=node{version}",
-                "--format=cjs",
+                *(["--format=esm", f"--banner:js={_ESM_REQUIRE}"] if esm else ["--format=cjs"]),
                 f"--outfile={output}",
                 "--sourcemap",
                 "--sources-content=false",
