@@ -25,7 +25,7 @@ from aws_cdk.interfaces.aws_cloudwatch import IAlarmRef
 from constructs import Construct, IConstruct
 
 from ..errors import PatternValidationError, Problems, is_token
-from . import bundling
+from . import bundling, node_bundling
 from .logical_id import logical_id
 from .monitoring import AlarmKind, AlarmThresholds, Graph, Monitoring
 from .nag import acknowledge
@@ -73,7 +73,9 @@ class FunctionSpec:
     those dependencies bundled beside the code, without Docker: manylinux wheels for the function's
     runtime and architecture, installed by uv and cached per user (see
     ``serverless_patterns.core.bundling``). A bundled ``aws-lambda-powertools`` wins over the
-    Powertools layer (the function's code comes before layers on ``sys.path``)."""
+    Powertools layer (the function's code comes before layers on ``sys.path``). On a ``nodejs*``
+    runtime, the handler's ``.ts``/``.js`` entry is bundled with esbuild instead (see
+    ``serverless_patterns.core.node_bundling``)."""
     handler: str
     """The handler, ``module.function``, relative to the code directory."""
     runtime: lambda_.Runtime | None = None
@@ -194,6 +196,8 @@ class FunctionSpec:
         candidates = [f"{module}.py", f"{module}/__init__.py"]
         if any(os.path.isfile(os.path.join(root, c)) for c in candidates):
             return []
+        if any(os.path.isfile(os.path.join(root, module + ext)) for ext in node_bundling.ENTRY_EXTENSIONS):
+            return []  # a Node.js entry on a Python runtime: the bundler names that mistake
         return [
             f"{prop}.handler {self.handler!r}: module {module.replace('/', '.')!r} is not in the code "
             f"directory: looked for {os.path.join(root, candidates[0])!r} and "
@@ -406,19 +410,20 @@ class PatternFunction(Construct):
             **(environment or {}),
             **spec.environment,
         }
-        code = (
-            spec.code
-            if isinstance(spec.code, lambda_.Code)
-            else bundling.code_asset(
+        if isinstance(spec.code, lambda_.Code):
+            code = spec.code
+        else:  # Node.js runtimes: an esbuild bundle, which needs NODE_OPTIONS for its source map
+            code, code_environment = node_bundling.function_code(
                 os.path.abspath(os.fspath(spec.code)),
                 target=bundling.Target(
                     spec.runtime_name,
                     DEFAULT_ARCHITECTURE_NAME if spec.architecture is None else spec.architecture.name,
                 ),
+                handler=spec.handler,
                 exclude=spec.exclude,
                 construct_path=path,
             )
-        )
+            env = {**code_environment, **env}
         async_options: dict[str, object] = {}
         if invocation == InvocationType.ASYNC:
             if on_failure_queue is None:
