@@ -108,20 +108,20 @@ class Pattern(Construct):
     @property
     def function(self) -> lambda_.Function:
         """The function, when the pattern has exactly one."""
-        if len(self._pattern_functions) != 1:
-            raise AttributeError(
-                f"{type(self).__name__} has {len(self._pattern_functions)} functions: use .functions[name]"
-            )
-        return self._pattern_functions[0].function
+        return self._only_function("functions").function
 
     @property
     def alias(self) -> lambda_.Alias:
         """The ``live`` alias, when the pattern has exactly one function."""
+        return self._only_function("aliases").alias
+
+    def _only_function(self, by_name: str) -> PatternFunction:
+        """The pattern's one function; AttributeError pointing to ``.<by_name>[name]`` otherwise."""
         if len(self._pattern_functions) != 1:
             raise AttributeError(
-                f"{type(self).__name__} has {len(self._pattern_functions)} functions: use .aliases[name]"
+                f"{type(self).__name__} has {len(self._pattern_functions)} functions: use .{by_name}[name]"
             )
-        return self._pattern_functions[0].alias
+        return self._pattern_functions[0]
 
     @property
     def aliases(self) -> dict[str, lambda_.Alias]:
