@@ -167,6 +167,19 @@ class Pattern(Construct):
             self.functions[name] = pf.function
         return pf
 
+    def _alarms(
+        self,
+        scope: Construct,
+        *rows: tuple[str, AlarmKind, MetricSpec | ExpressionSpec, str],
+        functions: Sequence[PatternFunction] | None = None,
+    ) -> list[cw.CfnAlarm]:
+        """One :meth:`_alarm` per row of ``(id, kind, metric, subject)``, in the rows' order, each
+        rolling back ``functions`` when its kind does."""
+        return [
+            self._alarm(scope, id, kind=kind, metric=metric, subject=subject, functions=functions)
+            for id, kind, metric, subject in rows
+        ]
+
     def add_layers(self, *layers: lambda_.ILayerVersion) -> None:
         """Adds ``layers`` to every function of this pattern, after the layers each already has
         (for one layer of shared code: ``pattern.add_layers(PythonLayer(stack, "Shared", code="shared"))``)."""

@@ -559,15 +559,10 @@ class ApiToLambda(Pattern):
         """The API's alarms (about the new code: they roll every function's canary back) and graphs."""
         self._metrics = metrics
         subject = f"{self.path} API"
-        self._alarm(
+        self._alarms(
             self,
-            "ServerErrorRateAlarm",
-            kind=AlarmKind.SERVER_ERROR_RATE,
-            metric=metrics.server_error_rate(),
-            subject=subject,
-        )
-        self._alarm(
-            self, "LatencyP99Alarm", kind=AlarmKind.LATENCY_P99, metric=metrics.latency, subject=subject
+            ("ServerErrorRateAlarm", AlarmKind.SERVER_ERROR_RATE, metrics.server_error_rate(), subject),
+            ("LatencyP99Alarm", AlarmKind.LATENCY_P99, metrics.latency, subject),
         )
         return metrics.widgets()
 

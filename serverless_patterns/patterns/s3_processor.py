@@ -246,12 +246,14 @@ class S3Processor(Pattern):
             self._parked = Monitoring.queue_metric(
                 self.dead_letter_queue.queue_name, kind=AlarmKind.DLQ_DEPTH, label="Parked events"
             )
-            self._alarm(
+            self._alarms(
                 self,
-                "DeadLetterQueueDepthAlarm",
-                kind=AlarmKind.DLQ_DEPTH,
-                metric=self._parked,
-                subject=f"{self.path} on-failure queue",
+                (
+                    "DeadLetterQueueDepthAlarm",
+                    AlarmKind.DLQ_DEPTH,
+                    self._parked,
+                    f"{self.path} on-failure queue",
+                ),
             )
             widgets = [Graph("Parked events", [self._parked], width=12)]
 

@@ -288,19 +288,15 @@ class StreamToSns(Pattern):
         self._failure_depth = Monitoring.queue_metric(
             self.dead_letter_queue.queue_name, kind=AlarmKind.DLQ_DEPTH, label="Failed records"
         )
-        self._alarm(
+        self._alarms(
             self,
-            "IteratorAgeAlarm",
-            kind=AlarmKind.ITERATOR_AGE,
-            metric=self._iterator_age,
-            subject=f"{self.path} stream",
-        )
-        self._alarm(
-            self,
-            "FailureQueueDepthAlarm",
-            kind=AlarmKind.DLQ_DEPTH,
-            metric=self._failure_depth,
-            subject=f"{self.path} failure queue",
+            ("IteratorAgeAlarm", AlarmKind.ITERATOR_AGE, self._iterator_age, f"{self.path} stream"),
+            (
+                "FailureQueueDepthAlarm",
+                AlarmKind.DLQ_DEPTH,
+                self._failure_depth,
+                f"{self.path} failure queue",
+            ),
         )
         self._dashboard_section(
             [
