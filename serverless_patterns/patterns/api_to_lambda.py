@@ -31,6 +31,7 @@ from ..core import (
     PatternFunction,
     acknowledge,
 )
+from ..core.ids import unique_id
 from ..core.rest_api import ApiMetrics, access_log_format, api_metrics, secure_rest_api
 from ..errors import Problems, is_token
 
@@ -190,7 +191,7 @@ class ApiToLambda(Pattern):
             if shared is None:
                 shared = self._function(
                     self,
-                    _unique(_route_id(route) + "Function", used_ids),
+                    unique_id(_route_id(route) + "Function", used_ids),
                     spec=route.spec,
                     invocation=InvocationType.SYNC,
                     service_name=id,
@@ -616,11 +617,3 @@ def _route_id(route: _Route) -> str:
         if clean:
             words.append(clean)
     return "".join(words) if len(words) > 1 else words[0] + "Root"
-
-
-def _unique(candidate: str, used: set[str]) -> str:
-    name, n = candidate, 2
-    while name in used:
-        name, n = f"{candidate}{n}", n + 1
-    used.add(name)
-    return name
