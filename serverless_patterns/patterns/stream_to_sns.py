@@ -246,16 +246,10 @@ class StreamToSns(Pattern):
         removal_policy: cdk.RemovalPolicy,
     ) -> dynamodb.Table:
         assert partition_key is not None
-        return dynamodb.Table(
-            self,
+        return self._table(
             "Table",
-            partition_key=_attribute(partition_key),
+            partition_key,
             sort_key=_attribute(sort_key) if sort_key is not None else None,
-            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
-            encryption=dynamodb.TableEncryption.AWS_MANAGED,
-            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
-                point_in_time_recovery_enabled=True
-            ),
             stream=dynamodb.StreamViewType.NEW_AND_OLD_IMAGES,
             removal_policy=removal_policy,
         )
@@ -267,17 +261,26 @@ class StreamToSns(Pattern):
         return topic
 
     def _create_idempotency_table(self) -> dynamodb.Table:
+        return self._table(
+            "IdempotencyTable",
+            "id",
+            time_to_live_attribute="expiration",
+            removal_policy=cdk.RemovalPolicy.DESTROY,
+        )
+
+    def _table(self, id: str, partition_key: str | dynamodb.Attribute, **props: Any) -> dynamodb.Table:
+        """A table as this pattern builds each of its tables: on-demand, AWS-managed encryption,
+        point-in-time recovery; ``props`` add to that."""
         return dynamodb.Table(
             self,
-            "IdempotencyTable",
-            partition_key=dynamodb.Attribute(name="id", type=dynamodb.AttributeType.STRING),
+            id,
+            partition_key=_attribute(partition_key),
             billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
             encryption=dynamodb.TableEncryption.AWS_MANAGED,
-            time_to_live_attribute="expiration",
             point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
                 point_in_time_recovery_enabled=True
             ),
-            removal_policy=cdk.RemovalPolicy.DESTROY,
+            **props,
         )
 
     def _build_alarms(self, function_name: str) -> None:
