@@ -57,6 +57,7 @@ class Pattern(Construct):
         self._monitoring_options = MonitoringOptions() if monitoring is None else monitoring
         self.path: str = self.node.path
         """This construct's path (``Stack/Id``)."""
+        self._id = id
         self.alarms: list[cw.CfnAlarm] = []
         self.functions: dict[str, lambda_.Function] = {}
         self._pattern_functions: list[PatternFunction] = []
@@ -166,6 +167,22 @@ class Pattern(Construct):
         if name is not None:
             self.functions[name] = pf.function
         return pf
+
+    def _single_function(
+        self, spec: FunctionSpec, invocation: InvocationType, **options: Any
+    ) -> PatternFunction:
+        """The function of a pattern that has one: built as ``Function`` in the pattern, listed as
+        ``functions["Function"]`` and named after the pattern's id in its logs and traces.
+        ``options``: the keyword options of :meth:`_function` (``environment``, ``on_failure_queue``...)."""
+        return self._function(
+            self,
+            "Function",
+            spec=spec,
+            invocation=invocation,
+            service_name=self._id,
+            name="Function",
+            **options,
+        )
 
     def _alarms(
         self,

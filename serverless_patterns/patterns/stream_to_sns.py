@@ -153,15 +153,7 @@ class StreamToSns(Pattern):
             environment["IDEMPOTENCY_TABLE_NAME"] = self.idempotency_table.table_name
 
         spec = function or self._forwarder_spec(powertools_layer)
-        pf = self._function(
-            self,
-            "Function",
-            spec=spec,
-            invocation=InvocationType.EVENT_SOURCE,
-            service_name=id,
-            name="Function",
-            environment=environment,
-        )
+        pf = self._single_function(spec, InvocationType.EVENT_SOURCE, environment=environment)
         grant_publish(self.topic, self.topic_key, pf.alias)
         if self.idempotency_table is not None:
             self.idempotency_table.grant(
