@@ -222,22 +222,16 @@ class QueueConsumer:
         self.age_metric: MetricSpec = Monitoring.queue_metric(
             self.queue.queue_name, kind=AlarmKind.MESSAGE_AGE, label="Oldest message age (s)"
         )
-        self.alarms: list[cw.CfnAlarm] = [
-            pattern._alarm(
-                scope,
+        self.alarms: list[cw.CfnAlarm] = pattern._alarms(
+            scope,
+            (
                 "DeadLetterQueueDepthAlarm",
-                kind=AlarmKind.DLQ_DEPTH,
-                metric=self.parked_metric,
-                subject=f"{title} dead-letter queue",
+                AlarmKind.DLQ_DEPTH,
+                self.parked_metric,
+                f"{title} dead-letter queue",
             ),
-            pattern._alarm(
-                scope,
-                "MessageAgeAlarm",
-                kind=AlarmKind.MESSAGE_AGE,
-                metric=self.age_metric,
-                subject=f"{title} queue",
-            ),
-        ]
+            ("MessageAgeAlarm", AlarmKind.MESSAGE_AGE, self.age_metric, f"{title} queue"),
+        )
 
     @property
     def function(self) -> lambda_.Function | None:

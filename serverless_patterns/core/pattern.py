@@ -57,6 +57,7 @@ class Pattern(Construct):
         self._monitoring_options = MonitoringOptions() if monitoring is None else monitoring
         self.path: str = self.node.path
         """This construct's path (``Stack/Id``)."""
+        self._id = id
         self.alarms: list[cw.CfnAlarm] = []
         self.functions: dict[str, lambda_.Function] = {}
         self._pattern_functions: list[PatternFunction] = []
@@ -108,20 +109,20 @@ class Pattern(Construct):
     @property
     def function(self) -> lambda_.Function:
         """The function, when the pattern has exactly one."""
-        if len(self._pattern_functions) != 1:
-            raise AttributeError(
-                f"{type(self).__name__} has {len(self._pattern_functions)} functions: use .functions[name]"
-            )
-        return self._pattern_functions[0].function
+        return self._only_function("functions").function
 
     @property
     def alias(self) -> lambda_.Alias:
         """The ``live`` alias, when the pattern has exactly one function."""
+        return self._only_function("aliases").alias
+
+    def _only_function(self, by_name: str) -> PatternFunction:
+        """The pattern's one function; AttributeError pointing to ``.<by_name>[name]`` otherwise."""
         if len(self._pattern_functions) != 1:
             raise AttributeError(
-                f"{type(self).__name__} has {len(self._pattern_functions)} functions: use .aliases[name]"
+                f"{type(self).__name__} has {len(self._pattern_functions)} functions: use .{by_name}[name]"
             )
-        return self._pattern_functions[0].alias
+        return self._pattern_functions[0]
 
     @property
     def aliases(self) -> dict[str, lambda_.Alias]:
@@ -167,6 +168,35 @@ class Pattern(Construct):
         if name is not None:
             self.functions[name] = pf.function
         return pf
+
+    def _single_function(
+        self, spec: FunctionSpec, invocation: InvocationType, **options: Any
+    ) -> PatternFunction:
+        """The function of a pattern that has one: built as ``Function`` in the pattern, listed as
+        ``functions["Function"]`` and named after the pattern's id in its logs and traces.
+        ``options``: the keyword options of :meth:`_function` (``environment``, ``on_failure_queue``...)."""
+        return self._function(
+            self,
+            "Function",
+            spec=spec,
+            invocation=invocation,
+            service_name=self._id,
+            name="Function",
+            **options,
+        )
+
+    def _alarms(
+        self,
+        scope: Construct,
+        *rows: tuple[str, AlarmKind, MetricSpec | ExpressionSpec, str],
+        functions: Sequence[PatternFunction] | None = None,
+    ) -> list[cw.CfnAlarm]:
+        """One :meth:`_alarm` per row of ``(id, kind, metric, subject)``, in the rows' order, each
+        rolling back ``functions`` when its kind does."""
+        return [
+            self._alarm(scope, id, kind=kind, metric=metric, subject=subject, functions=functions)
+            for id, kind, metric, subject in rows
+        ]
 
     def add_layers(self, *layers: lambda_.ILayerVersion) -> None:
         """Adds ``layers`` to every function of this pattern, after the layers each already has

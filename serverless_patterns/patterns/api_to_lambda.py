@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 import aws_cdk as cdk
 import jsii
@@ -31,6 +31,7 @@ from ..core import (
     PatternFunction,
     acknowledge,
 )
+from ..core.ids import unique_id
 from ..core.rest_api import ApiMetrics, access_log_format, api_metrics, secure_rest_api
 from ..errors import Problems, is_token
 
@@ -40,6 +41,7 @@ PROXY_ROUTE = "ANY /{proxy+}"
 REST_MAX_TIMEOUT_SECONDS = 29
 HTTP_MAX_TIMEOUT_SECONDS = 30
 _METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY")
+_I = TypeVar("_I")
 _SEGMENT = re.compile(r"^([A-Za-z0-9._~-]+|\{[A-Za-z_][A-Za-z0-9_]*\+?\})$")
 
 
@@ -190,7 +192,7 @@ class ApiToLambda(Pattern):
             if shared is None:
                 shared = self._function(
                     self,
-                    _unique(_route_id(route) + "Function", used_ids),
+                    unique_id(_route_id(route) + "Function", used_ids),
                     spec=route.spec,
                     invocation=InvocationType.SYNC,
                     service_name=id,
@@ -211,30 +213,20 @@ class ApiToLambda(Pattern):
         self.access_log_group = logs.LogGroup(self, "AccessLogs", retention=access_log_retention)
         self.functions.update({k: pf.function for k, pf in route_function.items()})
 
+        wiring = _Wiring(
+            parsed,
+            route_function,
+            authorization,
+            authorizer_function,
+            cors,
+            throttling_rate_limit,
+            throttling_burst_limit,
+            stage_name,
+        )
         if api_type == ApiType.REST:
-            api_widgets = self._build_rest(
-                parsed,
-                route_function,
-                authorization,
-                authorizer_function,
-                cors,
-                throttling_rate_limit,
-                throttling_burst_limit,
-                stage_name,
-                web_acl_arn,
-                account_logging_role,
-            )
+            api_widgets = self._build_rest(wiring, web_acl_arn, account_logging_role)
         else:
-            api_widgets = self._build_http(
-                parsed,
-                route_function,
-                authorization,
-                authorizer_function,
-                cors,
-                throttling_rate_limit,
-                throttling_burst_limit,
-                stage_name,
-            )
+            api_widgets = self._build_http(wiring)
         self._dashboard_section(api_widgets)
 
     # ------------------------------------------------------------------ public API
@@ -365,34 +357,24 @@ class ApiToLambda(Pattern):
 
     # ------------------------------------------------------------------ REST
     def _build_rest(
-        self,
-        routes: list[_Route],
-        route_function: Mapping[str, PatternFunction],
-        authorization: Authorization,
-        authorizer_function: PatternFunction | None,
-        cors: Cors | None,
-        rate: float,
-        burst: int,
-        stage_name: str,
-        web_acl_arn: str | None,
-        account_logging_role: bool,
+        self, wiring: _Wiring, web_acl_arn: str | None, account_logging_role: bool
     ) -> list[Graph]:
         preflight = None
-        if cors is not None:
+        if wiring.cors is not None:
             preflight = apigw.CorsOptions(
-                allow_origins=list(cors.allow_origins),
-                allow_methods=list(cors.allow_methods),
-                allow_headers=list(cors.allow_headers),
-                max_age=cors.max_age or cdk.Duration.minutes(10),
+                allow_origins=list(wiring.cors.allow_origins),
+                allow_methods=list(wiring.cors.allow_methods),
+                allow_headers=list(wiring.cors.allow_headers),
+                max_age=wiring.cors.max_age or cdk.Duration.minutes(10),
             )
         api = secure_rest_api(
             self,
             "Resource",
             description=f"{self.path} (serverless-patterns ApiToLambda)",
             access_log_group=self.access_log_group,
-            stage_name=stage_name,
-            throttling_rate_limit=rate,
-            throttling_burst_limit=burst,
+            stage_name=wiring.stage_name,
+            throttling_rate_limit=wiring.rate,
+            throttling_burst_limit=wiring.burst,
             account_logging_role=account_logging_role,
             web_acl_arn=web_acl_arn,
             web_acl_prop="web_acl_arn",
@@ -404,24 +386,24 @@ class ApiToLambda(Pattern):
             "RequestValidator", validate_request_parameters=True, validate_request_body=True
         )
         method_options: dict[str, object] = {"request_validator": validator}
-        kind = authorization.kind
+        kind = wiring.authorization.kind
         if kind == "iam":
             method_options["authorization_type"] = apigw.AuthorizationType.IAM
         elif kind == "cognito":
-            assert authorization.user_pool is not None
+            assert wiring.authorization.user_pool is not None
             method_options["authorization_type"] = apigw.AuthorizationType.COGNITO
             method_options["authorizer"] = apigw.CognitoUserPoolsAuthorizer(
-                self, "Authorizer", cognito_user_pools=[authorization.user_pool]
+                self, "Authorizer", cognito_user_pools=[wiring.authorization.user_pool]
             )
-            if authorization.scopes:
-                method_options["authorization_scopes"] = list(authorization.scopes)
+            if wiring.authorization.scopes:
+                method_options["authorization_scopes"] = list(wiring.authorization.scopes)
         elif kind == "lambda":
-            assert authorizer_function is not None
+            assert wiring.authorizer_function is not None
             method_options["authorization_type"] = apigw.AuthorizationType.CUSTOM
             method_options["authorizer"] = apigw.TokenAuthorizer(
                 self,
                 "Authorizer",
-                handler=authorizer_function.alias,
+                handler=wiring.authorizer_function.alias,
                 results_cache_ttl=cdk.Duration.minutes(5),
             )
         elif kind == "api_key":
@@ -429,21 +411,17 @@ class ApiToLambda(Pattern):
         else:
             method_options["authorization_type"] = apigw.AuthorizationType.NONE
 
-        integrations: dict[int, apigw.LambdaIntegration] = {}
         methods: list[apigw.Method] = []
-        for route in routes:
-            pf = route_function[route.key]
-            integration = integrations.get(id(pf))
-            if integration is None:
-                integration = apigw.LambdaIntegration(pf.alias, allow_test_invoke=False)
-                integrations[id(pf)] = integration
+        for route, integration in wiring.integrations(
+            lambda pf: apigw.LambdaIntegration(pf.alias, allow_test_invoke=False)
+        ):
             resource = api.root if route.path == "/" else api.root.resource_for_path(route.path)
             methods.append(resource.add_method(route.method, integration, **method_options))  # type: ignore[arg-type]
 
         if kind == "api_key":
             plan = api.add_usage_plan(
                 "UsagePlan",
-                throttle=apigw.ThrottleSettings(rate_limit=rate, burst_limit=burst),
+                throttle=apigw.ThrottleSettings(rate_limit=wiring.rate, burst_limit=wiring.burst),
                 api_stages=[apigw.UsagePlanPerApiStage(api=api, stage=api.deployment_stage)],
             )
             self.api_key: apigw.IApiKey | None = api.add_api_key("ApiKey")
@@ -451,10 +429,12 @@ class ApiToLambda(Pattern):
         else:
             self.api_key = None
 
-        self._acknowledge_methods(methods, kind, cors is not None, api)
+        self._acknowledge_methods(methods, kind, wiring.cors is not None, api)
 
         self._url = api.url
-        return self._api_alarms_and_widgets(api_metrics({"ApiName": api.rest_api_name, "Stage": stage_name}))
+        return self._api_alarms_and_widgets(
+            api_metrics({"ApiName": api.rest_api_name, "Stage": wiring.stage_name})
+        )
 
     def _acknowledge_methods(
         self, methods: list[apigw.Method], kind: str, cors: bool, api: apigw.RestApi
@@ -485,37 +465,27 @@ class ApiToLambda(Pattern):
                 stack.extend(c for c in resource.node.children if isinstance(c, apigw.Resource))
 
     # ------------------------------------------------------------------ HTTP
-    def _build_http(
-        self,
-        routes: list[_Route],
-        route_function: Mapping[str, PatternFunction],
-        authorization: Authorization,
-        authorizer_function: PatternFunction | None,
-        cors: Cors | None,
-        rate: float,
-        burst: int,
-        stage_name: str,
-    ) -> list[Graph]:
+    def _build_http(self, wiring: _Wiring) -> list[Graph]:
         preflight = None
-        if cors is not None:
+        if wiring.cors is not None:
             preflight = apigwv2.CorsPreflightOptions(
-                allow_origins=list(cors.allow_origins),
-                allow_methods=[apigwv2.CorsHttpMethod(m) for m in cors.allow_methods],
-                allow_headers=list(cors.allow_headers),
-                max_age=cors.max_age or cdk.Duration.minutes(10),
+                allow_origins=list(wiring.cors.allow_origins),
+                allow_methods=[apigwv2.CorsHttpMethod(m) for m in wiring.cors.allow_methods],
+                allow_headers=list(wiring.cors.allow_headers),
+                max_age=wiring.cors.max_age or cdk.Duration.minutes(10),
             )
         authorizer: apigwv2.IHttpRouteAuthorizer | None
-        kind = authorization.kind
+        kind = wiring.authorization.kind
         if kind == "iam":
             authorizer = v2_authorizers.HttpIamAuthorizer()
         elif kind == "cognito":
-            assert authorization.user_pool is not None
-            authorizer = v2_authorizers.HttpUserPoolAuthorizer("Authorizer", authorization.user_pool)
+            assert wiring.authorization.user_pool is not None
+            authorizer = v2_authorizers.HttpUserPoolAuthorizer("Authorizer", wiring.authorization.user_pool)
         elif kind == "lambda":
-            assert authorizer_function is not None
+            assert wiring.authorizer_function is not None
             authorizer = v2_authorizers.HttpLambdaAuthorizer(
                 "Authorizer",
-                authorizer_function.alias,
+                wiring.authorizer_function.alias,
                 response_types=[v2_authorizers.HttpLambdaResponseType.SIMPLE],
             )
         else:
@@ -527,7 +497,7 @@ class ApiToLambda(Pattern):
             cors_preflight=preflight,
             create_default_stage=False,
             default_authorizer=authorizer,
-            default_authorization_scopes=list(authorization.scopes) or None,
+            default_authorization_scopes=list(wiring.authorization.scopes) or None,
         )
         self.api = api
         self.api_key = None
@@ -535,41 +505,57 @@ class ApiToLambda(Pattern):
             self,
             "Stage",
             http_api=api,
-            stage_name=stage_name,
+            stage_name=wiring.stage_name,
             auto_deploy=True,
-            throttle=apigwv2.ThrottleSettings(rate_limit=rate, burst_limit=burst),
+            throttle=apigwv2.ThrottleSettings(rate_limit=wiring.rate, burst_limit=wiring.burst),
             access_log_settings=_HttpAccessLogs(self.access_log_group),
         )
-        integrations: dict[int, v2_integrations.HttpLambdaIntegration] = {}
-        for route in routes:
-            pf = route_function[route.key]
-            integration = integrations.get(id(pf))
-            if integration is None:
-                integration = v2_integrations.HttpLambdaIntegration(f"{pf.node.id}Integration", pf.alias)
-                integrations[id(pf)] = integration
+        for route, integration in wiring.integrations(
+            lambda pf: v2_integrations.HttpLambdaIntegration(f"{pf.node.id}Integration", pf.alias)
+        ):
             api.add_routes(
                 path=route.path, methods=[apigwv2.HttpMethod(route.method)], integration=integration
             )
         self._url = stage.url
         return self._api_alarms_and_widgets(
-            api_metrics({"ApiId": api.api_id, "Stage": stage_name}, http_api=True)
+            api_metrics({"ApiId": api.api_id, "Stage": wiring.stage_name}, http_api=True)
         )
 
     def _api_alarms_and_widgets(self, metrics: ApiMetrics) -> list[Graph]:
         """The API's alarms (about the new code: they roll every function's canary back) and graphs."""
         self._metrics = metrics
         subject = f"{self.path} API"
-        self._alarm(
+        self._alarms(
             self,
-            "ServerErrorRateAlarm",
-            kind=AlarmKind.SERVER_ERROR_RATE,
-            metric=metrics.server_error_rate(),
-            subject=subject,
-        )
-        self._alarm(
-            self, "LatencyP99Alarm", kind=AlarmKind.LATENCY_P99, metric=metrics.latency, subject=subject
+            ("ServerErrorRateAlarm", AlarmKind.SERVER_ERROR_RATE, metrics.server_error_rate(), subject),
+            ("LatencyP99Alarm", AlarmKind.LATENCY_P99, metrics.latency, subject),
         )
         return metrics.widgets()
+
+
+@dataclass(frozen=True)
+class _Wiring:
+    """What a REST and an HTTP API are both built from: the routes, the function serving each, and
+    the validated settings."""
+
+    routes: list[_Route]
+    route_function: Mapping[str, PatternFunction]
+    authorization: Authorization
+    authorizer_function: PatternFunction | None
+    cors: Cors | None
+    rate: float
+    burst: int
+    stage_name: str
+
+    def integrations(self, integrate: Callable[[PatternFunction], _I]) -> Iterator[tuple[_Route, _I]]:
+        """Each route with the integration of its function, made by ``integrate`` once per function
+        (routes that share a function share its integration)."""
+        made: dict[int, _I] = {}
+        for route in self.routes:
+            pf = self.route_function[route.key]
+            if id(pf) not in made:
+                made[id(pf)] = integrate(pf)
+            yield route, made[id(pf)]
 
 
 @jsii.implements(apigwv2.IAccessLogSettings)
@@ -621,11 +607,3 @@ def _route_id(route: _Route) -> str:
         if clean:
             words.append(clean)
     return "".join(words) if len(words) > 1 else words[0] + "Root"
-
-
-def _unique(candidate: str, used: set[str]) -> str:
-    name, n = candidate, 2
-    while name in used:
-        name, n = f"{candidate}{n}", n + 1
-    used.add(name)
-    return name

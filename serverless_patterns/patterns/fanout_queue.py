@@ -178,17 +178,16 @@ class FanoutSubscriber(Construct):
         self._undeliverable = Monitoring.queue_metric(
             self.subscription_dead_letter_queue.queue_name, kind=AlarmKind.DLQ_DEPTH, label="Undeliverable"
         )
-        self.alarms: list[cw.CfnAlarm] = [
-            consumer.alarms[0],
-            pattern._alarm(
-                self,
+        undeliverable = pattern._alarms(
+            self,
+            (
                 "SubscriptionDeadLetterQueueDepthAlarm",
-                kind=AlarmKind.DLQ_DEPTH,
-                metric=self._undeliverable,
-                subject=f"{path} subscription dead-letter queue (messages SNS could not deliver)",
+                AlarmKind.DLQ_DEPTH,
+                self._undeliverable,
+                f"{path} subscription dead-letter queue (messages SNS could not deliver)",
             ),
-            consumer.alarms[1],
-        ]
+        )
+        self.alarms: list[cw.CfnAlarm] = [consumer.alarms[0], *undeliverable, consumer.alarms[1]]
         if self.pattern_function is not None:
             self.alarms.extend(self.pattern_function.alarms)
 
@@ -276,12 +275,14 @@ class FanoutQueue(Pattern):
             kind=AlarmKind.NOTIFICATIONS_FAILED,
             label="Failed",
         )
-        self.notifications_failed_alarm = self._alarm(
+        (self.notifications_failed_alarm,) = self._alarms(
             self,
-            "NotificationsFailedAlarm",
-            kind=AlarmKind.NOTIFICATIONS_FAILED,
-            metric=self._metric_failed,
-            subject=f"{self.path} topic",
+            (
+                "NotificationsFailedAlarm",
+                AlarmKind.NOTIFICATIONS_FAILED,
+                self._metric_failed,
+                f"{self.path} topic",
+            ),
         )
         widgets = [
             Graph(

@@ -231,13 +231,9 @@ class S3Processor(Pattern):
                 "FailureQueue",
                 role=f"the on-failure destination of the {self.path} function's S3 invocations",
             )
-            pf = self._function(
-                self,
-                "Function",
-                spec=function,
-                invocation=InvocationType.ASYNC,
-                service_name=id,
-                name="Function",
+            pf = self._single_function(
+                function,
+                InvocationType.ASYNC,
                 environment=environment,
                 on_failure_queue=self.dead_letter_queue,
                 retry_attempts=2 if retry_attempts is None else retry_attempts,
@@ -246,12 +242,14 @@ class S3Processor(Pattern):
             self._parked = Monitoring.queue_metric(
                 self.dead_letter_queue.queue_name, kind=AlarmKind.DLQ_DEPTH, label="Parked events"
             )
-            self._alarm(
+            self._alarms(
                 self,
-                "DeadLetterQueueDepthAlarm",
-                kind=AlarmKind.DLQ_DEPTH,
-                metric=self._parked,
-                subject=f"{self.path} on-failure queue",
+                (
+                    "DeadLetterQueueDepthAlarm",
+                    AlarmKind.DLQ_DEPTH,
+                    self._parked,
+                    f"{self.path} on-failure queue",
+                ),
             )
             widgets = [Graph("Parked events", [self._parked], width=12)]
 

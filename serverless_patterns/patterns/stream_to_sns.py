@@ -153,15 +153,7 @@ class StreamToSns(Pattern):
             environment["IDEMPOTENCY_TABLE_NAME"] = self.idempotency_table.table_name
 
         spec = function or self._forwarder_spec(powertools_layer)
-        pf = self._function(
-            self,
-            "Function",
-            spec=spec,
-            invocation=InvocationType.EVENT_SOURCE,
-            service_name=id,
-            name="Function",
-            environment=environment,
-        )
+        pf = self._single_function(spec, InvocationType.EVENT_SOURCE, environment=environment)
         grant_publish(self.topic, self.topic_key, pf.alias)
         if self.idempotency_table is not None:
             self.idempotency_table.grant(
@@ -246,16 +238,10 @@ class StreamToSns(Pattern):
         removal_policy: cdk.RemovalPolicy,
     ) -> dynamodb.Table:
         assert partition_key is not None
-        return dynamodb.Table(
-            self,
+        return self._table(
             "Table",
-            partition_key=_attribute(partition_key),
+            partition_key,
             sort_key=_attribute(sort_key) if sort_key is not None else None,
-            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
-            encryption=dynamodb.TableEncryption.AWS_MANAGED,
-            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
-                point_in_time_recovery_enabled=True
-            ),
             stream=dynamodb.StreamViewType.NEW_AND_OLD_IMAGES,
             removal_policy=removal_policy,
         )
@@ -267,17 +253,26 @@ class StreamToSns(Pattern):
         return topic
 
     def _create_idempotency_table(self) -> dynamodb.Table:
+        return self._table(
+            "IdempotencyTable",
+            "id",
+            time_to_live_attribute="expiration",
+            removal_policy=cdk.RemovalPolicy.DESTROY,
+        )
+
+    def _table(self, id: str, partition_key: str | dynamodb.Attribute, **props: Any) -> dynamodb.Table:
+        """A table as this pattern builds each of its tables: on-demand, AWS-managed encryption,
+        point-in-time recovery; ``props`` add to that."""
         return dynamodb.Table(
             self,
-            "IdempotencyTable",
-            partition_key=dynamodb.Attribute(name="id", type=dynamodb.AttributeType.STRING),
+            id,
+            partition_key=_attribute(partition_key),
             billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
             encryption=dynamodb.TableEncryption.AWS_MANAGED,
-            time_to_live_attribute="expiration",
             point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
                 point_in_time_recovery_enabled=True
             ),
-            removal_policy=cdk.RemovalPolicy.DESTROY,
+            **props,
         )
 
     def _build_alarms(self, function_name: str) -> None:
@@ -288,19 +283,15 @@ class StreamToSns(Pattern):
         self._failure_depth = Monitoring.queue_metric(
             self.dead_letter_queue.queue_name, kind=AlarmKind.DLQ_DEPTH, label="Failed records"
         )
-        self._alarm(
+        self._alarms(
             self,
-            "IteratorAgeAlarm",
-            kind=AlarmKind.ITERATOR_AGE,
-            metric=self._iterator_age,
-            subject=f"{self.path} stream",
-        )
-        self._alarm(
-            self,
-            "FailureQueueDepthAlarm",
-            kind=AlarmKind.DLQ_DEPTH,
-            metric=self._failure_depth,
-            subject=f"{self.path} failure queue",
+            ("IteratorAgeAlarm", AlarmKind.ITERATOR_AGE, self._iterator_age, f"{self.path} stream"),
+            (
+                "FailureQueueDepthAlarm",
+                AlarmKind.DLQ_DEPTH,
+                self._failure_depth,
+                f"{self.path} failure queue",
+            ),
         )
         self._dashboard_section(
             [

@@ -34,6 +34,7 @@ from ...core import (
     Pattern,
     acknowledge,
 )
+from ...core.ids import unique_id
 from ...core.rest_api import api_metrics
 from ...core.topic import encrypted_topic
 from .definition import bind
@@ -126,7 +127,7 @@ class OrchestratedPipeline(Pattern):
         titles = {
             self._function(
                 self,
-                _unique(_pascal(name) + "Function", used_ids),
+                unique_id(_pascal(name) + "Function", used_ids),
                 spec=spec,
                 invocation=InvocationType.SYNC,
                 service_name=id,
@@ -321,11 +322,3 @@ class OrchestratedPipeline(Pattern):
 def _pascal(name: str) -> str:
     words = re.split(r"[^A-Za-z0-9]+", name)
     return "".join(w[:1].upper() + w[1:] for w in words if w) or "Step"
-
-
-def _unique(candidate: str, used: set[str]) -> str:
-    name, n = candidate, 2
-    while name in used:
-        name, n = f"{candidate}{n}", n + 1
-    used.add(name)
-    return name
