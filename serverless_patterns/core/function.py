@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict, Unpack
 
 import aws_cdk as cdk
 from aws_cdk import aws_cloudwatch as cw
@@ -45,6 +45,19 @@ POWERTOOLS_LAYER_ACCOUNT = "017000801446"
 POWERTOOLS_LAYER_VERSION = 27
 _HANDLER = re.compile(r"^[A-Za-z_][\w.\-/]*\.[A-Za-z_]\w*$")
 _RESERVED_ENV = re.compile(r"^(AWS_|_HANDLER$|_X_AMZN_TRACE_ID$|LAMBDA_TASK_ROOT$|LAMBDA_RUNTIME_DIR$)")
+
+
+class FunctionWiring(TypedDict, total=False):
+    """How a pattern connects one of its functions, beyond its spec."""
+
+    environment: Mapping[str, str] | None
+    """Variables the pattern sets (the user's ``FunctionSpec.environment`` wins)."""
+    on_failure_queue: sqs.IQueue | None
+    """Where asynchronous invocations go after their retries (needed for ``InvocationType.ASYNC``)."""
+    retry_attempts: int
+    """Retries of an asynchronous invocation (2 unless given)."""
+    deployment_group_id: str | None
+    """The id of the function's deployment group (the function's construct id unless given)."""
 
 
 class InvocationType(StrEnum):
@@ -360,13 +373,14 @@ class PatternFunction(Construct):
         path: str,
         stack: cdk.Stack,
         deployments: Deployments | None = None,
-        environment: Mapping[str, str] | None = None,
-        on_failure_queue: sqs.IQueue | None = None,
-        retry_attempts: int = 2,
-        deployment_group_id: str | None = None,
+        **wiring: Unpack[FunctionWiring],
     ) -> None:
         """``path`` is this construct's path (``Stack/Pattern/Function``) and ``stack`` its stack,
-        given by the pattern so that neither is read back from jsii."""
+        given by the pattern so that neither is read back from jsii; ``wiring`` is how the pattern
+        connects the function (:class:`FunctionWiring`)."""
+        environment = wiring.get("environment")
+        on_failure_queue = wiring.get("on_failure_queue")
+        deployment_group_id = wiring.get("deployment_group_id")
         super().__init__(scope, id)
         self.construct_id = id
         """This construct's id (``Function``), kept in Python so that reading it is no jsii call."""
@@ -430,7 +444,7 @@ class PatternFunction(Construct):
                 raise ValueError("an asynchronously invoked function needs an on_failure_queue")
             async_options = {
                 "on_failure": destinations.SqsDestination(on_failure_queue),
-                "retry_attempts": retry_attempts,
+                "retry_attempts": wiring.get("retry_attempts", 2),
                 "max_event_age": _SIX_HOURS(),
             }
         vpc_options: dict[str, object] = {}
@@ -510,22 +524,11 @@ class PatternFunction(Construct):
             "AWS/Lambda", "Throttles", dims, kind=AlarmKind.THROTTLES, label="Throttles"
         )
         self.alarms: list[cw.CfnAlarm] = [
-            monitoring.alarm(
-                self,
-                "ErrorsAlarm",
-                kind=AlarmKind.ERRORS,
-                metric=self.errors_metric,
-                subject=subject,
-                thresholds=thresholds,
-            ),
-            monitoring.alarm(
-                self,
-                "ThrottlesAlarm",
-                kind=AlarmKind.THROTTLES,
-                metric=self.throttles_metric,
-                subject=subject,
-                thresholds=thresholds,
-            ),
+            monitoring.alarm(self, id, kind=kind, metric=metric, subject=subject, thresholds=thresholds)
+            for id, kind, metric in (
+                ("ErrorsAlarm", AlarmKind.ERRORS, self.errors_metric),
+                ("ThrottlesAlarm", AlarmKind.THROTTLES, self.throttles_metric),
+            )
         ]
         # Both are about the new code, so both roll a canary back (monitoring.rolls_back).
         self.deployment_group = (

@@ -4,17 +4,16 @@ the same way, alarms registered under the one rollback policy, and one dashboard
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Unpack
 
 import aws_cdk as cdk
 from aws_cdk import aws_cloudwatch as cw
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from ..errors import Problems
 from .deployment import Deployments, DeploymentStrategy
-from .function import FunctionSpec, InvocationType, PatternFunction
+from .function import FunctionSpec, FunctionWiring, InvocationType, PatternFunction
 from .monitoring import (
     AlarmKind,
     ExpressionSpec,
@@ -140,10 +139,7 @@ class Pattern(Construct):
         service_name: str,
         scope_path: str | None = None,
         name: str | None = None,
-        environment: Mapping[str, str] | None = None,
-        on_failure_queue: sqs.IQueue | None = None,
-        retry_attempts: int = 2,
-        deployment_group_id: str | None = None,
+        **wiring: Unpack[FunctionWiring],
     ) -> PatternFunction:
         """Builds a function the way every pattern does and registers it under ``name`` in
         :attr:`functions` (no entry when ``name`` is None, e.g. an authorizer)."""
@@ -158,10 +154,7 @@ class Pattern(Construct):
             path=f"{scope_path or self.path}/{id}",
             stack=self.stack,
             deployments=self._deployments_for_functions(),
-            environment=environment,
-            on_failure_queue=on_failure_queue,
-            retry_attempts=retry_attempts,
-            deployment_group_id=deployment_group_id,
+            **wiring,
         )
         self._pattern_functions.append(pf)
         self.alarms.extend(pf.alarms)
