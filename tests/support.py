@@ -71,6 +71,20 @@ DATA_AT_REST_METRICS = frozenset(
 )
 
 
+# The policies that hold one statement needing "*" (core/policies.py), by construct id.
+WILDCARD_POLICIES = frozenset({"TracingPolicy", "VpcPolicy", "StreamsPolicy", "LogDeliveryPolicy"})
+
+
+def wildcard_acknowledgments(synthesized: Synthesized) -> set[str]:
+    """The ids of the constructs on which an IAM5 ``Resource::*`` finding is acknowledged."""
+    return {
+        construct["constructPath"].removesuffix("/Resource").rsplit("/", 1)[-1]
+        for ack in synthesized.acknowledged()
+        if ack["ruleName"] == "AwsSolutions-IAM5[Resource::*]"
+        for construct in ack["violatingConstructs"]
+    }
+
+
 def alarm_metric_names(alarm: dict[str, Any]) -> set[str]:
     """Every metric an AWS::CloudWatch::Alarm watches (plain or metric math)."""
     props = alarm["Properties"]
@@ -160,6 +174,11 @@ def gate_tests(
         assert synthesized.unacknowledged() == []
         for ack in synthesized.acknowledged():
             assert len(ack["reason"]) > 40, ack  # every acknowledgment carries a real reason
+        # A wildcard resource is acknowledged only on a policy that holds that one statement, never
+        # on a role's default policy, where grants (and the user's statements) land later.
+        assert wildcard_acknowledgments(synthesized) <= WILDCARD_POLICIES, wildcard_acknowledgments(
+            synthesized
+        )
         # The rollback policy: no alarm about data at rest (a parked message, a backlog, a stream's
         # iterator age, failed deliveries) rolls a canary back.
         assert rollback_metrics(synthesized) & DATA_AT_REST_METRICS == set()

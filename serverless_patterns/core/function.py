@@ -29,6 +29,7 @@ from . import bundling, node_bundling
 from .logical_id import logical_id
 from .monitoring import AlarmKind, AlarmThresholds, Graph, Monitoring
 from .nag import acknowledge
+from .policies import wildcard_policy
 
 if TYPE_CHECKING:
     from .deployment import Deployments
@@ -401,13 +402,26 @@ class PatternFunction(Construct):
         )
         # Statements that need "*" each live in a policy of their own, acknowledged there only, so
         # that no acknowledgment can cover a statement added to the role later (HOUSE_RULES 13).
-        role_name = self.role.role_name
-        self.tracing_policy = _inline_policy(
-            self.role, "TracingPolicy", "xray-tracing", role_name, _XRAY_ACTIONS
+        self._role_name = self.role.role_name
+        self.tracing_policy = self.add_wildcard_policy(
+            "TracingPolicy",
+            "xray-tracing",
+            _XRAY_ACTIONS,
+            f"X-Ray tracing of {path}: xray:PutTraceSegments and xray:PutTelemetryRecords support no "
+            "resource-level permissions; this policy holds that one statement only",
         )
         """The X-Ray statement (``xray:PutTraceSegments``, ``xray:PutTelemetryRecords`` on ``*``)."""
         self.vpc_policy = (
-            _inline_policy(self.role, "VpcPolicy", "vpc-network-interfaces", role_name, _ENI_ACTIONS)
+            self.add_wildcard_policy(
+                "VpcPolicy",
+                "vpc-network-interfaces",
+                _ENI_ACTIONS,
+                f"{path} runs in a VPC "
+                f"({'the subnets selected' if spec.vpc_subnets is not None else 'the private subnets'}): "
+                "Lambda creates, describes and deletes its network interfaces with the execution role; "
+                "these EC2 actions (those of AWSLambdaVPCAccessExecutionRole) take no resource ARN known "
+                "before the interfaces exist; this policy holds that one statement only",
+            )
             if spec.vpc is not None
             else None
         )
@@ -512,7 +526,7 @@ class PatternFunction(Construct):
             # alias needs the same on-failure destination and retries as the function.
             **async_options,  # type: ignore[arg-type]
         )
-        self._acknowledge(invocation, spec, path)
+        self._acknowledge(invocation)
 
         subject = f"{path} function"
         self.function_name = self.function.function_name
@@ -581,25 +595,14 @@ class PatternFunction(Construct):
             ),
         ]
 
-    def _acknowledge(self, invocation: InvocationType, spec: FunctionSpec, path: str) -> None:
-        acknowledge(
-            self.tracing_policy,
-            "AwsSolutions-IAM5",
-            f"X-Ray tracing of {path}: xray:PutTraceSegments and xray:PutTelemetryRecords support no "
-            "resource-level permissions; this policy holds that one statement only",
-            finding="Resource::*",
+    def add_wildcard_policy(self, id: str, name: str, actions: Sequence[str], reason: str) -> iam.CfnPolicy:
+        """``actions`` on ``*`` in a policy of their own on this function's role, acknowledged there
+        only (:func:`~.policies.wildcard_policy`). Only for actions with no resource-level permission."""
+        return wildcard_policy(
+            self.role, id, name=name, actions=actions, reason=reason, role_name=self._role_name
         )
-        if self.vpc_policy is not None:
-            subnets = "the subnets selected" if spec.vpc_subnets is not None else "the private subnets"
-            acknowledge(
-                self.vpc_policy,
-                "AwsSolutions-IAM5",
-                f"{path} runs in a VPC ({subnets}): Lambda creates, describes and deletes its network "
-                "interfaces with the execution role; these EC2 actions (those of "
-                "AWSLambdaVPCAccessExecutionRole) take no resource ARN known before the interfaces "
-                "exist; this policy holds that one statement only",
-                finding="Resource::*",
-            )
+
+    def _acknowledge(self, invocation: InvocationType) -> None:
         reason = {
             InvocationType.SYNC: "Invoked synchronously only (API Gateway or Step Functions): the caller "
             "receives the error; a function DLQ applies to asynchronous invocation only",
@@ -621,23 +624,6 @@ _ENI_ACTIONS = (
     "ec2:AssignPrivateIpAddresses",
     "ec2:UnassignPrivateIpAddresses",
 )
-
-
-def _inline_policy(
-    role: iam.Role, id: str, name: str, role_name: str, actions: Sequence[str]
-) -> iam.CfnPolicy:
-    """A policy of one ``actions`` on ``*`` statement for ``role``, as one resource built from plain
-    values. It is a child of the role, so the function (which depends on its role) waits for it."""
-    return iam.CfnPolicy(
-        role,
-        id,
-        policy_name=name,
-        roles=[role_name],
-        policy_document={
-            "Version": "2012-10-17",
-            "Statement": [{"Effect": "Allow", "Action": list(actions), "Resource": "*"}],
-        },
-    )
 
 
 def _logical_id(policy: object) -> str:

@@ -27,7 +27,6 @@ from ..core import (
     Monitoring,
     MonitoringOptions,
     Pattern,
-    acknowledge,
 )
 from ..core.consumer import duration_seconds
 from ..core.queue import parking_queue
@@ -169,31 +168,37 @@ class StreamToSns(Pattern):
             if set(names) == set(tuple(StreamEventName))
             else [lambda_.FilterCriteria.filter({"eventName": lambda_.FilterRule.or_(*names)})]
         )
-        pf.alias.add_event_source(
-            sources.DynamoEventSource(
-                self.table,
-                starting_position=starting_position,
-                batch_size=batch_size,
-                max_batching_window=max_batching_window,
-                bisect_batch_on_error=bisect_batch_on_error,
-                retry_attempts=retry_attempts,
-                max_record_age=max_record_age or cdk.Duration.days(1),
-                parallelization_factor=parallelization_factor,
-                report_batch_item_failures=True,
-                on_failure=sources.SqsDlq(self.dead_letter_queue),
-                filters=filters or None,
-            )
+        # What CDK's DynamoEventSource does, less its dynamodb:ListStreams on "*" in the role's
+        # default policy: that statement goes to a policy of its own, acknowledged there only.
+        list_streams = pf.add_wildcard_policy(
+            "StreamsPolicy",
+            "dynamodb-list-streams",
+            ["dynamodb:ListStreams"],
+            f"The event source mapping of {self.path} reads the stream of its table; "
+            "dynamodb:ListStreams supports no resource-level permission (reading the stream is granted "
+            "on the stream ARN only, in the default policy); this policy holds that one statement only",
         )
-        policy = pf.role.node.try_find_child("DefaultPolicy")
-        if policy is not None:
-            acknowledge(
-                policy,
-                "AwsSolutions-IAM5",
-                "Resource '*' is required by xray:PutTraceSegments, xray:PutTelemetryRecords and "
-                "dynamodb:ListStreams, which support no resource-level permissions; reading the stream "
-                "itself is granted on this table's stream ARN only",
-                finding="Resource::*",
-            )
+        self.table.grant_stream(
+            pf.alias, "dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"
+        )
+        if self.table.encryption_key is not None:
+            self.table.encryption_key.grant_decrypt(pf.alias)
+        mapping = pf.alias.add_event_source_mapping(
+            f"DynamoDBEventSource:{cdk.Names.node_unique_id(self.table.node)}",
+            event_source_arn=self.table.table_stream_arn,
+            starting_position=starting_position,
+            batch_size=batch_size,
+            max_batching_window=max_batching_window,
+            bisect_batch_on_error=bisect_batch_on_error,
+            retry_attempts=retry_attempts,
+            max_record_age=max_record_age or cdk.Duration.days(1),
+            parallelization_factor=parallelization_factor,
+            report_batch_item_failures=True,
+            on_failure=sources.SqsDlq(self.dead_letter_queue),
+            filters=filters or None,
+        )
+        # Lambda checks the role can read the stream when it creates the mapping.
+        mapping.node.add_dependency(list_streams)
 
         self._build_alarms(pf.function_name)
 

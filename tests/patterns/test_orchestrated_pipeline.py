@@ -177,12 +177,42 @@ def definition(props: dict[str, Any]) -> dict[str, Any]:
     return json.loads(props["DefinitionString"])  # type: ignore[no-any-return]
 
 
-def machine_policy(s: Synthesized, machine: dict[str, Any]) -> list[dict[str, Any]]:
+def role_policies(s: Synthesized, machine: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The state machine role's policies, by logical ID."""
     role_id = machine["RoleArn"]["Fn::GetAtt"][0]
-    (policy,) = (
-        p for p in s.resources("AWS::IAM::Policy").values() if p["Properties"]["Roles"] == [{"Ref": role_id}]
-    )
+    return {
+        k: p
+        for k, p in s.resources("AWS::IAM::Policy").items()
+        if p["Properties"]["Roles"] == [{"Ref": role_id}]
+    }
+
+
+def machine_policy(s: Synthesized, machine: dict[str, Any]) -> list[dict[str, Any]]:
+    """The statements of the role's default policy, where every grant lands."""
+    (policy,) = (p for k, p in role_policies(s, machine).items() if "DefaultPolicy" in k)
     return policy["Properties"]["PolicyDocument"]["Statement"]  # type: ignore[no-any-return]
+
+
+def test_wildcard_statements_are_in_policies_of_their_own(default: Synthesized) -> None:
+    (machine,) = (m["Properties"] for m in default.resources("AWS::StepFunctions::StateMachine").values())
+    policies = role_policies(default, machine)
+    wildcards = {
+        k.split("Role", 1)[1][:-8]: p["Properties"]["PolicyDocument"]["Statement"]
+        for k, p in policies.items()
+        if "DefaultPolicy" not in k
+    }
+    assert set(wildcards) == {"LogDeliveryPolicy", "TracingPolicy"}
+    for statements in wildcards.values():
+        assert len(statements) == 1 and statements[0]["Resource"] == "*"
+    assert wildcards["TracingPolicy"][0]["Action"] == [
+        "xray:PutTraceSegments",
+        "xray:PutTelemetryRecords",
+        "xray:GetSamplingRules",
+        "xray:GetSamplingTargets",
+    ]
+    assert all(st["Resource"] != "*" for st in machine_policy(default, machine))
+    assert machine["TracingConfiguration"] == {"Enabled": True}
+    assert machine["LoggingConfiguration"]["Level"] == "ALL"
 
 
 def metric_of(alarm: dict[str, Any]) -> dict[str, Any]:

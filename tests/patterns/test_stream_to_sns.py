@@ -177,7 +177,15 @@ def test_function_may_only_publish_and_read_the_stream(default: Synthesized) -> 
     assert by_action['["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"]'] == {
         "Fn::GetAtt": [table_id, "StreamArn"]
     }
-    assert by_action['"dynamodb:ListStreams"'] == "*"  # no resource-level permission exists
+    assert '"dynamodb:ListStreams"' not in by_action  # it needs "*": in a policy of its own
+    (streams_id, streams) = next(
+        (k, p) for k, p in default.resources("AWS::IAM::Policy").items() if "StreamsPolicy" in k
+    )
+    assert streams["Properties"]["PolicyDocument"]["Statement"] == [
+        {"Action": "dynamodb:ListStreams", "Effect": "Allow", "Resource": "*"}
+    ]
+    (mapping,) = default.resources("AWS::Lambda::EventSourceMapping").values()
+    assert mapping["DependsOn"] == [streams_id]  # Lambda checks the permission at creation
     actions = set()
     for statement in function_statements(default):
         action = statement["Action"]
@@ -191,7 +199,6 @@ def test_function_may_only_publish_and_read_the_stream(default: Synthesized) -> 
         "sqs:SendMessage",
         "sqs:GetQueueAttributes",
         "sqs:GetQueueUrl",
-        "dynamodb:ListStreams",
         "dynamodb:DescribeStream",
         "dynamodb:GetRecords",
         "dynamodb:GetShardIterator",

@@ -35,6 +35,7 @@ from ...core import (
     acknowledge,
 )
 from ...core.ids import unique_id
+from ...core.policies import wildcard_policy
 from ...core.rest_api import api_metrics
 from ...core.topic import encrypted_topic
 from .definition import bind
@@ -46,6 +47,25 @@ __all__ = ["OrchestratedPipeline"]
 
 
 # ------------------------------------------------------------------------------------------------ pattern
+# What aws-cdk-lib's StateMachine grants for logs and tracing (state-machine.ts).
+_LOG_DELIVERY_ACTIONS = (
+    "logs:CreateLogDelivery",
+    "logs:GetLogDelivery",
+    "logs:UpdateLogDelivery",
+    "logs:DeleteLogDelivery",
+    "logs:ListLogDeliveries",
+    "logs:PutResourcePolicy",
+    "logs:DescribeResourcePolicies",
+    "logs:DescribeLogGroups",
+)
+_XRAY_ACTIONS = (
+    "xray:PutTraceSegments",
+    "xray:PutTelemetryRecords",
+    "xray:GetSamplingRules",
+    "xray:GetSamplingTargets",
+)
+
+
 class OrchestratedPipeline(Pattern):
     """A Step Functions state machine orchestrating Lambda functions, logged, traced and alarmed.
 
@@ -161,18 +181,56 @@ class OrchestratedPipeline(Pattern):
             definition_body=sfn.DefinitionBody.from_string(json.dumps(definition, separators=(",", ":"))),
             definition_substitutions=substitutions,
             state_machine_type=state_machine_type,
-            tracing_enabled=True,
-            logs=sfn.LogOptions(
-                destination=self.log_group, level=log_level, include_execution_data=include_execution_data
-            ),
         )
+        # Tracing and logging are set on the resource, and their "*" statements go to policies of
+        # their own: aws-cdk-lib's tracing_enabled/logs would put them in the role's default policy,
+        # beside the exact grants, under one acknowledgment that would cover any later wildcard.
+        cfn_machine = self.state_machine.node.default_child
+        assert isinstance(cfn_machine, sfn.CfnStateMachine)
+        cfn_machine.tracing_configuration = sfn.CfnStateMachine.TracingConfigurationProperty(enabled=True)
+        cfn_machine.logging_configuration = sfn.CfnStateMachine.LoggingConfigurationProperty(
+            destinations=[
+                sfn.CfnStateMachine.LogDestinationProperty(
+                    cloud_watch_logs_log_group=sfn.CfnStateMachine.CloudWatchLogsLogGroupProperty(
+                        log_group_arn=self.log_group.log_group_arn
+                    )
+                )
+            ],
+            include_execution_data=include_execution_data,
+            level=log_level.value,
+        )
+        role = self.state_machine.role
+        role_name = role.role_name
+        wildcard_policies = [
+            wildcard_policy(
+                role,
+                "LogDeliveryPolicy",
+                name="logs-delivery",
+                actions=_LOG_DELIVERY_ACTIONS,
+                reason=f"{self.path} logs executions to its log group through CloudWatch Logs vended "
+                "log delivery, whose actions support no resource-level permissions; this policy holds "
+                "that one statement only",
+                role_name=role_name,
+            ),
+            wildcard_policy(
+                role,
+                "TracingPolicy",
+                name="xray-tracing",
+                actions=_XRAY_ACTIONS,
+                reason=f"X-Ray tracing of {self.path}: the X-Ray actions support no resource-level "
+                "permissions; this policy holds that one statement only",
+                role_name=role_name,
+            ),
+        ]
         self._grant(alias_arns, publish_to, log_level)
         # CDK makes the state machine depend on its role, which CloudFormation already infers from
-        # the GetAtt (cfn-lint W3005); keep only the dependency on the role's policy.
-        cfn_machine = self.state_machine.node.default_child
-        role_policy = self.state_machine.role.node.find_child("DefaultPolicy").node.default_child
-        assert isinstance(cfn_machine, cdk.CfnResource) and isinstance(role_policy, cdk.CfnResource)
-        cfn_machine.add_override("DependsOn", [role_policy.logical_id])
+        # the GetAtt (cfn-lint W3005); keep only the dependencies on the role's policies (Step
+        # Functions checks the log delivery permission when it creates the state machine).
+        role_policy = role.node.find_child("DefaultPolicy").node.default_child
+        assert isinstance(role_policy, cdk.CfnResource)
+        cfn_machine.add_override(
+            "DependsOn", sorted([role_policy.logical_id, *(p.logical_id for p in wildcard_policies)])
+        )
 
         self.rules: list[events.Rule] = []
         self.trigger_dead_letter_queue: sqs.Queue | None = None
@@ -235,16 +293,6 @@ class OrchestratedPipeline(Pattern):
                 self.state_machine.add_to_role_policy(
                     iam.PolicyStatement(actions=["kms:GenerateDataKey", "kms:Decrypt"], resources=keys)
                 )
-        policy = self.state_machine.role.node.try_find_child("DefaultPolicy")
-        if policy is not None:
-            acknowledge(
-                policy,
-                "AwsSolutions-IAM5",
-                "CloudWatch Logs delivery (logs:CreateLogDelivery and related) and X-Ray "
-                "(xray:PutTraceSegments) do not support resource-level permissions; Lambda and SNS "
-                "statements name the exact alias and topic ARNs",
-                finding="Resource::*",
-            )
         if log_level != sfn.LogLevel.ALL:
             acknowledge(
                 self.state_machine,
