@@ -156,8 +156,14 @@ class _StackDeployments(Construct):
         acknowledge(
             self.role,
             "AwsSolutions-IAM4",
-            "AWSCodeDeployRoleForLambdaLimited is the AWS-maintained, Lambda-scoped policy for the "
-            "CodeDeploy service role; it only reads alarms and updates aliases of this deployment",
+            "AWSCodeDeployRoleForLambdaLimited (AWS-managed, v1) is not scoped to this stack: it allows "
+            "cloudwatch:DescribeAlarms, lambda:GetAlias, lambda:UpdateAlias and "
+            "lambda:GetProvisionedConcurrencyConfig on any resource, s3:GetObject and "
+            "s3:GetObjectVersion on objects under */CodeDeploy/* or tagged UseWithCodeDeploy=true, and "
+            "lambda:InvokeFunction on functions named CodeDeployHook_*. Only codedeploy.amazonaws.com "
+            "can assume this role, to shift the live aliases of this stack's deployment groups and "
+            "read their alarms; a traffic hook, when set, is granted on its exact ARN in the role's default "
+            "policy",
             finding="Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSCodeDeployRoleForLambdaLimited",
         )
 

@@ -409,6 +409,23 @@ class Monitoring(Construct):
                 enforce_ssl=True,
                 display_name="serverless-patterns alarms",
             )
+            # CloudWatch's documented allow for alarms publishing to a topic, limited to this
+            # account's alarms (confused-deputy protection), beside the TLS-only deny.
+            account = cdk.Aws.ACCOUNT_ID
+            alarm_topic.add_to_resource_policy(
+                iam.PolicyStatement(
+                    sid="AllowThisAccountsCloudWatchAlarms",
+                    actions=["sns:Publish"],
+                    principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                    resources=[alarm_topic.topic_arn],
+                    conditions={
+                        "StringEquals": {"aws:SourceAccount": account},
+                        "ArnLike": {
+                            "aws:SourceArn": f"arn:{cdk.Aws.PARTITION}:cloudwatch:{_region()}:{account}:alarm:*"
+                        },
+                    },
+                )
+            )
             self.topic_key = key
         for email in alarm_emails:
             alarm_topic.add_subscription(subs.EmailSubscription(email))

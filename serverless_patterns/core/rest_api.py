@@ -43,13 +43,16 @@ def secure_rest_api(
     account_logging_role: bool,
     web_acl_arn: str | None,
     web_acl_prop: str,
+    authorization: str,
     web_acl_association_id: str = "WebAclAssociation",
     cors_preflight: apigw.CorsOptions | None = None,
 ) -> apigw.RestApi:
     """A regional REST API: JSON access logs, execution logs at ERROR without request data, X-Ray,
     stage throttling, and a WAFv2 web ACL when ``web_acl_arn`` is given.
 
-    ``web_acl_prop`` names the prop a user sets to attach a web ACL, for the acknowledgment's reason.
+    ``web_acl_prop`` names the prop a user sets to attach a web ACL and ``authorization`` what every
+    method requires of a request (``"an IAM (SigV4) signature ..."``, or ``"none"``), for the
+    acknowledgment's reason when no web ACL is attached.
     """
     api = apigw.RestApi(
         scope,
@@ -80,8 +83,7 @@ def secure_rest_api(
         acknowledge(
             api.deployment_stage,
             "AwsSolutions-APIG3",
-            f"WAF is opt-in through {web_acl_prop} (a web ACL costs $5/month plus rules); the stage is "
-            "throttled and requests are authorized before they reach the integration",
+            _no_waf_reason(web_acl_prop, authorization, throttling_rate_limit, throttling_burst_limit),
         )
     if account_logging_role:
         role = api.node.try_find_child("CloudWatchRole")
@@ -94,6 +96,21 @@ def secure_rest_api(
                 finding="Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs",
             )
     return api
+
+
+def _no_waf_reason(web_acl_prop: str, authorization: str, rate: float, burst: int) -> str:
+    """What stands in front of the integration when no web ACL does, as configured."""
+    if authorization == "none":
+        guard = (
+            "the methods take unauthenticated requests (Authorization.none(), chosen by the user), so "
+            "only the stage throttle stands before the integration"
+        )
+    else:
+        guard = f"every method requires {authorization} before the integration runs"
+    return (
+        f"WAF is opt-in through {web_acl_prop} (a web ACL costs $5/month plus rules); the stage is "
+        f"throttled to {rate:g} requests/s (burst {burst}) and {guard}"
+    )
 
 
 @dataclass(frozen=True)

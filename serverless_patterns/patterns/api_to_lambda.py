@@ -121,6 +121,16 @@ class _Route:
     spec: FunctionSpec
 
 
+# What each authorization kind requires of a request, for acknowledgment reasons.
+_AUTHORIZED_BY = {
+    "iam": "an IAM (SigV4) signature of a principal granted execute-api:Invoke",
+    "cognito": "a token of the Cognito user pool",
+    "lambda": "the approval of the Lambda authorizer",
+    "api_key": "an API key of a usage plan (which identifies callers, it does not authenticate them)",
+    "none": "none",
+}
+
+
 class ApiToLambda(Pattern):
     """An API Gateway API in front of Lambda functions, secured, throttled, logged and alarmed.
 
@@ -378,6 +388,7 @@ class ApiToLambda(Pattern):
             account_logging_role=account_logging_role,
             web_acl_arn=web_acl_arn,
             web_acl_prop="web_acl_arn",
+            authorization=_AUTHORIZED_BY[wiring.authorization.kind],
             cors_preflight=preflight,
         )
         self.api: apigw.RestApi | apigwv2.HttpApi = api

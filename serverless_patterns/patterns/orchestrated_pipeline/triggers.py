@@ -98,6 +98,7 @@ def start_execution_api(
         account_logging_role=trigger.account_logging_role,
         web_acl_arn=trigger.web_acl_arn,
         web_acl_prop="Trigger.api(web_acl_arn=...)",
+        authorization="an IAM (SigV4) signature of a principal granted execute-api:Invoke",
         web_acl_association_id="ApiWebAclAssociation",
     )
     role = iam.Role(
