@@ -163,3 +163,21 @@ def test_a_stack_allocating_its_own_logical_ids_is_not_guessed(tmp_path: Path) -
     template = app.synth().get_stack_by_name("S").template
     (fn,) = (r for r in template["Resources"].values() if r["Type"] == "AWS::Lambda::Function")
     assert fn["DependsOn"] and all(d.startswith("X") and d in template["Resources"] for d in fn["DependsOn"])
+
+
+def test_traffic_hooks_need_a_codedeploy_strategy(tmp_path: Path) -> None:
+    import dataclasses
+
+    from aws_cdk import aws_lambda as lambda_
+
+    stack = cdk.Stack(cdk.App(), "S")
+    hook = lambda_.Function.from_function_name(stack, "Hook", "CodeDeployHook_check")
+    strategy = dataclasses.replace(DeploymentStrategy.none(), pre_traffic_hook=hook)
+    assert strategy.problems() == ["deployment: traffic hooks need a CodeDeploy strategy, got kind 'none'"]
+    with pytest.raises(PatternValidationError, match="traffic hooks need a CodeDeploy strategy"):
+        ApiToLambda(
+            stack,
+            "Api",
+            function=FunctionSpec(code=write_handler(tmp_path), handler="app.handler"),
+            deployment=strategy,
+        )

@@ -48,13 +48,23 @@ def test_example_is_the_readme_example(entry: catalog.PatternEntry) -> None:
     assert entry.example == match.group(1)
 
 
+_FUNCTION_SPEC = re.compile(r'FunctionSpec\(code="([^"]+)", handler="([\w./]+)\.\w+"')
+
+
 @pytest.mark.parametrize("entry", ENTRIES, ids=NAMES)
-def test_example_handlers_are_the_examples_app_handlers(entry: catalog.PatternEntry) -> None:
+def test_every_handler_of_the_smallest_app_ships_with_it(entry: catalog.PatternEntry) -> None:
+    """What ``new`` writes runs: each function's handler module is among the files it copies, and
+    the shared handlers it copies are the examples app's (the catalog reads them from there)."""
+    specs = _FUNCTION_SPEC.findall(entry.example)
+    if not specs:  # a built-in function (StreamToSns' forwarder): nothing of the user's to ship
+        assert "code=" not in entry.example
+        assert [f for f in entry.files if f.startswith("handlers/")] == []
+    for code, module in specs:
+        assert f"{code}/{module}.py" in entry.files, f"{code}/{module}.py is not shipped with {entry.name}"
     for relative, content in entry.files.items():
-        if relative.startswith("handlers/"):
-            source = ROOT / "examples" / relative
-            if source.is_file():
-                assert content == source.read_text(), f"{relative} drifted from examples/{relative}"
+        shared = ROOT / "examples" / relative
+        if relative.startswith("handlers/") and shared.is_file():
+            assert content == shared.read_text()
 
 
 @pytest.mark.parametrize("entry", ENTRIES, ids=NAMES)

@@ -334,3 +334,6 @@ def test_tokens_are_not_validated() -> None:
     stack = cdk.Stack(app, "S")
     memory = cdk.CfnParameter(stack, "Memory", type="Number").value_as_number
     ApiToLambda(stack, "Api", function=spec(memory_size=memory))
+    resources = app.synth().get_stack_by_name("S").template["Resources"].values()
+    (function,) = (r["Properties"] for r in resources if r["Type"] == "AWS::Lambda::Function")
+    assert function["MemorySize"] == {"Ref": "Memory"}  # passed through unchecked, not dropped

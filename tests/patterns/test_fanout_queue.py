@@ -382,12 +382,23 @@ def test_exposes_what_it_made() -> None:
 
 
 # ---------------------------------------------------------------- validation
-def make(**props: Any) -> None:
+def make(**props: Any) -> dict[str, Any]:
+    """Builds the pattern and returns the synthesized template's resources (no rule packs)."""
     app = cdk.App()
     stack = cdk.Stack(app, "S")
     if props.get("topic") == "imported":
         props["topic"] = sns.Topic.from_topic_arn(stack, "T", IMPORTED_TOPIC_ARN)
     FanoutQueue(stack, "Fanout", **props)
+    return app.synth().get_stack_by_name("S").template["Resources"]  # type: ignore[no-any-return]
+
+
+def mappings_by_subscriber(resources: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Each subscriber's event source mapping properties, by the subscriber's logical-ID fragment."""
+    return {
+        k.split("Subscribers", 1)[1].split("EventSourceMapping", 1)[0]: r["Properties"]
+        for k, r in resources.items()
+        if r["Type"] == "AWS::Lambda::EventSourceMapping"
+    }
 
 
 FN = Subscriber(function=spec())
@@ -554,18 +565,33 @@ def test_validation(props: dict[str, Any], message: str) -> None:
 
 
 def test_valid_edge_values_are_accepted() -> None:
-    make(
+    resources = make(
         subscribers={
             "a": Subscriber(function=spec(), batch_size=10000, max_batching_window=cdk.Duration.seconds(300)),
             "b": Subscriber(function=spec(), batch_size=1, max_concurrency=1000),
             "c": Subscriber(filter_policy={"$or": [{"a": ["1"]}, {"b": [{"exists": True}]}]}),
             "d": Subscriber(
-                filter_policy={"a": {"b": ["x"], "c": [1, None, True]}},
+                filter_policy={"a": {"b": ["x"], "c": [1, True]}},
                 filter_policy_scope=FilterPolicyScope.MESSAGE_BODY,
             ),
             "e-f_G9": Subscriber(function=spec(), max_batching_window=cdk.Duration.seconds(0)),
         }
     )
+    mappings = mappings_by_subscriber(resources)
+    assert (mappings["a"]["BatchSize"], mappings["a"]["MaximumBatchingWindowInSeconds"]) == (10000, 300)
+    assert (mappings["b"]["BatchSize"], mappings["b"]["ScalingConfig"]) == (1, {"MaximumConcurrency": 1000})
+    assert mappings["efG9"].get("MaximumBatchingWindowInSeconds", 0) == 0
+    policies = {
+        json.dumps(r["Properties"].get("FilterPolicy"), sort_keys=True): r["Properties"].get(
+            "FilterPolicyScope"
+        )
+        for r in resources.values()
+        if r["Type"] == "AWS::SNS::Subscription" and "FilterPolicy" in r["Properties"]
+    }
+    assert policies == {
+        json.dumps({"$or": [{"a": ["1"]}, {"b": [{"exists": True}]}]}, sort_keys=True): "MessageAttributes",
+        json.dumps({"a": {"b": ["x"], "c": [1, True]}}, sort_keys=True): "MessageBody",
+    }
 
 
 def test_every_problem_in_one_error() -> None:
@@ -595,6 +621,10 @@ def test_tokens_are_not_validated() -> None:
             )
         },
     )
+    (mapping,) = mappings_by_subscriber(app.synth().get_stack_by_name("S").template["Resources"]).values()
+    assert mapping["BatchSize"] == {"Ref": "Number"}  # passed through unchecked, not dropped
+    assert mapping["ScalingConfig"] == {"MaximumConcurrency": {"Ref": "Number"}}
+    assert mapping["MaximumBatchingWindowInSeconds"] == {"Ref": "Window"}
 
 
 # ---------------------------------------------------------------- example handlers

@@ -1056,3 +1056,17 @@ def test_event_trigger_passes_the_chosen_part_of_the_event(maximal: Synthesized)
     (rule,) = rules
     (target,) = rule["Properties"]["Targets"]
     assert target["InputPath"] == "$.detail"
+
+
+def test_a_wildcard_added_to_the_state_machine_role_is_an_open_finding() -> None:
+    """Widening the invoke grant to "*" is seen: no acknowledgment of the library's covers it."""
+    from tests.support import synth
+
+    def build(stack: cdk.Stack) -> None:
+        pipeline = OrchestratedPipeline(stack, "Etl", steps=[Step("ExtractData", spec())])
+        pipeline.state_machine.add_to_role_policy(
+            iam.PolicyStatement(actions=["lambda:InvokeFunction"], resources=["*"])
+        )
+
+    findings = synth(build, gate=False).unacknowledged()
+    assert findings == ["AwsSolutions-IAM5[Resource::*] on Test/Etl/Resource/Role/DefaultPolicy/Resource"]

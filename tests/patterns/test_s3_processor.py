@@ -436,3 +436,7 @@ def test_tokens_are_not_validated() -> None:
     S3Processor(
         stack, "Images", function=spec(), batch_size=size, max_batching_window=cdk.Duration.seconds(5)
     )
+    resources = app.synth().get_stack_by_name("S").template["Resources"].values()
+    (mapping,) = (r["Properties"] for r in resources if r["Type"] == "AWS::Lambda::EventSourceMapping")
+    assert mapping["BatchSize"] == {"Ref": "Batch"}  # passed through unchecked, not dropped
+    assert mapping["MaximumBatchingWindowInSeconds"] == 5

@@ -385,3 +385,6 @@ def test_tokens_are_not_validated() -> None:
     stack = cdk.Stack(app, "S")
     size = cdk.CfnParameter(stack, "Batch", type="Number").value_as_number
     StreamToSns(stack, "Orders", partition_key="id", batch_size=size)
+    resources = app.synth().get_stack_by_name("S").template["Resources"].values()
+    (mapping,) = (r["Properties"] for r in resources if r["Type"] == "AWS::Lambda::EventSourceMapping")
+    assert mapping["BatchSize"] == {"Ref": "Batch"}  # passed through unchecked, not dropped
