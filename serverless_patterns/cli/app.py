@@ -369,7 +369,10 @@ def cost(
     requests_per_month: Annotated[
         float | None,
         typer.Option(
-            "--requests-per-month", "-n", min=0, help="Every entry point's traffic at once (all four kinds)."
+            "--requests-per-month",
+            "-n",
+            min=0,
+            help="Every entry point's traffic at once (all four kinds); schedules still fire as written.",
         ),
     ] = None,
     avg_duration_ms: Annotated[
