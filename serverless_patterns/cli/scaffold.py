@@ -89,7 +89,8 @@ npx cdk synth                   # or: serverless-patterns check .
 ```
 
 `serverless-patterns diagram . -o architecture.png` draws it; `serverless-patterns cost .
---requests-per-month 1000000` estimates what it costs.
+--profile moderate` estimates what it costs (`--api-requests`, `--uploads`, `--messages` and
+`--executions` set the traffic of each kind of entry point).
 """
 
 _GITIGNORE = "cdk.out/\n.venv/\nnode_modules/\n__pycache__/\n.pytest_cache/\n"

@@ -144,7 +144,8 @@ class S3Processor(Pattern):
         :param versioned: Versioning of the created bucket. Default: - True; not allowed with ``bucket``
         :param noncurrent_version_expiration: When noncurrent versions of objects in the created
             bucket expire. Default: - 30 days
-        :param access_logs: Server access logs for the created bucket, to a bucket of their own.
+        :param access_logs: Server access logs for the created bucket, to a bucket of their own
+            (versioned; noncurrent log versions expire after ``noncurrent_version_expiration``).
             Default: - True; not allowed with ``bucket``
         :param access_log_retention: How long access logs are kept. Default: - 90 days
         :param removal_policy: What happens to the created buckets when they leave the stack.
@@ -312,7 +313,16 @@ class S3Processor(Pattern):
             self.access_logs_bucket = s3.Bucket(
                 self,
                 "AccessLogsBucket",
-                lifecycle_rules=[s3.LifecycleRule(id="ExpireAccessLogs", expiration=log_retention)],
+                # Versioned so a deleted or overwritten log survives as a noncurrent version (Checkov
+                # CKV_AWS_21); expired logs' versions go as the bucket's own noncurrent versions do.
+                versioned=True,
+                lifecycle_rules=[
+                    s3.LifecycleRule(
+                        id="ExpireAccessLogs",
+                        expiration=log_retention,
+                        noncurrent_version_expiration=noncurrent_expiration,
+                    )
+                ],
                 **secured,
             )
             acknowledge(

@@ -14,7 +14,16 @@ import pytest
 from typer.testing import CliRunner
 
 from serverless_patterns.cli.assembly import Assembly, Template
-from serverless_patterns.cli.cost import Estimate, Usage, estimate, prices, tiered
+from serverless_patterns.cli.cost import (
+    PROFILES,
+    Estimate,
+    Traffic,
+    Usage,
+    estimate,
+    firings_per_month,
+    prices,
+    tiered,
+)
 from serverless_patterns.cli.graph import build_graph
 
 from .support import invoke, run_script
@@ -221,3 +230,159 @@ def test_cost_command_prints_a_table(plain_app: Path) -> None:
     assert "as of 2026-11-01" in done.stdout
     assert "Moving the x86_64 functions to arm64 would save" in done.stdout
     assert "Alarms and dashboard: $3.20/month" in done.stdout
+
+
+# -- traffic per entry point ---------------------------------------------------------------------
+# Worked figures, arm64 512 MB at 100 ms: an invocation is $0.20 / million + 0.05 GB-s x $0.0000133334.
+def _arm64_512(invocations: float) -> float:
+    return invocations / 1e6 * 0.20 + invocations * 0.05 * 0.0000133334
+
+
+def _cost_json(runner: CliRunner, *args: str) -> dict[str, Any]:
+    code, stdout, stderr = invoke(runner, "cost", *args, "--json")
+    assert code == 0, stderr
+    data: dict[str, Any] = json.loads(stdout)
+    return data
+
+
+def _lines(data: dict[str, Any]) -> dict[str, float]:
+    return {line["resource"]: line["monthly_usd"] for line in data["lines"]}
+
+
+def test_traffic_from_a_profile_from_every_entry_point_at_once_or_one_by_one() -> None:
+    assert Usage().traffic() == PROFILES["moderate"]
+    assert PROFILES["moderate"] == Traffic(
+        api_requests=1_000_000, uploads=100_000, messages=1_000_000, executions=10_000
+    )
+    assert Usage(profile="low", uploads=5).traffic() == Traffic(10_000, 5, 10_000, 1_000)
+    assert Usage(2_000).traffic() == Traffic(2_000, 2_000, 2_000, 2_000)
+    assert Usage(2_000, messages=7, profile="high").traffic() == Traffic(2_000, 2_000, 7, 2_000)
+    with pytest.raises(ValueError, match="profile must be one of low, moderate, high, got 'huge'"):
+        Usage(profile="huge")
+    with pytest.raises(ValueError, match=r"the share of 'GET /a' must be 0\.\.1, got 1\.5"):
+        Usage(shares={"GET /a": 1.5})
+
+
+def test_an_api_request_reaches_only_its_routes_function(runner: CliRunner) -> None:
+    # api-to-lambda: three routes, one function each. 3,000,000 requests split evenly: 1,000,000 each,
+    # $0.86667 a function (it was 3,000,000 each: $2.60 a function). REST: 3 x $3.50 = $10.50.
+    data = _cost_json(runner, "api-to-lambda", "--api-requests", "3000000")
+    lines = _lines(data)
+    functions = ["UsersApi/GetUsersIdFunction", "UsersApi/GetUsersFunction", "UsersApi/PostUsersFunction"]
+    for name in functions:
+        assert lines[name] == pytest.approx(_arm64_512(1_000_000)) == pytest.approx(0.86667)
+        # Function logs follow the invocations: 1,000,000 KB x ($0.50 + $0.03) per GB.
+        assert lines[f"{name} logs"] == pytest.approx(1_000_000 / 1_048_576 * 0.53)
+    assert lines["UsersApi"] == pytest.approx(10.50)
+    assert lines["UsersApi/DeploymentStage.prod logs"] == pytest.approx(3_000_000 / 1_048_576 * 0.53)
+    assert data["entry_points"] == [
+        {"resource": "UsersApi", "traffic": "API requests", "per_month": 3_000_000}
+    ]
+
+
+def test_a_route_share_moves_requests_between_functions(runner: CliRunner) -> None:
+    # GET /users takes half of 2,000,000: 1,000,000 ($0.86667); the other two split the rest: 500,000
+    # each, $0.10 + 25,000 GB-s x $0.0000133334 = $0.433335.
+    lines = _lines(
+        _cost_json(runner, "api-to-lambda", "--api-requests", "2000000", "--share", "GET /users=0.5")
+    )
+    assert lines["UsersApi/GetUsersFunction"] == pytest.approx(0.86667)
+    assert lines["UsersApi/GetUsersIdFunction"] == pytest.approx(0.433335)
+    assert lines["UsersApi/PostUsersFunction"] == pytest.approx(0.433335)
+
+
+def test_a_scheduled_workflow_runs_as_often_as_its_schedule(runner: CliRunner) -> None:
+    # orchestrated-pipeline: cron(0 2 * * ? *) fires 365.25 / 12 = 30.4375 times a month; each
+    # execution runs each of the three steps once and takes 5 transitions (3 tasks, 2 states around them).
+    data = _cost_json(runner, "orchestrated-pipeline")
+    lines = _lines(data)
+    assert data["entry_points"] == [
+        {"resource": "Etl/ScheduleRule", "traffic": "scheduled runs", "per_month": 30.4375}
+    ]
+    assert lines["Etl"] == pytest.approx(30.4375 * 5 * 0.025 / 1000)
+    for step in ("Extract", "Transform", "Load"):
+        assert lines[f"Etl/{step}DataFunction"] == pytest.approx(_arm64_512(30.4375))
+    # What is left is the fixed part: 12 alarms ($1.20), the dashboard ($3.00) and two keys ($2.00).
+    assert data["total_usd"] == pytest.approx(6.20, abs=0.01)
+
+
+def test_a_workflow_execution_runs_each_step_once(runner: CliRunner) -> None:
+    # 1,000,000 executions given: they replace the schedule. Standard: 5,000,000 transitions x $0.025 /
+    # 1,000 = $125.00; each step's function runs 1,000,000 times ($0.86667); the notification topic is
+    # priced as if every execution published: $0.50.
+    data = _cost_json(runner, "orchestrated-pipeline", "--executions", "1000000")
+    lines = _lines(data)
+    assert lines["Etl"] == pytest.approx(125.00)
+    for step in ("Extract", "Transform", "Load"):
+        assert lines[f"Etl/{step}DataFunction"] == pytest.approx(0.86667)
+    assert lines["Etl/NotificationTopic"] == pytest.approx(0.50)
+    assert data["entry_points"] == [
+        {"resource": "Etl", "traffic": "workflow executions", "per_month": 1_000_000}
+    ]
+
+
+def _fanout() -> dict[str, Any]:
+    """A topic with two queue subscribers, a function polling each queue."""
+    resources: dict[str, Any] = {"Topic": {"Type": "AWS::SNS::Topic", "Properties": {}}}
+    for name in ("Emails", "Analytics"):
+        resources[f"{name}Queue"] = {"Type": "AWS::SQS::Queue", "Properties": {}}
+        resources[f"{name}Subscription"] = {
+            "Type": "AWS::SNS::Subscription",
+            "Properties": {
+                "Protocol": "sqs",
+                "TopicArn": {"Ref": "Topic"},
+                "Endpoint": {"Fn::GetAtt": [f"{name}Queue", "Arn"]},
+            },
+        }
+        resources[f"{name}Fn"] = _function()
+        resources[f"{name}Mapping"] = {
+            "Type": "AWS::Lambda::EventSourceMapping",
+            "Properties": {
+                "FunctionName": {"Ref": f"{name}Fn"},
+                "EventSourceArn": {"Fn::GetAtt": [f"{name}Queue", "Arn"]},
+            },
+        }
+    return resources
+
+
+def test_a_fanout_message_reaches_every_subscriber_unless_a_share_is_given() -> None:
+    # 1,000,000 messages: 1,000,000 publishes x $0.50 / million; each queue 3,000,000 requests x $0.40 /
+    # million = $1.20, each function 1,000,000 invocations ($0.86667).
+    result = _estimate(_fanout(), Usage(messages=ONE_MILLION))
+    assert _line(result, "Topic") == pytest.approx(0.50)
+    for name in ("Emails", "Analytics"):
+        assert _line(result, f"{name}Queue") == pytest.approx(1.20)
+        assert _line(result, f"{name}Fn") == pytest.approx(0.86667)
+    # A filter that lets a quarter through: 750,000 queue requests ($0.30), 250,000 invocations:
+    # $0.05 + 12,500 GB-s x $0.0000133334 = $0.2166675. The other subscriber keeps every message.
+    filtered = _estimate(_fanout(), Usage(messages=ONE_MILLION, shares={"AnalyticsQueue": 0.25}))
+    assert _line(filtered, "AnalyticsQueue") == pytest.approx(0.30)
+    assert _line(filtered, "AnalyticsFn") == pytest.approx(0.2166675)
+    assert _line(filtered, "EmailsFn") == pytest.approx(0.86667)
+    assert [(e.resource, e.traffic, e.per_month) for e in filtered.entry_points] == [
+        ("Topic", "messages", ONE_MILLION)
+    ]
+
+
+def test_a_share_that_names_nothing_is_refused(runner: CliRunner) -> None:
+    with pytest.raises(ValueError, match="no route or resource is named 'Nope'"):
+        _estimate(_fanout(), Usage(shares={"Nope": 0.5}))
+    code, _, stderr = invoke(runner, "cost", "api-to-lambda", "--share", "GET /users")
+    assert code != 0
+    assert "--share must be NAME=FRACTION" in stderr
+
+
+@pytest.mark.parametrize(
+    ("expression", "per_month"),
+    [
+        ("rate(5 minutes)", 365.25 / 12 * 86400 / 300),  # 8,766
+        ("rate(1 day)", 30.4375),
+        ("cron(0 2 * * ? *)", 30.4375),
+        ("cron(0/15 9-17 ? * MON-FRI *)", 4 * 9 * 5 * 30.4375 / 7),
+        ("cron(0 12 1 * ? *)", 1),
+        ("cron(0 8 1 JAN ? *)", 1 / 12),
+        ("cron(bad)", 0),
+    ],
+)
+def test_schedule_firings_per_month(expression: str, per_month: float) -> None:
+    assert firings_per_month(expression) == pytest.approx(per_month)

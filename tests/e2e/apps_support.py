@@ -12,7 +12,9 @@ from typing import Any
 
 import aws_cdk as cdk
 
-__all__ = ["kept_process_state", "load", "synth"]
+__all__ = ["EXAMPLES", "kept_process_state", "load", "synth", "synth_examples"]
+
+EXAMPLES = Path(__file__).parents[2] / "examples"
 
 
 @contextmanager
@@ -46,3 +48,18 @@ def load(path: Path, name: str) -> Any:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def synth_examples(out: Path) -> Path:
+    """The examples app (the real patterns), synthesized into ``out`` without the rule packs."""
+    with kept_process_state():
+        sys.path.insert(0, str(EXAMPLES))
+        examples = load(EXAMPLES / "app.py", "examples_app")
+
+        def build(app: cdk.App) -> None:
+            examples.build_app(app, with_rule_packs=False)
+
+        synth(build, out)
+        for name in [m for m in sys.modules if m == "stacks" or m.startswith("stacks.")]:
+            del sys.modules[name]  # examples/stacks is a package of that app only
+    return out

@@ -6,20 +6,17 @@ a jsii runtime already running here costs nothing more, a subprocess per app cos
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
-import aws_cdk as cdk
 import pytest
 
 # `pytest_plugins = ["serverless_patterns.local.pytest_plugin"]` belongs in a top-level conftest;
 # from this nested one the fixture is imported instead.
 from serverless_patterns.local.pytest_plugin import local_cloud  # noqa: F401
 
-from .apps_support import kept_process_state, load, synth
+from .apps_support import load, synth, synth_examples
 
 APPS = Path(__file__).parent / "apps"
-EXAMPLES = Path(__file__).parents[2] / "examples"
 
 
 @pytest.fixture(scope="session")
@@ -39,14 +36,4 @@ def patterns_assembly(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def examples_assembly(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The examples app (the real patterns), synthesized once per session without the rule packs."""
-    with kept_process_state():
-        sys.path.insert(0, str(EXAMPLES))
-        examples = load(EXAMPLES / "app.py", "e2e_examples_app")
-
-        def build(app: cdk.App) -> None:
-            examples.build_app(app, with_rule_packs=False)
-
-        out = synth(build, tmp_path_factory.mktemp("examples") / "cdk.out")
-        for name in [m for m in sys.modules if m == "stacks" or m.startswith("stacks.")]:
-            del sys.modules[name]  # examples/stacks is a package of that app only
-    return out
+    return synth_examples(tmp_path_factory.mktemp("examples") / "cdk.out")

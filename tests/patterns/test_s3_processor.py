@@ -141,6 +141,10 @@ def test_bucket_defaults(default: Synthesized) -> None:
     }
     (log_rule,) = logs["Properties"]["LifecycleConfiguration"]["Rules"]
     assert log_rule["ExpirationInDays"] == 90
+    # The access-log bucket is versioned too (Checkov CKV_AWS_21), its noncurrent logs expiring
+    # as the data bucket's noncurrent versions do.
+    assert logs["Properties"]["VersioningConfiguration"] == {"Status": "Enabled"}
+    assert log_rule["NoncurrentVersionExpiration"] == {"NoncurrentDays": 30}
     policies = [json.dumps(p["Properties"]) for p in default.resources("AWS::S3::BucketPolicy").values()]
     assert len(policies) == 2 and all("aws:SecureTransport" in p for p in policies)
     assert any("logging.s3.amazonaws.com" in p for p in policies)
@@ -239,6 +243,9 @@ def test_maximal_options_are_applied(maximal: Synthesized) -> None:
     data, logs = buckets(maximal)
     assert data["DeletionPolicy"] == "Delete"
     assert logs["Properties"]["LifecycleConfiguration"]["Rules"][0]["ExpirationInDays"] == 365
+    assert logs["Properties"]["LifecycleConfiguration"]["Rules"][0]["NoncurrentVersionExpiration"] == {
+        "NoncurrentDays": 7
+    }
     assert maximal.count("AWS::CodeDeploy::DeploymentConfig") == 1
     thresholds = {a["Properties"]["Threshold"] for a in maximal.resources("AWS::CloudWatch::Alarm").values()}
     assert {900, 3} <= thresholds
