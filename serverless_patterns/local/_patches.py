@@ -16,7 +16,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from . import resources
+from . import resources, workers
 from ._state import ACCEPTED, NOT_EMULATED, State, active
 from .resources import resource_model
 
@@ -113,22 +113,25 @@ def install(state: State, port: int) -> None:
                 ACCEPTED,
                 f"{runtime} handlers run on this process's Python ({local_python})",
             )
-        if resource_type == "AWS::Lambda::Function" and not runtime.startswith("python"):
+        if resource_type == "AWS::Lambda::Function" and runtime.startswith("nodejs"):
+            node = workers.node_binary()
+            state.note(
+                str(resources_map.stack_id),
+                logical_id,
+                resource_type,
+                ACCEPTED if node else NOT_EMULATED,
+                f"{runtime} handlers run on this machine's Node.js ({workers.node_version()})"
+                if node
+                else f"runtime {runtime}: no node binary here, its handler does not run",
+            )
+        elif resource_type == "AWS::Lambda::Function" and not runtime.startswith("python"):
             what = f"runtime {runtime}" if runtime else "container image"
             state.note(
                 str(resources_map.stack_id),
                 logical_id,
                 resource_type,
                 NOT_EMULATED,
-                f"{what}: its handler does not run locally (only Python handlers do)",
-            )
-        if resource_type == "AWS::Lambda::Function" and props.get("Layers"):
-            state.note(
-                str(resources_map.stack_id),
-                logical_id,
-                resource_type,
-                NOT_EMULATED,
-                "layers are not loaded: handlers import from the local Python environment",
+                f"{what}: its handler does not run locally (only Python and Node.js handlers do)",
             )
         if known is None and resource_type not in parsing.NULL_MODELS:
             state.note(
@@ -218,28 +221,46 @@ def install(state: State, port: int) -> None:
                 q.lambda_event_source_mappings.pop(esm.function_arn, None)  # the local poller drains it
         return esm
 
-    # Layers published elsewhere (the public Powertools layer, say) are unknown here: accept them;
-    # handlers import from this environment instead, and the deploy notes say so.
+    # Layers published by another account (the public Powertools layer, say) are unknown here:
+    # accept them, and say what the function gets instead. A layer of this account must exist.
     original_layers = LambdaFunction._get_layers_data
 
     def get_layers_data(self: Any, layers_versions_arns: list[str]) -> Any:
         known: list[Any] = []
         for arn in layers_versions_arns:
-            try:
-                known.extend(original_layers(self, [arn]))
-            except Exception:
-                known.append({"Arn": arn, "CodeSize": 0})
-                if arn not in state.foreign_layers:
-                    state.foreign_layers.add(arn)
-                    state.note(
-                        "",
-                        arn.split(":")[-2] if arn.count(":") >= 7 else arn,
-                        "AWS::Lambda::LayerVersion",
-                        NOT_EMULATED,
-                        f"layer {arn} is not loaded: handlers import from the local Python environment",
-                    )
+            parts = str(arn).split(":")
+            if len(parts) < 8 or parts[4] == self.account_id:
+                known.extend(original_layers(self, [arn]))  # raises for an unknown layer version
+                continue
+            known.append({"Arn": arn, "CodeSize": 0})
+            if arn not in state.foreign_layers:
+                state.foreign_layers.add(arn)
+                powertools = "AWSLambdaPowertoolsPython" in parts[6]
+                stand_in = workers.distribution_version("aws-lambda-powertools")
+                state.note(
+                    "",
+                    parts[6],
+                    "AWS::Lambda::LayerVersion",
+                    ACCEPTED if powertools and stand_in else NOT_EMULATED,
+                    f"public layer {arn}: this environment's aws-lambda-powertools {stand_in} stands in"
+                    if powertools and stand_in
+                    else f"layer {arn} of another account is not available locally: what it holds is missing",
+                )
         return known
 
+    # moto's CloudFormation model drops a function's Layers: set them as CreateFunction would.
+    original_function_create = LambdaFunction.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
+
+    def function_from_cloudformation(
+        cls: Any, resource_name: str, cloudformation_json: Any, *args: Any, **kwargs: Any
+    ) -> Any:
+        fn = original_function_create(cls, resource_name, cloudformation_json, *args, **kwargs)
+        layers = (cloudformation_json.get("Properties") or {}).get("Layers")
+        if layers:
+            fn.layers = fn._get_layers_data(layers)
+        return fn
+
+    _patch(LambdaFunction, "create_from_cloudformation_json", classmethod(function_from_cloudformation))
     _patch(LambdaFunction, "_get_layers_data", get_layers_data)
     _patch(LambdaBackend, "invoke", backend_invoke)
     _patch(LambdaBackend, "send_dynamodb_items", send_dynamodb_items)

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
-from . import _environ, _patches
+from . import _patches
 from ._state import NOT_EMULATED, ResourceNote, State, active, set_active
 from .apigw import ApiGateway, ApiResponse
 from .cdk import cdk_command, run_cdk
@@ -94,6 +94,8 @@ class LocalCloud:
         self._server: Any = None
         self._gateway: ApiGateway | None = None
         self._dispatcher: Dispatcher | None = None
+        self._runtime: HandlerRuntime | None = None
+        self._roles: dict[str, tuple[str, str, str] | None] = {}
         self._state: State | None = None
         self._workdir: Path | None = None
         self._bootstrapped = False
@@ -124,9 +126,13 @@ class LocalCloud:
         port = server.get_host_and_port()[1]
         self._server = server
         state = State(self.account_id, self.region, f"http://localhost:{port}")
-        environ = _environ.install()
         runtime = HandlerRuntime(
-            self._workdir / "functions", self._handler_env(state.endpoint_url), environ, self._record
+            self._workdir / "functions",
+            self._handler_env(state.endpoint_url),
+            self._record,
+            credentials=self._role_credentials,
+            account_id=self.account_id,
+            region=self.region,
         )
         try:
             _patches.install(state, port)
@@ -135,6 +141,7 @@ class LocalCloud:
             raise
         self._state = state
         set_active(state)
+        self._runtime = runtime
         self._dispatcher = state.dispatcher = Dispatcher(state, runtime, retry_delay=self.retry_delay)
         self._gateway = ApiGateway(state)
         self._gateway.start()
@@ -146,6 +153,9 @@ class LocalCloud:
         self._teardown()
 
     def _teardown(self) -> None:
+        if self._runtime is not None:  # first: a hung handler must not hold a poller in stop()
+            self._runtime.close()
+            self._runtime = None
         if self._dispatcher is not None:
             self._dispatcher.stop()
             self._dispatcher = None
@@ -159,10 +169,10 @@ class LocalCloud:
                 inner.server_close()
             self._server = None
         _patches.uninstall()
-        _environ.uninstall()
         set_active(None)
         self._state = None
         self._clients.clear()
+        self._roles.clear()
         self._bootstrapped = False
         if self._workdir is not None:
             shutil.rmtree(self._workdir, ignore_errors=True)
@@ -474,6 +484,21 @@ class LocalCloud:
             with contextlib.suppress(Exception):
                 listener(invocation)
 
+    def _role_credentials(self, role_arn: str) -> tuple[str, str, str] | None:
+        """Temporary credentials of a function's role, issued by the local STS (once per role)."""
+        with self._lock:
+            if role_arn in self._roles:
+                return self._roles[role_arn]
+        issued: tuple[str, str, str] | None = None
+        try:
+            found = self.client("sts").assume_role(RoleArn=role_arn, RoleSessionName="local-lambda")
+            creds = found["Credentials"]
+            issued = (creds["AccessKeyId"], creds["SecretAccessKey"], creds["SessionToken"])
+        except Exception:
+            issued = None  # a role ARN the local STS refuses: the fixed dummy credentials remain
+        with self._lock:
+            return self._roles.setdefault(role_arn, issued)
+
     def _handler_env(self, endpoint: str) -> dict[str, str]:
         return {
             "AWS_ENDPOINT_URL": endpoint,
@@ -484,7 +509,6 @@ class LocalCloud:
             "AWS_SESSION_TOKEN": _DUMMY,
             "AWS_REGION": self.region,
             "AWS_DEFAULT_REGION": self.region,
-            "TZ": ":UTC",
         }
 
 

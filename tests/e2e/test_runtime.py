@@ -1,4 +1,4 @@
-"""The in-process runtime on its own: isolation of modules and environments, context, timeouts."""
+"""The runtime on its own: a worker process per function, environments, context, timeouts."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 
-from serverless_patterns.local import _environ
 from serverless_patterns.local.runtime import HandlerRuntime, Invocation
 
 pytestmark = pytest.mark.e2e
@@ -56,11 +55,19 @@ class FakeFunction:
 @pytest.fixture
 def runtime(tmp_path: Path) -> Any:
     records: list[Invocation] = []
-    environ = _environ.install()
+    rt = HandlerRuntime(
+        tmp_path,
+        {"AWS_REGION": "us-east-1"},
+        records.append,
+        credentials=lambda role: None,
+        account_id="123456789012",
+        region="us-east-1",
+    )
     try:
-        yield HandlerRuntime(tmp_path, {"AWS_REGION": "us-east-1"}, environ, records.append), records
+        yield rt, records
     finally:
-        _environ.uninstall()
+        rt.close()
+    assert rt.pools.worker_count() == 0
 
 
 SAME_NAMES = """
@@ -134,7 +141,13 @@ def test_timeout_errors_and_output(runtime: Any) -> None:
     assert records[-1].error == "KeyError: 'gone'"
     assert records[-1].logs == "about to fail\n"
 
-    node = FakeFunction("node", {"index.js": ""}, run_time="nodejs22.x")
-    assert rt.invoke(node, {}, source="test").json()["errorType"] == "LocalCloud.RuntimeNotEmulated"
+    node = FakeFunction(
+        "node",
+        {"index.js": "exports.handler = async (event) => ({ got: event.n * 2, v: process.version });"},
+        run_time="nodejs22.x",
+    )
+    assert rt.invoke(node, {"n": 21}, source="test").json()["got"] == 42
+    image = FakeFunction("image", {"index.py": ""}, run_time="")
+    assert rt.invoke(image, {}, source="test").json()["errorType"] == "LocalCloud.RuntimeNotEmulated"
     missing = FakeFunction("missing", {"index.py": ""}, handler="nowhere.handler")
     assert rt.invoke(missing, {}, source="test").json()["errorType"] == "Runtime.ImportModuleError"
