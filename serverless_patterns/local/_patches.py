@@ -6,6 +6,7 @@ at import time.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import sys
@@ -16,7 +17,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from . import resources, workers
+from . import _moto, resources, workers
 from ._state import ACCEPTED, NOT_EMULATED, State, active
 from .resources import resource_model
 
@@ -25,8 +26,13 @@ __all__ = ["install", "uninstall"]
 _saved: list[tuple[object, str, object]] = []
 
 
+_MISSING = object()
+
+
 def _patch(owner: object, name: str, value: object) -> None:
-    _saved.append((owner, name, getattr(owner, name)))
+    _saved.append(
+        (owner, name, owner.__dict__.get(name, _MISSING) if isinstance(owner, type) else getattr(owner, name))
+    )
     setattr(owner, name, value)
 
 
@@ -41,7 +47,7 @@ def install(state: State, port: int) -> None:
     """Point moto's Lambda at the in-process runtime and fill moto's CloudFormation gaps."""
     import moto.settings
     import moto.stepfunctions.models as sfn_models
-    from moto.awslambda.models import LambdaBackend, LambdaFunction
+    from moto.awslambda.models import LambdaBackend, LambdaFunction, LayerVersion
     from moto.cloudformation import parsing
     from moto.cloudformation.models import CloudFormationBackend
     from moto.core.config import default_user_config
@@ -158,6 +164,76 @@ def install(state: State, port: int) -> None:
         return parameters
 
     _patch(CloudFormationBackend, "_resolve_update_parameters", resolve_update_parameters)
+
+    # Deploys never lie: an internal error while creating or updating a stack (a model that
+    # raises, say) went back as HTTP 500; the SDK retried the create and the user saw "already
+    # exists". Surface it as a ValidationError naming the error, and drop a stack that never got
+    # created, so that the next deploy starts clean.
+    from moto.cloudformation.exceptions import ValidationError
+    from moto.core.exceptions import ServiceException
+    from werkzeug.exceptions import HTTPException
+
+    answered = (ServiceException, HTTPException)  # errors moto already sends back as such
+
+    original_create_stack = CloudFormationBackend.create_stack
+    original_update_stack = CloudFormationBackend.update_stack
+
+    def create_stack(self: Any, name: str, *args: Any, **kwargs: Any) -> Any:
+        known = set(self.stacks)
+        try:
+            return original_create_stack(self, name, *args, **kwargs)
+        except Exception as exc:
+            for stack_id in set(self.stacks) - known:
+                stack = self.stacks.pop(stack_id)
+                with contextlib.suppress(Exception):
+                    stack.delete()
+                for export in getattr(stack, "exports", []):
+                    self.exports.pop(export.name, None)
+            if isinstance(exc, answered):
+                raise
+            raise ValidationError(
+                message=f"local cloud: creating stack {name} failed: {type(exc).__name__}: {exc}"
+            ) from exc
+
+    def update_stack(self: Any, name: str, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return original_update_stack(self, name, *args, **kwargs)
+        except answered:
+            raise
+        except Exception as exc:
+            raise ValidationError(
+                message=f"local cloud: updating stack {name} failed, it may be half-updated: "
+                f"{type(exc).__name__}: {exc}"
+            ) from exc
+
+    _patch(CloudFormationBackend, "create_stack", create_stack)
+    _patch(CloudFormationBackend, "update_stack", update_stack)
+
+    # A changed layer version is replaced by CloudFormation: publish the next version of the same
+    # layer (moto has no update for it: the resource became None and the functions kept the old one).
+    def layer_version_update(
+        cls: Any,
+        original_resource: Any,
+        new_resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+    ) -> Any:
+        name = (cloudformation_json.get("Properties") or {}).get("LayerName") or original_resource.name
+        new = cls.create_from_cloudformation_json(name, cloudformation_json, account_id, region_name)
+        # CloudFormation then updates every function whose Layers refer to it; moto sees no change
+        # in their templates, so point them at the new version here.
+        old_arn, new_arn = str(original_resource.arn), str(new.arn)
+        for fn in _moto.lambda_backend(account_id, region_name).list_functions():
+            if any(layer.get("Arn") == old_arn for layer in fn.layers or []):
+                fn.layers = fn._get_layers_data(
+                    [new_arn if layer["Arn"] == old_arn else layer["Arn"] for layer in fn.layers]
+                )
+        return new
+
+    _patch(LayerVersion, "update_from_cloudformation_json", classmethod(layer_version_update))
+    # Ref of a layer version is its ARN (moto's model has no physical id, so Ref gave the object).
+    _patch(LayerVersion, "physical_resource_id", property(lambda self: self.arn))
     _patch(parsing, "resource_class_from_type", resource_class_from_type)
     _patch(parsing, "parse_and_create_resource", parse_and_create_resource)
     # moto logs every failed state machine task and skipped type at ERROR: the invocation records
@@ -420,5 +496,7 @@ def uninstall() -> None:
         owner, name, value = _saved.pop()
         if name.startswith("["):
             owner[name[1:-1]] = value  # type: ignore[index]
+        elif value is _MISSING:
+            delattr(owner, name)
         else:
             setattr(owner, name, value)

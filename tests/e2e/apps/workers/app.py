@@ -1,0 +1,95 @@
+"""Stacks for the worker tests: isolation, timeouts, layers, a Node.js API and a TableV2."""
+
+from __future__ import annotations
+
+import os
+
+import aws_cdk as cdk
+from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_destinations as destinations
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def python_function(scope: Construct, id: str, code: str, **kwargs: object) -> lambda_.Function:
+    return lambda_.Function(
+        scope,
+        id,
+        runtime=lambda_.Runtime.PYTHON_3_12,
+        handler="index.handler",
+        code=lambda_.Code.from_asset(os.path.join(HERE, "handlers", code)),
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+class WorkersStack(cdk.Stack):
+    def __init__(self, scope: Construct, id: str, *, layer_dir: str | None = None) -> None:
+        super().__init__(scope, id)
+        isolation = python_function(self, "Isolation", "isolation", timeout=cdk.Duration.seconds(20))
+
+        table = dynamodb.Table(
+            self,
+            "Writes",
+            partition_key=dynamodb.Attribute(name="id", type=dynamodb.AttributeType.STRING),
+            removal_policy=cdk.RemovalPolicy.DESTROY,
+        )
+        failures = sqs.Queue(self, "SleeperFailures")
+        sleeper = python_function(
+            self,
+            "Sleeper",
+            "sleeper",
+            timeout=cdk.Duration.seconds(1),
+            environment={"TABLE_NAME": table.table_name},
+            retry_attempts=0,
+            on_failure=destinations.SqsDestination(failures),
+        )
+        table.grant_write_data(sleeper)
+
+        layer = lambda_.LayerVersion(
+            self,
+            "Shared",
+            code=lambda_.Code.from_asset(layer_dir or os.path.join(HERE, "layers", "shared")),
+            compatible_runtimes=[lambda_.Runtime.PYTHON_3_12],
+        )
+        layered = python_function(self, "Layered", "layered", layers=[layer])
+
+        node = lambda_.Function(
+            self,
+            "NodeApi",
+            runtime=lambda_.Runtime.NODEJS_22_X,
+            handler="index.handler",
+            code=lambda_.Code.from_asset(os.path.join(HERE, "handlers", "node_api")),
+        )
+        api = apigw.LambdaRestApi(self, "Api", handler=node)
+
+        table_v2 = dynamodb.TableV2(
+            self,
+            "TableV2",
+            partition_key=dynamodb.Attribute(name="pk", type=dynamodb.AttributeType.STRING),
+            removal_policy=cdk.RemovalPolicy.DESTROY,
+        )
+        writer = python_function(
+            self, "TableV2Writer", "table_v2", environment={"TABLE_NAME": table_v2.table_name}
+        )
+        table_v2.grant_read_write_data(writer)
+
+        for name, value in {
+            "Isolation": isolation.function_name,
+            "Sleeper": sleeper.function_name,
+            "SleeperFailuresUrl": failures.queue_url,
+            "WritesTable": table.table_name,
+            "Layered": layered.function_name,
+            "RestApiId": api.rest_api_id,
+            "TableV2Writer": writer.function_name,
+            "TableV2Name": table_v2.table_name,
+        }.items():
+            cdk.CfnOutput(self, f"Out{name}", value=value)
+
+
+def build(app: cdk.App, layer_dir: str | None = None) -> cdk.App:
+    WorkersStack(app, "LocalWorkers", layer_dir=layer_dir)
+    return app

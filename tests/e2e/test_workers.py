@@ -1,0 +1,154 @@
+"""Each function runs in worker processes of its own: what a handler sees, timeouts, layers,
+Node.js, TableV2 (tests/e2e/apps/workers)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from serverless_patterns.local import LocalCloud
+
+from .apps_support import load, synth
+
+pytestmark = pytest.mark.e2e
+
+APP = Path(__file__).parent / "apps" / "workers"
+# What the host has and no handler may see.
+HOST = {
+    "AWS_ACCESS_KEY_ID": "AKIAHOSTKEYNOTLOCAL1",
+    "AWS_SECRET_ACCESS_KEY": "host-secret-access-key",
+    "AWS_SESSION_TOKEN": "host-session-token",
+    "HOST_SECRET": "do-not-leak",
+}
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """The app with its layer in a copy this module may change, synthesized; the host environment
+    holds credentials of its own while the module runs."""
+    root = tmp_path_factory.mktemp("workers")
+    layer_dir = root / "layer"
+    shutil.copytree(APP / "layers" / "shared", layer_dir)
+    module = load(APP / "app.py", "e2e_workers_app")
+    assembly = synth(lambda a: module.build(a, str(layer_dir)), root / "v1")
+    saved = {key: os.environ.get(key) for key in HOST}
+    credentials = root / "host-credentials"
+    credentials.write_text("[default]\naws_access_key_id = AKIAHOSTFILE\naws_secret_access_key = x\n")
+    saved["AWS_SHARED_CREDENTIALS_FILE"] = os.environ.get("AWS_SHARED_CREDENTIALS_FILE")
+    os.environ.update({**HOST, "AWS_SHARED_CREDENTIALS_FILE": str(credentials)})
+    try:
+        yield {"module": module, "root": root, "layer_dir": layer_dir, "assembly": assembly}
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+@pytest.fixture(scope="module")
+def out(app: dict[str, Any], local_cloud: LocalCloud) -> dict[str, str]:
+    outputs = local_cloud.deploy(app["assembly"]).outputs["LocalWorkers"]
+    return {key.removeprefix("Out"): value for key, value in outputs.items()}
+
+
+def _invoke(cloud: LocalCloud, name: str, event: Any, **kwargs: Any) -> dict[str, Any]:
+    answer = cloud.client("lambda").invoke(FunctionName=name, Payload=json.dumps(event), **kwargs)
+    return {"error": answer.get("FunctionError"), "body": json.loads(answer["Payload"].read() or b"null")}
+
+
+def test_handler_thread_and_subprocess_see_only_local_credentials_and_endpoint(
+    local_cloud: LocalCloud, out: dict[str, str]
+) -> None:
+    answer = _invoke(local_cloud, out["Isolation"], {})
+    assert answer["error"] is None, answer
+    seen = answer["body"]
+    for where in ("handler", "thread"):
+        env = seen[where]["env"]
+        assert env["HOST_SECRET"] is None
+        assert env["AWS_PROFILE"] is None
+        assert env["AWS_ACCESS_KEY_ID"] not in (None, HOST["AWS_ACCESS_KEY_ID"])
+        assert env["AWS_SESSION_TOKEN"] not in (None, HOST["AWS_SESSION_TOKEN"])
+        assert env["AWS_ENDPOINT_URL"] == local_cloud.endpoint_url
+        # boto3 resolves the role's local credentials and the local endpoint, nothing of the host
+        assert seen[where]["access_key"] == env["AWS_ACCESS_KEY_ID"]
+        assert seen[where]["endpoint"] == local_cloud.endpoint_url
+        assert seen[where]["config_files_exist"] == [False, False]
+        assert seen[where]["home_aws"] is False
+    child = seen["subprocess"]
+    assert child["HOST_SECRET"] is None
+    assert child["AWS_ACCESS_KEY_ID"] == seen["handler"]["env"]["AWS_ACCESS_KEY_ID"]
+    assert child["AWS_ENDPOINT_URL"] == local_cloud.endpoint_url
+    assert child["AWS_SHARED_CREDENTIALS_FILE"] == seen["handler"]["env"]["AWS_SHARED_CREDENTIALS_FILE"]
+    # A package of the host environment that the function did not declare is missing, as on AWS.
+    assert seen["undeclared"] == "missing"
+
+
+def test_a_handler_past_its_timeout_is_stopped_and_its_write_never_happens(
+    local_cloud: LocalCloud, out: dict[str, str]
+) -> None:
+    ddb = local_cloud.client("dynamodb")
+    in_time = _invoke(local_cloud, out["Sleeper"], {"sleep": 0, "id": "in-time"})
+    assert in_time == {"error": None, "body": {"wrote": "in-time"}}
+
+    begin = time.monotonic()
+    late = _invoke(local_cloud, out["Sleeper"], {"sleep": 2.5, "id": "late-sync"})
+    assert time.monotonic() - begin < 2.4
+    assert late["error"] == "Unhandled"
+    assert late["body"]["errorType"] == "Sandbox.Timedout"
+    assert late["body"]["errorMessage"] == "Task timed out after 1.00 seconds"
+    record = next(i for i in reversed(local_cloud.invocations) if i.error and "late-sync" not in i.logs)
+    assert record.error == "Sandbox.Timedout: Task timed out after 1.00 seconds"
+
+    # Asynchronously: no retry (retry_attempts=0), then the on-failure destination.
+    _invoke(local_cloud, out["Sleeper"], {"sleep": 2.5, "id": "late-async"}, InvocationType="Event")
+    sqs = local_cloud.client("sqs")
+
+    def failure() -> Any:
+        got = sqs.receive_message(QueueUrl=out["SleeperFailuresUrl"], WaitTimeSeconds=0).get("Messages")
+        return json.loads(got[0]["Body"]) if got else None
+
+    parked = local_cloud.wait_for(failure, timeout=15)
+    assert parked["requestPayload"] == {"sleep": 2.5, "id": "late-async"}
+    assert parked["requestContext"]["condition"] == "RetriesExhausted"
+    assert parked["responsePayload"]["errorMessage"] == "Task timed out after 1.00 seconds"
+    time.sleep(2.5)  # past the moment the stopped handlers would have written
+    items = {i["id"]["S"] for i in ddb.scan(TableName=out["WritesTable"])["Items"]}
+    assert items == {"in-time"}
+
+
+def test_a_nodejs_handler_behind_the_api_answers(local_cloud: LocalCloud, out: dict[str, str]) -> None:
+    response = local_cloud.invoke_api("GET", "/hello", api_id=out["RestApiId"])
+    assert response.status == 200, response.body
+    body = response.json()
+    assert body["path"] == "/hello"
+    assert body["runtime"] == "AWS_Lambda_nodejs22.x"
+    assert body["node"].startswith("v")
+    assert body["hostSecret"] is None
+
+
+def test_a_table_v2_stack_deploys_and_serves(local_cloud: LocalCloud, out: dict[str, str]) -> None:
+    answer = _invoke(local_cloud, out["TableV2Writer"], {"pk": "a", "value": "1"})
+    assert answer == {"error": None, "body": {"pk": "a", "value": "1"}}
+    described = local_cloud.client("dynamodb").describe_table(TableName=out["TableV2Name"])["Table"]
+    assert described["KeySchema"] == [{"AttributeName": "pk", "KeyType": "HASH"}]
+
+
+def test_a_layer_is_imported_and_a_redeploy_of_it_runs_the_new_code(
+    app: dict[str, Any], local_cloud: LocalCloud, out: dict[str, str]
+) -> None:
+    first = _invoke(local_cloud, out["Layered"], {})
+    assert first == {"error": None, "body": {"greeting": "hello from layer v1", "from": "shared/__init__.py"}}
+
+    shared = Path(app["layer_dir"]) / "python" / "shared" / "__init__.py"
+    shared.write_text(shared.read_text().replace("layer v1", "layer v2"))
+    second = synth(lambda a: app["module"].build(a, str(app["layer_dir"])), app["root"] / "v2")
+    local_cloud.deploy(second)
+    assert _invoke(local_cloud, out["Layered"], {})["body"]["greeting"] == "hello from layer v2"
