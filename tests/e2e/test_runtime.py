@@ -6,6 +6,7 @@ import io
 import json
 import os
 import threading
+import time
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -151,3 +152,86 @@ def test_timeout_errors_and_output(runtime: Any) -> None:
     assert rt.invoke(image, {}, source="test").json()["errorType"] == "LocalCloud.RuntimeNotEmulated"
     missing = FakeFunction("missing", {"index.py": ""}, handler="nowhere.handler")
     assert rt.invoke(missing, {}, source="test").json()["errorType"] == "Runtime.ImportModuleError"
+
+
+def _processes_running(marker: str) -> list[int]:
+    """Live (not zombie) processes whose command line contains ``marker``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if marker in command and state != "Z":
+            found.append(int(entry.name))
+    return found
+
+
+def test_workers_are_warm_reused_and_killed_with_what_they_started(runtime: Any) -> None:
+    rt, _ = runtime
+    pid = FakeFunction("pid", {"index.py": "import os\ndef handler(e, c):\n    return os.getpid()\n"})
+    first, second = rt.invoke(pid, {}, source="t").json(), rt.invoke(pid, {}, source="t").json()
+    assert first == second  # the same warm worker
+    assert len(rt.cold_starts_ms) == 1
+
+    # Past its timeout the worker and the process it started are killed; the next run is cold.
+    spawner = FakeFunction(
+        "spawner",
+        {
+            "index.py": "import subprocess, time\n"
+            "def handler(e, c):\n"
+            "    subprocess.Popen(['sleep', '30.0417'])\n"
+            "    time.sleep(30)\n"
+        },
+        timeout=0.5,
+    )
+    result = rt.invoke(spawner, {}, source="t")
+    assert result.json()["errorMessage"] == "Task timed out after 0.50 seconds"
+    time.sleep(0.2)
+    assert _processes_running("sleep 30.0417") == []
+
+    # A handler that makes its runtime exit fails with Runtime.ExitError; the next run starts anew.
+    exits = FakeFunction(
+        "exits",
+        {"index.py": "import os\ndef handler(e, c):\n    if e.get('die'): os._exit(3)\n    return 'ok'\n"},
+    )
+    died = rt.invoke(exits, {"die": True}, source="t").json()
+    assert died["errorType"] == "Runtime.ExitError"
+    assert died["errorMessage"].endswith("Runtime exited with error: exit status 3")
+    assert rt.invoke(exits, {}, source="t").json() == "ok"
+
+
+def test_close_stops_a_hanging_handler_at_once_and_leaves_no_process(tmp_path: Path) -> None:
+    records: list[Invocation] = []
+    rt = HandlerRuntime(
+        tmp_path,
+        {},
+        records.append,
+        credentials=lambda role: None,
+        account_id="123456789012",
+        region="us-east-1",
+    )
+    hangs = FakeFunction(
+        "hangs", {"index.py": "import time\ndef handler(e, c):\n    time.sleep(60.0419)\n"}, timeout=60
+    )
+    answers: list[Any] = []
+    caller = threading.Thread(target=lambda: answers.append(rt.invoke(hangs, {}, source="t")))
+    caller.start()
+    deadline = time.monotonic() + 10
+    while rt.pools.worker_count() == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.3)
+    begin = time.monotonic()
+    rt.close()
+    caller.join(5)
+    assert not caller.is_alive()
+    assert time.monotonic() - begin < 3
+    assert answers[0].json()["errorType"] == "Runtime.ExitError"
+    assert rt.pools.worker_count() == 0
+    assert _processes_running(str(tmp_path)) == []
+    assert not [t.name for t in threading.enumerate() if t.name.startswith("local-worker")]
+    # After close, nothing starts again.
+    assert rt.invoke(hangs, {}, source="t").json()["errorType"] == "Runtime.ExitError"
