@@ -12,7 +12,7 @@ import inspect
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["PATCHED", "ContractProblem", "check_contract", "lambda_backend", "layer_version_code"]
+__all__ = ["ADDED", "PATCHED", "ContractProblem", "check_contract", "lambda_backend", "layer_version_code"]
 
 
 def lambda_backend(account_id: str, region: str) -> Any:
@@ -47,6 +47,11 @@ PATCHED: tuple[tuple[str, str, tuple[str, ...] | None], ...] = (
     ("moto.stepfunctions.models", "stepfunctions_backends", None),
     ("moto.stepfunctions.parser.models", "stepfunctions_parser_backends", None),
     ("moto.core.config", "default_user_config", None),
+    (
+        "moto.stepfunctions.parser.models",
+        "StepFunctionsParserBackend.start_execution",
+        ("self", "state_machine_arn", "name"),
+    ),
     ("moto.cloudformation.parsing", "resource_class_from_type", ("resource_type",)),
     (
         "moto.cloudformation.parsing",
@@ -65,6 +70,31 @@ PATCHED: tuple[tuple[str, str, tuple[str, ...] | None], ...] = (
         "LambdaBackend.invoke",
         ("self", "function_name", "qualifier", "body", "headers", "response_headers"),
     ),
+    ("moto.cloudformation.models", "CloudFormationBackend.create_stack", ("self", "name", "template")),
+    ("moto.cloudformation.models", "CloudFormationBackend.update_stack", ("self", "name", "template")),
+    ("moto.cloudformation.exceptions", "ValidationError", None),
+    ("moto.core.exceptions", "ServiceException", None),
+    (
+        "moto.awslambda.models",
+        "LambdaFunction.create_from_cloudformation_json",
+        ("resource_name", "cloudformation_json", "account_id", "region_name"),
+    ),
+    (
+        "moto.awslambda.models",
+        "LayerVersion.update_from_cloudformation_json",
+        ("original_resource", "new_resource_name", "cloudformation_json", "account_id", "region_name"),
+    ),
+    (
+        "moto.awslambda.models",
+        "LayerVersion.create_from_cloudformation_json",
+        ("resource_name", "cloudformation_json", "account_id", "region_name"),
+    ),
+    ("moto.awslambda.models", "LambdaBackend.list_functions", ("self",)),
+    (
+        "moto.dynamodb.models.table",
+        "Table.create_from_cloudformation_json",
+        ("resource_name", "cloudformation_json"),
+    ),
     (
         "moto.awslambda.models",
         "LambdaBackend.send_dynamodb_items",
@@ -74,7 +104,7 @@ PATCHED: tuple[tuple[str, str, tuple[str, ...] | None], ...] = (
     ("moto.awslambda.models", "LambdaBackend.layers_versions_by_arn", ("self", "layer_version_arn")),
     ("moto.awslambda.models", "LambdaFunction._get_layers_data", ("self", "layers_versions_arns")),
     ("moto.awslambda.models", "LambdaFunction._invoke_lambda", ("self", "event")),
-    ("moto.awslambda.utils", "get_backend", ("account_id", "region_name")),
+    ("moto.awslambda.utils", "get_backend", ("account_id", "region")),
     ("moto.s3.notifications", "_invoke_awslambda", ("account_id", "event_body", "fn_arn", "region_name")),
     ("moto.s3.notifications", "quote_plus", None),
     (
@@ -101,6 +131,10 @@ PATCHED: tuple[tuple[str, str, tuple[str, ...] | None], ...] = (
 )
 
 
+# Names the local cloud adds to moto's classes: if moto grows its own, the patch must be checked.
+ADDED: tuple[tuple[str, str], ...] = (("moto.awslambda.models", "LayerVersion.physical_resource_id"),)
+
+
 @dataclass(frozen=True)
 class ContractProblem:
     name: str
@@ -114,6 +148,13 @@ def check_contract() -> list[ContractProblem]:
     """Every moto name the local cloud patches or reads, with the parameters it relies on: what is
     missing or changed. Empty when this moto is one the local cloud works with."""
     problems: list[ContractProblem] = []
+    for module_name, attribute in ADDED:
+        owner_name, _, name = attribute.rpartition(".")
+        cls = getattr(importlib.import_module(module_name), owner_name, None)
+        if cls is None:
+            problems.append(ContractProblem(f"{module_name}.{owner_name}", "missing"))
+        elif name in vars(cls):
+            problems.append(ContractProblem(f"{module_name}.{attribute}", "now defined by moto itself"))
     for module_name, attribute, parameters in PATCHED:
         name = f"{module_name}.{attribute}"
         try:
