@@ -7,6 +7,7 @@ environment (see :mod:`.workers`): kept warm, reused, killed past the function's
 from __future__ import annotations
 
 import json
+import signal
 import threading
 import time
 import uuid
@@ -91,6 +92,14 @@ class FunctionError(Exception):
 
 
 _POWERTOOLS_LAYER = "AWSLambdaPowertoolsPython"
+
+
+def _signal_name(number: int) -> str:
+    """``killed`` for SIGKILL, as Lambda words it."""
+    try:
+        return "killed" if number == signal.SIGKILL else signal.Signals(number).name.lower()
+    except ValueError:
+        return str(number)
 
 
 def _trace_header(now: float) -> str:
@@ -193,7 +202,13 @@ class HandlerRuntime:
             error = ("Sandbox.Timedout", f"Task timed out after {timeout:.2f} seconds", [])
         except workers.WorkerCrashed as exc:
             logs = str(exc) if exc.exit_code is not None else ""
-            status = f"exit status {exc.exit_code}" if exc.exit_code is not None else str(exc)
+            status = (
+                str(exc)
+                if exc.exit_code is None
+                else f"signal: {_signal_name(-exc.exit_code)}"
+                if exc.exit_code < 0
+                else f"exit status {exc.exit_code}"
+            )
             error = (
                 "Runtime.ExitError",
                 f"RequestId: {request_id} Error: Runtime exited with error: {status}",

@@ -212,6 +212,7 @@ class Worker:
         self._reader.start()
         self.started = begin
         self.ready = False
+        self.busy = False
         self.cold_start_ms: float | None = None
 
     # The worker's stdout and stderr: kept per invocation, cut at each end-of-logs marker.
@@ -311,16 +312,22 @@ class Worker:
     def alive(self) -> bool:
         return self.process.poll() is None
 
-    def kill(self) -> int | None:
-        """Kill the worker and every process of its group; close its pipes. Returns the exit code."""
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self.process.pid, signal.SIGKILL)
-        with contextlib.suppress(ProcessLookupError):
-            self.process.kill()
+    def terminate(self) -> int | None:
+        """Kill the worker and every process of its group, leaving its pipes open (a thread waiting
+        for its answer then reads the end of the pipe). Returns the exit code."""
+        if self.process.returncode is None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+            with contextlib.suppress(ProcessLookupError):
+                self.process.kill()
         try:
-            code = self.process.wait(5)
+            return self.process.wait(5)
         except subprocess.TimeoutExpired:
-            code = None
+            return None
+
+    def kill(self) -> int | None:
+        """:meth:`terminate`, then close its pipes and stop reading its output."""
+        code = self.terminate()
         self._reader.join(1.0)
         self._closing.set()
         self._reader.join(1.0)
@@ -402,6 +409,7 @@ class WorkerPools:
                 while pool.idle:
                     worker = pool.idle.pop()
                     if worker.alive():
+                        worker.busy = True
                         return worker
                     pool.count -= 1
                     self._discard(worker)
@@ -411,6 +419,7 @@ class WorkerPools:
                 pool.cond.wait(0.5)
         try:
             worker = Worker(pool.image)
+            worker.busy = True
         except BaseException:
             with pool.cond:
                 pool.count -= 1
@@ -426,6 +435,7 @@ class WorkerPools:
 
     def _release(self, pool: _Pool, worker: Worker, healthy: bool) -> None:
         keep = healthy and worker.alive()
+        worker.busy = False
         with pool.cond:
             if keep and not pool.retired and not self._closed:
                 pool.idle.append(worker)
@@ -452,7 +462,10 @@ class WorkerPools:
                 pool.retired = True
                 pool.cond.notify_all()
         for worker in workers:
-            self._discard(worker)
+            if worker.busy:  # its invocation reads the end of the pipe, then discards it
+                worker.terminate()
+            else:
+                self._discard(worker)
 
     def worker_count(self) -> int:
         with self._lock:

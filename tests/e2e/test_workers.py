@@ -1,5 +1,5 @@
 """Each function runs in worker processes of its own: what a handler sees, timeouts, layers,
-Node.js, TableV2 (tests/e2e/apps/workers)."""
+Node.js, TableV2, bundled dependencies for another platform (tests/e2e/apps/workers)."""
 
 from __future__ import annotations
 
@@ -139,6 +139,17 @@ def test_a_table_v2_stack_deploys_and_serves(local_cloud: LocalCloud, out: dict[
     assert answer == {"error": None, "body": {"pk": "a", "value": "1"}}
     described = local_cloud.client("dynamodb").describe_table(TableName=out["TableV2Name"])["Table"]
     assert described["KeySchema"] == [{"AttributeName": "pk", "KeyType": "HASH"}]
+
+
+def test_a_handler_with_bundled_arm64_pydantic_runs_on_host_platform_packages(
+    local_cloud: LocalCloud, out: dict[str, str]
+) -> None:
+    answer = _invoke(local_cloud, out["Pydantic"], {"id": "o-1", "quantity": "3"})
+    assert answer["error"] is None, answer
+    assert answer["body"]["order"] == {"id": "o-1", "quantity": 3}
+    # pydantic_core (a compiled extension) came from the host-platform install, not the bundle.
+    assert answer["body"]["bundled_here"] is False
+    assert answer["body"]["pydantic_core"].startswith("deps-")
 
 
 def test_a_layer_is_imported_and_a_redeploy_of_it_runs_the_new_code(

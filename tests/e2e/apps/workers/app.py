@@ -1,4 +1,5 @@
-"""Stacks for the worker tests: isolation, timeouts, layers, a Node.js API and a TableV2."""
+"""Stacks for the worker tests: isolation, timeouts, layers, a Node.js API, a TableV2 and a handler
+with bundled (arm64) pydantic."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_destinations as destinations
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
+
+from serverless_patterns.core import bundling
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -77,6 +80,21 @@ class WorkersStack(cdk.Stack):
         )
         table_v2.grant_read_write_data(writer)
 
+        # Bundled as the project bundles it: manylinux aarch64 wheels beside the code.
+        bundled = lambda_.Function(
+            self,
+            "Pydantic",
+            runtime=lambda_.Runtime.PYTHON_3_12,
+            architecture=lambda_.Architecture.ARM_64,
+            handler="index.handler",
+            code=bundling.code_asset(
+                os.path.join(HERE, "handlers", "pydantic_app"),
+                target=bundling.Target("python3.12", "arm64"),
+                exclude=None,
+                construct_path=f"{id}/Pydantic",
+            ),
+        )
+
         for name, value in {
             "Isolation": isolation.function_name,
             "Sleeper": sleeper.function_name,
@@ -86,6 +104,7 @@ class WorkersStack(cdk.Stack):
             "RestApiId": api.rest_api_id,
             "TableV2Writer": writer.function_name,
             "TableV2Name": table_v2.table_name,
+            "Pydantic": bundled.function_name,
         }.items():
             cdk.CfnOutput(self, f"Out{name}", value=value)
 
