@@ -7,6 +7,7 @@ environment (see :mod:`.workers`): kept warm, reused, killed past the function's
 from __future__ import annotations
 
 import json
+import os
 import signal
 import threading
 import time
@@ -354,6 +355,8 @@ class HandlerRuntime:
                 raise FunctionError("LocalCloud.DependenciesNotInstalled", str(exc)) from exc
         else:
             env["NODE_PATH"] = ":".join(workers.node_path(runtime, layout))
+            # Lambda's PATH holds the runtime's own bin directory (/var/lang/bin): node, npm.
+            env["PATH"] = f"{os.path.dirname(command[0])}:{env['PATH']}"
         concurrency = workers.DEFAULT_CONCURRENCY
         if reserved not in (None, ""):
             concurrency = max(1, min(int(reserved), concurrency))

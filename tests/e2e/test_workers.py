@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from serverless_patterns.local import LocalCloud
+from serverless_patterns.local import CdkError, LocalCloud, resources
 
 from .apps_support import load, synth
 
@@ -150,6 +150,26 @@ def test_a_handler_with_bundled_arm64_pydantic_runs_on_host_platform_packages(
     # pydantic_core (a compiled extension) came from the host-platform install, not the bundle.
     assert answer["body"]["bundled_here"] is False
     assert answer["body"]["pydantic_core"].startswith("deps-")
+
+
+def test_an_error_inside_a_local_deploy_fails_it_with_that_error(
+    app: dict[str, Any], local_cloud: LocalCloud, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assembly = synth(app["module"].build_table_only, app["root"] / "table-only")
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("the model broke")
+
+    monkeypatch.setattr(resources.GlobalTable, "create", classmethod(broken))
+    with pytest.raises(
+        CdkError, match=r"creating stack LocalTableOnly failed: RuntimeError: the model broke"
+    ):
+        local_cloud.deploy(assembly, stacks=["LocalTableOnly"])
+    monkeypatch.undo()
+    # Nothing half-created is left: the next deploy creates the stack (no "already exists").
+    deployed = local_cloud.deploy(assembly, stacks=["LocalTableOnly"])
+    assert deployed.stacks == ["LocalTableOnly"]
+    assert len(local_cloud.resources("LocalTableOnly", "AWS::DynamoDB::GlobalTable")) == 1
 
 
 def test_a_layer_is_imported_and_a_redeploy_of_it_runs_the_new_code(

@@ -112,3 +112,21 @@ class WorkersStack(cdk.Stack):
 def build(app: cdk.App, layer_dir: str | None = None) -> cdk.App:
     WorkersStack(app, "LocalWorkers", layer_dir=layer_dir)
     return app
+
+
+class TableOnlyStack(cdk.Stack):
+    """A TableV2 and nothing else: deployed while its model is made to fail, then again."""
+
+    def __init__(self, scope: Construct, id: str) -> None:
+        super().__init__(scope, id)
+        dynamodb.TableV2(
+            self,
+            "Table",
+            partition_key=dynamodb.Attribute(name="pk", type=dynamodb.AttributeType.STRING),
+            removal_policy=cdk.RemovalPolicy.DESTROY,
+        )
+
+
+def build_table_only(app: cdk.App) -> cdk.App:
+    TableOnlyStack(app, "LocalTableOnly")
+    return app
