@@ -152,6 +152,17 @@ def test_a_handler_with_bundled_arm64_pydantic_runs_on_host_platform_packages(
     assert answer["body"]["pydantic_core"].startswith("deps-")
 
 
+def test_a_layer_with_bundled_arm64_dependencies_runs_on_host_platform_packages(
+    local_cloud: LocalCloud, out: dict[str, str]
+) -> None:
+    answer = _invoke(local_cloud, out["LayerModels"], {"id": "o-2", "quantity": "5"})
+    assert answer == {
+        "error": None,
+        "body": {"order": {"id": "o-2", "quantity": 5}, "pydantic_core": answer["body"]["pydantic_core"]},
+    }
+    assert answer["body"]["pydantic_core"].startswith("deps-")
+
+
 def test_an_error_inside_a_local_deploy_fails_it_with_that_error(
     app: dict[str, Any], local_cloud: LocalCloud, monkeypatch: pytest.MonkeyPatch
 ) -> None:

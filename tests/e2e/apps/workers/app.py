@@ -13,7 +13,7 @@ from aws_cdk import aws_lambda_destinations as destinations
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from serverless_patterns.core import bundling
+from serverless_patterns.core import PythonLayer, bundling
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -95,6 +95,18 @@ class WorkersStack(cdk.Stack):
             ),
         )
 
+        # A layer built as the project builds one: its code and its dependencies (arm64) in python/.
+        models = PythonLayer(
+            self,
+            "Models",
+            code=os.path.join(HERE, "layers", "models"),
+            runtime=lambda_.Runtime.PYTHON_3_12,
+            architecture=lambda_.Architecture.ARM_64,
+        )
+        layer_models = python_function(
+            self, "LayerModels", "layer_models", layers=[models], architecture=lambda_.Architecture.ARM_64
+        )
+
         for name, value in {
             "Isolation": isolation.function_name,
             "Sleeper": sleeper.function_name,
@@ -105,6 +117,7 @@ class WorkersStack(cdk.Stack):
             "TableV2Writer": writer.function_name,
             "TableV2Name": table_v2.table_name,
             "Pydantic": bundled.function_name,
+            "LayerModels": layer_models.function_name,
         }.items():
             cdk.CfnOutput(self, f"Out{name}", value=value)
 
