@@ -12,7 +12,7 @@ from typing import Any
 
 import aws_cdk as cdk
 
-__all__ = ["kept_process_state", "load", "synth"]
+__all__ = ["kept_process_state", "load", "processes_running", "synth"]
 
 
 @contextmanager
@@ -46,3 +46,19 @@ def load(path: Path, name: str) -> Any:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def processes_running(marker: str) -> list[int]:
+    """Live (not zombie) processes whose command line contains ``marker``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if marker in command and state != "Z":
+            found.append(int(entry.name))
+    return found

@@ -16,6 +16,8 @@ import pytest
 
 from serverless_patterns.local.runtime import HandlerRuntime, Invocation
 
+from .apps_support import processes_running
+
 pytestmark = pytest.mark.e2e
 
 
@@ -154,22 +156,6 @@ def test_timeout_errors_and_output(runtime: Any) -> None:
     assert rt.invoke(missing, {}, source="test").json()["errorType"] == "Runtime.ImportModuleError"
 
 
-def _processes_running(marker: str) -> list[int]:
-    """Live (not zombie) processes whose command line contains ``marker``."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
-        except OSError:
-            continue
-        if marker in command and state != "Z":
-            found.append(int(entry.name))
-    return found
-
-
 def test_workers_are_warm_reused_and_killed_with_what_they_started(runtime: Any) -> None:
     rt, _ = runtime
     pid = FakeFunction("pid", {"index.py": "import os\ndef handler(e, c):\n    return os.getpid()\n"})
@@ -191,7 +177,7 @@ def test_workers_are_warm_reused_and_killed_with_what_they_started(runtime: Any)
     result = rt.invoke(spawner, {}, source="t")
     assert result.json()["errorMessage"] == "Task timed out after 0.50 seconds"
     time.sleep(0.2)
-    assert _processes_running("sleep 30.0417") == []
+    assert processes_running("sleep 30.0417") == []
 
     # A handler that makes its runtime exit fails with Runtime.ExitError; the next run starts anew.
     exits = FakeFunction(
@@ -231,7 +217,7 @@ def test_close_stops_a_hanging_handler_at_once_and_leaves_no_process(tmp_path: P
     assert time.monotonic() - begin < 3
     assert answers[0].json()["errorType"] == "Runtime.ExitError"
     assert rt.pools.worker_count() == 0
-    assert _processes_running(str(tmp_path)) == []
+    assert processes_running(str(tmp_path)) == []
     assert not [t.name for t in threading.enumerate() if t.name.startswith("local-worker")]
     # After close, nothing starts again.
     assert rt.invoke(hangs, {}, source="t").json()["errorType"] == "Runtime.ExitError"

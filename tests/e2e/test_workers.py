@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,7 +17,7 @@ import pytest
 
 from serverless_patterns.local import CdkError, LocalCloud, resources
 
-from .apps_support import load, synth
+from .apps_support import load, processes_running, synth
 
 pytestmark = pytest.mark.e2e
 
@@ -194,3 +196,28 @@ def test_a_layer_is_imported_and_a_redeploy_of_it_runs_the_new_code(
     second = synth(lambda a: app["module"].build(a, str(app["layer_dir"])), app["root"] / "v2")
     local_cloud.deploy(second)
     assert _invoke(local_cloud, out["Layered"], {})["body"]["greeting"] == "hello from layer v2"
+
+
+def test_stop_ends_a_hanging_handler_and_leaves_no_process_thread_or_port(
+    local_cloud: LocalCloud, out: dict[str, str]
+) -> None:
+    """Last in the module: it stops the module's cloud (the fixture's own stop then does nothing)."""
+    runtime = local_cloud._runtime
+    assert runtime is not None
+    _invoke(local_cloud, out["Hang"], {"sleep": 60, "id": "hang"}, InvocationType="Event")
+    local_cloud.wait_for(lambda: runtime.pools.worker_count() > 0, timeout=15)
+    time.sleep(0.3)
+    workdir = str(local_cloud._workdir)
+    ports = [local_cloud.port, int(local_cloud.api_url.rsplit(":", 1)[1])]
+    begin = time.monotonic()
+    local_cloud.stop()
+    assert time.monotonic() - begin < 10
+    time.sleep(0.3)
+    assert processes_running(workdir) == []
+    assert not [
+        t.name for t in threading.enumerate() if t.name.startswith(("local-", "sqs-poller", "stream:"))
+    ]
+    for port in ports:
+        with socket.socket() as probe:
+            probe.settimeout(1)
+            assert probe.connect_ex(("127.0.0.1", port)) != 0

@@ -51,6 +51,14 @@ class WorkersStack(cdk.Stack):
             on_failure=destinations.SqsDestination(failures),
         )
         table.grant_write_data(sleeper)
+        hang = python_function(
+            self,
+            "Hang",
+            "sleeper",
+            timeout=cdk.Duration.seconds(60),
+            environment={"TABLE_NAME": table.table_name},
+            retry_attempts=0,
+        )
 
         layer = lambda_.LayerVersion(
             self,
@@ -110,6 +118,7 @@ class WorkersStack(cdk.Stack):
         for name, value in {
             "Isolation": isolation.function_name,
             "Sleeper": sleeper.function_name,
+            "Hang": hang.function_name,
             "SleeperFailuresUrl": failures.queue_url,
             "WritesTable": table.table_name,
             "Layered": layered.function_name,
