@@ -39,6 +39,43 @@ def function_code(fn: Any) -> tuple[str, bytes]:
     return str(getattr(fn, "code_sha_256", "") or ""), bytes(getattr(fn, "code_bytes", b"") or b"")
 
 
+def role_policies(account_id: str, role_arn: str) -> list[dict[str, Any]]:
+    """The identity policies of a role (inline and attached managed), as documents; none for a role
+    that does not exist here."""
+    import json
+    from urllib.parse import unquote
+
+    from moto.iam.models import iam_backends
+
+    backend = iam_backends[account_id]["global"]
+    try:
+        role = backend.get_role_by_arn(role_arn)
+    except Exception:
+        return []
+    documents: list[Any] = list(role.policies.values())
+    for managed in role.managed_policies.values():
+        version = getattr(managed, "default_version", None)
+        documents.append(getattr(version, "document", None) or getattr(managed, "document", None))
+    found: list[dict[str, Any]] = []
+    for document in documents:
+        if isinstance(document, str):
+            try:
+                document = json.loads(document)
+            except ValueError:
+                document = json.loads(unquote(document))
+        if isinstance(document, dict):
+            found.append(document)
+    return found
+
+
+def enforce(server: Any, enforcer: Any, account_id: str) -> Any:
+    """Put an IAM enforcer (a WSGI middleware class) in front of a started ThreadedMotoServer."""
+    inner = server._server
+    wrapped = enforcer(inner.app, lambda role: role_policies(account_id, role), account_id)
+    inner.app = wrapped
+    return wrapped
+
+
 # (module, attribute path, parameters the patch relies on, or None when not a callable's signature).
 PATCHED: tuple[tuple[str, str, tuple[str, ...] | None], ...] = (
     ("moto.settings", "moto_server_port", ()),
@@ -128,6 +165,9 @@ PATCHED: tuple[tuple[str, str, tuple[str, ...] | None], ...] = (
     ("moto.sqs.models", "SQSBackend.get_queue", ("self", "queue_name")),
     ("moto.moto_server.threaded_moto_server", "ThreadedMotoServer", None),
     ("moto.moto_api._internal.models", "moto_api_backend", None),
+    ("moto.moto_server.threaded_moto_server", "ThreadedMotoServer.start", ("self",)),
+    ("moto.iam.models", "IAMBackend.get_role_by_arn", ("self", "arn")),
+    ("moto.iam.models", "Role.__init__", None),
 )
 
 

@@ -18,11 +18,12 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
-from . import _patches
+from . import _moto, _patches
 from ._state import NOT_EMULATED, ResourceNote, State, active, set_active
 from .apigw import ApiGateway, ApiResponse
 from .cdk import cdk_command, run_cdk
 from .events import Dispatcher
+from .iam import IamEnforcer
 from .runtime import HandlerRuntime, Invocation
 
 __all__ = ["Deployment", "LocalCloud", "LocalCloudError"]
@@ -75,6 +76,8 @@ class LocalCloud:
     :param retry_delay: seconds before a failed SQS message is visible again, and between async
         and stream retries (Lambda's are minutes). Default: 1
     :param deploy_timeout: seconds one CDK CLI command may take. Default: 300
+    :param enforce_iam: check every AWS call a handler makes against its role's identity policies
+        (see :mod:`.iam` for what is evaluated). Default: True
     """
 
     def __init__(
@@ -84,11 +87,14 @@ class LocalCloud:
         region: str = DEFAULT_REGION,
         retry_delay: float = 1.0,
         deploy_timeout: float = 300.0,
+        enforce_iam: bool = True,
     ) -> None:
         self.account_id = account_id
         self.region = region
         self.retry_delay = retry_delay
         self.deploy_timeout = deploy_timeout
+        self.enforce_iam = enforce_iam
+        self._iam: IamEnforcer | None = None
         self.invocations: list[Invocation] = []
         """Every handler run so far, oldest first."""
         self._server: Any = None
@@ -125,6 +131,8 @@ class LocalCloud:
         server.start()
         port = server.get_host_and_port()[1]
         self._server = server
+        if self.enforce_iam:
+            self._iam = _moto.enforce(server, IamEnforcer, self.account_id)
         state = State(self.account_id, self.region, f"http://localhost:{port}")
         runtime = HandlerRuntime(
             self._workdir / "functions",
@@ -173,6 +181,7 @@ class LocalCloud:
         self._state = None
         self._clients.clear()
         self._roles.clear()
+        self._iam = None
         self._bootstrapped = False
         if self._workdir is not None:
             shutil.rmtree(self._workdir, ignore_errors=True)
@@ -207,6 +216,11 @@ class LocalCloud:
         if self._gateway is None:
             raise LocalCloudError("the local cloud is not running")
         return self._gateway.url
+
+    @property
+    def access_denied(self) -> list[str]:
+        """Every handler call refused by IAM so far (the message the handler got)."""
+        return list(self._iam.denials) if self._iam is not None else []
 
     @property
     def notes(self) -> list[ResourceNote]:
@@ -496,6 +510,8 @@ class LocalCloud:
             issued = (creds["AccessKeyId"], creds["SecretAccessKey"], creds["SessionToken"])
         except Exception:
             issued = None  # a role ARN the local STS refuses: the fixed dummy credentials remain
+        if issued is not None and self._iam is not None:
+            self._iam.issued(issued[0], role_arn)
         with self._lock:
             return self._roles.setdefault(role_arn, issued)
 

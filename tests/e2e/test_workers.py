@@ -126,6 +126,26 @@ def test_a_handler_past_its_timeout_is_stopped_and_its_write_never_happens(
     assert items == {"in-time"}
 
 
+def test_a_call_outside_the_role_grants_is_denied_naming_the_action_and_resource(
+    local_cloud: LocalCloud, out: dict[str, str]
+) -> None:
+    answer = _invoke(local_cloud, out["Ungranted"], {})
+    assert answer["error"] is None, answer
+    seen = answer["body"]
+    assert seen["read"] == "ok"  # table.grant_read_data
+    table_arn = f"arn:aws:dynamodb:us-east-1:123456789012:table/{out['WritesTable']}"
+    assert seen["write"].startswith("AccessDeniedException: User: arn:aws:sts::123456789012:assumed-role/")
+    assert seen["write"].endswith(
+        f"is not authorized to perform: dynamodb:PutItem on resource: {table_arn} because no "
+        f"identity-based policy allows the dynamodb:PutItem action on resource: {table_arn}"
+    )
+    assert "sqs:SendMessage on resource: arn:aws:sqs:us-east-1:123456789012:" in seen["send"]
+    assert seen["send"].split(":")[0] in ("AccessDenied", "AccessDeniedException")
+    assert any("dynamodb:PutItem" in message for message in local_cloud.access_denied)
+    items = local_cloud.client("dynamodb").scan(TableName=out["WritesTable"])["Items"]
+    assert {"S": "ungranted"} not in [i["id"] for i in items]
+
+
 def test_a_nodejs_handler_behind_the_api_answers(local_cloud: LocalCloud, out: dict[str, str]) -> None:
     response = local_cloud.invoke_api("GET", "/hello", api_id=out["RestApiId"])
     assert response.status == 200, response.body

@@ -51,6 +51,14 @@ class WorkersStack(cdk.Stack):
             on_failure=destinations.SqsDestination(failures),
         )
         table.grant_write_data(sleeper)
+        ungranted = python_function(
+            self,
+            "Ungranted",
+            "ungranted",
+            timeout=cdk.Duration.seconds(10),
+            environment={"TABLE_NAME": table.table_name, "QUEUE_URL": failures.queue_url},
+        )
+        table.grant_read_data(ungranted)
         hang = python_function(
             self,
             "Hang",
@@ -119,6 +127,7 @@ class WorkersStack(cdk.Stack):
             "Isolation": isolation.function_name,
             "Sleeper": sleeper.function_name,
             "Hang": hang.function_name,
+            "Ungranted": ungranted.function_name,
             "SleeperFailuresUrl": failures.queue_url,
             "WritesTable": table.table_name,
             "Layered": layered.function_name,
