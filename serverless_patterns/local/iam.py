@@ -40,6 +40,9 @@ _JSON_PREFIXES = {
     "Kinesis_20131202": "kinesis",
 }
 
+# Where a service signs under a name that is not its IAM prefix.
+_IAM_PREFIX = {"monitoring": "cloudwatch", "email": "ses", "execute-api": "execute-api"}
+
 
 @dataclass(frozen=True)
 class Request:
@@ -130,6 +133,7 @@ def read_request(
     account: str,
 ) -> Request | None:
     """The action and resources of a signed request, or None when it cannot be read."""
+    service = _IAM_PREFIX.get(service, service)
     target = headers.get("x-amz-target", "")
     data: dict[str, Any]
     if target:

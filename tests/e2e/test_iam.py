@@ -86,6 +86,15 @@ def test_every_resource_of_a_call_must_be_allowed() -> None:
             Request("sns:Publish", ("arn:aws:sns:us-east-1:123456789012:t",)),
         ),
         (
+            "monitoring",
+            "POST",
+            "/",
+            "",
+            "",
+            b"Action=PutMetricData&Namespace=Shop",
+            Request("cloudwatch:PutMetricData", ("*",)),
+        ),
+        (
             "s3",
             "PUT",
             "/bucket/a/b.txt",
