@@ -44,7 +44,7 @@ def _dispatcher() -> Any:
 
 
 def install(state: State, port: int) -> None:
-    """Point moto's Lambda at the in-process runtime and fill moto's CloudFormation gaps."""
+    """Point moto's Lambda at the local runtime (worker processes) and fill moto's CloudFormation gaps."""
     import moto.settings
     import moto.stepfunctions.models as sfn_models
     from moto.awslambda.models import LambdaBackend, LambdaFunction, LayerVersion

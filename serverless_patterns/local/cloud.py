@@ -66,10 +66,11 @@ class Deployment:
 
 
 class LocalCloud:
-    """An embedded AWS on moto, on 127.0.0.1, where deployed Python handlers really run.
+    """An embedded AWS on moto, on 127.0.0.1, where deployed Python and Node.js handlers really run,
+    each function in worker processes of its own (see :mod:`.workers`).
 
     ``with LocalCloud() as cloud: cloud.deploy("path/to/app")`` starts it, deploys every stack of
-    the app with the CDK CLI, and stops it at the end, leaving no thread or port behind.
+    the app with the CDK CLI, and stops it at the end, leaving no thread, port or process behind.
 
     :param account_id: Default: 123456789012
     :param region: Default: us-east-1
