@@ -16,8 +16,10 @@ In tests, ``pytest_plugins = ["serverless_patterns.local.pytest_plugin"]`` gives
 ``local_cloud`` fixture. ``python -m serverless_patterns.local.demo [APP_DIR]`` deploys an app and
 sends a sample event through every pattern it finds.
 
-What runs: Python handlers, in this process, from the code the deployment uploaded, with the
-function's environment, a Lambda context and its timeout; SQS, DynamoDB stream, SNS, S3, EventBridge
+What runs: Python and Node.js handlers, each function in worker processes of its own (see
+:mod:`.workers`), from the code and layers the deployment uploaded, with the function's environment,
+its role's local credentials (every call checked against the role's policies, see :mod:`.iam`), a
+Lambda context and its timeout (enforced: the worker is killed); SQS, DynamoDB stream, SNS, S3, EventBridge
 and Step Functions deliver to them with Lambda's retry, partial batch and destination rules. What
 does not is listed per resource in :attr:`Deployment.notes` (alarms, CodeDeploy, authorizers...).
 """

@@ -6,6 +6,7 @@ at import time.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import sys
@@ -16,7 +17,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from . import resources
+from . import _moto, resources, workers
 from ._state import ACCEPTED, NOT_EMULATED, State, active
 from .resources import resource_model
 
@@ -25,8 +26,13 @@ __all__ = ["install", "uninstall"]
 _saved: list[tuple[object, str, object]] = []
 
 
+_MISSING = object()
+
+
 def _patch(owner: object, name: str, value: object) -> None:
-    _saved.append((owner, name, getattr(owner, name)))
+    _saved.append(
+        (owner, name, owner.__dict__.get(name, _MISSING) if isinstance(owner, type) else getattr(owner, name))
+    )
     setattr(owner, name, value)
 
 
@@ -38,10 +44,10 @@ def _dispatcher() -> Any:
 
 
 def install(state: State, port: int) -> None:
-    """Point moto's Lambda at the in-process runtime and fill moto's CloudFormation gaps."""
+    """Point moto's Lambda at the local runtime (worker processes) and fill moto's CloudFormation gaps."""
     import moto.settings
     import moto.stepfunctions.models as sfn_models
-    from moto.awslambda.models import LambdaBackend, LambdaFunction
+    from moto.awslambda.models import LambdaBackend, LambdaFunction, LayerVersion
     from moto.cloudformation import parsing
     from moto.cloudformation.models import CloudFormationBackend
     from moto.core.config import default_user_config
@@ -113,22 +119,25 @@ def install(state: State, port: int) -> None:
                 ACCEPTED,
                 f"{runtime} handlers run on this process's Python ({local_python})",
             )
-        if resource_type == "AWS::Lambda::Function" and not runtime.startswith("python"):
+        if resource_type == "AWS::Lambda::Function" and runtime.startswith("nodejs"):
+            node = workers.node_binary()
+            state.note(
+                str(resources_map.stack_id),
+                logical_id,
+                resource_type,
+                ACCEPTED if node else NOT_EMULATED,
+                f"{runtime} handlers run on this machine's Node.js ({workers.node_version()})"
+                if node
+                else f"runtime {runtime}: no node binary here, its handler does not run",
+            )
+        elif resource_type == "AWS::Lambda::Function" and not runtime.startswith("python"):
             what = f"runtime {runtime}" if runtime else "container image"
             state.note(
                 str(resources_map.stack_id),
                 logical_id,
                 resource_type,
                 NOT_EMULATED,
-                f"{what}: its handler does not run locally (only Python handlers do)",
-            )
-        if resource_type == "AWS::Lambda::Function" and props.get("Layers"):
-            state.note(
-                str(resources_map.stack_id),
-                logical_id,
-                resource_type,
-                NOT_EMULATED,
-                "layers are not loaded: handlers import from the local Python environment",
+                f"{what}: its handler does not run locally (only Python and Node.js handlers do)",
             )
         if known is None and resource_type not in parsing.NULL_MODELS:
             state.note(
@@ -155,6 +164,76 @@ def install(state: State, port: int) -> None:
         return parameters
 
     _patch(CloudFormationBackend, "_resolve_update_parameters", resolve_update_parameters)
+
+    # Deploys never lie: an internal error while creating or updating a stack (a model that
+    # raises, say) went back as HTTP 500; the SDK retried the create and the user saw "already
+    # exists". Surface it as a ValidationError naming the error, and drop a stack that never got
+    # created, so that the next deploy starts clean.
+    from moto.cloudformation.exceptions import ValidationError
+    from moto.core.exceptions import ServiceException
+    from werkzeug.exceptions import HTTPException
+
+    answered = (ServiceException, HTTPException)  # errors moto already sends back as such
+
+    original_create_stack = CloudFormationBackend.create_stack
+    original_update_stack = CloudFormationBackend.update_stack
+
+    def create_stack(self: Any, name: str, *args: Any, **kwargs: Any) -> Any:
+        known = set(self.stacks)
+        try:
+            return original_create_stack(self, name, *args, **kwargs)
+        except Exception as exc:
+            for stack_id in set(self.stacks) - known:
+                stack = self.stacks.pop(stack_id)
+                with contextlib.suppress(Exception):
+                    stack.delete()
+                for export in getattr(stack, "exports", []):
+                    self.exports.pop(export.name, None)
+            if isinstance(exc, answered):
+                raise
+            raise ValidationError(
+                message=f"local cloud: creating stack {name} failed: {type(exc).__name__}: {exc}"
+            ) from exc
+
+    def update_stack(self: Any, name: str, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return original_update_stack(self, name, *args, **kwargs)
+        except answered:
+            raise
+        except Exception as exc:
+            raise ValidationError(
+                message=f"local cloud: updating stack {name} failed, it may be half-updated: "
+                f"{type(exc).__name__}: {exc}"
+            ) from exc
+
+    _patch(CloudFormationBackend, "create_stack", create_stack)
+    _patch(CloudFormationBackend, "update_stack", update_stack)
+
+    # A changed layer version is replaced by CloudFormation: publish the next version of the same
+    # layer (moto has no update for it: the resource became None and the functions kept the old one).
+    def layer_version_update(
+        cls: Any,
+        original_resource: Any,
+        new_resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+    ) -> Any:
+        name = (cloudformation_json.get("Properties") or {}).get("LayerName") or original_resource.name
+        new = cls.create_from_cloudformation_json(name, cloudformation_json, account_id, region_name)
+        # CloudFormation then updates every function whose Layers refer to it; moto sees no change
+        # in their templates, so point them at the new version here.
+        old_arn, new_arn = str(original_resource.arn), str(new.arn)
+        for fn in _moto.lambda_backend(account_id, region_name).list_functions():
+            if any(layer.get("Arn") == old_arn for layer in fn.layers or []):
+                fn.layers = fn._get_layers_data(
+                    [new_arn if layer["Arn"] == old_arn else layer["Arn"] for layer in fn.layers]
+                )
+        return new
+
+    _patch(LayerVersion, "update_from_cloudformation_json", classmethod(layer_version_update))
+    # Ref of a layer version is its ARN (moto's model has no physical id, so Ref gave the object).
+    _patch(LayerVersion, "physical_resource_id", property(lambda self: self.arn))
     _patch(parsing, "resource_class_from_type", resource_class_from_type)
     _patch(parsing, "parse_and_create_resource", parse_and_create_resource)
     # moto logs every failed state machine task and skipped type at ERROR: the invocation records
@@ -218,28 +297,46 @@ def install(state: State, port: int) -> None:
                 q.lambda_event_source_mappings.pop(esm.function_arn, None)  # the local poller drains it
         return esm
 
-    # Layers published elsewhere (the public Powertools layer, say) are unknown here: accept them;
-    # handlers import from this environment instead, and the deploy notes say so.
+    # Layers published by another account (the public Powertools layer, say) are unknown here:
+    # accept them, and say what the function gets instead. A layer of this account must exist.
     original_layers = LambdaFunction._get_layers_data
 
     def get_layers_data(self: Any, layers_versions_arns: list[str]) -> Any:
         known: list[Any] = []
         for arn in layers_versions_arns:
-            try:
-                known.extend(original_layers(self, [arn]))
-            except Exception:
-                known.append({"Arn": arn, "CodeSize": 0})
-                if arn not in state.foreign_layers:
-                    state.foreign_layers.add(arn)
-                    state.note(
-                        "",
-                        arn.split(":")[-2] if arn.count(":") >= 7 else arn,
-                        "AWS::Lambda::LayerVersion",
-                        NOT_EMULATED,
-                        f"layer {arn} is not loaded: handlers import from the local Python environment",
-                    )
+            parts = str(arn).split(":")
+            if len(parts) < 8 or parts[4] == self.account_id:
+                known.extend(original_layers(self, [arn]))  # raises for an unknown layer version
+                continue
+            known.append({"Arn": arn, "CodeSize": 0})
+            if arn not in state.foreign_layers:
+                state.foreign_layers.add(arn)
+                powertools = "AWSLambdaPowertoolsPython" in parts[6]
+                stand_in = workers.distribution_version("aws-lambda-powertools")
+                state.note(
+                    "",
+                    parts[6],
+                    "AWS::Lambda::LayerVersion",
+                    ACCEPTED if powertools and stand_in else NOT_EMULATED,
+                    f"public layer {arn}: this environment's aws-lambda-powertools {stand_in} stands in"
+                    if powertools and stand_in
+                    else f"layer {arn} of another account is not available locally: what it holds is missing",
+                )
         return known
 
+    # moto's CloudFormation model drops a function's Layers: set them as CreateFunction would.
+    original_function_create = LambdaFunction.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
+
+    def function_from_cloudformation(
+        cls: Any, resource_name: str, cloudformation_json: Any, *args: Any, **kwargs: Any
+    ) -> Any:
+        fn = original_function_create(cls, resource_name, cloudformation_json, *args, **kwargs)
+        layers = (cloudformation_json.get("Properties") or {}).get("Layers")
+        if layers:
+            fn.layers = fn._get_layers_data(layers)
+        return fn
+
+    _patch(LambdaFunction, "create_from_cloudformation_json", classmethod(function_from_cloudformation))
     _patch(LambdaFunction, "_get_layers_data", get_layers_data)
     _patch(LambdaBackend, "invoke", backend_invoke)
     _patch(LambdaBackend, "send_dynamodb_items", send_dynamodb_items)
@@ -399,5 +496,7 @@ def uninstall() -> None:
         owner, name, value = _saved.pop()
         if name.startswith("["):
             owner[name[1:-1]] = value  # type: ignore[index]
+        elif value is _MISSING:
+            delattr(owner, name)
         else:
             setattr(owner, name, value)

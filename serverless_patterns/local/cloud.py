@@ -18,11 +18,12 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
-from . import _environ, _patches
+from . import _moto, _patches
 from ._state import NOT_EMULATED, ResourceNote, State, active, set_active
 from .apigw import ApiGateway, ApiResponse
 from .cdk import cdk_command, run_cdk
 from .events import Dispatcher
+from .iam import IamEnforcer
 from .runtime import HandlerRuntime, Invocation
 
 __all__ = ["Deployment", "LocalCloud", "LocalCloudError"]
@@ -65,16 +66,19 @@ class Deployment:
 
 
 class LocalCloud:
-    """An embedded AWS on moto, on 127.0.0.1, where deployed Python handlers really run.
+    """An embedded AWS on moto, on 127.0.0.1, where deployed Python and Node.js handlers really run,
+    each function in worker processes of its own (see :mod:`.workers`).
 
     ``with LocalCloud() as cloud: cloud.deploy("path/to/app")`` starts it, deploys every stack of
-    the app with the CDK CLI, and stops it at the end, leaving no thread or port behind.
+    the app with the CDK CLI, and stops it at the end, leaving no thread, port or process behind.
 
     :param account_id: Default: 123456789012
     :param region: Default: us-east-1
     :param retry_delay: seconds before a failed SQS message is visible again, and between async
         and stream retries (Lambda's are minutes). Default: 1
     :param deploy_timeout: seconds one CDK CLI command may take. Default: 300
+    :param enforce_iam: check every AWS call a handler makes against its role's identity policies
+        (see :mod:`.iam` for what is evaluated). Default: True
     """
 
     def __init__(
@@ -84,16 +88,21 @@ class LocalCloud:
         region: str = DEFAULT_REGION,
         retry_delay: float = 1.0,
         deploy_timeout: float = 300.0,
+        enforce_iam: bool = True,
     ) -> None:
         self.account_id = account_id
         self.region = region
         self.retry_delay = retry_delay
         self.deploy_timeout = deploy_timeout
+        self.enforce_iam = enforce_iam
+        self._iam: IamEnforcer | None = None
         self.invocations: list[Invocation] = []
         """Every handler run so far, oldest first."""
         self._server: Any = None
         self._gateway: ApiGateway | None = None
         self._dispatcher: Dispatcher | None = None
+        self._runtime: HandlerRuntime | None = None
+        self._roles: dict[str, tuple[str, str, str] | None] = {}
         self._state: State | None = None
         self._workdir: Path | None = None
         self._bootstrapped = False
@@ -123,10 +132,16 @@ class LocalCloud:
         server.start()
         port = server.get_host_and_port()[1]
         self._server = server
+        if self.enforce_iam:
+            self._iam = _moto.enforce(server, IamEnforcer, self.account_id)
         state = State(self.account_id, self.region, f"http://localhost:{port}")
-        environ = _environ.install()
         runtime = HandlerRuntime(
-            self._workdir / "functions", self._handler_env(state.endpoint_url), environ, self._record
+            self._workdir / "functions",
+            self._handler_env(state.endpoint_url),
+            self._record,
+            credentials=self._role_credentials,
+            account_id=self.account_id,
+            region=self.region,
         )
         try:
             _patches.install(state, port)
@@ -135,6 +150,7 @@ class LocalCloud:
             raise
         self._state = state
         set_active(state)
+        self._runtime = runtime
         self._dispatcher = state.dispatcher = Dispatcher(state, runtime, retry_delay=self.retry_delay)
         self._gateway = ApiGateway(state)
         self._gateway.start()
@@ -146,6 +162,9 @@ class LocalCloud:
         self._teardown()
 
     def _teardown(self) -> None:
+        if self._runtime is not None:  # first: a hung handler must not hold a poller in stop()
+            self._runtime.close()
+            self._runtime = None
         if self._dispatcher is not None:
             self._dispatcher.stop()
             self._dispatcher = None
@@ -159,10 +178,11 @@ class LocalCloud:
                 inner.server_close()
             self._server = None
         _patches.uninstall()
-        _environ.uninstall()
         set_active(None)
         self._state = None
         self._clients.clear()
+        self._roles.clear()
+        self._iam = None
         self._bootstrapped = False
         if self._workdir is not None:
             shutil.rmtree(self._workdir, ignore_errors=True)
@@ -197,6 +217,11 @@ class LocalCloud:
         if self._gateway is None:
             raise LocalCloudError("the local cloud is not running")
         return self._gateway.url
+
+    @property
+    def access_denied(self) -> list[str]:
+        """Every handler call refused by IAM so far (the message the handler got)."""
+        return list(self._iam.denials) if self._iam is not None else []
 
     @property
     def notes(self) -> list[ResourceNote]:
@@ -474,6 +499,23 @@ class LocalCloud:
             with contextlib.suppress(Exception):
                 listener(invocation)
 
+    def _role_credentials(self, role_arn: str) -> tuple[str, str, str] | None:
+        """Temporary credentials of a function's role, issued by the local STS (once per role)."""
+        with self._lock:
+            if role_arn in self._roles:
+                return self._roles[role_arn]
+        issued: tuple[str, str, str] | None = None
+        try:
+            found = self.client("sts").assume_role(RoleArn=role_arn, RoleSessionName="local-lambda")
+            creds = found["Credentials"]
+            issued = (creds["AccessKeyId"], creds["SecretAccessKey"], creds["SessionToken"])
+        except Exception:
+            issued = None  # a role ARN the local STS refuses: the fixed dummy credentials remain
+        if issued is not None and self._iam is not None:
+            self._iam.issued(issued[0], role_arn)
+        with self._lock:
+            return self._roles.setdefault(role_arn, issued)
+
     def _handler_env(self, endpoint: str) -> dict[str, str]:
         return {
             "AWS_ENDPOINT_URL": endpoint,
@@ -484,7 +526,6 @@ class LocalCloud:
             "AWS_SESSION_TOKEN": _DUMMY,
             "AWS_REGION": self.region,
             "AWS_DEFAULT_REGION": self.region,
-            "TZ": ":UTC",
         }
 
 

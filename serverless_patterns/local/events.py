@@ -29,6 +29,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
+from . import _moto
 from ._state import NOT_EMULATED, State
 from .runtime import HandlerRuntime, InvokeResult
 
@@ -106,9 +107,7 @@ class Dispatcher:
     # -- backends ---------------------------------------------------------------------------------
 
     def _lambda(self) -> Any:
-        from moto.awslambda.utils import get_backend
-
-        return get_backend(self.state.account_id, self.state.region)
+        return _moto.lambda_backend(self.state.account_id, self.state.region)
 
     def _sqs(self, arn: str) -> Any:
         from moto.sqs.models import sqs_backends

@@ -6,7 +6,8 @@ handler that can only run in Docker. Here every type the patterns emit gets a mo
 
 - with behaviour: Lambda aliases and event invoke configs (async retries and destinations), SNS
   subscriptions (delivery, raw delivery, filter policies), API Gateway stages, HTTP APIs (v2) with
-  routes, integrations and stages, S3 bucket notifications (``Custom::S3BucketNotifications``);
+  routes, integrations and stages, S3 bucket notifications (``Custom::S3BucketNotifications``),
+  DynamoDB global tables (``TableV2``: the replica of the local region);
 - accepted: resource policies (queue, topic, bucket), which moto never enforces, and the API Gateway
   account setting;
 - reported as not emulated: CodeDeploy (no traffic shifting), CloudWatch alarms (never evaluated),
@@ -249,6 +250,85 @@ class SnsSubscription(LocalModel):
         model = cls(sub.arn)
         model.on_delete = lambda: backend.unsubscribe(sub.arn)
         return model
+
+
+class GlobalTable(LocalModel):
+    """``AWS::DynamoDB::GlobalTable`` (what ``dynamodb.TableV2`` makes): the replica of this region,
+    as a DynamoDB table with the same keys, indexes, stream and billing mode."""
+
+    TYPE = "AWS::DynamoDB::GlobalTable"
+
+    @classmethod
+    def create(
+        cls, name: str, props: dict[str, Any], account_id: str, region: str, kwargs: dict[str, Any]
+    ) -> LocalModel:
+        from moto.dynamodb.models import dynamodb_backends
+        from moto.dynamodb.models.table import Table
+
+        table_name = str(props.get("TableName") or name)
+        table_props: dict[str, Any] = {
+            key: props[key]
+            for key in (
+                "KeySchema",
+                "AttributeDefinitions",
+                "GlobalSecondaryIndexes",
+                "LocalSecondaryIndexes",
+                "BillingMode",
+                "SSESpecification",
+            )
+            if key in props
+        }
+        stream = props.get("StreamSpecification")
+        if stream:
+            table_props["StreamSpecification"] = {"StreamEnabled": True, **stream}
+        if props.get("BillingMode") != "PAY_PER_REQUEST":
+            write = (props.get("WriteProvisionedThroughputSettings") or {}).get(
+                "WriteCapacityAutoScalingSettings"
+            ) or {}
+            capacity = int(write.get("MinCapacity", 5))
+            table_props["ProvisionedThroughput"] = {
+                "ReadCapacityUnits": capacity,
+                "WriteCapacityUnits": capacity,
+            }
+            for index in table_props.get("GlobalSecondaryIndexes", []):
+                index.pop("WriteProvisionedThroughputSettings", None)
+                index.setdefault("ProvisionedThroughput", dict(table_props["ProvisionedThroughput"]))
+        others = [r.get("Region") for r in props.get("Replicas") or [] if r.get("Region") != region]
+        if others:
+            _note(
+                kwargs, cls.TYPE, NOT_EMULATED, f"replicas in {', '.join(map(str, others))} are not created"
+            )
+        table = Table.create_from_cloudformation_json(
+            table_name, {"Properties": table_props}, account_id, region
+        )
+        attributes = {"Arn": table.table_arn, "TableId": getattr(table, "table_id", table_name)}
+        if stream:
+            attributes["StreamArn"] = table.get_cfn_attribute("StreamArn")
+        model = cls(table_name, attributes)
+
+        def forget() -> None:
+            dynamodb_backends[account_id][region].delete_table(table_name)
+
+        model.on_delete = forget
+        model.key_schema = props.get("KeySchema")  # type: ignore[attr-defined]
+        return model
+
+    @classmethod
+    def update_from_cloudformation_json(
+        cls,
+        original_resource: LocalModel,
+        new_resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+    ) -> LocalModel:
+        props = cloudformation_json.get("Properties") or {}
+        same_table = props.get("TableName") in (None, original_resource.physical_resource_id)
+        if same_table and props.get("KeySchema") == getattr(original_resource, "key_schema", None):
+            return original_resource  # keys unchanged: the table and its items stay
+        return super().update_from_cloudformation_json(
+            original_resource, new_resource_name, cloudformation_json, account_id, region_name
+        )
 
 
 class Accepted(LocalModel):
@@ -728,6 +808,7 @@ MODELS: dict[str, type[CloudFormationModel]] = {
         LambdaAlias,
         LambdaVersion,
         EventInvokeConfig,
+        GlobalTable,
         SnsSubscription,
         QueuePolicy,
         TopicPolicy,

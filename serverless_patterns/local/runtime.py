@@ -1,35 +1,25 @@
-"""Runs a deployed function's handler in this process, the way Lambda would run it.
+"""Runs a deployed function's handler in worker processes of its own, the way Lambda would run it.
 
-The code is the zip that the deployment uploaded (so what runs is what was deployed), unpacked once
-per code hash. The handler module is imported in isolation: modules of the same name in different
-functions (``index``, ``app``...) never see each other. Each invocation runs in its own thread with
-the function's environment variables (see :mod:`._environ`), a Lambda context, and the function's
-timeout.
+What runs is the zip the deployment uploaded, with its layers, in a process per execution
+environment (see :mod:`.workers`): kept warm, reused, killed past the function's timeout.
 """
 
 from __future__ import annotations
 
-import contextlib
-import importlib
-import io
 import json
-import sys
+import os
+import signal
 import threading
 import time
-import traceback
 import uuid
-import zipfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ._environ import ThreadEnviron
-from ._environ import capture as capture_output
+from . import _moto, workers
 
 __all__ = ["HandlerRuntime", "Invocation", "InvokeResult", "LambdaContext"]
-
-Handler = Callable[[Any, Any], Any]
 
 
 @dataclass(frozen=True)
@@ -77,7 +67,7 @@ class InvokeResult:
 
 @dataclass
 class LambdaContext:
-    """The context object a Python handler receives."""
+    """The context object a Python handler receives (built in its worker; this is its shape)."""
 
     function_name: str
     function_version: str
@@ -95,79 +85,67 @@ class LambdaContext:
 
 
 class FunctionError(Exception):
-    """Raised when a function cannot run here at all (runtime not emulated, bad handler)."""
+    """Raised when a function cannot run here at all (runtime not emulated, dependencies missing)."""
 
     def __init__(self, error_type: str, message: str) -> None:
         super().__init__(message)
         self.error_type = error_type
 
 
-_IMPORT_LOCK = threading.RLock()
+_POWERTOOLS_LAYER = "AWSLambdaPowertoolsPython"
 
 
-def _import_isolated(code_dir: Path, handler: str) -> Handler:
-    """Import ``module.function`` from ``code_dir`` without leaving a trace in ``sys.modules``."""
-    module_path, _, attr = handler.rpartition(".")
-    if not module_path or not attr:
-        raise FunctionError(
-            "Runtime.MalformedHandlerName", f"Bad handler {handler!r}: expected module.function"
-        )
-    module_name = module_path.replace("/", ".")
-    own = {p.stem if p.suffix == ".py" else p.name for p in code_dir.iterdir()}
-    root = str(code_dir)
-    with _IMPORT_LOCK:
-        saved_path = list(sys.path)
-        shadowed = {name: mod for name, mod in sys.modules.items() if name.split(".")[0] in own}
-        for name in shadowed:
-            del sys.modules[name]
-        sys.path.insert(0, root)
-        importlib.invalidate_caches()
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError as exc:
-            raise FunctionError(
-                "Runtime.ImportModuleError", f"Unable to import module '{module_name}': {exc}"
-            ) from exc
-        finally:
-            for name in [
-                n for n, m in sys.modules.items() if _loaded_from(m, root) or n.split(".")[0] in own
-            ]:
-                del sys.modules[name]
-            sys.modules.update(shadowed)
-            sys.path[:] = saved_path
-    target = getattr(module, attr, None)
-    if not callable(target):
-        raise FunctionError("Runtime.HandlerNotFound", f"Handler '{attr}' missing on module '{module_name}'")
-    return target  # type: ignore[no-any-return]
+def _signal_name(number: int) -> str:
+    """``killed`` for SIGKILL, as Lambda words it."""
+    try:
+        return "killed" if number == signal.SIGKILL else signal.Signals(number).name.lower()
+    except ValueError:
+        return str(number)
 
 
-def _loaded_from(module: object, root: str) -> bool:
-    origin = getattr(module, "__file__", None)
-    return isinstance(origin, str) and origin.startswith(root)
+def _trace_header(now: float) -> str:
+    """An X-Ray trace header, not sampled: nothing is sent anywhere, but SDKs find a trace."""
+    return f"Root=1-{int(now):08x}-{uuid.uuid4().hex[:24]};Parent={uuid.uuid4().hex[:16]};Sampled=0"
 
 
 class HandlerRuntime:
-    """Runs handlers of functions known to moto's Lambda backend.
+    """Runs handlers of functions known to moto's Lambda backend, each in its own workers.
 
-    :param workdir: where code is unpacked.
-    :param base_env: variables every handler gets (endpoint, dummy credentials, region).
-    :param environ: the installed per-thread environment.
+    :param workdir: where code and layers are unpacked, and the workers' ``HOME`` and ``TMPDIR``.
+    :param base_env: variables every handler gets (endpoint, region, fallback credentials).
     :param on_invocation: called with each :class:`Invocation` record.
+    :param credentials: the (access key, secret, session token) of a role ARN, or None.
+    :param account_id: the account whose layers are looked up.
+    :param region: the region whose layers are looked up.
     """
 
     def __init__(
         self,
         workdir: Path,
         base_env: Mapping[str, str],
-        environ: ThreadEnviron,
         on_invocation: Callable[[Invocation], None],
+        *,
+        credentials: Callable[[str], tuple[str, str, str] | None],
+        account_id: str,
+        region: str,
     ) -> None:
         self._workdir = workdir
         self._base_env = dict(base_env)
-        self._environ = environ
         self._on_invocation = on_invocation
-        self._handlers: dict[tuple[str, str, str], Handler] = {}
+        self._credentials = credentials
+        self._account_id = account_id
+        self._region = region
+        self._images: dict[str, workers.WorkerImage] = {}
         self._lock = threading.Lock()
+        self._build_lock = threading.Lock()
+        self.pools = workers.WorkerPools()
+        self.cache = workers.local_cache_dir()
+        self.cold_starts_ms: list[float] = []
+        """Cold start of every worker started so far (process start and handler import)."""
+
+    def close(self) -> None:
+        """Kill every worker; invocations still running fail at once."""
+        self.pools.close()
 
     def invoke(
         self,
@@ -191,56 +169,53 @@ class HandlerRuntime:
         arn = base if used == "$LATEST" else f"{base}:{used}"
         started = time.time()
         begin = time.monotonic()
-        outcome: dict[str, Any] = {}
-        printed = io.StringIO()
-
-        def run() -> None:
-            env = {
-                **self._base_env,
-                **{str(k): str(v) for k, v in (getattr(fn, "environment_vars", None) or {}).items()},
-                "AWS_LAMBDA_FUNCTION_NAME": name,
-                "AWS_LAMBDA_FUNCTION_VERSION": version,
-                "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(getattr(fn, "memory_size", 128)),
-                "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{name}",
-                "AWS_LAMBDA_LOG_STREAM_NAME": f"local/{request_id}",
-                "_HANDLER": str(fn.handler),
-                "AWS_EXECUTION_ENV": f"AWS_Lambda_{fn.run_time}",
-            }
-            try:
-                with self._environ.scope(env), capture_output(printed):
-                    handler = self._handler(fn)
-                    env["LAMBDA_TASK_ROOT"] = str(self._code_dir(fn))
-                    context = LambdaContext(
-                        function_name=name,
-                        function_version=version,
-                        invoked_function_arn=arn,
-                        memory_limit_in_mb=int(getattr(fn, "memory_size", 128)),
-                        aws_request_id=request_id,
-                        log_group_name=f"/aws/lambda/{name}",
-                        log_stream_name=f"local/{request_id}",
-                        deadline=begin + timeout,
-                    )
-                    outcome["value"] = handler(json.loads(json.dumps(event)), context)
-            except FunctionError as exc:
-                outcome["error"] = (exc.error_type, str(exc), [])
-            except BaseException as exc:
-                outcome["error"] = (type(exc).__name__, str(exc), traceback.format_exception(exc)[1:])
-
-        worker = threading.Thread(target=run, name=f"lambda:{name}:{request_id[:8]}", daemon=True)
-        worker.start()
-        worker.join(timeout)
-        duration_ms = (time.monotonic() - begin) * 1000
-        error: tuple[str, str, list[str]] | None
-        if worker.is_alive():
+        error: tuple[str, str, list[str]] | None = None
+        payload = b"null"
+        logs = ""
+        try:
+            image = self._image(fn)
+            answer = self.pools.invoke(
+                image,
+                {
+                    "id": request_id,
+                    "event": json.dumps(event),
+                    "arn": arn,
+                    "version": version,
+                    "trace_id": _trace_header(started),
+                },
+                timeout,
+            )
+            logs = answer.logs
+            if answer.cold_start_ms is not None:
+                self.cold_starts_ms.append(answer.cold_start_ms)
+            if answer.error is not None:
+                error = (
+                    str(answer.error.get("errorType", "Error")),
+                    str(answer.error.get("errorMessage", "")),
+                    [str(line) for line in answer.error.get("stackTrace") or []],
+                )
+            else:
+                payload = (answer.payload or "null").encode()
+        except FunctionError as exc:
+            error = (exc.error_type, str(exc), [])
+        except workers.WorkerTimedOut as exc:
+            logs = str(exc)
             error = ("Sandbox.Timedout", f"Task timed out after {timeout:.2f} seconds", [])
-        else:
-            error = outcome.get("error")
-        payload: bytes
-        if error is None:
-            try:
-                payload = json.dumps(outcome.get("value")).encode()
-            except (TypeError, ValueError) as exc:
-                error = ("Runtime.MarshalError", f"Unable to marshal response: {exc}", [])
+        except workers.WorkerCrashed as exc:
+            logs = str(exc) if exc.exit_code is not None else ""
+            status = (
+                str(exc)
+                if exc.exit_code is None
+                else f"signal: {_signal_name(-exc.exit_code)}"
+                if exc.exit_code < 0
+                else f"exit status {exc.exit_code}"
+            )
+            error = (
+                "Runtime.ExitError",
+                f"RequestId: {request_id} Error: Runtime exited with error: {status}",
+                [],
+            )
+        duration_ms = (time.monotonic() - begin) * 1000
         if error is not None:
             payload = json.dumps(
                 {
@@ -259,39 +234,138 @@ class HandlerRuntime:
             duration_ms=duration_ms,
             error=None if error is None else f"{error[0]}: {error[1]}",
             detail=detail,
-            logs=printed.getvalue()[-65536:],
+            logs=logs[-65536:],
         )
         self._on_invocation(record)
         return InvokeResult(
             payload=payload, invocation=record, error_type=None if error is None else "Unhandled"
         )
 
-    def _code_dir(self, fn: Any) -> Path:
-        digest = str(getattr(fn, "code_sha_256", "") or "nohash").replace("/", "_").replace("+", "-")[:24]
-        path = self._workdir / f"{fn.function_name}-{digest}"
-        if not path.exists():
-            tmp = path.with_suffix(".tmp" + uuid.uuid4().hex[:6])
-            tmp.mkdir(parents=True)
-            code: bytes = getattr(fn, "code_bytes", b"") or b""
-            if code:
-                with zipfile.ZipFile(io.BytesIO(code)) as archive:
-                    archive.extractall(tmp)
-            with contextlib.suppress(OSError):  # another thread unpacked it first
-                tmp.rename(path)
-        return path
+    # -- what a function's workers run ------------------------------------------------------------
 
-    def _handler(self, fn: Any) -> Handler:
+    def _image(self, fn: Any) -> workers.WorkerImage:
         runtime = str(fn.run_time or "")
-        if not runtime.startswith("python"):
+        command = workers.worker_command(runtime)
+        if command is None:
+            what = f"runtime {runtime}" if runtime else "a container image"
+            why = "no node binary here" if runtime.startswith("nodejs") else "only Python and Node.js run"
             raise FunctionError(
                 "LocalCloud.RuntimeNotEmulated",
-                f"{fn.function_name}: runtime {runtime or 'image'} is not emulated (only Python handlers run locally)",
+                f"{fn.function_name}: {what} is not emulated ({why})",
             )
-        key = (str(fn.function_arn), str(getattr(fn, "code_sha_256", "")), str(fn.handler))
+        code_sha, _ = _moto.function_code(fn)
+        layer_arns = [str(layer["Arn"]) for layer in (getattr(fn, "layers", None) or [])]
+        variables = {str(k): str(v) for k, v in (getattr(fn, "environment_vars", None) or {}).items()}
+        reserved = getattr(fn, "reserved_concurrency", None)
+        key = workers.digest_of(
+            [
+                str(fn.function_arn),
+                code_sha,
+                str(fn.handler),
+                runtime,
+                json.dumps(variables, sort_keys=True),
+                str(getattr(fn, "memory_size", 128)),
+                str(getattr(fn, "role", "")),
+                str(reserved),
+                *layer_arns,
+            ]
+        )
         with self._lock:
-            found = self._handlers.get(key)
+            found = self._images.get(key)
         if found is not None:
             return found
-        loaded = _import_isolated(self._code_dir(fn), str(fn.handler))
-        with self._lock:
-            return self._handlers.setdefault(key, loaded)
+        with self._build_lock:  # unpacking and installing once, not once per concurrent invocation
+            with self._lock:
+                found = self._images.get(key)
+            if found is not None:
+                return found
+            image = self._build(fn, key, runtime, command, layer_arns, variables, reserved)
+            with self._lock:
+                self._images[key] = image
+            return image
+
+    def _build(
+        self,
+        fn: Any,
+        key: str,
+        runtime: str,
+        command: tuple[str, ...],
+        layer_arns: list[str],
+        variables: dict[str, str],
+        reserved: Any,
+    ) -> workers.WorkerImage:
+        name = str(fn.function_name)
+        code_sha, code = _moto.function_code(fn)
+        task_root = workers.unpack(code, self._workdir / "code" / workers.digest_of([name, code_sha]))
+        known: list[tuple[str, bytes]] = []
+        stand_ins: list[Path] = []
+        for arn in layer_arns:
+            found = _moto.layer_version_code(self._account_id, self._region, arn)
+            if found is not None:
+                known.append(found)
+            elif _POWERTOOLS_LAYER in arn and runtime.startswith("python"):
+                stand_ins.append(
+                    workers.link_distributions(
+                        workers.POWERTOOLS_DISTRIBUTIONS, self._workdir / "runtime" / "powertools"
+                    )
+                )
+        opt = (
+            workers.merge_layers(known, self._workdir / "opt" / workers.digest_of([d for d, _ in known]))
+            if known
+            else None
+        )
+        home = self._workdir / "home"
+        home.mkdir(parents=True, exist_ok=True)
+        tmp = self._workdir / "tmp" / key
+        tmp.mkdir(parents=True, exist_ok=True)
+        layout = workers.FunctionLayout(task_root=task_root, opt=opt, home=home, tmp=tmp)
+        version = str(getattr(fn, "version", "$LATEST"))
+        env = workers.base_environment(layout)
+        env.update(variables)
+        env.update(self._base_env)
+        role = str(getattr(fn, "role", "") or "")
+        issued = self._credentials(role) if role else None
+        if issued is not None:
+            env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"], env["AWS_SESSION_TOKEN"] = issued
+        env.update(
+            {
+                "AWS_LAMBDA_FUNCTION_NAME": name,
+                "AWS_LAMBDA_FUNCTION_VERSION": version,
+                "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(getattr(fn, "memory_size", 128)),
+                "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{name}",
+                "AWS_LAMBDA_LOG_STREAM_NAME": f"local/[{version}]{key}",
+                "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+                "_HANDLER": str(fn.handler),
+                "AWS_EXECUTION_ENV": f"AWS_Lambda_{runtime}",
+            }
+        )
+        config: dict[str, Any] = {"handler": str(fn.handler), "task_root": str(task_root)}
+        if runtime.startswith("python"):
+            try:
+                config["path"] = workers.python_path(
+                    runtime,
+                    layout,
+                    workers.link_distributions(
+                        workers.RUNTIME_PYTHON_DISTRIBUTIONS, self._workdir / "runtime" / "python"
+                    ),
+                    self.cache,
+                    stand_ins,
+                )
+            except RuntimeError as exc:
+                raise FunctionError("LocalCloud.DependenciesNotInstalled", str(exc)) from exc
+        else:
+            env["NODE_PATH"] = ":".join(workers.node_path(runtime, layout))
+            # Lambda's PATH holds the runtime's own bin directory (/var/lang/bin): node, npm.
+            env["PATH"] = f"{os.path.dirname(command[0])}:{env['PATH']}"
+        concurrency = workers.DEFAULT_CONCURRENCY
+        if reserved not in (None, ""):
+            concurrency = max(1, min(int(reserved), concurrency))
+        return workers.WorkerImage(
+            key=key,
+            function_name=str(fn.function_arn),
+            command=command,
+            config=json.dumps(config),
+            env=env,
+            cwd=str(task_root),
+            concurrency=concurrency,
+        )

@@ -12,7 +12,7 @@ from typing import Any
 
 import aws_cdk as cdk
 
-__all__ = ["EXAMPLES", "kept_process_state", "load", "synth", "synth_examples"]
+__all__ = ["EXAMPLES", "kept_process_state", "load", "processes_running", "synth", "synth_examples"]
 
 EXAMPLES = Path(__file__).parents[2] / "examples"
 
@@ -63,3 +63,19 @@ def synth_examples(out: Path) -> Path:
         for name in [m for m in sys.modules if m == "stacks" or m.startswith("stacks.")]:
             del sys.modules[name]  # examples/stacks is a package of that app only
     return out
+
+
+def processes_running(marker: str) -> list[int]:
+    """Live (not zombie) processes whose command line contains ``marker``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if marker in command and state != "Z":
+            found.append(int(entry.name))
+    return found

@@ -13,7 +13,6 @@ from serverless_patterns.local import LocalCloud, LocalCloudError
 
 pytestmark = pytest.mark.e2e
 
-# Handler threads ("lambda:...") are not listed: a handler past its timeout cannot be killed.
 _OURS = ("local-", "sqs-poller", "stream:")
 
 

@@ -1,4 +1,4 @@
-"""The in-process runtime on its own: isolation of modules and environments, context, timeouts."""
+"""The runtime on its own: a worker process per function, environments, context, timeouts."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import io
 import json
 import os
 import threading
+import time
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,8 +14,9 @@ from typing import Any
 
 import pytest
 
-from serverless_patterns.local import _environ
 from serverless_patterns.local.runtime import HandlerRuntime, Invocation
+
+from .apps_support import processes_running
 
 pytestmark = pytest.mark.e2e
 
@@ -56,11 +58,19 @@ class FakeFunction:
 @pytest.fixture
 def runtime(tmp_path: Path) -> Any:
     records: list[Invocation] = []
-    environ = _environ.install()
+    rt = HandlerRuntime(
+        tmp_path,
+        {"AWS_REGION": "us-east-1"},
+        records.append,
+        credentials=lambda role: None,
+        account_id="123456789012",
+        region="us-east-1",
+    )
     try:
-        yield HandlerRuntime(tmp_path, {"AWS_REGION": "us-east-1"}, environ, records.append), records
+        yield rt, records
     finally:
-        _environ.uninstall()
+        rt.close()
+    assert rt.pools.worker_count() == 0
 
 
 SAME_NAMES = """
@@ -134,7 +144,80 @@ def test_timeout_errors_and_output(runtime: Any) -> None:
     assert records[-1].error == "KeyError: 'gone'"
     assert records[-1].logs == "about to fail\n"
 
-    node = FakeFunction("node", {"index.js": ""}, run_time="nodejs22.x")
-    assert rt.invoke(node, {}, source="test").json()["errorType"] == "LocalCloud.RuntimeNotEmulated"
+    node = FakeFunction(
+        "node",
+        {"index.js": "exports.handler = async (event) => ({ got: event.n * 2, v: process.version });"},
+        run_time="nodejs22.x",
+    )
+    assert rt.invoke(node, {"n": 21}, source="test").json()["got"] == 42
+    image = FakeFunction("image", {"index.py": ""}, run_time="")
+    assert rt.invoke(image, {}, source="test").json()["errorType"] == "LocalCloud.RuntimeNotEmulated"
     missing = FakeFunction("missing", {"index.py": ""}, handler="nowhere.handler")
     assert rt.invoke(missing, {}, source="test").json()["errorType"] == "Runtime.ImportModuleError"
+
+
+def test_workers_are_warm_reused_and_killed_with_what_they_started(runtime: Any) -> None:
+    rt, _ = runtime
+    pid = FakeFunction("pid", {"index.py": "import os\ndef handler(e, c):\n    return os.getpid()\n"})
+    first, second = rt.invoke(pid, {}, source="t").json(), rt.invoke(pid, {}, source="t").json()
+    assert first == second  # the same warm worker
+    assert len(rt.cold_starts_ms) == 1
+
+    # Past its timeout the worker and the process it started are killed; the next run is cold.
+    spawner = FakeFunction(
+        "spawner",
+        {
+            "index.py": "import subprocess, time\n"
+            "def handler(e, c):\n"
+            "    subprocess.Popen(['sleep', '30.0417'])\n"
+            "    time.sleep(30)\n"
+        },
+        timeout=0.5,
+    )
+    result = rt.invoke(spawner, {}, source="t")
+    assert result.json()["errorMessage"] == "Task timed out after 0.50 seconds"
+    time.sleep(0.2)
+    assert processes_running("sleep 30.0417") == []
+
+    # A handler that makes its runtime exit fails with Runtime.ExitError; the next run starts anew.
+    exits = FakeFunction(
+        "exits",
+        {"index.py": "import os\ndef handler(e, c):\n    if e.get('die'): os._exit(3)\n    return 'ok'\n"},
+    )
+    died = rt.invoke(exits, {"die": True}, source="t").json()
+    assert died["errorType"] == "Runtime.ExitError"
+    assert died["errorMessage"].endswith("Runtime exited with error: exit status 3")
+    assert rt.invoke(exits, {}, source="t").json() == "ok"
+
+
+def test_close_stops_a_hanging_handler_at_once_and_leaves_no_process(tmp_path: Path) -> None:
+    records: list[Invocation] = []
+    rt = HandlerRuntime(
+        tmp_path,
+        {},
+        records.append,
+        credentials=lambda role: None,
+        account_id="123456789012",
+        region="us-east-1",
+    )
+    hangs = FakeFunction(
+        "hangs", {"index.py": "import time\ndef handler(e, c):\n    time.sleep(60.0419)\n"}, timeout=60
+    )
+    answers: list[Any] = []
+    caller = threading.Thread(target=lambda: answers.append(rt.invoke(hangs, {}, source="t")))
+    caller.start()
+    deadline = time.monotonic() + 10
+    while rt.pools.worker_count() == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.3)
+    begin = time.monotonic()
+    rt.close()
+    caller.join(5)
+    assert not caller.is_alive()
+    assert time.monotonic() - begin < 3
+    assert answers[0].json()["errorType"] == "Runtime.ExitError"
+    assert rt.pools.worker_count() == 0
+    assert processes_running(str(tmp_path)) == []
+    assert not [t.name for t in threading.enumerate() if t.name.startswith("local-worker")]
+    # After close, nothing starts again.
+    assert rt.invoke(hangs, {}, source="t").json()["errorType"] == "Runtime.ExitError"
