@@ -1,27 +1,22 @@
 """Amazon States Language in plain Python: load, validate and rebind a definition (no jsii).
 
-A definition exported from the Step Functions console names functions and topics by the ARNs of the
-account it was drawn in. :func:`find_targets` finds every Lambda and SNS target, by name, so the
-pattern can point each one at the function alias or topic it creates; :func:`validate` reports what
-Step Functions itself would reject (a ``Next`` to a missing state, an unreachable state, a retrier out
-of range), each message naming the state.
+:func:`load` reads a JSON or YAML file; :func:`validate` reports what Step Functions itself would
+reject (a ``Next`` to a missing state, an unreachable state, a retrier out of range), each message
+naming the state, and :func:`lint` checks the rest of the grammar with statelint. What each state
+names and uses is found by ``integrations``.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 __all__ = [
     "STATE_TYPES",
     "TRANSIENT_LAMBDA_ERRORS",
-    "Target",
-    "find_targets",
-    "is_lambda_task",
+    "lint",
     "load",
     "validate",
     "walk_states",
@@ -41,22 +36,12 @@ MAX_DELAY_SECONDS = 31_622_400
 _NEEDS_TRANSITION = ("Task", "Pass", "Wait", "Parallel", "Map")
 _TERMINAL = ("Succeed", "Fail")
 
-_PARTITION = r"arn:aws[a-z-]*"
-_LAMBDA_INVOKE = re.compile(rf"^{_PARTITION}:states:::lambda:invoke(\.waitForTaskToken)?$")
-_SNS_PUBLISH = re.compile(rf"^{_PARTITION}:states:::sns:publish(\.waitForTaskToken)?$")
-_LAMBDA_ARN = re.compile(
-    r"^arn:aws[a-z-]*:lambda:[a-z0-9-]*:\d{12}:function:([A-Za-z0-9_-]{1,64})(?::[A-Za-z0-9$_-]+)?$"
-)
-_LAMBDA_PARTIAL = re.compile(r"^(?:\d{12}:)?function:([A-Za-z0-9_-]{1,64})(?::[A-Za-z0-9$_-]+)?$")
-_LAMBDA_NAME = re.compile(r"^([A-Za-z0-9_-]{1,64})(?::[A-Za-z0-9$_-]+)?$")
-_TOPIC_ARN = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]*:\d{12}:([A-Za-z0-9_-]{1,256}(?:\.fifo)?)$")
-_PLACEHOLDER = re.compile(r"^\$\{[A-Za-z0-9_]+\}$")
-
 
 def load(
     path: str | os.PathLike[str], prop: str = "definition_file"
 ) -> tuple[dict[str, Any] | None, list[str]]:
-    """The parsed definition in ``path``, or None and the problems that stopped it."""
+    """The parsed definition in ``path`` (JSON, or YAML for ``.yaml``/``.yml``), or None and the
+    problems that stopped it."""
     name = os.fspath(path)
     try:
         with open(name, encoding="utf-8") as handle:
@@ -65,10 +50,22 @@ def load(
         return None, [
             f"{prop} must be a readable Amazon States Language file, got {name!r} ({error.strerror})"
         ]
-    try:
-        definition = json.loads(text)
-    except json.JSONDecodeError as error:
-        return None, [f"{prop} {name!r} is not JSON: {error.msg} at line {error.lineno} column {error.colno}"]
+    if name.endswith((".yaml", ".yml")):
+        import yaml
+
+        try:
+            definition = yaml.safe_load(text)
+        except yaml.YAMLError as error:
+            mark = getattr(error, "problem_mark", None)
+            at = f" at line {mark.line + 1} column {mark.column + 1}" if mark is not None else ""
+            return None, [f"{prop} {name!r} is not YAML: {getattr(error, 'problem', error)}{at}"]
+    else:
+        try:
+            definition = json.loads(text)
+        except json.JSONDecodeError as error:
+            return None, [
+                f"{prop} {name!r} is not JSON: {error.msg} at line {error.lineno} column {error.colno}"
+            ]
     if not isinstance(definition, dict) or "States" not in definition or "StartAt" not in definition:
         return None, [
             f"{prop} {name!r} is not Amazon States Language: expected an object with StartAt and States"
@@ -287,95 +284,17 @@ def _successors(state: Mapping[str, Any]) -> list[str]:
     return [n for n in found if isinstance(n, str)]
 
 
-# ---------------------------------------------------------------------------------------------- targets
-@dataclass
-class Target:
-    """One Lambda function or SNS topic a Task state calls, and where its ARN sits in the state."""
+# ---------------------------------------------------------------------------------------------- lint
+def lint(definition: Mapping[str, Any], where: str = "definition") -> list[str]:
+    """What statelint (a Python port of awslabs/statelint) finds against the States Language
+    grammar: Choice rules, Wait fields, Retry/Catch, Parameters/Arguments, JSONPath and JSONata.
 
-    state: str
-    """Qualified state label, for messages."""
-    kind: str
-    """``function`` or ``topic``."""
-    name: str
-    """The function or topic name the definition uses."""
-    container: dict[str, Any]
-    """The object holding the ARN."""
-    key: str
-    """The key of the ARN in ``container``."""
+    Resources are not checked as URIs (a definition names them by ``${Variable}`` and plain names
+    the pattern rebinds) and ``BackoffRate: 2`` is not refused for lacking a ``.0``.
+    """
+    from statelint.config import Config
+    from statelint.linter import Linter
+    from statelint.problem import ProblemType
 
-    def bind(self, value: str) -> None:
-        self.container[self.key] = value
-
-
-def find_targets(definition: Mapping[str, Any]) -> tuple[list[Target], list[str]]:
-    """Every Lambda and SNS target of every Task state, and the ones that cannot be bound by name."""
-    targets: list[Target] = []
-    problems: list[str] = []
-    for label, state in walk_states(definition):
-        if state.get("Type") != "Task":
-            continue
-        resource = state.get("Resource")
-        if not isinstance(resource, str):
-            continue
-        arguments = state.get("Arguments", state.get("Parameters"))
-        arguments = arguments if isinstance(arguments, dict) else {}
-        if _LAMBDA_INVOKE.match(resource):
-            _find(label, "function", arguments, "FunctionName", _function_name, targets, problems)
-        elif _SNS_PUBLISH.match(resource):
-            _find(label, "topic", arguments, "TopicArn", _topic_name, targets, problems)
-        elif ":lambda:" in resource and ":function:" in resource:
-            name = _function_name(resource)
-            if name is None:
-                problems.append(f"state {label!r}: Resource {resource!r} is not a Lambda function ARN")
-            else:
-                targets.append(Target(label, "function", name, state, "Resource"))
-    return targets, problems
-
-
-def _find(
-    label: str,
-    kind: str,
-    arguments: dict[str, Any],
-    key: str,
-    parse: Any,
-    targets: list[Target],
-    problems: list[str],
-) -> None:
-    value = arguments.get(key)
-    if f"{key}.$" in arguments or (isinstance(value, str) and value.startswith("{%")):
-        problems.append(
-            f"state {label!r}: {key} is chosen at run time, so it cannot be bound to a {kind} the "
-            f"pattern creates; name the {kind} in the definition"
-        )
-        return
-    if not isinstance(value, str):
-        problems.append(f"state {label!r}: {key} must name the {kind}, got {value!r}")
-        return
-    if _PLACEHOLDER.match(value):
-        return  # already bound
-    name = parse(value)
-    if name is None:
-        problems.append(f"state {label!r}: {key} {value!r} is not a {kind} name or ARN")
-        return
-    targets.append(Target(label, kind, name, arguments, key))
-
-
-def _function_name(value: str) -> str | None:
-    for pattern in (_LAMBDA_ARN, _LAMBDA_PARTIAL, _LAMBDA_NAME):
-        match = pattern.match(value)
-        if match:
-            return match.group(1)
-    return None
-
-
-def _topic_name(value: str) -> str | None:
-    match = _TOPIC_ARN.match(value)
-    return match.group(1) if match else None
-
-
-def is_lambda_task(state: Mapping[str, Any]) -> bool:
-    """Whether a Task state invokes a Lambda function (either Resource form)."""
-    resource = state.get("Resource")
-    return isinstance(resource, str) and (
-        bool(_LAMBDA_INVOKE.match(resource)) or (":lambda:" in resource and ":function:" in resource)
-    )
+    found = Linter.validate(json.dumps(definition), Config({ProblemType.URI, ProblemType.FLOAT}))
+    return [f"{where}: {problem.replace('State Machine.', '', 1)}" for problem in found]

@@ -1,17 +1,11 @@
-"""The pipeline's Amazon States Language: what Python steps become, the default retrier a file's
-Lambda tasks get, and the rebinding of every function and topic a definition names to what the
-pattern built (``${Function_x}``/``${Topic_x}`` definition substitutions), in the stack's partition.
+"""The pipeline's Amazon States Language: what Python steps become, and the default retrier a file's
+Lambda tasks get. Rebinding what a definition names is ``binding``'s.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
-
-import aws_cdk as cdk
-from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_sns as sns
 
 from . import asl
 from .props import Retry, Step
@@ -26,60 +20,18 @@ _STATES_ARN = "arn:aws:states:::"
 
 def steps_definition(
     steps: Sequence[Step], path: str, notify_success: bool, notify_failure: bool
-) -> tuple[dict[str, Any], list[asl.Target]]:
-    """The ASL for valid ``steps``, and the targets of its notification states."""
-    definition = _build_steps(steps, path, notify_success, notify_failure)
-    notifications = [
-        asl.Target(name, "topic", NOTIFICATION_TOPIC, definition["States"][name]["Parameters"], "TopicArn")
-        for name in (NOTIFY_SUCCESS, NOTIFY_ERROR)
-        if name in definition["States"]
-    ]
-    return definition, notifications
+) -> dict[str, Any]:
+    """The ASL for valid ``steps``; each step names its function, each notification state the
+    ``Notifications`` topic, by name, rebound like a file's references."""
+    return _build_steps(steps, path, notify_success, notify_failure)
 
 
-def add_default_retries(definition: dict[str, Any]) -> None:
-    """Lambda tasks without a Retry get the default retrier for transient Lambda errors."""
-    for _label, state in asl.walk_states(definition):
-        if state.get("Type") == "Task" and "Retry" not in state and asl.is_lambda_task(state):
+def add_default_retries(definition: dict[str, Any], lambda_states: set[str]) -> None:
+    """Lambda tasks (``lambda_states``, by label) without a Retry get the default retrier for
+    transient Lambda errors."""
+    for label, state in asl.walk_states(definition):
+        if label in lambda_states and state.get("Type") == "Task" and "Retry" not in state:
             state["Retry"] = [Retry().to_asl()]
-
-
-def bind(
-    definition: dict[str, Any],
-    references: Sequence[asl.Target],
-    aliases: Mapping[str, lambda_.Alias],
-    topics: Mapping[str, sns.ITopic],
-    default_topic: sns.ITopic | None,
-    *,
-    from_steps: bool,
-) -> tuple[dict[str, str], dict[str, str], list[sns.ITopic]]:
-    """Points every target at the alias or topic the pattern built, through a substitution.
-
-    Returns the definition substitutions, the alias ARN of each function called, and the topics
-    published to (each once).
-    """
-    substitutions: dict[str, str] = {}
-    alias_arns: dict[str, str] = {}
-    publish_to: list[sns.ITopic] = []
-    for target in references:
-        if target.kind == "function":
-            key = f"Function_{_key(target.name)}"
-            if key not in substitutions:
-                arn = aliases[target.name].function_arn
-                substitutions[key] = arn
-                alias_arns[target.name] = arn
-        else:
-            topic = topics.get(target.name) or default_topic
-            assert topic is not None
-            key = f"Topic_{_key(target.name)}"
-            if key not in substitutions:
-                substitutions[key] = topic.topic_arn
-                if all(topic is not t for t in publish_to):
-                    publish_to.append(topic)
-        target.bind("${" + key + "}")
-    if from_steps:
-        _partition_neutral(definition, substitutions)
-    return substitutions, alias_arns, publish_to
 
 
 def _build_steps(
@@ -152,7 +104,7 @@ def _notify(subject: str, message: Mapping[str, Any], **transition: Any) -> dict
         "Type": "Task",
         "Resource": f"{_STATES_ARN}sns:publish",
         "Parameters": {
-            "TopicArn": "${Topic_" + NOTIFICATION_TOPIC + "}",
+            "TopicArn": NOTIFICATION_TOPIC,
             "Subject": subject,
             "Message": {"stateMachine.$": "$$.StateMachine.Id", "execution.$": "$$.Execution.Id", **message},
         },
@@ -168,18 +120,3 @@ def _notify(subject: str, message: Mapping[str, Any], **transition: Any) -> dict
         ],
         **transition,
     }
-
-
-def _partition_neutral(definition: dict[str, Any], substitutions: dict[str, str]) -> None:
-    """Service-integration ARNs of the pattern's own states, in the stack's partition."""
-    for state in definition["States"].values():
-        resource = state.get("Resource")
-        if isinstance(resource, str) and resource.startswith(_STATES_ARN):
-            action = resource[len(_STATES_ARN) :]
-            key = f"States_{_key(action)}"
-            substitutions[key] = f"arn:{cdk.Aws.PARTITION}:states:::{action}"
-            state["Resource"] = "${" + key + "}"
-
-
-def _key(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9]", "_", name)

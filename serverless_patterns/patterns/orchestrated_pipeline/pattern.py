@@ -36,10 +36,13 @@ from ...core import (
 )
 from ...core.rest_api import api_metrics
 from ...core.topic import encrypted_topic
-from .definition import bind
+from .binding import bind
+from .grants import apply as apply_grants
+from .grants import plan as plan_grants
 from .props import Step, Trigger
 from .triggers import rule, rule_dead_letter_queue, start_execution_api
 from .validation import validate_props
+from .wiring import Wiring
 
 __all__ = ["OrchestratedPipeline"]
 
@@ -63,6 +66,9 @@ class OrchestratedPipeline(Pattern):
         definition_file: str | os.PathLike[str] | None = None,
         functions: Mapping[str, FunctionSpec] | None = None,
         topics: Mapping[str, sns.ITopic] | None = None,
+        resources: Mapping[str, Any] | None = None,
+        substitutions: Mapping[str, str] | None = None,
+        policies: Sequence[iam.PolicyStatement] = (),
         notify_success: bool | None = None,
         notify_failure: bool | None = None,
         notification_topic: sns.ITopic | None = None,
@@ -83,6 +89,13 @@ class OrchestratedPipeline(Pattern):
             Default: - none (required with ``definition_file``)
         :param topics: SNS topic name used in ``definition_file`` to the topic to publish to instead.
             Default: - every topic in the file is the pattern's notification topic
+        :param resources: Name used in ``definition_file`` to the table, queue, event bus, state
+            machine, bucket, topic or function it stands for: each reference is rebound to it and the
+            role gets exactly the actions each state takes on it. Default: - none
+        :param substitutions: ``${Variable}`` of ``definition_file`` to a value that is no resource (a
+            string or a string token), passed as a definition substitution. Default: - none
+        :param policies: Statements for the state machine role, in a policy of their own (never
+            acknowledged), for integrations the pattern cannot grant. Default: - none
         :param notify_success: With ``steps``: publish to the notification topic when the pipeline
             succeeds. Default: - False; not allowed with ``definition_file``
         :param notify_failure: With ``steps``: publish to the notification topic, then fail, when a
@@ -106,13 +119,16 @@ class OrchestratedPipeline(Pattern):
             Default: - MonitoringOptions() (the stack's shared alarm topic and dashboard)
         """
         super().__init__(scope, id, deployment=deployment, monitoring=monitoring)
-        definition, specs, references = validate_props(
+        checked = validate_props(
             self.path,
             state_machine_type=state_machine_type,
             steps=steps,
             definition_file=definition_file,
             functions=functions,
             topics=topics,
+            resources=resources,
+            substitutions=substitutions,
+            policies=policies,
             notify_success=notify_success,
             notify_failure=notify_failure,
             timeout=timeout,
@@ -132,12 +148,14 @@ class OrchestratedPipeline(Pattern):
                 service_name=id,
                 name=name,
             ): name
-            for name, spec in specs.items()
+            for name, spec in checked.specs.items()
         }
 
-        # Topics: the pattern's notification topic, plus any the user maps by name.
-        topic_names = [t.name for t in references if t.kind == "topic"]
-        needs_topic = any(name not in (topics or {}) for name in topic_names)
+        # Topics: the pattern's notification topic, for every topic the definition names that the
+        # user does not give.
+        needs_topic = any(
+            u.kind == "topic" and ("topic", u.name) not in checked.resources for u in checked.found.uses
+        )
         self.topic: sns.ITopic | None = notification_topic
         self.topic_key: kms.IKey | None = None
         if self.topic is None and needs_topic:
@@ -148,9 +166,11 @@ class OrchestratedPipeline(Pattern):
                 key_description=f"Encrypts the notification topic of {self.path}",
             )
 
-        # Rebind every target to what the pattern built, through definition substitutions.
-        substitutions, alias_arns, publish_to = bind(
-            definition, references, self.aliases, topics or {}, self.topic, from_steps=steps is not None
+        # Rebind every reference to what the pattern built or was given, through substitutions.
+        wiring = Wiring(self.aliases, checked.resources, self.topic)
+        definition = checked.definition
+        all_substitutions = bind(
+            definition, checked.found.uses, checked.free, wiring.value_of, substitutions or {}
         )
 
         self.log_group = logs.LogGroup(self, "ExecutionLogs", retention=log_retention)
@@ -158,20 +178,28 @@ class OrchestratedPipeline(Pattern):
             self,
             "Resource",
             definition_body=sfn.DefinitionBody.from_string(json.dumps(definition, separators=(",", ":"))),
-            definition_substitutions=substitutions,
+            definition_substitutions=all_substitutions,
             state_machine_type=state_machine_type,
             tracing_enabled=True,
             logs=sfn.LogOptions(
                 destination=self.log_group, level=log_level, include_execution_data=include_execution_data
             ),
         )
-        self._grant(alias_arns, publish_to, log_level)
+        grant_plan = plan_grants(self.stack, checked.found.uses, wiring.resource_of, wiring.invoke_arn)
+        publish_to = grant_plan.topics
+        waits_for = apply_grants(
+            self, self.state_machine, grant_plan, checked.found.distributed_maps, policies
+        )
+        self._grant(log_level)
         # CDK makes the state machine depend on its role, which CloudFormation already infers from
-        # the GetAtt (cfn-lint W3005); keep only the dependency on the role's policy.
+        # the GetAtt (cfn-lint W3005); keep only the dependencies on the role's policies.
         cfn_machine = self.state_machine.node.default_child
         role_policy = self.state_machine.role.node.find_child("DefaultPolicy").node.default_child
         assert isinstance(cfn_machine, cdk.CfnResource) and isinstance(role_policy, cdk.CfnResource)
-        cfn_machine.add_override("DependsOn", [role_policy.logical_id])
+        cfn_machine.add_override(
+            "DependsOn",
+            [role_policy.logical_id] + [self.stack.get_logical_id(p.node.default_child) for p in waits_for],  # type: ignore[arg-type]
+        )
 
         self.rules: list[events.Rule] = []
         self.trigger_dead_letter_queue: sqs.Queue | None = None
@@ -217,31 +245,15 @@ class OrchestratedPipeline(Pattern):
         return self.api.url if self.api is not None else None
 
     # ------------------------------------------------------------------ permissions
-    def _grant(
-        self, alias_arns: Mapping[str, str], topics: Sequence[sns.ITopic], log_level: sfn.LogLevel
-    ) -> None:
-        if alias_arns:
-            self.state_machine.add_to_role_policy(
-                iam.PolicyStatement(actions=["lambda:InvokeFunction"], resources=list(alias_arns.values()))
-            )
-        if topics:
-            # Named actions rather than topic.grant_publish, whose kms:GenerateDataKey* is a wildcard.
-            self.state_machine.add_to_role_policy(
-                iam.PolicyStatement(actions=["sns:Publish"], resources=[t.topic_arn for t in topics])
-            )
-            keys = [key.key_arn for key in (t.master_key for t in topics) if key is not None]
-            if keys:
-                self.state_machine.add_to_role_policy(
-                    iam.PolicyStatement(actions=["kms:GenerateDataKey", "kms:Decrypt"], resources=keys)
-                )
+    def _grant(self, log_level: sfn.LogLevel) -> None:
         policy = self.state_machine.role.node.try_find_child("DefaultPolicy")
         if policy is not None:
             acknowledge(
                 policy,
                 "AwsSolutions-IAM5",
                 "CloudWatch Logs delivery (logs:CreateLogDelivery and related) and X-Ray "
-                "(xray:PutTraceSegments) do not support resource-level permissions; Lambda and SNS "
-                "statements name the exact alias and topic ARNs",
+                "(xray:PutTraceSegments) do not support resource-level permissions; every integration "
+                "statement names its exact resource ARN",
                 finding="Resource::*",
             )
         if log_level != sfn.LogLevel.ALL:

@@ -5,20 +5,26 @@ steps, definition file, triggers, deployment and thresholds alike, collected int
 
 from __future__ import annotations
 
+import fnmatch
+import json
 import os
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import aws_cdk as cdk
 from aws_cdk import aws_events as events
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_stepfunctions as sfn
 
 from ...core import FunctionSpec
 from ...errors import Problems, is_token
 from . import asl
+from .binding import PREFIX, FreeUse, resolve, resource_kind
 from .definition import NOTIFY_ERROR, NOTIFY_SUCCESS, RESERVED_STATES, add_default_retries, steps_definition
+from .integrations import Found, find_uses
 from .props import Retry, Step, Trigger, whole_seconds
 
 EXPRESS_MAX_SECONDS = asl.EXPRESS_MAX_SECONDS
@@ -28,6 +34,23 @@ _RATE = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$")
 _CRON = re.compile(r"^cron\(([^)]*)\)$")
 _API_PATH = re.compile(r"^(/[A-Za-z0-9._~-]+)+$")
 _STAGE = re.compile(r"^[A-Za-z0-9_]{1,128}$")
+_VARIABLE = re.compile(r"^[A-Za-z0-9_]+$")
+_RESERVED_PREFIXES = tuple(f"{p}_" for p in (*PREFIX.values(), "States", "AWS"))
+
+
+@dataclass
+class Checked:
+    """A valid configuration: the definition, what to build and what to bind."""
+
+    definition: dict[str, Any] = field(default_factory=dict)
+    specs: dict[str, FunctionSpec] = field(default_factory=dict)
+    """The function to build for each name the definition calls."""
+    found: Found = field(default_factory=Found)
+    """Every resource every state uses (names resolved), and the Distributed Maps."""
+    free: list[FreeUse] = field(default_factory=list)
+    """``${Variables}`` outside integration fields that name a resource."""
+    resources: dict[tuple[str, str], Any] = field(default_factory=dict)
+    """(kind, name) to each resource the user gives (``topics`` and ``resources``)."""
 
 
 def validate_props(
@@ -38,60 +61,60 @@ def validate_props(
     definition_file: str | os.PathLike[str] | None,
     functions: Mapping[str, FunctionSpec] | None,
     topics: Mapping[str, sns.ITopic] | None,
+    resources: Mapping[str, Any] | None,
+    substitutions: Mapping[str, str] | None,
+    policies: Sequence[iam.PolicyStatement],
     notify_success: bool | None,
     notify_failure: bool | None,
     timeout: cdk.Duration | None,
     log_level: sfn.LogLevel,
     triggers: Sequence[Trigger],
     problems: Problems,
-) -> tuple[dict[str, Any], dict[str, FunctionSpec], list[asl.Target]]:
+) -> Checked:
     """Every problem of the props in one :class:`PatternValidationError` raised for ``path``; else the
     checked definition (default retries and timeout in), the function to build for each name it
-    calls, and the targets to rebind. ``problems`` holds those of the shared options already."""
+    calls, and what to bind. ``problems`` holds those of the shared options already."""
     express = state_machine_type == sfn.StateMachineType.EXPRESS
+    checked = Checked()
     definition: dict[str, Any] = {}
-    specs: dict[str, FunctionSpec] = {}
-    references: list[asl.Target] = []
     if steps is not None and definition_file is not None:
         problems.add("give either steps or definition_file, not both")
     elif steps is None and definition_file is None:
         problems.add("give steps (a list of Step) or definition_file (an Amazon States Language file)")
     elif steps is not None:
-        if functions is not None or topics is not None:
-            problems.add("functions and topics go with definition_file; steps name their own functions")
+        if functions is not None or topics is not None or resources is not None or substitutions is not None:
+            problems.add(
+                "functions, topics, resources and substitutions go with definition_file; steps name their "
+                "own functions"
+            )
         success, failure = notify_success is True, notify_failure is not False
-        specs, ok = _check_steps(steps, success, failure, problems)
+        checked.specs, ok = _check_steps(steps, success, failure, problems)
         if ok:
-            definition, references = steps_definition(steps, path, success, failure)
+            definition = steps_definition(steps, path, success, failure)
     elif definition_file is not None:
         if notify_success is not None or notify_failure is not None:
             problems.add(
                 "notify_success and notify_failure go with steps; an ASL definition publishes where "
                 "its own states say"
             )
-        definition, specs = _file_definition(definition_file, functions, topics, problems)
+        definition, checked.specs = _file_definition(definition_file, functions, topics, problems)
+    given = _check_resources(topics, resources, substitutions, policies, problems)
+    checked.resources = given
     if definition:
         where = "steps" if steps is not None else f"definition_file {os.fspath(definition_file or '')!r}"
         found = asl.validate(definition, express=express, where=where)
+        if not found:
+            found = asl.lint(definition, where)
         problems.extend(found)
         if not found:
-            found_targets, unbound = asl.find_targets(definition)
-            references = found_targets + references
-            problems.extend(f"{where}: {p}" for p in unbound)
+            checked.found, checked.free = _bind_names(
+                definition, where, checked.specs, given, substitutions or {}, policies, problems
+            )
             if definition_file is not None:
-                _check_references(references, specs, topics, problems)
-            for label, state in asl.walk_states(definition):
-                config = state.get("ItemProcessor", {}).get("ProcessorConfig", {})
-                if (
-                    state.get("Type") == "Map"
-                    and isinstance(config, dict)
-                    and config.get("Mode") == "DISTRIBUTED"
-                ):
-                    problems.add(
-                        f"{where}: state {label!r} is a Distributed Map, whose child executions need "
-                        "permissions this pattern does not grant; use an INLINE Map"
-                    )
-            add_default_retries(definition)
+                _check_used(checked, functions, topics, resources, substitutions, definition, problems)
+            lambda_states = {u.state for u in checked.found.uses if u.kind == "function"}
+            add_default_retries(definition, lambda_states)
+            checked.definition = definition
     if timeout is not None:
         high = EXPRESS_MAX_SECONDS if express else STANDARD_MAX_SECONDS
         kind = "an Express" if express else "a Standard"
@@ -110,7 +133,105 @@ def validate_props(
     )
     _check_triggers(triggers, problems)
     problems.raise_if_any(path)
-    return definition, specs, references
+    return checked
+
+
+def _check_resources(
+    topics: Mapping[str, sns.ITopic] | None,
+    resources: Mapping[str, Any] | None,
+    substitutions: Mapping[str, str] | None,
+    policies: Sequence[iam.PolicyStatement],
+    problems: Problems,
+) -> dict[tuple[str, str], Any]:
+    """(kind, name) of every resource given; a problem for each that is no resource the pattern binds."""
+    given: dict[tuple[str, str], Any] = {}
+    for name, topic in (topics or {}).items():
+        if not hasattr(topic, "topic_arn"):  # jsii interfaces are not runtime-checkable
+            problems.add(f"topics[{name!r}] must be an sns.ITopic, got {type(topic).__name__}")
+        else:
+            given[("topic", name)] = topic
+    for name, resource in (resources or {}).items():
+        kind = resource_kind(resource)
+        if kind is None:
+            problems.add(
+                f"resources[{name!r}] must be a dynamodb.ITable, sqs.IQueue, events.IEventBus, "
+                f"sfn.IStateMachine, s3.IBucket, sns.ITopic or lambda_.IFunction, got {type(resource).__name__}"
+            )
+        elif (topics or {}).get(name) is not None:
+            problems.add(f"resources[{name!r}] is also in topics: give each name once")
+        else:
+            given[(kind, name)] = resource
+    for key, value in (substitutions or {}).items():
+        if not isinstance(key, str) or not _VARIABLE.match(key) or key.startswith(_RESERVED_PREFIXES):
+            problems.add(
+                f"substitutions key {key!r} must be letters, digits and '_' and not start with "
+                f"{', '.join(_RESERVED_PREFIXES)} (the pattern's own)"
+            )
+        if not isinstance(value, str):
+            problems.add(f"substitutions[{key!r}] must be a string (or a string token), got {value!r}")
+    for index, statement in enumerate(policies):
+        if not isinstance(statement, iam.PolicyStatement):
+            problems.add(f"policies[{index}] must be an iam.PolicyStatement, got {type(statement).__name__}")
+    return given
+
+
+def _bind_names(
+    definition: dict[str, Any],
+    where: str,
+    specs: Mapping[str, FunctionSpec],
+    given: Mapping[tuple[str, str], Any],
+    substitutions: Mapping[str, str],
+    policies: Sequence[iam.PolicyStatement],
+    problems: Problems,
+) -> tuple[Found, list[FreeUse]]:
+    """Every use resolved to a name given; the unmapped integrations checked against ``policies``."""
+    found = find_uses(definition)
+    names: dict[str, set[str]] = {"function": set(specs)}
+    for kind, name in given:
+        names.setdefault(kind, set()).add(name)
+    unbound: list[str] = list(found.problems)
+    free = resolve(definition, found, names, substitutions, unbound, default_topic=True)
+    problems.extend(f"{where}: {p}" for p in unbound)
+    actions = [a.lower() for s in policies if isinstance(s, iam.PolicyStatement) for a in s.actions]
+    for item in found.unmapped:
+        if item.actions and all(
+            any(fnmatch.fnmatchcase(n.lower(), a) for a in actions) for n in item.actions
+        ):
+            continue
+        if not item.actions and any(a.startswith(f"{item.service.lower()}:") for a in actions):
+            continue
+        needs = " and ".join(item.actions) if item.actions else f"{item.service}: actions"
+        problems.add(
+            f"{where}: state {item.state!r}: the pattern cannot grant {item.integration} ({item.why}); "
+            f"pass policies=[iam.PolicyStatement(actions=[...], resources=[...])] allowing {needs} on "
+            "exactly what it uses"
+        )
+    return found, free
+
+
+def _check_used(
+    checked: Checked,
+    functions: Mapping[str, FunctionSpec] | None,
+    topics: Mapping[str, sns.ITopic] | None,
+    resources: Mapping[str, Any] | None,
+    substitutions: Mapping[str, str] | None,
+    definition: dict[str, Any],
+    problems: Problems,
+) -> None:
+    """Every function, topic, resource and substitution given is used by the definition."""
+    used = {(u.kind, u.name) for u in checked.found.uses} | {(f.kind, f.name) for f in checked.free}
+    for name in checked.specs:
+        if ("function", name) not in used:
+            problems.add(f"functions[{name!r}] is not called by any state of the definition")
+    for (kind, name), _resource in checked.resources.items():
+        if (kind, name) not in used:
+            prop = "topics" if name in (topics or {}) else "resources"
+            verb = "published to" if kind == "topic" else "used"
+            problems.add(f"{prop}[{name!r}] is not {verb} by any state of the definition")
+    text = json.dumps(definition)
+    for key in substitutions or {}:
+        if "${" + str(key) + "}" not in text:
+            problems.add(f"substitutions[{key!r}] is not used by the definition (no ${{{key}}} in it)")
 
 
 def _check_steps(
@@ -187,50 +308,19 @@ def _file_definition(
 ) -> tuple[dict[str, Any], dict[str, FunctionSpec]]:
     """The parsed ``definition_file`` and the checked ``functions``."""
     specs: dict[str, FunctionSpec] = {}
-    if not functions:
-        problems.add("definition_file needs functions: the function name used in the file to a FunctionSpec")
-    else:
+    if functions:
         for name, spec in functions.items():
             if not isinstance(spec, FunctionSpec):
                 problems.add(f"functions[{name!r}] must be a FunctionSpec, got {type(spec).__name__}")
                 continue
             problems.extend(spec.problems(f"functions[{name!r}]"))
             specs[name] = spec
-    for name, topic in (topics or {}).items():
-        if not hasattr(topic, "topic_arn"):  # jsii interfaces are not runtime-checkable
-            problems.add(f"topics[{name!r}] must be an sns.ITopic, got {type(topic).__name__}")
     if not isinstance(definition_file, str | os.PathLike):
         problems.add(f"definition_file must be a path, got {definition_file!r}")
         return {}, specs
     definition, found = asl.load(definition_file)
     problems.extend(found)
     return definition or {}, specs
-
-
-def _check_references(
-    references: list[asl.Target],
-    specs: Mapping[str, FunctionSpec],
-    topics: Mapping[str, sns.ITopic] | None,
-    problems: Problems,
-) -> None:
-    """Every function called is given, every function and topic given is used."""
-    called = set()
-    for target in references:
-        if target.kind == "function":
-            called.add(target.name)
-            if target.name not in specs:
-                given = ", ".join(sorted(specs)) or "none"
-                problems.add(
-                    f"state {target.state!r} calls function {target.name!r}, which functions does not "
-                    f"give (given: {given})"
-                )
-    for name in specs:
-        if name not in called:
-            problems.add(f"functions[{name!r}] is not called by any state of the definition")
-    published = {t.name for t in references if t.kind == "topic"}
-    for name in topics or {}:
-        if name not in published:
-            problems.add(f"topics[{name!r}] is not published to by any state of the definition")
 
 
 def _check_triggers(triggers: Sequence[Trigger], problems: Problems) -> None:
