@@ -62,7 +62,7 @@ SDK_FIELDS = {
 _IAM_SERVICE = {"sfn": "states", "cloudwatchlogs": "logs"}
 # A Distributed Map's readers and writer: the S3 action each calls and the IAM actions on it.
 _ITEM_READERS = {
-    "s3:listObjectsV2": (("s3:ListBucket",), "bucket"),
+    "s3:listObjectsV2": (("s3:ListBucket",), "resource"),
     "s3:getObject": (("s3:GetObject",), "object"),
 }
 _RESULT_WRITER = (
