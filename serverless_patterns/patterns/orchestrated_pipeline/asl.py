@@ -201,6 +201,15 @@ def _validate_state(
                     target(f"Choices[{index}].Next", rule["Next"])
         if "Default" in state:
             target("Default", state["Default"])
+    for field in ("InputPath", "OutputPath", "ResultPath"):
+        value = state.get(field)
+        if value is not None and (not isinstance(value, str) or not value.startswith("$")):
+            problems.append(
+                f"{where}: state {label!r}: {field} must be a path starting with '$' or null, got {value!r}"
+            )
+    if kind == "Choice" and isinstance(state.get("Choices"), list):
+        for index, rule in enumerate(state["Choices"]):
+            _validate_variables(label, f"Choices[{index}]", rule, problems, where)
     if kind == "Task" and not isinstance(state.get("Resource"), str):
         problems.append(f"{where}: state {label!r} (Task) needs a Resource ARN")
     if kind in ("Task", "Parallel", "Map"):
@@ -214,6 +223,23 @@ def _validate_state(
                         target(f"Catch[{index}].Next", catcher.get("Next"))
     elif "Retry" in state or "Catch" in state:
         problems.append(f"{where}: state {label!r} ({kind}) cannot have Retry or Catch")
+
+
+def _validate_variables(label: str, field: str, rule: Any, problems: list[str], where: str) -> None:
+    """Every ``Variable`` of a Choice rule (nested And/Or/Not included) is a path."""
+    if not isinstance(rule, dict):
+        return
+    variable = rule.get("Variable")
+    if variable is not None and (not isinstance(variable, str) or not variable.startswith("$")):
+        problems.append(
+            f"{where}: state {label!r}: {field}.Variable must be a path starting with '$', got {variable!r}"
+        )
+    for key in ("And", "Or"):
+        if isinstance(rule.get(key), list):
+            for index, inner in enumerate(rule[key]):
+                _validate_variables(label, f"{field}.{key}[{index}]", inner, problems, where)
+    if isinstance(rule.get("Not"), dict):
+        _validate_variables(label, f"{field}.Not", rule["Not"], problems, where)
 
 
 def _validate_errors(label: str, field: str, entries: Any, problems: list[str], where: str) -> None:
