@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from . import asl
-from .props import Retry, Step
+from .props import Choice, Map, Parallel, Retry, Step, StepLike, Wait, seconds_of
 
 NOTIFY_SUCCESS = "NotifySuccess"
 NOTIFY_ERROR = "NotifyError"
@@ -19,7 +19,7 @@ _STATES_ARN = "arn:aws:states:::"
 
 
 def steps_definition(
-    steps: Sequence[Step], path: str, notify_success: bool, notify_failure: bool
+    steps: Sequence[StepLike], path: str, notify_success: bool, notify_failure: bool
 ) -> dict[str, Any]:
     """The ASL for valid ``steps``; each step names its function, each notification state the
     ``Notifications`` topic, by name, rebound like a file's references."""
@@ -35,44 +35,10 @@ def add_default_retries(definition: dict[str, Any], lambda_states: set[str]) -> 
 
 
 def _build_steps(
-    steps: Sequence[Step], path: str, notify_success: bool, notify_failure: bool
+    steps: Sequence[StepLike], path: str, notify_success: bool, notify_failure: bool
 ) -> dict[str, Any]:
     """The ASL for ``steps``; each step names its function by the step name, rebound like a file's."""
-    lambda_invoke = f"{_STATES_ARN}lambda:invoke"
-    states: dict[str, Any] = {}
-    for index, step in enumerate(steps):
-        retriers = step.retriers
-        named = {e for r in retriers for e in r.errors}
-        asl_retriers = [r.to_asl() for r in retriers]
-        if "States.ALL" not in named:
-            remaining = [e for e in asl.TRANSIENT_LAMBDA_ERRORS if e not in named]
-            if remaining:
-                asl_retriers.append(Retry(errors=remaining).to_asl())
-        catchers = [
-            {"ErrorEquals": [error], "Next": target, "ResultPath": "$.error"}
-            for error, target in step.catch.items()
-            if error != "States.ALL"
-        ]
-        catch_all = step.catch.get("States.ALL") or (NOTIFY_ERROR if notify_failure else None)
-        if catch_all is not None:
-            catchers.append({"ErrorEquals": ["States.ALL"], "Next": catch_all, "ResultPath": "$.error"})
-        state: dict[str, Any] = {
-            "Type": "Task",
-            "Comment": f"Invokes the live alias of the {step.name} function",
-            "Resource": lambda_invoke,
-            "Parameters": {"FunctionName": step.name, "Payload.$": "$"},
-            "OutputPath": "$.Payload",
-            "Retry": asl_retriers,
-        }
-        if catchers:
-            state["Catch"] = catchers
-        if index + 1 < len(steps):
-            state["Next"] = steps[index + 1].name
-        elif notify_success:
-            state["Next"] = NOTIFY_SUCCESS
-        else:
-            state["End"] = True
-        states[step.name] = state
+    states = _chain(steps, top=True, notify_success=notify_success, notify_failure=notify_failure)
     if notify_success:
         states[NOTIFY_SUCCESS] = _notify("Pipeline succeeded", {"status": "SUCCEEDED"}, End=True)
     if notify_failure:
@@ -95,6 +61,101 @@ def _build_steps(
         "StartAt": steps[0].name,
         "States": states,
     }
+
+
+def _chain(
+    steps: Sequence[StepLike], *, top: bool, notify_success: bool, notify_failure: bool
+) -> dict[str, Any]:
+    """The states of ``steps`` at one level: the top level, or a Parallel branch or Map processor
+    (where errors go to the enclosing state, not to NotifyError)."""
+    states: dict[str, Any] = {}
+    for index, step in enumerate(steps):
+        if isinstance(step, Choice):
+            choice: dict[str, Any] = {
+                "Type": "Choice",
+                "Choices": [{**dict(w.condition.render_condition()), "Next": w.next} for w in step.when],
+            }
+            if step.otherwise is not None:
+                choice["Default"] = step.otherwise
+            states[step.name] = choice
+            continue
+        following = steps[index + 1].name if index + 1 < len(steps) else None
+        target = step.next or following or (NOTIFY_SUCCESS if top and notify_success else None)
+        transition: dict[str, Any] = {"Next": target} if target else {"End": True}
+        catchers = _catchers(step, top and notify_failure) if not isinstance(step, Wait) else []
+        if isinstance(step, Step):
+            state = _lambda_task(step)
+        elif isinstance(step, Wait):
+            state = {"Type": "Wait", **_wait_field(step)}
+        elif isinstance(step, Parallel):
+            state = {
+                "Type": "Parallel",
+                "Branches": [
+                    {
+                        "StartAt": branch[0].name,
+                        "States": _chain(branch, top=False, notify_success=False, notify_failure=False),
+                    }
+                    for branch in step.branches
+                ],
+            }
+        else:
+            state = {
+                "Type": "Map",
+                "ItemsPath": step.items_path,
+                "MaxConcurrency": step.max_concurrency,
+                "ItemProcessor": {
+                    "ProcessorConfig": {"Mode": "INLINE"},
+                    "StartAt": step.steps[0].name,
+                    "States": _chain(step.steps, top=False, notify_success=False, notify_failure=False),
+                },
+            }
+        if isinstance(step, Parallel | Map) and step.retriers:
+            state["Retry"] = [r.to_asl() for r in step.retriers]
+        if catchers:
+            state["Catch"] = catchers
+        state.update(transition)
+        states[step.name] = state
+    return states
+
+
+def _lambda_task(step: Step) -> dict[str, Any]:
+    retriers = step.retriers
+    named = {e for r in retriers for e in r.errors}
+    asl_retriers = [r.to_asl() for r in retriers]
+    if "States.ALL" not in named:
+        remaining = [e for e in asl.TRANSIENT_LAMBDA_ERRORS if e not in named]
+        if remaining:
+            asl_retriers.append(Retry(errors=remaining).to_asl())
+    return {
+        "Type": "Task",
+        "Comment": f"Invokes the live alias of the {step.name} function",
+        "Resource": f"{_STATES_ARN}lambda:invoke",
+        "Parameters": {"FunctionName": step.name, "Payload.$": "$"},
+        "OutputPath": "$.Payload",
+        "Retry": asl_retriers,
+    }
+
+
+def _catchers(step: Step | Parallel | Map, notify_failure: bool) -> list[dict[str, Any]]:
+    catchers = [
+        {"ErrorEquals": [error], "Next": target, "ResultPath": "$.error"}
+        for error, target in step.catch.items()
+        if error != "States.ALL"
+    ]
+    catch_all = step.catch.get("States.ALL") or (NOTIFY_ERROR if notify_failure else None)
+    if catch_all is not None:
+        catchers.append({"ErrorEquals": ["States.ALL"], "Next": catch_all, "ResultPath": "$.error"})
+    return catchers
+
+
+def _wait_field(step: Wait) -> dict[str, Any]:
+    if step.duration is not None:
+        return {"Seconds": int(seconds_of(step.duration) or 0)}
+    if step.until is not None:
+        return {"Timestamp": step.until}
+    if step.seconds_path is not None:
+        return {"SecondsPath": step.seconds_path}
+    return {"TimestampPath": step.timestamp_path}
 
 
 def _notify(subject: str, message: Mapping[str, Any], **transition: Any) -> dict[str, Any]:

@@ -39,7 +39,7 @@ from ...core.topic import encrypted_topic
 from .binding import bind
 from .grants import apply as apply_grants
 from .grants import plan as plan_grants
-from .props import Step, Trigger
+from .props import StepLike, Trigger
 from .triggers import rule, rule_dead_letter_queue, start_execution_api
 from .validation import validate_props
 from .wiring import Wiring
@@ -62,7 +62,7 @@ class OrchestratedPipeline(Pattern):
         scope: Construct,
         id: str,
         *,
-        steps: Sequence[Step] | None = None,
+        steps: Sequence[StepLike] | None = None,
         definition_file: str | os.PathLike[str] | None = None,
         functions: Mapping[str, FunctionSpec] | None = None,
         topics: Mapping[str, sns.ITopic] | None = None,
@@ -82,7 +82,8 @@ class OrchestratedPipeline(Pattern):
         monitoring: MonitoringOptions | None = None,
     ) -> None:
         """
-        :param steps: Lambda steps run in order (Python definition). Default: - none; give ``definition_file``
+        :param steps: Steps run in order (Python definition): Lambda ``Step``, ``Choice``, ``Wait``,
+            ``Parallel`` and ``Map``. Default: - none; give ``definition_file``
         :param definition_file: Amazon States Language file (JSON), relative to the current directory.
             Its Lambda tasks without a Retry get the default retrier. Default: - none; give ``steps``
         :param functions: Function name used in ``definition_file`` to the function to build for it.

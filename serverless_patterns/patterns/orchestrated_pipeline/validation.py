@@ -25,7 +25,7 @@ from . import asl
 from .binding import PREFIX, FreeUse, resolve, resource_kind
 from .definition import NOTIFY_ERROR, NOTIFY_SUCCESS, RESERVED_STATES, add_default_retries, steps_definition
 from .integrations import Found, find_uses
-from .props import Retry, Step, Trigger, whole_seconds
+from .props import Choice, Map, Parallel, Retry, Step, StepLike, Trigger, Wait, When, whole_seconds
 
 EXPRESS_MAX_SECONDS = asl.EXPRESS_MAX_SECONDS
 STANDARD_MAX_SECONDS = 365 * 24 * 3600
@@ -57,7 +57,7 @@ def validate_props(
     path: str,
     *,
     state_machine_type: sfn.StateMachineType,
-    steps: Sequence[Step] | None,
+    steps: Sequence[StepLike] | None,
     definition_file: str | os.PathLike[str] | None,
     functions: Mapping[str, FunctionSpec] | None,
     topics: Mapping[str, sns.ITopic] | None,
@@ -234,70 +234,187 @@ def _check_used(
             problems.add(f"substitutions[{key!r}] is not used by the definition (no ${{{key}}} in it)")
 
 
+_STEP_KINDS = (Step, Choice, Wait, Parallel, Map)
+
+
 def _check_steps(
-    steps: Sequence[Step], notify_success: bool, notify_failure: bool, problems: Problems
+    steps: Sequence[StepLike], notify_success: bool, notify_failure: bool, problems: Problems
 ) -> tuple[dict[str, FunctionSpec], bool]:
-    """The function of each named step, and whether the steps are valid enough to build."""
+    """The function of each named step (at any depth), and whether the steps are valid enough to build."""
     if not steps:
         problems.add("steps must have at least one Step, got []")
         return {}, False
-    names = [s.name if isinstance(s, Step) else None for s in steps]
     builtins = [NOTIFY_ERROR] if notify_failure else []
     builtins += [NOTIFY_SUCCESS] if notify_success else []
-    states_known = {n for n in names if isinstance(n, str)} | set(builtins)
-    specs: dict[str, FunctionSpec] = {}
-    ok = True
-    for index, step in enumerate(steps):
-        prop = f"steps[{index}]"
-        if not isinstance(step, Step):
-            problems.add(f"{prop} must be a Step, got {type(step).__name__}")
-            ok = False
-            continue
-        if not isinstance(step.name, str) or not _STEP_NAME.match(step.name):
-            problems.add(
-                f"{prop}.name must be a letter then letters, digits, '_' or '-', at most 80 characters, "
-                f"got {step.name!r}"
+    every: list[str] = []
+    _collect_names(steps, every)
+    check = _StepCheck(problems, every)
+    check.level(steps, "steps", set(builtins), nested=False)
+    return check.specs, check.ok
+
+
+def _collect_names(steps: Any, names: list[str]) -> None:
+    if not isinstance(steps, list | tuple):
+        return
+    for step in steps:
+        if isinstance(step, _STEP_KINDS) and isinstance(step.name, str):
+            names.append(step.name)
+        if isinstance(step, Parallel) and isinstance(step.branches, list | tuple):
+            for branch in step.branches:
+                _collect_names(branch, names)
+        elif isinstance(step, Map):
+            _collect_names(step.steps, names)
+
+
+class _StepCheck:
+    """Checks the steps of each level (the top, each Parallel branch, each Map processor)."""
+
+    def __init__(self, problems: Problems, every: list[str]) -> None:
+        self.problems = problems
+        self.every = every
+        self.seen: set[str] = set()
+        self.specs: dict[str, FunctionSpec] = {}
+        self.ok = True
+
+    def fail(self, message: str) -> None:
+        self.problems.add(message)
+        self.ok = False
+
+    def level(self, steps: Sequence[StepLike], where: str, builtins: set[str], *, nested: bool) -> None:
+        if not isinstance(steps, list | tuple) or not steps:
+            self.fail(f"{where} must be a non-empty list of steps, got {steps!r}")
+            return
+        known = {s.name for s in steps if isinstance(s, _STEP_KINDS) and isinstance(s.name, str)} | builtins
+        for index, step in enumerate(steps):
+            prop = f"{where}[{index}]"
+            if not isinstance(step, _STEP_KINDS):
+                self.fail(f"{prop} must be a Step, Choice, Wait, Parallel or Map, got {type(step).__name__}")
+                continue
+            if not self._name(step, prop):
+                continue
+            label = f"{where}[{step.name!r}]"
+            self._transitions(step, label, known)
+            if isinstance(step, Step):
+                self._step(step, label, known)
+            elif isinstance(step, Wait):
+                self._wait(step, label)
+            elif isinstance(step, Parallel):
+                self._retry_catch(step, label, known)
+                if not isinstance(step.branches, list | tuple) or not step.branches:
+                    self.fail(f"{label}.branches must be a non-empty list of branches, got {step.branches!r}")
+                else:
+                    for b_index, branch in enumerate(step.branches):
+                        self.level(branch, f"{label}.branches[{b_index}]", set(), nested=True)
+            elif isinstance(step, Map):
+                self._retry_catch(step, label, known)
+                self.level(step.steps, f"{label}.steps", set(), nested=True)
+                if not isinstance(step.items_path, str) or not step.items_path.startswith("$"):
+                    self.fail(f"{label}.items_path must be a path starting with '$', got {step.items_path!r}")
+                if isinstance(step.max_concurrency, bool) or not isinstance(step.max_concurrency, int):
+                    self.fail(f"{label}.max_concurrency must be an integer, got {step.max_concurrency!r}")
+                else:
+                    self.problems.in_range(f"{label}.max_concurrency", step.max_concurrency, 0, 40)
+
+    def _name(self, step: StepLike, prop: str) -> bool:
+        name = step.name
+        if not isinstance(name, str) or not _STEP_NAME.match(name):
+            self.fail(
+                f"{prop}.name must be a letter then letters, digits, '_' or '-', at most 80 characters, got {name!r}"
             )
-            ok = False
-        elif step.name in RESERVED_STATES:
-            problems.add(f"{prop}.name {step.name!r} is reserved for the pattern's notification states")
-            ok = False
-        elif names.count(step.name) > 1 and names.index(step.name) == index:
-            problems.add(f"{prop}.name {step.name!r} is used by more than one step")
-            ok = False
-        label = f"steps[{step.name!r}]" if isinstance(step.name, str) else prop
+            return False
+        if name in RESERVED_STATES:
+            self.fail(f"{prop}.name {name!r} is reserved for the pattern's notification states")
+            return False
+        if self.every.count(name) > 1:
+            if name not in self.seen:
+                self.fail(f"{prop}.name {name!r} is used by more than one step")
+            self.seen.add(name)
+            self.ok = False  # the other checks of the step still run
+        return True
+
+    def _transitions(self, step: StepLike, label: str, known: set[str]) -> None:
+        allowed = ", ".join(sorted(known))
+        targets: list[tuple[str, Any]] = []
+        if isinstance(step, Choice):
+            if not isinstance(step.when, list | tuple) or not step.when:
+                self.fail(f"{label}.when must be a non-empty list of When, got {step.when!r}")
+            else:
+                for w_index, rule in enumerate(step.when):
+                    if not isinstance(rule, When) or not isinstance(rule.condition, sfn.Condition):
+                        self.fail(
+                            f"{label}.when[{w_index}] must be When(sfn.Condition..., next), got {rule!r}"
+                        )
+                    else:
+                        targets.append((f"when[{w_index}].next", rule.next))
+            if step.otherwise is not None:
+                targets.append(("otherwise", step.otherwise))
+        elif step.next is not None:
+            targets.append(("next", step.next))
+        for field_name, target in targets:
+            if target not in known:
+                self.fail(
+                    f"{label}.{field_name} names no step at its level: {target!r} (steps are {allowed})"
+                )
+
+    def _step(self, step: Step, label: str, known: set[str]) -> None:
         if not isinstance(step.function, FunctionSpec):
-            problems.add(f"{label}.function must be a FunctionSpec, got {type(step.function).__name__}")
-            ok = False
+            self.fail(f"{label}.function must be a FunctionSpec, got {type(step.function).__name__}")
         else:
-            problems.extend(step.function.problems(f"{label}.function"))
-        retriers = step.retriers
+            self.problems.extend(step.function.problems(f"{label}.function"))
+            self.specs[step.name] = step.function
+        self._retriers(step.retriers, label)
+        self._catch(step.catch, label, known)
+
+    def _retry_catch(self, step: Parallel | Map, label: str, known: set[str]) -> None:
+        self._retriers(step.retriers, label)
+        self._catch(step.catch, label, known)
+
+    def _wait(self, step: Wait, label: str) -> None:
+        given = [
+            n
+            for n, v in (
+                ("duration", step.duration),
+                ("until", step.until),
+                ("seconds_path", step.seconds_path),
+                ("timestamp_path", step.timestamp_path),
+            )
+            if v is not None
+        ]
+        if len(given) != 1:
+            self.fail(
+                f"{label} needs exactly one of duration, until, seconds_path and timestamp_path, got "
+                f"{', '.join(given) or 'none'}"
+            )
+            return
+        if step.duration is not None and (
+            whole_seconds(f"{label}.duration", step.duration, 0, asl.MAX_ASL_INTEGER, self.problems) is None
+        ):
+            self.ok = False
+        for name, path in (("seconds_path", step.seconds_path), ("timestamp_path", step.timestamp_path)):
+            if path is not None and (not isinstance(path, str) or not path.startswith("$")):
+                self.fail(f"{label}.{name} must be a path starting with '$', got {path!r}")
+
+    def _retriers(self, retriers: list[Retry], label: str) -> None:
         for r_index, retrier in enumerate(retriers):
             if not isinstance(retrier, Retry):
-                problems.add(f"{label}.retry must be a Retry or a list of Retry, got {retrier!r}")
-                ok = False
+                self.fail(f"{label}.retry must be a Retry or a list of Retry, got {retrier!r}")
                 continue
             found = retrier.problems(f"{label}.retry[{r_index}]")
-            problems.extend(found)
-            ok = ok and not found
+            self.problems.extend(found)
+            self.ok = self.ok and not found
             if "States.ALL" in retrier.errors and r_index != len(retriers) - 1:
-                problems.add(f"{label}.retry: the retrier for States.ALL must be the last one")
-                ok = False
-        if not isinstance(step.catch, Mapping):
-            problems.add(f"{label}.catch must map error names to state names, got {step.catch!r}")
-            ok = False
-            continue
-        for error, target in step.catch.items():
+                self.fail(f"{label}.retry: the retrier for States.ALL must be the last one")
+
+    def _catch(self, catch: Any, label: str, known: set[str]) -> None:
+        if not isinstance(catch, Mapping):
+            self.fail(f"{label}.catch must map error names to state names, got {catch!r}")
+            return
+        for error, target in catch.items():
             if not isinstance(error, str) or not error:
-                problems.add(f"{label}.catch: error names must be non-empty strings, got {error!r}")
-                ok = False
-            if target not in states_known:
-                allowed = ", ".join(sorted(states_known))
-                problems.add(f"{label}.catch[{error!r}] names no state: {target!r} (states are {allowed})")
-                ok = False
-        if isinstance(step.name, str):
-            specs[step.name] = step.function
-    return specs, ok
+                self.fail(f"{label}.catch: error names must be non-empty strings, got {error!r}")
+            if target not in known:
+                allowed = ", ".join(sorted(known))
+                self.fail(f"{label}.catch[{error!r}] names no state: {target!r} (states are {allowed})")
 
 
 def _file_definition(
