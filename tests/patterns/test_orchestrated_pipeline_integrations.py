@@ -341,3 +341,16 @@ def test_the_archive_handler_answers_where_the_file_went(monkeypatch: pytest.Mon
         "key": "o-1/invoice.pdf",
         "archiveKey": "archive/o-1/invoice.pdf",
     }
+
+
+def test_the_readme_shows_the_examples_as_they_are() -> None:
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index("### Branching in Python") : readme.index("## Run it locally")]
+    blocks = re.findall(r"```python\n(.*?)```", section, flags=re.S)
+    assert len(blocks) == 2
+    sources = [
+        (ROOT / "examples" / name).read_text()
+        for name in ("branching_pipeline.py", "bring_your_own_state_machine.py")
+    ]
+    for block, source in zip(blocks, sources, strict=True):
+        assert block in source
