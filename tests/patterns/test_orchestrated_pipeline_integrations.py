@@ -354,3 +354,73 @@ def test_the_readme_shows_the_examples_as_they_are() -> None:
     ]
     for block, source in zip(blocks, sources, strict=True):
         assert block in source
+
+
+def test_objects_by_run_time_keys_are_granted_in_the_wildcard_policy(tmp_path: Path) -> None:
+    app = cdk.App()
+    stack = cdk.Stack(app, "S")
+    bucket = s3.Bucket(stack, "Archive")
+    state = {
+        "Type": "Task",
+        "Resource": "arn:aws:states:::aws-sdk:s3:putObject",
+        "Parameters": {"Bucket": "Archive", "Key.$": "$.key", "Body.$": "$.body"},
+    }
+    pipeline = OrchestratedPipeline(
+        stack,
+        "P",
+        definition_file=asl(tmp_path, state),
+        resources={"Archive": bucket},
+        deployment=DeploymentStrategy.none(),
+    )
+    policy = pipeline.node.find_child("WildcardResourcePolicy")
+    assert isinstance(policy, iam.Policy)
+    (statement,) = stack.resolve(policy.document.to_json())["Statement"]
+    assert statement["Action"] == "s3:PutObject"
+    assert statement["Resource"] == {"Fn::Join": ["", [stack.resolve(bucket.bucket_arn), "/*"]]}
+    (ack,) = [m.data for m in policy.node.metadata if "acknowledge" in m.type.lower()] or [None]
+    assert ack is not None and "state 'A' (aws-sdk:s3:putObject) reaches objects of S/Archive" in json.dumps(
+        ack
+    )
+
+
+def test_a_name_in_both_functions_and_resources_is_an_error(tmp_path: Path) -> None:
+    app = cdk.App()
+    stack = cdk.Stack(app, "S")
+    mine = cdk.aws_lambda.Function.from_function_arn(
+        stack, "Mine", "arn:aws:lambda:us-east-1:123456789012:function:x"
+    )
+    with pytest.raises(PatternValidationError, match=r"resources\['one'\] is also in functions"):
+        OrchestratedPipeline(
+            stack,
+            "P",
+            definition_file=asl(tmp_path, EC2),
+            functions={"one": FunctionSpec(code=HANDLER, handler="app.handler")},
+            resources={"one": mine},
+        )
+
+
+def test_a_users_function_in_resources_is_invoked_as_it_is(tmp_path: Path) -> None:
+    app = cdk.App()
+    stack = cdk.Stack(app, "S")
+    arn = "arn:aws:lambda:us-east-1:123456789012:function:legacy:prod"
+    legacy = cdk.aws_lambda.Function.from_function_arn(stack, "Legacy", arn)
+    state = {
+        "Type": "Task",
+        "Resource": "arn:aws:states:::lambda:invoke",
+        "Parameters": {"FunctionName": "arn:aws:lambda:REGION:ACCOUNT:function:legacy", "Payload.$": "$"},
+    }
+    pipeline = OrchestratedPipeline(
+        stack,
+        "P",
+        definition_file=asl(tmp_path, state),
+        resources={"legacy": legacy},
+        deployment=DeploymentStrategy.none(),
+    )
+    assert pipeline.functions == {}
+    cfn = pipeline.state_machine.node.default_child
+    assert stack.resolve(cfn.definition_substitutions)["Function_legacy"] == arn  # type: ignore[union-attr]
+    document = stack.resolve(pipeline.state_machine.role.node.find_child("DefaultPolicy").document.to_json())
+    (invoke,) = (s for s in document["Statement"] if s["Action"] == "lambda:InvokeFunction")
+    assert invoke["Resource"] == arn
+    definition = json.loads(cfn.definition_string)  # type: ignore[union-attr]
+    assert definition["States"]["A"]["Retry"][0]["ErrorEquals"][0] == "Lambda.ServiceException"

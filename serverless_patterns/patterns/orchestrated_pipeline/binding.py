@@ -129,7 +129,9 @@ def resolve(
                 )
                 continue
         kept.append(use)
-    found.uses[:] = kept
+    # The .sync managed rule goes with its startExecution: not granted when that one is not.
+    started = {u.state for u in kept if u.kind == "state_machine"}
+    found.uses[:] = [u for u in kept if u.kind != "rule" or u.state in started]
     return _free_variables(definition, fields, names, substitutions, problems)
 
 

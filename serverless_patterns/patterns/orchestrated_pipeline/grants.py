@@ -124,15 +124,13 @@ def plan(
             add(use.actions, resource.bucket_arn)
         elif use.kind == "bucket" and use.scope == "object" and use.object_key is not None:
             add(use.actions, resource.arn_for_objects(use.object_key))
-        elif use.kind == "bucket":
+        else:  # a bucket's objects, by keys chosen at run time
             add(
                 use.actions,
                 resource.arn_for_objects("*"),
                 f"state {use.state!r} ({use.integration}) reaches objects of {_path(resource)} by keys chosen "
                 "at run time, so the resource is the objects of that one bucket",
             )
-        else:  # a user's function given in resources
-            add(use.actions, resource.function_arn)
     if functions:
         result.exact.append(_Statement(["lambda:InvokeFunction"], functions))
     if result.topics:

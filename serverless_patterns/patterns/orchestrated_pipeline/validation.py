@@ -98,7 +98,7 @@ def validate_props(
                 "its own states say"
             )
         definition, checked.specs = _file_definition(definition_file, functions, topics, problems)
-    given = _check_resources(topics, resources, substitutions, policies, problems)
+    given = _check_resources(topics, resources, functions, substitutions, policies, problems)
     checked.resources = given
     if definition:
         where = "steps" if steps is not None else f"definition_file {os.fspath(definition_file or '')!r}"
@@ -112,7 +112,9 @@ def validate_props(
             )
             if definition_file is not None:
                 _check_used(checked, functions, topics, resources, substitutions, definition, problems)
-            lambda_states = {u.state for u in checked.found.uses if u.kind == "function"}
+            lambda_states = {
+                u.state for u in checked.found.uses if u.integration in ("lambda", "lambda:invoke")
+            }
             add_default_retries(definition, lambda_states)
             checked.definition = definition
     if timeout is not None:
@@ -139,6 +141,7 @@ def validate_props(
 def _check_resources(
     topics: Mapping[str, sns.ITopic] | None,
     resources: Mapping[str, Any] | None,
+    functions: Mapping[str, FunctionSpec] | None,
     substitutions: Mapping[str, str] | None,
     policies: Sequence[iam.PolicyStatement],
     problems: Problems,
@@ -159,6 +162,8 @@ def _check_resources(
             )
         elif (topics or {}).get(name) is not None:
             problems.add(f"resources[{name!r}] is also in topics: give each name once")
+        elif kind == "function" and name in (functions or {}):
+            problems.add(f"resources[{name!r}] is also in functions: give each name once")
         else:
             given[(kind, name)] = resource
     for key, value in (substitutions or {}).items():
