@@ -347,10 +347,10 @@ def test_the_readme_shows_the_examples_as_they_are() -> None:
     readme = (ROOT / "README.md").read_text()
     section = readme[readme.index("### Branching in Python") : readme.index("## Run it locally")]
     blocks = re.findall(r"```python\n(.*?)```", section, flags=re.S)
-    assert len(blocks) == 2
+    assert len(blocks) == 3
     sources = [
         (ROOT / "examples" / name).read_text()
-        for name in ("branching_pipeline.py", "bring_your_own_state_machine.py")
+        for name in ("branching_pipeline.py", "chain_pipeline.py", "bring_your_own_state_machine.py")
     ]
     for block, source in zip(blocks, sources, strict=True):
         assert block in source

@@ -1,6 +1,6 @@
 """OrchestratedPipeline: a Step Functions state machine whose Task states invoke Lambda functions
-through their ``live`` alias and the user's resources, from Python steps or from an Amazon States
-Language file.
+through their ``live`` alias and the user's resources, from Python steps, an Amazon States Language
+file or an ``aws_stepfunctions`` chain.
 
 Modules, one concern each:
 
@@ -13,6 +13,7 @@ Modules, one concern each:
 - ``binding``: names resolved to what the user gave, then rebound through definition substitutions;
 - ``wiring``: the function alias or resource each name is bound to, once built;
 - ``grants``: the state machine role's exact statements, wildcard ones in policies of their own;
+- ``chain``: a definition built with ``aws_stepfunctions``, wrapped with the notifications;
 - ``validation``: every check of the props, raised as one ``PatternValidationError``;
 - ``triggers``: the EventBridge rules and the REST API that start executions;
 - ``pattern``: the :class:`OrchestratedPipeline` construct, which composes the above.

@@ -25,7 +25,10 @@ from constructs import Construct
 from ...core import acknowledge_all
 from .integrations import Use
 
-__all__ = ["Plan", "apply", "nag_resource"]
+__all__ = ["Plan", "apply", "chain_topic_plan", "nag_resource", "only_service_wildcards"]
+
+# Services whose statements on the state machine role need "*" (log delivery, X-Ray).
+_STAR_SERVICES = ("logs:", "xray:")
 
 MANAGED_RULE = "StepFunctionsGetEventsForStepFunctionsExecutionRule"
 KMS_ACTIONS = ["kms:GenerateDataKey", "kms:Decrypt"]
@@ -213,6 +216,27 @@ def apply(
         state_machine.role.attach_inline_policy(policy)
         before.append(policy)
     return before
+
+
+def chain_topic_plan(topic: Any) -> Plan:
+    """The grants a chain's notifications need besides what ``SnsPublish`` grants: the topic's key."""
+    result = Plan(topics=[topic])
+    key = getattr(topic, "master_key", None)
+    if key is not None:
+        result.exact.append(_Statement(list(KMS_ACTIONS), [key.key_arn]))
+    return result
+
+
+def only_service_wildcards(stack: cdk.Stack, policy: iam.Policy) -> bool:
+    """Whether every statement of ``policy`` on ``"*"`` is a log-delivery or X-Ray one."""
+    for statement in stack.resolve(policy.document.to_json()).get("Statement", []):
+        resources = statement.get("Resource")
+        resources = resources if isinstance(resources, list) else [resources]
+        actions = statement.get("Action")
+        actions = actions if isinstance(actions, list) else [actions]
+        if "*" in resources and not all(str(a).startswith(_STAR_SERVICES) for a in actions):
+            return False
+    return True
 
 
 def _acknowledge(stack: cdk.Stack, policy: iam.Policy, items: Sequence[tuple[str, str]]) -> None:

@@ -37,7 +37,9 @@ from ...core import (
 from ...core.rest_api import api_metrics
 from ...core.topic import encrypted_topic
 from .binding import bind
+from .chain import wrap as wrap_chain
 from .grants import apply as apply_grants
+from .grants import chain_topic_plan, only_service_wildcards
 from .grants import plan as plan_grants
 from .props import StepLike, Trigger
 from .triggers import rule, rule_dead_letter_queue, start_execution_api
@@ -64,6 +66,7 @@ class OrchestratedPipeline(Pattern):
         *,
         steps: Sequence[StepLike] | None = None,
         definition_file: str | os.PathLike[str] | None = None,
+        definition: sfn.IChainable | None = None,
         functions: Mapping[str, FunctionSpec] | None = None,
         topics: Mapping[str, sns.ITopic] | None = None,
         resources: Mapping[str, Any] | None = None,
@@ -86,6 +89,10 @@ class OrchestratedPipeline(Pattern):
             ``Parallel`` and ``Map``. Default: - none; give ``definition_file``
         :param definition_file: Amazon States Language file (JSON), relative to the current directory.
             Its Lambda tasks without a Retry get the default retrier. Default: - none; give ``steps``
+        :param definition: A chain built with aws-cdk's ``aws_stepfunctions`` (its tasks grant their
+            own permissions); the pattern adds logging, tracing, alarms, triggers and notifications
+            (``notify_success``/``notify_failure``) around it. Default: - none; give ``steps`` or
+            ``definition_file``
         :param functions: Function name used in ``definition_file`` to the function to build for it.
             Default: - none (required with ``definition_file``)
         :param topics: SNS topic name used in ``definition_file`` to the topic to publish to instead.
@@ -130,6 +137,7 @@ class OrchestratedPipeline(Pattern):
             resources=resources,
             substitutions=substitutions,
             policies=policies,
+            chain=definition,
             notify_success=notify_success,
             notify_failure=notify_failure,
             timeout=timeout,
@@ -156,7 +164,7 @@ class OrchestratedPipeline(Pattern):
         # user does not give.
         needs_topic = any(
             u.kind == "topic" and ("topic", u.name) not in checked.resources for u in checked.found.uses
-        )
+        ) or (definition is not None and (notify_failure is not False or notify_success is True))
         self.topic: sns.ITopic | None = notification_topic
         self.topic_key: kms.IKey | None = None
         if self.topic is None and needs_topic:
@@ -169,17 +177,29 @@ class OrchestratedPipeline(Pattern):
 
         # Rebind every reference to what the pattern built or was given, through substitutions.
         wiring = Wiring(self.aliases, checked.resources, self.topic)
-        definition = checked.definition
         all_substitutions = bind(
-            definition, checked.found.uses, checked.free, wiring.value_of, substitutions or {}
+            checked.definition, checked.found.uses, checked.free, wiring.value_of, substitutions or {}
         )
+        if definition is not None:  # the user's chain, inside the pattern's notifications
+            body = sfn.DefinitionBody.from_chainable(
+                wrap_chain(
+                    self,
+                    definition,
+                    self.topic,
+                    notify_success=notify_success is True,
+                    notify_failure=notify_failure is not False,
+                )
+            )
+        else:
+            body = sfn.DefinitionBody.from_string(json.dumps(checked.definition, separators=(",", ":")))
 
         self.log_group = logs.LogGroup(self, "ExecutionLogs", retention=log_retention)
         self.state_machine = sfn.StateMachine(
             self,
             "Resource",
-            definition_body=sfn.DefinitionBody.from_string(json.dumps(definition, separators=(",", ":"))),
-            definition_substitutions=all_substitutions,
+            definition_body=body,
+            definition_substitutions=all_substitutions or None,
+            timeout=timeout if definition is not None else None,
             state_machine_type=state_machine_type,
             tracing_enabled=True,
             logs=sfn.LogOptions(
@@ -187,6 +207,8 @@ class OrchestratedPipeline(Pattern):
             ),
         )
         grant_plan = plan_grants(self.stack, checked.found.uses, wiring.resource_of, wiring.invoke_arn)
+        if definition is not None and self.topic is not None:
+            grant_plan = chain_topic_plan(self.topic)  # SnsPublish grants sns:Publish; its key here
         publish_to = grant_plan.topics
         waits_for = apply_grants(
             self, self.state_machine, grant_plan, checked.found.distributed_maps, policies
@@ -248,7 +270,8 @@ class OrchestratedPipeline(Pattern):
     # ------------------------------------------------------------------ permissions
     def _grant(self, log_level: sfn.LogLevel) -> None:
         policy = self.state_machine.role.node.try_find_child("DefaultPolicy")
-        if policy is not None:
+        # Only when "*" is in the logs and X-Ray statements alone: never over a chain's own task.
+        if isinstance(policy, iam.Policy) and only_service_wildcards(self.stack, policy):
             acknowledge(
                 policy,
                 "AwsSolutions-IAM5",

@@ -64,6 +64,7 @@ def validate_props(
     resources: Mapping[str, Any] | None,
     substitutions: Mapping[str, str] | None,
     policies: Sequence[iam.PolicyStatement],
+    chain: sfn.IChainable | None,
     notify_success: bool | None,
     notify_failure: bool | None,
     timeout: cdk.Duration | None,
@@ -77,10 +78,25 @@ def validate_props(
     express = state_machine_type == sfn.StateMachineType.EXPRESS
     checked = Checked()
     definition: dict[str, Any] = {}
-    if steps is not None and definition_file is not None:
+    if chain is not None:
+        if steps is not None or definition_file is not None:
+            problems.add("give one of steps, definition_file and definition, not several")
+        if not hasattr(chain, "start_state"):  # jsii interfaces are not runtime-checkable
+            problems.add(
+                f"definition must be an sfn.IChainable (a state or a chain), got {type(chain).__name__}"
+            )
+        if any(p is not None for p in (functions, topics, resources, substitutions)):
+            problems.add(
+                "functions, topics, resources and substitutions go with definition_file; a definition's "
+                "tasks name their own resources"
+            )
+    elif steps is not None and definition_file is not None:
         problems.add("give either steps or definition_file, not both")
     elif steps is None and definition_file is None:
-        problems.add("give steps (a list of Step) or definition_file (an Amazon States Language file)")
+        problems.add(
+            "give steps (a list of Step) or definition_file (an Amazon States Language file) or definition "
+            "(an aws_stepfunctions chain)"
+        )
     elif steps is not None:
         if functions is not None or topics is not None or resources is not None or substitutions is not None:
             problems.add(
