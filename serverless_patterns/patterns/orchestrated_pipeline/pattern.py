@@ -87,14 +87,15 @@ class OrchestratedPipeline(Pattern):
         """
         :param steps: Steps run in order (Python definition): Lambda ``Step``, ``Choice``, ``Wait``,
             ``Parallel`` and ``Map``. Default: - none; give ``definition_file``
-        :param definition_file: Amazon States Language file (JSON), relative to the current directory.
+        :param definition_file: Amazon States Language file (JSON, or YAML for ``.yaml``/``.yml``),
+            relative to the current directory.
             Its Lambda tasks without a Retry get the default retrier. Default: - none; give ``steps``
         :param definition: A chain built with aws-cdk's ``aws_stepfunctions`` (its tasks grant their
             own permissions); the pattern adds logging, tracing, alarms, triggers and notifications
             (``notify_success``/``notify_failure``) around it. Default: - none; give ``steps`` or
             ``definition_file``
         :param functions: Function name used in ``definition_file`` to the function to build for it.
-            Default: - none (required with ``definition_file``)
+            Default: - none
         :param topics: SNS topic name used in ``definition_file`` to the topic to publish to instead.
             Default: - every topic in the file is the pattern's notification topic
         :param resources: Name used in ``definition_file`` to the table, queue, event bus, state
@@ -104,9 +105,9 @@ class OrchestratedPipeline(Pattern):
             string or a string token), passed as a definition substitution. Default: - none
         :param policies: Statements for the state machine role, in a policy of their own (never
             acknowledged), for integrations the pattern cannot grant. Default: - none
-        :param notify_success: With ``steps``: publish to the notification topic when the pipeline
+        :param notify_success: With ``steps`` or ``definition``: publish to the notification topic when the pipeline
             succeeds. Default: - False; not allowed with ``definition_file``
-        :param notify_failure: With ``steps``: publish to the notification topic, then fail, when a
+        :param notify_failure: With ``steps`` or ``definition``: publish to the notification topic, then fail, when a
             step fails after its retries. Default: - True; not allowed with ``definition_file``
         :param notification_topic: The topic notifications go to. Default: - a topic encrypted with a
             customer-managed KMS key (rotation on), TLS-only, created when the definition publishes
@@ -213,7 +214,7 @@ class OrchestratedPipeline(Pattern):
         waits_for = apply_grants(
             self, self.state_machine, grant_plan, checked.found.distributed_maps, policies
         )
-        self._grant(log_level)
+        self._grant(log_level, user_tasks=definition is not None)
         # CDK makes the state machine depend on its role, which CloudFormation already infers from
         # the GetAtt (cfn-lint W3005); keep only the dependencies on the role's policies.
         cfn_machine = self.state_machine.node.default_child
@@ -268,10 +269,11 @@ class OrchestratedPipeline(Pattern):
         return self.api.url if self.api is not None else None
 
     # ------------------------------------------------------------------ permissions
-    def _grant(self, log_level: sfn.LogLevel) -> None:
+    def _grant(self, log_level: sfn.LogLevel, *, user_tasks: bool) -> None:
         policy = self.state_machine.role.node.try_find_child("DefaultPolicy")
-        # Only when "*" is in the logs and X-Ray statements alone: never over a chain's own task.
-        if isinstance(policy, iam.Policy) and only_service_wildcards(self.stack, policy):
+        # Steps and files never put "*" there but for log delivery and X-Ray; a chain's own tasks
+        # may: then only when "*" is in the logs and X-Ray statements alone.
+        if isinstance(policy, iam.Policy) and (not user_tasks or only_service_wildcards(self.stack, policy)):
             acknowledge(
                 policy,
                 "AwsSolutions-IAM5",
