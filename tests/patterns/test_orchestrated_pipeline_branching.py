@@ -140,7 +140,7 @@ IS_BIG = sfn.Condition.number_greater_than("$.total", 100)
     [
         (
             [Choice("C", [When(IS_BIG, "Nowhere")]), Step("A", spec())],
-            r"steps\['C'\].when\[0\].next names no step at its level: 'Nowhere' \(steps are A, C, NotifyError\)",
+            r"steps\['C'\].when\[0\].next names no step at its level: 'Nowhere' \(steps are A, C\)",
         ),
         ([Choice("C", []), Step("A", spec())], r"steps\['C'\].when must be a non-empty list of When"),
         (
@@ -180,6 +180,10 @@ IS_BIG = sfn.Condition.number_greater_than("$.total", 100)
             r"steps\['M'\].retry\[0\].max_attempts must be 0..99999999",
         ),
         ([Step("A", spec(), next="Ghost")], r"steps\['A'\].next names no step at its level: 'Ghost'"),
+        (
+            [Step("A", spec(), next="NotifyError"), Step("B", spec())],
+            r"steps\['A'\].next names no step at its level: 'NotifyError' \(steps are A, B\)",
+        ),
         (["A"], r"steps\[0\] must be a Step, Choice, Wait, Parallel or Map, got str"),
         (
             [Step("A", spec(), next="C"), Step("B", spec()), Choice("C", [When(IS_BIG, "A")], otherwise="A")],

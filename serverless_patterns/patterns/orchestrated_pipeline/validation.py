@@ -354,6 +354,8 @@ class _StepCheck:
         return True
 
     def _transitions(self, step: StepLike, label: str, known: set[str]) -> None:
+        # NotifyError reads the $.error a catch adds: it is a catch target, never a next one.
+        known = known - {NOTIFY_ERROR}
         allowed = ", ".join(sorted(known))
         targets: list[tuple[str, Any]] = []
         if isinstance(step, Choice):
