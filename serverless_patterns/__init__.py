@@ -29,10 +29,15 @@ if TYPE_CHECKING:
     from .patterns.fanout_queue import FanoutSubscriber as FanoutSubscriber
     from .patterns.fanout_queue import FilterPolicyScope as FilterPolicyScope
     from .patterns.fanout_queue import Subscriber as Subscriber
+    from .patterns.orchestrated_pipeline import Choice as Choice
+    from .patterns.orchestrated_pipeline import Map as Map
     from .patterns.orchestrated_pipeline import OrchestratedPipeline as OrchestratedPipeline
+    from .patterns.orchestrated_pipeline import Parallel as Parallel
     from .patterns.orchestrated_pipeline import Retry as Retry
     from .patterns.orchestrated_pipeline import Step as Step
     from .patterns.orchestrated_pipeline import Trigger as Trigger
+    from .patterns.orchestrated_pipeline import Wait as Wait
+    from .patterns.orchestrated_pipeline import When as When
     from .patterns.s3_processor import S3Delivery as S3Delivery
     from .patterns.s3_processor import S3Processor as S3Processor
     from .patterns.stream_to_sns import StreamEventName as StreamEventName

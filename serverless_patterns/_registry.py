@@ -58,7 +58,11 @@ PATTERNS: tuple[PatternExports, ...] = (
     PatternExports("s3_processor", "S3Processor", ("S3Delivery",)),
     PatternExports("stream_to_sns", "StreamToSns", ("StreamEventName",)),
     PatternExports("fanout_queue", "FanoutQueue", ("FanoutSubscriber", "FilterPolicyScope", "Subscriber")),
-    PatternExports("orchestrated_pipeline", "OrchestratedPipeline", ("Retry", "Step", "Trigger")),
+    PatternExports(
+        "orchestrated_pipeline",
+        "OrchestratedPipeline",
+        ("Choice", "Map", "Parallel", "Retry", "Step", "Trigger", "Wait", "When"),
+    ),
 )
 """Every pattern, in the order the catalog lists them."""
 

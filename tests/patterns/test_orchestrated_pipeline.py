@@ -509,7 +509,11 @@ def test_order_workflow_is_rebound_by_name(asl: Synthesized) -> None:
     assert "Retry" not in states["NotifyFailure"]
     aliases = asl.resources("AWS::Lambda::Alias")
     substitutions = machine["DefinitionSubstitutions"]
-    assert set(substitutions) == {f"Function_{n}" for n in ORDER_FUNCTIONS} | {"Topic_OrderNotifications"}
+    assert set(substitutions) == {f"Function_{n}" for n in ORDER_FUNCTIONS} | {
+        "Topic_OrderNotifications",
+        "States_lambda_invoke",  # service integrations in the stack's partition, as steps have them
+        "States_sns_publish",
+    }
     invoke = statement_for(machine_policy(asl, machine), "lambda:InvokeFunction")
     assert len(invoke["Resource"]) == 4
     assert all(r["Ref"] in aliases for r in invoke["Resource"])
@@ -621,7 +625,11 @@ def test_nested_states_are_rebound(tmp_path: Path) -> None:
     item = asl["States"]["Each"]["ItemProcessor"]["States"]["Item"]
     assert item["Parameters"]["FunctionName"] == "${Function_one}"
     assert item["Retry"][0]["ErrorEquals"] == TRANSIENT
-    assert set(stack.resolve(cfn.definition_substitutions)) == {"Function_one", "Function_two"}
+    assert set(stack.resolve(cfn.definition_substitutions)) == {
+        "Function_one",
+        "Function_two",
+        "States_lambda_invoke",
+    }
     assert pipeline.topic is None
 
 
@@ -711,7 +719,7 @@ def task(function: str = "one", **extra: Any) -> dict[str, Any]:
         ),
         (
             {"steps": [Step("A", spec())], "functions": {"x": spec()}},
-            "functions and topics go with definition_file",
+            "functions, topics, resources and substitutions go with definition_file",
         ),
         (
             {
@@ -862,7 +870,8 @@ ONE = {"one": None}  # filled with spec() in the test
         (
             {"StartAt": "A", "States": {"A": task("two")}},
             ONE,
-            "state 'A' calls function 'two', which functions does not give",
+            "state 'A': Parameters.FunctionName names function 'two', which is not given; could bind it: "
+            r"functions \('one'\)",
         ),
         (
             {"StartAt": "A", "States": {"A": task()}},
@@ -888,24 +897,10 @@ ONE = {"one": None}  # filled with spec() in the test
             ONE,
             "state 'P > branch 1 > B': Next 'Outside' names no state",
         ),
-        ({"StartAt": "A", "States": {"A": task()}}, {}, "definition_file needs functions"),
         (
-            {
-                "StartAt": "M",
-                "States": {
-                    "M": {
-                        "Type": "Map",
-                        "End": True,
-                        "ItemProcessor": {
-                            "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
-                            "StartAt": "B",
-                            "States": {"B": task()},
-                        },
-                    }
-                },
-            },
-            ONE,
-            "state 'M' is a Distributed Map",
+            {"StartAt": "A", "States": {"A": task()}},
+            {},
+            r"names function 'one', which is not given; could bind it: functions \(none given\)",
         ),
     ],
 )

@@ -1,20 +1,14 @@
-"""The pipeline's Amazon States Language: what Python steps become, the default retrier a file's
-Lambda tasks get, and the rebinding of every function and topic a definition names to what the
-pattern built (``${Function_x}``/``${Topic_x}`` definition substitutions), in the stack's partition.
+"""The pipeline's Amazon States Language: what Python steps become, and the default retrier a file's
+Lambda tasks get. Rebinding what a definition names is ``binding``'s.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import aws_cdk as cdk
-from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_sns as sns
-
 from . import asl
-from .props import Retry, Step
+from .props import Choice, Map, Parallel, Retry, Step, StepLike, Wait, seconds_of
 
 NOTIFY_SUCCESS = "NotifySuccess"
 NOTIFY_ERROR = "NotifyError"
@@ -25,102 +19,26 @@ _STATES_ARN = "arn:aws:states:::"
 
 
 def steps_definition(
-    steps: Sequence[Step], path: str, notify_success: bool, notify_failure: bool
-) -> tuple[dict[str, Any], list[asl.Target]]:
-    """The ASL for valid ``steps``, and the targets of its notification states."""
-    definition = _build_steps(steps, path, notify_success, notify_failure)
-    notifications = [
-        asl.Target(name, "topic", NOTIFICATION_TOPIC, definition["States"][name]["Parameters"], "TopicArn")
-        for name in (NOTIFY_SUCCESS, NOTIFY_ERROR)
-        if name in definition["States"]
-    ]
-    return definition, notifications
+    steps: Sequence[StepLike], path: str, notify_success: bool, notify_failure: bool
+) -> dict[str, Any]:
+    """The ASL for valid ``steps``; each step names its function, each notification state the
+    ``Notifications`` topic, by name, rebound like a file's references."""
+    return _build_steps(steps, path, notify_success, notify_failure)
 
 
-def add_default_retries(definition: dict[str, Any]) -> None:
-    """Lambda tasks without a Retry get the default retrier for transient Lambda errors."""
-    for _label, state in asl.walk_states(definition):
-        if state.get("Type") == "Task" and "Retry" not in state and asl.is_lambda_task(state):
+def add_default_retries(definition: dict[str, Any], lambda_states: set[str]) -> None:
+    """Lambda tasks (``lambda_states``, by label) without a Retry get the default retrier for
+    transient Lambda errors."""
+    for label, state in asl.walk_states(definition):
+        if label in lambda_states and state.get("Type") == "Task" and "Retry" not in state:
             state["Retry"] = [Retry().to_asl()]
 
 
-def bind(
-    definition: dict[str, Any],
-    references: Sequence[asl.Target],
-    aliases: Mapping[str, lambda_.Alias],
-    topics: Mapping[str, sns.ITopic],
-    default_topic: sns.ITopic | None,
-    *,
-    from_steps: bool,
-) -> tuple[dict[str, str], dict[str, str], list[sns.ITopic]]:
-    """Points every target at the alias or topic the pattern built, through a substitution.
-
-    Returns the definition substitutions, the alias ARN of each function called, and the topics
-    published to (each once).
-    """
-    substitutions: dict[str, str] = {}
-    alias_arns: dict[str, str] = {}
-    publish_to: list[sns.ITopic] = []
-    for target in references:
-        if target.kind == "function":
-            key = f"Function_{_key(target.name)}"
-            if key not in substitutions:
-                arn = aliases[target.name].function_arn
-                substitutions[key] = arn
-                alias_arns[target.name] = arn
-        else:
-            topic = topics.get(target.name) or default_topic
-            assert topic is not None
-            key = f"Topic_{_key(target.name)}"
-            if key not in substitutions:
-                substitutions[key] = topic.topic_arn
-                if all(topic is not t for t in publish_to):
-                    publish_to.append(topic)
-        target.bind("${" + key + "}")
-    if from_steps:
-        _partition_neutral(definition, substitutions)
-    return substitutions, alias_arns, publish_to
-
-
 def _build_steps(
-    steps: Sequence[Step], path: str, notify_success: bool, notify_failure: bool
+    steps: Sequence[StepLike], path: str, notify_success: bool, notify_failure: bool
 ) -> dict[str, Any]:
     """The ASL for ``steps``; each step names its function by the step name, rebound like a file's."""
-    lambda_invoke = f"{_STATES_ARN}lambda:invoke"
-    states: dict[str, Any] = {}
-    for index, step in enumerate(steps):
-        retriers = step.retriers
-        named = {e for r in retriers for e in r.errors}
-        asl_retriers = [r.to_asl() for r in retriers]
-        if "States.ALL" not in named:
-            remaining = [e for e in asl.TRANSIENT_LAMBDA_ERRORS if e not in named]
-            if remaining:
-                asl_retriers.append(Retry(errors=remaining).to_asl())
-        catchers = [
-            {"ErrorEquals": [error], "Next": target, "ResultPath": "$.error"}
-            for error, target in step.catch.items()
-            if error != "States.ALL"
-        ]
-        catch_all = step.catch.get("States.ALL") or (NOTIFY_ERROR if notify_failure else None)
-        if catch_all is not None:
-            catchers.append({"ErrorEquals": ["States.ALL"], "Next": catch_all, "ResultPath": "$.error"})
-        state: dict[str, Any] = {
-            "Type": "Task",
-            "Comment": f"Invokes the live alias of the {step.name} function",
-            "Resource": lambda_invoke,
-            "Parameters": {"FunctionName": step.name, "Payload.$": "$"},
-            "OutputPath": "$.Payload",
-            "Retry": asl_retriers,
-        }
-        if catchers:
-            state["Catch"] = catchers
-        if index + 1 < len(steps):
-            state["Next"] = steps[index + 1].name
-        elif notify_success:
-            state["Next"] = NOTIFY_SUCCESS
-        else:
-            state["End"] = True
-        states[step.name] = state
+    states = _chain(steps, top=True, notify_success=notify_success, notify_failure=notify_failure)
     if notify_success:
         states[NOTIFY_SUCCESS] = _notify("Pipeline succeeded", {"status": "SUCCEEDED"}, End=True)
     if notify_failure:
@@ -145,6 +63,101 @@ def _build_steps(
     }
 
 
+def _chain(
+    steps: Sequence[StepLike], *, top: bool, notify_success: bool, notify_failure: bool
+) -> dict[str, Any]:
+    """The states of ``steps`` at one level: the top level, or a Parallel branch or Map processor
+    (where errors go to the enclosing state, not to NotifyError)."""
+    states: dict[str, Any] = {}
+    for index, step in enumerate(steps):
+        if isinstance(step, Choice):
+            choice: dict[str, Any] = {
+                "Type": "Choice",
+                "Choices": [{**dict(w.condition.render_condition()), "Next": w.next} for w in step.when],
+            }
+            if step.otherwise is not None:
+                choice["Default"] = step.otherwise
+            states[step.name] = choice
+            continue
+        following = steps[index + 1].name if index + 1 < len(steps) else None
+        target = step.next or following or (NOTIFY_SUCCESS if top and notify_success else None)
+        transition: dict[str, Any] = {"Next": target} if target else {"End": True}
+        catchers = _catchers(step, top and notify_failure) if not isinstance(step, Wait) else []
+        if isinstance(step, Step):
+            state = _lambda_task(step)
+        elif isinstance(step, Wait):
+            state = {"Type": "Wait", **_wait_field(step)}
+        elif isinstance(step, Parallel):
+            state = {
+                "Type": "Parallel",
+                "Branches": [
+                    {
+                        "StartAt": branch[0].name,
+                        "States": _chain(branch, top=False, notify_success=False, notify_failure=False),
+                    }
+                    for branch in step.branches
+                ],
+            }
+        else:
+            state = {
+                "Type": "Map",
+                "ItemsPath": step.items_path,
+                "MaxConcurrency": step.max_concurrency,
+                "ItemProcessor": {
+                    "ProcessorConfig": {"Mode": "INLINE"},
+                    "StartAt": step.steps[0].name,
+                    "States": _chain(step.steps, top=False, notify_success=False, notify_failure=False),
+                },
+            }
+        if isinstance(step, Parallel | Map) and step.retriers:
+            state["Retry"] = [r.to_asl() for r in step.retriers]
+        if catchers:
+            state["Catch"] = catchers
+        state.update(transition)
+        states[step.name] = state
+    return states
+
+
+def _lambda_task(step: Step) -> dict[str, Any]:
+    retriers = step.retriers
+    named = {e for r in retriers for e in r.errors}
+    asl_retriers = [r.to_asl() for r in retriers]
+    if "States.ALL" not in named:
+        remaining = [e for e in asl.TRANSIENT_LAMBDA_ERRORS if e not in named]
+        if remaining:
+            asl_retriers.append(Retry(errors=remaining).to_asl())
+    return {
+        "Type": "Task",
+        "Comment": f"Invokes the live alias of the {step.name} function",
+        "Resource": f"{_STATES_ARN}lambda:invoke",
+        "Parameters": {"FunctionName": step.name, "Payload.$": "$"},
+        "OutputPath": "$.Payload",
+        "Retry": asl_retriers,
+    }
+
+
+def _catchers(step: Step | Parallel | Map, notify_failure: bool) -> list[dict[str, Any]]:
+    catchers = [
+        {"ErrorEquals": [error], "Next": target, "ResultPath": "$.error"}
+        for error, target in step.catch.items()
+        if error != "States.ALL"
+    ]
+    catch_all = step.catch.get("States.ALL") or (NOTIFY_ERROR if notify_failure else None)
+    if catch_all is not None:
+        catchers.append({"ErrorEquals": ["States.ALL"], "Next": catch_all, "ResultPath": "$.error"})
+    return catchers
+
+
+def _wait_field(step: Wait) -> dict[str, Any]:
+    if step.duration is not None:
+        return {"Seconds": int(seconds_of(step.duration) or 0)}
+    if step.until is not None:
+        return {"Timestamp": step.until}
+    if step.seconds_path is not None:
+        return {"SecondsPath": step.seconds_path}
+    return {"TimestampPath": step.timestamp_path}
+
+
 def _notify(subject: str, message: Mapping[str, Any], **transition: Any) -> dict[str, Any]:
     """A Task state that publishes ``message`` about the execution to the notification topic, retried
     three times; its result is dropped so the state input (with ``$.error``) passes on."""
@@ -152,7 +165,7 @@ def _notify(subject: str, message: Mapping[str, Any], **transition: Any) -> dict
         "Type": "Task",
         "Resource": f"{_STATES_ARN}sns:publish",
         "Parameters": {
-            "TopicArn": "${Topic_" + NOTIFICATION_TOPIC + "}",
+            "TopicArn": NOTIFICATION_TOPIC,
             "Subject": subject,
             "Message": {"stateMachine.$": "$$.StateMachine.Id", "execution.$": "$$.Execution.Id", **message},
         },
@@ -168,18 +181,3 @@ def _notify(subject: str, message: Mapping[str, Any], **transition: Any) -> dict
         ],
         **transition,
     }
-
-
-def _partition_neutral(definition: dict[str, Any], substitutions: dict[str, str]) -> None:
-    """Service-integration ARNs of the pattern's own states, in the stack's partition."""
-    for state in definition["States"].values():
-        resource = state.get("Resource")
-        if isinstance(resource, str) and resource.startswith(_STATES_ARN):
-            action = resource[len(_STATES_ARN) :]
-            key = f"States_{_key(action)}"
-            substitutions[key] = f"arn:{cdk.Aws.PARTITION}:states:::{action}"
-            state["Resource"] = "${" + key + "}"
-
-
-def _key(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9]", "_", name)

@@ -38,10 +38,15 @@ from ...core.ids import unique_id
 from ...core.policies import wildcard_policy
 from ...core.rest_api import api_metrics
 from ...core.topic import encrypted_topic
-from .definition import bind
-from .props import Step, Trigger
+from .binding import bind
+from .chain import wrap as wrap_chain
+from .grants import apply as apply_grants
+from .grants import chain_topic_plan
+from .grants import plan as plan_grants
+from .props import StepLike, Trigger
 from .triggers import rule, rule_dead_letter_queue, start_execution_api
 from .validation import validate_props
+from .wiring import Wiring
 
 __all__ = ["OrchestratedPipeline"]
 
@@ -80,10 +85,14 @@ class OrchestratedPipeline(Pattern):
         scope: Construct,
         id: str,
         *,
-        steps: Sequence[Step] | None = None,
+        steps: Sequence[StepLike] | None = None,
         definition_file: str | os.PathLike[str] | None = None,
+        definition: sfn.IChainable | None = None,
         functions: Mapping[str, FunctionSpec] | None = None,
         topics: Mapping[str, sns.ITopic] | None = None,
+        resources: Mapping[str, Any] | None = None,
+        substitutions: Mapping[str, str] | None = None,
+        policies: Sequence[iam.PolicyStatement] = (),
         notify_success: bool | None = None,
         notify_failure: bool | None = None,
         notification_topic: sns.ITopic | None = None,
@@ -97,16 +106,29 @@ class OrchestratedPipeline(Pattern):
         monitoring: MonitoringOptions | None = None,
     ) -> None:
         """
-        :param steps: Lambda steps run in order (Python definition). Default: - none; give ``definition_file``
-        :param definition_file: Amazon States Language file (JSON), relative to the current directory.
+        :param steps: Steps run in order (Python definition): Lambda ``Step``, ``Choice``, ``Wait``,
+            ``Parallel`` and ``Map``. Default: - none; give ``definition_file``
+        :param definition_file: Amazon States Language file (JSON, or YAML for ``.yaml``/``.yml``),
+            relative to the current directory.
             Its Lambda tasks without a Retry get the default retrier. Default: - none; give ``steps``
+        :param definition: A chain built with aws-cdk's ``aws_stepfunctions`` (its tasks grant their
+            own permissions); the pattern adds logging, tracing, alarms, triggers and notifications
+            (``notify_success``/``notify_failure``) around it. Default: - none; give ``steps`` or
+            ``definition_file``
         :param functions: Function name used in ``definition_file`` to the function to build for it.
-            Default: - none (required with ``definition_file``)
+            Default: - none
         :param topics: SNS topic name used in ``definition_file`` to the topic to publish to instead.
             Default: - every topic in the file is the pattern's notification topic
-        :param notify_success: With ``steps``: publish to the notification topic when the pipeline
+        :param resources: Name used in ``definition_file`` to the table, queue, event bus, state
+            machine, bucket, topic or function it stands for: each reference is rebound to it and the
+            role gets exactly the actions each state takes on it. Default: - none
+        :param substitutions: ``${Variable}`` of ``definition_file`` to a value that is no resource (a
+            string or a string token), passed as a definition substitution. Default: - none
+        :param policies: Statements for the state machine role, in a policy of their own (never
+            acknowledged), for integrations the pattern cannot grant. Default: - none
+        :param notify_success: With ``steps`` or ``definition``: publish to the notification topic when the pipeline
             succeeds. Default: - False; not allowed with ``definition_file``
-        :param notify_failure: With ``steps``: publish to the notification topic, then fail, when a
+        :param notify_failure: With ``steps`` or ``definition``: publish to the notification topic, then fail, when a
             step fails after its retries. Default: - True; not allowed with ``definition_file``
         :param notification_topic: The topic notifications go to. Default: - a topic encrypted with a
             customer-managed KMS key (rotation on), TLS-only, created when the definition publishes
@@ -127,13 +149,17 @@ class OrchestratedPipeline(Pattern):
             Default: - MonitoringOptions() (the stack's shared alarm topic and dashboard)
         """
         super().__init__(scope, id, deployment=deployment, monitoring=monitoring)
-        definition, specs, references = validate_props(
+        checked = validate_props(
             self.path,
             state_machine_type=state_machine_type,
             steps=steps,
             definition_file=definition_file,
             functions=functions,
             topics=topics,
+            resources=resources,
+            substitutions=substitutions,
+            policies=policies,
+            chain=definition,
             notify_success=notify_success,
             notify_failure=notify_failure,
             timeout=timeout,
@@ -153,12 +179,14 @@ class OrchestratedPipeline(Pattern):
                 service_name=id,
                 name=name,
             ): name
-            for name, spec in specs.items()
+            for name, spec in checked.specs.items()
         }
 
-        # Topics: the pattern's notification topic, plus any the user maps by name.
-        topic_names = [t.name for t in references if t.kind == "topic"]
-        needs_topic = any(name not in (topics or {}) for name in topic_names)
+        # Topics: the pattern's notification topic, for every topic the definition names that the
+        # user does not give.
+        needs_topic = any(
+            u.kind == "topic" and ("topic", u.name) not in checked.resources for u in checked.found.uses
+        ) or (definition is not None and (notify_failure is not False or notify_success is True))
         self.topic: sns.ITopic | None = notification_topic
         self.topic_key: kms.IKey | None = None
         if self.topic is None and needs_topic:
@@ -169,17 +197,31 @@ class OrchestratedPipeline(Pattern):
                 key_description=f"Encrypts the notification topic of {self.path}",
             )
 
-        # Rebind every target to what the pattern built, through definition substitutions.
-        substitutions, alias_arns, publish_to = bind(
-            definition, references, self.aliases, topics or {}, self.topic, from_steps=steps is not None
+        # Rebind every reference to what the pattern built or was given, through substitutions.
+        wiring = Wiring(self.aliases, checked.resources, self.topic)
+        all_substitutions = bind(
+            checked.definition, checked.found.uses, checked.free, wiring.value_of, substitutions or {}
         )
+        if definition is not None:  # the user's chain, inside the pattern's notifications
+            body = sfn.DefinitionBody.from_chainable(
+                wrap_chain(
+                    self,
+                    definition,
+                    self.topic,
+                    notify_success=notify_success is True,
+                    notify_failure=notify_failure is not False,
+                )
+            )
+        else:
+            body = sfn.DefinitionBody.from_string(json.dumps(checked.definition, separators=(",", ":")))
 
         self.log_group = logs.LogGroup(self, "ExecutionLogs", retention=log_retention)
         self.state_machine = sfn.StateMachine(
             self,
             "Resource",
-            definition_body=sfn.DefinitionBody.from_string(json.dumps(definition, separators=(",", ":"))),
-            definition_substitutions=substitutions,
+            definition_body=body,
+            definition_substitutions=all_substitutions or None,
+            timeout=timeout if definition is not None else None,
             state_machine_type=state_machine_type,
         )
         # Tracing and logging are set on the resource, and their "*" statements go to policies of
@@ -222,14 +264,30 @@ class OrchestratedPipeline(Pattern):
                 role_name=role_name,
             ),
         ]
-        self._grant(alias_arns, publish_to, log_level)
+        grant_plan = plan_grants(self.stack, checked.found.uses, wiring.resource_of, wiring.invoke_arn)
+        if definition is not None and self.topic is not None:
+            grant_plan = chain_topic_plan(self.topic)  # SnsPublish grants sns:Publish; its key here
+        publish_to = grant_plan.topics
+        waits_for = apply_grants(
+            self, self.state_machine, grant_plan, checked.found.distributed_maps, policies
+        )
+        self._grant(log_level)
         # CDK makes the state machine depend on its role, which CloudFormation already infers from
         # the GetAtt (cfn-lint W3005); keep only the dependencies on the role's policies (Step
         # Functions checks the log delivery permission when it creates the state machine).
-        role_policy = role.node.find_child("DefaultPolicy").node.default_child
-        assert isinstance(role_policy, cdk.CfnResource)
+        # (A definition with no exact grant, e.g. a chain of its own tasks only, has no default policy.)
+        default_policy = role.node.try_find_child("DefaultPolicy")
+        role_policy = default_policy.node.default_child if default_policy is not None else None
+        assert role_policy is None or isinstance(role_policy, cdk.CfnResource)
         cfn_machine.add_override(
-            "DependsOn", sorted([role_policy.logical_id, *(p.logical_id for p in wildcard_policies)])
+            "DependsOn",
+            sorted(
+                [
+                    *([role_policy.logical_id] if role_policy is not None else []),
+                    *(p.logical_id for p in wildcard_policies),
+                    *(self.stack.get_logical_id(p.node.default_child) for p in waits_for),  # type: ignore[arg-type]
+                ]
+            ),
         )
 
         self.rules: list[events.Rule] = []
@@ -276,23 +334,9 @@ class OrchestratedPipeline(Pattern):
         return self.api.url if self.api is not None else None
 
     # ------------------------------------------------------------------ permissions
-    def _grant(
-        self, alias_arns: Mapping[str, str], topics: Sequence[sns.ITopic], log_level: sfn.LogLevel
-    ) -> None:
-        if alias_arns:
-            self.state_machine.add_to_role_policy(
-                iam.PolicyStatement(actions=["lambda:InvokeFunction"], resources=list(alias_arns.values()))
-            )
-        if topics:
-            # Named actions rather than topic.grant_publish, whose kms:GenerateDataKey* is a wildcard.
-            self.state_machine.add_to_role_policy(
-                iam.PolicyStatement(actions=["sns:Publish"], resources=[t.topic_arn for t in topics])
-            )
-            keys = [key.key_arn for key in (t.master_key for t in topics) if key is not None]
-            if keys:
-                self.state_machine.add_to_role_policy(
-                    iam.PolicyStatement(actions=["kms:GenerateDataKey", "kms:Decrypt"], resources=keys)
-                )
+    def _grant(self, log_level: sfn.LogLevel) -> None:
+        # Log delivery and X-Ray are in policies of their own (above): nothing in the role's default
+        # policy is acknowledged, so a wildcard a chain's task (or anyone) adds there stays open.
         if log_level != sfn.LogLevel.ALL:
             acknowledge(
                 self.state_machine,

@@ -1,4 +1,5 @@
-"""The pipeline's public option types: :class:`Retry`, :class:`Step` and :class:`Trigger`.
+"""The pipeline's public option types: :class:`Retry`, the steps (:class:`Step`, :class:`Choice` with
+its :class:`When` rules, :class:`Wait`, :class:`Parallel`, :class:`Map`) and :class:`Trigger`.
 
 Each is a frozen dataclass whose fields document their defaults. :func:`whole_seconds` is the check
 every duration that ends up in the definition (a retrier's wait, the execution timeout) goes through.
@@ -13,12 +14,13 @@ from typing import Any
 import aws_cdk as cdk
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_events as events
+from aws_cdk import aws_stepfunctions as sfn
 
 from ...core import FunctionSpec
 from ...errors import Problems, is_token
 from . import asl
 
-__all__ = ["Retry", "Step", "Trigger"]
+__all__ = ["Choice", "Map", "Parallel", "Retry", "Step", "StepLike", "Trigger", "Wait", "When"]
 
 DEFAULT_RETRY_INTERVAL_SECONDS = 2
 DEFAULT_API_PATH = "/executions"
@@ -109,11 +111,116 @@ class Step:
     ``NotifyError`` or ``NotifySuccess``. The error is added to the state input as ``$.error``.
     Default: - any error goes to NotifyError when notify_failure is on"""
 
+    next: str | None = None
+    """The step to go to next (another step at the same level, or ``NotifySuccess``).
+    Default: - the following step; after the last one the pipeline ends (or notifies success)"""
+
     @property
     def retriers(self) -> list[Retry]:
-        if self.retry is None:
-            return []
-        return [self.retry] if isinstance(self.retry, Retry) else list(self.retry)
+        return _retriers(self.retry)
+
+
+@dataclass(frozen=True)
+class When:
+    """One rule of a :class:`Choice`: ``When(sfn.Condition.boolean_equals("$.inStock", True), "Ship")``."""
+
+    condition: sfn.Condition
+    """The condition, built with aws-cdk's ``sfn.Condition`` (JSONPath)."""
+    next: str
+    """The step to go to when the condition holds (a step at the same level)."""
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A branch: ``Choice("IsInStock", [When(condition, "Ship")], otherwise="Backorder")``.
+
+    The rules are tried in order; the first that holds chooses the next step.
+    """
+
+    name: str
+    """The state name (as for :class:`Step`)."""
+    when: Sequence[When]
+    """The rules, tried in order; at least one."""
+    otherwise: str | None = None
+    """The step to go to when no rule holds. Default: - none: the execution fails with
+    States.NoChoiceMatched"""
+
+
+@dataclass(frozen=True)
+class Wait:
+    """A pause: ``Wait("Cooldown", duration=cdk.Duration.minutes(5))``. Give exactly one of
+    ``duration``, ``until``, ``seconds_path`` and ``timestamp_path``."""
+
+    name: str
+    """The state name (as for :class:`Step`)."""
+    duration: cdk.Duration | None = None
+    """How long to wait, whole seconds (``Seconds``). Default: - none"""
+    until: str | None = None
+    """An RFC 3339 timestamp to wait until (``Timestamp``). Default: - none"""
+    seconds_path: str | None = None
+    """A path to the number of seconds in the state input (``SecondsPath``). Default: - none"""
+    timestamp_path: str | None = None
+    """A path to the timestamp in the state input (``TimestampPath``). Default: - none"""
+    next: str | None = None
+    """The step to go to next. Default: - the following step"""
+
+
+@dataclass(frozen=True)
+class Parallel:
+    """Branches run at once: ``Parallel("Enrich", [[Step(...)], [Step(...), Step(...)]])``; the output
+    is the list of each branch's output."""
+
+    name: str
+    """The state name (as for :class:`Step`)."""
+    branches: Sequence[Sequence[StepLike]]
+    """Each branch: steps run in order, as at the top level; at least one branch."""
+    retry: Retry | Sequence[Retry] | None = None
+    """Retriers for the whole state. Default: - none (each Lambda step retries its own transient errors)"""
+    catch: Mapping[str, str] = field(default_factory=dict)
+    """Error name to the state that handles it, as for :class:`Step`.
+    Default: - any error goes to NotifyError when notify_failure is on"""
+    next: str | None = None
+    """The step to go to next. Default: - the following step"""
+
+    @property
+    def retriers(self) -> list[Retry]:
+        return _retriers(self.retry)
+
+
+@dataclass(frozen=True)
+class Map:
+    """The same steps for every item of a list: ``Map("EachLine", [Step(...)], items_path="$.lines")``
+    (an inline Map); the output is the list of each item's output."""
+
+    name: str
+    """The state name (as for :class:`Step`)."""
+    steps: Sequence[StepLike]
+    """The steps run for each item, in order, as at the top level; at least one."""
+    items_path: str = "$.items"
+    """Path to the list in the state input. Default: $.items"""
+    max_concurrency: int = 0
+    """Items processed at once, 0 for as many as possible (up to 40). Default: 0"""
+    retry: Retry | Sequence[Retry] | None = None
+    """Retriers for the whole state. Default: - none (each Lambda step retries its own transient errors)"""
+    catch: Mapping[str, str] = field(default_factory=dict)
+    """Error name to the state that handles it, as for :class:`Step`.
+    Default: - any error goes to NotifyError when notify_failure is on"""
+    next: str | None = None
+    """The step to go to next. Default: - the following step"""
+
+    @property
+    def retriers(self) -> list[Retry]:
+        return _retriers(self.retry)
+
+
+StepLike = Step | Choice | Wait | Parallel | Map
+"""Anything ``steps`` holds."""
+
+
+def _retriers(retry: Retry | Sequence[Retry] | None) -> list[Retry]:
+    if retry is None:
+        return []
+    return [retry] if isinstance(retry, Retry) else list(retry)
 
 
 @dataclass(frozen=True)

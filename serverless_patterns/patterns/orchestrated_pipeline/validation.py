@@ -5,21 +5,27 @@ steps, definition file, triggers, deployment and thresholds alike, collected int
 
 from __future__ import annotations
 
+import fnmatch
+import json
 import os
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import aws_cdk as cdk
 from aws_cdk import aws_events as events
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_stepfunctions as sfn
 
 from ...core import FunctionSpec
 from ...errors import Problems, is_token
 from . import asl
+from .binding import PREFIX, FreeUse, resolve, resource_kind
 from .definition import NOTIFY_ERROR, NOTIFY_SUCCESS, RESERVED_STATES, add_default_retries, steps_definition
-from .props import Retry, Step, Trigger, whole_seconds
+from .integrations import Found, find_uses
+from .props import Choice, Map, Parallel, Retry, Step, StepLike, Trigger, Wait, When, whole_seconds
 
 EXPRESS_MAX_SECONDS = asl.EXPRESS_MAX_SECONDS
 STANDARD_MAX_SECONDS = 365 * 24 * 3600
@@ -28,70 +34,105 @@ _RATE = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$")
 _CRON = re.compile(r"^cron\(([^)]*)\)$")
 _API_PATH = re.compile(r"^(/[A-Za-z0-9._~-]+)+$")
 _STAGE = re.compile(r"^[A-Za-z0-9_]{1,128}$")
+_VARIABLE = re.compile(r"^[A-Za-z0-9_]+$")
+_RESERVED_PREFIXES = tuple(f"{p}_" for p in (*PREFIX.values(), "States", "AWS"))
+
+
+@dataclass
+class Checked:
+    """A valid configuration: the definition, what to build and what to bind."""
+
+    definition: dict[str, Any] = field(default_factory=dict)
+    specs: dict[str, FunctionSpec] = field(default_factory=dict)
+    """The function to build for each name the definition calls."""
+    found: Found = field(default_factory=Found)
+    """Every resource every state uses (names resolved), and the Distributed Maps."""
+    free: list[FreeUse] = field(default_factory=list)
+    """``${Variables}`` outside integration fields that name a resource."""
+    resources: dict[tuple[str, str], Any] = field(default_factory=dict)
+    """(kind, name) to each resource the user gives (``topics`` and ``resources``)."""
 
 
 def validate_props(
     path: str,
     *,
     state_machine_type: sfn.StateMachineType,
-    steps: Sequence[Step] | None,
+    steps: Sequence[StepLike] | None,
     definition_file: str | os.PathLike[str] | None,
     functions: Mapping[str, FunctionSpec] | None,
     topics: Mapping[str, sns.ITopic] | None,
+    resources: Mapping[str, Any] | None,
+    substitutions: Mapping[str, str] | None,
+    policies: Sequence[iam.PolicyStatement],
+    chain: sfn.IChainable | None,
     notify_success: bool | None,
     notify_failure: bool | None,
     timeout: cdk.Duration | None,
     log_level: sfn.LogLevel,
     triggers: Sequence[Trigger],
     problems: Problems,
-) -> tuple[dict[str, Any], dict[str, FunctionSpec], list[asl.Target]]:
+) -> Checked:
     """Every problem of the props in one :class:`PatternValidationError` raised for ``path``; else the
     checked definition (default retries and timeout in), the function to build for each name it
-    calls, and the targets to rebind. ``problems`` holds those of the shared options already."""
+    calls, and what to bind. ``problems`` holds those of the shared options already."""
     express = state_machine_type == sfn.StateMachineType.EXPRESS
+    checked = Checked()
     definition: dict[str, Any] = {}
-    specs: dict[str, FunctionSpec] = {}
-    references: list[asl.Target] = []
-    if steps is not None and definition_file is not None:
+    if chain is not None:
+        if steps is not None or definition_file is not None:
+            problems.add("give one of steps, definition_file and definition, not several")
+        if not hasattr(chain, "start_state"):  # jsii interfaces are not runtime-checkable
+            problems.add(
+                f"definition must be an sfn.IChainable (a state or a chain), got {type(chain).__name__}"
+            )
+        if any(p is not None for p in (functions, topics, resources, substitutions)):
+            problems.add(
+                "functions, topics, resources and substitutions go with definition_file; a definition's "
+                "tasks name their own resources"
+            )
+    elif steps is not None and definition_file is not None:
         problems.add("give either steps or definition_file, not both")
     elif steps is None and definition_file is None:
-        problems.add("give steps (a list of Step) or definition_file (an Amazon States Language file)")
+        problems.add(
+            "give steps (a list of Step) or definition_file (an Amazon States Language file) or definition "
+            "(an aws_stepfunctions chain)"
+        )
     elif steps is not None:
-        if functions is not None or topics is not None:
-            problems.add("functions and topics go with definition_file; steps name their own functions")
+        if functions is not None or topics is not None or resources is not None or substitutions is not None:
+            problems.add(
+                "functions, topics, resources and substitutions go with definition_file; steps name their "
+                "own functions"
+            )
         success, failure = notify_success is True, notify_failure is not False
-        specs, ok = _check_steps(steps, success, failure, problems)
+        checked.specs, ok = _check_steps(steps, success, failure, problems)
         if ok:
-            definition, references = steps_definition(steps, path, success, failure)
+            definition = steps_definition(steps, path, success, failure)
     elif definition_file is not None:
         if notify_success is not None or notify_failure is not None:
             problems.add(
                 "notify_success and notify_failure go with steps; an ASL definition publishes where "
                 "its own states say"
             )
-        definition, specs = _file_definition(definition_file, functions, topics, problems)
+        definition, checked.specs = _file_definition(definition_file, functions, topics, problems)
+    given = _check_resources(topics, resources, functions, substitutions, policies, problems)
+    checked.resources = given
     if definition:
         where = "steps" if steps is not None else f"definition_file {os.fspath(definition_file or '')!r}"
         found = asl.validate(definition, express=express, where=where)
+        if not found:
+            found = asl.lint(definition, where)
         problems.extend(found)
         if not found:
-            found_targets, unbound = asl.find_targets(definition)
-            references = found_targets + references
-            problems.extend(f"{where}: {p}" for p in unbound)
+            checked.found, checked.free = _bind_names(
+                definition, where, checked.specs, given, substitutions or {}, policies, problems
+            )
             if definition_file is not None:
-                _check_references(references, specs, topics, problems)
-            for label, state in asl.walk_states(definition):
-                config = state.get("ItemProcessor", {}).get("ProcessorConfig", {})
-                if (
-                    state.get("Type") == "Map"
-                    and isinstance(config, dict)
-                    and config.get("Mode") == "DISTRIBUTED"
-                ):
-                    problems.add(
-                        f"{where}: state {label!r} is a Distributed Map, whose child executions need "
-                        "permissions this pattern does not grant; use an INLINE Map"
-                    )
-            add_default_retries(definition)
+                _check_used(checked, functions, topics, resources, substitutions, definition, problems)
+            lambda_states = {
+                u.state for u in checked.found.uses if u.integration in ("lambda", "lambda:invoke")
+            }
+            add_default_retries(definition, lambda_states)
+            checked.definition = definition
     if timeout is not None:
         high = EXPRESS_MAX_SECONDS if express else STANDARD_MAX_SECONDS
         kind = "an Express" if express else "a Standard"
@@ -110,73 +151,293 @@ def validate_props(
     )
     _check_triggers(triggers, problems)
     problems.raise_if_any(path)
-    return definition, specs, references
+    return checked
+
+
+def _check_resources(
+    topics: Mapping[str, sns.ITopic] | None,
+    resources: Mapping[str, Any] | None,
+    functions: Mapping[str, FunctionSpec] | None,
+    substitutions: Mapping[str, str] | None,
+    policies: Sequence[iam.PolicyStatement],
+    problems: Problems,
+) -> dict[tuple[str, str], Any]:
+    """(kind, name) of every resource given; a problem for each that is no resource the pattern binds."""
+    given: dict[tuple[str, str], Any] = {}
+    for name, topic in (topics or {}).items():
+        if not hasattr(topic, "topic_arn"):  # jsii interfaces are not runtime-checkable
+            problems.add(f"topics[{name!r}] must be an sns.ITopic, got {type(topic).__name__}")
+        else:
+            given[("topic", name)] = topic
+    for name, resource in (resources or {}).items():
+        kind = resource_kind(resource)
+        if kind is None:
+            problems.add(
+                f"resources[{name!r}] must be a dynamodb.ITable, sqs.IQueue, events.IEventBus, "
+                f"sfn.IStateMachine, s3.IBucket, sns.ITopic or lambda_.IFunction, got {type(resource).__name__}"
+            )
+        elif (topics or {}).get(name) is not None:
+            problems.add(f"resources[{name!r}] is also in topics: give each name once")
+        elif kind == "function" and name in (functions or {}):
+            problems.add(f"resources[{name!r}] is also in functions: give each name once")
+        else:
+            given[(kind, name)] = resource
+    for key, value in (substitutions or {}).items():
+        if not isinstance(key, str) or not _VARIABLE.match(key) or key.startswith(_RESERVED_PREFIXES):
+            problems.add(
+                f"substitutions key {key!r} must be letters, digits and '_' and not start with "
+                f"{', '.join(_RESERVED_PREFIXES)} (the pattern's own)"
+            )
+        if not isinstance(value, str):
+            problems.add(f"substitutions[{key!r}] must be a string (or a string token), got {value!r}")
+    for index, statement in enumerate(policies):
+        if not isinstance(statement, iam.PolicyStatement):
+            problems.add(f"policies[{index}] must be an iam.PolicyStatement, got {type(statement).__name__}")
+    return given
+
+
+def _bind_names(
+    definition: dict[str, Any],
+    where: str,
+    specs: Mapping[str, FunctionSpec],
+    given: Mapping[tuple[str, str], Any],
+    substitutions: Mapping[str, str],
+    policies: Sequence[iam.PolicyStatement],
+    problems: Problems,
+) -> tuple[Found, list[FreeUse]]:
+    """Every use resolved to a name given; the unmapped integrations checked against ``policies``."""
+    found = find_uses(definition)
+    names: dict[str, set[str]] = {"function": set(specs)}
+    for kind, name in given:
+        names.setdefault(kind, set()).add(name)
+    unbound: list[str] = list(found.problems)
+    free = resolve(definition, found, names, substitutions, unbound, default_topic=True)
+    problems.extend(f"{where}: {p}" for p in unbound)
+    actions = [a.lower() for s in policies if isinstance(s, iam.PolicyStatement) for a in s.actions]
+    for item in found.unmapped:
+        if item.actions and all(
+            any(fnmatch.fnmatchcase(n.lower(), a) for a in actions) for n in item.actions
+        ):
+            continue
+        if not item.actions and any(a.startswith(f"{item.service.lower()}:") for a in actions):
+            continue
+        needs = " and ".join(item.actions) if item.actions else f"{item.service}: actions"
+        problems.add(
+            f"{where}: state {item.state!r}: the pattern cannot grant {item.integration} ({item.why}); "
+            f"pass policies=[iam.PolicyStatement(actions=[...], resources=[...])] allowing {needs} on "
+            "exactly what it uses"
+        )
+    return found, free
+
+
+def _check_used(
+    checked: Checked,
+    functions: Mapping[str, FunctionSpec] | None,
+    topics: Mapping[str, sns.ITopic] | None,
+    resources: Mapping[str, Any] | None,
+    substitutions: Mapping[str, str] | None,
+    definition: dict[str, Any],
+    problems: Problems,
+) -> None:
+    """Every function, topic, resource and substitution given is used by the definition."""
+    used = {(u.kind, u.name) for u in checked.found.uses} | {(f.kind, f.name) for f in checked.free}
+    for name in checked.specs:
+        if ("function", name) not in used:
+            problems.add(f"functions[{name!r}] is not called by any state of the definition")
+    for (kind, name), _resource in checked.resources.items():
+        if (kind, name) not in used:
+            prop = "topics" if name in (topics or {}) else "resources"
+            verb = "published to" if kind == "topic" else "used"
+            problems.add(f"{prop}[{name!r}] is not {verb} by any state of the definition")
+    text = json.dumps(definition)
+    for key in substitutions or {}:
+        if "${" + str(key) + "}" not in text:
+            problems.add(f"substitutions[{key!r}] is not used by the definition (no ${{{key}}} in it)")
+
+
+_STEP_KINDS = (Step, Choice, Wait, Parallel, Map)
 
 
 def _check_steps(
-    steps: Sequence[Step], notify_success: bool, notify_failure: bool, problems: Problems
+    steps: Sequence[StepLike], notify_success: bool, notify_failure: bool, problems: Problems
 ) -> tuple[dict[str, FunctionSpec], bool]:
-    """The function of each named step, and whether the steps are valid enough to build."""
+    """The function of each named step (at any depth), and whether the steps are valid enough to build."""
     if not steps:
         problems.add("steps must have at least one Step, got []")
         return {}, False
-    names = [s.name if isinstance(s, Step) else None for s in steps]
     builtins = [NOTIFY_ERROR] if notify_failure else []
     builtins += [NOTIFY_SUCCESS] if notify_success else []
-    states_known = {n for n in names if isinstance(n, str)} | set(builtins)
-    specs: dict[str, FunctionSpec] = {}
-    ok = True
-    for index, step in enumerate(steps):
-        prop = f"steps[{index}]"
-        if not isinstance(step, Step):
-            problems.add(f"{prop} must be a Step, got {type(step).__name__}")
-            ok = False
-            continue
-        if not isinstance(step.name, str) or not _STEP_NAME.match(step.name):
-            problems.add(
-                f"{prop}.name must be a letter then letters, digits, '_' or '-', at most 80 characters, "
-                f"got {step.name!r}"
+    every: list[str] = []
+    _collect_names(steps, every)
+    check = _StepCheck(problems, every)
+    check.level(steps, "steps", set(builtins), nested=False)
+    return check.specs, check.ok
+
+
+def _collect_names(steps: Any, names: list[str]) -> None:
+    if not isinstance(steps, list | tuple):
+        return
+    for step in steps:
+        if isinstance(step, _STEP_KINDS) and isinstance(step.name, str):
+            names.append(step.name)
+        if isinstance(step, Parallel) and isinstance(step.branches, list | tuple):
+            for branch in step.branches:
+                _collect_names(branch, names)
+        elif isinstance(step, Map):
+            _collect_names(step.steps, names)
+
+
+class _StepCheck:
+    """Checks the steps of each level (the top, each Parallel branch, each Map processor)."""
+
+    def __init__(self, problems: Problems, every: list[str]) -> None:
+        self.problems = problems
+        self.every = every
+        self.seen: set[str] = set()
+        self.specs: dict[str, FunctionSpec] = {}
+        self.ok = True
+
+    def fail(self, message: str) -> None:
+        self.problems.add(message)
+        self.ok = False
+
+    def level(self, steps: Sequence[StepLike], where: str, builtins: set[str], *, nested: bool) -> None:
+        if not isinstance(steps, list | tuple) or not steps:
+            self.fail(f"{where} must be a non-empty list of steps, got {steps!r}")
+            return
+        known = {s.name for s in steps if isinstance(s, _STEP_KINDS) and isinstance(s.name, str)} | builtins
+        for index, step in enumerate(steps):
+            prop = f"{where}[{index}]"
+            if not isinstance(step, _STEP_KINDS):
+                self.fail(f"{prop} must be a Step, Choice, Wait, Parallel or Map, got {type(step).__name__}")
+                continue
+            if not self._name(step, prop):
+                continue
+            label = f"{where}[{step.name!r}]"
+            self._transitions(step, label, known)
+            if isinstance(step, Step):
+                self._step(step, label, known)
+            elif isinstance(step, Wait):
+                self._wait(step, label)
+            elif isinstance(step, Parallel):
+                self._retry_catch(step, label, known)
+                if not isinstance(step.branches, list | tuple) or not step.branches:
+                    self.fail(f"{label}.branches must be a non-empty list of branches, got {step.branches!r}")
+                else:
+                    for b_index, branch in enumerate(step.branches):
+                        self.level(branch, f"{label}.branches[{b_index}]", set(), nested=True)
+            elif isinstance(step, Map):
+                self._retry_catch(step, label, known)
+                self.level(step.steps, f"{label}.steps", set(), nested=True)
+                if not isinstance(step.items_path, str) or not step.items_path.startswith("$"):
+                    self.fail(f"{label}.items_path must be a path starting with '$', got {step.items_path!r}")
+                if isinstance(step.max_concurrency, bool) or not isinstance(step.max_concurrency, int):
+                    self.fail(f"{label}.max_concurrency must be an integer, got {step.max_concurrency!r}")
+                else:
+                    self.problems.in_range(f"{label}.max_concurrency", step.max_concurrency, 0, 40)
+
+    def _name(self, step: StepLike, prop: str) -> bool:
+        name = step.name
+        if not isinstance(name, str) or not _STEP_NAME.match(name):
+            self.fail(
+                f"{prop}.name must be a letter then letters, digits, '_' or '-', at most 80 characters, got {name!r}"
             )
-            ok = False
-        elif step.name in RESERVED_STATES:
-            problems.add(f"{prop}.name {step.name!r} is reserved for the pattern's notification states")
-            ok = False
-        elif names.count(step.name) > 1 and names.index(step.name) == index:
-            problems.add(f"{prop}.name {step.name!r} is used by more than one step")
-            ok = False
-        label = f"steps[{step.name!r}]" if isinstance(step.name, str) else prop
+            return False
+        if name in RESERVED_STATES:
+            self.fail(f"{prop}.name {name!r} is reserved for the pattern's notification states")
+            return False
+        if self.every.count(name) > 1:
+            if name not in self.seen:
+                self.fail(f"{prop}.name {name!r} is used by more than one step")
+            self.seen.add(name)
+            self.ok = False  # the other checks of the step still run
+        return True
+
+    def _transitions(self, step: StepLike, label: str, known: set[str]) -> None:
+        # NotifyError reads the $.error a catch adds: it is a catch target, never a next one.
+        known = known - {NOTIFY_ERROR}
+        allowed = ", ".join(sorted(known))
+        targets: list[tuple[str, Any]] = []
+        if isinstance(step, Choice):
+            if not isinstance(step.when, list | tuple) or not step.when:
+                self.fail(f"{label}.when must be a non-empty list of When, got {step.when!r}")
+            else:
+                for w_index, rule in enumerate(step.when):
+                    if not isinstance(rule, When) or not isinstance(rule.condition, sfn.Condition):
+                        self.fail(
+                            f"{label}.when[{w_index}] must be When(sfn.Condition..., next), got {rule!r}"
+                        )
+                    else:
+                        targets.append((f"when[{w_index}].next", rule.next))
+            if step.otherwise is not None:
+                targets.append(("otherwise", step.otherwise))
+        elif step.next is not None:
+            targets.append(("next", step.next))
+        for field_name, target in targets:
+            if target not in known:
+                self.fail(
+                    f"{label}.{field_name} names no step at its level: {target!r} (steps are {allowed})"
+                )
+
+    def _step(self, step: Step, label: str, known: set[str]) -> None:
         if not isinstance(step.function, FunctionSpec):
-            problems.add(f"{label}.function must be a FunctionSpec, got {type(step.function).__name__}")
-            ok = False
+            self.fail(f"{label}.function must be a FunctionSpec, got {type(step.function).__name__}")
         else:
-            problems.extend(step.function.problems(f"{label}.function"))
-        retriers = step.retriers
+            self.problems.extend(step.function.problems(f"{label}.function"))
+            self.specs[step.name] = step.function
+        self._retriers(step.retriers, label)
+        self._catch(step.catch, label, known)
+
+    def _retry_catch(self, step: Parallel | Map, label: str, known: set[str]) -> None:
+        self._retriers(step.retriers, label)
+        self._catch(step.catch, label, known)
+
+    def _wait(self, step: Wait, label: str) -> None:
+        given = [
+            n
+            for n, v in (
+                ("duration", step.duration),
+                ("until", step.until),
+                ("seconds_path", step.seconds_path),
+                ("timestamp_path", step.timestamp_path),
+            )
+            if v is not None
+        ]
+        if len(given) != 1:
+            self.fail(
+                f"{label} needs exactly one of duration, until, seconds_path and timestamp_path, got "
+                f"{', '.join(given) or 'none'}"
+            )
+            return
+        if step.duration is not None and (
+            whole_seconds(f"{label}.duration", step.duration, 0, asl.MAX_ASL_INTEGER, self.problems) is None
+        ):
+            self.ok = False
+        for name, path in (("seconds_path", step.seconds_path), ("timestamp_path", step.timestamp_path)):
+            if path is not None and (not isinstance(path, str) or not path.startswith("$")):
+                self.fail(f"{label}.{name} must be a path starting with '$', got {path!r}")
+
+    def _retriers(self, retriers: list[Retry], label: str) -> None:
         for r_index, retrier in enumerate(retriers):
             if not isinstance(retrier, Retry):
-                problems.add(f"{label}.retry must be a Retry or a list of Retry, got {retrier!r}")
-                ok = False
+                self.fail(f"{label}.retry must be a Retry or a list of Retry, got {retrier!r}")
                 continue
             found = retrier.problems(f"{label}.retry[{r_index}]")
-            problems.extend(found)
-            ok = ok and not found
+            self.problems.extend(found)
+            self.ok = self.ok and not found
             if "States.ALL" in retrier.errors and r_index != len(retriers) - 1:
-                problems.add(f"{label}.retry: the retrier for States.ALL must be the last one")
-                ok = False
-        if not isinstance(step.catch, Mapping):
-            problems.add(f"{label}.catch must map error names to state names, got {step.catch!r}")
-            ok = False
-            continue
-        for error, target in step.catch.items():
+                self.fail(f"{label}.retry: the retrier for States.ALL must be the last one")
+
+    def _catch(self, catch: Any, label: str, known: set[str]) -> None:
+        if not isinstance(catch, Mapping):
+            self.fail(f"{label}.catch must map error names to state names, got {catch!r}")
+            return
+        for error, target in catch.items():
             if not isinstance(error, str) or not error:
-                problems.add(f"{label}.catch: error names must be non-empty strings, got {error!r}")
-                ok = False
-            if target not in states_known:
-                allowed = ", ".join(sorted(states_known))
-                problems.add(f"{label}.catch[{error!r}] names no state: {target!r} (states are {allowed})")
-                ok = False
-        if isinstance(step.name, str):
-            specs[step.name] = step.function
-    return specs, ok
+                self.fail(f"{label}.catch: error names must be non-empty strings, got {error!r}")
+            if target not in known:
+                allowed = ", ".join(sorted(known))
+                self.fail(f"{label}.catch[{error!r}] names no state: {target!r} (states are {allowed})")
 
 
 def _file_definition(
@@ -187,50 +448,19 @@ def _file_definition(
 ) -> tuple[dict[str, Any], dict[str, FunctionSpec]]:
     """The parsed ``definition_file`` and the checked ``functions``."""
     specs: dict[str, FunctionSpec] = {}
-    if not functions:
-        problems.add("definition_file needs functions: the function name used in the file to a FunctionSpec")
-    else:
+    if functions:
         for name, spec in functions.items():
             if not isinstance(spec, FunctionSpec):
                 problems.add(f"functions[{name!r}] must be a FunctionSpec, got {type(spec).__name__}")
                 continue
             problems.extend(spec.problems(f"functions[{name!r}]"))
             specs[name] = spec
-    for name, topic in (topics or {}).items():
-        if not hasattr(topic, "topic_arn"):  # jsii interfaces are not runtime-checkable
-            problems.add(f"topics[{name!r}] must be an sns.ITopic, got {type(topic).__name__}")
     if not isinstance(definition_file, str | os.PathLike):
         problems.add(f"definition_file must be a path, got {definition_file!r}")
         return {}, specs
     definition, found = asl.load(definition_file)
     problems.extend(found)
     return definition or {}, specs
-
-
-def _check_references(
-    references: list[asl.Target],
-    specs: Mapping[str, FunctionSpec],
-    topics: Mapping[str, sns.ITopic] | None,
-    problems: Problems,
-) -> None:
-    """Every function called is given, every function and topic given is used."""
-    called = set()
-    for target in references:
-        if target.kind == "function":
-            called.add(target.name)
-            if target.name not in specs:
-                given = ", ".join(sorted(specs)) or "none"
-                problems.add(
-                    f"state {target.state!r} calls function {target.name!r}, which functions does not "
-                    f"give (given: {given})"
-                )
-    for name in specs:
-        if name not in called:
-            problems.add(f"functions[{name!r}] is not called by any state of the definition")
-    published = {t.name for t in references if t.kind == "topic"}
-    for name in topics or {}:
-        if name not in published:
-            problems.add(f"topics[{name!r}] is not published to by any state of the definition")
 
 
 def _check_triggers(triggers: Sequence[Trigger], problems: Problems) -> None:
