@@ -11,6 +11,10 @@
 3. The test suite: wall time of ``bash scripts/test.sh``, its sections and the slowest tests.
 4. Dependency bundling (``bench/bundling.py``, in the project environment): the cold bundle time of a
    handler with pydantic + requests, and the warm re-synth overhead per bundled function.
+5. Local cloud runner (``bench/local_workers.py``, in the project environment): the per-function
+   worker runner of the current tree against the in-process runner it replaced (``LOCAL_BASELINE``,
+   exported to a temporary directory), alternating in the same session: wall time per 1000 messages
+   through a FanoutQueue, messages lost, warm invoke overhead, a Python worker's cold start.
 
 Results go to bench/RESULTS.md; raw numbers to bench/out/results.json.
 """
@@ -28,6 +32,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -41,6 +46,11 @@ OUT = BENCH / "out"
 APPS = BENCH / "apps"
 PROJECT_PY = ROOT / ".venv" / "bin" / "python"
 BENCH_PY = BENCH / ".venv" / "bin" / "python"
+# The local cloud before the per-function workers: the parent of ce4058b ("local: run each function
+# in worker processes of its own"), the first commit with serverless_patterns/local/workers.py, whose
+# runner called handlers in-process. Part 5 measures the current tree against it.
+LOCAL_BASELINE = "5b0a6c826b3a9a3be7746dc226f0b2a281dac48d"
+LOCAL_WARM = 300  # warm invocations per run of bench/local_workers.py (its --warm)
 
 # label -> (description, interpreter, app script)
 APP_SPECS: dict[str, tuple[str, Path, str]] = {
@@ -483,6 +493,84 @@ def bundling(functions: int, runs: int) -> dict[str, Any]:
     return result
 
 
+# ---------------------------------------------------------------------------------------------- part 5
+def _local_run(checkout: Path, messages: int, name: str) -> dict[str, Any]:
+    """One ``bench/local_workers.py`` run with ``serverless_patterns`` imported from ``checkout``.
+
+    The script and its handlers are always this tree's, and it runs from ROOT so that both revisions
+    deploy with the same CDK CLI (``node_modules/aws-cdk``, found from the working directory)."""
+    env = {**os.environ, "PYTHONPATH": str(checkout)}
+    cmd = [str(PROJECT_PY), str(BENCH / "local_workers.py"), "--messages", str(messages)]
+    cmd += ["--warm", str(LOCAL_WARM)]
+    with open(OUT / f"{name}.log", "w") as errors:
+        proc = subprocess.run(
+            cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=errors, text=True, timeout=3600
+        )
+    (OUT / f"{name}.json").write_text(proc.stdout)
+    start = proc.stdout.rfind("\n{") + 1  # the JSON object is printed last; its own lines are indented
+    if proc.returncode != 0 or not proc.stdout[start:].startswith("{"):
+        tail = (OUT / f"{name}.log").read_text()[-2000:]
+        raise RuntimeError(f"local_workers.py ({name}) failed with exit code {proc.returncode}:\n{tail}")
+    result: dict[str, Any] = json.loads(proc.stdout[start:])
+    return result
+
+
+def local_cloud(messages: int, pairs: int) -> dict[str, Any]:
+    """``bench/local_workers.py`` against LOCAL_BASELINE and the current tree, alternating."""
+    runs: dict[str, list[dict[str, Any]]] = {"baseline": [], "current": []}
+    with tempfile.TemporaryDirectory(prefix="bench-local-baseline-") as scratch:
+        baseline = Path(scratch)
+        log(f"local cloud: exporting the in-process runner's revision {LOCAL_BASELINE[:10]}")
+        archive = subprocess.run(
+            ["git", "archive", "--format=tar", LOCAL_BASELINE], cwd=ROOT, capture_output=True
+        )
+        if archive.returncode != 0:
+            raise RuntimeError(f"git archive {LOCAL_BASELINE} failed:\n{archive.stderr.decode()[-2000:]}")
+        subprocess.run(["tar", "-x", "-C", str(baseline)], input=archive.stdout, check=True)
+        for index in range(pairs):
+            for label, checkout in (("baseline", baseline), ("current", ROOT)):
+                result = _local_run(checkout, messages, f"local-{label}-{index + 1}")
+                runs[label].append(result)
+            a, b = runs["baseline"][-1]["fanout"], runs["current"][-1]["fanout"]
+            log(
+                f"  pair {index + 1}/{pairs}: in-process {a['wall_s']:.1f}s, workers {b['wall_s']:.1f}s "
+                f"for {messages} messages; lost {a['lost']} / {b['lost']}"
+            )
+
+    def per_1000(run: dict[str, Any]) -> float:
+        fanout = run["fanout"]
+        return float(fanout["wall_s"]) / int(fanout["sent"]) * 1000
+
+    walls = {label: [per_1000(run) for run in runs[label]] for label in runs}
+    ratios = [b / a for a, b in zip(walls["baseline"], walls["current"], strict=True)]
+    summary: dict[str, Any] = {}
+    for label, label_runs in runs.items():
+        cold = [run["cold_start_ms_median"] for run in label_runs if run.get("cold_start_ms_median")]
+        summary[label] = {
+            "wall_per_1000": walls[label],
+            "median_wall_per_1000": median(walls[label]),
+            "warm_runner_ms_p50": median([run["warm_runner_ms_p50"] for run in label_runs]),
+            "warm_runner_ms_p95": median([run["warm_runner_ms_p95"] for run in label_runs]),
+            "warm_api_round_trip_ms_p50": median([run["warm_api_round_trip_ms_p50"] for run in label_runs]),
+            "first_invoke_ms_median": median([run["first_invoke_ms_median"] for run in label_runs]),
+            "cold_start_ms_median": median(cold) if cold else None,
+            "all_delivered": all(
+                run["fanout"]["processed"] + run["fanout"]["parked"] == run["fanout"]["sent"]
+                for run in label_runs
+            ),
+        }
+    return {
+        "baseline_revision": LOCAL_BASELINE,
+        "messages": messages,
+        "warm": LOCAL_WARM,
+        "pairs": pairs,
+        "runs": runs,
+        "summary": summary,
+        "ratios": ratios,
+        "median_ratio": median(ratios),
+    }
+
+
 # ---------------------------------------------------------------------------------------------- main
 def main() -> None:
     parser = argparse.ArgumentParser(prog="bench", description=__doc__.split("\n")[0])
@@ -508,9 +596,21 @@ def main() -> None:
         help="functions in the bundling part's warm re-synth app (default 20)",
     )
     parser.add_argument(
+        "--local-messages",
+        type=int,
+        default=1000,
+        help="messages through the local cloud's FanoutQueue per run of part 5 (default 1000)",
+    )
+    parser.add_argument(
+        "--local-rounds",
+        type=int,
+        default=2,
+        help="pairs of part 5 runs, in-process runner then workers (default 2; a run takes 1-2 min)",
+    )
+    parser.add_argument(
         "--skip",
         default="",
-        help="comma list of parts to skip: compare,findings,scaling,hotspots,tests,bundling",
+        help="comma list of parts to skip: compare,findings,scaling,hotspots,tests,bundling,local",
     )
     parser.add_argument("--output", default=str(BENCH / "RESULTS.md"))
     parser.add_argument("--render", metavar="RESULTS_JSON", help="only render RESULTS.md from saved numbers")
@@ -554,6 +654,8 @@ def main() -> None:
         results["tests"] = test_suite()
     if "bundling" not in skip:
         results["bundling"] = bundling(args.bundling_functions, args.rounds)
+    if "local" not in skip:
+        results["local"] = local_cloud(args.local_messages, args.local_rounds)
     results["context"]["loadavg_end"] = os.getloadavg()
     results["context"]["bench_minutes"] = (time.perf_counter() - started) / 60
     text = json.dumps(results, indent=1, default=str)

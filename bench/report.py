@@ -10,6 +10,9 @@ TARGET_ABOVE_FLOOR = 1.5
 TARGET_FLATNESS = 0.25  # per-instance cost at 50 within 25% of the cost at 10
 TARGET_SUITE_SECONDS = 180
 TARGET_BUNDLING_MS = 50  # warm re-synth overhead per bundled function (issue 11)
+TARGET_LOCAL_RATIO = 1.25  # local cloud: workers' wall time per message / the in-process runner's (issue 12)
+TARGET_LOCAL_WARM_MS = 5  # local cloud: the runner's own overhead per warm invocation, p50
+TARGET_LOCAL_COLD_MS = 300  # local cloud: a Python worker's cold start
 RATIO_CA = "ratio_c_a'"
 MEDIAN_CA = "median_ratio_c_a'"
 
@@ -90,6 +93,8 @@ def render(r: dict[str, Any]) -> str:
         lines += ["", *_tests(r["tests"])]
     if "bundling" in r:
         lines += ["", *_bundling(r["bundling"])]
+    if "local" in r:
+        lines += ["", *_local(r["local"])]
     lines += ["", *_targets(r), ""]
     return "\n".join(lines)
 
@@ -473,6 +478,90 @@ def _bundling(b: dict[str, Any]) -> list[str]:
     return out
 
 
+def _local(lc: dict[str, Any]) -> list[str]:
+    base, cur = lc["summary"]["baseline"], lc["summary"]["current"]
+    out = [
+        "## 5. Local cloud runner",
+        "",
+        f"`python bench/local_workers.py --messages {lc['messages']} --warm {lc['warm']}` in the project "
+        "environment, "
+        f"{lc['pairs']} pairs, alternating in the same session: the in-process runner (revision "
+        f"`{lc['baseline_revision'][:10]}`, the parent of the commit that added "
+        "`serverless_patterns/local/workers.py`, exported to a temporary directory and put first on "
+        "`PYTHONPATH`), then the per-function worker runner of this tree. The script, its handlers and "
+        "the CDK CLI are the same for both. Each run deploys a FanoutQueue whose subscriber fails one "
+        "message in five, publishes the messages to its topic and waits until every one is processed "
+        "or parked in the dead-letter queue (wall time from the first publish), then invokes five "
+        f"trivial functions once (cold) and {lc['warm']} times warm through the Lambda API.",
+        "",
+    ]
+    rows = []
+    runs = zip(lc["runs"]["baseline"], lc["runs"]["current"], lc["ratios"], strict=True)
+    for index, (a, b, ratio) in enumerate(runs, 1):
+        fa, fb = a["fanout"], b["fanout"]
+        rows.append(
+            [
+                index,
+                _s(fa["wall_s"] / fa["sent"] * 1000, 1),
+                _s(fb["wall_s"] / fb["sent"] * 1000, 1),
+                _s(ratio),
+                f"{fa['processed']} + {fa['parked']} / {fa['sent']}",
+                f"{fb['processed']} + {fb['parked']} / {fb['sent']}",
+            ]
+        )
+    out += _table(
+        [
+            "pair",
+            "in-process s / 1000 msgs",
+            "workers s / 1000 msgs",
+            "ratio",
+            "in-process processed + parked / sent",
+            "workers processed + parked / sent",
+        ],
+        rows,
+    )
+    cold_base = base["cold_start_ms_median"]
+    out += [
+        "",
+        f"Median ratio workers / in-process: **{lc['median_ratio']:.2f}** (target <= {TARGET_LOCAL_RATIO}).",
+        "",
+    ]
+    out += _table(
+        ["medians over the runs", "in-process", "workers"],
+        [
+            ["s per 1000 messages", _s(base["median_wall_per_1000"], 1), _s(cur["median_wall_per_1000"], 1)],
+            [
+                "runner overhead per warm invoke, p50 ms (the invocation record's duration)",
+                _s(base["warm_runner_ms_p50"]),
+                _s(cur["warm_runner_ms_p50"]),
+            ],
+            ["same, p95 ms", _s(base["warm_runner_ms_p95"]), _s(cur["warm_runner_ms_p95"])],
+            [
+                "warm Lambda API round trip, p50 ms",
+                _s(base["warm_api_round_trip_ms_p50"]),
+                _s(cur["warm_api_round_trip_ms_p50"]),
+            ],
+            [
+                "first invoke of a function, ms (API round trip)",
+                _s(base["first_invoke_ms_median"], 1),
+                _s(cur["first_invoke_ms_median"], 1),
+            ],
+            [
+                "Python worker cold start, ms (as the runner reports it)",
+                "-" if cold_base is None else _s(cold_base, 1),
+                _s(cur["cold_start_ms_median"], 1),
+            ],
+        ],
+    )
+    out += [
+        "",
+        "The in-process runner starts no worker, so it reports no cold start. The wall times move "
+        "with other load on the machine (the load averages are in the first table); the ratio of "
+        "each pair, measured back to back, less so.",
+    ]
+    return out
+
+
 def suite_seconds(t: dict[str, Any]) -> tuple[float, bool]:
     """The suite's wall time and whether it passed: test.sh's, or ruff+mypy+pytest when it stopped early."""
     if "pytest_only" in t:
@@ -584,6 +673,41 @@ def _targets(r: dict[str, Any]) -> list[str]:
                 f"warm re-synth overhead per bundled function <= {TARGET_BUNDLING_MS} ms",
                 f"{overhead:.1f} ms",
                 _ok(overhead <= TARGET_BUNDLING_MS),
+            ]
+        )
+    lc = r.get("local")
+    if lc:
+        cur = lc["summary"]["current"]
+        delivered = all(x["all_delivered"] for x in lc["summary"].values())
+        lost = sum(run["fanout"]["lost"] for label in lc["runs"].values() for run in label)
+        rows.append(
+            [
+                f"local cloud: workers / in-process wall time per message <= {TARGET_LOCAL_RATIO} "
+                "(median of ratios)",
+                _s(lc["median_ratio"]),
+                _ok(lc["median_ratio"] <= TARGET_LOCAL_RATIO),
+            ]
+        )
+        rows.append(
+            [
+                "local cloud: processed + parked = sent in every run (0 lost)",
+                f"{lost} lost in {2 * lc['pairs']} runs",
+                _ok(delivered and lost == 0),
+            ]
+        )
+        rows.append(
+            [
+                f"local cloud: warm invoke overhead p50 <= {TARGET_LOCAL_WARM_MS} ms (workers)",
+                f"{_s(cur['warm_runner_ms_p50'])} ms",
+                _ok(cur["warm_runner_ms_p50"] <= TARGET_LOCAL_WARM_MS),
+            ]
+        )
+        cold = cur["cold_start_ms_median"]
+        rows.append(
+            [
+                f"local cloud: Python worker cold start <= {TARGET_LOCAL_COLD_MS} ms",
+                "-" if cold is None else f"{_s(cold, 1)} ms",
+                _ok(None if cold is None else cold <= TARGET_LOCAL_COLD_MS),
             ]
         )
     f = r.get("findings")
