@@ -143,9 +143,12 @@ class StreamToSns(Pattern):
         self.dead_letter_queue: sqs.Queue = parking_queue(
             self, "FailureQueue", role=f"the on-failure destination of the {self.path} stream mapping"
         )
-        """Where the positions of records that kept failing are parked (the mapping's on-failure
-        destination)."""
+        """Where failed records are parked: in full (message attribute ``kind`` = ``stream-record``)
+        by the built-in forwarder when it cannot publish one, and as stream positions by the
+        mapping's on-failure destination when the function itself keeps failing."""
         environment = {"TOPIC_ARN": self.topic.topic_arn}
+        if function is None:  # the built-in forwarder parks whole records, not 24-hour pointers
+            environment["DEAD_LETTER_QUEUE_URL"] = self.dead_letter_queue.queue_url
         self.idempotency_table: dynamodb.Table | None = None
         if idempotency:
             self.idempotency_table = self._create_idempotency_table()

@@ -239,3 +239,54 @@ def test_plain_converts_every_dynamodb_type() -> None:
         "ns": [1, 2],
     }
     assert app.plain(b"\x00\x01") == "AAE="
+
+
+@pytest.fixture
+def dead_letter_queue(cloud: Cloud, monkeypatch: pytest.MonkeyPatch) -> str:
+    url = boto3.client("sqs", region_name=REGION).create_queue(QueueName="failures")["QueueUrl"]
+    monkeypatch.setenv("DEAD_LETTER_QUEUE_URL", url)
+    return str(url)
+
+
+def parked(queue_url: str) -> list[tuple[dict[str, Any], str]]:
+    sqs = boto3.client("sqs", region_name=REGION)
+    found = []
+    for message in sqs.receive_message(
+        QueueUrl=queue_url, MaxNumberOfMessages=10, MessageAttributeNames=["All"]
+    ).get("Messages", []):
+        found.append((json.loads(message["Body"]), message["MessageAttributes"]["kind"]["StringValue"]))
+    return found
+
+
+def test_a_record_it_cannot_publish_is_parked_in_full(
+    cloud: Cloud, dead_letter_queue: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TOPIC_ARN", cloud.topic_arn + "-deleted")  # every publish fails: NotFound
+    app = load_forwarder("forwarder_parks")
+    sent = record("INSERT", "441", new=ORDER)
+
+    result = app.handler({"Records": [sent]}, Context())
+
+    assert result == {"batchItemFailures": []}  # parked, so not retried from a 24-hour stream
+    ((body, kind),) = parked(dead_letter_queue)
+    assert kind == "stream-record"
+    assert body["record"] == sent  # the whole record, images included: recoverable after 24 hours
+    assert body["error"].startswith("NotFoundException") or "NotFound" in body["error"]
+    assert cloud.messages() == []
+
+
+def test_a_record_it_cannot_park_is_reported_for_lambda_to_retry(
+    cloud: Cloud, dead_letter_queue: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DEAD_LETTER_QUEUE_URL", dead_letter_queue + "-deleted")  # SQS refuses it
+    app = load_forwarder("forwarder_cannot_park")
+    too_big = {"id": {"S": "order-2"}, "payload": {"S": "x" * 300_000}}  # over SNS's 256 KB
+    event = {"Records": [record("INSERT", "551", new=ORDER), record("INSERT", "552", new=too_big)]}
+
+    result = app.handler(event, Context())
+
+    assert result == {
+        "batchItemFailures": [{"itemIdentifier": "552"}]
+    }  # Lambda retries, then parks its position
+    assert parked(dead_letter_queue) == []
+    assert len(cloud.messages()) == 1

@@ -388,3 +388,14 @@ def test_tokens_are_not_validated() -> None:
     resources = app.synth().get_stack_by_name("S").template["Resources"].values()
     (mapping,) = (r["Properties"] for r in resources if r["Type"] == "AWS::Lambda::EventSourceMapping")
     assert mapping["BatchSize"] == {"Ref": "Batch"}  # passed through unchecked, not dropped
+
+
+def test_the_built_in_forwarder_parks_whole_records_in_the_dead_letter_queue(
+    default: Synthesized, maximal: Synthesized
+) -> None:
+    queue_id = next(k for k in default.resources("AWS::SQS::Queue") if "FailureQueue" in k)
+    assert the_function(default)["Environment"]["Variables"]["DEAD_LETTER_QUEUE_URL"] == {"Ref": queue_id}
+    sends = [s for s in function_statements(default) if "sqs:SendMessage" in json.dumps(s["Action"])]
+    assert [s["Resource"] for s in sends] == [{"Fn::GetAtt": [queue_id, "Arn"]}]
+    # A function of the user's is not told about the queue: it keeps the mapping's pointers only.
+    assert "DEAD_LETTER_QUEUE_URL" not in the_function(maximal)["Environment"]["Variables"]

@@ -5,12 +5,18 @@ for REMOVE events), with the ``eventName`` (INSERT, MODIFY, REMOVE) and the stre
 message attributes, so subscribers can filter on the event and drop duplicates. On a FIFO topic the
 message is deduplicated on the ``eventId`` and grouped by the item's key.
 
-Failed records are reported back to Lambda (``ReportBatchItemFailures``), so only they are retried.
+A record that cannot be published (after boto3's own retries) is parked in full: with
+``DEAD_LETTER_QUEUE_URL`` set, the whole stream record goes to that queue as
+``{"error": ..., "record": ...}`` (message attribute ``kind`` = ``stream-record``), where it stays
+14 days and can be published again, instead of the position pointer Lambda's on-failure destination
+keeps, which points into a stream whose records expire after 24 hours. A record that cannot be
+parked either (a record over SQS's 256 KB limit, SQS unavailable) is reported back to Lambda
+(``ReportBatchItemFailures``), so only it is retried and, in the end, its pointer is parked.
 With ``IDEMPOTENCY_TABLE_NAME`` set, a record already published (same ``eventId``) is not
 published again when its batch is retried.
 
-Environment: ``TOPIC_ARN`` (required), ``IDEMPOTENCY_TABLE_NAME`` (optional),
-``IDEMPOTENCY_TTL_SECONDS`` (optional, default 86400).
+Environment: ``TOPIC_ARN`` (required), ``DEAD_LETTER_QUEUE_URL`` (optional),
+``IDEMPOTENCY_TABLE_NAME`` (optional), ``IDEMPOTENCY_TTL_SECONDS`` (optional, default 86400).
 """
 
 from __future__ import annotations
@@ -37,6 +43,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 if TYPE_CHECKING:
     from mypy_boto3_sns import SNSClient
+    from mypy_boto3_sqs import SQSClient
 
 logger = Logger()
 tracer = Tracer()
@@ -46,6 +53,27 @@ processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 @cache
 def _sns() -> SNSClient:
     return boto3.client("sns")
+
+
+@cache
+def _sqs() -> SQSClient:
+    return boto3.client("sqs")
+
+
+PARKED_KIND = "stream-record"
+"""The ``kind`` message attribute of a full record parked by this function."""
+
+
+def park(record: dict[str, Any], error: Exception) -> str:
+    """Sends the whole stream record and the error to the dead-letter queue; returns the message id.
+    Raises when the queue refuses it (the record is then reported as failed)."""
+    response = _sqs().send_message(
+        QueueUrl=os.environ["DEAD_LETTER_QUEUE_URL"],
+        MessageBody=json.dumps({"error": f"{type(error).__name__}: {error}", "record": record}, default=str),
+        MessageAttributes={"kind": {"DataType": "String", "StringValue": PARKED_KIND}},
+    )
+    logger.warning("parked a record it could not publish", extra={"event_id": record.get("eventID")})
+    return str(response["MessageId"])
 
 
 def plain(value: Any) -> Any:
@@ -112,7 +140,13 @@ _publish_once, _idempotency = _record_publisher()
 
 @tracer.capture_method
 def record_handler(record: DynamoDBRecord) -> str:
-    return _publish_once(record=record.raw_event)
+    try:
+        return _publish_once(record=record.raw_event)
+    except Exception as error:
+        if not os.environ.get("DEAD_LETTER_QUEUE_URL"):
+            raise
+        logger.exception("could not publish a record", extra={"event_id": record.event_id})
+        return park(record.raw_event, error)
 
 
 @logger.inject_lambda_context
