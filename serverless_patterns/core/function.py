@@ -284,11 +284,12 @@ class FunctionSpec:
             self.vpc_subnets is None or isinstance(self.vpc_subnets, ec2.SubnetSelection),
             f"{prop}.vpc_subnets must be an ec2.SubnetSelection, got {type(self.vpc_subnets).__name__}",
         )
-        for index, group in enumerate(self.security_groups):
-            found.require(
-                hasattr(group, "security_group_id"),
-                f"{prop}.security_groups[{index}] must be an ec2.ISecurityGroup, got {type(group).__name__}",
-            )
+        if found.sequence(f"{prop}.security_groups", self.security_groups, "ec2.ISecurityGroup"):
+            for index, group in enumerate(self.security_groups):
+                found.require(
+                    hasattr(group, "security_group_id"),
+                    f"{prop}.security_groups[{index}] must be an ec2.ISecurityGroup, got {type(group).__name__}",
+                )
         return list(found)
 
     @property

@@ -102,6 +102,10 @@ _FUNCTION_CASES: list[tuple[dict[str, Any], str]] = [
     ({"vpc_subnets": "private"}, r"function\.vpc_subnets needs function\.vpc"),
     ({"security_groups": ["sg"]}, r"function\.security_groups needs function\.vpc"),
     ({"vpc": "vpc-123"}, r"function\.vpc must be an ec2\.IVpc, got str"),
+    (
+        {"vpc": "vpc-123", "security_groups": None},
+        r"function\.security_groups must be a list of ec2\.ISecurityGroup, got None",
+    ),
     ({"policies": "s3:GetObject"}, r"function\.policies must be a list of iam\.PolicyStatement"),
     (
         {"policies": [{"Action": "s3:*"}]},

@@ -163,47 +163,72 @@ _OPTION_BASE: dict[str, Callable[[], Any]] = {
 }
 
 
-def overrides(target: Any, value: Any) -> dict[str, Any]:
-    """The props that put ``value`` where ``target`` says."""
-    kind = target[0]
-    if kind == "prop":
-        return {target[1]: value}
-    if kind == "function-spec":
-        return target[2](spec(**{target[1]: value}))
-    if kind == "option":
-        _, top, _cls, name = target
-        return {top: dataclasses.replace(_OPTION_BASE[top](), **{name: value})}
-    if kind == "thresholds":
-        return {"monitoring": MonitoringOptions(thresholds=AlarmThresholds(**{target[1]: value}))}
-    if kind == "subscriber":
-        return {"subscribers": {"a": Subscriber(**{"function": spec(), target[1]: value})}}
-    if kind == "subscriber-queue":
-        return {"subscribers": {"a": Subscriber(function=spec(), queue=QueueOptions(**{target[1]: value}))}}
-    raise AssertionError(target)
+def overrides(pattern: str, changes: list[tuple[Any, Any]]) -> dict[str, Any]:
+    """The props that put each value where its target says; fields of one option type (a function
+    spec, a deployment strategy, a subscriber...) are set on one instance of it."""
+    props: dict[str, Any] = {}
+    function: dict[str, Any] = {}
+    options: dict[str, dict[str, Any]] = {}
+    thresholds: dict[str, Any] = {}
+    subscriber: dict[str, Any] = {}
+    subscriber_queue: dict[str, Any] = {}
+    wrap = None
+    for target, value in changes:
+        kind = target[0]
+        if kind == "prop":
+            props[target[1]] = value
+        elif kind == "function-spec":
+            function[target[1]] = value
+            wrap = target[2]
+        elif kind == "option":
+            options.setdefault(target[1], {})[target[3]] = value
+        elif kind == "thresholds":
+            thresholds[target[1]] = value
+        elif kind == "subscriber":
+            subscriber[target[1]] = value
+        else:
+            subscriber_queue[target[1]] = value
+    if wrap is not None:
+        props.update(wrap(spec(**function)))
+    for top, fields in options.items():
+        props[top] = dataclasses.replace(_OPTION_BASE[top](), **fields)
+    if thresholds:
+        given_monitoring = props.get("monitoring")
+        if not isinstance(given_monitoring, MonitoringOptions):
+            given_monitoring = MonitoringOptions()
+        props["monitoring"] = dataclasses.replace(given_monitoring, thresholds=AlarmThresholds(**thresholds))
+    if subscriber or subscriber_queue:
+        if subscriber_queue:
+            subscriber["queue"] = QueueOptions(**subscriber_queue)
+        subscriber.setdefault("function", spec())
+        props["subscribers"] = {"a": Subscriber(**subscriber)}
+    return props
 
 
-def _check(pattern: str, target: Any, value: Any) -> None:
-    props = overrides(target, value)
+def _check(pattern: str, changes: list[tuple[Any, Any]]) -> None:
+    props = overrides(pattern, changes)
+    shown = ", ".join(f"{target[:2]}={value!r}" for target, value in changes)
     try:
         app, _ = build(pattern, props)
     except PatternValidationError:
         return
     except Exception as error:  # a raw error instead of a PatternValidationError
-        pytest.fail(f"{pattern} {target[:2]}={value!r}: {type(error).__name__}: {error}")
+        pytest.fail(f"{pattern} {shown}: {type(error).__name__}: {error}")
     try:
         app.synth()
     except Exception as error:  # a template CloudFormation would reject, or a late raw error
-        pytest.fail(
-            f"{pattern} {target[:2]}={value!r} synthesized to an error: {type(error).__name__}: {error}"
-        )
+        pytest.fail(f"{pattern} {shown} synthesized to an error: {type(error).__name__}: {error}")
 
 
 @pytest.mark.parametrize("pattern", sorted(PATTERNS))
 def test_any_value_of_any_prop_is_a_stack_or_a_validation_error(pattern: str) -> None:
+    """One to three props or option fields changed at once, so combinations are tried too."""
+    change = st.tuples(st.sampled_from(targets(pattern)), values())
+
     @settings(settings.get_profile(PROFILE))
-    @given(target=st.sampled_from(targets(pattern)), value=values())
-    def check(target: Any, value: Any) -> None:
-        _check(pattern, target, value)
+    @given(changes=st.lists(change, min_size=1, max_size=3, unique_by=lambda c: c[0][:2] + c[0][-1:]))
+    def check(changes: list[tuple[Any, Any]]) -> None:
+        _check(pattern, changes)
 
     check()
 
