@@ -594,7 +594,7 @@ def _parse_route(key: str, spec: FunctionSpec, problems: Problems) -> _Route | N
         return None
     segments = [] if path == "/" else path[1:].split("/")
     for index, segment in enumerate(segments):
-        if not _SEGMENT.match(segment):
+        if not _SEGMENT.match(segment) or segment in (".", ".."):
             problems.add(
                 f"routes: segment {segment!r} in {key!r} must be letters, digits, '._~-' or a "
                 "{parameter} in braces"
@@ -672,6 +672,8 @@ def _cors_problems(cors: Cors) -> list[str]:
     origins = cors.allow_origins
     if found.sequence("cors.allow_origins", origins, "origins"):
         found.require(bool(origins), "cors.allow_origins must name at least one origin, got []")
+        if "*" in origins and len(origins) > 1:
+            found.add(f"cors.allow_origins: '*' allows every origin; give it alone, got {list(origins)!r}")
         for origin in origins:
             found.require(
                 is_token(origin)
@@ -680,6 +682,7 @@ def _cors_problems(cors: Cors) -> list[str]:
                 f"cors.allow_origins entries must be '*' or scheme://host[:port], got {origin!r}",
             )
     if found.sequence("cors.allow_methods", cors.allow_methods, "methods"):
+        found.require(bool(cors.allow_methods), "cors.allow_methods must name at least one method, got []")
         for method in cors.allow_methods:
             found.require(
                 method in _METHODS,

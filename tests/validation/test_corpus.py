@@ -365,6 +365,17 @@ _PATTERN_ROWS: list[tuple[str, dict[str, Any], str]] = [
     ),
     (
         A,
+        {"cors": Cors(allow_origins=["*", "https://a.example.com"])},
+        r"cors\.allow_origins: '\*' allows every origin; give it alone",
+    ),
+    (
+        A,
+        {"cors": Cors(allow_origins=["*"], allow_methods=[]), "api_type": ApiType.HTTP},
+        r"cors\.allow_methods must name at least one method, got \[\]",
+    ),
+    (A, {"routes": {"GET /files/..": spec()}}, r"routes: segment '\.\.' in 'GET /files/\.\.' must be"),
+    (
+        A,
         {"cors": Cors(allow_origins=[5])},
         r"cors\.allow_origins entries must be '\*' or scheme://host\[:port\], got 5",
     ),
