@@ -556,7 +556,9 @@ class S3Processor(Pattern):
             typed = [t for t in event_types if isinstance(t, s3.EventType)]
         for i, a in enumerate(typed):
             for b in typed[i + 1 :]:
-                if _events_overlap(a.name, b.name):
+                if a.name == b.name:
+                    problems.add(f"event_types: {a.name} is given twice; give it once")
+                elif _events_overlap(a.name, b.name):
                     problems.add(f"event_types: {a.name} and {b.name} overlap; keep the broader one")
 
         key_filters: list[_Filter] = []

@@ -355,6 +355,10 @@ class StreamToSns(Pattern):
                     key_names[name] = key
                 elif isinstance(key, dynamodb.Attribute):
                     key_names[name] = key.name
+                    problems.require(
+                        is_token(key.name) or 0 < len(key.name) <= 255,
+                        f"{name} must be an attribute name of 1..255 characters, got {key.name!r}",
+                    )
                 elif key is not None and not isinstance(key, str):
                     problems.add(f"{name} must be a name or a dynamodb.Attribute, got {type(key).__name__}")
             if (

@@ -618,6 +618,16 @@ _PATTERN_ROWS: list[tuple[str, dict[str, Any], str]] = [
     (ST, {"partition_key": None}, r"partition_key is required to create a table"),
     (ST, {"partition_key": ""}, r"partition_key must be an attribute name of 1\.\.255 characters, got ''"),
     (ST, {"partition_key": 5}, r"partition_key must be a name or a dynamodb\.Attribute, got int"),
+    (
+        ST,
+        {"partition_key": dynamodb.Attribute(name="", type=dynamodb.AttributeType.STRING)},
+        r"partition_key must be an attribute name of 1\.\.255 characters, got ''",
+    ),
+    (
+        S3,
+        {"event_types": [s3.EventType.OBJECT_REMOVED, s3.EventType.OBJECT_REMOVED]},
+        r"event_types: OBJECT_REMOVED is given twice",
+    ),
     (ST, {"sort_key": "x" * 256}, r"sort_key must be an attribute name of 1\.\.255 characters"),
     (ST, {"sort_key": "pk"}, r"sort_key must differ from partition_key, got 'pk' for both"),
     (
