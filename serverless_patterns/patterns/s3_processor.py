@@ -158,8 +158,10 @@ class S3Processor(Pattern):
         :param bucket: Your bucket. Default: - a bucket is created (public access blocked, SSE-S3,
             TLS-only, versioned, server access logs to a second secured bucket, retained)
         :param event_types: The S3 events to process. Default: - [EventType.OBJECT_CREATED]
-        :param prefix: Only keys starting with this. Default: - every key
-        :param suffix: Only keys ending with this. Default: - every key
+        :param prefix: Only keys starting with this, literally (S3 filters have no wildcards).
+            Default: - every key
+        :param suffix: Only keys ending with this, literally (``".jpg"``, not ``"*.jpg"``).
+            Default: - every key
         :param filters: Several key filters, each a prefix and/or suffix; an event matching any of
             them is processed. Default: - one filter from ``prefix`` and ``suffix``
         :param delivery: ``S3Delivery.QUEUE`` or ``S3Delivery.DIRECT``. Default: S3Delivery.QUEUE
@@ -174,6 +176,8 @@ class S3Processor(Pattern):
         :param output_prefix: Key prefix under which the function may write (``s3:PutObject``) to
             the bucket, or to ``output_bucket``. Default: - no write access
         :param output_bucket: A bucket the function may write to (under ``output_prefix`` if given).
+            Writing where an object would trigger the function again is refused: in the processed
+            bucket under a filtered prefix, or through other S3Processors' buckets back to it.
             Default: - none
         :param versioned: Versioning of the created bucket. Default: - True; not allowed with ``bucket``
         :param noncurrent_version_expiration: When noncurrent versions of objects in the created
