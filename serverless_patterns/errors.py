@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import struct
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -23,7 +24,9 @@ class PatternValidationError(ValueError):
         super().__init__(f"{construct_path}: invalid props\n{lines}")
 
 
-_NUMBER_TOKEN_LIMIT = -1e280  # CDK encodes numeric tokens as doubles around -1.888e289
+# CDK encodes a number token as a double whose top 16 bits are 0xFBFF (about -1.888e289, its
+# ``DOUBLE_TOKEN_MARKER_BITS``); any other number, however large, is a value.
+_NUMBER_TOKEN_MARKER = 0xFBFF
 
 
 def is_token(value: Any) -> bool:
@@ -31,7 +34,11 @@ def is_token(value: Any) -> bool:
     if isinstance(value, str):
         return "${Token[" in value
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value) < _NUMBER_TOKEN_LIMIT
+        try:
+            bits = struct.unpack(">Q", struct.pack(">d", float(value)))[0]
+        except OverflowError:  # an int too large for a double is no token
+            return False
+        return bool(bits >> 48 == _NUMBER_TOKEN_MARKER)
     return False
 
 

@@ -81,6 +81,7 @@ _FUNCTION_CASES: list[tuple[dict[str, Any], str]] = [
     ({"layers": "arn:aws:lambda:layer"}, r"function\.layers must be a list of lambda_\.ILayerVersion"),
     ({"layers": [5]}, r"function\.layers\[0\] must be a lambda_\.ILayerVersion, got int"),
     ({"reserved_concurrency": -1}, r"function\.reserved_concurrency must be 0\.\.1000000, got -1"),
+    ({"reserved_concurrency": -(10**281)}, r"function\.reserved_concurrency must be 0\.\.1000000, got -1000"),
     ({"reserved_concurrency": "5"}, r"function\.reserved_concurrency must be a whole number, got '5'"),
     ({"reserved_concurrency": 2.5}, r"function\.reserved_concurrency must be a whole number, got 2\.5"),
     ({"provisioned_concurrency": 0}, r"function\.provisioned_concurrency must be 1\.\.1000000, got 0"),
