@@ -17,7 +17,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from ..errors import Problems, is_token
+from ..errors import Problems, is_number_token, is_token
 from .function import FunctionSpec, InvocationType, PatternFunction
 from .monitoring import AlarmKind, Graph, MetricSpec, Monitoring
 from .nag import acknowledge
@@ -76,7 +76,7 @@ class Batching:
         """Everything wrong, each message naming ``prefix + option`` (``"subscribers['a'].batch_size"``)."""
         found = Problems()
         batch, window = self.batch_size, self.max_batching_window
-        if not is_token(batch) and (isinstance(batch, bool) or not isinstance(batch, int)):
+        if not is_number_token(batch) and (isinstance(batch, bool) or not isinstance(batch, int)):
             found.add(f"{prefix}batch_size must be a whole number, got {batch!r}")
             batch = DEFAULT_BATCH_SIZE
         if window is not None and not isinstance(window, cdk.Duration):
@@ -103,7 +103,7 @@ class Batching:
                 )
         concurrency = self.max_concurrency
         if concurrency is not None:
-            if not is_token(concurrency) and (
+            if not is_number_token(concurrency) and (
                 isinstance(concurrency, bool) or not isinstance(concurrency, int)
             ):
                 found.add(f"{prefix}max_concurrency must be a whole number, got {concurrency!r}")
@@ -119,7 +119,11 @@ def queue_options_problems(prop: str, options: object, consumer: FunctionSpec | 
     if not isinstance(options, QueueOptions):
         return [f"{prop} must be a QueueOptions, got {type(options).__name__}"]
     found = options.problems(prop)
-    visibility = duration_seconds(options.visibility_timeout)
+    visibility = (
+        duration_seconds(options.visibility_timeout)
+        if isinstance(options.visibility_timeout, cdk.Duration)
+        else None
+    )
     timeout = consumer.timeout_seconds if isinstance(consumer, FunctionSpec) else None
     if visibility is not None and timeout is not None and visibility < timeout:
         found.append(

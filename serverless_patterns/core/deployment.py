@@ -100,11 +100,14 @@ class DeploymentStrategy:
         found = Problems()
         found.one_of(f"{prop}.kind", self.kind, (_CANARY, _LINEAR, _ALL_AT_ONCE, _NONE))
         if self.kind in (_CANARY, _LINEAR):
-            found.in_range(f"{prop}.percent", self.percent, 1, 99)
-            found.in_range(f"{prop}.interval_minutes", self.interval_minutes, 1, 2880)
+            found.whole_number(f"{prop}.percent", self.percent, 1, 99)
+            found.whole_number(f"{prop}.interval_minutes", self.interval_minutes, 1, 2880)
             if (
                 self.kind == _LINEAR
+                and isinstance(self.percent, int)
+                and isinstance(self.interval_minutes, int)
                 and not is_token(self.percent)
+                and not is_token(self.interval_minutes)
                 and 1 <= self.percent <= 99
                 and (100 // self.percent) * self.interval_minutes > 2880
             ):
@@ -112,7 +115,13 @@ class DeploymentStrategy:
                     f"{prop}: linear {self.percent}% every {self.interval_minutes} min takes longer than "
                     "CodeDeploy's 2880 minutes"
                 )
-        if self.kind == _NONE and (self.pre_traffic_hook or self.post_traffic_hook):
+        for name in ("pre_traffic_hook", "post_traffic_hook"):
+            hook = getattr(self, name)
+            if hook is not None:
+                found.interface(
+                    f"{prop}.{name}", hook, ("function_arn", "function_name"), "a lambda_.IFunction"
+                )
+        if self.kind == _NONE and (self.pre_traffic_hook is not None or self.post_traffic_hook is not None):
             found.add(f"{prop}: traffic hooks need a CodeDeploy strategy, got kind 'none'")
         return list(found)
 
@@ -188,7 +197,11 @@ class Deployments(Construct):
         shared = _stack_deployments(stack)
         self.application = shared.application
         self.role = shared.role
-        key = (strategy.kind, strategy.percent, strategy.interval_minutes)
+        key = (
+            (_ALL_AT_ONCE, 100, 0)
+            if strategy.kind == _ALL_AT_ONCE
+            else (strategy.kind, strategy.percent, strategy.interval_minutes)
+        )
         name = _PREDEFINED.get(key)
         config: codedeploy.ILambdaDeploymentConfig
         if name is not None:

@@ -24,7 +24,7 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk.interfaces.aws_cloudwatch import IAlarmRef
 from constructs import Construct, IConstruct
 
-from ..errors import PatternValidationError, Problems, is_token
+from ..errors import PatternValidationError, Problems, is_number_token, is_token
 from . import bundling, node_bundling
 from .logical_id import logical_id
 from .monitoring import AlarmKind, AlarmThresholds, Graph, Monitoring
@@ -45,6 +45,9 @@ DEFAULT_ARCHITECTURE_NAME = "arm64"
 POWERTOOLS_LAYER_ACCOUNT = "017000801446"
 POWERTOOLS_LAYER_VERSION = 27
 _HANDLER = re.compile(r"^[A-Za-z_][\w.\-/]*\.[A-Za-z_]\w*$")
+_ENV_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]+$")
+MAX_ENVIRONMENT_BYTES = 4096
+MAX_LAYERS = 5
 _RESERVED_ENV = re.compile(r"^(AWS_|_HANDLER$|_X_AMZN_TRACE_ID$|LAMBDA_TASK_ROOT$|LAMBDA_RUNTIME_DIR$)")
 
 
@@ -158,16 +161,25 @@ class FunctionSpec:
             isinstance(self.handler, str) and bool(_HANDLER.match(self.handler)),
             f"{prop}.handler must look like 'module.function', got {self.handler!r}",
         )
-        found.in_range(f"{prop}.memory_size", self.memory_size, 128, 10240, "MB")
-        seconds = self.timeout_seconds
-        if seconds is not None:
-            found.in_range(f"{prop}.timeout", seconds, 1, max_timeout_seconds, "seconds")
+        if self.runtime is not None:
+            found.instance(f"{prop}.runtime", self.runtime, lambda_.Runtime, "a lambda_.Runtime")
+        if self.architecture is not None:
+            found.instance(
+                f"{prop}.architecture", self.architecture, lambda_.Architecture, "a lambda_.Architecture"
+            )
+        memory = self.memory_size
+        if not is_number_token(memory) and (isinstance(memory, bool) or not isinstance(memory, int)):
+            found.add(f"{prop}.memory_size must be a whole number of MB, got {memory!r}")
+        else:
+            found.in_range(f"{prop}.memory_size", memory, 128, 10240, "MB")
+        found.duration(f"{prop}.timeout", self.timeout, 1, max_timeout_seconds)
         if self.reserved_concurrency is not None:
-            found.in_range(f"{prop}.reserved_concurrency", self.reserved_concurrency, 0, 1_000_000)
+            found.whole_number(f"{prop}.reserved_concurrency", self.reserved_concurrency, 0, 1_000_000)
         if self.provisioned_concurrency is not None:
-            found.in_range(f"{prop}.provisioned_concurrency", self.provisioned_concurrency, 1, 1_000_000)
+            found.whole_number(f"{prop}.provisioned_concurrency", self.provisioned_concurrency, 1, 1_000_000)
             if (
-                self.reserved_concurrency is not None
+                isinstance(self.reserved_concurrency, int)
+                and isinstance(self.provisioned_concurrency, int)
                 and not is_token(self.reserved_concurrency)
                 and not is_token(self.provisioned_concurrency)
                 and self.provisioned_concurrency > self.reserved_concurrency
@@ -176,17 +188,57 @@ class FunctionSpec:
                     f"{prop}.provisioned_concurrency must be <= reserved_concurrency "
                     f"({self.reserved_concurrency}), got {self.provisioned_concurrency}"
                 )
-        for key in self.environment:
-            found.require(
-                not _RESERVED_ENV.match(key), f"{prop}.environment may not set the reserved variable {key!r}"
+        found.extend(_environment_problems(f"{prop}.environment", self.environment))
+        if found.sequence(f"{prop}.layers", self.layers, "lambda_.ILayerVersion"):
+            for index, layer in enumerate(self.layers):
+                found.interface(
+                    f"{prop}.layers[{index}]", layer, ("layer_version_arn",), "a lambda_.ILayerVersion"
+                )
+            powertools = (
+                self.powertools is True
+                and isinstance(self.runtime, lambda_.Runtime | None)
+                and isinstance(self.architecture, lambda_.Architecture | None)
+                and powertools_layer_name(
+                    self.runtime_name,
+                    DEFAULT_ARCHITECTURE_NAME if self.architecture is None else self.architecture.name,
+                )
+                is not None
             )
+            count = len(self.layers) + int(powertools)
+            found.require(
+                count <= MAX_LAYERS,
+                f"{prop}.layers: a function has at most {MAX_LAYERS} layers, got {count}"
+                + (" with the Powertools layer (powertools=False drops it)" if powertools else ""),
+            )
+        if self.service_name is not None:
+            found.string(f"{prop}.service_name", self.service_name, empty=False)
+        if found.string(f"{prop}.metrics_namespace", self.metrics_namespace, empty=False, max_length=255):
+            found.require(
+                is_token(self.metrics_namespace) or not self.metrics_namespace.startswith("AWS/"),
+                f"{prop}.metrics_namespace must not start with 'AWS/' (reserved for AWS services), "
+                f"got {self.metrics_namespace!r}",
+            )
+        if self.log_retention is not None:
+            found.instance(
+                f"{prop}.log_retention", self.log_retention, logs.RetentionDays, "a logs.RetentionDays"
+            )
+        if self.description is not None:
+            found.string(f"{prop}.description", self.description, max_length=256)
+        found.boolean(f"{prop}.powertools", self.powertools)
+        if self.exclude is not None and (
+            isinstance(self.exclude, str)
+            or not isinstance(self.exclude, Sequence)
+            or not all(isinstance(pattern, str) for pattern in self.exclude)
+        ):
+            found.add(f"{prop}.exclude must be a list of glob patterns, got {self.exclude!r}")
         found.extend(self._handler_problems(prop))
         found.extend(self._vpc_problems(prop))
-        for index, statement in enumerate(self.policies):
-            found.require(
-                isinstance(statement, iam.PolicyStatement),
-                f"{prop}.policies[{index}] must be an iam.PolicyStatement, got {type(statement).__name__}",
-            )
+        if found.sequence(f"{prop}.policies", self.policies, "iam.PolicyStatement"):
+            for index, statement in enumerate(self.policies):
+                found.require(
+                    isinstance(statement, iam.PolicyStatement),
+                    f"{prop}.policies[{index}] must be an iam.PolicyStatement, got {type(statement).__name__}",
+                )
         found.extend(_override_problems(f"{prop}.property_overrides", self.property_overrides))
         return list(found)
 
@@ -199,6 +251,7 @@ class FunctionSpec:
         """A Python handler's module must be in the code directory (Lambda imports it from there)."""
         if (
             not isinstance(self.code, str | os.PathLike)
+            or not isinstance(self.runtime, lambda_.Runtime | None)
             or not isinstance(self.handler, str)
             or not _HANDLER.match(self.handler)
             or not self.runtime_name.startswith("python")
@@ -232,21 +285,45 @@ class FunctionSpec:
             self.vpc_subnets is None or isinstance(self.vpc_subnets, ec2.SubnetSelection),
             f"{prop}.vpc_subnets must be an ec2.SubnetSelection, got {type(self.vpc_subnets).__name__}",
         )
-        for index, group in enumerate(self.security_groups):
-            found.require(
-                hasattr(group, "security_group_id"),
-                f"{prop}.security_groups[{index}] must be an ec2.ISecurityGroup, got {type(group).__name__}",
-            )
+        if found.sequence(f"{prop}.security_groups", self.security_groups, "ec2.ISecurityGroup"):
+            for index, group in enumerate(self.security_groups):
+                found.require(
+                    hasattr(group, "security_group_id"),
+                    f"{prop}.security_groups[{index}] must be an ec2.ISecurityGroup, got {type(group).__name__}",
+                )
         return list(found)
 
     @property
     def timeout_seconds(self) -> float | None:
-        """The timeout in seconds, or None for an unresolved token. Default applied."""
+        """The timeout in seconds, or None for an unresolved token (or no Duration). Default applied."""
         if self.timeout is None:
             return DEFAULT_TIMEOUT_SECONDS
-        if self.timeout.is_unresolved():
+        if not isinstance(self.timeout, cdk.Duration) or self.timeout.is_unresolved():
             return None
-        return float(self.timeout.to_seconds())
+        return float(self.timeout.to_milliseconds()) / 1000
+
+
+def _environment_problems(prop: str, environment: object) -> list[str]:
+    """Lambda's rules for environment variables: names ``[A-Za-z][A-Za-z0-9_]+``, string values,
+    none of the reserved names, 4 KB in all."""
+    if not isinstance(environment, Mapping):
+        return [f"{prop} must be a mapping of names to strings, got {type(environment).__name__}"]
+    found = Problems()
+    size = 0
+    for key, value in environment.items():
+        if not isinstance(key, str) or not _ENV_NAME.match(key):
+            found.add(f"{prop}: {key!r} is not a valid variable name (a letter, then letters, digits or '_')")
+        elif _RESERVED_ENV.match(key):
+            found.add(f"{prop} may not set the reserved variable {key!r}")
+        if not isinstance(value, str):
+            found.add(f"{prop}[{key!r}] must be a string, got {value!r}")
+        elif not is_token(value):
+            size += len(str(key).encode()) + len(value.encode())
+    found.require(
+        size <= MAX_ENVIRONMENT_BYTES,
+        f"{prop} must be at most 4 KB in all (names and values), got {size} bytes",
+    )
+    return list(found)
 
 
 # The AWS::Lambda::Function properties FunctionSpec sets from its own fields (or that a pattern's

@@ -11,6 +11,7 @@ aws-cdk-lib ``Metric`` objects on demand.
 from __future__ import annotations
 
 import json
+import math
 import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
@@ -342,6 +343,7 @@ class MonitoringOptions:
             found.extend(threshold_problems(self.thresholds, f"{prop}.thresholds"))
         if self.monitoring is not None and not isinstance(self.monitoring, Monitoring):
             found.add(f"{prop}.monitoring must be a Monitoring, got {type(self.monitoring).__name__}")
+        found.boolean(f"{prop}.dashboard", self.dashboard)
         return list(found)
 
 
@@ -622,7 +624,8 @@ def _minutes(minutes: int) -> cdk.Duration:
 
 
 def threshold_problems(thresholds: AlarmThresholds, prop: str = "thresholds") -> list[str]:
-    """Validation of user-given thresholds: every threshold must be a non-negative number."""
+    """Validation of user-given thresholds: every threshold must be a finite number >= 0, and a
+    percentage at most 100 (a rate above it never fires)."""
     problems = []
     for f in fields(thresholds):
         value = getattr(thresholds, f.name)
@@ -630,4 +633,8 @@ def threshold_problems(thresholds: AlarmThresholds, prop: str = "thresholds") ->
             continue
         if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
             problems.append(f"{prop}.{f.name} must be a number >= 0, got {value!r}")
+        elif not math.isfinite(value):
+            problems.append(f"{prop}.{f.name} must be a finite number, got {value!r}")
+        elif f.name.endswith("_percent") and value > 100:
+            problems.append(f"{prop}.{f.name} must be 0..100 percent, got {value:g}")
     return problems

@@ -14,6 +14,8 @@ from .nag import acknowledge_all
 __all__ = ["QueueOptions", "QueueWithDlq", "parking_queue"]
 
 VISIBILITY_TIMEOUT_FACTOR = 6
+MAX_RETENTION_SECONDS = 1_209_600  # 14 days, SQS's limit
+MAX_VISIBILITY_TIMEOUT_SECONDS = 43_200  # 12 hours, SQS's limit
 
 
 @dataclass(frozen=True)
@@ -29,7 +31,11 @@ class QueueOptions:
 
     def problems(self, prop: str) -> list[str]:
         found = Problems()
-        found.in_range(f"{prop}.max_receive_count", self.max_receive_count, 1, 1000)
+        found.whole_number(f"{prop}.max_receive_count", self.max_receive_count, 1, 1000)
+        found.duration(f"{prop}.retention_period", self.retention_period, 60, MAX_RETENTION_SECONDS)
+        found.duration(
+            f"{prop}.visibility_timeout", self.visibility_timeout, 0, MAX_VISIBILITY_TIMEOUT_SECONDS
+        )
         return list(found)
 
 
@@ -93,7 +99,7 @@ class QueueWithDlq(Construct):
                 if consumer_timeout_seconds is None
                 else VISIBILITY_TIMEOUT_FACTOR * consumer_timeout_seconds + consumer_batching_window_seconds
             )
-            visibility = cdk.Duration.seconds(min(int(seconds), 43200))
+            visibility = cdk.Duration.seconds(min(int(seconds), MAX_VISIBILITY_TIMEOUT_SECONDS))
         if fifo and content_based_deduplication:
             fifo_props["content_based_deduplication"] = True
         self.queue = sqs.Queue(

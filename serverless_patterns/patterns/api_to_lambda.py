@@ -42,6 +42,9 @@ REST_MAX_TIMEOUT_SECONDS = 29
 HTTP_MAX_TIMEOUT_SECONDS = 30
 _METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY")
 _I = TypeVar("_I")
+_WEB_ACL_ARN = re.compile(r"^arn:aws[a-z-]*:wafv2:[a-z0-9-]+:\d{12}:regional/webacl/[^/]+/[^/]+$")
+_AUTHORIZATION_KINDS = ("iam", "cognito", "api_key", "lambda", "none")
+MAX_CORS_MAX_AGE_SECONDS = 86_400
 _SEGMENT = re.compile(r"^([A-Za-z0-9._~-]+|\{[A-Za-z_][A-Za-z0-9_]*\+?\})$")
 
 
@@ -189,6 +192,8 @@ class ApiToLambda(Pattern):
             throttling_burst_limit,
             stage_name,
             web_acl_arn,
+            account_logging_role,
+            access_log_retention,
         )
         self.api_type = api_type
         self._stage_name = stage_name
@@ -283,6 +288,8 @@ class ApiToLambda(Pattern):
         burst: int,
         stage_name: str,
         web_acl_arn: str | None,
+        account_logging_role: bool,
+        access_log_retention: logs.RetentionDays,
     ) -> list[_Route]:
         problems = self._problems()
         problems.one_of("api_type", api_type, list(ApiType))
@@ -296,6 +303,10 @@ class ApiToLambda(Pattern):
                 _Route("ANY /", "ANY", "/", function),
                 _Route(PROXY_ROUTE, "ANY", "/{proxy+}", function),
             ]
+        elif routes is not None and not isinstance(routes, Mapping):
+            problems.add(
+                f"routes must be a mapping of 'METHOD /path' to FunctionSpec, got {type(routes).__name__}"
+            )
         elif routes is not None:
             if not routes:
                 problems.add("routes must have at least one route, got {}")
@@ -304,15 +315,17 @@ class ApiToLambda(Pattern):
                 route = _parse_route(key, spec, problems)
                 if route is None:
                     continue
-                normal = (route.method, re.sub(r"\{[^}]+\}", "{}", route.path))
+                normal = (route.method, re.sub(r"\{[^}+]+(\+?)\}", r"{\1}", route.path))
                 if normal in seen:
                     problems.add(f"routes: {key!r} duplicates another route with the same method and path")
+                    continue
                 seen.add(normal)
                 if cors is not None and route.method == "OPTIONS":
                     problems.add(
                         f"routes: {key!r} conflicts with the CORS preflight; drop the route or the cors prop"
                     )
                 parsed.append(route)
+            problems.extend(_parameter_problems(parsed))
         max_timeout = REST_MAX_TIMEOUT_SECONDS if api_type == ApiType.REST else HTTP_MAX_TIMEOUT_SECONDS
         checked: list[FunctionSpec] = []
         for route in parsed:
@@ -325,43 +338,36 @@ class ApiToLambda(Pattern):
                 continue
             problems.extend(route.spec.problems(label))
             seconds = route.spec.timeout_seconds
-            if seconds is not None and max_timeout < seconds <= 900:
+            if seconds is not None and max_timeout < seconds <= 900 and api_type in tuple(ApiType):
                 problems.add(
                     f"{label}.timeout must be <= {max_timeout} seconds behind a {api_type.upper()} API "
                     f"(its integration timeout), got {seconds:g}"
                 )
-        kinds = ("iam", "cognito", "api_key", "lambda", "none")
-        problems.one_of("authorization.kind", authorization.kind, kinds)
-        if authorization.kind == "cognito" and authorization.user_pool is None:
-            problems.add("authorization: cognito needs a user_pool")
-        if authorization.kind == "lambda":
-            if not isinstance(authorization.authorizer, FunctionSpec):
-                problems.add("authorization: lambda needs a FunctionSpec for the authorizer")
-            else:
-                problems.extend(authorization.authorizer.problems("authorization.authorizer"))
-        if authorization.kind == "api_key" and api_type == ApiType.HTTP:
-            problems.add("authorization: api_key is only supported by REST APIs (api_type=ApiType.REST)")
-        if cors is not None:
-            problems.require(
-                bool(cors.allow_origins), "cors.allow_origins must name at least one origin, got []"
-            )
-            for origin in cors.allow_origins:
-                problems.require(
-                    is_token(origin) or origin == "*" or re.match(r"^https?://[^/\s]+$", origin) is not None,
-                    f"cors.allow_origins entries must be '*' or scheme://host[:port], got {origin!r}",
-                )
-        problems.in_range("throttling_rate_limit", rate, 1, 10_000, "requests per second")
-        problems.in_range("throttling_burst_limit", burst, 0, 5_000, "requests")
+        if problems.instance("authorization", authorization, Authorization, "an Authorization"):
+            problems.extend(_authorization_problems(authorization, api_type))
+        if cors is not None and problems.instance("cors", cors, Cors, "a Cors"):
+            problems.extend(_cors_problems(cors))
+        problems.number("throttling_rate_limit", rate, 1, 10_000, "requests per second")
+        problems.whole_number("throttling_burst_limit", burst, 0, 5_000, "requests")
         if not is_token(stage_name):
             problems.require(
-                re.match(r"^[A-Za-z0-9_]{1,128}$", stage_name) is not None,
+                isinstance(stage_name, str) and re.match(r"^[A-Za-z0-9_]{1,128}$", stage_name) is not None,
                 f"stage_name must be 1..128 letters, digits or underscores, got {stage_name!r}",
             )
         if web_acl_arn is not None:
             if api_type != ApiType.REST:
                 problems.add("web_acl_arn: WAF can only be associated with REST API stages")
-            elif not is_token(web_acl_arn) and not web_acl_arn.startswith("arn:"):
-                problems.add(f"web_acl_arn must be a WAFv2 web ACL ARN, got {web_acl_arn!r}")
+            elif not is_token(web_acl_arn) and not (
+                isinstance(web_acl_arn, str) and _WEB_ACL_ARN.match(web_acl_arn)
+            ):
+                problems.add(
+                    "web_acl_arn must be a WAFv2 web ACL ARN (regional), "
+                    f"arn:<partition>:wafv2:<region>:<account>:regional/webacl/<name>/<id>, got {web_acl_arn!r}"
+                )
+        problems.boolean("account_logging_role", account_logging_role)
+        problems.instance(
+            "access_log_retention", access_log_retention, logs.RetentionDays, "a logs.RetentionDays"
+        )
         self._check(problems)
         return parsed
 
@@ -599,7 +605,7 @@ def _parse_route(key: str, spec: FunctionSpec, problems: Problems) -> _Route | N
         return None
     segments = [] if path == "/" else path[1:].split("/")
     for index, segment in enumerate(segments):
-        if not _SEGMENT.match(segment):
+        if not _SEGMENT.match(segment) or segment in (".", ".."):
             problems.add(
                 f"routes: segment {segment!r} in {key!r} must be letters, digits, '._~-' or a "
                 "{parameter} in braces"
@@ -609,6 +615,102 @@ def _parse_route(key: str, spec: FunctionSpec, problems: Problems) -> _Route | N
             problems.add(f"routes: greedy parameter {segment!r} in {key!r} must be the last segment")
             return None
     return _Route(key, method, path, spec)
+
+
+def _parameter_problems(routes: Sequence[_Route]) -> list[str]:
+    """API Gateway's rules for path parameters: one name per parameter in a path, and at each
+    position below the same parent one parameter name only (``/users/{id}`` and ``/users/{userId}``
+    cannot both exist: REST refuses the sibling resources, HTTP the ambiguous routes)."""
+    found: list[str] = []
+    # (parent path with its parameters unnamed, "{name}" or "{name+}") -> first route that named it
+    named: dict[tuple[str, ...], tuple[str, str]] = {}
+    reported: set[tuple[str, str]] = set()
+    for route in routes:
+        segments = [] if route.path == "/" else route.path[1:].split("/")
+        names = [s[1:-1].rstrip("+") for s in segments if s.startswith("{")]
+        for name in sorted({n for n in names if names.count(n) > 1}):
+            found.append(f"routes: {route.key!r} names the path parameter {{{name}}} twice")
+        for index, segment in enumerate(segments):
+            if not segment.startswith("{"):
+                continue
+            parent = tuple("{}" if s.startswith("{") else s for s in segments[:index])
+            first = named.setdefault(parent, (segment, route.key))
+            if first[0] != segment and (first[1], route.key) not in reported:
+                reported.add((first[1], route.key))
+                found.append(
+                    f"routes: {route.key!r} names the path parameter {segment} where {first[1]!r} names "
+                    f"{first[0]}; API Gateway allows one parameter name at each position of a path: use one"
+                )
+    return found
+
+
+def _authorization_problems(authorization: Authorization, api_type: object) -> list[str]:
+    found = Problems()
+    kind = authorization.kind
+    found.one_of("authorization.kind", kind, _AUTHORIZATION_KINDS)
+    if kind == "cognito" and authorization.user_pool is None:
+        found.add("authorization: cognito needs a user_pool")
+    if authorization.user_pool is not None:
+        if kind != "cognito":
+            found.add(f"authorization.user_pool applies to cognito authorization only, got kind {kind!r}")
+        else:
+            found.interface(
+                "authorization.user_pool", authorization.user_pool, ("user_pool_arn",), "a cognito.IUserPool"
+            )
+    scopes = authorization.scopes
+    if found.sequence("authorization.scopes", scopes, "OAuth scope names"):
+        if scopes and kind != "cognito":
+            found.add(f"authorization.scopes apply to cognito authorization only, got kind {kind!r}")
+        for scope in scopes:
+            found.require(
+                isinstance(scope, str) and bool(scope) and " " not in scope,
+                f"authorization.scopes entries must be scope names without spaces, got {scope!r}",
+            )
+    if kind == "lambda":
+        if not isinstance(authorization.authorizer, FunctionSpec):
+            found.add("authorization: lambda needs a FunctionSpec for the authorizer")
+        else:
+            found.extend(authorization.authorizer.problems("authorization.authorizer"))
+    elif authorization.authorizer is not None:
+        found.add(f"authorization.authorizer applies to lambda authorization only, got kind {kind!r}")
+    if kind == "api_key" and api_type == ApiType.HTTP:
+        found.add("authorization: api_key is only supported by REST APIs (api_type=ApiType.REST)")
+    return list(found)
+
+
+def _cors_problems(cors: Cors) -> list[str]:
+    found = Problems()
+    origins = cors.allow_origins
+    if found.sequence("cors.allow_origins", origins, "origins"):
+        found.require(bool(origins), "cors.allow_origins must name at least one origin, got []")
+        if "*" in origins and len(origins) > 1:
+            found.add(f"cors.allow_origins: '*' allows every origin; give it alone, got {list(origins)!r}")
+        for origin in origins:
+            found.require(
+                is_token(origin)
+                or origin == "*"
+                or (isinstance(origin, str) and re.match(r"^https?://[^/\s]+$", origin) is not None),
+                f"cors.allow_origins entries must be '*' or scheme://host[:port], got {origin!r}",
+            )
+    if found.sequence("cors.allow_methods", cors.allow_methods, "methods"):
+        found.require(bool(cors.allow_methods), "cors.allow_methods must name at least one method, got []")
+        for method in cors.allow_methods:
+            found.require(
+                method in _METHODS,
+                f"cors.allow_methods entries must be among {', '.join(_METHODS)}, got {method!r}",
+            )
+        if "ANY" in cors.allow_methods and len(cors.allow_methods) > 1:
+            found.add(
+                f"cors.allow_methods: ANY stands for every method; give it alone, got {cors.allow_methods!r}"
+            )
+    if found.sequence("cors.allow_headers", cors.allow_headers, "header names"):
+        for header in cors.allow_headers:
+            found.require(
+                isinstance(header, str) and re.match(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$", header) is not None,
+                f"cors.allow_headers entries must be header names, got {header!r}",
+            )
+    found.duration("cors.max_age", cors.max_age, 0, MAX_CORS_MAX_AGE_SECONDS)
+    return list(found)
 
 
 def _route_id(route: _Route) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -231,7 +233,8 @@ class FanoutQueue(Pattern):
             Default: - MonitoringOptions() (the stack's shared alarm topic and dashboard)
         """
         super().__init__(scope, id, deployment=deployment, monitoring=monitoring)
-        is_fifo = bool(topic.fifo) if topic is not None else fifo
+        # (a wrong ``topic`` is reported by _validate, which needs to know whether the topic is FIFO)
+        is_fifo = bool(getattr(topic, "fifo", False)) if topic is not None else fifo is True
         self._validate(subscribers, topic, fifo, content_based_deduplication, is_fifo)
         self.fifo = is_fifo
         self.topic_key: kms.Key | None = None
@@ -340,7 +343,11 @@ class FanoutQueue(Pattern):
         is_fifo: bool,
     ) -> None:
         problems = self._problems()
-        if topic is not None:
+        problems.boolean("fifo", fifo)
+        problems.boolean("content_based_deduplication", content_based_deduplication)
+        if topic is not None and problems.interface(
+            "topic", topic, ("topic_arn", "topic_name", "fifo"), "an sns.ITopic"
+        ):
             given = [
                 n
                 for n, v in (("fifo", fifo), ("content_based_deduplication", content_based_deduplication))
@@ -351,7 +358,7 @@ class FanoutQueue(Pattern):
                     f"{' and '.join(given)} configure the topic this construct creates; they cannot be "
                     "combined with topic (your own topic's settings apply)"
                 )
-        elif content_based_deduplication and not fifo:
+        elif topic is None and content_based_deduplication is True and fifo is False:
             problems.add("content_based_deduplication needs a FIFO topic (fifo=True), got fifo=False")
         if not isinstance(subscribers, Mapping) or not subscribers:
             problems.add(f"subscribers must name at least one Subscriber, got {subscribers!r}")
@@ -383,6 +390,7 @@ def _subscriber_problems(label: str, subscriber: Subscriber, fifo: bool) -> list
             "or drop them (a queue-only subscriber is drained outside the stack)"
         )
     found.extend(batching.problems(f"{label}.", fifo=fifo))
+    found.boolean(f"{label}.raw_message_delivery", subscriber.raw_message_delivery)
     found.one_of(
         f"{label}.filter_policy_scope",
         subscriber.filter_policy_scope,
@@ -396,6 +404,121 @@ def _subscriber_problems(label: str, subscriber: Subscriber, fifo: bool) -> list
         )
     found.extend(queue_options_problems(f"{label}.queue", subscriber.queue, spec))
     return list(found)
+
+
+_NUMERIC_LOWER = (">", ">=")
+_NUMERIC_UPPER = ("<", "<=")
+_OPERATORS = (
+    "anything-but",
+    "cidr",
+    "equals-ignore-case",
+    "exists",
+    "numeric",
+    "prefix",
+    "suffix",
+    "wildcard",
+)
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _in_number_range(value: object) -> bool:
+    """SNS matches numbers from -1e9 to 1e9 (with five decimals)."""
+    return _is_number(value) and math.isfinite(value) and -1e9 <= value <= 1e9  # type: ignore[arg-type,operator]
+
+
+def _number(value: object) -> str:
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        return str(int(value))
+    return repr(value)
+
+
+def _operator_problems(at: str, item: Mapping[Any, Any]) -> list[str]:
+    """An SNS filter operator (``{"prefix": "a"}``, ``{"numeric": [">", 0, "<=", 5]}``...): exactly
+    one of the operators SNS knows, with an operand of the kind it takes."""
+    if len(item) != 1:
+        return [f"{at}: an operator dict must have exactly one operator, got {dict(item)!r}"]
+    ((name, operand),) = item.items()
+    if name not in _OPERATORS:
+        return [f"{at}: unknown operator {name!r}; SNS knows {', '.join(_OPERATORS)}"]
+    text = isinstance(operand, str) and bool(operand)
+    if name in ("prefix", "suffix"):
+        ok = text or (
+            isinstance(operand, Mapping)
+            and list(operand) == ["equals-ignore-case"]
+            and isinstance(operand["equals-ignore-case"], str)
+            and bool(operand["equals-ignore-case"])
+        )
+        return (
+            []
+            if ok
+            else [
+                f"{at}: {name} takes a non-empty string (or {{'equals-ignore-case': ...}}), got {operand!r}"
+            ]
+        )
+    if name == "equals-ignore-case":
+        return [] if text else [f"{at}: equals-ignore-case takes a string, got {operand!r}"]
+    if name == "wildcard":
+        ok = text and "**" not in operand
+        return [] if ok else [f"{at}: wildcard takes a string without consecutive '*', got {operand!r}"]
+    if name == "exists":
+        return [] if isinstance(operand, bool) else [f"{at}: exists takes true or false, got {operand!r}"]
+    if name == "cidr":
+        try:
+            ok = text and "/" in operand and bool(ipaddress.ip_network(operand, strict=False))
+        except ValueError:
+            ok = False
+        return [] if ok else [f"{at}: cidr takes an IP address prefix such as '10.0.0.0/24', got {operand!r}"]
+    if name == "numeric":
+        return (
+            []
+            if _numeric_ok(operand)
+            else [
+                f"{at}: numeric takes ['=', n], [op, n] or [lower op, n, upper op, m] with op among "
+                f"<, <=, >, >= and numbers within -1e9..1e9, lower below upper; got {operand!r}"
+            ]
+        )
+    # anything-but: a value, a list of values of one kind, or {"prefix"|"suffix"|"wildcard": string}
+    scalar = (str, int, float)
+    if isinstance(operand, bool) or operand is None:
+        ok = False
+    elif isinstance(operand, scalar):
+        ok = not _is_number(operand) or _in_number_range(operand)
+    elif isinstance(operand, list):
+        ok = (
+            bool(operand)
+            and all(isinstance(v, scalar) and not isinstance(v, bool) for v in operand)
+            and (all(isinstance(v, str) for v in operand) or all(_is_number(v) for v in operand))
+        )
+    elif isinstance(operand, Mapping):
+        ok = (
+            len(operand) == 1
+            and next(iter(operand)) in ("prefix", "suffix", "wildcard", "equals-ignore-case")
+            and isinstance(next(iter(operand.values())), str)
+        )
+    else:
+        ok = False
+    return (
+        []
+        if ok
+        else [
+            f"{at}: anything-but takes a string, a number, a list of strings or of numbers, or "
+            f"{{'prefix'|'suffix'|'wildcard'|'equals-ignore-case': string}}, got {operand!r}"
+        ]
+    )
+
+
+def _numeric_ok(operand: object) -> bool:
+    if not isinstance(operand, list) or len(operand) not in (2, 4):
+        return False
+    ops, values = operand[0::2], operand[1::2]
+    if not all(_is_number(v) and _in_number_range(v) for v in values):
+        return False
+    if len(operand) == 2:
+        return ops[0] in ("=", *_NUMERIC_LOWER, *_NUMERIC_UPPER)
+    return ops[0] in _NUMERIC_LOWER and ops[1] in _NUMERIC_UPPER and values[0] < values[1]
 
 
 def _filter_policy_problems(label: str, policy: Any, scope: str) -> list[str]:
@@ -428,11 +551,15 @@ def _filter_policy_problems(label: str, policy: Any, scope: str) -> list[str]:
                 if not value:
                     found.append(f"{at} must list at least one value, got []")
                 for item in value:
-                    if not isinstance(item, (*_SCALAR, Mapping)):
+                    if isinstance(item, Mapping):
+                        found.extend(_operator_problems(at, item))
+                    elif not isinstance(item, _SCALAR):
                         found.append(
                             f"{at} values must be strings, numbers, booleans, null or operator dicts "
                             f"such as {{'prefix': 'a'}}, got {item!r}"
                         )
+                    elif _is_number(item) and not _in_number_range(item):
+                        found.append(f"{at} numbers must be within -1e9..1e9, got {_number(item)}")
                 leaves.append(len(value))
                 combinations[0] *= max(len(value), 1) * depth
             elif isinstance(value, Mapping):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -14,7 +15,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_notifications as s3n
 from aws_cdk import aws_sqs as sqs
-from constructs import Construct
+from constructs import Construct, IConstruct
 
 from ..core import (
     AlarmKind,
@@ -37,7 +38,7 @@ from ..core.consumer import (
 )
 from ..core.monitoring import Graph
 from ..core.queue import parking_queue
-from ..errors import is_token
+from ..errors import Problems, is_token
 
 __all__ = ["S3Delivery", "S3Processor"]
 
@@ -53,8 +54,37 @@ _WILDCARD_EVENTS = (
 _NOTIFICATIONS_HANDLER = "BucketNotificationsHandler050a0587b7544547bf325f094a3db834"
 _LOGS_USE_BUCKET_POLICY = "@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy"
 # The S3 notification configurations each bucket already has from S3Processors in this app:
-# (root construct address, bucket key) -> [(event type name, prefix, suffix, owner path)].
-_REGISTERED: dict[tuple[str, str], list[tuple[str, str, str, str]]] = {}
+# app -> bucket key -> [(event type name, prefix, suffix, owner path)]. Keyed by the app object (every
+# app's root has the same node address, so an address would mix the apps of one process).
+_REGISTERED: weakref.WeakKeyDictionary[IConstruct, dict[str, list[tuple[str, str, str, str]]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+@dataclass(frozen=True)
+class _Flow:
+    """What one S3Processor of the app reads and writes, to find loops through several buckets."""
+
+    path: str
+    reads: str
+    filters: tuple[_Filter, ...]
+    on_create: bool
+    writes: str | None
+    prefix: str
+
+    def triggered_by(self, bucket: str, prefix: str) -> bool:
+        """Whether an object written to ``bucket`` under ``prefix`` may trigger this processor."""
+        return self.on_create and bucket == self.reads and any(f.takes(prefix) for f in self.filters)
+
+
+_FLOWS: weakref.WeakKeyDictionary[IConstruct, list[_Flow]] = weakref.WeakKeyDictionary()
+
+
+def _registered(root: IConstruct) -> dict[str, list[tuple[str, str, str, str]]]:
+    found = _REGISTERED.get(root)
+    if found is None:
+        found = _REGISTERED[root] = {}
+    return found
 
 
 class S3Delivery(StrEnum):
@@ -78,6 +108,10 @@ class _Filter:
         prefixes = self.prefix.startswith(other.prefix) or other.prefix.startswith(self.prefix)
         suffixes = self.suffix.endswith(other.suffix) or other.suffix.endswith(self.suffix)
         return prefixes and suffixes
+
+    def takes(self, prefix: str) -> bool:
+        """Whether objects written under ``prefix`` may match this filter (whatever their suffix)."""
+        return prefix.startswith(self.prefix) or self.prefix.startswith(prefix)
 
     def __str__(self) -> str:
         return f"(prefix {self.prefix!r}, suffix {self.suffix!r})"
@@ -124,8 +158,10 @@ class S3Processor(Pattern):
         :param bucket: Your bucket. Default: - a bucket is created (public access blocked, SSE-S3,
             TLS-only, versioned, server access logs to a second secured bucket, retained)
         :param event_types: The S3 events to process. Default: - [EventType.OBJECT_CREATED]
-        :param prefix: Only keys starting with this. Default: - every key
-        :param suffix: Only keys ending with this. Default: - every key
+        :param prefix: Only keys starting with this, literally (S3 filters have no wildcards).
+            Default: - every key
+        :param suffix: Only keys ending with this, literally (``".jpg"``, not ``"*.jpg"``).
+            Default: - every key
         :param filters: Several key filters, each a prefix and/or suffix; an event matching any of
             them is processed. Default: - one filter from ``prefix`` and ``suffix``
         :param delivery: ``S3Delivery.QUEUE`` or ``S3Delivery.DIRECT``. Default: S3Delivery.QUEUE
@@ -140,6 +176,8 @@ class S3Processor(Pattern):
         :param output_prefix: Key prefix under which the function may write (``s3:PutObject``) to
             the bucket, or to ``output_bucket``. Default: - no write access
         :param output_bucket: A bucket the function may write to (under ``output_prefix`` if given).
+            Writing where an object would trigger the function again is refused: in the processed
+            bucket under a filtered prefix, or through other S3Processors' buckets back to it.
             Default: - none
         :param versioned: Versioning of the created bucket. Default: - True; not allowed with ``bucket``
         :param noncurrent_version_expiration: When noncurrent versions of objects in the created
@@ -165,7 +203,6 @@ class S3Processor(Pattern):
             "access_log_retention": access_log_retention,
             "removal_policy": removal_policy,
         }
-        types = list(event_types)
         batching = Batching(
             batch_size=DEFAULT_BATCH_SIZE if batch_size is None else batch_size,
             max_batching_window=max_batching_window,
@@ -174,7 +211,7 @@ class S3Processor(Pattern):
             function,
             bucket,
             bucket_options,
-            types,
+            event_types,
             prefix,
             suffix,
             filters,
@@ -185,6 +222,7 @@ class S3Processor(Pattern):
             output_prefix,
             output_bucket,
         )
+        types = list(event_types)
         self.access_logs_bucket: s3.Bucket | None = None
         self.bucket: s3.IBucket = bucket or self._create_bucket(
             versioned is not False,
@@ -264,10 +302,21 @@ class S3Processor(Pattern):
                 self.bucket.add_event_notification(event_type, destination, *notification_filters)
         self._drop_redundant_dependencies()
         if registry_key is not None:
-            _REGISTERED.setdefault(registry_key, []).extend(
+            _registered(self.node.root).setdefault(registry_key, []).extend(
                 (t.name, f.prefix, f.suffix, self.path) for f in key_filters for t in types
             )
 
+        flows = _FLOWS.setdefault(self.node.root, [])
+        flows.append(
+            _Flow(
+                self.path,
+                self._bucket_key(self.bucket),
+                tuple(key_filters),
+                any(t.name.startswith("OBJECT_CREATED") for t in types),
+                None if write_bucket is None else self._bucket_key(write_bucket),
+                output_prefix or "",
+            )
+        )
         self._grant(pf, key_filters, write_bucket, output_prefix)
         self._acknowledge_notifications_handler()
         self._dashboard_section(widgets)
@@ -452,7 +501,7 @@ class S3Processor(Pattern):
         function: FunctionSpec,
         bucket: s3.IBucket | None,
         bucket_options: Mapping[str, object],
-        event_types: list[s3.EventType],
+        event_types: Sequence[s3.EventType],
         prefix: str | None,
         suffix: str | None,
         filters: Sequence[s3.NotificationKeyFilter] | None,
@@ -462,12 +511,20 @@ class S3Processor(Pattern):
         retry_attempts: int | None,
         output_prefix: str | None,
         output_bucket: s3.IBucket | None,
-    ) -> tuple[list[_Filter], tuple[str, str] | None]:
+    ) -> tuple[list[_Filter], str | None]:
         problems = self._problems()
         if not isinstance(function, FunctionSpec):
             problems.add(f"function must be a FunctionSpec, got {type(function).__name__}")
         else:
             problems.extend(function.problems("function"))
+        if bucket is not None and not problems.interface(
+            "bucket", bucket, ("bucket_arn", "bucket_name", "add_event_notification"), "an s3.IBucket"
+        ):
+            bucket = None
+        if output_bucket is not None and not problems.interface(
+            "output_bucket", output_bucket, ("bucket_arn", "bucket_name", "arn_for_objects"), "an s3.IBucket"
+        ):
+            output_bucket = None
         if bucket is not None:
             options_given = [name for name, value in bucket_options.items() if value is not None]
             if options_given:
@@ -476,6 +533,9 @@ class S3Processor(Pattern):
                     f"(got bucket and {', '.join(options_given)})"
                 )
         else:
+            for switch in ("versioned", "access_logs"):
+                if bucket_options[switch] is not None:
+                    problems.boolean(switch, bucket_options[switch])
             pairs = (
                 ("noncurrent_version_expiration", "versioned"),
                 ("access_log_retention", "access_logs"),
@@ -483,40 +543,57 @@ class S3Processor(Pattern):
             for option, switch in pairs:
                 if bucket_options[option] is not None and bucket_options[switch] is False:
                     problems.add(f"{option} has no effect with {switch}=False; drop one of them")
-            expiration = bucket_options["noncurrent_version_expiration"]
-            retention = bucket_options["access_log_retention"]
-            for option, value in (
-                ("noncurrent_version_expiration", expiration),
-                ("access_log_retention", retention),
-            ):
-                if isinstance(value, cdk.Duration) and not value.is_unresolved():
+            for option in ("noncurrent_version_expiration", "access_log_retention"):
+                value = bucket_options[option]
+                if value is None:
+                    continue
+                if not isinstance(value, cdk.Duration):
+                    problems.add(f"{option} must be a Duration, got {value!r}")
+                elif not value.is_unresolved():
                     days = float(value.to_milliseconds()) / 86_400_000
                     problems.require(
                         days >= 1 and days.is_integer(),
                         f"{option} must be a whole number of days, got {days:g}",
                     )
-        if not event_types:
-            problems.add("event_types must name at least one s3.EventType, got []")
-        for event_type in event_types:
-            problems.require(
-                isinstance(event_type, s3.EventType),
-                f"event_types must be s3.EventType values, got {event_type!r}",
-            )
-        typed = [t for t in event_types if isinstance(t, s3.EventType)]
+            removal = bucket_options["removal_policy"]
+            if removal is not None:
+                problems.instance("removal_policy", removal, cdk.RemovalPolicy, "a cdk.RemovalPolicy")
+        typed: list[s3.EventType] = []
+        if problems.sequence("event_types", event_types, "s3.EventType values"):
+            if not event_types:
+                problems.add("event_types must name at least one s3.EventType, got []")
+            for event_type in event_types:
+                problems.require(
+                    isinstance(event_type, s3.EventType),
+                    f"event_types must be s3.EventType values, got {event_type!r}",
+                )
+            typed = [t for t in event_types if isinstance(t, s3.EventType)]
         for i, a in enumerate(typed):
             for b in typed[i + 1 :]:
-                if _events_overlap(a.name, b.name):
+                if a.name == b.name:
+                    problems.add(f"event_types: {a.name} is given twice; give it once")
+                elif _events_overlap(a.name, b.name):
                     problems.add(f"event_types: {a.name} and {b.name} overlap; keep the broader one")
 
         key_filters: list[_Filter] = []
         if filters is not None:
             if prefix is not None or suffix is not None:
                 problems.add("give prefix/suffix or filters, not both")
-            if not filters:
-                problems.add("filters must have at least one filter, got []")
-            key_filters = [_Filter(f.prefix or "", f.suffix or "") for f in filters]
+            if problems.sequence("filters", filters, "s3.NotificationKeyFilter"):
+                if not filters:
+                    problems.add("filters must have at least one filter, got []")
+                for index, given in enumerate(filters):
+                    if problems.instance(
+                        f"filters[{index}]", given, s3.NotificationKeyFilter, "an s3.NotificationKeyFilter"
+                    ):
+                        key_filters.append(_Filter(given.prefix or "", given.suffix or ""))
         else:
-            key_filters = [_Filter(prefix or "", suffix or "")]
+            for part, value in (("prefix", prefix), ("suffix", suffix)):
+                if value is not None:
+                    problems.string(part, value)
+            key_filters = [
+                _Filter(prefix if isinstance(prefix, str) else "", suffix if isinstance(suffix, str) else "")
+            ]
         for f in key_filters:
             for part, value in (("prefix", f.prefix), ("suffix", f.suffix)):
                 if is_token(value):
@@ -525,6 +602,10 @@ class S3Processor(Pattern):
                     )
                 elif len(value) > 1024:
                     problems.add(f"{part} must be at most 1024 characters, got {len(value)}")
+                elif "*" in value:
+                    problems.add(
+                        f"{part} must be a literal key {part}: S3 filters have no wildcards, got {value!r}"
+                    )
         for i, first in enumerate(key_filters):
             for second in key_filters[i + 1 :]:
                 if first.overlaps(second):
@@ -535,7 +616,9 @@ class S3Processor(Pattern):
         registry_key = None
         if bucket is not None:
             registry_key = self._bucket_key(bucket)
-            for type_name, other_prefix, other_suffix, owner in _REGISTERED.get(registry_key, []):
+            for type_name, other_prefix, other_suffix, owner in _registered(self.node.root).get(
+                registry_key, []
+            ):
                 other = _Filter(other_prefix, other_suffix)
                 for f in key_filters:
                     clash = [t.name for t in typed if _events_overlap(t.name, type_name)]
@@ -552,7 +635,7 @@ class S3Processor(Pattern):
             if queue is not None:
                 problems.add("queue applies to queue delivery only; S3 invokes the function directly")
             if retry_attempts is not None:
-                problems.in_range("retry_attempts", retry_attempts, 0, 2)
+                problems.whole_number("retry_attempts", retry_attempts, 0, 2)
         else:
             if retry_attempts is not None:
                 problems.add(
@@ -565,27 +648,109 @@ class S3Processor(Pattern):
                     "queue", queue, function if isinstance(function, FunctionSpec) else None
                 )
             )
-        if output_prefix is not None and not is_token(output_prefix):
-            if output_bucket is None and output_prefix == "":
-                problems.add(
-                    "output_prefix must not be empty when writing to the processed bucket: the function "
-                    "would trigger itself"
-                )
-            creates = any(t.name.startswith("OBJECT_CREATED") for t in typed)
-            if output_bucket is None and creates and output_prefix != "":
-                for f in key_filters:
-                    if output_prefix.startswith(f.prefix) or f.prefix.startswith(output_prefix):
-                        problems.add(
-                            f"output_prefix {output_prefix!r} overlaps the filter {f}: objects the "
-                            "function writes would trigger it again; write outside the filtered "
-                            "prefixes or to output_bucket"
-                        )
+        problems.extend(self._recursion_problems(bucket, output_bucket, output_prefix, typed, key_filters))
         self._check(problems)
         return key_filters, registry_key
 
-    def _bucket_key(self, bucket: s3.IBucket) -> tuple[str, str]:
+    def _recursion_problems(
+        self,
+        bucket: s3.IBucket | None,
+        output_bucket: s3.IBucket | None,
+        output_prefix: object,
+        typed: Sequence[s3.EventType],
+        key_filters: Sequence[_Filter],
+    ) -> list[str]:
+        """Writing where the function reads would trigger it again: S3 -> Lambda -> S3 forever.
+        That is writing to the processed bucket (no ``output_bucket``, or an ``output_bucket`` that is
+        the processed bucket itself) under a prefix the filters match."""
+        found = Problems()
+        if output_prefix is not None and not is_token(output_prefix):
+            if not found.string("output_prefix", output_prefix) or not isinstance(output_prefix, str):
+                return list(found)
+            if "*" in output_prefix:
+                found.add(
+                    "output_prefix must be a literal key prefix (the grant adds the '*'), "
+                    f"got {output_prefix!r}"
+                )
+        same = output_bucket is not None and (
+            output_bucket is bucket
+            or (bucket is not None and self._bucket_key(output_bucket) == self._bucket_key(bucket))
+        )
+        if output_bucket is not None and not same:
+            if bucket is not None and (output_prefix is None or isinstance(output_prefix, str)):
+                found.extend(
+                    self._loop_problems(bucket, output_bucket, output_prefix or "", typed, key_filters)
+                )
+            return list(found)
+        if same and output_prefix is None:
+            found.add(
+                "output_bucket is the processed bucket: give output_prefix outside the filtered prefixes, "
+                "or the objects the function writes would trigger it again"
+            )
+            return list(found)
+        if not isinstance(output_prefix, str) or is_token(output_prefix):
+            return list(found)
+        if output_prefix == "":
+            found.add(
+                "output_prefix must not be empty when writing to the processed bucket: the function "
+                "would trigger itself"
+            )
+            return list(found)
+        if any(t.name.startswith("OBJECT_CREATED") for t in typed):
+            for f in key_filters:
+                if output_prefix.startswith(f.prefix) or f.prefix.startswith(output_prefix):
+                    found.add(
+                        f"output_prefix {output_prefix!r} overlaps the filter {f}: objects the "
+                        "function writes would trigger it again; write outside the filtered "
+                        "prefixes or to another output_bucket"
+                    )
+        return list(found)
+
+    def _loop_problems(
+        self,
+        bucket: s3.IBucket,
+        output_bucket: s3.IBucket,
+        output_prefix: str,
+        typed: Sequence[s3.EventType],
+        key_filters: Sequence[_Filter],
+    ) -> list[str]:
+        """A loop through other buckets: this function writes to ``output_bucket``, which other
+        S3Processors of the app process, writing on until something lands back where this one reads."""
+        me = _Flow(
+            self.path,
+            self._bucket_key(bucket),
+            tuple(key_filters),
+            any(t.name.startswith("OBJECT_CREATED") for t in typed),
+            self._bucket_key(output_bucket),
+            output_prefix,
+        )
+        if not me.on_create:
+            return []
+        flows = _FLOWS.get(self.node.root, [])
+        # Breadth-first over the processors an object this function writes may trigger, in turn.
+        queue: list[tuple[str, str, list[str]]] = [(me.writes or "", me.prefix, [])]
+        seen: set[str] = set()
+        while queue:
+            written_to, prefix, chain = queue.pop(0)
+            if me.triggered_by(written_to, prefix):
+                return [
+                    f"output_bucket: what the function writes (under {output_prefix!r}) triggers "
+                    f"{' -> '.join(chain)}, which writes back under the filtered prefixes of the processed "
+                    "bucket: an S3 -> Lambda -> S3 loop; write elsewhere or narrow a filter"
+                ]
+            for flow in flows:
+                if (
+                    flow.path not in seen
+                    and flow.writes is not None
+                    and flow.triggered_by(written_to, prefix)
+                ):
+                    seen.add(flow.path)
+                    queue.append((flow.writes, flow.prefix, [*chain, flow.path]))
+        return []
+
+    def _bucket_key(self, bucket: s3.IBucket) -> str:
         name = bucket.bucket_name
-        return (self.node.root.node.addr, name if not is_token(name) else bucket.node.addr)
+        return name if not is_token(name) else bucket.node.addr
 
 
 def _events_overlap(a: str, b: str) -> bool:

@@ -28,7 +28,6 @@ from ..core import (
     MonitoringOptions,
     Pattern,
 )
-from ..core.consumer import duration_seconds
 from ..core.queue import parking_queue
 from ..core.topic import encrypted_topic, grant_publish
 from ..errors import is_token
@@ -118,21 +117,23 @@ class StreamToSns(Pattern):
             Default: - MonitoringOptions() (the stack's shared alarm topic and dashboard)
         """
         super().__init__(scope, id, deployment=deployment, monitoring=monitoring)
-        names = list(event_names) if not isinstance(event_names, str) else [event_names]
-        self._validate(
+        names = self._validate(
             table,
             partition_key,
             sort_key,
             table_removal_policy,
             function,
             powertools_layer,
-            names,
+            topic,
+            event_names,
             starting_position,
             batch_size,
             max_batching_window,
             retry_attempts,
             max_record_age,
             parallelization_factor,
+            bisect_batch_on_error,
+            idempotency,
         )
 
         self.table: dynamodb.ITable = table or self._create_table(
@@ -317,21 +318,27 @@ class StreamToSns(Pattern):
         table_removal_policy: cdk.RemovalPolicy | None,
         function: FunctionSpec | None,
         powertools_layer: lambda_.ILayerVersion | None,
-        event_names: list[str],
+        topic: sns.ITopic | None,
+        event_names: object,
         starting_position: lambda_.StartingPosition,
         batch_size: int,
         max_batching_window: cdk.Duration | None,
         retry_attempts: int,
         max_record_age: cdk.Duration | None,
         parallelization_factor: int,
-    ) -> None:
+        bisect_batch_on_error: bool,
+        idempotency: bool,
+    ) -> list[str]:
+        """Raises every problem at once; returns the event names as a list."""
         problems = self._problems()
         table_options = {
             "partition_key": partition_key,
             "sort_key": sort_key,
             "table_removal_policy": table_removal_policy,
         }
-        if table is not None:
+        if table is not None and problems.interface(
+            "table", table, ("table_arn", "table_stream_arn"), "a dynamodb.ITable"
+        ):
             given = [name for name, value in table_options.items() if value is not None]
             if given:
                 problems.add(
@@ -343,17 +350,37 @@ class StreamToSns(Pattern):
                     f"table: {table.node.path} has no stream; enable one (NEW_AND_OLD_IMAGES) or pass "
                     "the stream ARN to Table.from_table_attributes(table_stream_arn=...)"
                 )
-        else:
+        elif table is None:
             if partition_key is None:
                 problems.add("partition_key is required to create a table (or give your own table)")
+            key_names: dict[str, str] = {}
             for name, key in (("partition_key", partition_key), ("sort_key", sort_key)):
                 if isinstance(key, str) and not is_token(key):
                     problems.require(
                         0 < len(key) <= 255,
                         f"{name} must be an attribute name of 1..255 characters, got {key!r}",
                     )
-                elif key is not None and not isinstance(key, str | dynamodb.Attribute):
+                    key_names[name] = key
+                elif isinstance(key, dynamodb.Attribute):
+                    key_names[name] = key.name
+                    problems.require(
+                        is_token(key.name) or 0 < len(key.name) <= 255,
+                        f"{name} must be an attribute name of 1..255 characters, got {key.name!r}",
+                    )
+                elif key is not None and not isinstance(key, str):
                     problems.add(f"{name} must be a name or a dynamodb.Attribute, got {type(key).__name__}")
+            if (
+                len(key_names) == 2
+                and key_names["partition_key"] == key_names["sort_key"]
+                and not is_token(key_names["sort_key"])
+            ):
+                problems.add(
+                    f"sort_key must differ from partition_key, got {key_names['sort_key']!r} for both"
+                )
+            if table_removal_policy is not None:
+                problems.instance(
+                    "table_removal_policy", table_removal_policy, cdk.RemovalPolicy, "a cdk.RemovalPolicy"
+                )
         if function is not None:
             if not isinstance(function, FunctionSpec):
                 problems.add(f"function must be a FunctionSpec, got {type(function).__name__}")
@@ -363,31 +390,47 @@ class StreamToSns(Pattern):
                 problems.add(
                     "powertools_layer is only for the built-in forwarder: add layers to your FunctionSpec"
                 )
-        if not event_names:
-            problems.add(f"event_names must name at least one of {', '.join(tuple(StreamEventName))}, got []")
-        for name in event_names:
+        elif powertools_layer is not None:
+            problems.interface(
+                "powertools_layer", powertools_layer, ("layer_version_arn",), "a lambda_.ILayerVersion"
+            )
+        if topic is not None:
+            problems.interface("topic", topic, ("topic_arn", "topic_name"), "an sns.ITopic")
+        allowed = ", ".join(tuple(StreamEventName))
+        names: list[str] = []
+        if isinstance(event_names, str):
+            names = [event_names]
+        elif isinstance(event_names, Sequence | set | frozenset):
+            names = list(event_names)
+        else:
+            problems.add(f"event_names must be a list of {allowed}, got {event_names!r}")
+            event_names = None
+        if event_names is not None and not names:
+            problems.add(f"event_names must name at least one of {allowed}, got []")
+        for name in names:
             problems.require(
-                name in tuple(StreamEventName),
-                f"event_names must be among {', '.join(tuple(StreamEventName))}, got {name!r}",
+                name in tuple(StreamEventName), f"event_names must be among {allowed}, got {name!r}"
             )
-        if len(set(event_names)) != len(event_names):
-            problems.add(f"event_names has duplicates: {event_names}")
+        if len({repr(n) for n in names}) != len(names):
+            problems.add(f"event_names has duplicates: {names}")
         if starting_position not in (lambda_.StartingPosition.TRIM_HORIZON, lambda_.StartingPosition.LATEST):
-            problems.add(
-                f"starting_position must be TRIM_HORIZON or LATEST for a DynamoDB stream, got {starting_position}"
+            shown = (
+                starting_position.name
+                if isinstance(starting_position, lambda_.StartingPosition)
+                else repr(starting_position)
             )
-        problems.in_range("batch_size", batch_size, 1, 10_000, "records for a DynamoDB stream")
-        window = duration_seconds(max_batching_window)
-        problems.in_range("max_batching_window", window, 0, 300, "seconds")
-        if window is not None and not float(window).is_integer():
-            problems.add(f"max_batching_window must be whole seconds, got {window:g} s")
-        problems.in_range("retry_attempts", retry_attempts, 0, 10_000)
-        age = duration_seconds(max_record_age)
-        problems.in_range("max_record_age", age, 60, 604_800, "seconds")
-        if age is not None and not float(age).is_integer():
-            problems.add(f"max_record_age must be whole seconds, got {age:g} s")
-        problems.in_range("parallelization_factor", parallelization_factor, 1, 10)
+            problems.add(
+                f"starting_position must be TRIM_HORIZON or LATEST for a DynamoDB stream, got {shown}"
+            )
+        problems.whole_number("batch_size", batch_size, 1, 10_000, "records for a DynamoDB stream")
+        problems.duration("max_batching_window", max_batching_window, 0, 300)
+        problems.boolean("bisect_batch_on_error", bisect_batch_on_error)
+        problems.whole_number("retry_attempts", retry_attempts, 0, 10_000)
+        problems.duration("max_record_age", max_record_age, 60, 604_800)
+        problems.whole_number("parallelization_factor", parallelization_factor, 1, 10)
+        problems.boolean("idempotency", idempotency)
         self._check(problems)
+        return names
 
 
 def _attribute(key: str | dynamodb.Attribute) -> dynamodb.Attribute:

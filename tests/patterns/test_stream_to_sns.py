@@ -346,7 +346,10 @@ def make(**props: Any) -> None:
             {"max_batching_window": cdk.Duration.minutes(6)},
             r"max_batching_window must be 0..300 seconds, got 360",
         ),
-        ({"max_batching_window": cdk.Duration.millis(200)}, "max_batching_window must be whole seconds"),
+        (
+            {"max_batching_window": cdk.Duration.millis(200)},
+            "max_batching_window must be a whole number of seconds, got 0.2",
+        ),
         ({"retry_attempts": -1}, r"retry_attempts must be 0..10000, got -1"),
         ({"max_record_age": cdk.Duration.seconds(30)}, r"max_record_age must be 60..604800 seconds, got 30"),
         ({"max_record_age": cdk.Duration.days(8)}, r"max_record_age must be 60..604800 seconds"),
