@@ -553,9 +553,15 @@ def _filter_policy_problems(label: str, policy: Any, scope: str) -> list[str]:
                 for item in value:
                     if isinstance(item, Mapping):
                         found.extend(_operator_problems(at, item))
+                    elif item is None:
+                        found.append(
+                            f"{at} may not list null: aws-cdk-lib drops null from a list on its way to "
+                            "CloudFormation, so the policy would not match what it says; match a "
+                            "missing key with {'exists': False}"
+                        )
                     elif not isinstance(item, _SCALAR):
                         found.append(
-                            f"{at} values must be strings, numbers, booleans, null or operator dicts "
+                            f"{at} values must be strings, numbers, booleans or operator dicts "
                             f"such as {{'prefix': 'a'}}, got {item!r}"
                         )
                     elif _is_number(item) and not _in_number_range(item):

@@ -501,7 +501,7 @@ FN = Subscriber(function=spec())
         ),
         (
             {"subscribers": {"a": Subscriber(filter_policy={"a": [["nested"]]})}},
-            "values must be strings, numbers, booleans, null or operator dicts",
+            "values must be strings, numbers, booleans or operator dicts",
         ),
         (
             {"subscribers": {"a": Subscriber(filter_policy={k: ["v"] for k in "abcdef"})}},

@@ -91,8 +91,8 @@ def test_every_nested_function_is_built_canaried_and_granted(branching: Synthesi
     role = machine(branching)["RoleArn"]["Fn::GetAtt"][0]
     (policy,) = (
         p
-        for p in branching.resources("AWS::IAM::Policy").values()
-        if p["Properties"]["Roles"] == [{"Ref": role}]
+        for k, p in branching.resources("AWS::IAM::Policy").items()
+        if p["Properties"]["Roles"] == [{"Ref": role}] and "DefaultPolicy" in k
     )
     (invoke,) = (
         s

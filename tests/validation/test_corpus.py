@@ -891,7 +891,12 @@ _PATTERN_ROWS: list[tuple[str, dict[str, Any], str]] = [
     (
         FQ,
         {"subscribers": sub(filter_policy={"plan": [["nested"]]})},
-        r"filter_policy\['plan'\] values must be strings, numbers, booleans, null or operator dicts",
+        r"filter_policy\['plan'\] values must be strings, numbers, booleans or operator dicts",
+    ),
+    (
+        FQ,
+        {"subscribers": sub(filter_policy={"plan": ["pro", None]})},
+        r"filter_policy\['plan'\] may not list null: aws-cdk-lib drops null",
     ),
     (
         FQ,
