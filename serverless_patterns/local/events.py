@@ -236,7 +236,12 @@ class Dispatcher:
                 sqs_queue = backend.get_queue(queue_name)
                 with self._busy():
                     messages = backend.receive_message(
-                        queue_name, int(esm.batch_size or 10), 0, int(sqs_queue.visibility_timeout)
+                        queue_name,
+                        int(esm.batch_size or 10),
+                        0,
+                        int(sqs_queue.visibility_timeout),
+                        # Lambda's poller delivers every message attribute; moto keeps none unless asked.
+                        message_attribute_names=["All"],
                     )
                     if messages:
                         self._sqs_batch(esm, backend, queue_name, queue_arn, messages)

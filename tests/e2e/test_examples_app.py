@@ -89,7 +89,16 @@ def test_fanout_queue_delivers_and_parks_bad_messages(local_cloud: LocalCloud, d
     }
     assert welcomed == {u["id"] for u in users if "email" in u}
     analytics = [i for i in local_cloud.invocations if "analytics" in i.function_name]
-    assert analytics and all(i.ok for i in analytics)  # only the "pro" users pass the filter policy
+    assert analytics and all(i.ok for i in analytics)
+    counted = [
+        json.loads(line)
+        for inv in analytics
+        for line in inv.logs.splitlines()
+        if line.startswith("{") and json.loads(line).get("message") == "pro sign-up counted"
+    ]
+    # Only the "pro" users pass the filter policy {"plan": ["pro"]}: each counted once, no other.
+    assert sorted(c["user_id"] for c in counted) == sorted(u["id"] for u in users if u["plan"] == "pro")
+    assert {c.get("plan") for c in counted} == {"pro"}  # the message attribute reaches the handler
 
 
 def _finished(local_cloud: LocalCloud, execution: str) -> dict[str, Any]:
