@@ -559,7 +559,8 @@ def redrive(
         )
         out.print(
             f"[bold]{escape(parking.logical_id)}[/] ({escape(parking.name)}): {report.found} message(s), "
-            f"{escape(redriving.KINDS[parking.kind])} -> {escape(parking.target)}"
+            f"{escape(redriving.KINDS[parking.kind])} -> {escape(parking.target)}",
+            soft_wrap=True,
         )
         if dry_run or report.found == 0:
             continue
@@ -569,7 +570,7 @@ def redrive(
             line += f", [red]{report.failed} failed (left in the queue)[/]"
         if report.expired:
             line += f", [yellow]{report.expired} expired from the stream (left in the queue)[/]"
-        out.print(line)
+        out.print(line, soft_wrap=True)
         for error in report.errors[:5]:
             out.print(f"    {escape(error)}", soft_wrap=True)
         failed = failed or bool(report.failed or report.expired)
