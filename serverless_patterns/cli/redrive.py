@@ -421,15 +421,17 @@ def rule_input(target_input: Mapping[str, Any], event: Any) -> str:
     transformer = target_input.get("InputTransformer")
     if isinstance(transformer, Mapping):
         text = str(transformer.get("InputTemplate", ""))
+        is_json = text.lstrip()[:1] in ("{", "[")
         for name, path in (transformer.get("InputPathsMap") or {}).items():
             try:
                 value = _path(event, str(path))
             except (KeyError, IndexError, TypeError):
                 value = None
-            quoted = f'"<{name}>"'
-            if quoted in text:  # a placeholder in quotes takes a string as is, anything else as JSON
-                text = text.replace(quoted, json.dumps(value))
-            text = text.replace(f"<{name}>", value if isinstance(value, str) else json.dumps(value))
+            # In a JSON template every value goes in as JSON ("<x>" whole, as one JSON value); in a
+            # text template a string goes in as it is.
+            text = text.replace(f'"<{name}>"', json.dumps(value))
+            raw = isinstance(value, str) and not is_json
+            text = text.replace(f"<{name}>", value if raw and isinstance(value, str) else json.dumps(value))
         return text.replace("<aws.events.event.json>", json.dumps(event)).replace(
             "<aws.events.event>", json.dumps(event)
         )
