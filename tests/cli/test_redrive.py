@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from serverless_patterns.cli.redrive import ParkingQueue, RedriveError, classify, rule_input, select
+from serverless_patterns.cli.redrive import ParkingQueue, RedriveError, classify, redrive, rule_input, select
 
 
 def _queue(**props: Any) -> dict[str, Any]:
@@ -158,3 +158,47 @@ def test_select_by_logical_id_name_or_url(found: dict[str, ParkingQueue]) -> Non
     assert [q.logical_id for q in select(queues, "https://sqs/SubDlq")] == ["SubDlq"]
     with pytest.raises(RedriveError, match=r"no parking queue 'Nope'.*RuleDlq"):
         select(queues, "Nope")
+
+
+class _NativeSqs:
+    """An SQS client whose endpoint has StartMessageMoveTask (moto has not: the e2e tests cover the
+    receive/send/delete move)."""
+
+    def __init__(self) -> None:
+        self.moves: list[dict[str, Any]] = []
+
+    def get_queue_attributes(self, QueueUrl: str, AttributeNames: list[str]) -> dict[str, Any]:
+        return {"Attributes": {"ApproximateNumberOfMessages": "3", "QueueArn": f"arn:{QueueUrl}"}}
+
+    def start_message_move_task(self, **request: Any) -> dict[str, Any]:
+        self.moves.append(request)
+        return {"TaskHandle": "task-1"}
+
+    def list_message_move_tasks(self, **request: Any) -> dict[str, Any]:
+        return {
+            "Results": [
+                {"TaskHandle": "task-1", "Status": "COMPLETED", "ApproximateNumberOfMessagesMoved": 3}
+            ]
+        }
+
+    def receive_message(self, **request: Any) -> dict[str, Any]:
+        raise AssertionError("the native move was available: nothing is received")
+
+
+class _Session:
+    def __init__(self, sqs: Any) -> None:
+        self.sqs = sqs
+
+    def client(self, service: str, endpoint_url: str | None = None) -> Any:
+        assert service == "sqs"
+        return self.sqs
+
+
+def test_a_queue_dlq_uses_sqs_native_redrive_where_the_endpoint_has_it(
+    found: dict[str, ParkingQueue],
+) -> None:
+    sqs = _NativeSqs()
+    report = redrive(_Session(sqs), found["WorkDlq"])
+    assert sqs.moves == [{"SourceArn": "arn:https://sqs/WorkDlq", "DestinationArn": "arn:https://sqs/Work"}]
+    assert (report.found, report.redriven, report.errors) == (3, 3, [])
+    assert "task-1" in report.method
