@@ -1,4 +1,5 @@
-"""``serverless-patterns``: the catalog (list, show, new) and tools for any CDK app (diagram, cost, check)."""
+"""``serverless-patterns``: the catalog (list, show, new), tools for any CDK app (diagram, cost, check)
+and for a deployed stack (redrive)."""
 
 from __future__ import annotations
 
@@ -507,6 +508,73 @@ def check(
         )
         out.print(("[red]✗ " if open_ else "[green]✓ ") + summary + "[/]")
     if open_:
+        raise typer.Exit(1)
+
+
+# -- redrive -------------------------------------------------------------------------------------
+
+
+@app.command()
+def redrive(
+    stack: Annotated[str, typer.Argument(help="Name of the deployed stack.")],
+    queue: Annotated[
+        str | None,
+        typer.Option("--queue", help="Only this parking queue (its logical id, name or URL)."),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Say what would be redriven; change nothing.")
+    ] = False,
+    max_messages: Annotated[
+        int | None, typer.Option("--max", min=1, help="At most this many messages per queue.")
+    ] = None,
+    endpoint_url: Annotated[
+        str | None,
+        typer.Option(
+            "--endpoint-url",
+            help="AWS endpoint, e.g. a local cloud's. Default: - AWS_ENDPOINT_URL, else AWS itself.",
+        ),
+    ] = None,
+    region: Annotated[str | None, typer.Option("--region", help="Default: - boto3's own.")] = None,
+    profile: Annotated[str | None, typer.Option("--profile", help="Default: - boto3's own.")] = None,
+) -> None:
+    """Send every message the stack parked (DLQs, failure queues) back to where it was going."""
+    import boto3
+
+    from . import redrive as redriving
+
+    session = boto3.session.Session(region_name=region, profile_name=profile)
+    try:
+        queues = redriving.select(
+            redriving.find_parking_queues(session, stack, endpoint_url=endpoint_url), queue
+        )
+    except redriving.RedriveError as exc:
+        raise CliError(str(exc)) from exc
+    if not queues:
+        out.print(f"{escape(stack)} has no dead-letter or failure queue.")
+        return
+    failed = False
+    for parking in queues:
+        report = redriving.redrive(
+            session, parking, endpoint_url=endpoint_url, dry_run=True, max_messages=max_messages
+        )
+        out.print(
+            f"[bold]{escape(parking.logical_id)}[/] ({escape(parking.name)}): {report.found} message(s), "
+            f"{escape(redriving.KINDS[parking.kind])} -> {escape(parking.target)}",
+            soft_wrap=True,
+        )
+        if dry_run or report.found == 0:
+            continue
+        report = redriving.redrive(session, parking, endpoint_url=endpoint_url, max_messages=max_messages)
+        line = f"  {report.redriven} redriven ({escape(report.method)})"
+        if report.failed:
+            line += f", [red]{report.failed} failed (left in the queue)[/]"
+        if report.expired:
+            line += f", [yellow]{report.expired} expired from the stream (left in the queue)[/]"
+        out.print(line, soft_wrap=True)
+        for error in report.errors[:5]:
+            out.print(f"    {escape(error)}", soft_wrap=True)
+        failed = failed or bool(report.failed or report.expired)
+    if failed:
         raise typer.Exit(1)
 
 

@@ -34,6 +34,13 @@ def patterns_assembly(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def redrive_assembly(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """tests/e2e/apps/redrive (one of each kind of parking queue), synthesized once per session."""
+    app = load(APPS / "redrive" / "app.py", "e2e_redrive_app")
+    return synth(app.build, tmp_path_factory.mktemp("redrive") / "cdk.out")
+
+
+@pytest.fixture(scope="session")
 def examples_assembly(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The examples app (the real patterns), synthesized once per session without the rule packs."""
     return synth_examples(tmp_path_factory.mktemp("examples") / "cdk.out")
