@@ -1065,3 +1065,69 @@ def test_a_wildcard_added_to_the_state_machine_role_is_an_open_finding() -> None
 
     findings = synth(build, gate=False).unacknowledged()
     assert findings == ["AwsSolutions-IAM5[Resource::*] on Test/Etl/Resource/Role/DefaultPolicy/Resource"]
+
+
+@pytest.mark.parametrize(
+    ("props", "message"),
+    [
+        (
+            {"steps": [Step("Load-Data", spec()), Step("Load_Data", spec())]},
+            r"steps: 'Load-Data' and 'Load_Data' differ only in characters other than letters and digits",
+        ),
+        (
+            {"steps": [Step("A", spec())], "triggers": [Trigger.on_schedule("cron(99 99 * * ? *)")]},
+            r"triggers\[0\]\.schedule cron minutes must be 0\.\.59, got 99",
+        ),
+        (
+            {"steps": [Step("A", spec())], "triggers": [Trigger.on_schedule("cron(0 2 * 13 ? *)")]},
+            r"cron month must be 1\.\.12, got 13",
+        ),
+        (
+            {"steps": [Step("A", spec())], "triggers": [Trigger.on_schedule("cron(0 2 ? * 6#9 *)")]},
+            r"cron day-of-week '#' must be 1\.\.5",
+        ),
+        (
+            {"steps": [Step("A", spec())], "notify_success": "yes"},
+            r"notify_success must be True, False or None",
+        ),
+        (
+            {"steps": [Step("A", spec())], "include_execution_data": "yes"},
+            r"include_execution_data must be True or False, got 'yes'",
+        ),
+        (
+            {"steps": [Step("A", spec())], "log_retention": 30},
+            r"log_retention must be a logs\.RetentionDays, got 30",
+        ),
+        (
+            {"steps": [Step("A", spec())], "notification_topic": "arn:aws:sns:us-east-1:123456789012:t"},
+            r"notification_topic must be an sns\.ITopic",
+        ),
+        (
+            {"steps": [Step("A", spec())], "triggers": [Trigger.api(stage_name=5)]},  # type: ignore[arg-type]
+            r"triggers\[0\]\.stage_name must be 1\.\.128 letters, digits or underscores, got 5",
+        ),
+        (
+            {"steps": [Step("A", spec())], "triggers": [Trigger.api(throttling_burst_limit=2.5)]},  # type: ignore[arg-type]
+            r"throttling_burst_limit must be a whole number of requests, got 2\.5",
+        ),
+    ],
+)
+def test_props_that_used_to_pass_silently_or_raw(props: dict[str, Any], message: str) -> None:
+    """Holes the validation corpus listed for this pattern: each is one clear error now."""
+    with pytest.raises(PatternValidationError, match=message):
+        make(**props)
+
+
+def test_valid_cron_expressions_pass() -> None:
+    expressions = ["cron(0 2 * * ? *)", "cron(0/15 8-17 ? * MON-FRI *)", "cron(0 10 ? * 6#3 2026-2030)"]
+    app = cdk.App()
+    OrchestratedPipeline(
+        cdk.Stack(app, "S"),
+        "Pipeline",
+        steps=[Step("A", spec())],
+        triggers=[Trigger.on_schedule(e) for e in expressions],
+    )
+    resources = app.synth().get_stack_by_name("S").template["Resources"].values()
+    assert sorted(
+        r["Properties"]["ScheduleExpression"] for r in resources if r["Type"] == "AWS::Events::Rule"
+    ) == sorted(expressions)

@@ -10,7 +10,7 @@ reference (``${Function_validateOrder}``, ``${Table_Orders}``), in the stack's p
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -280,4 +280,19 @@ def _pseudo_parameters(definition: dict[str, Any], substitutions: dict[str, str]
 
 
 def _key(name: str) -> str:
+    """The part of a definition substitution a name becomes (``Load-Data`` -> ``Load_Data``)."""
     return re.sub(r"[^A-Za-z0-9]", "_", name)
+
+
+def key_twins(names: Sequence[object]) -> list[tuple[str, str]]:
+    """Pairs of different names that become the same substitution (``Load-Data``, ``Load_Data``),
+    which would bind both to one resource."""
+    first: dict[str, str] = {}
+    twins = []
+    for name in names:
+        if not isinstance(name, str):
+            continue
+        seen = first.setdefault(_key(name), name)
+        if seen != name and (seen, name) not in twins:
+            twins.append((seen, name))
+    return twins

@@ -149,6 +149,23 @@ class OrchestratedPipeline(Pattern):
             Default: - MonitoringOptions() (the stack's shared alarm topic and dashboard)
         """
         super().__init__(scope, id, deployment=deployment, monitoring=monitoring)
+        problems = self._problems()
+        for prop, flag in (("notify_success", notify_success), ("notify_failure", notify_failure)):
+            problems.require(
+                flag is None or isinstance(flag, bool), f"{prop} must be True, False or None, got {flag!r}"
+            )
+        problems.require(
+            isinstance(include_execution_data, bool),
+            f"include_execution_data must be True or False, got {include_execution_data!r}",
+        )
+        problems.require(
+            isinstance(log_retention, logs.RetentionDays),
+            f"log_retention must be a logs.RetentionDays, got {log_retention!r}",
+        )
+        problems.require(
+            notification_topic is None or hasattr(notification_topic, "topic_arn"),
+            f"notification_topic must be an sns.ITopic, got {notification_topic!r}",
+        )
         checked = validate_props(
             self.path,
             state_machine_type=state_machine_type,
@@ -165,7 +182,7 @@ class OrchestratedPipeline(Pattern):
             timeout=timeout,
             log_level=log_level,
             triggers=triggers,
-            problems=self._problems(),
+            problems=problems,
         )
 
         # One function per step, or per entry of ``functions``.

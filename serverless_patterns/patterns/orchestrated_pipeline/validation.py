@@ -22,7 +22,7 @@ from aws_cdk import aws_stepfunctions as sfn
 from ...core import FunctionSpec
 from ...errors import Problems, is_token
 from . import asl
-from .binding import PREFIX, FreeUse, resolve, resource_kind
+from .binding import PREFIX, FreeUse, key_twins, resolve, resource_kind
 from .definition import NOTIFY_ERROR, NOTIFY_SUCCESS, RESERVED_STATES, add_default_retries, steps_definition
 from .integrations import Found, find_uses
 from .props import Choice, Map, Parallel, Retry, Step, StepLike, Trigger, Wait, When, whole_seconds
@@ -32,6 +32,15 @@ STANDARD_MAX_SECONDS = 365 * 24 * 3600
 _STEP_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,79}$")
 _RATE = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$")
 _CRON = re.compile(r"^cron\(([^)]*)\)$")
+# EventBridge cron fields, in order, with the range of their numbers.
+_CRON_FIELDS = (
+    ("minutes", 0, 59),
+    ("hours", 0, 23),
+    ("day-of-month", 1, 31),
+    ("month", 1, 12),
+    ("day-of-week", 1, 7),
+    ("year", 1970, 2199),
+)
 _API_PATH = re.compile(r"^(/[A-Za-z0-9._~-]+)+$")
 _STAGE = re.compile(r"^[A-Za-z0-9_]{1,128}$")
 _VARIABLE = re.compile(r"^[A-Za-z0-9_]+$")
@@ -114,6 +123,17 @@ def validate_props(
                 "its own states say"
             )
         definition, checked.specs = _file_definition(definition_file, functions, topics, problems)
+    for prop, names in (
+        ("steps", _step_names(steps)),
+        ("functions", list(functions or {})),
+        ("topics", list(topics or {})),
+        ("resources", list(resources or {})),
+    ):
+        for one, other in key_twins(names):
+            problems.add(
+                f"{prop}: {one!r} and {other!r} differ only in characters other than letters and digits, "
+                "so both would be bound to one resource; rename one"
+            )
     given = _check_resources(topics, resources, functions, substitutions, policies, problems)
     checked.resources = given
     if definition:
@@ -272,6 +292,13 @@ def _check_steps(
     check = _StepCheck(problems, every)
     check.level(steps, "steps", set(builtins), nested=False)
     return check.specs, check.ok
+
+
+def _step_names(steps: Any) -> list[str]:
+    names: list[str] = []
+    if isinstance(steps, list | tuple):
+        _collect_names(steps, names)
+    return names
 
 
 def _collect_names(steps: Any, names: list[str]) -> None:
@@ -505,8 +532,14 @@ def _check_triggers(triggers: Sequence[Trigger], problems: Problems) -> None:
                     f"got {trigger.path!r}"
                 )
             problems.in_range(f"{prop}.throttling_rate_limit", trigger.throttling_rate_limit, 1, 10_000)
-            problems.in_range(f"{prop}.throttling_burst_limit", trigger.throttling_burst_limit, 0, 5_000)
-            if not is_token(trigger.stage_name) and not _STAGE.match(str(trigger.stage_name)):
+            burst = trigger.throttling_burst_limit
+            if not is_token(burst) and isinstance(burst, int | float) and burst != int(burst):
+                problems.add(
+                    f"{prop}.throttling_burst_limit must be a whole number of requests, got {burst!r}"
+                )
+            problems.in_range(f"{prop}.throttling_burst_limit", burst, 0, 5_000)
+            stage = trigger.stage_name
+            if not is_token(stage) and not (isinstance(stage, str) and _STAGE.match(stage)):
                 problems.add(
                     f"{prop}.stage_name must be 1..128 letters, digits or underscores, got {trigger.stage_name!r}"
                 )
@@ -536,5 +569,16 @@ def _schedule_problem(expression: str) -> str | None:
             )
         if (fields[2] == "?") == (fields[4] == "?"):
             return f"cron needs '?' in exactly one of day-of-month and day-of-week, got {expression!r}"
+        for value, (name, low, high) in zip(fields, _CRON_FIELDS, strict=True):
+            for part in value.split(","):
+                base, _, step = part.partition("/")
+                if step and not (step.isdigit() and int(step) >= 1):
+                    return f"cron {name} step must be a whole number >= 1, got {part!r} in {expression!r}"
+                base, _, nth = base.partition("#")
+                if nth and not (nth.isdigit() and 1 <= int(nth) <= 5):
+                    return f"cron {name} '#' must be 1..5, got {part!r} in {expression!r}"
+                for number in re.findall(r"\d+", base):
+                    if not low <= int(number) <= high:
+                        return f"cron {name} must be {low}..{high}, got {number} in {expression!r}"
         return None
     return f"must be cron(...) or rate(...), got {expression!r}"
