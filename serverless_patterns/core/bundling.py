@@ -31,7 +31,6 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 import tomllib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -40,6 +39,7 @@ from pathlib import Path
 from aws_cdk import AssetHashType
 from aws_cdk import aws_lambda as lambda_
 
+from .._staging import staged_directory
 from ..errors import PatternValidationError
 
 __all__ = [
@@ -155,7 +155,7 @@ def _bundled(
     key = digest.hexdigest()
     asset = cache / "assets" / key
     if not asset.is_dir():
-        with _building(asset) as staging:
+        with staged_directory(asset) as staging:
             root = staging / prefix if prefix else staging
             if deps is not None:
                 # Hard links: the dependencies cost no copy and no space (copies across devices).
@@ -180,7 +180,7 @@ def _dependencies(directory: str, target: Target, cache: Path, construct_path: s
     installed = cache / "deps" / digest.hexdigest()
     if installed.is_dir():
         return installed
-    with _building(installed) as staging:
+    with staged_directory(installed) as staging:
         _install(directory, sources, target, staging, construct_path)
     return installed
 
@@ -340,27 +340,3 @@ def _link_or_copy(source: str, destination: str) -> object:
     except OSError:
         shutil.copy2(source, destination)
     return destination
-
-
-class _building:
-    """``with _building(final) as staging``: build into ``staging``, renamed to ``final`` on
-    success (atomically), removed on failure. Another process that got there first wins."""
-
-    def __init__(self, final: Path) -> None:
-        self.final = final
-
-    def __enter__(self) -> Path:
-        self.final.parent.mkdir(parents=True, exist_ok=True)
-        self.staging = Path(tempfile.mkdtemp(prefix=f".{self.final.name[:16]}-", dir=self.final.parent))
-        self.staging.chmod(0o755)  # mkdtemp's 0700 would travel into the asset
-        return self.staging
-
-    def __exit__(self, kind: object, error: object, trace: object) -> None:
-        if kind is None:
-            try:
-                os.rename(self.staging, self.final)
-                return
-            except OSError:
-                if not self.final.is_dir():
-                    raise
-        shutil.rmtree(self.staging, ignore_errors=True)

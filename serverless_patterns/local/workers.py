@@ -40,12 +40,13 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 import zipfile
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from .._staging import staged_directory
 
 __all__ = [
     "DEFAULT_CONCURRENCY",
@@ -479,19 +480,14 @@ def unpack(code: bytes, into: Path) -> Path:
     """Unpack a zip into ``into`` once (atomically: a concurrent caller never sees it half-written)."""
     if into.is_dir():
         return into
-    tmp = into.with_name(f".{into.name}.{uuid.uuid4().hex[:8]}")
-    tmp.mkdir(parents=True)
-    if code:
-        with zipfile.ZipFile(io.BytesIO(code)) as archive:
-            for info in archive.infolist():
-                extracted = archive.extract(info, tmp)
-                mode = (info.external_attr >> 16) & 0o777
-                if mode and not info.is_dir():
-                    os.chmod(extracted, mode | 0o400)
-    try:
-        tmp.rename(into)
-    except OSError:  # another thread unpacked it first
-        shutil.rmtree(tmp, ignore_errors=True)
+    with staged_directory(into) as tmp:
+        if code:
+            with zipfile.ZipFile(io.BytesIO(code)) as archive:
+                for info in archive.infolist():
+                    extracted = archive.extract(info, tmp)
+                    mode = (info.external_attr >> 16) & 0o777
+                    if mode and not info.is_dir():
+                        os.chmod(extracted, mode | 0o400)
     return into
 
 
@@ -500,16 +496,11 @@ def merge_layers(layers: Sequence[tuple[str, bytes]], into: Path) -> Path:
     (what Lambda does in ``/opt``). ``layers`` is (digest, zip bytes) per layer."""
     if into.is_dir():
         return into
-    tmp = into.with_name(f".{into.name}.{uuid.uuid4().hex[:8]}")
-    tmp.mkdir(parents=True)
-    for _, code in layers:
-        if code:
-            with zipfile.ZipFile(io.BytesIO(code)) as archive:
-                archive.extractall(tmp)
-    try:
-        tmp.rename(into)
-    except OSError:
-        shutil.rmtree(tmp, ignore_errors=True)
+    with staged_directory(into) as tmp:
+        for _, code in layers:
+            if code:
+                with zipfile.ZipFile(io.BytesIO(code)) as archive:
+                    archive.extractall(tmp)
     return into
 
 
@@ -520,23 +511,18 @@ def link_distributions(names: Sequence[str], into: Path) -> Path:
 
     if into.is_dir():
         return into
-    tmp = into.with_name(f".{into.name}.{uuid.uuid4().hex[:8]}")
-    tmp.mkdir(parents=True)
-    for name in names:
-        try:
-            dist = metadata.distribution(name)
-        except metadata.PackageNotFoundError:
-            continue
-        tops = {Path(str(f)).parts[0] for f in dist.files or [] if not str(f).startswith("..")}
-        for top in tops:
-            source = Path(str(dist.locate_file(top)))
-            target = tmp / top
-            if source.exists() and not target.exists() and top != "__pycache__":
-                target.symlink_to(source)
-    try:
-        tmp.rename(into)
-    except OSError:
-        shutil.rmtree(tmp, ignore_errors=True)
+    with staged_directory(into) as tmp:
+        for name in names:
+            try:
+                dist = metadata.distribution(name)
+            except metadata.PackageNotFoundError:
+                continue
+            tops = {Path(str(f)).parts[0] for f in dist.files or [] if not str(f).startswith("..")}
+            for top in tops:
+                source = Path(str(dist.locate_file(top)))
+                target = tmp / top
+                if source.exists() and not target.exists() and top != "__pycache__":
+                    target.symlink_to(source)
     return into
 
 
@@ -573,25 +559,32 @@ def host_dependencies(directory: Path, cache: Path) -> Path | None:
     with _install_lock:
         if target.is_dir():
             return target
-        cache.mkdir(parents=True, exist_ok=True)
-        tmp = cache / f".deps-{digest}.{uuid.uuid4().hex[:8]}"
         uv = shutil.which("uv", path=os.path.dirname(sys.executable)) or shutil.which("uv")
         command = [uv] if uv else [sys.executable, "-m", "uv"]
-        done = subprocess.run(
-            [*command, "pip", "install", "--quiet", "--target", str(tmp), "--python", sys.executable, *args],
-            cwd=str(directory),
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=False,
-        )
-        if done.returncode != 0:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise RuntimeError(
-                f"installing the dependencies of {directory.name} for this machine failed: "
-                f"{done.stderr.strip()[-2000:]}"
+        with staged_directory(target) as tmp:  # removed again if the install fails
+            done = subprocess.run(
+                [
+                    *command,
+                    "pip",
+                    "install",
+                    "--quiet",
+                    "--target",
+                    str(tmp),
+                    "--python",
+                    sys.executable,
+                    *args,
+                ],
+                cwd=str(directory),
+                capture_output=True,
+                text=True,
+                timeout=600,
+                check=False,
             )
-        tmp.rename(target)
+            if done.returncode != 0:
+                raise RuntimeError(
+                    f"installing the dependencies of {directory.name} for this machine failed: "
+                    f"{done.stderr.strip()[-2000:]}"
+                )
     return target
 
 
