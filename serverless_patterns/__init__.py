@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from .core import Monitoring as Monitoring
     from .core import MonitoringOptions as MonitoringOptions
     from .core import QueueOptions as QueueOptions
+    from .core import Stage as Stage
     from .patterns.api_to_lambda import ApiToLambda as ApiToLambda
     from .patterns.api_to_lambda import ApiType as ApiType
     from .patterns.api_to_lambda import Authorization as Authorization

@@ -49,6 +49,7 @@ SHARED: dict[str, tuple[str, ...]] = {
         "Monitoring",
         "MonitoringOptions",
         "QueueOptions",
+        "Stage",
     ),
 }
 """The names shared by every pattern, by module."""

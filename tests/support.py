@@ -110,7 +110,11 @@ class GateFailure(AssertionError):
 
 
 def synth(
-    build: Callable[[cdk.Stack], object], *, stack_name: str = "Test", gate: bool = True
+    build: Callable[[cdk.Stack], object],
+    *,
+    stack_name: str = "Test",
+    gate: bool = True,
+    context: Mapping[str, Any] | None = None,
 ) -> Synthesized:
     """Synthesizes ``build`` into a stack with the rule packs on.
 
@@ -118,10 +122,10 @@ def synth(
     Without, the findings are returned in the report (the template is written before the packs
     run), so that one broken acknowledgment fails the rule-pack gate test of a config, not every
     test that reads its template. A missing validation report is always an error: without it the
-    gate would pass having checked nothing.
+    gate would pass having checked nothing. ``context`` adds app context (a stage, for example).
     """
     outdir = tempfile.mkdtemp(prefix="sp-synth-")
-    app = cdk.App(context=CONTEXT, outdir=outdir)
+    app = cdk.App(context={**CONTEXT, **(context or {})}, outdir=outdir)
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app), ServerlessChecks(app))
     stack = cdk.Stack(app, stack_name, env=ENV)
     build(stack)

@@ -17,8 +17,10 @@ from .monitoring import (
 from .nag import acknowledge, acknowledge_all
 from .pattern import Pattern
 from .queue import QueueOptions, QueueWithDlq
+from .stage import STAGE_CONTEXT_KEY, Stage, StageDefaults
 
 __all__ = [
+    "STAGE_CONTEXT_KEY",
     "AlarmKind",
     "AlarmThresholds",
     "DeploymentKind",
@@ -37,6 +39,8 @@ __all__ = [
     "PythonLayer",
     "QueueOptions",
     "QueueWithDlq",
+    "Stage",
+    "StageDefaults",
     "acknowledge",
     "acknowledge_all",
     "rolls_back",

@@ -30,6 +30,7 @@ from .logical_id import logical_id
 from .monitoring import AlarmKind, AlarmThresholds, Graph, Monitoring
 from .nag import acknowledge
 from .policies import wildcard_policy
+from .stage import Stage, StageDefaults
 
 if TYPE_CHECKING:
     from .deployment import Deployments
@@ -116,7 +117,7 @@ class FunctionSpec:
     metrics_namespace: str = DEFAULT_METRICS_NAMESPACE
     """``POWERTOOLS_METRICS_NAMESPACE``. Default: ServerlessPatterns"""
     log_retention: logs.RetentionDays | None = None
-    """Retention of the function's log group. Default: - one month"""
+    """Retention of the function's log group. Default: - the stage's: one month (prod), one week (dev)"""
     description: str | None = None
     """Function description. Default: - none"""
     powertools: bool = True
@@ -451,11 +452,13 @@ class PatternFunction(Construct):
         path: str,
         stack: cdk.Stack,
         deployments: Deployments | None = None,
+        defaults: StageDefaults = Stage.PROD.defaults,
         **wiring: Unpack[FunctionWiring],
     ) -> None:
         """``path`` is this construct's path (``Stack/Pattern/Function``) and ``stack`` its stack,
-        given by the pattern so that neither is read back from jsii; ``wiring`` is how the pattern
-        connects the function (:class:`FunctionWiring`)."""
+        given by the pattern so that neither is read back from jsii; ``defaults`` are the stage's
+        (log retention and removal of the log group); ``wiring`` is how the pattern connects the
+        function (:class:`FunctionWiring`)."""
         environment = wiring.get("environment")
         on_failure_queue = wiring.get("on_failure_queue")
         deployment_group_id = wiring.get("deployment_group_id")
@@ -463,7 +466,10 @@ class PatternFunction(Construct):
         self.construct_id = id
         """This construct's id (``Function``), kept in Python so that reading it is no jsii call."""
         self.log_group = logs.LogGroup(
-            self, "LogGroup", retention=spec.log_retention or logs.RetentionDays.ONE_MONTH
+            self,
+            "LogGroup",
+            retention=spec.log_retention or defaults.log_retention,
+            removal_policy=defaults.removal_policy,
         )
         self.role = iam.Role(
             self,

@@ -9,6 +9,7 @@ from typing import Any, Unpack
 import aws_cdk as cdk
 from aws_cdk import aws_cloudwatch as cw
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from ..errors import Problems
@@ -23,6 +24,7 @@ from .monitoring import (
     MonitoringOptions,
     rolls_back,
 )
+from .stage import Stage, StageDefaults
 
 __all__ = ["Pattern"]
 
@@ -52,7 +54,12 @@ class Pattern(Construct):
         monitoring: MonitoringOptions | None,
     ) -> None:
         super().__init__(scope, id)
-        self._deployment = DeploymentStrategy.canary() if deployment is None else deployment
+        self._stack: cdk.Stack | None = None
+        self.stage: Stage = Stage.of(self.stack)
+        """The stage of the stack (context ``serverless-patterns:stage``), whose defaults apply to
+        every prop the pattern was not given."""
+        self._defaults: StageDefaults = self.stage.defaults
+        self._deployment = self._defaults.deployment if deployment is None else deployment
         self._monitoring_options = MonitoringOptions() if monitoring is None else monitoring
         self.path: str = self.node.path
         """This construct's path (``Stack/Id``)."""
@@ -61,7 +68,6 @@ class Pattern(Construct):
         self.functions: dict[str, lambda_.Function] = {}
         self._pattern_functions: list[PatternFunction] = []
         self._deployments: Deployments | None = None
-        self._stack: cdk.Stack | None = None
         self._monitoring: Monitoring | None = None
 
     # ------------------------------------------------------------------ for subclasses
@@ -154,6 +160,7 @@ class Pattern(Construct):
             path=f"{scope_path or self.path}/{id}",
             stack=self.stack,
             deployments=self._deployments_for_functions(),
+            defaults=self._defaults,
             **wiring,
         )
         self._pattern_functions.append(pf)
@@ -190,6 +197,16 @@ class Pattern(Construct):
             self._alarm(scope, id, kind=kind, metric=metric, subject=subject, functions=functions)
             for id, kind, metric, subject in rows
         ]
+
+    def _log_group(self, scope: Construct, id: str, retention: logs.RetentionDays | None) -> logs.LogGroup:
+        """A log group kept for ``retention`` (default: the stage's), removed with the stack as the
+        stage says."""
+        return logs.LogGroup(
+            scope,
+            id,
+            retention=retention or self._defaults.log_retention,
+            removal_policy=self._defaults.removal_policy,
+        )
 
     def add_layers(self, *layers: lambda_.ILayerVersion) -> None:
         """Adds ``layers`` to every function of this pattern, after the layers each already has

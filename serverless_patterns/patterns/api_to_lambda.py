@@ -156,7 +156,7 @@ class ApiToLambda(Pattern):
         stage_name: str = "prod",
         web_acl_arn: str | None = None,
         account_logging_role: bool = True,
-        access_log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
+        access_log_retention: logs.RetentionDays | None = None,
         deployment: DeploymentStrategy | None = None,
         monitoring: MonitoringOptions | None = None,
     ) -> None:
@@ -174,8 +174,10 @@ class ApiToLambda(Pattern):
             Default: - no web ACL
         :param account_logging_role: Create the account-level role API Gateway needs to write execution
             logs (REST). Set False when the account already has one. Default: True
-        :param access_log_retention: Retention of the stage's access log group. Default: ONE_MONTH
-        :param deployment: How new function versions reach traffic. Default: - DeploymentStrategy.canary()
+        :param access_log_retention: Retention of the stage's access log group.
+            Default: - the stage's: ONE_MONTH (prod), ONE_WEEK (dev)
+        :param deployment: How new function versions reach traffic.
+            Default: - the stage's: DeploymentStrategy.canary() (prod), all_at_once() (dev)
             (10% for 5 minutes, rolled back on any of the pattern's alarms)
         :param monitoring: Alarm thresholds and the monitoring to register with.
             Default: - MonitoringOptions() (the stack's shared alarm topic and dashboard)
@@ -225,7 +227,7 @@ class ApiToLambda(Pattern):
                 service_name=f"{id}Authorizer",
             )
 
-        self.access_log_group = logs.LogGroup(self, "AccessLogs", retention=access_log_retention)
+        self.access_log_group = self._log_group(self, "AccessLogs", access_log_retention)
         self.functions.update({k: pf.function for k, pf in route_function.items()})
 
         wiring = _Wiring(
@@ -289,7 +291,7 @@ class ApiToLambda(Pattern):
         stage_name: str,
         web_acl_arn: str | None,
         account_logging_role: bool,
-        access_log_retention: logs.RetentionDays,
+        access_log_retention: logs.RetentionDays | None,
     ) -> list[_Route]:
         problems = self._problems()
         problems.one_of("api_type", api_type, list(ApiType))
@@ -365,9 +367,10 @@ class ApiToLambda(Pattern):
                     f"arn:<partition>:wafv2:<region>:<account>:regional/webacl/<name>/<id>, got {web_acl_arn!r}"
                 )
         problems.boolean("account_logging_role", account_logging_role)
-        problems.instance(
-            "access_log_retention", access_log_retention, logs.RetentionDays, "a logs.RetentionDays"
-        )
+        if access_log_retention is not None:
+            problems.instance(
+                "access_log_retention", access_log_retention, logs.RetentionDays, "a logs.RetentionDays"
+            )
         self._check(problems)
         return parsed
 

@@ -227,7 +227,8 @@ class FanoutQueue(Pattern):
         :param fifo: Create a FIFO topic, fanned out to FIFO queues. Default: False
         :param content_based_deduplication: Deduplicate on a hash of the message body (FIFO topic only).
             Default: False
-        :param deployment: How new function versions reach traffic. Default: - DeploymentStrategy.canary()
+        :param deployment: How new function versions reach traffic.
+            Default: - the stage's: DeploymentStrategy.canary() (prod), all_at_once() (dev)
             (10% for 5 minutes, rolled back on the function's error or throttle alarm)
         :param monitoring: Alarm thresholds and the monitoring to register with.
             Default: - MonitoringOptions() (the stack's shared alarm topic and dashboard)

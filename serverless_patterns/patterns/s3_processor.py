@@ -187,8 +187,9 @@ class S3Processor(Pattern):
             Default: - True; not allowed with ``bucket``
         :param access_log_retention: How long access logs are kept. Default: - 90 days
         :param removal_policy: What happens to the created buckets when they leave the stack.
-            Default: - RemovalPolicy.RETAIN; not allowed with ``bucket``
-        :param deployment: How new function versions reach traffic. Default: - DeploymentStrategy.canary()
+            Default: - the stage's: RETAIN (prod), DESTROY (dev); not allowed with ``bucket``
+        :param deployment: How new function versions reach traffic.
+            Default: - the stage's: DeploymentStrategy.canary() (prod), all_at_once() (dev)
         :param monitoring: Alarm thresholds and the monitoring to register with.
             Default: - MonitoringOptions() (the stack's shared alarm topic and dashboard)
         """
@@ -229,7 +230,7 @@ class S3Processor(Pattern):
             noncurrent_version_expiration or cdk.Duration.days(30),
             access_logs is not False,
             access_log_retention or cdk.Duration.days(90),
-            removal_policy or cdk.RemovalPolicy.RETAIN,
+            removal_policy or self._defaults.removal_policy,
         )
 
         environment = {"BUCKET_NAME": self.bucket.bucket_name}

@@ -88,7 +88,7 @@ class StreamToSns(Pattern):
             Default: - none; required unless ``table`` is given
         :param sort_key: Sort key of the created table. Default: - none
         :param table_removal_policy: What happens to the created table when it leaves the stack.
-            Default: - RemovalPolicy.RETAIN; not allowed with ``table``
+            Default: - the stage's: RETAIN (prod), DESTROY (dev); not allowed with ``table``
         :param function: The function that reads the stream; it gets ``TOPIC_ARN`` in its environment.
             Default: - the built-in forwarder (``serverless_patterns/handlers/stream_forwarder``)
         :param powertools_layer: Powertools layer for the built-in forwarder. Default: - the public
@@ -112,7 +112,8 @@ class StreamToSns(Pattern):
         :param idempotency: Create a DynamoDB table for Powertools idempotency and pass its name to
             the function as ``IDEMPOTENCY_TABLE_NAME`` (the built-in forwarder then publishes a
             retried record once). Default: False
-        :param deployment: How new function versions reach traffic. Default: - DeploymentStrategy.canary()
+        :param deployment: How new function versions reach traffic.
+            Default: - the stage's: DeploymentStrategy.canary() (prod), all_at_once() (dev)
         :param monitoring: Alarm thresholds and the monitoring to register with.
             Default: - MonitoringOptions() (the stack's shared alarm topic and dashboard)
         """
@@ -137,7 +138,7 @@ class StreamToSns(Pattern):
         )
 
         self.table: dynamodb.ITable = table or self._create_table(
-            partition_key, sort_key, table_removal_policy or cdk.RemovalPolicy.RETAIN
+            partition_key, sort_key, table_removal_policy or self._defaults.removal_policy
         )
         self.topic_key: kms.Key | None = None
         self.topic: sns.ITopic = topic or self._create_topic()

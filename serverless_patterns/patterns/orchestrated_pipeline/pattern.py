@@ -100,7 +100,7 @@ class OrchestratedPipeline(Pattern):
         timeout: cdk.Duration | None = None,
         log_level: sfn.LogLevel = sfn.LogLevel.ALL,
         include_execution_data: bool = False,
-        log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
+        log_retention: logs.RetentionDays | None = None,
         triggers: Sequence[Trigger] = (),
         deployment: DeploymentStrategy | None = None,
         monitoring: MonitoringOptions | None = None,
@@ -140,10 +140,11 @@ class OrchestratedPipeline(Pattern):
         :param include_execution_data: Log state input and output too. Off because payloads may hold
             personal data that the log group would keep for ``log_retention``. Default: False
         :param log_retention: Retention of the execution log group (and of the API trigger's access
-            logs). Default: ONE_MONTH
+            logs). Default: - the stage's: ONE_MONTH (prod), ONE_WEEK (dev)
         :param triggers: What starts executions. Default: - none; start executions yourself
             (``grant_start_execution``)
-        :param deployment: How new function versions reach traffic. Default: - DeploymentStrategy.canary()
+        :param deployment: How new function versions reach traffic.
+            Default: - the stage's: DeploymentStrategy.canary() (prod), all_at_once() (dev)
             (10% for 5 minutes, rolled back on the function's error and throttle alarms)
         :param monitoring: Alarm thresholds and the monitoring to register with.
             Default: - MonitoringOptions() (the stack's shared alarm topic and dashboard)
@@ -159,7 +160,7 @@ class OrchestratedPipeline(Pattern):
             f"include_execution_data must be True or False, got {include_execution_data!r}",
         )
         problems.require(
-            isinstance(log_retention, logs.RetentionDays),
+            log_retention is None or isinstance(log_retention, logs.RetentionDays),
             f"log_retention must be a logs.RetentionDays, got {log_retention!r}",
         )
         problems.require(
@@ -232,7 +233,7 @@ class OrchestratedPipeline(Pattern):
         else:
             body = sfn.DefinitionBody.from_string(json.dumps(checked.definition, separators=(",", ":")))
 
-        self.log_group = logs.LogGroup(self, "ExecutionLogs", retention=log_retention)
+        self.log_group = self._log_group(self, "ExecutionLogs", log_retention)
         self.state_machine = sfn.StateMachine(
             self,
             "Resource",
@@ -315,7 +316,7 @@ class OrchestratedPipeline(Pattern):
         for trigger in triggers:
             if trigger.kind == "api":
                 self.api, self.api_access_log_group = start_execution_api(
-                    self, trigger, self.state_machine, log_retention
+                    self, trigger, self.state_machine, self._log_group(self, "ApiAccessLogs", log_retention)
                 )
                 trigger_widgets.extend(self._api_alarms(self.api, trigger.stage_name))
             else:

@@ -83,10 +83,9 @@ def rule(
 
 
 def start_execution_api(
-    scope: Construct, trigger: Trigger, state_machine: sfn.IStateMachine, retention: logs.RetentionDays
+    scope: Construct, trigger: Trigger, state_machine: sfn.IStateMachine, access_log_group: logs.LogGroup
 ) -> tuple[apigw.RestApi, logs.LogGroup]:
-    """The REST API of an api ``trigger``, and its access log group."""
-    access_log_group = logs.LogGroup(scope, "ApiAccessLogs", retention=retention)
+    """The REST API of an api ``trigger`` logging to ``access_log_group``, and that log group."""
     api = secure_rest_api(
         scope,
         "Api",
