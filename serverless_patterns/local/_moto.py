@@ -222,6 +222,16 @@ PATCHED: tuple[tuple[str, str, tuple[str, ...] | None], ...] = (
         )
     ),
     ("moto.stepfunctions.parser.utils", "camel_to_snake_case", ("string",)),
+    (
+        "moto.stepfunctions.parser.asl.component.state.exec.state_map.item_reader.eval.resource_eval_s3",
+        "ResourceEvalS3._handle_list_objects_v2",
+        ("env", "resource_runtime_part", "state_credentials"),
+    ),
+    (
+        "moto.stepfunctions.parser.asl.component.state.exec.state_map.item_reader.eval.resource_eval_s3",
+        "ResourceEvalS3._get_s3_client",
+        ("resource_runtime_part", "state_credentials"),
+    ),
 )
 
 

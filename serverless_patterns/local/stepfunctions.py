@@ -18,6 +18,8 @@ Succeed, Fail, retriers and catchers, JSONPath and JSONata). What the local clou
   as AWS does; moto's copy of the interpreter leaves both out, so a nested ``startExecution``
   failed with ``States.Runtime``.
 - A ``.sync``/``.sync:2`` nested execution is polled every 50 ms (moto polls every 500 ms).
+- A Distributed Map's ``s3:listObjectsV2`` reader lists every page of keys (moto read the first
+  1000 and failed on an empty listing), and gives each object as Step Functions does.
 - A Distributed Map whose child workflows are ``EXPRESS`` runs them as ``STANDARD`` ones (moto's
   grammar knows only ``STANDARD``; locally they behave the same). The definition stored and
   described is the one deployed.
@@ -266,6 +268,28 @@ def _epoch_dates(value: Any) -> None:
             _epoch_dates(inner)
 
 
+def _list_objects_v2(env: Any, resource_runtime_part: Any, state_credentials: Any) -> None:
+    """A Distributed Map's ``s3:listObjectsV2`` ItemReader: every page (moto read the first 1000
+    keys only, and failed on an empty listing), each object as Step Functions gives it (``Etag``,
+    ``Key``, ``LastModified`` in epoch seconds, ``Size``, ``StorageClass``)."""
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map.item_reader.eval.resource_eval_s3 import (
+        ResourceEvalS3,
+    )
+
+    client = ResourceEvalS3._get_s3_client(
+        resource_runtime_part=resource_runtime_part, state_credentials=state_credentials
+    )
+    parameters = env.stack.pop()
+    items: list[dict[str, Any]] = []
+    for page in client.get_paginator("list_objects_v2").paginate(**parameters):
+        for found in page.get("Contents", []):
+            item = {"Etag": found.get("ETag"), **{k: v for k, v in found.items() if k != "ETag"}}
+            if isinstance(item.get("LastModified"), datetime):
+                item["LastModified"] = int(item["LastModified"].timestamp())
+            items.append(item)
+    env.stack.append(items)
+
+
 class _ShortSleep:
     """Stands in for the ``time`` module where moto sleeps for a retrier: at most ``cap()`` seconds."""
 
@@ -284,6 +308,9 @@ def install(state: State, port: int, patch: Patch) -> None:
     import importlib
 
     from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map.item_reader.eval.resource_eval_s3 import (
+        ResourceEvalS3,
+    )
     from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
         state_task_service_callback,
     )
@@ -334,3 +361,4 @@ def install(state: State, port: int, patch: Patch) -> None:
     patch(state_task_service_callback, "_DELAY_SECONDS_SYNC_CONDITION_CHECK", SYNC_POLL_SECONDS)
     patch(StateTaskService, "_normalise_parameters", _normalise_parameters)
     patch(StateTaskService, "_normalise_response", _normalise_response)
+    patch(ResourceEvalS3, "_handle_list_objects_v2", staticmethod(_list_objects_v2))
