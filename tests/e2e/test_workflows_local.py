@@ -310,3 +310,118 @@ def test_returns_writes_are_visible(app: App, returned: dict[str, Run]) -> None:
 def test_every_call_the_states_made_was_allowed_by_their_roles(app: App, returned: dict[str, Run]) -> None:
     assert returned
     assert app.cloud.access_denied == []
+
+
+# -- what the interpreter does beyond the example, on state machines made through the API ---------
+
+
+def _role(cloud: LocalCloud, name: str, actions: list[str]) -> str:
+    iam = cloud.client("iam")
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "states.amazonaws.com"}, "Action": "sts:AssumeRole"}
+        ],
+    }
+    arn = str(iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"])
+    policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": actions, "Resource": "*"}]}
+    iam.put_role_policy(RoleName=name, PolicyName="grants", PolicyDocument=json.dumps(policy))
+    return arn
+
+
+def _machine(cloud: LocalCloud, name: str, role: str, states: dict[str, Any], start: str) -> str:
+    definition = json.dumps({"StartAt": start, "States": states})
+    created = cloud.client("stepfunctions").create_state_machine(
+        name=name, definition=definition, roleArn=role
+    )
+    return str(created["stateMachineArn"])
+
+
+def test_a_call_outside_the_role_grants_is_denied(local_cloud: LocalCloud) -> None:
+    child = _machine(
+        local_cloud,
+        "GrantedChild",
+        _role(local_cloud, "child-role", ["states:*"]),
+        {"Done": {"Type": "Succeed"}},
+        "Done",
+    )
+    start = {
+        "Type": "Task",
+        "Resource": "arn:aws:states:::states:startExecution",
+        "Parameters": {"StateMachineArn": child},
+        "End": True,
+    }
+    allowed = _role(local_cloud, "may-start", ["states:StartExecution"])
+    refused = _role(local_cloud, "may-not-start", ["states:DescribeExecution", "dynamodb:*"])
+    ran, denied = (
+        _run_all(local_cloud, _machine(local_cloud, name, role, {"Start": start}, "Start"), [{}])[0]
+        for name, role in (("MayStart", allowed), ("MayNotStart", refused))
+    )
+    assert ran.described["status"] == "SUCCEEDED", ran.described
+    assert ran.output["ExecutionArn"].startswith(child.replace(":stateMachine:", ":execution:"))
+    assert denied.described["status"] == "FAILED"
+    assert denied.described["error"].startswith("StepFunctions.AccessDenied")
+    assert "states:StartExecution" in denied.described["cause"]
+    assert any(
+        "may-not-start" in message and f"states:StartExecution on resource: {child}" in message
+        for message in local_cloud.access_denied
+    )
+
+
+def test_paths_retries_and_item_readers_behave_as_on_aws(local_cloud: LocalCloud) -> None:
+    from moto.s3.models import s3_backends
+
+    s3 = local_cloud.client("s3")
+    s3.create_bucket(Bucket="many-keys")
+    backend = s3_backends[local_cloud.account_id]["aws"]
+    for index in range(1001):  # more than one ListObjectsV2 page
+        backend.put_object("many-keys", f"key-{index:04d}", b"")
+    count_keys = {
+        "Type": "Map",
+        "ItemReader": {
+            "Resource": "arn:aws:states:::s3:listObjectsV2",
+            "Parameters": {"Bucket": "many-keys", "Prefix.$": "$.prefix"},
+        },
+        "ItemProcessor": {
+            "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "EXPRESS"},
+            "StartAt": "Key",
+            "States": {"Key": {"Type": "Pass", "Parameters": {"key.$": "$.Key"}, "End": True}},
+        },
+        "ResultSelector": {"count.$": "States.ArrayLength($)"},
+        "ResultPath": "$.listed",
+        "Next": "Paths",
+    }
+    paths = {
+        "Type": "Pass",
+        "Parameters": {"definite.$": "$.rows[1].status", "indefinite.$": "$.rows[*].status"},
+        "ResultPath": "$.paths",
+        "Next": "Flaky",
+    }
+    flaky = {  # fails (no such table), is retried twice a minute apart, then caught
+        "Type": "Task",
+        "Resource": "arn:aws:states:::dynamodb:getItem",
+        "Parameters": {"TableName": "no-such-table", "Key": {"id": {"S": "x"}}},
+        "Retry": [{"ErrorEquals": ["States.ALL"], "IntervalSeconds": 60, "MaxAttempts": 2}],
+        "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.caught", "Next": "Done"}],
+        "End": True,
+    }
+    machine = _machine(
+        local_cloud,
+        "MotoGaps",
+        _role(local_cloud, "gaps-role", ["s3:ListBucket", "dynamodb:GetItem", "states:*"]),
+        {"CountKeys": count_keys, "Paths": paths, "Flaky": flaky, "Done": {"Type": "Succeed"}},
+        "CountKeys",
+    )
+    rows = [{"status": "NEW"}, {"status": "RETURNED"}]
+    began = time.monotonic()
+    everything, nothing = _run_all(
+        local_cloud, machine, [{"prefix": "key-", "rows": rows}, {"prefix": "none-", "rows": rows}]
+    )
+    assert time.monotonic() - began < 15  # two one-minute retry intervals took a second each
+    assert everything.described["status"] == nothing.described["status"] == "SUCCEEDED"
+    assert everything.output["listed"] == {"count": 1001}
+    assert nothing.output["listed"] == {"count": 0}
+    assert everything.output["paths"] == {"definite": "RETURNED", "indefinite": ["NEW", "RETURNED"]}
+    assert everything.output["caught"]["Error"] == "DynamoDB.ResourceNotFoundException"
+    retried = [e for e in everything.history if e["type"] == "TaskFailed"]
+    assert len(retried) == 3  # the first attempt and two retries
