@@ -17,6 +17,9 @@ Succeed, Fail, retriers and catchers, JSONPath and JSONata). What the local clou
   JSON text) and its result comes back in Step Functions' casing (``ExecutionArn``, ``Output``),
   as AWS does; moto's copy of the interpreter leaves both out, so a nested ``startExecution``
   failed with ``States.Runtime``.
+  Timestamps in a result are epoch milliseconds (they were datetimes, which broke
+  ``DescribeExecution`` of the execution holding them).
+- A definite JSONPath (``$.rows[1].status``) names one value, as on AWS (moto gave a one-item list).
 - A ``.sync``/``.sync:2`` nested execution is polled every 50 ms (moto polls every 500 ms).
 - A Distributed Map's ``s3:listObjectsV2`` reader lists every page of keys (moto read the first
   1000 and failed on an empty listing), and gives each object as Step Functions does.
@@ -96,9 +99,8 @@ Patch = Callable[[object, str, object], None]
 
 def extract_json(path: str, data: Any, *, moto_extract_json: Callable[[str, Any], Any] | None = None) -> Any:
     """The value at a JSONPath, as Step Functions reads it: a definite path (``$.a[1].b``) names one
-    value, given as it is; an indefinite one (``$.a[*].b``) gives the list of what it selects,
-    and a missing one raises, as moto's ``moto_extract_json`` (which gives ``$.a[1].b`` as a
-    one-item list) does."""
+    value, given as it is. Any other path (indefinite, like ``$.a[*].b``, or missing) is left to
+    moto's ``moto_extract_json``, which gives the list of what it selects or raises."""
     from jsonpath_ng.ext import parse  # type: ignore[attr-defined]
 
     if not _INDEFINITE.search(path):
