@@ -17,7 +17,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from . import _moto, resources, workers
+from . import _moto, resources, stepfunctions, workers
 from ._state import ACCEPTED, NOT_EMULATED, State, active
 from .resources import resource_model
 
@@ -80,6 +80,8 @@ def install(state: State, port: int) -> None:
         return original_start(self, state_machine_arn, name or str(uuid.uuid4()), *args, **kwargs)
 
     _patch(parser_backend, "start_execution", start_execution)
+    # Its states' AWS calls stay here, under the role's IAM; waits are short (see .stepfunctions).
+    stepfunctions.install(state, port, _patch)
 
     # CloudFormation: local models first; types nobody models are reported, not silently dropped.
     original_lookup: Callable[[str], Any] = parsing.resource_class_from_type
@@ -170,10 +172,16 @@ def install(state: State, port: int) -> None:
     # exists". Surface it as a ValidationError naming the error, and drop a stack that never got
     # created, so that the next deploy starts clean.
     from moto.cloudformation.exceptions import ValidationError
-    from moto.core.exceptions import ServiceException
+    from moto.core.exceptions import JsonRESTError, ServiceException
     from werkzeug.exceptions import HTTPException
 
-    answered = (ServiceException, HTTPException)  # errors moto already sends back as such
+    def answered(exc: Exception) -> bool:
+        # Errors moto already sends back as such; another service's JSON error (a state machine
+        # definition moto refuses, say) would reach the CDK CLI as "XML parse error".
+        return isinstance(exc, ServiceException | HTTPException) and not isinstance(exc, JsonRESTError)
+
+    def reason(exc: Exception) -> str:
+        return f"{type(exc).__name__}: {getattr(exc, 'message', None) or exc}"
 
     original_create_stack = CloudFormationBackend.create_stack
     original_update_stack = CloudFormationBackend.update_stack
@@ -189,21 +197,20 @@ def install(state: State, port: int) -> None:
                     stack.delete()
                 for export in getattr(stack, "exports", []):
                     self.exports.pop(export.name, None)
-            if isinstance(exc, answered):
+            if answered(exc):
                 raise
             raise ValidationError(
-                message=f"local cloud: creating stack {name} failed: {type(exc).__name__}: {exc}"
+                message=f"local cloud: creating stack {name} failed: {reason(exc)}"
             ) from exc
 
     def update_stack(self: Any, name: str, *args: Any, **kwargs: Any) -> Any:
         try:
             return original_update_stack(self, name, *args, **kwargs)
-        except answered:
-            raise
         except Exception as exc:
+            if answered(exc):
+                raise
             raise ValidationError(
-                message=f"local cloud: updating stack {name} failed, it may be half-updated: "
-                f"{type(exc).__name__}: {exc}"
+                message=f"local cloud: updating stack {name} failed, it may be half-updated: {reason(exc)}"
             ) from exc
 
     _patch(CloudFormationBackend, "create_stack", create_stack)

@@ -20,6 +20,7 @@ import io
 import json
 import re
 import threading
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -292,7 +293,19 @@ class IamEnforcer:
         )
         with self._lock:
             self.denials.append(message)
-        return _denied(service, headers, message, start_response)
+        return _denied(service, headers, message, _with_request_id(start_response))
+
+
+def _with_request_id(start_response: Callable[..., Any]) -> Callable[..., Any]:
+    """Every AWS answer has a request id (the Step Functions interpreter puts it in a task's cause)."""
+    request_id = str(uuid.uuid4())
+
+    def answer(status: str, headers: list[tuple[str, str]]) -> Any:
+        return start_response(
+            status, [*headers, ("x-amzn-RequestId", request_id), ("x-amz-request-id", request_id)]
+        )
+
+    return answer
 
 
 def _denied(
