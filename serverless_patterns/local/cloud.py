@@ -361,10 +361,11 @@ class LocalCloud:
         return {o["OutputKey"]: o["OutputValue"] for o in described.get("Outputs", [])}
 
     def resources(self, stack: str, resource_type: str | None = None) -> dict[str, str]:
-        """Logical id -> physical id of a stack's resources, optionally of one type."""
+        """Logical id -> physical id of a stack's resources, optionally of one type (``""`` for a
+        resource moto reports without one, such as an EventBridge bus)."""
         found = self.client("cloudformation").describe_stack_resources(StackName=stack)["StackResources"]
         return {
-            r["LogicalResourceId"]: r["PhysicalResourceId"]
+            r["LogicalResourceId"]: r.get("PhysicalResourceId", "")
             for r in found
             if resource_type in (None, r.get("ResourceType"))
         }

@@ -32,6 +32,8 @@ pytestmark = pytest.mark.e2e
 
 STACK = "Workflows"
 ORDER_FILES = {"o-1": ["o-1/invoice.pdf", "o-1/label.pdf", "o-1/photo.jpg"], "o-2": ["o-2/invoice.pdf"]}
+# Another order's files whose keys start with "o-1": the Map of order o-1 must not read them.
+OTHER_FILES = ["o-10/invoice.pdf"]
 ITEMS = [{"sku": "BOOK-42", "quantity": 2}, {"sku": "MUG-7", "quantity": 1}]
 
 
@@ -109,7 +111,7 @@ def app(gated: Synthesized, local_cloud: LocalCloud) -> App:
     )
     s3 = local_cloud.client("s3")
     bucket = found.physical("Archive", "AWS::S3::Bucket")
-    for keys in ORDER_FILES.values():
+    for keys in [*ORDER_FILES.values(), OTHER_FILES]:
         for key in keys:
             s3.put_object(Bucket=bucket, Key=key, Body=key.encode())
     return found
