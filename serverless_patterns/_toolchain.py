@@ -122,8 +122,8 @@ def tool_env(base: Mapping[str, str] | None = None) -> dict[str, str]:
         folder_name = os.path.dirname(chosen)
         rest = [p for p in env.get("PATH", "").split(os.pathsep) if p and p != folder_name]
         env["PATH"] = os.pathsep.join([folder_name, *rest])
-    # On an older Node.js chosen on purpose, jsii's end-of-life banner would repeat on every run.
-    env.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
+    # No JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION: on the wheel's Node 24 there is no banner to
+    # hide, and on an old Node a user chose the banner is theirs to see.
     return env
 
 

@@ -71,6 +71,7 @@ def test_tool_env_puts_the_wheel_node_first() -> None:
     assert env["JSII_NODE"] == str(WHEEL_NODE / "node")
     assert env["PATH"].split(os.pathsep) == [str(WHEEL_NODE), "/usr/bin", "/bin"]
     assert shutil.which("node", path=env["PATH"]) == str(WHEEL_NODE / "node")
+    assert "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION" not in env  # nothing hidden: no banner to hide
 
 
 def test_tool_env_keeps_a_node_the_user_chose(tmp_path: Path) -> None:

@@ -149,7 +149,7 @@ def _pack_cell(open_: int, acked: int) -> str:
 
 
 def _plain_pack(open_: int, acked: int) -> str:
-    return f"✗ {open_} open" if open_ else "✓ pass"
+    return (f"✗ {open_} open" if open_ else "✓ pass") + (f" ({acked} ack.)" if acked else "")
 
 
 # -- list ----------------------------------------------------------------------------------------
