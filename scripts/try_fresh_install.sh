@@ -126,6 +126,6 @@ rm -rf cdk.out
 run node "$XDG_CACHE_HOME"/serverless-patterns/cdk-cli/*/node_modules/aws-cdk/bin/cdk synth --quiet
 ls cdk.out/*.template.json >/dev/null
 
-step "no end-of-life banner anywhere"
-if grep -n -i "end-of-life" "$LOG"; then echo "FAIL: an end-of-life banner appeared" >&2; exit 1; fi
+step "no banner of an old Node.js anywhere"
+if grep -n -i "end-of-life" "$LOG"; then echo "FAIL: the banner of an old Node.js appeared" >&2; exit 1; fi
 echo "==> ok"
