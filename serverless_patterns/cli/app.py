@@ -4,6 +4,7 @@ and for a deployed stack (redrive)."""
 from __future__ import annotations
 
 import json
+import os
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,6 +19,7 @@ from rich.syntax import Syntax
 from rich.table import Table
 
 from .. import catalog
+from .._toolchain import missing_extra, tool_env
 from .assembly import Assembly, load
 from .cost import PROFILES, Usage
 from .errors import CliError
@@ -52,6 +54,12 @@ class _Group(typer.core.TyperGroup):
         except KeyboardInterrupt:
             err.print("[bold red]error:[/] interrupted")
             ctx.exit(130)
+        except ModuleNotFoundError as error:
+            message = missing_extra(error)
+            if message is None:
+                raise
+            err.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)
+            ctx.exit(2)
         except Exception as error:
             if type(error).__module__.split(".")[0] in ("typer", "click"):
                 raise  # exits, aborts and usage errors: the framework shows them
@@ -140,6 +148,10 @@ def _pack_cell(open_: int, acked: int) -> str:
     return "[green]✓ pass[/]" + (f" ({acked} ack.)" if acked else "")
 
 
+def _plain_pack(open_: int, acked: int) -> str:
+    return (f"✗ {open_} open" if open_ else "✓ pass") + (f" ({acked} ack.)" if acked else "")
+
+
 # -- list ----------------------------------------------------------------------------------------
 @app.command("list")
 def list_(
@@ -170,6 +182,17 @@ def list_(
             for e, s in rows
         ]
         out.print_json(json.dumps(data))
+        return
+    if not out.is_terminal:
+        # Piped or redirected: aligned plain lines, the summary last and whole, never cut to a width.
+        lines: list[tuple[str, ...]] = [("PATTERN", "CLASS", "AWSSOLUTIONS", "SERVERLESS", "SUMMARY")]
+        for entry, status in rows:
+            packs = [_plain_pack(*status[p]) if status else "-" for p in ("AwsSolutions", "Serverless")]
+            lines.append((entry.name, entry.class_name, *packs, entry.summary))
+        widths = [max(len(line[i]) for line in lines) for i in range(4)]
+        for line in lines:
+            text = "  ".join([*(cell.ljust(w) for cell, w in zip(line, widths, strict=False)), line[4]])
+            out.print(text, markup=False, highlight=False, soft_wrap=True)
         return
     table = Table(title="serverless-patterns", show_lines=True)
     for column in ("Pattern", "Summary", "Triggered by", "Creates", "AwsSolutions", "Serverless"):
@@ -256,9 +279,7 @@ def new(
     out.print(f"Created an app on {entry.class_name} in [bold]{escape(str(directory))}[/]:")
     for path in written:
         out.print(f"  {escape(str(path.relative_to(directory)))}")
-    out.print(
-        f"\nNext: cd {escape(str(directory))} && pip install -r requirements.txt && npm install && pytest"
-    )
+    out.print(f"\nNext: cd {escape(str(directory))} && pip install -r requirements.txt && pytest")
 
 
 # -- diagram -------------------------------------------------------------------------------------
@@ -579,7 +600,9 @@ def redrive(
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Runs the command line (the console script is :mod:`serverless_patterns.cli.__main__`)."""
+    # Every synth and CDK CLI it starts runs on the Node.js that pip installed (JSII_NODE, PATH).
+    os.environ.update(tool_env())
     app(prog_name="serverless-patterns")
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .._toolchain import tool_env
 from .errors import CliError
 
 __all__ = ["Acknowledgment", "Assembly", "Template", "load", "read_assembly", "synthesize"]
@@ -189,12 +190,14 @@ def synthesize(app_dir: Path, outdir: Path | None = None) -> Path:
     if not isinstance(config, dict) or not isinstance(config.get("app"), str):
         raise CliError(f'{cdk_json} has no \'app\' command; add one such as "app": "python3 app.py"')
     outdir = outdir or app_dir / str(config.get("output") or "cdk.out")
-    env = {
-        **os.environ,
-        "CDK_OUTDIR": str(outdir.resolve()),
-        "CDK_CONTEXT_JSON": json.dumps(_context(app_dir, config)),
-        "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1",
-    }
+    # The app's jsii runs on the Node.js that pip installed (JSII_NODE, first on PATH).
+    env = tool_env(
+        {
+            **os.environ,
+            "CDK_OUTDIR": str(outdir.resolve()),
+            "CDK_CONTEXT_JSON": json.dumps(_context(app_dir, config)),
+        }
+    )
     command, shell = _command(app_dir, config["app"])
     if isinstance(command, list) and command[0] in ("python", "python3") and not _on_path(command[0]):
         command[0] = sys.executable

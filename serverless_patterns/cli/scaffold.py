@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import re
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
 
+from .._toolchain import CDK_CLI_VERSION
 from ..catalog import PatternEntry
 from .errors import CliError
 
-__all__ = ["CDK_CLI_VERSION", "app_source", "files_for", "write_app"]
+__all__ = ["CDK_CLI_VERSION", "app_source", "files_for", "installed_requirement", "requirement", "write_app"]
 
-CDK_CLI_VERSION = "2.1148.1"
+DISTRIBUTION = "serverless-patterns"
+EXTRAS = "cli,local"
 
 _PACKS_IMPORT = "from cdk_nag import AwsSolutionsChecks, ServerlessChecks\n"
 _PACKS = (
     "# The AwsSolutions and Serverless rule packs check every synth; an unacknowledged error fails it.\n"
     "cdk.Validations.of({app}).add_plugins(AwsSolutionsChecks({app}), ServerlessChecks({app}))\n"
 )
+_FIRST = "# First: it points jsii at the Node.js that pip installed, before aws_cdk starts it.\n"
 _APP = re.compile(r"^(\w+) = (?:cdk\.)?App\(.*\)\s*$")
 
 _APP_TEST = '''"""Synthesizes the app as `cdk synth` does, with its rule packs, and checks what it creates."""
@@ -82,11 +89,18 @@ A CDK app built on the `{class_name}` pattern of serverless-patterns: {summary}
 
 ```sh
 python3 -m venv .venv && . .venv/bin/activate
-pip install -r requirements.txt
-npm install                     # the pinned AWS CDK CLI ({cdk_version})
-pytest                          # handler unit tests, then a synth with the rule packs
-npx cdk synth                   # or: serverless-patterns check .
+pip install -r requirements.txt   # serverless-patterns (and Node.js 24 with it), from where it came
+pytest                            # handler unit tests, then a synth with the rule packs
+serverless-patterns check .       # synth, rule packs and cfn-lint
 ```
+
+`requirements.txt` names serverless-patterns as it was installed when this app was made (a wheel
+file, a checkout or a Git URL, as pip recorded it): keep that wheel or checkout where it is, or
+point the line at another copy.
+
+The AWS CDK CLI is pinned to {cdk_version}: `npm install` puts it in `node_modules` for `npx cdk
+deploy`; the local cloud uses that one, or installs the same version into a per-user cache on first
+use, so npm is optional.
 
 `serverless-patterns diagram . -o architecture.png` draws it; `serverless-patterns cost .
 --profile moderate` estimates what it costs (`--api-requests`, `--uploads`, `--messages` and
@@ -94,6 +108,57 @@ npx cdk synth                   # or: serverless-patterns check .
 """
 
 _GITIGNORE = "cdk.out/\n.venv/\nnode_modules/\n__pycache__/\n.pytest_cache/\n"
+
+
+def requirement(version: str | None, direct_url: Mapping[str, Any] | None, extras: str = EXTRAS) -> str:
+    """The requirements line that installs serverless-patterns from where this copy came from, as pip
+    recorded it (PEP 610 ``direct_url.json``): a Git URL at its commit, a local wheel or checkout
+    that still exists, else the version from the package index."""
+    name = f"{DISTRIBUTION}[{extras}]"
+    url = str((direct_url or {}).get("url") or "")
+    if not url:
+        return f"{name}=={version}" if version else name
+    vcs = (direct_url or {}).get("vcs_info")
+    if isinstance(vcs, Mapping):
+        commit = vcs.get("commit_id") or vcs.get("requested_revision")
+        return f"{name} @ {vcs.get('vcs', 'git')}+{url}" + (f"@{commit}" if commit else "")
+    parts = urlsplit(url)
+    if parts.scheme == "file" and not Path(unquote(parts.path)).exists():
+        gone = f"  # installed from {url}, which is gone: point this at the wheel or a checkout"
+        return (f"{name}=={version}" if version else name) + gone
+    return f"{name} @ {url}"
+
+
+def installed_requirement(extras: str = EXTRAS) -> str:
+    """:func:`requirement` for the serverless-patterns this command runs from."""
+    try:
+        found = importlib.metadata.distribution(DISTRIBUTION)
+    except importlib.metadata.PackageNotFoundError:  # run from a checkout without installing it
+        return f"{DISTRIBUTION}[{extras}]"
+    recorded = found.read_text("direct_url.json")
+    try:
+        direct_url = json.loads(recorded) if recorded else None
+    except json.JSONDecodeError:
+        direct_url = None
+    return requirement(found.version, direct_url if isinstance(direct_url, dict) else None, extras)
+
+
+_REQUIREMENTS = """# serverless-patterns as it was installed when this app was made (pip's record of its source):
+# a wheel or a checkout must stay where it is. Once it is on PyPI: {name}[{extras}]>={version}
+{line}
+aws-lambda-powertools[tracer]>=3.37,<4
+pytest>=8
+"""
+
+
+def requirements_txt() -> str:
+    try:
+        version = importlib.metadata.version(DISTRIBUTION)
+    except importlib.metadata.PackageNotFoundError:
+        version = "0.1.0"
+    return _REQUIREMENTS.format(
+        name=DISTRIBUTION, extras=EXTRAS, version=version, line=installed_requirement()
+    )
 
 
 def app_source(entry: PatternEntry) -> str:
@@ -113,6 +178,14 @@ def app_source(entry: PatternEntry) -> str:
     lines.insert(ours, _PACKS_IMPORT)
     if "import aws_cdk as cdk\n" not in lines:
         lines.insert(first_import, "import aws_cdk as cdk\n")
+    # serverless_patterns before aws_cdk and cdk_nag: importing it sets JSII_NODE to the Node.js 24
+    # that pip installed, which jsii reads only when the first aws_cdk import starts it.
+    if lines[first_import].startswith("import aws_cdk"):
+        mine = [i for i, line in enumerate(lines) if line.startswith("from serverless_patterns")]
+        moved = [lines[i] for i in mine]
+        for i in reversed(mine):
+            del lines[i]
+        lines[first_import:first_import] = [_FIRST, *moved, "\n"]
     return "".join(lines)
 
 
@@ -138,7 +211,7 @@ def files_for(entry: PatternEntry, name: str) -> dict[str, str]:
         "app.py": app_source(entry),
         "cdk.json": json.dumps(cdk_json, indent=2) + "\n",
         "package.json": json.dumps(package_json, indent=2) + "\n",
-        "requirements.txt": "serverless-patterns[cli]>=0.1.0\naws-lambda-powertools[tracer]>=3.37,<4\npytest>=8\n",
+        "requirements.txt": requirements_txt(),
         "tests/__init__.py": "",
         "tests/test_app.py": _APP_TEST.replace("__EXPECTED__", expected),
         "README.md": _README.format(

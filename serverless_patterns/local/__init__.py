@@ -24,10 +24,19 @@ and Step Functions deliver to them with Lambda's retry, partial batch and destin
 does not is listed per resource in :attr:`Deployment.notes` (alarms, CodeDeploy, authorizers...).
 """
 
-from .apigw import ApiResponse
-from .cdk import CdkError
-from .cloud import Deployment, LocalCloud, LocalCloudError
-from .runtime import Invocation, LambdaContext
+from .._toolchain import missing_extra
+
+try:
+    from .apigw import ApiResponse
+    from .cdk import CdkError
+    from .cloud import Deployment, LocalCloud, LocalCloudError
+    from .runtime import Invocation, LambdaContext
+except ModuleNotFoundError as _error:
+    # moto, boto3...: one line that names the extra, not a traceback through our imports.
+    _message = missing_extra(_error)
+    if _message is None:
+        raise
+    raise ModuleNotFoundError(_message, name=_error.name) from None
 
 __all__ = [
     "ApiResponse",

