@@ -19,6 +19,7 @@ from rich.syntax import Syntax
 from rich.table import Table
 
 from .. import catalog
+from .._stages import STAGE_CONTEXT_KEY, STAGES
 from .._toolchain import missing_extra, tool_env
 from .assembly import Assembly, load
 from .cost import PROFILES, Usage
@@ -119,9 +120,32 @@ def _entry(name: str) -> catalog.PatternEntry:
     return entry
 
 
-def _target(target: str, *, synth: bool = True) -> tuple[Assembly, str]:
-    """An assembly for a path (app directory, cdk.out or template) or a catalog pattern name."""
+StageOption = Annotated[
+    str | None,
+    typer.Option(
+        "--stage",
+        help="Synthesize the app in this stage (dev or prod; the context key serverless-patterns:stage). "
+        "Default: the app's own context, else prod.",
+    ),
+]
+
+
+def _stage_context(stage: str | None) -> dict[str, str]:
+    """The synth context of ``--stage``."""
+    if stage is None:
+        return {}
+    if stage not in STAGES:
+        raise CliError(f"--stage must be one of {', '.join(STAGES)}, got {stage!r}")
+    return {STAGE_CONTEXT_KEY: stage}
+
+
+def _target(target: str, *, synth: bool = True, stage: str | None = None) -> tuple[Assembly, str]:
+    """An assembly for a path (app directory, cdk.out or template) or a catalog pattern name,
+    synthesized in ``stage`` (an app directory only)."""
+    context = _stage_context(stage)
     path = Path(target)
+    if context and not path.exists():
+        raise CliError(f"--stage applies to a CDK app directory; {target!r} is not one")
     if path.exists():
         resolved = path.resolve()
         title = resolved.parent.name if resolved.name == "cdk.out" else resolved.name
@@ -129,8 +153,8 @@ def _target(target: str, *, synth: bool = True) -> tuple[Assembly, str]:
             title = resolved.name.removesuffix(".json").removesuffix(".template")
         if path.is_dir() and (path / "cdk.json").is_file() and synth:
             with _status(f"Synthesizing {title} with the rule packs..."):
-                return load(path, synth=True), title
-        return load(path, synth=synth), title
+                return load(path, synth=True, context=context), title
+        return load(path, synth=synth, context=context), title
     entry = catalog.get(target)
     if entry is not None:
         report = _examples([entry])[entry.name]
@@ -301,6 +325,7 @@ def diagram(
         ),
     ] = None,
     no_synth: Annotated[bool, typer.Option("--no-synth", help="Read the app's existing cdk.out.")] = False,
+    stage: StageOption = None,
 ) -> None:
     """Architecture diagram: resources with AWS icons and the event flows between them."""
     from .diagram import FORMATS, render
@@ -309,7 +334,7 @@ def diagram(
     chosen = fmt or (_SUFFIX_FORMATS.get(output.suffix.lower()) if output else None) or "mermaid"
     if chosen not in FORMATS:
         raise CliError(f"--format must be one of {', '.join(FORMATS)}, got {chosen!r}")
-    assembly, title = _target(target, synth=not no_synth)
+    assembly, title = _target(target, synth=not no_synth, stage=stage)
     graph = build_graph(assembly)
     with _status(f"Drawing {chosen}..."):
         text = render(graph, output, chosen, title=title)
@@ -411,6 +436,7 @@ def cost(
         float, typer.Option("--log-kb-per-request", min=0, help="Log data per invocation.")
     ] = _USAGE["log_kb_per_request"],
     no_synth: Annotated[bool, typer.Option("--no-synth", help="Read the app's existing cdk.out.")] = False,
+    stage: StageOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
     """Monthly cost estimate per resource and in total, from the dated us-east-1 price table.
@@ -436,7 +462,7 @@ def cost(
         executions=executions,
         shares=_shares(share or []),
     )
-    assembly, title = _target(target, synth=not no_synth)
+    assembly, title = _target(target, synth=not no_synth, stage=stage)
     try:
         result = estimate(build_graph(assembly), usage)
     except ValueError as error:
@@ -484,6 +510,7 @@ def cost(
 def check(
     target: Annotated[str, typer.Argument(help="CDK app directory, cdk.out or pattern name.")] = ".",
     no_synth: Annotated[bool, typer.Option("--no-synth", help="Read the app's existing cdk.out.")] = False,
+    stage: StageOption = None,
     no_cfn_lint: Annotated[bool, typer.Option("--no-cfn-lint", help="Skip cfn-lint.")] = False,
     show_acknowledged: Annotated[
         bool,
@@ -494,7 +521,7 @@ def check(
     """AwsSolutions and Serverless rule packs and cfn-lint; exits 1 on any unacknowledged finding."""
     from .check import findings
 
-    assembly, title = _target(target, synth=not no_synth)
+    assembly, title = _target(target, synth=not no_synth, stage=stage)
     with _status("Running cfn-lint..." if not no_cfn_lint else "Reading the rule-pack report..."):
         found = findings(assembly, cfn_lint=not no_cfn_lint)
     open_ = [f for f in found if not f.acknowledged]

@@ -157,12 +157,17 @@ def find_cdk_json(directory: Path) -> Path | None:
     return candidate if candidate.is_file() else None
 
 
-def _context(app_dir: Path, config: Mapping[str, Any]) -> dict[str, Any]:
+def _context(
+    app_dir: Path, config: Mapping[str, Any], extra: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """The context the CDK CLI would give the app (``cdk.context.json``, then ``cdk.json``), then
+    ``extra`` (the command line's, as ``cdk -c`` would)."""
     context: dict[str, Any] = {}
     cached = app_dir / "cdk.context.json"
     if cached.is_file():
         context.update(_read_json(cached))
     context.update(config.get("context") or {})
+    context.update(extra or {})
     context.setdefault("aws:cdk:enable-path-metadata", True)
     return context
 
@@ -181,8 +186,11 @@ def _command(app_dir: Path, app: str) -> tuple[list[str] | str, bool]:
     return app, True
 
 
-def synthesize(app_dir: Path, outdir: Path | None = None) -> Path:
-    """Runs the app of ``app_dir/cdk.json`` into ``outdir`` (default ``app_dir/cdk.out``)."""
+def synthesize(
+    app_dir: Path, outdir: Path | None = None, *, context: Mapping[str, Any] | None = None
+) -> Path:
+    """Runs the app of ``app_dir/cdk.json`` into ``outdir`` (default ``app_dir/cdk.out``), with
+    ``context`` over the app's own."""
     cdk_json = find_cdk_json(app_dir)
     if cdk_json is None:
         raise CliError(f"{app_dir} has no cdk.json; pass a CDK app directory, a cdk.out or a template")
@@ -195,7 +203,7 @@ def synthesize(app_dir: Path, outdir: Path | None = None) -> Path:
         {
             **os.environ,
             "CDK_OUTDIR": str(outdir.resolve()),
-            "CDK_CONTEXT_JSON": json.dumps(_context(app_dir, config)),
+            "CDK_CONTEXT_JSON": json.dumps(_context(app_dir, config, context)),
         }
     )
     command, shell = _command(app_dir, config["app"])
@@ -243,8 +251,14 @@ def last_error_line(output: str) -> str:
     return lines[-1] if lines else "no output"
 
 
-def load(target: Path, *, synth: bool = True) -> Assembly:
-    """Whatever ``target`` is: a CDK app directory, a ``cdk.out`` or a template file."""
+def load(target: Path, *, synth: bool = True, context: Mapping[str, Any] | None = None) -> Assembly:
+    """Whatever ``target`` is: a CDK app directory, a ``cdk.out`` or a template file. ``context``
+    (a stage, for example) is given to the app's synth, so it needs an app directory."""
+    if context and not (target.is_dir() and find_cdk_json(target) is not None):
+        keys = ", ".join(context)
+        raise CliError(f"{keys} is synth context: pass a CDK app directory, not {target}")
+    if context and not synth:
+        raise CliError("--no-synth reads the existing cdk.out, which no context can change; drop one of them")
     if not target.exists():
         raise CliError(f"{target} does not exist; pass a CDK app directory, a cdk.out or a template file")
     if target.is_file():
@@ -259,7 +273,7 @@ def load(target: Path, *, synth: bool = True) -> Assembly:
             else target / "cdk.out"
         )
         if synth or not (outdir / "manifest.json").is_file():
-            outdir = synthesize(target, outdir)
+            outdir = synthesize(target, outdir, context=context)
         return read_assembly(outdir)
     raise CliError(
         f"{target} is neither a CDK app (no cdk.json), a cdk.out (no manifest.json) nor a template"

@@ -21,13 +21,11 @@ from enum import StrEnum
 import aws_cdk as cdk
 from aws_cdk import aws_logs as logs
 
+from .._stages import STAGE_CONTEXT_KEY, STAGES
 from ..errors import PatternValidationError
 from .deployment import DeploymentStrategy
 
 __all__ = ["STAGE_CONTEXT_KEY", "Stage", "StageDefaults"]
-
-STAGE_CONTEXT_KEY = "serverless-patterns:stage"
-"""The CDK context key that names the stage (``cdk synth -c serverless-patterns:stage=dev``)."""
 
 
 class Stage(StrEnum):
@@ -85,5 +83,7 @@ _DEFAULTS = {
         DeploymentStrategy.all_at_once(), logs.RetentionDays.ONE_WEEK, cdk.RemovalPolicy.DESTROY
     ),
 }
+
+assert tuple(sorted(s.value for s in Stage)) == STAGES  # the command line's list is this one
 
 _BY_STACK: weakref.WeakKeyDictionary[cdk.Stack, Stage] = weakref.WeakKeyDictionary()
