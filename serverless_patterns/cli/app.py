@@ -20,6 +20,7 @@ from rich.table import Table
 from .. import catalog
 from .assembly import Assembly, load
 from .cost import PROFILES, Usage
+from .dev import register as register_dev_commands
 from .errors import CliError
 
 __all__ = ["app", "main"]
@@ -576,6 +577,10 @@ def redrive(
         failed = failed or bool(report.failed or report.expired)
     if failed:
         raise typer.Exit(1)
+
+
+# -- dev, invoke, send, events (cli/dev.py) -------------------------------------------------------
+register_dev_commands(app)
 
 
 def main() -> None:
