@@ -71,11 +71,25 @@ def resources_of(assembly: Path, physical: Mapping[str, Mapping[str, str]] | Non
         stack_name = artifact.get("properties", {}).get("stackName") or name
         template = json.loads((assembly / template_file).read_text())
         ids = (physical or {}).get(stack_name, {})
+        # The manifest names each logical ID's construct path, with or without path metadata.
+        metadata = dict(artifact.get("metadata") or {})
+        if artifact.get("additionalMetadataFile"):  # where newer CDK versions write it
+            metadata.update(json.loads((assembly / artifact["additionalMetadataFile"]).read_text()))
+        paths = {
+            str(entry.get("data")): construct_path.lstrip("/")
+            for construct_path, entries in metadata.items()
+            for entry in entries
+            if entry.get("type") == "aws:cdk:logicalId"
+        }
         for logical_id, resource in template.get("Resources", {}).items():
             kind = _KIND_OF.get(str(resource.get("Type")))
             if kind is None:
                 continue
-            path = str((resource.get("Metadata") or {}).get("aws:cdk:path") or f"{stack}/{logical_id}")
+            path = str(
+                paths.get(logical_id)
+                or (resource.get("Metadata") or {}).get("aws:cdk:path")
+                or f"{stack}/{logical_id}"
+            )
             found.append(
                 Resource(
                     kind=kind,

@@ -89,15 +89,18 @@ def test_resources_of_reads_a_cloud_assembly(tmp_path: Path) -> None:
                 "type": "aws:cloudformation:stack",
                 "properties": {"templateFile": "Shop.template.json", "stackName": "shop-dev"},
                 "displayName": "Shop",
+                "additionalMetadataFile": "Shop.metadata.json",
             },
             "Tree": {"type": "cdk:tree", "properties": {"file": "tree.json"}},
         }
     }
     (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+    metadata = {"/Shop/Events/Resource": [{"type": "aws:cdk:logicalId", "data": "Bus1"}]}
+    (tmp_path / "Shop.metadata.json").write_text(json.dumps(metadata))
     found = resources_of(tmp_path, {"shop-dev": {"FnA1": "shop-dev-Fn-1", "Bus1": "orders"}})
     assert [(r.kind, r.stack, r.logical_id, r.path, r.physical_id) for r in found] == [
         ("function", "shop-dev", "FnA1", "Shop/Checkout/Fn", "shop-dev-Fn-1"),
-        ("bus", "shop-dev", "Bus1", "Shop/Bus1", "orders"),
+        ("bus", "shop-dev", "Bus1", "Shop/Events", "orders"),
     ]
     assert found[0].properties is not None and found[0].properties["Handler"] == "index.handler"
     assert resolve("orders", found, ["bus"]).logical_id == "Bus1"
