@@ -191,14 +191,24 @@ def send(
     """Send a message, object, item or event into a resource of the running `dev`."""
     if body is not None and file is not None:
         raise CliError("give the body or --file, not both")
-    text = _read(file) if file is not None else body if body is not None else "{}"
+    binary = False
+    if file is not None and file != "-":
+        if not Path(file).is_file():
+            raise CliError(f"{file} is not a file (pass a file, or - for stdin)")
+        data = Path(file).read_bytes()
+        try:
+            text = data.decode()
+        except UnicodeDecodeError:  # an image, an archive: sent as hex, written as the bytes
+            text, binary = data.hex(), True
+    else:
+        text = _read(file) if file is not None else body if body is not None else "{}"
     attributes: dict[str, str] = {}
     for given in attribute or []:
         name, sep, value = given.partition("=")
         if not sep or not name:
             raise CliError(f"--attribute takes NAME=VALUE, got {given!r}")
         attributes[name] = value
-    request: dict[str, Any] = {"target": target, "body": text, "attributes": attributes}
+    request: dict[str, Any] = {"target": target, "body": text, "attributes": attributes, "hex": binary}
     options = {"key": key, "subject": subject, "source": source, "detail_type": detail_type}
     request.update({name: value for name, value in options.items() if value is not None})
     answer = _call("/send", request)
