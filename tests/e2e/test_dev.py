@@ -20,8 +20,10 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from aws_cdk import aws_sqs as sqs
 from typer.testing import CliRunner
 
 from serverless_patterns import catalog
@@ -32,6 +34,9 @@ from serverless_patterns.local import LocalCloud
 from serverless_patterns.local.cdk import CdkError, cdk_command
 from serverless_patterns.local.dev import DevError, DevSession
 from serverless_patterns.local.dev_names import NameNotFound, resolve
+
+from .apps_support import load, synth
+from .conftest import APPS
 
 pytestmark = pytest.mark.e2e
 
@@ -331,3 +336,28 @@ def test_send_and_invoke_reach_each_kind_of_resource(
     answer = CliRunner().invoke(cli_app, ["invoke", "LocalQueue/Nope"])
     assert answer.exit_code == 2
     assert "no function called 'LocalQueue/Nope'; candidates: " in answer.output
+
+
+def test_an_update_deploys_only_the_stacks_whose_template_changed(
+    session: DevSession, fixture_assembly: Path, tmp_path: Path
+) -> None:
+    said: list[str] = []
+    session.emit = lambda kind, text: said.append(text)
+    assert session.apply(fixture_assembly)
+    assert [line for line in said if not line.startswith(tuple("0123456789"))] == [  # no invocation lines
+        "synthesized in 0.0 s: no stack changed"
+    ]
+
+    def build(app: Any) -> None:  # the fixture app, one stack of it with a queue more
+        load(APPS / "fixture" / "app.py", "e2e_fixture_app_changed").build(app)
+        sqs.Queue(app.node.find_child("LocalBucket"), "MarkerQueue")
+
+    changed = synth(build, tmp_path / "cdk.out")
+    said.clear()
+    assert session.apply(changed)
+    updates = [line for line in said if line.startswith("updated")]
+    assert len(updates) == 1 and re.match(
+        r"updated LocalBucket in [\d.]+ s \(synth 0\.0 s, deploy [\d.]+ s\)$", updates[0]
+    ), said
+    assert any(k.startswith("MarkerQueue") for k in session.cloud.resources("LocalBucket", "AWS::SQS::Queue"))
+    assert not any(k.startswith("MarkerQueue") for k in session.cloud.resources("LocalQueue"))
