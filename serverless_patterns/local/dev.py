@@ -384,7 +384,12 @@ class DevSession:
         previous, self._assembly = self._assembly, assembly
         if previous is not None and self._scratch is not None and previous.is_relative_to(self._scratch):
             shutil.rmtree(previous, ignore_errors=True)
-        self._refresh()
+        try:
+            self._refresh()
+        except DevError as exc:
+            if initial:
+                raise
+            self.emit("error", f"{exc}; the APIs served before keep their ports")
         verb = "deployed" if initial else "updated"
         self.emit(
             "ok",
