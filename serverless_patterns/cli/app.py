@@ -23,6 +23,7 @@ from .._stages import STAGE_CONTEXT_KEY, STAGES
 from .._toolchain import missing_extra, tool_env
 from .assembly import Assembly, load
 from .cost import PROFILES, Usage
+from .dev import register as register_dev_commands
 from .errors import CliError
 
 __all__ = ["app", "main"]
@@ -624,6 +625,10 @@ def redrive(
         failed = failed or bool(report.failed or report.expired)
     if failed:
         raise typer.Exit(1)
+
+
+# -- dev, invoke, send, events (cli/dev.py) -------------------------------------------------------
+register_dev_commands(app)
 
 
 def main() -> None:

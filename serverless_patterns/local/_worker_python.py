@@ -11,6 +11,9 @@ The protocol, on the two pipes given: frames of a 4-byte big-endian length and U
 - worker -> parent, once: ``{"ready": true}`` or ``{"init_error": {errorType, errorMessage, stackTrace}}``
 - parent -> worker: ``{"id", "event" (JSON text), "deadline" (epoch ms), "arn", "version", ...}``
 - worker -> parent: ``{"id", "payload" (JSON text)}`` or ``{"id", "error": {...}}``
+- parent -> worker, when the config names a ``reload`` directory (``serverless-patterns dev``):
+  ``{"id", "reload": true}``: the modules loaded from that directory are forgotten and the handler
+  imported again; answered ``{"id", "reloaded": true}`` or ``{"id", "error": {...}}``
 
 After each answer the worker writes ``\\x1e<id>\\x1e`` to its stdout, behind what the handler printed,
 so the parent knows where this invocation's logs end. This file imports nothing of the project.
@@ -98,6 +101,18 @@ def _load(handler: str) -> Any:
     return target
 
 
+def _reload(handler: str, directory: str) -> Any:
+    """Forget the modules loaded from ``directory`` (the function's own code), then import the
+    handler again; modules from elsewhere (dependencies, layers, the runtime) stay loaded."""
+    root = os.path.realpath(directory) + os.sep
+    for name, module in list(sys.modules.items()):
+        origin = getattr(module, "__file__", None)
+        if origin and os.path.realpath(origin).startswith(root):
+            del sys.modules[name]
+    importlib.invalidate_caches()
+    return _load(handler)
+
+
 def _end_of_logs(request_id: str) -> None:
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(Exception):  # a handler may have closed or replaced it
@@ -128,6 +143,18 @@ def main() -> None:
         except EOFError:
             return
         request_id = str(request["id"])
+        if request.get("reload") and config.get("reload"):
+            reloaded: dict[str, Any] = {"id": request_id, "reloaded": True}
+            try:
+                handler = _reload(str(config["handler"]), str(config["reload"]))
+            except LookupError as exc:
+                kind, message = exc.args
+                reloaded = {"id": request_id, "error": {"errorType": kind, "errorMessage": message}}
+            except BaseException as exc:
+                reloaded = {"id": request_id, "error": _error(exc, "Runtime.ImportModuleError")}
+            _end_of_logs(request_id)
+            _send(fd_out, reloaded)
+            continue
         os.environ["_X_AMZN_TRACE_ID"] = str(request.get("trace_id", ""))
         answer: dict[str, Any] = {"id": request_id}
         try:

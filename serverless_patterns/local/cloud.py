@@ -285,22 +285,7 @@ class LocalCloud:
         assert self._workdir is not None
         path = Path(app).resolve()
         begin = time.monotonic()
-        env = {k: v for k, v in _environ_base().items() if not k.startswith("AWS_")}
-        env.update(self.env())
-        # S3 through the loopback address: the SDK then uses path-style URLs, since bucket
-        # subdomains of localhost do not resolve everywhere.
-        env["AWS_ENDPOINT_URL_S3"] = f"http://127.0.0.1:{self.port}"
-        env.update(
-            {
-                "CDK_DISABLE_VERSION_CHECK": "1",
-                "CDK_DISABLE_CLI_TELEMETRY": "1",
-                "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1",
-            }
-        )
-        # `python` in an app's cdk.json is this interpreter (its virtualenv) first.
-        env["PATH"] = os.pathsep.join([os.path.dirname(sys.executable), env.get("PATH", "")])
-        env.setdefault("CDK_DEFAULT_ACCOUNT", self.account_id)
-        env.setdefault("CDK_DEFAULT_REGION", self.region)
+        env = self._cdk_env()
         cli = cdk_command(path)
         if (path / "manifest.json").is_file():
             app_args, cwd = ["--app", str(path)], self._workdir
@@ -349,6 +334,57 @@ class LocalCloud:
             seconds=time.monotonic() - begin,
             notes=notes,
         )
+
+    def synth(self, app: str | os.PathLike[str], outdir: str | os.PathLike[str]) -> Path:
+        """Synthesize a CDK app (a directory with ``cdk.json``) with the CDK CLI into ``outdir``, as
+        :meth:`deploy` would, without deploying it; return the cloud assembly directory."""
+        path = Path(app).resolve()
+        out = Path(outdir).resolve()
+        run_cdk(
+            ["synth", "--quiet", "--output", str(out), "--no-notices", "--no-color", "--ci"],
+            cwd=path,
+            env=self._cdk_env(),
+            timeout=self.deploy_timeout,
+            cli=cdk_command(path),
+        )
+        return out
+
+    def run_from_source(self, function_name: str, source: str | os.PathLike[str]) -> None:
+        """Run a Python function's modules from ``source`` (the user's directory its code was built
+        from) ahead of its deployed code, from its next invocation on (in new workers)."""
+        runtime = self._require_runtime()
+        runtime.sources[function_name] = str(Path(source).resolve())
+
+    def reload(self, source: str | os.PathLike[str]) -> int:
+        """Re-import, in their warm workers, the modules of the functions that run from ``source``
+        (see :meth:`run_from_source`): a handler edit takes effect on the next invocation, without a
+        redeploy nor a cold start. Returns how many workers reloaded."""
+        return self._require_runtime().reload(os.fspath(source))
+
+    def _require_runtime(self) -> HandlerRuntime:
+        if self._runtime is None:
+            raise LocalCloudError("the local cloud is not running")
+        return self._runtime
+
+    def _cdk_env(self) -> dict[str, str]:
+        """The CDK CLI's environment: the host's minus its AWS variables, pointed at this cloud."""
+        env = {k: v for k, v in _environ_base().items() if not k.startswith("AWS_")}
+        env.update(self.env())
+        # S3 through the loopback address: the SDK then uses path-style URLs, since bucket
+        # subdomains of localhost do not resolve everywhere.
+        env["AWS_ENDPOINT_URL_S3"] = f"http://127.0.0.1:{self.port}"
+        env.update(
+            {
+                "CDK_DISABLE_VERSION_CHECK": "1",
+                "CDK_DISABLE_CLI_TELEMETRY": "1",
+                "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1",
+            }
+        )
+        # `python` in an app's cdk.json is this interpreter (its virtualenv) first.
+        env["PATH"] = os.pathsep.join([os.path.dirname(sys.executable), env.get("PATH", "")])
+        env.setdefault("CDK_DEFAULT_ACCOUNT", self.account_id)
+        env.setdefault("CDK_DEFAULT_REGION", self.region)
+        return env
 
     def _stack_names(self, wanted: Sequence[str] | None) -> list[str]:
         found = [s["StackName"] for s in self.client("cloudformation").describe_stacks()["Stacks"]]

@@ -142,6 +142,9 @@ class HandlerRuntime:
         self.cache = workers.local_cache_dir()
         self.cold_starts_ms: list[float] = []
         """Cold start of every worker started so far (process start and handler import)."""
+        self.sources: dict[str, str] = {}
+        """Function name -> source directory of Python functions whose modules run from the user's
+        directory, ahead of the deployed code (``serverless-patterns dev``)."""
 
     def close(self) -> None:
         """Kill every worker; invocations still running fail at once."""
@@ -241,6 +244,11 @@ class HandlerRuntime:
             payload=payload, invocation=record, error_type=None if error is None else "Unhandled"
         )
 
+    def reload(self, directory: str) -> int:
+        """Make the warm workers of the functions that run from ``directory`` (see :attr:`sources`)
+        re-import their modules; returns how many did."""
+        return self.pools.reload(str(Path(directory).resolve()))
+
     # -- what a function's workers run ------------------------------------------------------------
 
     def _image(self, fn: Any) -> workers.WorkerImage:
@@ -257,8 +265,10 @@ class HandlerRuntime:
         layer_arns = [str(layer["Arn"]) for layer in (getattr(fn, "layers", None) or [])]
         variables = {str(k): str(v) for k, v in (getattr(fn, "environment_vars", None) or {}).items()}
         reserved = getattr(fn, "reserved_concurrency", None)
+        source = self.sources.get(str(fn.function_name)) if runtime.startswith("python") else None
         key = workers.digest_of(
             [
+                repr(source),
                 str(fn.function_arn),
                 code_sha,
                 str(fn.handler),
@@ -279,7 +289,7 @@ class HandlerRuntime:
                 found = self._images.get(key)
             if found is not None:
                 return found
-            image = self._build(fn, key, runtime, command, layer_arns, variables, reserved)
+            image = self._build(fn, key, runtime, command, layer_arns, variables, reserved, source)
             with self._lock:
                 self._images[key] = image
             return image
@@ -293,6 +303,7 @@ class HandlerRuntime:
         layer_arns: list[str],
         variables: dict[str, str],
         reserved: Any,
+        source: str | None = None,
     ) -> workers.WorkerImage:
         name = str(fn.function_name)
         code_sha, code = _moto.function_code(fn)
@@ -353,6 +364,9 @@ class HandlerRuntime:
                 )
             except RuntimeError as exc:
                 raise FunctionError("LocalCloud.DependenciesNotInstalled", str(exc)) from exc
+            if source is not None:  # the user's own modules over the deployed (bundled) ones
+                config["path"].insert(0, source)
+                config["reload"] = source
         else:
             env["NODE_PATH"] = ":".join(workers.node_path(runtime, layout))
             # Lambda's PATH holds the runtime's own bin directory (/var/lang/bin): node, npm.
@@ -368,4 +382,5 @@ class HandlerRuntime:
             env=env,
             cwd=str(task_root),
             concurrency=concurrency,
+            reload_dir=config.get("reload"),
         )

@@ -129,6 +129,8 @@ class WorkerImage:
     env: Mapping[str, str] = field(repr=False)
     cwd: str
     concurrency: int
+    reload_dir: str | None = None
+    """The directory whose modules :meth:`WorkerPools.reload` re-imports (Python), else None."""
 
 
 @dataclass
@@ -214,6 +216,8 @@ class Worker:
         self.started = begin
         self.ready = False
         self.busy = False
+        self.stale = False
+        """Its function's modules changed while it was busy: reloaded when released."""
         self.cold_start_ms: float | None = None
 
     # The worker's stdout and stderr: kept per invocation, cut at each end-of-logs marker.
@@ -310,6 +314,22 @@ class Worker:
             raise WorkerCrashed(self._take_logs(request_id, 0.5), code) from None
         return answer, self._take_logs(request_id, 2.0)
 
+    def reload(self) -> bool:
+        """Have the worker re-import its function's own modules; False (and killed) when it could
+        not (an import error is reported again by the next worker's init)."""
+        request_id = f"reload-{id(self)}-{time.monotonic_ns()}"
+        try:
+            _send(self._to_worker, {"id": request_id, "reload": True})
+            answer = _receive(self._from_worker, time.monotonic() + INIT_TIMEOUT)
+        except (TimeoutError, EOFError, OSError):
+            self.kill()
+            return False
+        self._take_logs(request_id, 2.0)
+        if "error" in answer:
+            self.kill()
+            return False
+        return True
+
     def alive(self) -> bool:
         return self.process.poll() is None
 
@@ -350,6 +370,7 @@ class _Pool:
         self.image = image
         self.idle: list[Worker] = []
         self.count = 0
+        self.warming = 0
         self.retired = False
         self.cond = threading.Condition()
 
@@ -380,6 +401,39 @@ class WorkerPools:
             return Answer(answer.get("payload"), answer.get("error"), logs, cold)
         finally:
             self._release(pool, worker, healthy)
+
+    def reload(self, directory: str) -> int:
+        """Ask the idle workers whose function runs its modules from ``directory`` (their image's
+        ``reload_dir``) to re-import them; busy ones do when they finish. Invocations meanwhile wait
+        for them rather than start cold workers. Returns how many reloaded; one that fails is
+        discarded (the next invocation starts a new worker, which reports the error)."""
+        with self._lock:
+            pools = [p for p in self._pools.values() if p.image.reload_dir == directory]
+        return sum(self._reload(pool) for pool in pools)
+
+    def _reload(self, pool: _Pool) -> int:
+        image = pool.image
+        with pool.cond:  # under it, each worker of the pool is idle or busy (see _acquire)
+            idle, pool.idle = pool.idle, []
+            pool.warming += 1
+            with self._lock:
+                for worker in self._all:
+                    if worker.busy and worker.image.key == image.key:
+                        worker.stale = True
+        reloaded: list[Worker] = []
+        try:
+            for worker in idle:
+                if worker.reload():
+                    reloaded.append(worker)
+                else:
+                    self._discard(worker)
+        finally:
+            with pool.cond:
+                pool.warming -= 1
+                pool.count -= len(idle) - len(reloaded)
+                pool.idle.extend(reloaded)
+                pool.cond.notify_all()
+        return len(reloaded)
 
     def _pool(self, image: WorkerImage) -> _Pool:
         with self._lock:
@@ -414,7 +468,7 @@ class WorkerPools:
                         return worker
                     pool.count -= 1
                     self._discard(worker)
-                if pool.count < pool.image.concurrency:
+                if pool.count < pool.image.concurrency and not pool.warming:
                     pool.count += 1
                     break
                 pool.cond.wait(0.5)
@@ -436,14 +490,23 @@ class WorkerPools:
 
     def _release(self, pool: _Pool, worker: Worker, healthy: bool) -> None:
         keep = healthy and worker.alive()
-        worker.busy = False
-        with pool.cond:
-            if keep and not pool.retired and not self._closed:
-                pool.idle.append(worker)
-                worker = None  # type: ignore[assignment]
-            else:
-                pool.count -= 1
-            pool.cond.notify()
+        while True:
+            with pool.cond:
+                if keep and worker.stale:  # its modules changed while it ran: reload them first
+                    worker.stale = False
+                    stale = True
+                else:
+                    stale = False
+                    worker.busy = False
+                    if keep and not pool.retired and not self._closed:
+                        pool.idle.append(worker)
+                        worker = None  # type: ignore[assignment]
+                    else:
+                        pool.count -= 1
+                    pool.cond.notify()
+            if not stale:
+                break
+            keep = worker.reload()
         if worker is not None:
             self._discard(worker)
 

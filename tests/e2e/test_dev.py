@@ -1,0 +1,363 @@
+"""``serverless-patterns dev`` end to end: a scaffolded app, the real CDK CLI, the local cloud, all in
+a ``dev`` subprocess driven as a user would (HTTP requests, file edits, the CLI, Ctrl-C).
+
+Prints the measured figures (handler save to new response, route added to served).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aws_cdk import aws_sqs as sqs
+from typer.testing import CliRunner
+
+from serverless_patterns import catalog
+from serverless_patterns.cli.app import app as cli_app
+from serverless_patterns.cli.events import sample
+from serverless_patterns.cli.scaffold import write_app
+from serverless_patterns.local import LocalCloud
+from serverless_patterns.local.cdk import CdkError, cdk_command
+from serverless_patterns.local.dev import DevError, DevSession
+from serverless_patterns.local.dev_names import NameNotFound, resolve
+
+from .apps_support import load, synth
+from .conftest import APPS
+
+pytestmark = pytest.mark.e2e
+
+REPO = Path(__file__).resolve().parents[2]
+HEALTH = """def handler(event, context):
+    return {"statusCode": 200, "body": "healthy"}
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _get(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=30) as answer:
+            return answer.status, answer.read().decode()
+    except urllib.error.HTTPError as failed:
+        return failed.code, failed.read().decode()
+
+
+def _wait(check: Callable[[], bool], timeout: float, what: str) -> float:
+    begin = time.monotonic()
+    while not check():
+        if time.monotonic() - begin > timeout:
+            raise AssertionError(f"{what}: not within {timeout} s")
+        time.sleep(0.02)
+    return time.monotonic() - begin
+
+
+def _workers_of(pid: int) -> set[int]:
+    """Worker processes (Python handlers) whose parent is ``pid``."""
+    found: set[int] = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        if ppid == pid and b"_worker_python" in cmdline:
+            found.add(int(entry.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    stat = Path(f"/proc/{pid}/stat")
+    return not (stat.exists() and stat.read_text().rsplit(")", 1)[1].split()[0] == "Z")
+
+
+class Dev:
+    """A running ``serverless-patterns dev`` and everything it printed."""
+
+    def __init__(self, app: Path, port: int) -> None:
+        env = {**os.environ, "PYTHONPATH": str(REPO), "COLUMNS": "200"}
+        try:
+            env["CDK_CLI"] = " ".join(cdk_command(REPO))
+        except CdkError as exc:
+            pytest.skip(str(exc))
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "serverless_patterns.cli.app", "dev", "--port", str(port)],
+            cwd=app,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        self.lines: list[str] = []
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.lines.append(line.rstrip("\n"))
+
+    def saw(self, pattern: str, since: int = 0) -> bool:
+        return any(re.search(pattern, line) for line in self.lines[since:])
+
+    def output(self) -> str:
+        return "\n".join(self.lines[-60:])
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    entry = catalog.get("api-to-lambda")
+    assert entry is not None
+    directory = tmp_path_factory.mktemp("dev") / "users"
+    write_app(entry, directory)
+    (directory / "handlers" / "health").mkdir()
+    (directory / "handlers" / "health" / "health.py").write_text(HEALTH)
+    return directory
+
+
+@pytest.fixture(scope="module")
+def dev(app: Path) -> Iterator[tuple[Dev, str]]:
+    port = _free_port()
+    running = Dev(app, port)
+    try:
+        _wait(
+            lambda: running.saw("Watching for changes") or running.process.poll() is not None, 300, "dev up"
+        )
+        assert running.process.poll() is None, running.output()
+        yield running, f"http://127.0.0.1:{port}"
+    finally:
+        if running.process.poll() is None:
+            running.process.kill()
+            running.process.wait(10)
+
+
+def test_dev_serves_reloads_redeploys_and_stops_cleanly(app: Path, dev: tuple[Dev, str]) -> None:
+    running, url = dev
+    # The API answers on its stable port, and the routes are printed.
+    assert running.saw(rf"GET\s+{re.escape(url)}/users/\{{id\}}"), running.output()
+    status, body = _get(f"{url}/users/1")
+    assert (status, json.loads(body)["name"]) == (200, "Ada Lovelace"), body
+    state = json.loads((app / ".serverless-patterns" / "dev.json").read_text())
+    assert state["apis"][0]["url"] == url
+
+    # A handler edit changes the next response, without a deploy: save-to-new-response, 10 times.
+    handler = app / "handlers" / "users" / "get_user.py"
+    original = handler.read_text()
+    assert "    return user\n" in original
+    timings = []
+    deploys = len([line for line in running.lines if line.startswith(("deployed", "updated"))])
+    for version in range(10):
+        staged = handler.with_suffix(".tmp")
+        staged.write_text(original.replace("    return user\n", f'    return {{**user, "v": {version}}}\n'))
+        staged.replace(handler)
+        timings.append(
+            _wait(
+                lambda v=version: json.loads(_get(f"{url}/users/1")[1]).get("v") == v,
+                10,
+                f"version {version}",
+            )
+        )
+        time.sleep(0.25)
+    median = statistics.median(timings)
+    print(
+        f"\nhandler save -> new response: median {median * 1000:.0f} ms of 10 (max {max(timings) * 1000:.0f} ms)"
+    )
+    assert len([line for line in running.lines if line.startswith(("deployed", "updated"))]) == deploys
+    assert running.saw(r"handlers/users changed: reloaded .*GetUsersIdFunction")
+    assert median <= 1.0, timings
+
+    # The invocations are shown live: function, trigger, duration, result.
+    assert running.saw(r"Users/UsersApi/GetUsersIdFunction <- api GET /users/\{id\} \d+ ms ok"), (
+        running.output()
+    )
+
+    # invoke and send reach the running session through its control endpoint.
+    cli = [sys.executable, "-m", "serverless_patterns.cli.app"]
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    event = subprocess.run([*cli, "events", "api"], capture_output=True, text=True, check=True).stdout
+    invoked = subprocess.run(
+        [*cli, "invoke", "GetUsersIdFunction", "--event", "-"],
+        input=event,
+        cwd=app,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert invoked.returncode == 0, invoked.stderr
+    assert json.loads(json.loads(invoked.stdout)["body"]) == {
+        "id": "1",
+        "name": "Ada Lovelace",
+        "plan": "pro",
+        "v": 9,
+    }
+    sent = subprocess.run(
+        [*cli, "send", "AlarmTopic", "hello", "--subject", "test"],
+        cwd=app,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert sent.returncode == 0, sent.stderr
+    assert re.match(r"Users/ServerlessPatternsMonitoring/AlarmTopic: message \S+ published", sent.stdout)
+    unknown = subprocess.run(
+        [*cli, "invoke", "NoSuchFunction"], cwd=app, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert unknown.returncode == 2
+    assert unknown.stderr.strip().startswith("error: no function called 'NoSuchFunction'; candidates: ")
+    assert len(unknown.stderr.strip().splitlines()) == 1
+
+    # A route added in app.py is served after the update, which deploys the changed stack only.
+    app_py = app / "app.py"
+    before = app_py.read_text()
+    route = '        "GET /health": FunctionSpec(code="handlers/health", handler="health.handler"),\n'
+    app_py.write_text(before.replace("routes={\n", "routes={\n" + route))
+    took = _wait(lambda: _get(f"{url}/health") == (200, "healthy"), 180, "the new route")
+    print(f"route added in app.py -> served: {took:.1f} s")
+    _wait(lambda: running.saw(r"^updated Users in"), 120, "the update's report")  # the CLI's deploy ends
+    update = [line for line in running.lines if line.startswith("updated ")][-1]
+    print(update)  # "updated Users in N s (synth N s, deploy N s)": only the changed stack
+    assert update.startswith("updated Users in")
+
+    # A syntax error is reported; the last good deployment keeps serving.
+    mark = len(running.lines)
+    app_py.write_text(app_py.read_text() + "\nthis is not python (\n")
+    _wait(lambda: running.saw("synth failed", since=mark), 180, "the synth error")
+    assert running.saw(r"SyntaxError", since=mark), running.output()
+    assert _get(f"{url}/health") == (200, "healthy")
+    assert json.loads(_get(f"{url}/users/1")[1])["v"] == 9
+    assert running.process.poll() is None
+
+    # Ctrl-C stops everything: no worker left, the state file gone, exit status 0.
+    workers = _workers_of(running.process.pid)
+    assert workers, "the handlers ran in worker processes"
+    running.process.send_signal(signal.SIGINT)
+    assert running.process.wait(60) == 0, running.output()
+    running._reader.join(10)
+    assert running.saw("^Stopped.")
+    assert [pid for pid in workers if _alive(pid)] == []
+    assert not (app / ".serverless-patterns" / "dev.json").exists()
+
+
+# -- invoke and send on a session, against the fixture app (a queue, tables, a bucket, a topic) ------
+
+
+@pytest.fixture(scope="module")
+def session(
+    fixture_assembly: Path, local_cloud: LocalCloud, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[DevSession]:
+    project = tmp_path_factory.mktemp("session")
+    said: list[str] = []
+    running = DevSession(
+        project, port=_free_port(), emit=lambda kind, text: said.append(text), cloud=local_cloud
+    )
+    try:
+        running.start(fixture_assembly)
+        yield running
+    finally:
+        running.close()
+
+
+def _items(cloud: LocalCloud, table: str) -> set[str]:
+    return {i["id"]["S"] for i in cloud.client("dynamodb").scan(TableName=table)["Items"]}
+
+
+def test_send_and_invoke_reach_each_kind_of_resource(
+    session: DevSession, local_cloud: LocalCloud, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    table = resolve("LocalQueue/Results", session.resources, ["table"]).physical_id
+
+    sent = session.send("LocalQueue/Queue", "ok-sent", {})
+    assert sent["kind"] == "queue" and sent["target"] == "LocalQueue/Queue"
+    local_cloud.wait_for(lambda: "ok-sent" in _items(local_cloud, table), timeout=30)
+
+    session.send("LocalQueue/Results", '{"id": "put-directly", "amount": 1.5}', {})
+    item = local_cloud.client("dynamodb").get_item(TableName=table, Key={"id": {"S": "put-directly"}})["Item"]
+    assert item["amount"] == {"N": "1.5"}
+
+    bucket = resolve("LocalBucket/Bucket", session.resources, ["bucket"]).physical_id
+    session.send("LocalBucket/Bucket", "hello", {"key": "notes/a.txt"})
+    got = local_cloud.client("s3").get_object(Bucket=bucket, Key="notes/a.txt")["Body"].read()
+    assert got == b"hello"
+    with pytest.raises(DevError, match="needs --key"):
+        session.send("LocalBucket/Bucket", "hello", {})
+
+    published = session.send("Topic", "hi", {"subject": "greeting", "attributes": {"kind": "test"}})
+    assert published["kind"] == "topic" and "published to topic" in published["result"]
+
+    with pytest.raises(NameNotFound, match=r"'Results' names \d resources \(.*LocalQueue/Results"):
+        session.send("Results", "{}", {})
+
+    event = sample("sqs")
+    event["Records"][0]["body"] = "ok-invoked"
+    invoked = session.invoke("LocalQueue/Worker", event)
+    assert invoked["error"] is None and json.loads(invoked["payload"]) == {"batchItemFailures": []}
+    assert "ok-invoked" in _items(local_cloud, table)
+
+    # The CLI talks to the session through the state file of the project it runs in.
+    monkeypatch.chdir(session.project)
+    answer = CliRunner().invoke(cli_app, ["send", "DeadLetterQueue", "parked", "-a", "why=test"])
+    assert answer.exit_code == 0, answer.output
+    assert answer.output.startswith("LocalQueue/DeadLetterQueue: message ")
+    image = session.project / "pixel.jpg"
+    image.write_bytes(b"\xff\xd8\xff\xc0\x00\x11")  # not UTF-8: sent as the bytes
+    answer = CliRunner().invoke(
+        cli_app, ["send", "LocalBucket/Bucket", "--file", str(image), "--key", "p.jpg"]
+    )
+    assert answer.exit_code == 0, answer.output
+    assert (
+        local_cloud.client("s3").get_object(Bucket=bucket, Key="p.jpg")["Body"].read() == image.read_bytes()
+    )
+    answer = CliRunner().invoke(cli_app, ["invoke", "LocalQueue/Nope"])
+    assert answer.exit_code == 2
+    assert "no function called 'LocalQueue/Nope'; candidates: " in answer.output
+
+
+def test_an_update_deploys_only_the_stacks_whose_template_changed(
+    session: DevSession, fixture_assembly: Path, tmp_path: Path
+) -> None:
+    said: list[str] = []
+    session.emit = lambda kind, text: said.append(text)
+    assert session.apply(fixture_assembly)
+    assert [line for line in said if not line.startswith(tuple("0123456789"))] == [  # no invocation lines
+        "synthesized in 0.0 s: no stack changed"
+    ]
+
+    def build(app: Any) -> None:  # the fixture app, one stack of it with a queue more
+        load(APPS / "fixture" / "app.py", "e2e_fixture_app_changed").build(app)
+        sqs.Queue(app.node.find_child("LocalBucket"), "MarkerQueue")
+
+    changed = synth(build, tmp_path / "cdk.out")
+    said.clear()
+    assert session.apply(changed)
+    updates = [line for line in said if line.startswith("updated")]
+    assert len(updates) == 1 and re.match(
+        r"updated LocalBucket in [\d.]+ s \(synth 0\.0 s, deploy [\d.]+ s\)$", updates[0]
+    ), said
+    assert any(k.startswith("MarkerQueue") for k in session.cloud.resources("LocalBucket", "AWS::SQS::Queue"))
+    assert not any(k.startswith("MarkerQueue") for k in session.cloud.resources("LocalQueue"))
