@@ -20,6 +20,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from .._stages import STAGE_CONTEXT_KEY, STAGES
 from .errors import CliError
 from .events import SAMPLES, sample
 
@@ -64,10 +65,18 @@ def dev(
     interval: Annotated[
         float, typer.Option("--interval", min=0.05, help="Seconds between two looks at the files.")
     ] = 0.2,
+    stage: Annotated[
+        str,
+        typer.Option(
+            "--stage", help="The stage the app is synthesized in (serverless-patterns:stage): dev or prod."
+        ),
+    ] = "dev",
 ) -> None:
     """Run the app on the local cloud, serve its APIs, show every invocation, reload on save."""
     from ..local.dev import DevError, DevSession
 
+    if stage not in STAGES:
+        raise CliError(f"--stage must be one of {', '.join(STAGES)}, got {stage!r}")
     project = _project(app)
     out = Console(highlight=False, soft_wrap=True)
 
@@ -80,8 +89,8 @@ def dev(
 
     signal.signal(signal.SIGTERM, interrupt)
     signal.signal(signal.SIGINT, interrupt)  # also when started in the background, where it is ignored
-    session = DevSession(project, port=port, interval=interval, emit=emit)
-    emit("info", f"Starting the local cloud for {project.resolve().name} (Ctrl-C stops)...")
+    session = DevSession(project, port=port, interval=interval, emit=emit, context={STAGE_CONTEXT_KEY: stage})
+    emit("info", f"Starting the local cloud for {project.resolve().name} in stage {stage} (Ctrl-C stops)...")
     try:
         session.start()
         emit("info", "Watching for changes: handler code reloads at once, the app redeploys what changed.")

@@ -335,13 +335,23 @@ class LocalCloud:
             notes=notes,
         )
 
-    def synth(self, app: str | os.PathLike[str], outdir: str | os.PathLike[str]) -> Path:
+    def synth(
+        self,
+        app: str | os.PathLike[str],
+        outdir: str | os.PathLike[str],
+        *,
+        context: Mapping[str, str] | None = None,
+    ) -> Path:
         """Synthesize a CDK app (a directory with ``cdk.json``) with the CDK CLI into ``outdir``, as
-        :meth:`deploy` would, without deploying it; return the cloud assembly directory."""
+        :meth:`deploy` would, without deploying it; return the cloud assembly directory.
+
+        :param context: context values (``cdk synth --context key=value``), e.g. the stage.
+        """
         path = Path(app).resolve()
         out = Path(outdir).resolve()
+        given = [f"--context={key}={value}" for key, value in (context or {}).items()]
         run_cdk(
-            ["synth", "--quiet", "--output", str(out), "--no-notices", "--no-color", "--ci"],
+            ["synth", "--quiet", "--output", str(out), "--no-notices", "--no-color", "--ci", *given],
             cwd=path,
             env=self._cdk_env(),
             timeout=self.deploy_timeout,

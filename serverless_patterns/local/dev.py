@@ -220,8 +220,11 @@ class DevSession:
         interval: float = 0.2,
         emit: Emit | None = None,
         cloud: LocalCloud | None = None,
+        context: Mapping[str, str] | None = None,
     ) -> None:
         self.project = project.resolve()
+        self.context = dict(context or {})
+        """Context of every synth (``--context``): the stage, for one."""
         self.first_port = port
         self.interval = interval
         self.emit: Emit = emit or (lambda kind, text: print(text, flush=True))
@@ -352,7 +355,7 @@ class DevSession:
         outdir = self._scratch / f"cdk.out-{self._synths}"
         begin = time.monotonic()
         try:
-            assembly = self.cloud.synth(self.project, outdir)
+            assembly = self.cloud.synth(self.project, outdir, context=self.context)
         except (CdkError, LocalCloudError) as exc:
             self._failed("synth", exc)
             shutil.rmtree(outdir, ignore_errors=True)

@@ -27,6 +27,7 @@ from aws_cdk import aws_sqs as sqs
 from typer.testing import CliRunner
 
 from serverless_patterns import catalog
+from serverless_patterns._stages import STAGE_CONTEXT_KEY
 from serverless_patterns.cli.app import app as cli_app
 from serverless_patterns.cli.events import sample
 from serverless_patterns.cli.scaffold import write_app
@@ -148,6 +149,7 @@ def dev(app: Path) -> Iterator[tuple[Dev, str]]:
             lambda: running.saw("Watching for changes") or running.process.poll() is not None, 300, "dev up"
         )
         assert running.process.poll() is None, running.output()
+        assert running.saw(r"^Starting the local cloud for users in stage dev "), running.output()
         yield running, f"http://127.0.0.1:{port}"
     finally:
         if running.process.poll() is None:
@@ -285,6 +287,28 @@ def session(
 
 def _items(cloud: LocalCloud, table: str) -> set[str]:
     return {i["id"]["S"] for i in cloud.client("dynamodb").scan(TableName=table)["Items"]}
+
+
+def test_dev_synthesizes_the_app_in_its_stage(local_cloud: LocalCloud, tmp_path: Path) -> None:
+    """What ``dev --stage`` hands the synth: the scaffold in the dev stage keeps logs a week and
+    shifts new code all at once."""
+    entry = catalog.get("api-to-lambda")
+    assert entry is not None
+    write_app(entry, tmp_path / "users")
+    assembly = local_cloud.synth(tmp_path / "users", tmp_path / "cdk.out", context={STAGE_CONTEXT_KEY: "dev"})
+    resources = [
+        r
+        for template in assembly.glob("*.template.json")
+        for r in json.loads(template.read_text())["Resources"].values()
+    ]
+    retention = {r["Properties"]["RetentionInDays"] for r in resources if r["Type"] == "AWS::Logs::LogGroup"}
+    configs = {
+        r["Properties"]["DeploymentConfigName"]
+        for r in resources
+        if r["Type"] == "AWS::CodeDeploy::DeploymentGroup"
+    }
+    assert retention == {7}
+    assert configs == {"CodeDeployDefault.LambdaAllAtOnce"}
 
 
 def test_send_and_invoke_reach_each_kind_of_resource(
