@@ -4,6 +4,7 @@ checks its claims against the synthesized template."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -135,3 +136,74 @@ def test_a_users_alarm_topic_is_left_as_given(handler: str) -> None:
 def test_reasons_never_name_a_path_of_this_machine(handler: str) -> None:
     s = rest_api(handler, Authorization.iam())
     assert all(str(Path(handler).parent) not in a["reason"] for a in s.acknowledged())
+
+
+# ------------------------------------------------------------------ S3Processor's object grants
+def _s3_processor(handler: str, later: Callable[[Any, cdk.Stack], None] | None) -> Synthesized:
+    """An S3Processor on a KMS-encrypted bucket, reading ``in/`` and writing ``out/`` of a second
+    KMS-encrypted bucket; ``later(processor, stack)`` then grants the function something more."""
+    from aws_cdk import aws_kms as kms
+    from aws_cdk import aws_s3 as s3
+
+    from serverless_patterns.patterns.s3_processor import S3Processor
+
+    def build(stack: cdk.Stack) -> None:
+        def encrypted(id: str) -> s3.Bucket:
+            return s3.Bucket(
+                stack,
+                id,
+                encryption=s3.BucketEncryption.KMS,
+                encryption_key=kms.Key(stack, f"{id}Key", enable_key_rotation=True),
+                enforce_ssl=True,
+                server_access_logs_bucket=logs,
+            )
+
+        logs = s3.Bucket(stack, "Logs", enforce_ssl=True)
+        cdk.Validations.of(logs).acknowledge(
+            cdk.Acknowledgment(id="AwsSolutions::AwsSolutions-S1", reason="test")
+        )
+        processor = S3Processor(
+            stack,
+            "Images",
+            function=FunctionSpec(code=handler, handler="app.handler"),
+            bucket=encrypted("In"),
+            prefix="in/",
+            output_bucket=encrypted("Out"),
+            output_prefix="out/",
+        )
+        if later is not None:
+            later(processor, stack)
+
+    return synth(build, gate=False)
+
+
+def _other_key_encrypt(processor: Any, stack: cdk.Stack) -> None:
+    from aws_cdk import aws_kms as kms
+
+    kms.Key(stack, "Other", enable_key_rotation=True).grant_encrypt(processor.function)
+
+
+def _other_prefix_read(processor: Any, stack: cdk.Stack) -> None:
+    processor.bucket.grant_read(processor.function, "private/*")
+
+
+@pytest.mark.parametrize(
+    ("later", "finding"),
+    [
+        (_other_key_encrypt, r"AwsSolutions-IAM5\[Action::kms:GenerateDataKey\*\] on .*/DefaultPolicy/"),
+        (_other_prefix_read, r"AwsSolutions-IAM5\[Resource::<In\w+\.Arn>/private/\*\] on .*/DefaultPolicy/"),
+    ],
+    ids=["other-key-encrypt", "other-prefix-read"],
+)
+def test_the_s3_processor_acknowledgments_do_not_cover_a_later_grant(
+    handler: str, later: Callable[[Any, cdk.Stack], None], finding: str
+) -> None:
+    """The pattern's own object and data-key grants are acknowledged; the same findings on a grant
+    the user adds to the function's role afterwards are reported."""
+    alone = _s3_processor(handler, None)
+    assert not [f for f in alone.unacknowledged() if "IAM5" in f]
+    acknowledged = {a["ruleName"] for a in alone.acknowledged()}
+    assert "AwsSolutions-IAM5[Action::kms:GenerateDataKey*]" in acknowledged
+    granted = _s3_processor(handler, later)
+    reported = [f for f in granted.unacknowledged() if re.match(finding, f)]
+    assert reported, granted.unacknowledged()
