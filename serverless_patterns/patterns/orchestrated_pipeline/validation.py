@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import aws_cdk as cdk
+from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sns as sns
@@ -41,6 +42,17 @@ _CRON_FIELDS = (
     ("day-of-week", 1, 7),
     ("year", 1970, 2199),
 )
+# What else each field may hold: wildcard characters, and names (EventBridge's cron reference).
+_MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
+_DAYS = ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT")
+_CRON_SYNTAX: dict[str, tuple[str, tuple[str, ...]]] = {
+    "minutes": (",-*/", ()),
+    "hours": (",-*/", ()),
+    "day-of-month": (",-*?/", ("L", "W", "LW")),
+    "month": (",-*/", _MONTHS),
+    "day-of-week": (",-*?#", (*_DAYS, "L")),
+    "year": (",-*/", ()),
+}
 _API_PATH = re.compile(r"^(/[A-Za-z0-9._~-]+)+$")
 _STAGE = re.compile(r"^[A-Za-z0-9_]{1,128}$")
 _VARIABLE = re.compile(r"^[A-Za-z0-9_]+$")
@@ -493,6 +505,9 @@ def _file_definition(
 def _check_triggers(triggers: Sequence[Trigger], problems: Problems) -> None:
     """Each trigger's own props, and at most one API."""
     apis = 0
+    if not isinstance(triggers, list | tuple):
+        problems.add(f"triggers must be a list of Trigger, got {type(triggers).__name__}")
+        return
     for index, trigger in enumerate(triggers):
         prop = f"triggers[{index}]"
         if not isinstance(trigger, Trigger):
@@ -508,6 +523,8 @@ def _check_triggers(triggers: Sequence[Trigger], problems: Problems) -> None:
                 problems.add(
                     f"{prop}.schedule must be a cron(...)/rate(...) expression, got {trigger.schedule!r}"
                 )
+            if trigger.input is not None and not isinstance(trigger.input, Mapping):
+                problems.add(f"{prop}.input must be a mapping (the execution input), got {trigger.input!r}")
         elif trigger.kind == "event":
             pattern = trigger.event_pattern
             if not isinstance(pattern, events.EventPattern) or not any(
@@ -521,6 +538,10 @@ def _check_triggers(triggers: Sequence[Trigger], problems: Problems) -> None:
                 )
             ):
                 problems.add(f"{prop}.event_pattern must be an events.EventPattern matching something")
+            if trigger.event_bus is not None:
+                problems.interface(
+                    f"{prop}.event_bus", trigger.event_bus, ["event_bus_arn"], "an events.IEventBus"
+                )
             path = trigger.input_path
             if path is not None and not is_token(path) and not str(path).startswith("$"):
                 problems.add(f"{prop}.input_path must be a JSONPath starting with '$', got {path!r}")
@@ -542,6 +563,11 @@ def _check_triggers(triggers: Sequence[Trigger], problems: Problems) -> None:
             if not is_token(stage) and not (isinstance(stage, str) and _STAGE.match(stage)):
                 problems.add(
                     f"{prop}.stage_name must be 1..128 letters, digits or underscores, got {trigger.stage_name!r}"
+                )
+            problems.boolean(f"{prop}.account_logging_role", trigger.account_logging_role)
+            if trigger.request_schema is not None:
+                problems.instance(
+                    f"{prop}.request_schema", trigger.request_schema, apigw.JsonSchema, "an apigw.JsonSchema"
                 )
             arn = trigger.web_acl_arn
             if arn is not None and not is_token(arn) and not str(arn).startswith("arn:"):
@@ -570,6 +596,15 @@ def _schedule_problem(expression: str) -> str | None:
         if (fields[2] == "?") == (fields[4] == "?"):
             return f"cron needs '?' in exactly one of day-of-month and day-of-week, got {expression!r}"
         for value, (name, low, high) in zip(fields, _CRON_FIELDS, strict=True):
+            wildcards, words = _CRON_SYNTAX[name]
+            unknown = [w for w in re.findall(r"[A-Za-z]+", value) if w.upper() not in words]
+            odd = [c for c in re.sub(r"[A-Za-z0-9]", "", value) if c not in wildcards]
+            if unknown or odd:
+                shown = ", ".join(words) + " and " if words else ""
+                return (
+                    f"cron {name} may hold numbers, {shown}the wildcards {' '.join(wildcards)}, "
+                    f"got {value!r} in {expression!r}"
+                )
             for part in value.split(","):
                 base, _, step = part.partition("/")
                 if step and not (step.isdigit() and int(step) >= 1):
