@@ -80,6 +80,8 @@ def test_an_sqs_body_is_matched_as_json() -> None:
     # Not parsed when the record is no SQS message, and a body that is no JSON matches no body filter.
     assert not _matches(patterns, {"body": json.dumps({"plan": "pro"})}, sqs=False)
     assert not _matches(patterns, {"body": "plan=pro"}, sqs=True)
+    assert not _matches(patterns, {"body": json.dumps({"plan": "pro"})})  # sqs defaults to False
+    assert not _matches(patterns, {"body": None}, sqs=True)  # no body to parse: no match, no error
 
 
 def test_a_record_passes_when_any_filter_matches() -> None:
@@ -282,7 +284,12 @@ def test_no_retries_when_maximum_retry_attempts_is_zero(dispatcher: Any) -> None
 # ------------------------------------------------------------------ destinations and subscriptions
 def test_a_destination_record_reaches_an_sqs_queue_as_json(dispatcher: Any) -> None:
     sent: list[tuple[str, str]] = []
-    dispatcher._sqs = lambda arn: SimpleNamespace(send_message=lambda name, body: sent.append((name, body)))
+
+    def sqs(arn: str) -> Any:
+        assert arn == ON_FAILURE
+        return SimpleNamespace(send_message=lambda name, body: sent.append((name, body)))
+
+    dispatcher._sqs = sqs
     dispatcher.deliver(ON_FAILURE, {"a": 1})
     assert sent == [("orders-failed", '{"a": 1}')]
 
@@ -312,8 +319,10 @@ def test_an_sns_subscriptions_filter_policy_and_raw_delivery_reach_moto() -> Non
                 "Endpoint": QUEUE_ARN,
                 "Protocol": "sqs",
                 "FilterPolicy": policy,
-                "FilterPolicyScope": "MessageAttributes",
+                "FilterPolicyScope": "MessageBody",
                 "RawMessageDelivery": True,
+                "RedrivePolicy": {"deadLetterTargetArn": QUEUE_ARN + "-dlq"},
+                "DeliveryPolicy": {"healthyRetryPolicy": {"numRetries": 3}},
             },
             ACCOUNT,
             REGION,
@@ -321,8 +330,11 @@ def test_an_sns_subscriptions_filter_policy_and_raw_delivery_reach_moto() -> Non
         )
         attributes = backend.get_subscription_attributes(model.physical_resource_id)
         assert json.loads(attributes["FilterPolicy"]) == policy
-        assert attributes["FilterPolicyScope"] == "MessageAttributes"
+        assert attributes["FilterPolicyScope"] == "MessageBody"  # moto's default is MessageAttributes
         assert attributes["RawMessageDelivery"] == "true"
+        assert json.loads(attributes["RedrivePolicy"]) == {"deadLetterTargetArn": QUEUE_ARN + "-dlq"}
+        assert json.loads(attributes["DeliveryPolicy"]) == {"healthyRetryPolicy": {"numRetries": 3}}
+        assert attributes["Protocol"] == "sqs" and attributes["Endpoint"] == QUEUE_ARN
         model.delete(ACCOUNT, REGION)
         assert backend.list_subscriptions()[0] == []
 
