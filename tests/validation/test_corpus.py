@@ -1065,6 +1065,12 @@ _PIPELINE_ROWS: list[tuple[str, dict[str, Any], str]] = [
         dict(steps=retried(errors="States.ALL")),
         r"steps\['Run'\]\.retry\[0\]\.errors must be a non-empty list of error names, got 'State",
     ),
+    # errors None
+    (
+        OP,
+        dict(steps=retried(errors=None)),
+        r"steps\['Run'\]\.retry\[0\]\.errors must be a non-empty list of error names, got None",
+    ),
     # errors empty
     (
         OP,

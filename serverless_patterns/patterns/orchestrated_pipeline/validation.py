@@ -464,7 +464,8 @@ class _StepCheck:
             found = retrier.problems(f"{label}.retry[{r_index}]")
             self.problems.extend(found)
             self.ok = self.ok and not found
-            if "States.ALL" in retrier.errors and r_index != len(retriers) - 1:
+            errors = retrier.errors if isinstance(retrier.errors, list | tuple) else ()
+            if "States.ALL" in errors and r_index != len(retriers) - 1:
                 self.fail(f"{label}.retry: the retrier for States.ALL must be the last one")
 
     def _catch(self, catch: Any, label: str, known: set[str]) -> None:
