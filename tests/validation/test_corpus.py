@@ -1687,6 +1687,11 @@ _PIPELINE_ROWS: list[tuple[str, dict[str, Any], str]] = [
     (OP, dict(deployment="canary"), r"deployment must be a DeploymentStrategy, got str"),
     # monitoring str
     (OP, dict(monitoring="x"), r"monitoring must be a MonitoringOptions, got str"),
+    (OP, from_file(functions=True), r"functions must be a mapping of names, got bool"),
+    (OP, {"topics": "cron(0 2 * * ? *)"}, r"topics must be a mapping of names, got str"),
+    (OP, from_file(resources=True), r"resources must be a mapping of names, got bool"),
+    (OP, from_file(substitutions=True), r"substitutions must be a mapping of names, got bool"),
+    (OP, {"policies": None}, r"policies must be a list of iam\.PolicyStatement, got NoneType"),
     (OP, from_file(functions={"Run": "fn"}), r"functions\['Run'\] must be a FunctionSpec, got str"),
     (OP, from_file(functions={}), r"Parameters\.FunctionName \$\{RunArn\} binds to no function"),
     (

@@ -11,7 +11,7 @@ import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import aws_cdk as cdk
 from aws_cdk import aws_apigateway as apigw
@@ -30,6 +30,7 @@ from .props import Choice, Map, Parallel, Retry, Step, StepLike, Trigger, Wait, 
 
 EXPRESS_MAX_SECONDS = asl.EXPRESS_MAX_SECONDS
 STANDARD_MAX_SECONDS = 365 * 24 * 3600
+_M = TypeVar("_M", bound=Mapping[str, Any])
 _STEP_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,79}$")
 _RATE = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$")
 _CRON = re.compile(r"^cron\(([^)]*)\)$")
@@ -98,6 +99,14 @@ def validate_props(
     calls, and what to bind. ``problems`` holds those of the shared options already."""
     express = state_machine_type == sfn.StateMachineType.EXPRESS
     checked = Checked()
+    # A value of the wrong shape is reported and then read as not given, so the checks below run.
+    functions = _mapping("functions", functions, problems)
+    topics = _mapping("topics", topics, problems)
+    resources = _mapping("resources", resources, problems)
+    substitutions = _mapping("substitutions", substitutions, problems)
+    if not isinstance(policies, list | tuple):
+        problems.add(f"policies must be a list of iam.PolicyStatement, got {type(policies).__name__}")
+        policies = ()
     definition: dict[str, Any] = {}
     if chain is not None:
         if steps is not None or definition_file is not None:
@@ -184,6 +193,14 @@ def validate_props(
     _check_triggers(triggers, problems)
     problems.raise_if_any(path)
     return checked
+
+
+def _mapping(prop: str, value: _M | None, problems: Problems) -> _M | None:
+    """``value`` if it is a mapping (or None); else a problem, and None."""
+    if value is not None and not isinstance(value, Mapping):
+        problems.add(f"{prop} must be a mapping of names, got {type(value).__name__}")
+        return None
+    return value
 
 
 def _check_resources(
