@@ -453,3 +453,79 @@ def test_a_users_statement_covers_an_unmapped_service_by_any_of_its_actions(
     else:
         (problem,) = found
         assert problem.endswith("allowing glue: actions on exactly what it uses")
+
+
+# ------------------------------------------------------------------ triggers
+def _bus(stack: cdk.Stack) -> Any:
+    from aws_cdk import aws_events as events
+
+    return events.EventBus.from_event_bus_name(stack, "Bus", "orders")
+
+
+def _event(**kwargs: Any) -> Trigger:
+    from aws_cdk import aws_events as events
+
+    return Trigger.on_event(events.EventPattern(source=["shop.orders"]), **kwargs)
+
+
+_TOKEN = cdk.Token.as_string(cdk.Aws.STACK_NAME)
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda s: [_event(input_path="$.detail", event_bus=_bus(s))],
+        lambda s: [_event(input_path=_TOKEN)],
+        lambda s: [Trigger.api(path=_TOKEN, stage_name=_TOKEN, web_acl_arn=_TOKEN)],
+        lambda s: [Trigger.api(throttling_burst_limit=cdk.Token.as_number(cdk.Aws.ACCOUNT_ID))],
+        lambda s: [
+            Trigger.api(
+                web_acl_arn="arn:aws:wafv2:us-east-1:123456789012:regional/webacl/w/1", stage_name="v1"
+            )
+        ],
+    ],
+    ids=["event-bus-and-path", "path-token", "api-tokens", "burst-token", "web-acl"],
+)
+def test_valid_triggers_have_no_problems(build: Any) -> None:
+    assert exact(lambda s: {"triggers": build(s)}) == []
+
+
+def test_each_trigger_is_checked_after_one_that_is_no_trigger() -> None:
+    assert problems(triggers=[5, Trigger.api(path="executions")]) == [
+        "triggers[0] must be a Trigger, got int",
+        "triggers[1].path must be '/' then static segments of letters, digits or '._~-', got 'executions'",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("build", "expected"),
+    [
+        (
+            lambda s: {**FILE, "topics": {"T": _topic(s)}, "resources": {"T": _topic(s, "T2")}},
+            [
+                "resources['T'] is also in topics: give each name once",
+                "topics['T'] is not published to by any state of the definition",
+            ],
+        ),
+        (
+            lambda s: {**FILE, "resources": {"A-B": _topic(s, "T1"), "A_B": _topic(s, "T2")}},
+            [
+                "resources: 'A-B' and 'A_B' differ only in characters other than letters and digits, so both "
+                "would be bound to one resource; rename one",
+                "resources['A-B'] is not published to by any state of the definition",
+                "resources['A_B'] is not published to by any state of the definition",
+            ],
+        ),
+        (
+            lambda s: {**FILE, "substitutions": {"Stage": "p", "AWS_X": "v"}},
+            [
+                "substitutions key 'AWS_X' must be letters, digits and '_' and not start with Function_, "
+                "Topic_, Table_, Queue_, EventBus_, StateMachine_, Bucket_, States_, AWS_ (the pattern's own)",
+                "substitutions['AWS_X'] is not used by the definition (no ${AWS_X} in it)",
+            ],
+        ),
+    ],
+    ids=["resource-also-topic", "resource-twins", "reserved-substitution"],
+)
+def test_the_problems_of_resources_are_exactly_these(build: Any, expected: list[str]) -> None:
+    assert exact(build) == expected
