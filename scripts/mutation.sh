@@ -68,7 +68,7 @@ for a in "${AREAS[@]}"; do
   if [ ${#WANTED[@]} -gt 0 ] && [[ " ${WANTED[*]} " != *" $name "* ]]; then continue; fi
   dir="$ROOT/.mutation/$name"
   mkdir -p "$dir"
-  for link in serverless_patterns tests examples cdk.json package.json; do
+  for link in serverless_patterns tests examples cdk.json package.json README.md; do
     ln -sfn "$ROOT/$link" "$dir/$link"
   done
   existing=""

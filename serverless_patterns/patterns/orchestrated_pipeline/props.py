@@ -73,7 +73,7 @@ class Retry:
             or not math.isfinite(self.backoff_rate)
             or self.backoff_rate < 1
         ):
-            found.add(f"{prop}.backoff_rate must be a finite number >= 1.0, got {self.backoff_rate!r}")
+            found.add(f"{prop}.backoff_rate must be >= 1.0, got {self.backoff_rate!r}")
         if not isinstance(self.jitter, bool):
             found.add(
                 f"{prop}.jitter must be True (JitterStrategy FULL) or False (NONE), got {self.jitter!r}"
