@@ -193,10 +193,14 @@ def bucket_id(s: Synthesized) -> str:
 
 
 def function_statements(s: Synthesized) -> list[dict[str, Any]]:
-    policy = next(
-        p for k, p in s.resources("AWS::IAM::Policy").items() if "FunctionServiceRoleDefaultPolicy" in k
-    )
-    return policy["Properties"]["PolicyDocument"]["Statement"]  # type: ignore[no-any-return]
+    """The statements of every policy on the function's role: its DefaultPolicy and the pattern's
+    ObjectAccessPolicy (object and data-key grants, in a policy of their own)."""
+    return [
+        statement
+        for k, p in s.resources("AWS::IAM::Policy").items()
+        if "FunctionServiceRoleDefaultPolicy" in k or "FunctionServiceRoleObjectAccessPolicy" in k
+        for statement in p["Properties"]["PolicyDocument"]["Statement"]
+    ]
 
 
 def metric_name(alarm: dict[str, Any]) -> str:

@@ -22,6 +22,7 @@ from aws_cdk import aws_sns as sns
 from serverless_patterns import FunctionSpec
 from serverless_patterns.patterns.api_to_lambda import ApiToLambda
 from serverless_patterns.patterns.fanout_queue import FanoutQueue, Subscriber
+from serverless_patterns.patterns.orchestrated_pipeline import OrchestratedPipeline, Step
 from serverless_patterns.patterns.s3_processor import S3Processor
 from serverless_patterns.patterns.stream_to_sns import StreamToSns
 
@@ -85,6 +86,7 @@ PATTERNS: dict[str, type] = {
     "S3Processor": S3Processor,
     "StreamToSns": StreamToSns,
     "FanoutQueue": FanoutQueue,
+    "OrchestratedPipeline": OrchestratedPipeline,
 }
 
 
@@ -95,6 +97,7 @@ def base_props(pattern: str) -> dict[str, Any]:
         "S3Processor": lambda: {"function": spec()},
         "StreamToSns": lambda: {"partition_key": "pk"},
         "FanoutQueue": lambda: {"subscribers": {"a": Subscriber(function=spec())}},
+        "OrchestratedPipeline": lambda: {"steps": [Step("Run", spec())]},
     }[pattern]()
 
 

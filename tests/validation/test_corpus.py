@@ -13,13 +13,16 @@ import dataclasses
 import enum
 import math
 import re
+from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_events as events
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_stepfunctions as sfn
 
 from serverless_patterns import (
     AlarmThresholds,
@@ -31,6 +34,16 @@ from serverless_patterns import (
 from serverless_patterns.core.deployment import DeploymentKind
 from serverless_patterns.patterns.api_to_lambda import ApiType, Authorization, Cors
 from serverless_patterns.patterns.fanout_queue import FilterPolicyScope, Subscriber
+from serverless_patterns.patterns.orchestrated_pipeline import (
+    Choice,
+    Map,
+    Parallel,
+    Retry,
+    Step,
+    Trigger,
+    Wait,
+    When,
+)
 from serverless_patterns.patterns.s3_processor import S3Delivery, S3Processor
 from tests.validation.support import HANDLER, Make, bucket, build, layer, spec, streamed_table, topic
 
@@ -930,6 +943,807 @@ _PATTERN_ROWS: list[tuple[str, dict[str, Any], str]] = [
     ),
 ]
 
+# OrchestratedPipeline: its steps (Step, Retry, Choice, Wait, Parallel, Map), a definition file with
+# its functions, topics, resources and substitutions, the state machine's own props and the triggers.
+OP = "OrchestratedPipeline"
+ONE_TASK = str(Path(__file__).parent / "one_task.asl.json")
+_NEVER = sfn.Condition.boolean_equals("$.a", True)
+
+
+def retried(**kwargs: Any) -> list[Step]:
+    """``steps``: one Lambda step ``Run`` with one retrier built from ``kwargs``."""
+    return [Step("Run", spec(), retry=Retry(**kwargs))]
+
+
+def from_file(**kwargs: Any) -> dict[str, Any]:
+    """Props that build the pipeline from ``one_task.asl.json`` (its ``${RunArn}`` and ``${Stage}``)."""
+    return {
+        "steps": None,
+        "definition_file": ONE_TASK,
+        "functions": {"Run": spec()},
+        "substitutions": {"Stage": "prod"},
+        **kwargs,
+    }
+
+
+_PIPELINE_ROWS: list[tuple[str, dict[str, Any], str]] = [
+    # backoff nan
+    (
+        OP,
+        dict(steps=retried(backoff_rate=math.nan)),
+        r"steps\['Run'\]\.retry\[0\]\.backoff_rate must be >= 1\.0, got nan",
+    ),
+    # backoff inf
+    (
+        OP,
+        dict(steps=retried(backoff_rate=math.inf)),
+        r"steps\['Run'\]\.retry\[0\]\.backoff_rate must be >= 1\.0, got inf",
+    ),
+    # backoff neg
+    (
+        OP,
+        dict(steps=retried(backoff_rate=-1.0)),
+        r"steps\['Run'\]\.retry\[0\]\.backoff_rate must be >= 1\.0, got -1\.0",
+    ),
+    # backoff bool
+    (
+        OP,
+        dict(steps=retried(backoff_rate=True)),
+        r"steps\['Run'\]\.retry\[0\]\.backoff_rate must be >= 1\.0, got True",
+    ),
+    # backoff str
+    (
+        OP,
+        dict(steps=retried(backoff_rate="2")),
+        r"steps\['Run'\]\.retry\[0\]\.backoff_rate must be >= 1\.0, got '2'",
+    ),
+    # interval 0
+    (
+        OP,
+        dict(steps=retried(interval=SEC(0))),
+        r"steps\['Run'\]\.retry\[0\]\.interval must be 1\.\.99999999 seconds, got 0",
+    ),
+    # interval int
+    (OP, dict(steps=retried(interval=5)), r"steps\['Run'\]\.retry\[0\]\.interval must be a Duration, got 5"),
+    # interval ms
+    (
+        OP,
+        dict(steps=retried(interval=cdk.Duration.millis(1500))),
+        r"steps\['Run'\]\.retry\[0\]\.interval must be whole seconds, got 1\.5",
+    ),
+    # maxdelay < interval
+    (
+        OP,
+        dict(steps=retried(interval=SEC(10), max_delay=SEC(5))),
+        r"steps\['Run'\]\.retry\[0\]\.max_delay must be at least the interval \(10 s\), got 5 s: i",
+    ),
+    # maxdelay 0
+    (
+        OP,
+        dict(steps=retried(max_delay=SEC(0))),
+        r"steps\['Run'\]\.retry\[0\]\.max_delay must be 1\.\.31622400 seconds, got 0",
+    ),
+    # jitter str
+    (
+        OP,
+        dict(steps=retried(jitter="FULL")),
+        r"steps\['Run'\]\.retry\[0\]\.jitter must be True \(JitterStrategy FULL\) or False \(NONE\),",
+    ),
+    # jitter None
+    (
+        OP,
+        dict(steps=retried(jitter=None)),
+        r"steps\['Run'\]\.retry\[0\]\.jitter must be True \(JitterStrategy FULL\) or False \(NONE\),",
+    ),
+    # jitter 1
+    (
+        OP,
+        dict(steps=retried(jitter=1)),
+        r"steps\['Run'\]\.retry\[0\]\.jitter must be True \(JitterStrategy FULL\) or False \(NONE\),",
+    ),
+    # attempts bool
+    (
+        OP,
+        dict(steps=retried(max_attempts=True)),
+        r"steps\['Run'\]\.retry\[0\]\.max_attempts must be a number, got True",
+    ),
+    # attempts neg
+    (
+        OP,
+        dict(steps=retried(max_attempts=-1)),
+        r"steps\['Run'\]\.retry\[0\]\.max_attempts must be 0\.\.99999999, got -1",
+    ),
+    # attempts float
+    (
+        OP,
+        dict(steps=retried(max_attempts=2.0)),
+        r"steps\['Run'\]\.retry\[0\]\.max_attempts must be an integer, got 2\.0",
+    ),
+    # errors str
+    (
+        OP,
+        dict(steps=retried(errors="States.ALL")),
+        r"steps\['Run'\]\.retry\[0\]\.errors must be a non-empty list of error names, got 'State",
+    ),
+    # errors None
+    (
+        OP,
+        dict(steps=retried(errors=None)),
+        r"steps\['Run'\]\.retry\[0\]\.errors must be a non-empty list of error names, got None",
+    ),
+    # errors empty
+    (
+        OP,
+        dict(steps=retried(errors=[])),
+        r"steps\['Run'\]\.retry\[0\]\.errors must be a non-empty list of error names, got \[\]",
+    ),
+    # errors ALL+
+    (
+        OP,
+        dict(steps=retried(errors=["States.ALL", "X"])),
+        r"steps\['Run'\]\.retry\[0\]\.errors: States\.ALL must appear alone, got \['States\.ALL', '",
+    ),
+    # retry not Retry
+    (
+        OP,
+        dict(steps=[Step("Run", spec(), retry="x")]),
+        r"steps\['Run'\]\.retry must be a Retry or a list of Retry, got 'x'",
+    ),
+    # retry ALL not last
+    (
+        OP,
+        dict(steps=[Step("Run", spec(), retry=[Retry(errors=["States.ALL"]), Retry(errors=["X"])])]),
+        r"steps\['Run'\]\.retry: the retrier for States\.ALL must be the last one",
+    ),
+    # steps empty
+    (OP, dict(steps=[]), r"steps must have at least one Step, got \[\]"),
+    # steps str
+    (OP, dict(steps="Run"), r"steps must be a non-empty list of steps, got 'Run'"),
+    # step name bad
+    (
+        OP,
+        dict(steps=[Step("1Run", spec())]),
+        r"steps\[0\]\.name must be a letter then letters, digits, '_' or '-', at most 80 char",
+    ),
+    # step name int
+    (
+        OP,
+        dict(steps=[Step(5, spec())]),
+        r"steps\[0\]\.name must be a letter then letters, digits, '_' or '-', at most 80 char",
+    ),
+    # step name reserved
+    (
+        OP,
+        dict(steps=[Step("NotifyError", spec())]),
+        r"steps\[0\]\.name 'NotifyError' is reserved for the pattern's notification states",
+    ),
+    # step dup
+    (
+        OP,
+        dict(steps=[Step("Run", spec()), Step("Run", spec())]),
+        r"steps\[0\]\.name 'Run' is used by more than one step",
+    ),
+    # step twins
+    (
+        OP,
+        dict(steps=[Step("Load-Data", spec()), Step("Load_Data", spec())]),
+        r"steps: 'Load-Data' and 'Load_Data' differ only in characters other than letters ",
+    ),
+    # step function str
+    (OP, dict(steps=[Step("Run", "fn")]), r"steps\['Run'\]\.function must be a FunctionSpec, got str"),
+    # step function bad mem
+    (
+        OP,
+        dict(steps=[Step("Run", spec(memory_size=1))]),
+        r"steps\['Run'\]\.function\.memory_size must be 128\.\.10240 MB, got 1",
+    ),
+    # step next unknown
+    (
+        OP,
+        dict(steps=[Step("Run", spec(), next="Nope")]),
+        r"steps\['Run'\]\.next names no step at its level: 'Nope' \(steps are Run\)",
+    ),
+    # step next NotifyError
+    (
+        OP,
+        dict(steps=[Step("Run", spec(), next="NotifyError")]),
+        r"steps\['Run'\]\.next names no step at its level: 'NotifyError' \(steps are Run\)",
+    ),
+    # step next int
+    (
+        OP,
+        dict(steps=[Step("Run", spec(), next=5)]),
+        r"steps\['Run'\]\.next names no step at its level: 5 \(steps are Run\)",
+    ),
+    # catch list
+    (
+        OP,
+        dict(steps=[Step("Run", spec(), catch=["States.ALL"])]),
+        r"steps\['Run'\]\.catch must map error names to state names, got \['States\.ALL'\]",
+    ),
+    # catch unknown
+    (
+        OP,
+        dict(steps=[Step("Run", spec(), catch={"States.ALL": "Nope"})]),
+        r"steps\['Run'\]\.catch\['States\.ALL'\] names no state: 'Nope' \(states are NotifyError,",
+    ),
+    # catch empty err
+    (
+        OP,
+        dict(steps=[Step("Run", spec(), catch={"": "NotifyError"})]),
+        r"steps\['Run'\]\.catch: error names must be non-empty strings, got ''",
+    ),
+    # catch self
+    (
+        OP,
+        dict(steps=[Step("Run", spec(), catch={"States.ALL": "Run"})]),
+        r"steps: state 'PipelineFailed' is not reachable from StartAt 'Run'",
+    ),
+    # catch NotifySuccess no notify
+    (
+        OP,
+        dict(steps=[Step("Run", spec(), catch={"States.ALL": "NotifySuccess"})]),
+        r"steps\['Run'\]\.catch\['States\.ALL'\] names no state: 'NotifySuccess' \(states are Not",
+    ),
+    # catch NotifyError notify off
+    (
+        OP,
+        dict(steps=[Step("Run", spec(), catch={"States.ALL": "NotifyError"})], notify_failure=False),
+        r"steps\['Run'\]\.catch\['States\.ALL'\] names no state: 'NotifyError' \(states are Run\)",
+    ),
+    # choice empty
+    (
+        OP,
+        dict(steps=[Choice("C", []), Step("Run", spec())]),
+        r"steps\['C'\]\.when must be a non-empty list of When, got \[\]",
+    ),
+    # choice when str
+    (
+        OP,
+        dict(steps=[Choice("C", ["x"]), Step("Run", spec())]),
+        r"steps\['C'\]\.when\[0\] must be When\(sfn\.Condition\.\.\., next\), got 'x'",
+    ),
+    # choice when next unknown
+    (
+        OP,
+        dict(steps=[Choice("C", [When(_NEVER, "Nope")]), Step("Run", spec())]),
+        r"steps\['C'\]\.when\[0\]\.next names no step at its level: 'Nope' \(steps are C, Run\)",
+    ),
+    # choice otherwise unknown
+    (
+        OP,
+        dict(steps=[Choice("C", [When(_NEVER, "Run")], otherwise="Nope"), Step("Run", spec())]),
+        r"steps\['C'\]\.otherwise names no step at its level: 'Nope' \(steps are C, Run\)",
+    ),
+    # choice only
+    (
+        OP,
+        dict(steps=[Choice("C", [When(_NEVER, "C")])]),
+        r"steps: state 'PipelineFailed' is not reachable from StartAt 'C'",
+    ),
+    # choice when cond str
+    (
+        OP,
+        dict(steps=[Choice("C", [When("$.a == 1", "Run")]), Step("Run", spec())]),
+        r"steps\['C'\]\.when\[0\] must be When\(sfn\.Condition\.\.\., next\), got When\(condition='\$\.a",
+    ),
+    # wait none
+    (
+        OP,
+        dict(steps=[Wait("W"), Step("Run", spec())]),
+        r"steps\['W'\] needs exactly one of duration, until, seconds_path and timestamp_path",
+    ),
+    # wait two
+    (
+        OP,
+        dict(steps=[Wait("W", duration=SEC(1), until="2030-01-01T00:00:00Z"), Step("Run", spec())]),
+        r"steps\['W'\] needs exactly one of duration, until, seconds_path and timestamp_path",
+    ),
+    # wait ms
+    (
+        OP,
+        dict(steps=[Wait("W", duration=cdk.Duration.millis(500)), Step("Run", spec())]),
+        r"steps\['W'\]\.duration must be whole seconds, got 0\.5",
+    ),
+    # wait int
+    (
+        OP,
+        dict(steps=[Wait("W", duration=5), Step("Run", spec())]),
+        r"steps\['W'\]\.duration must be a Duration, got 5",
+    ),
+    # wait until bad
+    (
+        OP,
+        dict(steps=[Wait("W", until="tomorrow"), Step("Run", spec())]),
+        r"""steps: States\.W\.Timestamp is "tomorrow" but should be an RFC3339 timestamp""",
+    ),
+    # wait until int
+    (
+        OP,
+        dict(steps=[Wait("W", until=5), Step("Run", spec())]),
+        r"steps: States\.W\.Timestamp is 5 but should be an RFC3339 timestamp",
+    ),
+    # wait seconds_path bad
+    (
+        OP,
+        dict(steps=[Wait("W", seconds_path="delay"), Step("Run", spec())]),
+        r"steps\['W'\]\.seconds_path must be a path starting with '\$', got 'delay'",
+    ),
+    # wait ts_path bad
+    (
+        OP,
+        dict(steps=[Wait("W", timestamp_path="at"), Step("Run", spec())]),
+        r"steps\['W'\]\.timestamp_path must be a path starting with '\$', got 'at'",
+    ),
+    # wait only
+    (
+        OP,
+        dict(steps=[Wait("W", duration=SEC(1))]),
+        r"steps: state 'PipelineFailed' is not reachable from StartAt 'W'",
+    ),
+    # wait next unknown
+    (
+        OP,
+        dict(steps=[Wait("W", duration=SEC(1), next="Nope"), Step("Run", spec())]),
+        r"steps\['W'\]\.next names no step at its level: 'Nope' \(steps are Run, W\)",
+    ),
+    # parallel empty
+    (
+        OP,
+        dict(steps=[Parallel("P", [])]),
+        r"steps\['P'\]\.branches must be a non-empty list of branches, got \[\]",
+    ),
+    # parallel branch empty
+    (
+        OP,
+        dict(steps=[Parallel("P", [[]])]),
+        r"steps\['P'\]\.branches\[0\] must be a non-empty list of steps, got \[\]",
+    ),
+    # parallel branch str
+    (
+        OP,
+        dict(steps=[Parallel("P", ["x"])]),
+        r"steps\['P'\]\.branches\[0\] must be a non-empty list of steps, got 'x'",
+    ),
+    # parallel branch next outer
+    (
+        OP,
+        dict(steps=[Parallel("P", [[Step("A", spec(), next="Run")]]), Step("Run", spec())]),
+        r"steps\['P'\]\.branches\[0\]\['A'\]\.next names no step at its level: 'Run' \(steps are A\)",
+    ),
+    # parallel catch unknown
+    (
+        OP,
+        dict(steps=[Parallel("P", [[Step("A", spec())]], catch={"States.ALL": "Nope"})]),
+        r"steps\['P'\]\.catch\['States\.ALL'\] names no state: 'Nope' \(states are NotifyError, P",
+    ),
+    # parallel retry bad
+    (
+        OP,
+        dict(steps=[Parallel("P", [[Step("A", spec())]], retry=Retry(max_attempts=-1))]),
+        r"steps\['P'\]\.retry\[0\]\.max_attempts must be 0\.\.99999999, got -1",
+    ),
+    # parallel dup inner
+    (
+        OP,
+        dict(steps=[Parallel("P", [[Step("A", spec())], [Step("A", spec())]])]),
+        r"steps\['P'\]\.branches\[0\]\[0\]\.name 'A' is used by more than one step",
+    ),
+    # parallel inner named like outer
+    (
+        OP,
+        dict(steps=[Parallel("P", [[Step("Run", spec())]]), Step("Run", spec())]),
+        r"steps\['P'\]\.branches\[0\]\[0\]\.name 'Run' is used by more than one step",
+    ),
+    # map empty
+    (OP, dict(steps=[Map("M", [])]), r"steps\['M'\]\.steps must be a non-empty list of steps, got \[\]"),
+    # map items_path bad
+    (
+        OP,
+        dict(steps=[Map("M", [Step("A", spec())], items_path="items")]),
+        r"steps\['M'\]\.items_path must be a path starting with '\$', got 'items'",
+    ),
+    # map items_path int
+    (
+        OP,
+        dict(steps=[Map("M", [Step("A", spec())], items_path=5)]),
+        r"steps\['M'\]\.items_path must be a path starting with '\$', got 5",
+    ),
+    # map conc neg
+    (
+        OP,
+        dict(steps=[Map("M", [Step("A", spec())], max_concurrency=-1)]),
+        r"steps: States\.M\.MaxConcurrency is -1 but allowed floor is 0",
+    ),
+    # map conc 41
+    (
+        OP,
+        dict(steps=[Map("M", [Step("A", spec())], max_concurrency=41)]),
+        r"steps\['M'\]\.max_concurrency must be 0\.\.40, got 41",
+    ),
+    # map conc float
+    (
+        OP,
+        dict(steps=[Map("M", [Step("A", spec())], max_concurrency=1.5)]),
+        r"steps\['M'\]\.max_concurrency must be an integer, got 1\.5",
+    ),
+    # map conc bool
+    (
+        OP,
+        dict(steps=[Map("M", [Step("A", spec())], max_concurrency=True)]),
+        r"steps\['M'\]\.max_concurrency must be an integer, got True",
+    ),
+    # map inner notify
+    (
+        OP,
+        dict(steps=[Map("M", [Step("A", spec(), catch={"States.ALL": "NotifyError"})])]),
+        r"steps\['M'\]\.steps\['A'\]\.catch\['States\.ALL'\] names no state: 'NotifyError' \(states ",
+    ),
+    # map steps str
+    (OP, dict(steps=[Map("M", "A")]), r"steps\['M'\]\.steps must be a non-empty list of steps, got 'A'"),
+    # definition_file missing
+    (
+        OP,
+        dict(steps=None, definition_file="nope.json"),
+        r"definition_file must be a readable Amazon States Language file, got 'nope\.json' ",
+    ),
+    # definition_file int
+    (OP, dict(steps=None, definition_file=5), r"definition_file must be a path, got 5"),
+    # steps+file
+    (OP, dict(definition_file="x.json"), r"give either steps or definition_file, not both"),
+    # neither
+    (
+        OP,
+        dict(steps=None),
+        r"give steps \(a list of Step\) or definition_file \(an Amazon States Language file\) ",
+    ),
+    # definition str
+    (
+        OP,
+        dict(steps=None, definition="x"),
+        r"definition must be an sfn\.IChainable \(a state or a chain\), got str",
+    ),
+    # functions with steps
+    (
+        OP,
+        dict(functions={"A": spec()}),
+        r"functions, topics, resources and substitutions go with definition_file; steps na",
+    ),
+    # substitutions with steps
+    (
+        OP,
+        dict(substitutions={"A": "b"}),
+        r"functions, topics, resources and substitutions go with definition_file; steps na",
+    ),
+    # resources with steps
+    (
+        OP,
+        dict(resources={"A": 5}),
+        r"resources\['A'\] must be a dynamodb\.ITable, sqs\.IQueue, events\.IEventBus, sfn\.ISta",
+    ),
+    # topics with steps
+    (OP, dict(topics={"A": 5}), r"topics\['A'\] must be an sns\.ITopic, got int"),
+    # policies str
+    (OP, dict(policies=["x"]), r"policies\[0\] must be an iam\.PolicyStatement, got str"),
+    # notify_success str
+    (OP, dict(notify_success="yes"), r"notify_success must be True, False or None, got 'yes'"),
+    # notify_failure int
+    (OP, dict(notify_failure=1), r"notify_failure must be True, False or None, got 1"),
+    # notification_topic str
+    (
+        OP,
+        dict(notification_topic="arn:aws:sns:us-east-1:123456789012:t"),
+        r"notification_topic must be an sns\.ITopic, got 'arn:aws:sns:us-east-1:12345678901",
+    ),
+    # type str
+    (
+        OP,
+        dict(state_machine_type="EXPRESS"),
+        r"state_machine_type must be sfn\.StateMachineType\.STANDARD or EXPRESS, got 'EXPRES",
+    ),
+    # timeout int
+    (OP, dict(timeout=10), r"timeout \(a Standard workflow\) must be a Duration, got 10"),
+    # timeout 0
+    (OP, dict(timeout=SEC(0)), r"timeout \(a Standard workflow\) must be 1\.\.31536000 seconds, got 0"),
+    # timeout ms
+    (
+        OP,
+        dict(timeout=cdk.Duration.millis(1500)),
+        r"timeout \(a Standard workflow\) must be whole seconds, got 1\.5",
+    ),
+    # timeout express long
+    (
+        OP,
+        dict(timeout=cdk.Duration.minutes(6), state_machine_type=sfn.StateMachineType.EXPRESS),
+        r"timeout \(an Express workflow\) must be 1\.\.300 seconds, got 360",
+    ),
+    # timeout 2y
+    (
+        OP,
+        dict(timeout=cdk.Duration.days(800)),
+        r"timeout \(a Standard workflow\) must be 1\.\.31536000 seconds, got 69120000",
+    ),
+    # log_level OFF
+    (
+        OP,
+        dict(log_level=sfn.LogLevel.OFF),
+        r"log_level must be ALL, ERROR or FATAL, got OFF: the execution history is always ",
+    ),
+    # log_level str
+    (OP, dict(log_level="ALL"), r"log_level must be an sfn\.LogLevel \(ALL, ERROR or FATAL\), got 'ALL'"),
+    # include_execution_data str
+    (OP, dict(include_execution_data="yes"), r"include_execution_data must be True or False, got 'yes'"),
+    # log_retention int
+    (OP, dict(log_retention=30), r"log_retention must be a logs\.RetentionDays, got 30"),
+    # triggers not list
+    (OP, dict(triggers=Trigger.api()), r"triggers must be a list of Trigger, got Trigger"),
+    # triggers str
+    (OP, dict(triggers=["x"]), r"triggers\[0\] must be a Trigger, got str"),
+    # trigger kind
+    (
+        OP,
+        dict(triggers=[Trigger("nope")]),
+        r"triggers\[0\]\.kind must be one of schedule, event, api, got 'nope'",
+    ),
+    # schedule bad
+    (
+        OP,
+        dict(triggers=[Trigger.on_schedule("cron(99 99 * * ? *)")]),
+        r"triggers\[0\]\.schedule cron minutes must be 0\.\.59, got 99 in 'cron\(99 99 \* \* \? \*\)'",
+    ),
+    # schedule rate 0
+    (
+        OP,
+        dict(triggers=[Trigger.on_schedule("rate(0 minutes)")]),
+        r"triggers\[0\]\.schedule must be rate\(1 unit\) or rate\(N units\) with N >= 1, got 'rat",
+    ),
+    # schedule rate 1 minutes
+    (
+        OP,
+        dict(triggers=[Trigger.on_schedule("rate(1 minutes)")]),
+        r"triggers\[0\]\.schedule must be rate\(1 unit\) or rate\(N units\) with N >= 1, got 'rat",
+    ),
+    # schedule rate 5 minute
+    (
+        OP,
+        dict(triggers=[Trigger.on_schedule("rate(5 minute)")]),
+        r"triggers\[0\]\.schedule must be rate\(1 unit\) or rate\(N units\) with N >= 1, got 'rat",
+    ),
+    # schedule cron 5 fields
+    (
+        OP,
+        dict(triggers=[Trigger.on_schedule("cron(0 2 * * ?)")]),
+        r"triggers\[0\]\.schedule cron needs 6 fields \(minutes hours day-of-month month day-o",
+    ),
+    # schedule cron two ?
+    (
+        OP,
+        dict(triggers=[Trigger.on_schedule("cron(0 2 ? * ? *)")]),
+        r"triggers\[0\]\.schedule cron needs '\?' in exactly one of day-of-month and day-of-we",
+    ),
+    # schedule cron no ?
+    (
+        OP,
+        dict(triggers=[Trigger.on_schedule("cron(0 2 * * * *)")]),
+        r"triggers\[0\]\.schedule cron needs '\?' in exactly one of day-of-month and day-of-we",
+    ),
+    # schedule cron step 0
+    (
+        OP,
+        dict(triggers=[Trigger.on_schedule("cron(0/0 2 * * ? *)")]),
+        r"triggers\[0\]\.schedule cron minutes step must be a whole number >= 1, got '0/0' in",
+    ),
+    # schedule cron # 6
+    (
+        OP,
+        dict(triggers=[Trigger.on_schedule("cron(0 2 ? * 2#6 *)")]),
+        r"triggers\[0\]\.schedule cron day-of-week '#' must be 1\.\.5, got '2#6' in 'cron\(0 2 \?",
+    ),
+    # schedule cron letters
+    (
+        OP,
+        dict(triggers=[Trigger.on_schedule("cron(a b * * ? *)")]),
+        r"triggers\[0\]\.schedule cron minutes may hold numbers, the wildcards , - \* /, got '",
+    ),
+    # schedule cron XYZ
+    (
+        OP,
+        dict(triggers=[Trigger.on_schedule("cron(0 2 ? * XYZ *)")]),
+        r"triggers\[0\]\.schedule cron day-of-week may hold numbers, SUN, MON, TUE, WED, THU,",
+    ),
+    # schedule cron year 1800
+    (
+        OP,
+        dict(triggers=[Trigger.on_schedule("cron(0 2 * * ? 1800)")]),
+        r"triggers\[0\]\.schedule cron year must be 1970\.\.2199, got 1800 in 'cron\(0 2 \* \* \? 1",
+    ),
+    # schedule int
+    (
+        OP,
+        dict(triggers=[Trigger.on_schedule(5)]),
+        r"triggers\[0\]\.schedule must be a cron\(\.\.\.\)/rate\(\.\.\.\) expression, got 5",
+    ),
+    # schedule input str
+    (
+        OP,
+        dict(triggers=[Trigger.on_schedule("rate(1 day)", input="x")]),
+        r"triggers\[0\]\.input must be a mapping \(the execution input\), got 'x'",
+    ),
+    # schedule input set
+    (
+        OP,
+        dict(triggers=[Trigger.on_schedule("rate(1 day)", input={1, 2})]),
+        r"triggers\[0\]\.input must be a mapping \(the execution input\), got \{1, 2\}",
+    ),
+    # event pattern empty
+    (
+        OP,
+        dict(triggers=[Trigger.on_event(events.EventPattern())]),
+        r"triggers\[0\]\.event_pattern must be an events\.EventPattern matching something",
+    ),
+    # event pattern dict
+    (
+        OP,
+        dict(triggers=[Trigger.on_event({"source": ["x"]})]),
+        r"triggers\[0\]\.event_pattern must be an events\.EventPattern matching something",
+    ),
+    # event input_path bad
+    (
+        OP,
+        dict(triggers=[Trigger.on_event(events.EventPattern(source=["x"]), input_path="detail")]),
+        r"triggers\[0\]\.input_path must be a JSONPath starting with '\$', got 'detail'",
+    ),
+    # event bus str
+    (
+        OP,
+        dict(triggers=[Trigger.on_event(events.EventPattern(source=["x"]), event_bus="default")]),
+        r"triggers\[0\]\.event_bus must be an events\.IEventBus, got str",
+    ),
+    # api path bad
+    (
+        OP,
+        dict(triggers=[Trigger.api(path="executions")]),
+        r"triggers\[0\]\.path must be '/' then static segments of letters, digits or '\._\~-', ",
+    ),
+    # api path param
+    (
+        OP,
+        dict(triggers=[Trigger.api(path="/x/{id}")]),
+        r"triggers\[0\]\.path must be '/' then static segments of letters, digits or '\._\~-', ",
+    ),
+    # api rate 0
+    (
+        OP,
+        dict(triggers=[Trigger.api(throttling_rate_limit=0)]),
+        r"triggers\[0\]\.throttling_rate_limit must be 1\.\.10000, got 0",
+    ),
+    # api rate nan
+    (
+        OP,
+        dict(triggers=[Trigger.api(throttling_rate_limit=math.nan)]),
+        r"triggers\[0\]\.throttling_rate_limit must be 1\.\.10000, got nan",
+    ),
+    # api rate str
+    (
+        OP,
+        dict(triggers=[Trigger.api(throttling_rate_limit="10")]),
+        r"triggers\[0\]\.throttling_rate_limit must be a number, got '10'",
+    ),
+    # api burst neg
+    (
+        OP,
+        dict(triggers=[Trigger.api(throttling_burst_limit=-1)]),
+        r"triggers\[0\]\.throttling_burst_limit must be 0\.\.5000, got -1",
+    ),
+    # api burst frac
+    (
+        OP,
+        dict(triggers=[Trigger.api(throttling_burst_limit=1.5)]),
+        r"triggers\[0\]\.throttling_burst_limit must be a whole number of requests, got 1\.5",
+    ),
+    # api burst str
+    (
+        OP,
+        dict(triggers=[Trigger.api(throttling_burst_limit="5")]),
+        r"triggers\[0\]\.throttling_burst_limit must be a number, got '5'",
+    ),
+    # api burst bool
+    (
+        OP,
+        dict(triggers=[Trigger.api(throttling_burst_limit=True)]),
+        r"triggers\[0\]\.throttling_burst_limit must be a number, got True",
+    ),
+    # api stage bad
+    (
+        OP,
+        dict(triggers=[Trigger.api(stage_name="a b")]),
+        r"triggers\[0\]\.stage_name must be 1\.\.128 letters, digits or underscores, got 'a b'",
+    ),
+    # api waf bad
+    (
+        OP,
+        dict(triggers=[Trigger.api(web_acl_arn="acl")]),
+        r"triggers\[0\]\.web_acl_arn must be a WAFv2 web ACL ARN, got 'acl'",
+    ),
+    # api two
+    (
+        OP,
+        dict(triggers=[Trigger.api(), Trigger.api(path="/other")]),
+        r"triggers may have at most one Trigger\.api\(\), got 2",
+    ),
+    # api logging role str
+    (
+        OP,
+        dict(triggers=[Trigger.api(account_logging_role="yes")]),
+        r"triggers\[0\]\.account_logging_role must be True or False, got 'yes'",
+    ),
+    # api schema str
+    (
+        OP,
+        dict(triggers=[Trigger.api(request_schema="{}")]),
+        r"triggers\[0\]\.request_schema must be an apigw\.JsonSchema, got '\{\}'",
+    ),
+    # deployment str
+    (OP, dict(deployment="canary"), r"deployment must be a DeploymentStrategy, got str"),
+    # monitoring str
+    (OP, dict(monitoring="x"), r"monitoring must be a MonitoringOptions, got str"),
+    (OP, from_file(functions=True), r"functions must be a mapping of names, got bool"),
+    (OP, {"topics": "cron(0 2 * * ? *)"}, r"topics must be a mapping of names, got str"),
+    (OP, from_file(resources=True), r"resources must be a mapping of names, got bool"),
+    (OP, from_file(substitutions=True), r"substitutions must be a mapping of names, got bool"),
+    (OP, {"policies": None}, r"policies must be a list of iam\.PolicyStatement, got NoneType"),
+    (OP, from_file(functions={"Run": "fn"}), r"functions\['Run'\] must be a FunctionSpec, got str"),
+    (OP, from_file(functions={}), r"Parameters\.FunctionName \$\{RunArn\} binds to no function"),
+    (
+        OP,
+        from_file(functions={"Run": spec(), "Other": spec()}),
+        r"functions\['Other'\] is not called by any state",
+    ),
+    (
+        OP,
+        from_file(functions={"Run": spec(), "Load-Data": spec(), "Load_Data": spec()}),
+        r"functions: 'Load-Data' and 'Load_Data' differ only in characters other than letters and digits",
+    ),
+    (
+        OP,
+        from_file(functions={"Run": spec(memory_size=64)}),
+        r"functions\['Run'\]\.memory_size must be 128\.\.10240 MB",
+    ),
+    (
+        OP,
+        from_file(substitutions={"Stage": "p", "Function_X": "v"}),
+        r"substitutions key 'Function_X' must be letters",
+    ),
+    (OP, from_file(substitutions={"Stage": "p", "a-b": "v"}), r"substitutions key 'a-b' must be letters"),
+    (
+        OP,
+        from_file(substitutions={"Stage": "p", "Other": "v"}),
+        r"substitutions\['Other'\] is not used by the definition",
+    ),
+    (
+        OP,
+        from_file(substitutions={"Stage": 5}),
+        r"substitutions\['Stage'\] must be a string \(or a string token\), got 5",
+    ),
+    (OP, from_file(substitutions=None), r"Parameters\.Stage \$\{Stage\} is bound by nothing"),
+    (OP, from_file(notify_success=True), r"notify_success and notify_failure go with steps"),
+    (OP, from_file(notify_failure=False), r"notify_success and notify_failure go with steps"),
+    (OP, from_file(topics={"T": "arn"}), r"topics\['T'\] must be an sns\.ITopic, got str"),
+    (
+        OP,
+        from_file(resources={"Data": bucket("Data")}),
+        r"resources\['Data'\] is not used by any state of the definition",
+    ),
+    (OP, from_file(resources={"Data": 5}), r"resources\['Data'\] must be a dynamodb\.ITable"),
+    (OP, from_file(policies=[5]), r"policies\[0\] must be an iam\.PolicyStatement, got int"),
+    (
+        OP,
+        {"steps": None, "definition_file": str(Path(__file__))},
+        r"definition_file '[^']*test_corpus\.py' is not JSON",
+    ),
+]
+
+
 _SHARED_BUCKET: dict[int, s3.IBucket] = {}
 
 
@@ -957,7 +1771,7 @@ def _chain(stack: cdk.Stack, name: str) -> s3.IBucket:
     return out
 
 
-CASES = [*_function_rows(), *_shared_rows(), *_PATTERN_ROWS]
+CASES = [*_function_rows(), *_shared_rows(), *_PATTERN_ROWS, *_PIPELINE_ROWS]
 
 
 def show(value: Any) -> str:

@@ -33,6 +33,7 @@ from serverless_patterns import (
 from serverless_patterns import _registry as registry
 from serverless_patterns.patterns.api_to_lambda import ApiToLambda, Authorization, Cors
 from serverless_patterns.patterns.fanout_queue import FanoutQueue, Subscriber
+from serverless_patterns.patterns.orchestrated_pipeline import OrchestratedPipeline, Retry, Step, Trigger
 from serverless_patterns.patterns.s3_processor import S3Processor
 from serverless_patterns.patterns.stream_to_sns import StreamToSns
 from tests.validation.support import PATTERNS, base_props, build, spec
@@ -53,6 +54,12 @@ PROFILE = os.environ.get("SERVERLESS_PATTERNS_HYPOTHESIS", "suite")
 # ---------------------------------------------------------------- values
 _ODD_STRINGS = [
     "",
+    "cron(0 2 * * ? *)",
+    "cron(0 2 ? * MON-FRI *)",
+    "cron(a b * * ? *)",
+    "rate(5 minutes)",
+    "rate(1 minutes)",
+    "$.detail",
     " ",
     "*",
     "*.jpg",
@@ -132,6 +139,7 @@ def _function_field(pattern: str) -> list[Any]:
         "S3Processor": lambda f: {"function": f},
         "StreamToSns": lambda f: {"function": f},
         "FanoutQueue": lambda f: {"subscribers": {"a": Subscriber(function=f)}},
+        "OrchestratedPipeline": lambda f: {"steps": [Step("Run", f)]},
     }
     return [("function-spec", name, wrap[pattern]) for name in _fields(FunctionSpec)]
 
@@ -151,6 +159,10 @@ def targets(pattern: str) -> list[Any]:
     if pattern == "FanoutQueue":
         found += [("subscriber", name) for name in _fields(Subscriber)]
         found += [("subscriber-queue", name) for name in _fields(QueueOptions)]
+    if pattern == "OrchestratedPipeline":
+        found += [("retry", name) for name in _fields(Retry)]
+        found += [("api-trigger", name) for name in _fields(Trigger) if name != "kind"]
+        found += [("schedule", None)]
     return found
 
 
@@ -172,6 +184,8 @@ def overrides(pattern: str, changes: list[tuple[Any, Any]]) -> dict[str, Any]:
     thresholds: dict[str, Any] = {}
     subscriber: dict[str, Any] = {}
     subscriber_queue: dict[str, Any] = {}
+    retry: dict[str, Any] = {}
+    api: dict[str, Any] = {}
     wrap = None
     for target, value in changes:
         kind = target[0]
@@ -186,6 +200,12 @@ def overrides(pattern: str, changes: list[tuple[Any, Any]]) -> dict[str, Any]:
             thresholds[target[1]] = value
         elif kind == "subscriber":
             subscriber[target[1]] = value
+        elif kind == "retry":
+            retry[target[1]] = value
+        elif kind == "api-trigger":
+            api[target[1]] = value
+        elif kind == "schedule":
+            props["triggers"] = [Trigger.on_schedule(value)]
         else:
             subscriber_queue[target[1]] = value
     if wrap is not None:
@@ -197,6 +217,10 @@ def overrides(pattern: str, changes: list[tuple[Any, Any]]) -> dict[str, Any]:
         if not isinstance(given_monitoring, MonitoringOptions):
             given_monitoring = MonitoringOptions()
         props["monitoring"] = dataclasses.replace(given_monitoring, thresholds=AlarmThresholds(**thresholds))
+    if retry:
+        props["steps"] = [Step("Run", spec(), retry=Retry(**retry))]
+    if api:
+        props["triggers"] = [Trigger("api", **api)]
     if subscriber or subscriber_queue:
         if subscriber_queue:
             subscriber["queue"] = QueueOptions(**subscriber_queue)
@@ -239,13 +263,13 @@ def test_every_prop_is_a_target() -> None:
         names = {t[1] for t in targets(pattern) if t[0] == "prop"}
         assert names == set(_params(cls)), pattern
         assert set(base_props(pattern)) <= names
-    # A new pattern joins the corpus and this property (OrchestratedPipeline's validation is
-    # being rewritten with its ASL; it joins when that lands).
-    registered = {exports.construct for exports in registry.PATTERNS} - {"OrchestratedPipeline"}
+    # A new pattern joins the corpus and this property.
+    registered = {exports.construct for exports in registry.PATTERNS}
     assert set(PATTERNS) == registered
     assert {cls.__name__ for cls in PATTERNS.values()} == {
         ApiToLambda.__name__,
         S3Processor.__name__,
         StreamToSns.__name__,
         FanoutQueue.__name__,
+        OrchestratedPipeline.__name__,
     }

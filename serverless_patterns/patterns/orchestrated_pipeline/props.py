@@ -7,6 +7,7 @@ every duration that ends up in the definition (a retrier's wait, the execution t
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -65,16 +66,32 @@ class Retry:
             found.in_range(f"{prop}.max_attempts", self.max_attempts, 0, asl.MAX_ASL_INTEGER)
         elif not is_token(self.max_attempts):
             found.add(f"{prop}.max_attempts must be an integer, got {self.max_attempts!r}")
+        # NaN and infinity pass a plain `< 1` test and end in the definition as invalid JSON.
         if not is_token(self.backoff_rate) and (
-            not isinstance(self.backoff_rate, int | float) or self.backoff_rate < 1
+            isinstance(self.backoff_rate, bool)
+            or not isinstance(self.backoff_rate, int | float)
+            or not math.isfinite(self.backoff_rate)
+            or self.backoff_rate < 1
         ):
             found.add(f"{prop}.backoff_rate must be >= 1.0, got {self.backoff_rate!r}")
+        if not isinstance(self.jitter, bool):
+            found.add(
+                f"{prop}.jitter must be True (JitterStrategy FULL) or False (NONE), got {self.jitter!r}"
+            )
+        seconds: dict[str, int | None] = {}
         for name, duration, high in (
             ("interval", self.interval, asl.MAX_ASL_INTEGER),
             ("max_delay", self.max_delay, asl.MAX_DELAY_SECONDS),
         ):
             if duration is not None:
-                whole_seconds(f"{prop}.{name}", duration, 1, high, found)
+                seconds[name] = whole_seconds(f"{prop}.{name}", duration, 1, high, found)
+        interval = seconds.get("interval", DEFAULT_RETRY_INTERVAL_SECONDS)
+        max_delay = seconds.get("max_delay")
+        if max_delay is not None and interval is not None and max_delay < interval:
+            found.add(
+                f"{prop}.max_delay must be at least the interval ({interval} s), got {max_delay} s: "
+                "it would cap even the first wait"
+            )
         return list(found)
 
     def to_asl(self) -> dict[str, Any]:

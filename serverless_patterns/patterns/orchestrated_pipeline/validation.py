@@ -11,9 +11,10 @@ import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import aws_cdk as cdk
+from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sns as sns
@@ -29,6 +30,7 @@ from .props import Choice, Map, Parallel, Retry, Step, StepLike, Trigger, Wait, 
 
 EXPRESS_MAX_SECONDS = asl.EXPRESS_MAX_SECONDS
 STANDARD_MAX_SECONDS = 365 * 24 * 3600
+_M = TypeVar("_M", bound=Mapping[str, Any])
 _STEP_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,79}$")
 _RATE = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$")
 _CRON = re.compile(r"^cron\(([^)]*)\)$")
@@ -41,6 +43,17 @@ _CRON_FIELDS = (
     ("day-of-week", 1, 7),
     ("year", 1970, 2199),
 )
+# What else each field may hold: wildcard characters, and names (EventBridge's cron reference).
+_MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
+_DAYS = ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT")
+_CRON_SYNTAX: dict[str, tuple[str, tuple[str, ...]]] = {
+    "minutes": (",-*/", ()),
+    "hours": (",-*/", ()),
+    "day-of-month": (",-*?/", ("L", "W", "LW")),
+    "month": (",-*/", _MONTHS),
+    "day-of-week": (",-*?#", (*_DAYS, "L")),
+    "year": (",-*/", ()),
+}
 _API_PATH = re.compile(r"^(/[A-Za-z0-9._~-]+)+$")
 _STAGE = re.compile(r"^[A-Za-z0-9_]{1,128}$")
 _VARIABLE = re.compile(r"^[A-Za-z0-9_]+$")
@@ -86,6 +99,14 @@ def validate_props(
     calls, and what to bind. ``problems`` holds those of the shared options already."""
     express = state_machine_type == sfn.StateMachineType.EXPRESS
     checked = Checked()
+    # A value of the wrong shape is reported and then read as not given, so the checks below run.
+    functions = _mapping("functions", functions, problems)
+    topics = _mapping("topics", topics, problems)
+    resources = _mapping("resources", resources, problems)
+    substitutions = _mapping("substitutions", substitutions, problems)
+    if not isinstance(policies, list | tuple):
+        problems.add(f"policies must be a list of iam.PolicyStatement, got {type(policies).__name__}")
+        policies = ()
     definition: dict[str, Any] = {}
     if chain is not None:
         if steps is not None or definition_file is not None:
@@ -172,6 +193,14 @@ def validate_props(
     _check_triggers(triggers, problems)
     problems.raise_if_any(path)
     return checked
+
+
+def _mapping(prop: str, value: _M | None, problems: Problems) -> _M | None:
+    """``value`` if it is a mapping (or None); else a problem, and None."""
+    if value is not None and not isinstance(value, Mapping):
+        problems.add(f"{prop} must be a mapping of names, got {type(value).__name__}")
+        return None
+    return value
 
 
 def _check_resources(
@@ -452,7 +481,8 @@ class _StepCheck:
             found = retrier.problems(f"{label}.retry[{r_index}]")
             self.problems.extend(found)
             self.ok = self.ok and not found
-            if "States.ALL" in retrier.errors and r_index != len(retriers) - 1:
+            errors = retrier.errors if isinstance(retrier.errors, list | tuple) else ()
+            if "States.ALL" in errors and r_index != len(retriers) - 1:
                 self.fail(f"{label}.retry: the retrier for States.ALL must be the last one")
 
     def _catch(self, catch: Any, label: str, known: set[str]) -> None:
@@ -493,6 +523,9 @@ def _file_definition(
 def _check_triggers(triggers: Sequence[Trigger], problems: Problems) -> None:
     """Each trigger's own props, and at most one API."""
     apis = 0
+    if not isinstance(triggers, list | tuple):
+        problems.add(f"triggers must be a list of Trigger, got {type(triggers).__name__}")
+        return
     for index, trigger in enumerate(triggers):
         prop = f"triggers[{index}]"
         if not isinstance(trigger, Trigger):
@@ -508,6 +541,8 @@ def _check_triggers(triggers: Sequence[Trigger], problems: Problems) -> None:
                 problems.add(
                     f"{prop}.schedule must be a cron(...)/rate(...) expression, got {trigger.schedule!r}"
                 )
+            if trigger.input is not None and not isinstance(trigger.input, Mapping):
+                problems.add(f"{prop}.input must be a mapping (the execution input), got {trigger.input!r}")
         elif trigger.kind == "event":
             pattern = trigger.event_pattern
             if not isinstance(pattern, events.EventPattern) or not any(
@@ -521,6 +556,10 @@ def _check_triggers(triggers: Sequence[Trigger], problems: Problems) -> None:
                 )
             ):
                 problems.add(f"{prop}.event_pattern must be an events.EventPattern matching something")
+            if trigger.event_bus is not None:
+                problems.interface(
+                    f"{prop}.event_bus", trigger.event_bus, ["event_bus_arn"], "an events.IEventBus"
+                )
             path = trigger.input_path
             if path is not None and not is_token(path) and not str(path).startswith("$"):
                 problems.add(f"{prop}.input_path must be a JSONPath starting with '$', got {path!r}")
@@ -542,6 +581,11 @@ def _check_triggers(triggers: Sequence[Trigger], problems: Problems) -> None:
             if not is_token(stage) and not (isinstance(stage, str) and _STAGE.match(stage)):
                 problems.add(
                     f"{prop}.stage_name must be 1..128 letters, digits or underscores, got {trigger.stage_name!r}"
+                )
+            problems.boolean(f"{prop}.account_logging_role", trigger.account_logging_role)
+            if trigger.request_schema is not None:
+                problems.instance(
+                    f"{prop}.request_schema", trigger.request_schema, apigw.JsonSchema, "an apigw.JsonSchema"
                 )
             arn = trigger.web_acl_arn
             if arn is not None and not is_token(arn) and not str(arn).startswith("arn:"):
@@ -570,6 +614,15 @@ def _schedule_problem(expression: str) -> str | None:
         if (fields[2] == "?") == (fields[4] == "?"):
             return f"cron needs '?' in exactly one of day-of-month and day-of-week, got {expression!r}"
         for value, (name, low, high) in zip(fields, _CRON_FIELDS, strict=True):
+            wildcards, words = _CRON_SYNTAX[name]
+            unknown = [w for w in re.findall(r"[A-Za-z]+", value) if w.upper() not in words]
+            odd = [c for c in re.sub(r"[A-Za-z0-9]", "", value) if c not in wildcards]
+            if unknown or odd:
+                shown = ", ".join(words) + " and " if words else ""
+                return (
+                    f"cron {name} may hold numbers, {shown}the wildcards {' '.join(wildcards)}, "
+                    f"got {value!r} in {expression!r}"
+                )
             for part in value.split(","):
                 base, _, step = part.partition("/")
                 if step and not (step.isdigit() and int(step) >= 1):

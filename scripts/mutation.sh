@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Mutation testing (mutmut 3), one area at a time: scripts/mutation.sh [AREA ...]
+#
+# Each area names the files whose functions are mutated, the mutant names to run (globs on mutmut's
+# names, so a pattern's validation can be tested apart from the rest of its module) and the few test
+# files that exercise it. mutmut then runs, for each mutant, only the tests its stats run saw calling
+# the mutated function. Every area works in its own directory (.mutation/AREA, gitignored) with its
+# own mutants/ and stats, so areas never invalidate each other and a rerun only tests what changed.
+#
+# With no AREA, every area runs in turn. `scripts/mutation.sh --list` prints the areas.
+# Afterwards: `cd .mutation/AREA && mutmut results` (or `mutmut show NAME`) for the survivors.
+# Mutants run one at a time: they share the jsii kernel of the process they are forked from.
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+if [ -z "${VIRTUAL_ENV:-}" ] || ! command -v mutmut >/dev/null 2>&1; then
+  source "$ROOT/scripts/env.sh"
+fi
+cd "$ROOT"
+
+P=serverless_patterns
+OP=$P/patterns/orchestrated_pipeline
+OPT="tests/patterns/test_orchestrated_pipeline_grammar.py tests/patterns/test_orchestrated_pipeline_branching.py"
+OPT="$OPT tests/patterns/test_orchestrated_pipeline_references.py tests/patterns/test_orchestrated_pipeline_chain.py"
+# area | files mutated | mutant names run | tests
+AREAS=(
+  "op-validation|$OP/validation.py $OP/props.py|$P.patterns.orchestrated_pipeline.validation.* $P.patterns.orchestrated_pipeline.props.xǁRetryǁproblems* $P.patterns.orchestrated_pipeline.props.x_whole_seconds*|tests/test_pipeline_validation_mutants.py tests/validation/test_corpus.py tests/patterns/test_orchestrated_pipeline_grammar.py tests/patterns/test_orchestrated_pipeline_branching.py"
+  "op-grants|$OP/grants.py|$P.patterns.orchestrated_pipeline.grants.*|tests/patterns/test_orchestrated_pipeline_integrations.py tests/patterns/test_orchestrated_pipeline_references.py tests/test_acknowledgments.py"
+  "pattern-validation|$P/patterns/api_to_lambda.py $P/patterns/s3_processor.py $P/patterns/stream_to_sns.py $P/patterns/fanout_queue.py|$P.patterns.*_validate* $P.patterns.*.x_check*|tests/validation/test_corpus.py tests/validation/test_valid.py"
+  "core-validation|$P/core/function.py $P/core/queue.py $P/core/deployment.py $P/core/pattern.py|$P.core.function.*valid* $P.core.function.*check* $P.core.queue.* $P.core.deployment.* $P.core.pattern.*|tests/test_function.py tests/test_core.py tests/validation/test_corpus.py tests/validation/test_valid.py"
+  "alarms|$P/core/monitoring.py $P/core/topic.py|$P.core.monitoring.* $P.core.topic.*|tests/test_core.py tests/patterns/test_s3_processor.py tests/patterns/test_stream_to_sns.py tests/patterns/test_fanout_queue.py tests/patterns/test_api_to_lambda.py tests/test_alarm_mutants.py"
+  "local-delivery|$P/local/events.py $P/local/resources.py|$P.local.events.x__* $P.local.events.xǁDispatcherǁ_sqs_batch* $P.local.events.xǁDispatcherǁ_run_async* $P.local.events.xǁDispatcherǁdeliver* $P.local.resources.xǁSnsSubscriptionǁcreate*|tests/test_delivery_mutants.py"
+  "redrive|$P/cli/redrive.py|$P.cli.redrive.*|tests/cli/test_redrive.py tests/e2e/test_redrive.py"
+)
+
+SUMMARY='
+import fnmatch, json, sys
+from collections import Counter
+from pathlib import Path
+from mutmut.stats import status_by_exit_code
+
+name, globs = sys.argv[1], sys.argv[2:]
+counts, survivors = Counter(), []
+for meta in sorted(Path("mutants").rglob("*.py.meta")):
+    for mutant, code in json.load(open(meta))["exit_code_by_key"].items():
+        function = mutant.rsplit("__mutmut_", 1)[0]
+        if not any(fnmatch.fnmatch(function, g) for g in globs):
+            continue
+        status = status_by_exit_code[code]
+        counts[status] += 1
+        if status == "survived":
+            survivors.append(mutant)
+total = sum(counts.values())
+print(f"{name}: {total} mutants, " + ", ".join(f"{n} {s}" for s, n in counts.most_common()))
+for mutant in survivors:
+    print(f"  survived: {mutant}")
+'
+
+if [ "${1:-}" = "--list" ]; then
+  for a in "${AREAS[@]}"; do echo "${a%%|*}"; done
+  exit 0
+fi
+WANTED=("$@")
+
+# PYTHONPATH would let the tests import the unmutated package.
+unset PYTHONPATH
+for a in "${AREAS[@]}"; do
+  IFS='|' read -r name files globs tests <<<"$a"
+  if [ ${#WANTED[@]} -gt 0 ] && [[ " ${WANTED[*]} " != *" $name "* ]]; then continue; fi
+  dir="$ROOT/.mutation/$name"
+  mkdir -p "$dir"
+  for link in serverless_patterns tests examples cdk.json package.json README.md; do
+    ln -sfn "$ROOT/$link" "$dir/$link"
+  done
+  existing=""
+  for t in $tests; do [ -e "$t" ] && existing="$existing $t"; done
+  # The project's [tool.mutmut] settings, with this area's files and tests.
+  python - "$dir/pyproject.toml" "$files" "$existing" <<'EOF'
+import json, sys, tomllib
+out, files, tests = sys.argv[1], sys.argv[2].split(), sys.argv[3].split()
+cfg = tomllib.load(open("pyproject.toml", "rb"))["tool"]["mutmut"]
+cfg.update(only_mutate=files, pytest_add_cli_args_test_selection=tests)
+pytest_cfg = tomllib.load(open("pyproject.toml", "rb"))["tool"]["pytest"]["ini_options"]
+lines = ["[tool.mutmut]"] + [f"{k} = {json.dumps(v)}" for k, v in cfg.items()]
+lines += ["", "[tool.pytest.ini_options]"] + [f"{k} = {json.dumps(v)}" for k, v in pytest_cfg.items()]
+open(out, "w").write("\n".join(lines) + "\n")
+EOF
+  echo "==> mutation area $name: $files"
+  set -f  # the mutant-name globs go to mutmut as they are
+  # shellcheck disable=SC2086
+  (cd "$dir" && mutmut run --max-children 1 $globs >"$dir/run.log" 2>&1) \
+    || { tail -n 40 "$dir/run.log"; exit 1; }
+  # Counts by outcome, and the survivors by name, for this area's mutant names only.
+  # shellcheck disable=SC2086
+  (cd "$dir" && python -c "$SUMMARY" "$name" $globs)
+  set +f
+done
