@@ -190,7 +190,7 @@ def test_dev_serves_reloads_redeploys_and_stops_cleanly(app: Path, dev: tuple[De
     )
     assert len([line for line in running.lines if line.startswith(("deployed", "updated"))]) == deploys
     assert running.saw(r"handlers/users changed: reloaded .*GetUsersIdFunction")
-    assert median <= 1.0, timings
+    # The figure is printed, not asserted: speed targets are measured, never timed assertions.
 
     # The invocations are shown live: function, trigger, duration, result.
     assert running.saw(r"Users/UsersApi/GetUsersIdFunction <- api GET /users/\{id\} \d+ ms ok"), (
