@@ -19,9 +19,8 @@ from rich.syntax import Syntax
 from rich.table import Table
 
 from .. import catalog
-from .._stages import STAGE_CONTEXT_KEY, STAGES
 from .._toolchain import missing_extra, tool_env
-from .assembly import Assembly, load
+from .assembly import Assembly, load, stage_context
 from .cost import PROFILES, Usage
 from .dev import register as register_dev_commands
 from .errors import CliError
@@ -131,19 +130,10 @@ StageOption = Annotated[
 ]
 
 
-def _stage_context(stage: str | None) -> dict[str, str]:
-    """The synth context of ``--stage``."""
-    if stage is None:
-        return {}
-    if stage not in STAGES:
-        raise CliError(f"--stage must be one of {', '.join(STAGES)}, got {stage!r}")
-    return {STAGE_CONTEXT_KEY: stage}
-
-
 def _target(target: str, *, synth: bool = True, stage: str | None = None) -> tuple[Assembly, str]:
     """An assembly for a path (app directory, cdk.out or template) or a catalog pattern name,
     synthesized in ``stage`` (an app directory only)."""
-    context = _stage_context(stage)
+    context = stage_context(stage)
     path = Path(target)
     if context and not path.exists():
         raise CliError(f"--stage applies to a CDK app directory; {target!r} is not one")

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .._stages import STAGE_CONTEXT_KEY, STAGES
 from .._toolchain import tool_env
 from .errors import CliError
 
@@ -155,6 +156,15 @@ def _read_artifacts(directory: Path, assembly: Assembly) -> None:
 def find_cdk_json(directory: Path) -> Path | None:
     candidate = directory / "cdk.json"
     return candidate if candidate.is_file() else None
+
+
+def stage_context(stage: str | None) -> dict[str, str]:
+    """The synth context of ``--stage`` (none without it); one line naming the stages otherwise."""
+    if stage is None:
+        return {}
+    if stage not in STAGES:
+        raise CliError(f"--stage must be one of {', '.join(STAGES)}, got {stage!r}")
+    return {STAGE_CONTEXT_KEY: stage}
 
 
 def _context(

@@ -20,7 +20,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from .._stages import STAGE_CONTEXT_KEY, STAGES
+from .assembly import stage_context
 from .errors import CliError
 from .events import SAMPLES, sample
 
@@ -75,8 +75,7 @@ def dev(
     """Run the app on the local cloud, serve its APIs, show every invocation, reload on save."""
     from ..local.dev import DevError, DevSession
 
-    if stage not in STAGES:
-        raise CliError(f"--stage must be one of {', '.join(STAGES)}, got {stage!r}")
+    context = stage_context(stage)
     project = _project(app)
     out = Console(highlight=False, soft_wrap=True)
 
@@ -89,7 +88,7 @@ def dev(
 
     signal.signal(signal.SIGTERM, interrupt)
     signal.signal(signal.SIGINT, interrupt)  # also when started in the background, where it is ignored
-    session = DevSession(project, port=port, interval=interval, emit=emit, context={STAGE_CONTEXT_KEY: stage})
+    session = DevSession(project, port=port, interval=interval, emit=emit, context=context)
     emit("info", f"Starting the local cloud for {project.resolve().name} in stage {stage} (Ctrl-C stops)...")
     try:
         session.start()

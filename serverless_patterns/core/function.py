@@ -465,12 +465,7 @@ class PatternFunction(Construct):
         super().__init__(scope, id)
         self.construct_id = id
         """This construct's id (``Function``), kept in Python so that reading it is no jsii call."""
-        self.log_group = logs.LogGroup(
-            self,
-            "LogGroup",
-            retention=spec.log_retention or defaults.log_retention,
-            removal_policy=defaults.removal_policy,
-        )
+        self.log_group = defaults.log_group(self, "LogGroup", spec.log_retention)
         self.role = iam.Role(
             self,
             "ServiceRole",

@@ -9,7 +9,6 @@ from typing import Any, Unpack
 import aws_cdk as cdk
 from aws_cdk import aws_cloudwatch as cw
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from ..errors import Problems
@@ -197,16 +196,6 @@ class Pattern(Construct):
             self._alarm(scope, id, kind=kind, metric=metric, subject=subject, functions=functions)
             for id, kind, metric, subject in rows
         ]
-
-    def _log_group(self, scope: Construct, id: str, retention: logs.RetentionDays | None) -> logs.LogGroup:
-        """A log group kept for ``retention`` (default: the stage's), removed with the stack as the
-        stage says."""
-        return logs.LogGroup(
-            scope,
-            id,
-            retention=retention or self._defaults.log_retention,
-            removal_policy=self._defaults.removal_policy,
-        )
 
     def add_layers(self, *layers: lambda_.ILayerVersion) -> None:
         """Adds ``layers`` to every function of this pattern, after the layers each already has

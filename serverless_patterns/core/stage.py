@@ -20,6 +20,7 @@ from enum import StrEnum
 
 import aws_cdk as cdk
 from aws_cdk import aws_logs as logs
+from constructs import Construct
 
 from .._stages import STAGE_CONTEXT_KEY, STAGES
 from ..errors import PatternValidationError
@@ -73,6 +74,13 @@ class StageDefaults:
     """Retention of the function, execution and API access log groups."""
     removal_policy: cdk.RemovalPolicy
     """What happens to the tables, buckets and log groups a pattern creates when they leave the stack."""
+
+    def log_group(self, scope: Construct, id: str, retention: logs.RetentionDays | None) -> logs.LogGroup:
+        """A log group kept for ``retention`` (default: this stage's), removed as this stage says:
+        every log group a pattern creates (functions, executions, API access logs) is built here."""
+        return logs.LogGroup(
+            scope, id, retention=retention or self.log_retention, removal_policy=self.removal_policy
+        )
 
 
 _DEFAULTS = {

@@ -227,7 +227,7 @@ class ApiToLambda(Pattern):
                 service_name=f"{id}Authorizer",
             )
 
-        self.access_log_group = self._log_group(self, "AccessLogs", access_log_retention)
+        self.access_log_group = self._defaults.log_group(self, "AccessLogs", access_log_retention)
         self.functions.update({k: pf.function for k, pf in route_function.items()})
 
         wiring = _Wiring(

@@ -233,7 +233,7 @@ class OrchestratedPipeline(Pattern):
         else:
             body = sfn.DefinitionBody.from_string(json.dumps(checked.definition, separators=(",", ":")))
 
-        self.log_group = self._log_group(self, "ExecutionLogs", log_retention)
+        self.log_group = self._defaults.log_group(self, "ExecutionLogs", log_retention)
         self.state_machine = sfn.StateMachine(
             self,
             "Resource",
@@ -316,7 +316,10 @@ class OrchestratedPipeline(Pattern):
         for trigger in triggers:
             if trigger.kind == "api":
                 self.api, self.api_access_log_group = start_execution_api(
-                    self, trigger, self.state_machine, self._log_group(self, "ApiAccessLogs", log_retention)
+                    self,
+                    trigger,
+                    self.state_machine,
+                    self._defaults.log_group(self, "ApiAccessLogs", log_retention),
                 )
                 trigger_widgets.extend(self._api_alarms(self.api, trigger.stage_name))
             else:
