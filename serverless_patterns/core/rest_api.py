@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_logs as logs
-from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
 from .monitoring import AlarmKind, ExpressionSpec, Graph, MetricSpec, Monitoring
@@ -73,6 +72,8 @@ def secure_rest_api(
         ),
     )
     if web_acl_arn is not None:
+        from aws_cdk import aws_wafv2 as wafv2  # loaded only for an API with a web ACL
+
         wafv2.CfnWebACLAssociation(
             scope,
             web_acl_association_id,

@@ -6,16 +6,11 @@ import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import aws_cdk as cdk
-import jsii
 from aws_cdk import aws_apigateway as apigw
-from aws_cdk import aws_apigatewayv2 as apigwv2
-from aws_cdk import aws_apigatewayv2_authorizers as v2_authorizers
-from aws_cdk import aws_apigatewayv2_integrations as v2_integrations
 from aws_cdk import aws_cloudwatch as cw
-from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from constructs import Construct
@@ -32,8 +27,12 @@ from ..core import (
     acknowledge,
 )
 from ..core.ids import unique_id
-from ..core.rest_api import ApiMetrics, access_log_format, api_metrics, secure_rest_api
+from ..core.rest_api import ApiMetrics, api_metrics, secure_rest_api
 from ..errors import Problems, is_token
+
+if TYPE_CHECKING:
+    from aws_cdk import aws_apigatewayv2 as apigwv2
+    from aws_cdk import aws_cognito as cognito
 
 __all__ = ["ApiToLambda", "ApiType", "Authorization", "Cors"]
 
@@ -486,56 +485,31 @@ class ApiToLambda(Pattern):
 
     # ------------------------------------------------------------------ HTTP
     def _build_http(self, wiring: _Wiring) -> list[Graph]:
-        preflight = None
-        if wiring.cors is not None:
-            preflight = apigwv2.CorsPreflightOptions(
-                allow_origins=list(wiring.cors.allow_origins),
-                allow_methods=[apigwv2.CorsHttpMethod(m) for m in wiring.cors.allow_methods],
-                allow_headers=list(wiring.cors.allow_headers),
-                max_age=wiring.cors.max_age or cdk.Duration.minutes(10),
-            )
-        authorizer: apigwv2.IHttpRouteAuthorizer | None
-        kind = wiring.authorization.kind
-        if kind == "iam":
-            authorizer = v2_authorizers.HttpIamAuthorizer()
-        elif kind == "cognito":
-            assert wiring.authorization.user_pool is not None
-            authorizer = v2_authorizers.HttpUserPoolAuthorizer("Authorizer", wiring.authorization.user_pool)
-        elif kind == "lambda":
-            assert wiring.authorizer_function is not None
-            authorizer = v2_authorizers.HttpLambdaAuthorizer(
-                "Authorizer",
-                wiring.authorizer_function.alias,
-                response_types=[v2_authorizers.HttpLambdaResponseType.SIMPLE],
-            )
-        else:
-            authorizer = apigwv2.HttpNoneAuthorizer()
-        api = apigwv2.HttpApi(
+        # aws-cdk-lib's HTTP API modules load here, for an HTTP API only.
+        from ..core import http_api
+
+        api, stage = http_api.secure_http_api(
             self,
             "Resource",
             description=f"{self.path} (serverless-patterns ApiToLambda)",
-            cors_preflight=preflight,
-            create_default_stage=False,
-            default_authorizer=authorizer,
-            default_authorization_scopes=list(wiring.authorization.scopes) or None,
+            default_authorizer=http_api.authorizer(
+                wiring.authorization.kind,
+                user_pool=wiring.authorization.user_pool,
+                function=wiring.authorizer_function.alias if wiring.authorizer_function else None,
+            ),
+            scopes=wiring.authorization.scopes,
+            cors=wiring.cors,
+            stage_name=wiring.stage_name,
+            rate=wiring.rate,
+            burst=wiring.burst,
+            access_log_group=self.access_log_group,
         )
         self.api = api
         self.api_key = None
-        stage = apigwv2.HttpStage(
-            self,
-            "Stage",
-            http_api=api,
-            stage_name=wiring.stage_name,
-            auto_deploy=True,
-            throttle=apigwv2.ThrottleSettings(rate_limit=wiring.rate, burst_limit=wiring.burst),
-            access_log_settings=_HttpAccessLogs(self.access_log_group),
-        )
         for route, integration in wiring.integrations(
-            lambda pf: v2_integrations.HttpLambdaIntegration(f"{pf.node.id}Integration", pf.alias)
+            lambda pf: http_api.lambda_integration(pf.alias, f"{pf.node.id}Integration")
         ):
-            api.add_routes(
-                path=route.path, methods=[apigwv2.HttpMethod(route.method)], integration=integration
-            )
+            http_api.add_route(api, route.path, route.method, integration)
         self._url = stage.url
         return self._api_alarms_and_widgets(
             api_metrics({"ApiId": api.api_id, "Stage": wiring.stage_name}, http_api=True)
@@ -576,22 +550,6 @@ class _Wiring:
             if id(pf) not in made:
                 made[id(pf)] = integrate(pf)
             yield route, made[id(pf)]
-
-
-@jsii.implements(apigwv2.IAccessLogSettings)
-class _HttpAccessLogs:
-    """JSON access logs for an HTTP API stage."""
-
-    def __init__(self, log_group: logs.ILogGroup) -> None:
-        self._destination = apigwv2.LogGroupLogDestination(log_group)
-
-    @property
-    def destination(self) -> apigwv2.IAccessLogDestination:
-        return self._destination
-
-    @property
-    def format(self) -> apigw.AccessLogFormat:
-        return access_log_format()
 
 
 def _parse_route(key: str, spec: FunctionSpec, problems: Problems) -> _Route | None:

@@ -9,15 +9,17 @@ chain's tasks grant their own permissions, as aws-cdk-lib's tasks always do.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aws_cdk as cdk
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_stepfunctions as sfn
-from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
 from .definition import NOTIFY_ERROR, NOTIFY_SUCCESS, PIPELINE_FAILED
+
+if TYPE_CHECKING:
+    from aws_cdk import aws_stepfunctions_tasks as tasks
 
 __all__ = ["WORKFLOW", "wrap"]
 
@@ -73,6 +75,9 @@ def _notify(
     scope: Construct, id: str, topic: sns.ITopic, subject: str, message: dict[str, Any]
 ) -> tasks.SnsPublish:
     """Publishes ``message`` about the execution, retried three times; the state input passes on."""
+    # aws-cdk-lib's tasks module is large (about 0.2 s to import): loaded only for a chain's notices.
+    from aws_cdk import aws_stepfunctions_tasks as tasks
+
     task = tasks.SnsPublish(
         scope,
         id,

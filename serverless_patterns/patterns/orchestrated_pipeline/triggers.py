@@ -11,7 +11,6 @@ from collections.abc import Sequence
 import aws_cdk as cdk
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_events as events
-from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
@@ -44,6 +43,8 @@ def rule(
     rules: Sequence[events.Rule],
 ) -> events.Rule:
     """The rule of a schedule or event ``trigger``, numbered after the ``rules`` of its kind already built."""
+    from aws_cdk import aws_events_targets as targets  # loaded only for a pipeline with a rule
+
     target_input = (
         events.RuleTargetInput.from_object(dict(trigger.input))
         if trigger.input is not None
