@@ -58,6 +58,8 @@ APP_SPECS: dict[str, tuple[str, Path, str]] = {
     "b": ("serverless-patterns: one of each pattern", PROJECT_PY, "ours.py"),
     "c": ("AWS Solutions Constructs equivalent", BENCH_PY, "peer.py"),
     "a'": ("floor: empty stack (bench env, peer's aws-cdk-lib)", BENCH_PY, "floor.py"),
+    # After (b): its warm-up round writes the template (d) includes.
+    "d": ("(b)'s template included as plain L1 resources (project env)", PROJECT_PY, "template.py"),
 }
 
 
@@ -253,7 +255,16 @@ def side_by_side(rounds: int, patterns: list[str], validation: bool) -> dict[str
     mode = "default" if validation else "novalidation"
     log(f"side by side ({mode}): warm-up")
     for label in labels:
-        run_app(label, f"{mode}-warmup", extra_env=env)
+        warm = run_app(label, f"{mode}-warmup", extra_env=env, keep=label == "b")
+        if label == "b":  # (d) includes the template (b) writes
+            (template,) = Path(warm["outdir"]).glob("*.template.json")
+            env["BENCH_TEMPLATE"] = str(OUT / f"b-{mode}.template.json")
+            # Without the bootstrap-version parameter and rule, which every stack adds itself.
+            body = {
+                k: v for k, v in json.loads(template.read_text()).items() if k not in ("Parameters", "Rules")
+            }
+            Path(env["BENCH_TEMPLATE"]).write_text(json.dumps(body))
+            shutil.rmtree(warm["outdir"], ignore_errors=True)
     runs: dict[str, list[dict[str, Any]]] = {label: [] for label in labels}
     for index in range(rounds):
         order = labels[index % len(labels) :] + labels[: index % len(labels)]
@@ -270,6 +281,7 @@ def side_by_side(rounds: int, patterns: list[str], validation: bool) -> dict[str
     ratio_ba = [b / a for a, b in zip(walls["a"], walls["b"], strict=True)]
     ratio_bc = [b / c for b, c in zip(walls["b"], walls["c"], strict=True)]
     ratio_ca = [c / a for a, c in zip(walls["a'"], walls["c"], strict=True)]
+    ratio_dc = [d / c for c, d in zip(walls["c"], walls["d"], strict=True)]
     summary = {}
     for label in labels:
         last = runs[label][-1]
@@ -301,6 +313,9 @@ def side_by_side(rounds: int, patterns: list[str], validation: bool) -> dict[str
         "median_ratio_b_a": median(ratio_ba),
         "median_ratio_b_c": median(ratio_bc),
         "median_ratio_c_a'": median(ratio_ca),
+        "ratio_d_c": ratio_dc,
+        "median_ratio_d_c": median(ratio_dc),
+        "above_floor_d": median(walls["d"]) - median(walls["a"]),
         "above_floor_b": median(walls["b"]) - median(walls["a"]),
         "above_floor_c": median(walls["c"]) - median(walls["a'"]),
     }
