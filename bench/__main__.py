@@ -3,8 +3,9 @@
 1. Side by side, alternating, each app its own process: (a) the floor, an empty-stack app, in the
    project environment; (b) one instance of each serverless-patterns pattern; (c) the equivalent app
    from AWS Solutions Constructs, in bench/.venv; (a') the floor again in bench/.venv, because the
-   peer cannot run on the project's aws-cdk-lib (pip refuses; both versions are recorded).
-   Medians, ratios per round, resource counts, peak memory (RSS of python and its node child),
+   peer cannot run on the project's aws-cdk-lib (pip refuses; both versions are recorded); (d) the
+   template (b) wrote in the warm-up round, included as plain L1 resources: the lower bound of any
+   library writing that template. Medians, ratios per round, resource counts, peak memory (RSS of python and its node child),
    jsii round trips; then the rule-pack findings and cfn-lint results of (b) and (c).
 2. Scaling: 1, 10, 25, 50 instances of each pattern, two instances of each pattern per stack
    (10 pattern instances per stack), wall time and jsii round trips per instance.
