@@ -835,3 +835,19 @@ def test_a_given_topic_and_a_users_function_are_bound_by_name(tmp_path: Path) ->
         ("function", "Run"),
         ("topic", "Alerts"),
     ]
+
+
+def test_each_step_is_checked_after_one_with_a_bad_name() -> None:
+    assert problems(steps=[Step("bad name", spec()), Step("Run", spec(), next="Nowhere")]) == [
+        "steps[0].name must be a letter then letters, digits, '_' or '-', at most 80 characters, got 'bad name'",
+        "steps['Run'].next names no step at its level: 'Nowhere' (steps are Run, bad name)",
+    ]
+
+
+def test_a_map_state_catches_into_a_step_of_its_level() -> None:
+    from serverless_patterns.patterns.orchestrated_pipeline import Map
+
+    steps = [Map("Each", [Step("A", spec())], catch={"States.ALL": "Run"}), Step("Run", spec())]
+    result = checked(steps=steps)
+    (catcher,) = result.definition["States"]["Each"]["Catch"]
+    assert catcher["ErrorEquals"] == ["States.ALL"] and catcher["Next"] == "Run"
