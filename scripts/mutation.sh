@@ -24,7 +24,7 @@ OPT="$OPT tests/patterns/test_orchestrated_pipeline_references.py tests/patterns
 # area | files mutated | mutant names run | tests
 AREAS=(
   "op-validation|$OP/validation.py $OP/props.py|$P.patterns.orchestrated_pipeline.validation.* $P.patterns.orchestrated_pipeline.props.xǁRetryǁproblems* $P.patterns.orchestrated_pipeline.props.x_whole_seconds*|tests/test_pipeline_validation_mutants.py tests/validation/test_corpus.py tests/patterns/test_orchestrated_pipeline_grammar.py tests/patterns/test_orchestrated_pipeline_branching.py"
-  "op-grants|$OP/grants.py|$P.patterns.orchestrated_pipeline.grants.*|tests/patterns/test_orchestrated_pipeline_integrations.py tests/patterns/test_orchestrated_pipeline_references.py tests/test_acknowledgments.py"
+  "op-grants|$OP/grants.py|$P.patterns.orchestrated_pipeline.grants.*|tests/test_pipeline_grants_mutants.py tests/patterns/test_orchestrated_pipeline_integrations.py tests/patterns/test_orchestrated_pipeline_references.py tests/test_acknowledgments.py"
   "pattern-validation|$P/patterns/api_to_lambda.py $P/patterns/s3_processor.py $P/patterns/stream_to_sns.py $P/patterns/fanout_queue.py|$P.patterns.*_validate* $P.patterns.*.x_check*|tests/validation/test_corpus.py tests/validation/test_valid.py"
   "core-validation|$P/core/function.py $P/core/queue.py $P/core/deployment.py $P/core/pattern.py|$P.core.function.*valid* $P.core.function.*check* $P.core.queue.* $P.core.deployment.* $P.core.pattern.*|tests/test_function.py tests/test_core.py tests/validation/test_corpus.py tests/validation/test_valid.py"
   "alarms|$P/core/monitoring.py $P/core/topic.py|$P.core.monitoring.* $P.core.topic.*|tests/test_core.py tests/patterns/test_s3_processor.py tests/patterns/test_stream_to_sns.py tests/patterns/test_fanout_queue.py tests/patterns/test_api_to_lambda.py tests/test_alarm_mutants.py"
@@ -79,6 +79,8 @@ import json, sys, tomllib
 out, files, tests = sys.argv[1], sys.argv[2].split(), sys.argv[3].split()
 cfg = tomllib.load(open("pyproject.toml", "rb"))["tool"]["mutmut"]
 cfg.update(only_mutate=files, pytest_add_cli_args_test_selection=tests)
+# mutmut lists the tests with --collect-only, where syrupy counts every snapshot as unused and exits 1.
+cfg["pytest_add_cli_args"] = [*cfg.get("pytest_add_cli_args", []), "--snapshot-warn-unused"]
 pytest_cfg = tomllib.load(open("pyproject.toml", "rb"))["tool"]["pytest"]["ini_options"]
 lines = ["[tool.mutmut]"] + [f"{k} = {json.dumps(v)}" for k, v in cfg.items()]
 lines += ["", "[tool.pytest.ini_options]"] + [f"{k} = {json.dumps(v)}" for k, v in pytest_cfg.items()]

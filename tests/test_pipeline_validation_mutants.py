@@ -531,3 +531,323 @@ def test_each_trigger_is_checked_after_one_that_is_no_trigger() -> None:
 )
 def test_the_problems_of_resources_are_exactly_these(build: Any, expected: list[str]) -> None:
     assert exact(build) == expected
+
+
+# ------------------------------------------------------------------ what the validation hands on
+# validate_props returns the checked definition the pattern builds (the default retrier and the
+# timeout in); called directly, these tests read it without building a stack's functions.
+def checked(**props: Any) -> Any:
+    from aws_cdk import aws_stepfunctions as sfn
+
+    from serverless_patterns.errors import Problems
+    from serverless_patterns.patterns.orchestrated_pipeline.validation import validate_props
+
+    given: dict[str, Any] = {
+        "state_machine_type": sfn.StateMachineType.STANDARD,
+        "steps": None,
+        "definition_file": None,
+        "functions": None,
+        "topics": None,
+        "resources": None,
+        "substitutions": None,
+        "policies": [],
+        "chain": None,
+        "notify_success": None,
+        "notify_failure": None,
+        "timeout": None,
+        "log_level": sfn.LogLevel.ERROR,
+        "triggers": [],
+        **props,
+    }
+    return validate_props("S/P", problems=Problems(), **given)
+
+
+def _file(tmp_path: Path, states: dict[str, Any], name: str = "w.asl.json") -> str:
+    path = tmp_path / name
+    first = next(iter(states))
+    path.write_text(json.dumps({"StartAt": first, "States": states}))
+    return str(path)
+
+
+@pytest.mark.parametrize(
+    ("express", "seconds"),
+    [(False, 365 * 24 * 3600), (False, 1), (True, 300)],
+    ids=["standard-ceiling", "floor", "express-ceiling"],
+)
+def test_a_timeout_at_its_edges_is_the_definitions_timeout(express: bool, seconds: int) -> None:
+    from aws_cdk import aws_stepfunctions as sfn
+
+    kind = sfn.StateMachineType.EXPRESS if express else sfn.StateMachineType.STANDARD
+    result = checked(state_machine_type=kind, steps=[Step("Run", spec())], timeout=SEC(seconds))
+    assert result.definition["TimeoutSeconds"] == seconds
+
+
+@pytest.mark.parametrize(
+    ("kind", "seconds", "expected"),
+    [
+        ("EXPRESS", 301, "timeout (an Express workflow) must be 1..300 seconds, got 301"),
+        (
+            "STANDARD",
+            365 * 24 * 3600 + 1,
+            "timeout (a Standard workflow) must be 1..31536000 seconds, got 31536001",
+        ),
+        ("STANDARD", 0, "timeout (a Standard workflow) must be 1..31536000 seconds, got 0"),
+    ],
+)
+def test_a_timeout_past_its_edges_names_the_workflow_kind(kind: str, seconds: int, expected: str) -> None:
+    from aws_cdk import aws_stepfunctions as sfn
+
+    with pytest.raises(PatternValidationError) as raised:
+        checked(
+            state_machine_type=getattr(sfn.StateMachineType, kind),
+            steps=[Step("Run", spec())],
+            timeout=SEC(seconds),
+        )
+    assert raised.value.problems == [expected]
+    assert raised.value.construct_path == "S/P"
+
+
+def test_a_retrier_whose_interval_is_at_its_ceiling_still_bounds_max_delay() -> None:
+    # interval at its ceiling is a valid interval, so a smaller max_delay is still compared with it
+    assert retry_problems(interval=SEC(MAX_ASL_INTEGER), max_delay=SEC(MAX_DELAY_SECONDS)) == [
+        f"steps['Run'].retry[0].max_delay must be at least the interval ({MAX_ASL_INTEGER} s), got "
+        f"{MAX_DELAY_SECONDS} s: it would cap even the first wait"
+    ]
+
+
+def test_a_wait_at_its_ceiling_is_in_the_definition() -> None:
+    result = checked(steps=[Wait("Pause", duration=SEC(MAX_ASL_INTEGER)), Step("Run", spec())])
+    assert result.definition["States"]["Pause"]["Seconds"] == MAX_ASL_INTEGER
+
+
+def test_lambda_tasks_without_a_retrier_get_the_default_one(tmp_path: Path) -> None:
+    own = [{"ErrorEquals": ["States.Timeout"], "MaxAttempts": 1}]
+    lambda_task = {"Type": "Task", "Parameters": {"FunctionName": "${RunArn}", "Payload.$": "$"}}
+    definition = _file(
+        tmp_path,
+        {
+            "Invoke": {**lambda_task, "Resource": "arn:aws:states:::lambda:invoke", "Next": "Direct"},
+            "Direct": {"Type": "Task", "Resource": "${RunArn}", "Next": "Own"},
+            "Own": {
+                **lambda_task,
+                "Resource": "arn:aws:states:::lambda:invoke",
+                "Retry": own,
+                "Next": "Done",
+            },
+            "Done": {"Type": "Succeed"},
+        },
+    )
+    result = checked(definition_file=definition, functions={"Run": spec()})
+    states = result.definition["States"]
+    assert states["Invoke"]["Retry"] == [Retry().to_asl()]
+    assert states["Direct"]["Retry"] == [Retry().to_asl()]
+    assert states["Own"]["Retry"] == own
+    assert "Retry" not in states["Done"]
+
+
+def test_a_task_of_another_service_gets_no_default_retrier(tmp_path: Path) -> None:
+    from aws_cdk import aws_dynamodb as dynamodb
+
+    stack = cdk.Stack(cdk.App(), "S")
+    table = dynamodb.TableV2(
+        stack, "T", partition_key=dynamodb.Attribute(name="id", type=dynamodb.AttributeType.STRING)
+    )
+    definition = _file(
+        tmp_path,
+        {
+            "Put": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::dynamodb:putItem",
+                "Parameters": {"TableName": "Orders", "Item": {"id": {"S": "1"}}},
+                "End": True,
+            }
+        },
+    )
+    result = checked(definition_file=definition, resources={"Orders": table})
+    assert "Retry" not in result.definition["States"]["Put"]
+    # the table given is bound: the state uses it by its name
+    assert [(u.kind, u.name, u.actions) for u in result.found.uses] == [
+        ("table", "Orders", ("dynamodb:PutItem",))
+    ]
+    assert result.resources == {("table", "Orders"): table}
+
+
+def test_an_express_workflow_refuses_a_sync_integration(tmp_path: Path) -> None:
+    from aws_cdk import aws_stepfunctions as sfn
+
+    state = {
+        "Type": "Task",
+        "Resource": "arn:aws:states:::states:startExecution.sync:2",
+        "Parameters": {"StateMachineArn": "Child", "Input.$": "$"},
+        "End": True,
+    }
+    definition = _file(tmp_path, {"Ship": state})
+    stack = cdk.Stack(cdk.App(), "S")
+    child = sfn.StateMachine.from_state_machine_name(stack, "C", "Child")
+    standard = checked(definition_file=definition, resources={"Child": child})
+    assert standard.definition["States"]["Ship"]["Resource"].endswith(".sync:2")
+    with pytest.raises(PatternValidationError) as raised:
+        checked(
+            state_machine_type=sfn.StateMachineType.EXPRESS,
+            definition_file=definition,
+            resources={"Child": child},
+        )
+    assert raised.value.problems == [
+        f"definition_file {definition!r}: state 'Ship' uses arn:aws:states:::states:startExecution.sync:2, "
+        "which Express workflows do not support (use a Standard workflow)"
+    ]
+
+
+def test_each_unmapped_integration_is_checked_after_one_a_policy_covers(tmp_path: Path) -> None:
+    from aws_cdk import aws_iam as iam
+
+    ec2 = {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:ec2:describeInstances", "Parameters": {}}
+    glue = {
+        "Type": "Task",
+        "Resource": "arn:aws:states:::glue:startJobRun.sync",
+        "Parameters": {"JobName": "n"},
+    }
+    s3 = {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:s3:listBuckets", "Parameters": {}}
+    definition = _file(
+        tmp_path,
+        {
+            "Ec2": {**ec2, "Next": "Glue"},
+            "Glue": {**glue, "Next": "S3"},
+            "S3": {**s3, "Next": "Ec2Again"},
+            "Ec2Again": {**ec2, "End": True},
+        },
+    )
+    glue_only = iam.PolicyStatement(actions=["glue:StartJobRun"], resources=["*"])
+    found = problems(steps=None, definition_file=definition, policies=[glue_only])
+    where = f"definition_file {definition!r}"
+    assert [p.split(" (")[0] for p in found] == [
+        f"{where}: state 'Ec2': the pattern cannot grant aws-sdk:ec2:describeInstances",
+        f"{where}: state 'S3': the pattern cannot grant aws-sdk:s3:listBuckets",
+        f"{where}: state 'Ec2Again': the pattern cannot grant aws-sdk:ec2:describeInstances",
+    ]
+    ec2_only = iam.PolicyStatement(actions=["ec2:DescribeInstances"], resources=["*"])
+    found = problems(steps=None, definition_file=definition, policies=[ec2_only])
+    assert [p.split(" (")[0] for p in found] == [
+        f"{where}: state 'Glue': the pattern cannot grant glue:startJobRun.sync",
+        f"{where}: state 'S3': the pattern cannot grant aws-sdk:s3:listBuckets",
+    ]
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "cron(0 2 ? jan,jul mon-fri *)",
+        "cron(0,30/5 * * * ? *)",
+        "cron(0 2 ? * 2#1,6#5 *)",
+        "cron(0 2 ? * mon#2 *)",
+        "cron(0 2 lw * ? *)",
+    ],
+)
+def test_a_schedule_with_lists_steps_and_lower_case_names_is_valid(expression: str) -> None:
+    assert schedule_problems(expression) == []
+
+
+@pytest.mark.parametrize(
+    ("expression", "expected"),
+    [
+        ("cron(0,30/0 * * * ? *)", "cron minutes step must be a whole number >= 1, got '30/0'"),
+        ("cron(0 2 ? * 2#1,6#6 *)", "cron day-of-week '#' must be 1..5, got '6#6'"),
+        ("cron(0,60 2 * * ? *)", "cron minutes must be 0..59, got 60"),
+        ("cron(0 2 ? * 0 *)", "cron day-of-week must be 1..7, got 0"),
+        ("cron(0 2 ? foo * *)", "cron month may hold numbers, JAN, FEB"),
+    ],
+)
+def test_a_list_is_checked_item_by_item(expression: str, expected: str) -> None:
+    (problem,) = schedule_problems(expression)
+    assert expected in problem
+
+
+# ------------------------------------------------------------------ what each check hands on, exactly
+def test_policies_of_the_wrong_shape_name_the_type_given() -> None:
+    assert problems(policies="statement") == ["policies must be a list of iam.PolicyStatement, got str"]
+
+
+def test_a_resource_of_no_known_kind_names_the_type_given() -> None:
+    assert exact(lambda s: {**FILE, "resources": {"Odd": 5}}) == [
+        "resources['Odd'] must be a dynamodb.ITable, sqs.IQueue, events.IEventBus, sfn.IStateMachine, "
+        "s3.IBucket, sns.ITopic or lambda_.IFunction, got int"
+    ]
+
+
+def test_empty_steps_are_one_problem() -> None:
+    assert problems(steps=[]) == ["steps must have at least one Step, got []"]
+
+
+def test_each_step_is_checked_after_one_that_is_no_step() -> None:
+    assert problems(steps=[5, Step("Run", spec(), next="Nowhere")]) == [
+        "steps[0] must be a Step, Choice, Wait, Parallel or Map, got int",
+        "steps['Run'].next names no step at its level: 'Nowhere' (steps are Run)",
+    ]
+
+
+def test_a_steps_own_retrier_is_in_the_definition() -> None:
+    result = checked(steps=[Step("Run", spec(), retry=Retry(max_attempts=2))])
+    (retrier,) = result.definition["States"]["Run"]["Retry"]
+    assert retrier["MaxAttempts"] == 2
+
+
+def test_a_parallel_state_catches_into_a_step_of_its_level() -> None:
+    from serverless_patterns.patterns.orchestrated_pipeline import Parallel
+
+    steps = [Parallel("Fan", [[Step("A", spec())]], catch={"States.ALL": "Run"}), Step("Run", spec())]
+    result = checked(steps=steps)
+    (catcher,) = result.definition["States"]["Fan"]["Catch"]
+    assert catcher["ErrorEquals"] == ["States.ALL"] and catcher["Next"] == "Run"
+
+
+def test_a_given_topic_and_a_users_function_are_bound_by_name(tmp_path: Path) -> None:
+    from aws_cdk import aws_lambda as lambda_
+    from aws_cdk import aws_sns as sns
+
+    stack = cdk.Stack(cdk.App(), "S")
+    topic = sns.Topic.from_topic_arn(stack, "T", "arn:aws:sns:us-east-1:123456789012:alerts")
+    notify = lambda_.Function.from_function_arn(
+        stack, "N", "arn:aws:lambda:us-east-1:123456789012:function:n"
+    )
+    invoke = {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke"}
+    definition = _file(
+        tmp_path,
+        {
+            "Run": {**invoke, "Parameters": {"FunctionName": "Run", "Payload.$": "$"}, "Next": "Notify"},
+            "Notify": {**invoke, "Parameters": {"FunctionName": "Notify", "Payload.$": "$"}, "Next": "Tell"},
+            "Tell": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::sns:publish",
+                "Parameters": {"TopicArn": "Alerts", "Message.$": "$"},
+                "End": True,
+            },
+        },
+    )
+    result = checked(
+        definition_file=definition,
+        functions={"Run": spec()},
+        topics={"Alerts": topic},
+        resources={"Notify": notify},
+    )
+    assert result.resources == {("topic", "Alerts"): topic, ("function", "Notify"): notify}
+    assert sorted((u.kind, u.name) for u in result.found.uses) == [
+        ("function", "Notify"),
+        ("function", "Run"),
+        ("topic", "Alerts"),
+    ]
+
+
+def test_each_step_is_checked_after_one_with_a_bad_name() -> None:
+    assert problems(steps=[Step("bad name", spec()), Step("Run", spec(), next="Nowhere")]) == [
+        "steps[0].name must be a letter then letters, digits, '_' or '-', at most 80 characters, got 'bad name'",
+        "steps['Run'].next names no step at its level: 'Nowhere' (steps are Run, bad name)",
+    ]
+
+
+def test_a_map_state_catches_into_a_step_of_its_level() -> None:
+    from serverless_patterns.patterns.orchestrated_pipeline import Map
+
+    steps = [Map("Each", [Step("A", spec())], catch={"States.ALL": "Run"}), Step("Run", spec())]
+    result = checked(steps=steps)
+    (catcher,) = result.definition["States"]["Each"]["Catch"]
+    assert catcher["ErrorEquals"] == ["States.ALL"] and catcher["Next"] == "Run"

@@ -75,7 +75,8 @@ def plan(
 
     def key_of(resource: Any, attribute: str) -> None:
         master = getattr(resource, attribute, None)
-        if master is not None and all(master.key_arn is not k for k in keys):
+        # Equal, not identical: each read of ``key_arn`` is a new string of the same token.
+        if master is not None and master.key_arn not in keys:
             keys.append(master.key_arn)
 
     for use in uses:
