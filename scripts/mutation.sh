@@ -29,7 +29,7 @@ AREAS=(
   "core-validation|$P/core/function.py $P/core/queue.py $P/core/deployment.py $P/core/pattern.py|$P.core.function.*valid* $P.core.function.*check* $P.core.queue.* $P.core.deployment.* $P.core.pattern.*|tests/test_function.py tests/test_core.py tests/validation/test_corpus.py tests/validation/test_valid.py"
   "alarms|$P/core/monitoring.py $P/core/topic.py|$P.core.monitoring.* $P.core.topic.*|tests/test_alarm_mutants.py tests/test_core.py"
   "local-delivery|$P/local/events.py $P/local/resources.py|$P.local.events.x__* $P.local.events.xǁDispatcherǁ_sqs_batch* $P.local.events.xǁDispatcherǁ_run_async* $P.local.events.xǁDispatcherǁdeliver* $P.local.resources.xǁSnsSubscriptionǁcreate*|tests/test_delivery_mutants.py"
-  "redrive|$P/cli/redrive.py|$P.cli.redrive.*|tests/cli/test_redrive.py tests/e2e/test_redrive.py"
+  "redrive|$P/cli/redrive.py|$P.cli.redrive.*|tests/test_redrive_mutants.py tests/cli/test_redrive.py"
 )
 
 SUMMARY='
