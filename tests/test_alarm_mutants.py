@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from typing import Any
 
 import aws_cdk as cdk
@@ -285,11 +286,16 @@ def _graphs() -> list[Graph]:
     age = ExpressionSpec(
         "m / 1000", (("m", Monitoring.metric("AWS/Lambda", "IteratorAge", {})),), "Age (s)", 1
     )
+    # An input graphed with no options of its own (Average, 5 minutes, no label).
+    average = Monitoring.metric(
+        "AWS/Lambda", "ConcurrentExecutions", {"FunctionName": "f"}, statistic="Average"
+    )
+    double = ExpressionSpec("c * 2", (("c", average),), "Twice", 5)
     return [
         Graph("Errors", [errors, plain], width=12),
         Graph("Latency", [p99]),
-        Graph("Rate", [rate], width=8, height=4),
-        Graph("Age", [age], width=10),
+        Graph("Rate", [rate], width=6, height=4),  # fills the row to 24 exactly: no wrap
+        Graph("Age", [age, double], width=10),
         Graph("Wide", [invocations], width=24, height=3),
     ]
 
@@ -399,6 +405,11 @@ def test_alarm_topic_is_encrypted_tls_only_and_open_to_this_accounts_alarms() ->
     template = _template(app)
     key_id, key = _one(template, "AWS::KMS::Key")
     topic_id, topic = _one(template, "AWS::SNS::Topic")
+    dashboard_id, _ = _one(template, "AWS::CloudWatch::Dashboard")
+    # Construct IDs are public API: a new logical ID replaces the topic (and its subscriptions).
+    assert re.fullmatch(r"ServerlessPatternsMonitoringAlarmTopicKey[0-9A-F]{8}", key_id), key_id
+    assert re.fullmatch(r"ServerlessPatternsMonitoringAlarmTopic[0-9A-F]{8}", topic_id), topic_id
+    assert re.fullmatch(r"ServerlessPatternsMonitoringDashboard[0-9A-F]{8}", dashboard_id), dashboard_id
     assert key["Properties"]["EnableKeyRotation"] is True
     assert key["Properties"]["Description"] == "Encrypts the serverless-patterns alarm topic"
     cloudwatch_key = [
@@ -622,6 +633,10 @@ def test_threshold_problems_default_prop_and_tokens() -> None:
     _, stack = _stack()
     token = cdk.CfnParameter(stack, "N", type="Number").value_as_number
     assert threshold_problems(AlarmThresholds(errors=token, error_rate_percent=token)) == []
+    # A token is skipped, and the thresholds after it are still checked.
+    assert threshold_problems(AlarmThresholds(errors=token, executions_aborted=-1), "t") == [
+        "t.executions_aborted must be a number >= 0, got -1"
+    ]
     assert threshold_problems(AlarmThresholds(errors=-1)) == [
         "thresholds.errors must be a number >= 0, got -1"
     ]
