@@ -283,6 +283,21 @@ def test_an_on_failure_queue_replays_on_the_function_and_qualifier_configured() 
     ]
 
 
+def test_a_function_named_by_text_by_a_parameter_or_by_a_qualified_arn() -> None:
+    template = {
+        "Resources": {
+            "Fn": FUNCTION,
+            "ByText": _invoke_config("literal-name", None, dlq="TextQ"),
+            "ByParameter": _invoke_config({"Ref": "Fn"}, {"Ref": "QualifierParameter"}, dlq="ParamQ"),
+            "TextQ": _q(),
+            "ParamQ": _q(),
+        }
+    }
+    physical = {"Fn": "arn:aws:lambda:us-east-1:123456789012:function:my-fn:live", **_urls("TextQ", "ParamQ")}
+    # A name in text refers to no resource of the stack: no way back is known.
+    assert [(q.logical_id, q.target) for q in classify(template, physical)] == [("ParamQ", "my-fn")]
+
+
 def test_an_alias_without_a_name_and_a_function_not_deployed() -> None:
     nameless = {"Type": "AWS::Lambda::Alias", "Properties": {"FunctionName": {"Ref": "Fn"}}}
     template = {
@@ -866,7 +881,8 @@ def _table_with_records(endpoint: str, count: int) -> tuple[str, str, list[str]]
         StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
     )["TableDescription"]
     for i in range(count):
-        ddb.put_item(TableName=table["TableName"], Item={"id": {"S": f"item-{i}"}})
+        item = {"id": {"S": f"item-{i}"}, "blob": {"B": b"\x00\x01hi"}, "blobs": {"BS": [b"a"]}}
+        ddb.put_item(TableName=table["TableName"], Item=item)
     arn = table["LatestStreamArn"]
     shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
     iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
@@ -897,6 +913,9 @@ def test_a_stream_pointer_is_read_back_while_the_stream_holds_it(endpoint: str) 
     assert [r["dynamodb"]["Keys"]["id"]["S"] for r in records] == ["item-1", "item-2"]
     assert all(r["eventSource"] == "aws:dynamodb" for r in records)
     assert all(isinstance(r["dynamodb"]["ApproximateCreationDateTime"], float) for r in records)
+    # Binary attribute values as Lambda gives them to a function: base64, not Python's bytes repr.
+    assert all(r["dynamodb"]["NewImage"]["blob"] == {"B": "AAFoaQ=="} for r in records)
+    assert all(r["dynamodb"]["NewImage"]["blobs"] == {"BS": ["YQ=="]} for r in records)
     assert _depth(endpoint, queue.url) == (0, 0)
 
 
