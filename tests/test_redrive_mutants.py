@@ -71,13 +71,29 @@ class _Lambda:
         return response
 
 
+_SESSIONS: list[Any] = []
+_CLIENTS: dict[tuple[str, str | None], Any] = {}
+
+
+def _client(service: str, endpoint_url: str | None) -> Any:
+    """One boto3 session for the module and one client per service and endpoint (a new session
+    costs a third of a second, and a mutant runs these tests again)."""
+    if not _SESSIONS:
+        _SESSIONS.append(
+            boto3.session.Session(
+                aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION
+            )
+        )
+    key = (service, endpoint_url)
+    if key not in _CLIENTS:
+        _CLIENTS[key] = _SESSIONS[0].client(service, endpoint_url=endpoint_url, config=NO_RETRIES)
+    return _CLIENTS[key]
+
+
 class _Session:
     """A boto3 session whose clients talk to moto (no retries), and a recorded Lambda."""
 
     def __init__(self, lambda_: _Lambda | None = None) -> None:
-        self._boto = boto3.session.Session(
-            aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION
-        )
         self.lambda_ = lambda_ or _Lambda()
         self.made: list[tuple[str, str | None]] = []
 
@@ -85,11 +101,11 @@ class _Session:
         self.made.append((service, endpoint_url))
         if service == "lambda":
             return self.lambda_
-        return self._boto.client(service, endpoint_url=endpoint_url, config=NO_RETRIES)  # type: ignore[call-overload]
+        return _client(service, endpoint_url)
 
 
 def _sqs(endpoint: str) -> Any:
-    return _Session().client("sqs", endpoint_url=endpoint)
+    return _client("sqs", endpoint)
 
 
 def _new_queue(endpoint: str, fifo: bool = False) -> str:
