@@ -531,6 +531,13 @@ def test_redrive_stack_redrives_the_queue_asked_for(endpoint: str) -> None:
         ("OtherDlq", 1, 1),
         ("WorkDlq", 1, 1),
     ]
+    # SQS's own move is tried first (moto has none), unless native=False.
+    assert all(
+        r.method.startswith("receive, send to the queue, delete (no StartMessageMoveTask: ") for r in reports
+    )
+    _park(endpoint, physical["OtherDlq"], "o2")
+    (own,) = redrive_stack(session, name, queue="OtherDlq", endpoint_url=endpoint, native=False)
+    assert (own.redriven, own.method) == (1, "receive, send to the queue, delete")
     assert all(service == "cloudformation" or url == endpoint for service, url in session.made)
 
 
@@ -657,9 +664,27 @@ def _task(status: str, moved: int, handle: str = "task-1", **extra: Any) -> dict
     return {"TaskHandle": handle, "Status": status, "ApproximateNumberOfMessagesMoved": moved, **extra}
 
 
-def test_sqs_moves_a_queue_dlq_itself_where_it_can(monkeypatch: pytest.MonkeyPatch) -> None:
-    sleeps: list[float] = []
-    monkeypatch.setattr("serverless_patterns.cli.redrive.time.sleep", sleeps.append)
+class _Clock:
+    """time.monotonic and time.sleep of the redrive module, on a clock that only sleeping moves: a
+    move task that never ends ends the test at its timeout, at once."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.now = 0.0
+        self.sleeps: list[float] = []
+        monkeypatch.setattr("serverless_patterns.cli.redrive.time.monotonic", lambda: self.now)
+        monkeypatch.setattr("serverless_patterns.cli.redrive.time.sleep", self.sleep)
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> _Clock:
+    return _Clock(monkeypatch)
+
+
+def test_sqs_moves_a_queue_dlq_itself_where_it_can(clock: _Clock) -> None:
     sqs = _NativeSqs(
         {"Results": [_task("RUNNING", 1, handle="other"), _task("RUNNING", 1)]},
         {"Results": [_task("RUNNING", 7, handle="other"), _task("COMPLETED", 3)]},
@@ -673,21 +698,18 @@ def test_sqs_moves_a_queue_dlq_itself_where_it_can(monkeypatch: pytest.MonkeyPat
         [],
         "SQS message move task task-1",
     )
-    assert sleeps == [1]
+    assert clock.sleeps == [1]
     assert sqs.received == 0
 
 
-def test_a_move_task_of_another_handle_is_followed_when_it_is_the_only_one(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr("serverless_patterns.cli.redrive.time.sleep", lambda _: None)
+def test_a_move_task_of_another_handle_is_followed_when_it_is_the_only_one(clock: _Clock) -> None:
     sqs = _NativeSqs({"Results": [_task("COMPLETED", 2, handle="renamed")]})
     report = redrive(_SqsSession(sqs), NATIVE_QUEUE)
     assert (report.redriven, report.errors) == (2, [])
 
 
 @pytest.mark.parametrize("status", ["FAILED", "CANCELLED"])
-def test_a_failed_or_cancelled_move_task_is_reported(status: str) -> None:
+def test_a_failed_or_cancelled_move_task_is_reported(status: str, clock: _Clock) -> None:
     sqs = _NativeSqs({"Results": [_task(status, 1, FailureReason="AccessDenied")]})
     report = redrive(_SqsSession(sqs), NATIVE_QUEUE)
     assert report.redriven == 1
@@ -695,16 +717,16 @@ def test_a_failed_or_cancelled_move_task_is_reported(status: str) -> None:
     assert sqs.received == 0
 
 
-def test_a_move_task_still_running_at_the_timeout_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
-    clock = iter(range(0, 1000, 2))
-    monkeypatch.setattr("serverless_patterns.cli.redrive.time.monotonic", lambda: next(clock))
-    monkeypatch.setattr("serverless_patterns.cli.redrive.time.sleep", lambda _: None)
-    sqs = _NativeSqs({"Results": []})
-    report = redrive(_SqsSession(sqs), NATIVE_QUEUE, timeout=5)
-    assert report.errors == ["move task still running after 5 s (list-message-move-tasks follows it)"]
-    assert len(sqs.listed) == 2  # at 2 s and 4 s of 5
+@pytest.mark.parametrize("listing", [{"Results": []}, {}], ids=["no task", "no results"])
+def test_a_move_task_still_running_at_the_timeout_is_reported(listing: dict[str, Any], clock: _Clock) -> None:
+    sqs = _NativeSqs(listing)
+    report = redrive(_SqsSession(sqs), NATIVE_QUEUE, timeout=4)
+    assert report.errors == ["move task still running after 4 s (list-message-move-tasks follows it)"]
+    assert len(sqs.listed) == 4  # at 0, 1, 2 and 3 s of 4
     assert report.redriven == 0
     assert sqs.received == 0
+    default = redrive(_SqsSession(_NativeSqs(listing)), NATIVE_QUEUE)
+    assert default.errors == ["move task still running after 300 s (list-message-move-tasks follows it)"]
 
 
 def test_a_refused_move_task_falls_back_to_receive_send_delete() -> None:
@@ -720,6 +742,10 @@ def test_a_refused_move_task_falls_back_to_receive_send_delete() -> None:
     assert sqs.received == 1
     bare = _NativeSqs(refuse=ClientError({}, "StartMessageMoveTask"))
     assert redrive(_SqsSession(bare), NATIVE_QUEUE).method.endswith("(no StartMessageMoveTask: ClientError)")
+    long = _NativeSqs(refuse=ClientError({"Error": {"Code": "Denied", "Message": "m" * 200}}, "Start"))
+    assert redrive(_SqsSession(long), NATIVE_QUEUE).method.endswith(
+        f"(no StartMessageMoveTask: {('Denied ' + 'm' * 200)[:120]})"
+    )
     other = _NativeSqs(refuse=NotImplementedError("x" * 200))
     method = redrive(_SqsSession(other), NATIVE_QUEUE).method
     assert (
