@@ -93,14 +93,17 @@ def _client(service: str, endpoint_url: str | None) -> Any:
 class _Session:
     """A boto3 session whose clients talk to moto (no retries), and a recorded Lambda."""
 
-    def __init__(self, lambda_: _Lambda | None = None) -> None:
+    def __init__(self, lambda_: _Lambda | None = None, streams: Any = None) -> None:
         self.lambda_ = lambda_ or _Lambda()
+        self.streams = streams
         self.made: list[tuple[str, str | None]] = []
 
     def client(self, service: str, endpoint_url: str | None = None) -> Any:
         self.made.append((service, endpoint_url))
         if service == "lambda":
             return self.lambda_
+        if service == "dynamodbstreams" and self.streams is not None:
+            return self.streams
         return _client(service, endpoint_url)
 
 
@@ -982,6 +985,43 @@ def test_a_stream_pointer_to_the_last_records_and_to_records_gone(endpoint: str)
     assert (report.found, report.redriven, report.expired, report.failed, report.errors) == (2, 0, 2, 0, [])
     assert lambda_.calls == []
     assert _depth(endpoint, gone.url) == (2, 0)  # left for a person to read, visible
+
+
+class _EndlessStream:
+    """DynamoDB Streams whose pages each hold one record older than the pointer, without end (or,
+    with ``pages``, those pages)."""
+
+    def __init__(self, *pages: dict[str, Any]) -> None:
+        self.pages = list(pages)
+        self.requests: list[dict[str, Any]] = []
+
+    def get_shard_iterator(self, **request: Any) -> dict[str, Any]:
+        return {"ShardIterator": "iterator-0"}
+
+    def get_records(self, **request: Any) -> dict[str, Any]:
+        self.requests.append(request)
+        if self.pages:
+            return self.pages.pop(0)
+        old = {"dynamodb": {"SequenceNumber": "1"}}
+        return {"Records": [old], "NextShardIterator": f"iterator-{len(self.requests)}"}
+
+
+def test_a_stream_read_back_gives_up_after_100_pages_of_1000(endpoint: str) -> None:
+    queue = ParkingQueue("StreamFailures", "stream", _new_queue(endpoint), "my-fn", "Fn")
+    _park(endpoint, queue.url, _pointer("arn:stream", "shard-1", "1000", "2000"))
+    streams = _EndlessStream()
+    lambda_ = _Lambda()
+    report = redrive(_Session(lambda_, streams), queue, endpoint_url=endpoint)
+    assert (report.expired, report.failed, lambda_.calls) == (1, 0, [])
+    assert len(streams.requests) == 100
+    assert {r["Limit"] for r in streams.requests} == {1000}  # the API's ceiling
+    assert streams.requests[1]["ShardIterator"] == "iterator-1"
+
+    _sqs(endpoint).purge_queue(QueueUrl=queue.url)
+    _park(endpoint, queue.url, _pointer("arn:stream", "shard-1", "1000", "2000"))
+    nothing = _EndlessStream({})  # a page with no Records and no next iterator
+    report = redrive(_Session(lambda_, nothing), queue, endpoint_url=endpoint)
+    assert (report.expired, report.failed, len(nothing.requests)) == (1, 0, 1)
 
 
 def test_a_parked_stream_record_is_invoked_again_and_a_failure_stays(endpoint: str) -> None:
