@@ -718,6 +718,8 @@ def test_a_failed_or_cancelled_move_task_is_reported(status: str, clock: _Clock)
     assert report.redriven == 1
     assert report.errors == [f"move task {status.lower()}: AccessDenied"]
     assert sqs.received == 0
+    unexplained = _NativeSqs({"Results": [_task(status, 0)]})
+    assert redrive(_SqsSession(unexplained), NATIVE_QUEUE).errors == [f"move task {status.lower()}: "]
 
 
 @pytest.mark.parametrize("listing", [{"Results": []}, {}], ids=["no task", "no results"])
@@ -791,6 +793,11 @@ def test_an_async_failure_that_fails_again_or_is_no_record_stays_parked(endpoint
     assert (report.redriven, report.failed) == (0, 1)
     assert report.errors[0].endswith(': the function failed again: {"errorMessage": "boom"}')
     assert _depth(endpoint, queue.url) == (1, 0)
+    # What the function said, cut at 300 characters, bytes that are not UTF-8 replaced.
+    lambda_ = _Lambda({"error": True, "payload": b"\xff" + b"e" * 400})
+    report = redrive(_Session(lambda_), queue, endpoint_url=endpoint)
+    assert report.errors[0].endswith(": the function failed again: \ufffd" + "e" * 299)
+    _sqs(endpoint).purge_queue(QueueUrl=queue.url)
 
     other = ParkingQueue("Failures", "async", _new_queue(endpoint), "plain-fn", "Fn")
     _park(endpoint, other.url, '{"responsePayload": 1}', "[1]")
@@ -1017,11 +1024,14 @@ def test_a_stream_read_back_gives_up_after_100_pages_of_1000(endpoint: str) -> N
     assert {r["Limit"] for r in streams.requests} == {1000}  # the API's ceiling
     assert streams.requests[1]["ShardIterator"] == "iterator-1"
 
-    _sqs(endpoint).purge_queue(QueueUrl=queue.url)
-    _park(endpoint, queue.url, _pointer("arn:stream", "shard-1", "1000", "2000"))
-    nothing = _EndlessStream({})  # a page with no Records and no next iterator
-    report = redrive(_Session(lambda_, nothing), queue, endpoint_url=endpoint)
-    assert (report.expired, report.failed, len(nothing.requests)) == (1, 0, 1)
+    old = {"dynamodb": {"SequenceNumber": "1"}}
+    # No records, no next iterator (a closed shard, read), or either alone: reading stops there.
+    for page in ({}, {"Records": [old]}, {"NextShardIterator": "iterator-1"}):
+        other = ParkingQueue("StreamFailures", "stream", _new_queue(endpoint), "my-fn", "Fn")
+        _park(endpoint, other.url, _pointer("arn:stream", "shard-1", "1000", "2000"))
+        last = _EndlessStream(page)
+        report = redrive(_Session(lambda_, last), other, endpoint_url=endpoint)
+        assert (report.expired, report.failed, len(last.requests)) == (1, 0, 1), page
 
 
 def test_a_parked_stream_record_is_invoked_again_and_a_failure_stays(endpoint: str) -> None:
