@@ -599,12 +599,46 @@ def test_a_fifo_dlq_keeps_each_message_group_and_deduplication_id(endpoint: str)
 
 def test_a_message_that_cannot_be_sent_stays_parked_and_visible(endpoint: str) -> None:
     queue = ParkingQueue("Dlq", "queue", _new_queue(endpoint), f"{endpoint}/123456789012/deleted", "Source")
-    _park(endpoint, queue.url, "stuck")
+    _park(endpoint, queue.url, "stuck", "also stuck")
     report = redrive(_Session(), queue, endpoint_url=endpoint, native=False)
-    assert (report.found, report.redriven, report.failed) == (1, 0, 1)
-    (message,) = _bodies(endpoint, queue.url)  # visible again at once, not after 5 minutes
-    assert report.errors[0].startswith(f"{message['MessageId']}: ")
-    assert _depth(endpoint, queue.url) == (1, 0)
+    assert (report.found, report.redriven, report.failed) == (2, 0, 2)
+    messages = _bodies(endpoint, queue.url)  # visible again at once, not after 5 minutes
+    assert sorted(e.split(": ", 1)[0] for e in report.errors) == sorted(m["MessageId"] for m in messages)
+    assert _depth(endpoint, queue.url) == (2, 0)
+
+
+class _StickySqs:
+    """moto's SQS, except that a message cannot be made visible again (its receipt handle expired)."""
+
+    def __init__(self, sqs: Any) -> None:
+        self._sqs = sqs
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._sqs, name)
+
+    def change_message_visibility(self, **request: Any) -> None:
+        raise ClientError(
+            {"Error": {"Code": "ReceiptHandleIsInvalid", "Message": "expired"}}, "ChangeMessageVisibility"
+        )
+
+
+def test_a_message_that_cannot_be_made_visible_again_shows_again_later(endpoint: str) -> None:
+    queue = ParkingQueue("Dlq", "queue", _new_queue(endpoint), f"{endpoint}/123456789012/deleted", "Source")
+    _park(endpoint, queue.url, "stuck")
+    report = redrive(_SqsSession(_StickySqs(_sqs(endpoint))), queue, native=False)
+    assert (report.redriven, report.failed) == (0, 1)
+    assert _depth(endpoint, queue.url) == (0, 1)  # still parked, hidden until its timeout ends
+
+
+def test_a_standard_dlq_moved_to_a_fifo_queue_gets_a_group_and_its_message_id(endpoint: str) -> None:
+    queue = ParkingQueue("Dlq", "queue", _new_queue(endpoint), _new_queue(endpoint, fifo=True), "Source")
+    _park(endpoint, queue.url, "s1")
+    (parked,) = _bodies(endpoint, queue.url)
+    report = redrive(_Session(), queue, endpoint_url=endpoint, native=False)
+    assert (report.redriven, report.errors) == (1, [])
+    (moved,) = _bodies(endpoint, queue.target)
+    assert moved["Attributes"]["MessageGroupId"] == "redrive"
+    assert moved["Attributes"]["MessageDeduplicationId"] == parked["MessageId"]
 
 
 def test_dry_run_and_an_empty_queue_change_nothing(endpoint: str) -> None:
@@ -764,6 +798,15 @@ def _record(payload: Any) -> str:
     return json.dumps(
         {"version": "1.0", "requestContext": {"condition": "RetriesExhausted"}, "requestPayload": payload}
     )
+
+
+def test_at_most_max_messages_are_replayed(endpoint: str) -> None:
+    queue = ParkingQueue("Failures", "async", _new_queue(endpoint), "my-fn", "Fn")
+    _park(endpoint, queue.url, *[_record({"n": i}) for i in range(3)])
+    lambda_ = _Lambda()
+    report = redrive(_Session(lambda_), queue, endpoint_url=endpoint, max_messages=2)
+    assert (report.found, report.redriven, len(lambda_.calls)) == (3, 2, 2)
+    assert _depth(endpoint, queue.url) == (1, 0)
 
 
 def test_an_async_failure_is_invoked_again_with_its_request(endpoint: str) -> None:
