@@ -612,9 +612,14 @@ class _StickySqs:
 
     def __init__(self, sqs: Any) -> None:
         self._sqs = sqs
+        self.receives: list[dict[str, Any]] = []
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._sqs, name)
+
+    def receive_message(self, **request: Any) -> Any:
+        self.receives.append(request)
+        return self._sqs.receive_message(**request)
 
     def change_message_visibility(self, **request: Any) -> None:
         raise ClientError(
@@ -625,9 +630,19 @@ class _StickySqs:
 def test_a_message_that_cannot_be_made_visible_again_shows_again_later(endpoint: str) -> None:
     queue = ParkingQueue("Dlq", "queue", _new_queue(endpoint), f"{endpoint}/123456789012/deleted", "Source")
     _park(endpoint, queue.url, "stuck")
-    report = redrive(_SqsSession(_StickySqs(_sqs(endpoint))), queue, native=False)
+    sqs = _StickySqs(_sqs(endpoint))
+    report = redrive(_SqsSession(sqs), queue, native=False)
     assert (report.redriven, report.failed) == (0, 1)
     assert _depth(endpoint, queue.url) == (0, 1)  # still parked, hidden until its timeout ends
+    # Each message is hidden for 5 minutes while it is redriven; no waiting for more.
+    assert sqs.receives[0] == {
+        "QueueUrl": queue.url,
+        "MaxNumberOfMessages": 10,
+        "VisibilityTimeout": 300,
+        "WaitTimeSeconds": 0,
+        "AttributeNames": ["All"],
+        "MessageAttributeNames": ["All"],
+    }
 
 
 def test_a_standard_dlq_moved_to_a_fifo_queue_gets_a_group_and_its_message_id(endpoint: str) -> None:
@@ -807,6 +822,11 @@ def test_at_most_max_messages_are_replayed(endpoint: str) -> None:
     report = redrive(_Session(lambda_), queue, endpoint_url=endpoint, max_messages=2)
     assert (report.found, report.redriven, len(lambda_.calls)) == (3, 2, 2)
     assert _depth(endpoint, queue.url) == (1, 0)
+    other = ParkingQueue("Failures", "async", _new_queue(endpoint), "my-fn", "Fn")
+    _park(endpoint, other.url, *[_record({"n": i}) for i in range(3)])
+    report = redrive(_Session(_Lambda()), other, endpoint_url=endpoint, max_messages=1)
+    assert (report.found, report.redriven) == (3, 1)
+    assert _depth(endpoint, other.url) == (2, 0)
 
 
 def test_an_async_failure_is_invoked_again_with_its_request(endpoint: str) -> None:
