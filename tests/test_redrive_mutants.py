@@ -241,9 +241,29 @@ def test_subscriptions_with_no_queue_to_go_back_to_are_left_out() -> None:
             "SubDlq": _q(),
             "Work": _q(),
             "Protocol": {"Type": "AWS::SNS::Subscription", "Properties": {"Endpoint": _arn("Work")}},
+            "TextPolicy": {
+                "Type": "AWS::SNS::Subscription",
+                "Properties": {"Protocol": "sqs", "Endpoint": _arn("Work"), "RedrivePolicy": "{}"},
+            },
         }
     }
     assert classify(template, _urls("SubDlq", "Work")) == []
+
+
+def test_one_on_failure_queue_of_two_functions_latest_replays_on_the_first() -> None:
+    template = {
+        "Resources": {
+            "Fn": FUNCTION,
+            "Other": FUNCTION,
+            "First": _invoke_config({"Ref": "Fn"}, "$LATEST"),
+            "Second": _invoke_config({"Ref": "Other"}, "$LATEST"),
+            "Failures": _q(),
+        }
+    }
+    physical = {"Fn": "my-fn", "Other": "other-fn", **_urls("Failures")}
+    assert [(q.target, q.target_logical_id) for q in classify(template, physical)] == [
+        ("my-fn:$LATEST", "Fn")
+    ]
 
 
 def _invoke_config(function: Any, qualifier: Any, dlq: str = "Failures") -> dict[str, Any]:
@@ -895,6 +915,21 @@ def _inputs(endpoint: str, machine: str) -> list[Any]:
         (json.loads(sfn.describe_execution(executionArn=e["executionArn"])["input"]) for e in executions),
         key=json.dumps,
     )
+
+
+def test_at_most_max_messages_start_a_state_machine_or_replay_a_record(endpoint: str) -> None:
+    machine = _machine(endpoint)
+    rule = ParkingQueue("RuleDlq", "rule", _new_queue(endpoint), machine, "Machine")
+    _park(endpoint, rule.url, json.dumps(EVENT), json.dumps(EVENT))
+    assert redrive(_Session(), rule, endpoint_url=endpoint, max_messages=1).redriven == 1
+    assert len(_inputs(endpoint, machine)) == 1
+    stream = ParkingQueue("StreamFailures", "stream", _new_queue(endpoint), "my-fn", "Fn")
+    kind = {"kind": {"DataType": "String", "StringValue": "stream-record"}}
+    for _ in range(2):
+        _park(endpoint, stream.url, json.dumps({"record": {}}), MessageAttributes=kind)
+    lambda_ = _Lambda()
+    assert redrive(_Session(lambda_), stream, endpoint_url=endpoint, max_messages=1).redriven == 1
+    assert len(lambda_.calls) == 1
 
 
 def test_a_rule_dlq_starts_the_state_machine_with_the_target_input(endpoint: str) -> None:
