@@ -27,9 +27,9 @@ AREAS=(
   "op-grants|$OP/grants.py|$P.patterns.orchestrated_pipeline.grants.*|tests/test_pipeline_grants_mutants.py tests/patterns/test_orchestrated_pipeline_integrations.py tests/patterns/test_orchestrated_pipeline_references.py tests/test_acknowledgments.py"
   "pattern-validation|$P/patterns/api_to_lambda.py $P/patterns/s3_processor.py $P/patterns/stream_to_sns.py $P/patterns/fanout_queue.py|$P.patterns.*_validate* $P.patterns.*.x_check*|tests/validation/test_corpus.py tests/validation/test_valid.py"
   "core-validation|$P/core/function.py $P/core/queue.py $P/core/deployment.py $P/core/pattern.py|$P.core.function.*valid* $P.core.function.*check* $P.core.queue.* $P.core.deployment.* $P.core.pattern.*|tests/test_function.py tests/test_core.py tests/validation/test_corpus.py tests/validation/test_valid.py"
-  "alarms|$P/core/monitoring.py $P/core/topic.py|$P.core.monitoring.* $P.core.topic.*|tests/test_core.py tests/patterns/test_s3_processor.py tests/patterns/test_stream_to_sns.py tests/patterns/test_fanout_queue.py tests/patterns/test_api_to_lambda.py tests/test_alarm_mutants.py"
+  "alarms|$P/core/monitoring.py $P/core/topic.py|$P.core.monitoring.* $P.core.topic.*|tests/test_alarm_mutants.py tests/test_core.py"
   "local-delivery|$P/local/events.py $P/local/resources.py|$P.local.events.x__* $P.local.events.xǁDispatcherǁ_sqs_batch* $P.local.events.xǁDispatcherǁ_run_async* $P.local.events.xǁDispatcherǁdeliver* $P.local.resources.xǁSnsSubscriptionǁcreate*|tests/test_delivery_mutants.py"
-  "redrive|$P/cli/redrive.py|$P.cli.redrive.*|tests/cli/test_redrive.py tests/e2e/test_redrive.py"
+  "redrive|$P/cli/redrive.py|$P.cli.redrive.*|tests/test_redrive_mutants.py tests/cli/test_redrive.py"
 )
 
 SUMMARY='

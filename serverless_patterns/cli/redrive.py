@@ -24,6 +24,7 @@ A message is deleted from its parking queue only after its redrive succeeded.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 import time
@@ -473,12 +474,17 @@ def _stream_records(clients: _Clients, message: Mapping[str, Any]) -> list[dict[
 
 
 def _plain_record(record: Mapping[str, Any]) -> dict[str, Any]:
-    """A stream record from GetRecords in the shape Lambda gives a function (dates as epoch numbers)."""
-    plain = json.loads(
-        json.dumps(record, default=lambda v: v.timestamp() if hasattr(v, "timestamp") else str(v))
-    )
+    """A stream record from GetRecords in the shape Lambda gives a function (dates as epoch numbers,
+    binary attribute values in base64)."""
+    plain = json.loads(json.dumps(record, default=_plain_value))
     plain.setdefault("eventSource", "aws:dynamodb")
     return dict(plain)
+
+
+def _plain_value(value: Any) -> Any:
+    if isinstance(value, bytes | bytearray):
+        return base64.b64encode(value).decode()
+    return value.timestamp() if hasattr(value, "timestamp") else str(value)
 
 
 def redrive(

@@ -275,9 +275,22 @@ class ExpressionSpec:
             cw.CfnAlarm.MetricDataQueryProperty(
                 id=name, label=metric.label, metric_stat=metric._metric_stat(), return_data=False
             )
-            for name, metric in self.using
+            for name, metric in self._inputs()
         )
         return {"metrics": queries}
+
+    def _inputs(self) -> list[tuple[str, MetricSpec]]:
+        """The named metrics, each over the expression's period: ``MathExpression`` overrides the
+        period of the metrics it uses with its own."""
+        return [
+            (
+                name,
+                MetricSpec(
+                    m.namespace, m.metric_name, m.dimensions, m.statistic, self.period_minutes, m.label
+                ),
+            )
+            for name, m in self.using
+        ]
 
     def graph_entries(self) -> list[list[Any]]:
         """The expression and its hidden inputs, as ``cloudwatch.GraphWidget`` lists them."""
@@ -285,7 +298,7 @@ class ExpressionSpec:
         if self.period_minutes != 5:
             top["period"] = self.period_minutes * 60
         entries: list[list[Any]] = [[top]]
-        for name, metric in self.using:
+        for name, metric in self._inputs():
             entry = metric.graph_json()
             options = entry.pop() if isinstance(entry[-1], dict) else {}
             entries.append([*entry, {**options, "visible": False, "id": name}])
