@@ -8,6 +8,7 @@ Small stacks, read with ``aws_cdk.assertions.Template``; no pattern snapshot.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import aws_cdk as cdk
@@ -15,10 +16,10 @@ import pytest
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk.assertions import Match, Template
 
-from serverless_patterns import DeploymentStrategy, QueueOptions
+from serverless_patterns import DeploymentStrategy, FunctionSpec, QueueOptions
 from serverless_patterns.core.deployment import DeploymentKind
 from serverless_patterns.core.queue import QueueWithDlq, parking_queue
-from tests.validation.support import build
+from tests.validation.support import HANDLER, build
 
 TLS_ONLY = {
     "Action": "sqs:*",
@@ -36,6 +37,11 @@ def _queues(stack: cdk.Stack) -> dict[str, dict[str, Any]]:
     """Logical ID to properties of every queue in ``stack``."""
     found = Template.from_stack(stack).find_resources("AWS::SQS::Queue")
     return {k: v.get("Properties", {}) for k, v in found.items()}
+
+
+def _logical(stack: cdk.Stack, construct: Any) -> str:
+    """The logical ID of ``construct``'s CloudFormation resource."""
+    return stack.resolve(construct.node.default_child.logical_id)  # type: ignore[no-any-return]
 
 
 def _acknowledged(construct: Any) -> list[dict[str, str]]:
@@ -58,7 +64,7 @@ def _tls_only(template: Template, logical_id: str) -> None:
 def test_a_parking_queue_keeps_14_days_encrypted_tls_only_and_says_why_it_has_no_dlq() -> None:
     stack = _stack()
     queue = parking_queue(stack, "Parked", role="the on-failure destination of X")
-    logical = stack.get_logical_id(queue.node.default_child)
+    logical = _logical(stack, queue)
     assert _queues(stack) == {logical: {"MessageRetentionPeriod": 1_209_600, "SqsManagedSseEnabled": True}}
     _tls_only(Template.from_stack(stack), logical)
     assert _acknowledged(queue) == [
@@ -82,8 +88,8 @@ def test_a_queue_with_dlq_by_default() -> None:
     made = QueueWithDlq(stack, "Q")
     assert made.queue.node.id == "Resource"
     assert made.dead_letter_queue.node.id == "DeadLetterQueue"
-    queue = stack.get_logical_id(made.queue.node.default_child)
-    dlq = stack.get_logical_id(made.dead_letter_queue.node.default_child)
+    queue = _logical(stack, made.queue)
+    dlq = _logical(stack, made.dead_letter_queue)
     assert _queues(stack) == {
         dlq: {"MessageRetentionPeriod": 1_209_600, "SqsManagedSseEnabled": True},
         queue: {
@@ -103,16 +109,21 @@ def test_a_queue_with_dlq_by_default() -> None:
 @pytest.mark.parametrize(
     ("consumer", "window", "expected"),
     [
-        (10, None, 60),  # six times the function's timeout
+        (10, None, 60),  # six times the function's timeout (no batching window by default)
         (10, 5, 65),  # plus its batching window
-        (7_300, None, 43_200),  # at most SQS's 12 hours
+        (7_300, 0, 43_200),  # at most SQS's 12 hours
     ],
 )
 def test_visibility_follows_the_consumer(consumer: float, window: float | None, expected: int) -> None:
     stack = _stack()
-    extra = {} if window is None else {"consumer_batching_window_seconds": window}
-    made = QueueWithDlq(stack, "Q", consumer_timeout_seconds=consumer, **extra)
-    queue = stack.get_logical_id(made.queue.node.default_child)
+    made = (
+        QueueWithDlq(stack, "Q", consumer_timeout_seconds=consumer)
+        if window is None
+        else QueueWithDlq(
+            stack, "Q", consumer_timeout_seconds=consumer, consumer_batching_window_seconds=window
+        )
+    )
+    queue = _logical(stack, made.queue)
     assert _queues(stack)[queue]["VisibilityTimeout"] == expected
 
 
@@ -124,7 +135,7 @@ def test_queue_options_reach_the_queue() -> None:
         visibility_timeout=cdk.Duration.seconds(45),
     )
     made = QueueWithDlq(stack, "Q", options=options, consumer_timeout_seconds=100)
-    queue = _queues(stack)[stack.get_logical_id(made.queue.node.default_child)]
+    queue = _queues(stack)[_logical(stack, made.queue)]
     assert queue["VisibilityTimeout"] == 45
     assert queue["MessageRetentionPeriod"] == 172_800
     assert queue["RedrivePolicy"]["maxReceiveCount"] == 7
@@ -142,8 +153,8 @@ def test_fifo_and_content_based_deduplication(fifo: bool, dedup: bool, expected:
     stack = _stack()
     made = QueueWithDlq(stack, "Q", fifo=fifo, content_based_deduplication=dedup)
     queues = _queues(stack)
-    queue = queues[stack.get_logical_id(made.queue.node.default_child)]
-    dlq = queues[stack.get_logical_id(made.dead_letter_queue.node.default_child)]
+    queue = queues[_logical(stack, made.queue)]
+    dlq = queues[_logical(stack, made.dead_letter_queue)]
     assert {k: v for k, v in queue.items() if k in ("FifoQueue", "ContentBasedDeduplication")} == expected
     assert dlq.get("FifoQueue") == (True if fifo else None)
 
@@ -172,7 +183,7 @@ def test_strategy_factories() -> None:
 
 
 def test_a_deployment_group_rolls_back_on_failure_stop_and_alarm() -> None:
-    app, made = build("S3Processor", {"deployment": DeploymentStrategy.canary()})
+    _, made = build("S3Processor", {"deployment": DeploymentStrategy.canary()})
     template = Template.from_stack(cdk.Stack.of(made))
     application = template.find_resources("AWS::CodeDeploy::Application")
     assert len(application) == 1
@@ -197,3 +208,239 @@ def test_the_function_of_a_single_function_pattern_is_function() -> None:
     assert made.functions["Function"] is made.function
     assert made.function.node.scope.node.id == "Function"
     assert made.function.node.scope.node.scope is made
+
+
+# ---------------------------------------------------------------------------------- strategy checks
+def _strategy_problems(**fields: Any) -> list[str]:
+    return DeploymentStrategy(**fields).problems()
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        ({"percent": 1, "interval_minutes": 2880}, []),
+        ({"percent": 99, "interval_minutes": 1}, []),
+        ({"percent": 0}, ["deployment.percent must be 1..99, got 0"]),
+        ({"percent": 100}, ["deployment.percent must be 1..99, got 100"]),
+        ({"interval_minutes": 0}, ["deployment.interval_minutes must be 1..2880, got 0"]),
+        ({"interval_minutes": 2881}, ["deployment.interval_minutes must be 1..2880, got 2881"]),
+        (
+            {"kind": "blue-green"},
+            ["deployment.kind must be one of canary, linear, all_at_once, none, got 'blue-green'"],
+        ),
+        # linear: (100 // percent) steps of interval_minutes, at most CodeDeploy's 2880 minutes
+        ({"kind": DeploymentKind.LINEAR, "percent": 10, "interval_minutes": 288}, []),
+        (
+            {"kind": DeploymentKind.LINEAR, "percent": 10, "interval_minutes": 289},
+            ["deployment: linear 10% every 289 min takes longer than CodeDeploy's 2880 minutes"],
+        ),
+        (
+            {"kind": DeploymentKind.LINEAR, "percent": 3, "interval_minutes": 88},
+            ["deployment: linear 3% every 88 min takes longer than CodeDeploy's 2880 minutes"],
+        ),
+        ({"kind": DeploymentKind.CANARY, "percent": 1, "interval_minutes": 2880}, []),
+        # all at once and none shift everything in one step: percent and interval are not theirs
+        ({"kind": DeploymentKind.ALL_AT_ONCE, "percent": 0, "interval_minutes": 0}, []),
+        ({"kind": DeploymentKind.NONE, "percent": 0, "interval_minutes": 9999}, []),
+    ],
+)
+def test_strategy_problems(fields: dict[str, Any], expected: list[str]) -> None:
+    assert _strategy_problems(**fields) == expected
+
+
+def test_strategy_tokens_are_left_to_deploy_time() -> None:
+    token = cdk.Token.as_number(cdk.Fn.ref("Minutes"))
+    assert _strategy_problems(kind=DeploymentKind.LINEAR, percent=1, interval_minutes=token) == []
+    assert _strategy_problems(kind=DeploymentKind.LINEAR, percent=token, interval_minutes=2880) == []
+
+
+def test_strategy_hooks() -> None:
+    hook = _hook("Hook")
+    assert _strategy_problems(pre_traffic_hook=hook, post_traffic_hook=hook) == []
+    assert _strategy_problems(pre_traffic_hook=5, post_traffic_hook="f") == [
+        "deployment.pre_traffic_hook must be a lambda_.IFunction, got int",
+        "deployment.post_traffic_hook must be a lambda_.IFunction, got str",
+    ]
+    for name in ("pre_traffic_hook", "post_traffic_hook"):
+        with_hook: dict[str, Any] = {name: hook}
+        assert dataclasses.replace(DeploymentStrategy.none(), **with_hook).problems("d") == [
+            "d: traffic hooks need a CodeDeploy strategy, got kind 'none'"
+        ]
+
+
+# ---------------------------------------------------------------------------------- FunctionSpec
+_LAYER_STACK = cdk.Stack(cdk.App(), "Layers")
+_LAYERS = [
+    lambda_.LayerVersion.from_layer_version_arn(
+        _LAYER_STACK, f"L{i}", f"arn:aws:lambda:us-east-1:123456789012:layer:l{i}:1"
+    )
+    for i in range(6)
+]
+_NUMBER = cdk.Token.as_number(cdk.Fn.ref("Number"))
+_STRING = cdk.Token.as_string(cdk.Fn.ref("String"))
+_NOT_A_NAME = "is not a valid variable name (a letter, then letters, digits or '_')"
+_EPHEMERAL = "f.property_overrides['EphemeralStorage'] must be {'Size': 512..10240} (MB), got"
+_SNAP_START = "f.property_overrides['SnapStart'] must be {'ApplyOn': 'PublishedVersions' | 'None'}, got"
+
+
+def _spec_problems(**fields: Any) -> list[str]:
+    return FunctionSpec(**{"code": HANDLER, "handler": "app.handler", **fields}).problems("f")
+
+
+# Values exactly at a limit, and tokens, are valid.
+_VALID: list[dict[str, Any]] = [
+    {"memory_size": 128},
+    {"memory_size": 10240},
+    {"memory_size": _NUMBER},
+    {"timeout": cdk.Duration.seconds(1)},
+    {"timeout": cdk.Duration.seconds(900)},
+    {"reserved_concurrency": 0},
+    {"reserved_concurrency": 1_000_000},
+    {"provisioned_concurrency": 1, "reserved_concurrency": 1},
+    {"provisioned_concurrency": 1_000_000},
+    {"provisioned_concurrency": _NUMBER, "reserved_concurrency": 2},
+    {"provisioned_concurrency": 3, "reserved_concurrency": _NUMBER},
+    {"environment": {"AB": "x" * 4094}},  # 4096 bytes with the name
+    {"environment": {"AB": "x" * 4094, "CD": _STRING}},  # a token's size is unknown
+    {"layers": _LAYERS[:4]},  # and the Powertools layer: 5
+    {"layers": _LAYERS[:5], "powertools": False},
+    {"layers": _LAYERS[:5], "runtime": lambda_.Runtime.NODEJS_22_X, "handler": "index.handler"},
+    {"metrics_namespace": "x" * 255},
+    {"metrics_namespace": _STRING},
+    {"description": "x" * 256},
+    {"exclude": ["*.md", "docs"]},
+    {"property_overrides": {"EphemeralStorage": {"Size": 512}, "SnapStart": {"ApplyOn": "None"}}},
+    {
+        "property_overrides": {
+            "EphemeralStorage": {"Size": 10240},
+            "SnapStart": {"ApplyOn": "PublishedVersions"},
+        }
+    },
+    {"property_overrides": {"EphemeralStorage": {"Size": _NUMBER}, "SnapStart": {"ApplyOn": _STRING}}},
+]
+
+
+@pytest.mark.parametrize("fields", _VALID, ids=range(len(_VALID)))
+def test_function_spec_values_at_their_limits_are_valid(fields: dict[str, Any]) -> None:
+    assert _spec_problems(**fields) == []
+
+
+_WRONG: list[tuple[dict[str, Any], list[str]]] = [
+    ({"timeout": cdk.Duration.seconds(0)}, ["f.timeout must be 1..900 seconds, got 0"]),
+    ({"reserved_concurrency": -1}, ["f.reserved_concurrency must be 0..1000000, got -1"]),
+    ({"reserved_concurrency": 1_000_001}, ["f.reserved_concurrency must be 0..1000000, got 1000001"]),
+    ({"provisioned_concurrency": 0}, ["f.provisioned_concurrency must be 1..1000000, got 0"]),
+    ({"provisioned_concurrency": 1_000_001}, ["f.provisioned_concurrency must be 1..1000000, got 1000001"]),
+    (
+        {"provisioned_concurrency": 3, "reserved_concurrency": 2},
+        ["f.provisioned_concurrency must be <= reserved_concurrency (2), got 3"],
+    ),
+    (
+        {
+            "environment": {
+                "A": "x",
+                "1B": "x",
+                "AWS_REGION": "x",
+                "LAMBDA_TASK_ROOT": "x",
+                "LAMBDA_RUNTIME_DIR": "x",
+                "OK": 5,
+            }
+        },
+        [
+            f"f.environment: 'A' {_NOT_A_NAME}",
+            f"f.environment: '1B' {_NOT_A_NAME}",
+            "f.environment may not set the reserved variable 'AWS_REGION'",
+            "f.environment may not set the reserved variable 'LAMBDA_TASK_ROOT'",
+            "f.environment may not set the reserved variable 'LAMBDA_RUNTIME_DIR'",
+            "f.environment['OK'] must be a string, got 5",
+        ],
+    ),
+    (
+        {"environment": {"AB": "x" * 4095}},
+        ["f.environment must be at most 4 KB in all (names and values), got 4097 bytes"],
+    ),
+    ({"environment": [("AB", "x")]}, ["f.environment must be a mapping of names to strings, got list"]),
+    ({"layers": 5}, ["f.layers must be a list of lambda_.ILayerVersion, got 5"]),
+    ({"layers": [5]}, ["f.layers[0] must be a lambda_.ILayerVersion, got int"]),
+    ({"layers": _LAYERS, "powertools": False}, ["f.layers: a function has at most 5 layers, got 6"]),
+    (
+        {"layers": _LAYERS[:5]},
+        [
+            "f.layers: a function has at most 5 layers, got 6 with the Powertools layer (powertools=False drops it)"
+        ],
+    ),
+    ({"service_name": ""}, ["f.service_name must not be empty"]),
+    ({"metrics_namespace": ""}, ["f.metrics_namespace must not be empty"]),
+    ({"metrics_namespace": "x" * 256}, ["f.metrics_namespace must be at most 255 characters, got 256"]),
+    (
+        {"metrics_namespace": "AWS/Lambda"},
+        ["f.metrics_namespace must not start with 'AWS/' (reserved for AWS services), got 'AWS/Lambda'"],
+    ),
+    ({"log_retention": 7}, ["f.log_retention must be a logs.RetentionDays, got 7"]),
+    ({"description": "x" * 257}, ["f.description must be at most 256 characters, got 257"]),
+    ({"powertools": "yes"}, ["f.powertools must be True or False, got 'yes'"]),
+    ({"exclude": "*.pyc"}, ["f.exclude must be a list of glob patterns, got '*.pyc'"]),
+    ({"exclude": [5]}, ["f.exclude must be a list of glob patterns, got [5]"]),
+    ({"exclude": 5}, ["f.exclude must be a list of glob patterns, got 5"]),
+    ({"vpc_subnets": "private"}, ["f.vpc_subnets needs f.vpc"]),
+    ({"security_groups": [5]}, ["f.security_groups needs f.vpc"]),
+    (
+        {"vpc": 5, "vpc_subnets": 5, "security_groups": [5]},
+        [
+            "f.vpc must be an ec2.IVpc, got int",
+            "f.vpc_subnets must be an ec2.SubnetSelection, got int",
+            "f.security_groups[0] must be an ec2.ISecurityGroup, got int",
+        ],
+    ),
+    (
+        {"vpc": 5, "security_groups": 5},
+        [
+            "f.vpc must be an ec2.IVpc, got int",
+            "f.security_groups must be a list of ec2.ISecurityGroup, got 5",
+        ],
+    ),
+    ({"policies": [5]}, ["f.policies[0] must be an iam.PolicyStatement, got int"]),
+    ({"policies": 5}, ["f.policies must be a list of iam.PolicyStatement, got 5"]),
+    (
+        {
+            "property_overrides": {
+                "Timeout": 3,
+                "Timout2": 1,
+                "Qqqqqqqqq": 1,
+                "EphemeralStorage": {"Size": 511},
+                "SnapStart": {"ApplyOn": "x"},
+            }
+        },
+        [
+            "f.property_overrides may not set 'Timeout': use FunctionSpec.timeout",
+            "f.property_overrides: 'Timout2' is not a property of AWS::Lambda::Function (did you mean 'Timeout'?)",
+            "f.property_overrides: 'Qqqqqqqqq' is not a property of AWS::Lambda::Function",
+            f"{_EPHEMERAL} {{'Size': 511}}",
+            f"{_SNAP_START} {{'ApplyOn': 'x'}}",
+        ],
+    ),
+    ({"property_overrides": {"EphemeralStorage": {"Size": 10241}}}, [f"{_EPHEMERAL} {{'Size': 10241}}"]),
+    (
+        {"property_overrides": {"EphemeralStorage": 5, "SnapStart": 5}},
+        [f"{_EPHEMERAL} 5", f"{_SNAP_START} 5"],
+    ),
+    (
+        {"property_overrides": 5},
+        ["f.property_overrides must be a mapping of AWS::Lambda::Function properties, got int"],
+    ),
+    ({"code": 5}, ["f.code must be a directory path or a lambda_.Code, got 5"]),
+    ({"runtime": "py"}, ["f.runtime must be a lambda_.Runtime, got 'py'"]),
+    ({"architecture": "arm"}, ["f.architecture must be a lambda_.Architecture, got 'arm'"]),
+]
+
+
+@pytest.mark.parametrize(("fields", "expected"), _WRONG, ids=range(len(_WRONG)))
+def test_function_spec_problems_are_exact(fields: dict[str, Any], expected: list[str]) -> None:
+    assert _spec_problems(**fields) == expected
+
+
+def test_a_handler_module_missing_from_the_code_names_both_places_looked() -> None:
+    assert _spec_problems(handler="nomodule.handler") == [
+        f"f.handler 'nomodule.handler': module 'nomodule' is not in the code directory: looked for "
+        f"'{HANDLER}/nomodule.py' and '{HANDLER}/nomodule/__init__.py'"
+    ]

@@ -17,10 +17,10 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
 
 from serverless_patterns import PatternValidationError, QueueOptions
-from serverless_patterns.patterns.api_to_lambda import ApiToLambda, ApiType
+from serverless_patterns.patterns.api_to_lambda import ApiType
 from serverless_patterns.patterns.fanout_queue import Subscriber
 from serverless_patterns.patterns.s3_processor import S3Delivery, S3Processor
-from tests.validation.support import CONTEXT, bucket, build, layer, spec, streamed_table, topic
+from tests.validation.support import CONTEXT, Make, bucket, build, layer, spec, streamed_table, topic
 
 SEC = cdk.Duration.seconds
 A, S3, ST, FQ = "ApiToLambda", "S3Processor", "StreamToSns", "FanoutQueue"
@@ -292,10 +292,8 @@ def test_table_with_build_options_names_every_option_given() -> None:
 
 
 def test_a_table_without_a_stream_says_how_to_give_one() -> None:
-    unstreamed = cdk.aws_dynamodb.Table.from_table_name  # an imported table has no stream ARN
-    from tests.validation.support import Make
-
-    table = Make(lambda stack: unstreamed(stack, "Mine", "orders"), "table")
+    # an imported table has no stream ARN
+    table = Make(lambda stack: dynamodb.Table.from_table_name(stack, "Mine", "orders"), "table")
     assert problems_of(ST, {"table": table, "partition_key": None}) == [
         "table: S/Mine has no stream; enable one (NEW_AND_OLD_IMAGES) or pass the stream ARN to "
         "Table.from_table_attributes(table_stream_arn=...)"
