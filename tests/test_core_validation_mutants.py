@@ -19,7 +19,8 @@ from aws_cdk.assertions import Match, Template
 from serverless_patterns import DeploymentStrategy, FunctionSpec, QueueOptions
 from serverless_patterns.core.deployment import DeploymentKind
 from serverless_patterns.core.queue import QueueWithDlq, parking_queue
-from tests.validation.support import HANDLER, build
+from serverless_patterns.patterns.s3_processor import S3Delivery
+from tests.validation.support import HANDLER, build, spec
 
 TLS_ONLY = {
     "Action": "sqs:*",
@@ -144,14 +145,21 @@ def test_queue_options_reach_the_queue() -> None:
 @pytest.mark.parametrize(
     ("fifo", "dedup", "expected"),
     [
+        (True, None, {"FifoQueue": True}),  # no deduplication by default
         (True, False, {"FifoQueue": True}),
         (True, True, {"FifoQueue": True, "ContentBasedDeduplication": True}),
         (False, True, {}),
     ],
 )
-def test_fifo_and_content_based_deduplication(fifo: bool, dedup: bool, expected: dict[str, bool]) -> None:
+def test_fifo_and_content_based_deduplication(
+    fifo: bool, dedup: bool | None, expected: dict[str, bool]
+) -> None:
     stack = _stack()
-    made = QueueWithDlq(stack, "Q", fifo=fifo, content_based_deduplication=dedup)
+    made = (
+        QueueWithDlq(stack, "Q", fifo=fifo)
+        if dedup is None
+        else QueueWithDlq(stack, "Q", fifo=fifo, content_based_deduplication=dedup)
+    )
     queues = _queues(stack)
     queue = queues[_logical(stack, made.queue)]
     dlq = queues[_logical(stack, made.dead_letter_queue)]
@@ -203,11 +211,21 @@ def test_a_deployment_group_rolls_back_on_failure_stop_and_alarm() -> None:
 
 # ---------------------------------------------------------------------------------- pattern
 def test_the_function_of_a_single_function_pattern_is_function() -> None:
-    _, made = build("S3Processor", {})
+    """Built as ``Function`` in the pattern and listed as ``functions["Function"]`` (S3Processor
+    with direct delivery builds its one function so)."""
+    _, made = build("S3Processor", {"delivery": S3Delivery.DIRECT})
     assert list(made.functions) == ["Function"]
     assert made.functions["Function"] is made.function
     assert made.function.node.scope.node.id == "Function"
     assert made.function.node.scope.node.scope is made
+
+
+def test_function_and_alias_of_a_pattern_with_two_functions_point_to_the_dicts() -> None:
+    _, made = build("ApiToLambda", {"routes": {"GET /a": spec(), "GET /b": spec(memory_size=256)}})
+    with pytest.raises(AttributeError, match=r"^ApiToLambda has 2 functions: use \.functions\[name\]$"):
+        _ = made.function
+    with pytest.raises(AttributeError, match=r"^ApiToLambda has 2 functions: use \.aliases\[name\]$"):
+        _ = made.alias
 
 
 # ---------------------------------------------------------------------------------- strategy checks
