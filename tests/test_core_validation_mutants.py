@@ -462,3 +462,15 @@ def test_a_handler_module_missing_from_the_code_names_both_places_looked() -> No
         f"f.handler 'nomodule.handler': module 'nomodule' is not in the code directory: looked for "
         f"'{HANDLER}/nomodule.py' and '{HANDLER}/nomodule/__init__.py'"
     ]
+
+
+def test_a_metric_method_passes_its_options_and_refuses_a_metric_the_configuration_lacks() -> None:
+    _, direct = build("S3Processor", {"delivery": S3Delivery.DIRECT})
+    parked = direct.metric_dead_letter_queue_messages_visible(statistic="Average", label="Parked")
+    assert (parked.metric_name, parked.statistic, parked.label) == (
+        "ApproximateNumberOfMessagesVisible",
+        "Average",
+        "Parked",
+    )
+    with pytest.raises(AttributeError, match=r"^this configuration has no such metric$"):
+        direct.metric_approximate_age_of_oldest_message()
