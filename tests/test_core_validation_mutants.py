@@ -210,7 +210,7 @@ def test_a_deployment_group_rolls_back_on_failure_stop_and_alarm() -> None:
 
 
 # ---------------------------------------------------------------------------------- pattern
-def test_the_function_of_a_single_function_pattern_is_function() -> None:
+def test_the_one_function_of_a_direct_s3_processor_is_function() -> None:
     """Built as ``Function`` in the pattern and listed as ``functions["Function"]`` (S3Processor
     with direct delivery builds its one function so)."""
     _, made = build("S3Processor", {"delivery": S3Delivery.DIRECT})
