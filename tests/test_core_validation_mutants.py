@@ -16,11 +16,11 @@ import pytest
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk.assertions import Match, Template
 
-from serverless_patterns import DeploymentStrategy, FunctionSpec, QueueOptions
+from serverless_patterns import DeploymentStrategy, FunctionSpec, PatternValidationError, QueueOptions
 from serverless_patterns.core.deployment import DeploymentKind
 from serverless_patterns.core.queue import QueueWithDlq, parking_queue
 from serverless_patterns.patterns.s3_processor import S3Delivery
-from tests.validation.support import HANDLER, build, spec
+from tests.validation.support import HANDLER, Make, build, spec
 
 TLS_ONLY = {
     "Action": "sqs:*",
@@ -207,6 +207,57 @@ def test_a_deployment_group_rolls_back_on_failure_stop_and_alarm() -> None:
             },
         },
     )
+
+
+def _hook_arn(name: str) -> dict[str, Any]:
+    return {
+        "Fn::Join": [
+            "",
+            ["arn:", {"Ref": "AWS::Partition"}, f":lambda:us-east-1:123456789012:function:{name}"],
+        ]
+    }
+
+
+def test_traffic_hooks_are_set_on_the_alias_and_granted_on_their_own_arn() -> None:
+    def hook(name: str) -> Make:
+        return Make(lambda stack: lambda_.Function.from_function_name(stack, name, f"CodeDeployHook_{name}"))
+
+    strategy = DeploymentStrategy.canary(pre_traffic_hook=hook("Pre"), post_traffic_hook=hook("Post"))
+    _, made = build("S3Processor", {"delivery": S3Delivery.DIRECT, "deployment": strategy})
+    stack = cdk.Stack.of(made)
+    template = Template.from_stack(stack)
+    group = _logical(stack, made.deployments.node.find_child("Function"))
+    application = template.find_resources("AWS::CodeDeploy::Application")
+    aliases = template.find_resources("AWS::Lambda::Alias")
+    assert [a["UpdatePolicy"]["CodeDeployLambdaAliasUpdate"] for a in aliases.values()] == [
+        {
+            "ApplicationName": {"Ref": next(iter(application))},
+            "DeploymentGroupName": {"Ref": group},
+            "BeforeAllowTrafficHook": {
+                "Fn::Select": [6, {"Fn::Split": [":", _hook_arn("CodeDeployHook_Pre")]}]
+            },
+            "AfterAllowTrafficHook": {
+                "Fn::Select": [6, {"Fn::Split": [":", _hook_arn("CodeDeployHook_Post")]}]
+            },
+        }
+    ]
+    invoke = [
+        statement
+        for policy in template.find_resources("AWS::IAM::Policy").values()
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+        if statement["Action"] == "lambda:InvokeFunction"
+    ]
+    assert invoke == [
+        {"Action": "lambda:InvokeFunction", "Effect": "Allow", "Resource": _hook_arn("CodeDeployHook_Pre")},
+        {"Action": "lambda:InvokeFunction", "Effect": "Allow", "Resource": _hook_arn("CodeDeployHook_Post")},
+    ]
+
+
+def test_a_validation_error_names_the_pattern() -> None:
+    with pytest.raises(PatternValidationError) as raised:
+        build("S3Processor", {"function": spec(memory_size=127)})
+    assert raised.value.construct_path == "S/P"
+    assert str(raised.value) == "S/P: invalid props\n  - function.memory_size must be 128..10240 MB, got 127"
 
 
 # ---------------------------------------------------------------------------------- pattern
