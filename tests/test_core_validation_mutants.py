@@ -9,10 +9,13 @@ Small stacks, read with ``aws_cdk.assertions.Template``; no pattern snapshot.
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import aws_cdk as cdk
 import pytest
+from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk.assertions import Match, Template
 
@@ -525,3 +528,38 @@ def test_a_metric_method_passes_its_options_and_refuses_a_metric_the_configurati
     )
     with pytest.raises(AttributeError, match=r"^this configuration has no such metric$"):
         direct.metric_approximate_age_of_oldest_message()
+
+
+def test_variables_add_up_to_the_4_kb_limit() -> None:
+    assert _spec_problems(environment={"AB": "x" * 2048, "CD": "x" * 2048}) == [
+        "f.environment must be at most 4 KB in all (names and values), got 4100 bytes"
+    ]
+
+
+def test_no_powertools_layer_is_counted_for_an_architecture_it_is_not_published_for() -> None:
+    riscv = lambda_.Architecture.custom("riscv64", "linux/riscv64")
+    assert _spec_problems(layers=_LAYERS[:5], architecture=riscv) == []
+    assert _spec_problems(layers=_LAYERS[:5], architecture=lambda_.Architecture.X86_64) == [
+        "f.layers: a function has at most 5 layers, got 6 with the Powertools layer (powertools=False drops it)"
+    ]
+
+
+def test_a_node_entry_on_a_python_runtime_is_left_to_the_bundler(tmp_path: Path) -> None:
+    """A ``.ts`` entry for the handler's module, in the code directory: not a missing module (the
+    bundler names the runtime mistake)."""
+    (tmp_path / "app.ts").write_text("export const handler = async () => ({});\n")
+    spec = FunctionSpec(code=str(tmp_path), handler="app.handler")
+    assert spec.problems("f") == []
+    (tmp_path / "app.ts").unlink()
+    assert len(spec.problems("f")) == 1
+
+
+def test_a_vpc_and_security_groups_are_checked_by_their_interfaces() -> None:
+    stack = _stack()
+    vpc = ec2.Vpc.from_vpc_attributes(
+        stack, "Vpc", vpc_id="vpc-1", availability_zones=["us-east-1a"], private_subnet_ids=["subnet-1"]
+    )
+    group = ec2.SecurityGroup.from_security_group_id(stack, "Group", "sg-1")
+    assert _spec_problems(vpc=vpc, security_groups=[group]) == []
+    half_a_vpc = SimpleNamespace(vpc_id="vpc-1")
+    assert _spec_problems(vpc=half_a_vpc) == ["f.vpc must be an ec2.IVpc, got SimpleNamespace"]
