@@ -310,6 +310,22 @@ def _strategy_problems(**fields: Any) -> list[str]:
             {"kind": DeploymentKind.LINEAR, "percent": 3, "interval_minutes": 88},
             ["deployment: linear 3% every 88 min takes longer than CodeDeploy's 2880 minutes"],
         ),
+        # whole steps: 100 // 3 = 33 steps of 87 minutes is 2871
+        ({"kind": DeploymentKind.LINEAR, "percent": 3, "interval_minutes": 87}, []),
+        (
+            {"kind": DeploymentKind.LINEAR, "percent": 99, "interval_minutes": 2881},
+            [
+                "deployment.interval_minutes must be 1..2880, got 2881",
+                "deployment: linear 99% every 2881 min takes longer than CodeDeploy's 2880 minutes",
+            ],
+        ),
+        (
+            {"kind": DeploymentKind.LINEAR, "percent": 100, "interval_minutes": 2881},
+            [
+                "deployment.percent must be 1..99, got 100",
+                "deployment.interval_minutes must be 1..2880, got 2881",
+            ],
+        ),
         ({"kind": DeploymentKind.CANARY, "percent": 1, "interval_minutes": 2880}, []),
         # all at once and none shift everything in one step: percent and interval are not theirs
         ({"kind": DeploymentKind.ALL_AT_ONCE, "percent": 0, "interval_minutes": 0}, []),
