@@ -22,7 +22,7 @@ from aws_cdk.assertions import Match, Template
 from serverless_patterns import DeploymentStrategy, FunctionSpec, PatternValidationError, QueueOptions
 from serverless_patterns.core.deployment import DeploymentKind
 from serverless_patterns.core.queue import QueueWithDlq, parking_queue
-from serverless_patterns.patterns.s3_processor import S3Delivery
+from serverless_patterns.patterns.s3_processor import S3Delivery, S3Processor
 from tests.validation.support import HANDLER, Make, build, spec
 
 TLS_ONLY = {
@@ -261,6 +261,107 @@ def test_a_validation_error_names_the_pattern() -> None:
         build("S3Processor", {"function": spec(memory_size=127)})
     assert raised.value.construct_path == "S/P"
     assert str(raised.value) == "S/P: invalid props\n  - function.memory_size must be 128..10240 MB, got 127"
+
+
+_CUSTOM_CANARY = {"TimeBasedCanary": {"CanaryInterval": 7, "CanaryPercentage": 20}, "Type": "TimeBasedCanary"}
+_CUSTOM_LINEAR = {"TimeBasedLinear": {"LinearInterval": 4, "LinearPercentage": 25}, "Type": "TimeBasedLinear"}
+
+
+@pytest.mark.parametrize(
+    ("strategy", "predefined", "custom"),
+    [
+        (DeploymentStrategy.canary(), "CodeDeployDefault.LambdaCanary10Percent5Minutes", None),
+        (DeploymentStrategy.linear(), "CodeDeployDefault.LambdaLinear10PercentEvery1Minute", None),
+        (DeploymentStrategy.all_at_once(), "CodeDeployDefault.LambdaAllAtOnce", None),
+        # percent and interval are not an all-at-once strategy's: still CodeDeploy's own config
+        (DeploymentStrategy(DeploymentKind.ALL_AT_ONCE, 50, 3), "CodeDeployDefault.LambdaAllAtOnce", None),
+        (DeploymentStrategy.canary(20, 7), None, _CUSTOM_CANARY),
+        (DeploymentStrategy.linear(25, 4), None, _CUSTOM_LINEAR),
+    ],
+    ids=["canary", "linear", "all-at-once", "all-at-once-50-3", "canary-20-7", "linear-25-4"],
+)
+def test_each_strategy_reaches_the_deployment_group(
+    strategy: DeploymentStrategy, predefined: str | None, custom: dict[str, Any] | None
+) -> None:
+    _, made = build("S3Processor", {"delivery": S3Delivery.DIRECT, "deployment": strategy})
+    stack = cdk.Stack.of(made)
+    template = Template.from_stack(stack)
+    groups = template.find_resources("AWS::CodeDeploy::DeploymentGroup")
+    configs = template.find_resources("AWS::CodeDeploy::DeploymentConfig")
+    names = [g["Properties"]["DeploymentConfigName"] for g in groups.values()]
+    if predefined is not None:
+        assert (names, configs) == ([predefined], {})
+    else:
+        assert [c["Properties"] for c in configs.values()] == [
+            {"ComputePlatform": "Lambda", "TrafficRoutingConfig": custom}
+        ]
+        assert names == [{"Ref": next(iter(configs))}]
+
+
+def test_no_codedeploy_strategy_builds_no_deployment_group() -> None:
+    _, made = build("S3Processor", {"delivery": S3Delivery.DIRECT, "deployment": DeploymentStrategy.none()})
+    assert made.deployments is None
+    template = Template.from_stack(cdk.Stack.of(made))
+    template.resource_count_is("AWS::CodeDeploy::DeploymentGroup", 0)
+    template.resource_count_is("AWS::CodeDeploy::Application", 0)
+
+
+def test_function_alarms_roll_back_and_the_parked_events_alarm_only_notifies() -> None:
+    _, made = build("S3Processor", {"delivery": S3Delivery.DIRECT, "deployment": DeploymentStrategy.canary()})
+    stack = cdk.Stack.of(made)
+    template = Template.from_stack(stack)
+    in_template = template.find_resources("AWS::CloudWatch::Alarm")
+    assert sorted(stack.resolve(a.logical_id) for a in made.alarms) == sorted(in_template)
+    (errors,) = (k for k in in_template if k.startswith("PFunctionErrorsAlarm"))
+    (throttles,) = (k for k in in_template if k.startswith("PFunctionThrottlesAlarm"))
+    (_parked,) = (k for k in in_template if k.startswith("PDeadLetterQueueDepthAlarm"))  # notifies only
+    assert len(in_template) == 3
+    groups = template.find_resources("AWS::CodeDeploy::DeploymentGroup")
+    assert [g["Properties"]["AlarmConfiguration"] for g in groups.values()] == [
+        {"Alarms": [{"Name": {"Ref": errors}}, {"Name": {"Ref": throttles}}], "Enabled": True}
+    ]
+
+
+def test_patterns_of_one_stack_share_one_codedeploy_application_and_role() -> None:
+    app = cdk.App()
+    stack = cdk.Stack(app, "S", env=cdk.Environment(account="123456789012", region="us-east-1"))
+    for id in ("One", "Two"):
+        S3Processor(
+            stack, id, function=spec(), delivery=S3Delivery.DIRECT, deployment=DeploymentStrategy.canary()
+        )
+    template = Template.from_stack(stack)
+    (application,) = template.find_resources("AWS::CodeDeploy::Application")
+    roles = {
+        k: r["Properties"]
+        for k, r in template.find_resources("AWS::IAM::Role").items()
+        if r["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]
+        == {"Service": "codedeploy.amazonaws.com"}
+    }
+    (role,) = roles
+    assert roles[role]["ManagedPolicyArns"] == [
+        {
+            "Fn::Join": [
+                "",
+                [
+                    "arn:",
+                    {"Ref": "AWS::Partition"},
+                    ":iam::aws:policy/service-role/AWSCodeDeployRoleForLambdaLimited",
+                ],
+            ]
+        }
+    ]
+    groups = template.find_resources("AWS::CodeDeploy::DeploymentGroup")
+    assert [
+        (g["Properties"]["ApplicationName"], g["Properties"]["ServiceRoleArn"]) for g in groups.values()
+    ] == [({"Ref": application}, {"Fn::GetAtt": [role, "Arn"]})] * 2
+    shared = stack.node.find_child("ServerlessPatternsDeployments")
+    (acknowledged,) = _acknowledged(shared.node.find_child("ServiceRole"))
+    (rule,) = acknowledged
+    assert rule == (
+        "AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+        "AWSCodeDeployRoleForLambdaLimited]"
+    )
+    assert "Only codedeploy.amazonaws.com can assume this role" in acknowledged[rule]
 
 
 # ---------------------------------------------------------------------------------- pattern
