@@ -221,6 +221,18 @@ def _hook_arn(name: str) -> dict[str, Any]:
     }
 
 
+def test_a_post_traffic_hook_alone_is_set() -> None:
+    hook = Make(lambda stack: lambda_.Function.from_function_name(stack, "Post", "CodeDeployHook_Post"))
+    strategy = DeploymentStrategy.canary(post_traffic_hook=hook)
+    _, made = build("S3Processor", {"delivery": S3Delivery.DIRECT, "deployment": strategy})
+    aliases = Template.from_stack(cdk.Stack.of(made)).find_resources("AWS::Lambda::Alias")
+    (update,) = (a["UpdatePolicy"]["CodeDeployLambdaAliasUpdate"] for a in aliases.values())
+    assert "BeforeAllowTrafficHook" not in update
+    assert update["AfterAllowTrafficHook"] == {
+        "Fn::Select": [6, {"Fn::Split": [":", _hook_arn("CodeDeployHook_Post")]}]
+    }
+
+
 def test_traffic_hooks_are_set_on_the_alias_and_granted_on_their_own_arn() -> None:
     def hook(name: str) -> Make:
         return Make(lambda stack: lambda_.Function.from_function_name(stack, name, f"CodeDeployHook_{name}"))
@@ -361,7 +373,21 @@ def test_patterns_of_one_stack_share_one_codedeploy_application_and_role() -> No
         "AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
         "AWSCodeDeployRoleForLambdaLimited]"
     )
-    assert "Only codedeploy.amazonaws.com can assume this role" in acknowledged[rule]
+    assert acknowledged[rule] == (
+        "AWSCodeDeployRoleForLambdaLimited (AWS-managed, v1) is not scoped to this stack: it allows "
+        "cloudwatch:DescribeAlarms, lambda:GetAlias, lambda:UpdateAlias and "
+        "lambda:GetProvisionedConcurrencyConfig on any resource, s3:GetObject and "
+        "s3:GetObjectVersion on objects under */CodeDeploy/* or tagged UseWithCodeDeploy=true, and "
+        "lambda:InvokeFunction on functions named CodeDeployHook_*. Only codedeploy.amazonaws.com "
+        "can assume this role, to shift the live aliases of this stack's deployment groups and "
+        "read their alarms; a traffic hook, when set, is granted on its exact ARN in the role's default "
+        "policy"
+    )
+    # construct IDs are public API: the stack's application and role keep their logical IDs
+    assert (application, role) == (
+        "ServerlessPatternsDeploymentsApplication0BFA8973",
+        "ServerlessPatternsDeploymentsServiceRoleB491BE6F",
+    )
 
 
 # ---------------------------------------------------------------------------------- pattern
