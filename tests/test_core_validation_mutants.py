@@ -9,6 +9,8 @@ Small stacks, read with ``aws_cdk.assertions.Template``; no pattern snapshot.
 from __future__ import annotations
 
 import dataclasses
+import json
+import re
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -19,7 +21,13 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk.assertions import Match, Template
 
-from serverless_patterns import DeploymentStrategy, FunctionSpec, PatternValidationError, QueueOptions
+from serverless_patterns import (
+    DeploymentStrategy,
+    FunctionSpec,
+    MonitoringOptions,
+    PatternValidationError,
+    QueueOptions,
+)
 from serverless_patterns.core.deployment import DeploymentKind
 from serverless_patterns.core.queue import QueueWithDlq, parking_queue
 from serverless_patterns.patterns.s3_processor import S3Delivery, S3Processor
@@ -307,7 +315,7 @@ def test_each_strategy_reaches_the_deployment_group(
         assert [c["Properties"] for c in configs.values()] == [
             {"ComputePlatform": "Lambda", "TrafficRoutingConfig": custom}
         ]
-        assert names == [{"Ref": next(iter(configs))}]
+        assert names == [{"Ref": "PDeploymentsConfigF9888246"}]
 
 
 def test_no_codedeploy_strategy_builds_no_deployment_group() -> None:
@@ -407,6 +415,60 @@ def test_function_and_alias_of_a_pattern_with_two_functions_point_to_the_dicts()
         _ = made.function
     with pytest.raises(AttributeError, match=r"^ApiToLambda has 2 functions: use \.aliases\[name\]$"):
         _ = made.alias
+
+
+def test_the_apis_alarms_roll_back_its_function_with_the_functions_own() -> None:
+    _, made = build(
+        "ApiToLambda", {"function": spec(), "deployment": DeploymentStrategy.canary()}, base=False
+    )
+    template = Template.from_stack(cdk.Stack.of(made))
+    groups = template.find_resources("AWS::CodeDeploy::DeploymentGroup")
+    assert [g["Properties"]["AlarmConfiguration"] for g in groups.values()] == [
+        {
+            "Alarms": [
+                {"Name": {"Ref": "PAnyRootFunctionErrorsAlarm1346A468"}},
+                {"Name": {"Ref": "PAnyRootFunctionThrottlesAlarm9614D3FA"}},
+                {"Name": {"Ref": "PServerErrorRateAlarm4DFE3617"}},
+                {"Name": {"Ref": "PLatencyP99Alarm8A4777E3"}},
+            ],
+            "Enabled": True,
+        }
+    ]
+
+
+def _dashboard_body(template: Template) -> str:
+    (dashboard,) = template.find_resources("AWS::CloudWatch::Dashboard").values()
+    return json.dumps(dashboard["Properties"]["DashboardBody"])
+
+
+def test_a_patterns_alarms_describe_their_subject_and_fill_its_dashboard_section() -> None:
+    _, made = build("S3Processor", {"delivery": S3Delivery.DIRECT})
+    template = Template.from_stack(cdk.Stack.of(made))
+    alarms = template.find_resources("AWS::CloudWatch::Alarm")
+    assert {k: a["Properties"]["AlarmDescription"] for k, a in alarms.items()} == {
+        "PFunctionErrorsAlarmF69DECED": "S/P/Function function: errors >= 1 in 1 minute",
+        "PFunctionThrottlesAlarm7995A086": "S/P/Function function: throttles >= 1 in 1 minute",
+        "PDeadLetterQueueDepthAlarmAFD7A065": "S/P on-failure queue: 1 or more messages parked",
+    }
+    body = _dashboard_body(template)
+    titles = re.findall(r'title\\":\\"([^\\]*)', body)
+    assert titles == [
+        "Parked events",
+        "Function: invocations and errors",
+        "Function: duration p99",
+        "S3Processor S/P alarms",
+    ]
+    assert "## S3Processor S/P" in body
+    for alarm in alarms:
+        assert f'"Fn::GetAtt": ["{alarm}", "Arn"]' in body
+
+
+def test_no_dashboard_section_without_a_dashboard() -> None:
+    props = {"delivery": S3Delivery.DIRECT, "monitoring": MonitoringOptions(dashboard=False)}
+    _, made = build("S3Processor", props)
+    template = Template.from_stack(cdk.Stack.of(made))
+    dashboards = template.find_resources("AWS::CloudWatch::Dashboard")
+    assert all("S3Processor S/P" not in json.dumps(d) for d in dashboards.values())
 
 
 # ---------------------------------------------------------------------------------- strategy checks
