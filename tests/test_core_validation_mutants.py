@@ -768,3 +768,10 @@ def test_a_vpc_and_security_groups_are_checked_by_their_interfaces() -> None:
     assert _spec_problems(vpc=vpc, security_groups=[group]) == []
     half_a_vpc = SimpleNamespace(vpc_id="vpc-1")
     assert _spec_problems(vpc=half_a_vpc) == ["f.vpc must be an ec2.IVpc, got SimpleNamespace"]
+
+
+def test_the_deployment_group_keeps_its_logical_id() -> None:
+    """Construct IDs are public API: the group is ``Deployments/<function id>`` in the pattern."""
+    _, made = build("S3Processor", {"delivery": S3Delivery.DIRECT, "deployment": DeploymentStrategy.canary()})
+    groups = Template.from_stack(cdk.Stack.of(made)).find_resources("AWS::CodeDeploy::DeploymentGroup")
+    assert list(groups) == ["PDeploymentsFunction1AFA91ED"]
