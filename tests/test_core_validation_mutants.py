@@ -775,3 +775,14 @@ def test_the_deployment_group_keeps_its_logical_id() -> None:
     _, made = build("S3Processor", {"delivery": S3Delivery.DIRECT, "deployment": DeploymentStrategy.canary()})
     groups = Template.from_stack(cdk.Stack.of(made)).find_resources("AWS::CodeDeploy::DeploymentGroup")
     assert list(groups) == ["PDeploymentsFunction1AFA91ED"]
+
+
+@pytest.mark.parametrize(("stage", "days"), [("dev", 7), ("prod", 30)])
+def test_a_patterns_function_takes_the_stages_defaults(stage: str, days: int) -> None:
+    app = cdk.App(context={"serverless-patterns:stage": stage})
+    stack = cdk.Stack(app, "S")
+    S3Processor(stack, "P", function=spec(), delivery=S3Delivery.DIRECT)
+    groups = Template.from_stack(stack).find_resources("AWS::Logs::LogGroup")
+    assert {k: g["Properties"]["RetentionInDays"] for k, g in groups.items()} == {
+        "PFunctionLogGroup0B3C476E": days
+    }
