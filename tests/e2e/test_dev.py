@@ -6,8 +6,10 @@ Prints the measured figures (handler save to new response, route added to served
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import random
 import re
 import signal
 import socket
@@ -47,10 +49,22 @@ HEALTH = """def handler(event, context):
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+def _free_port(count: int = 8) -> int:
+    """The first of ``count`` consecutive free ports: a session serves its APIs on the port given and
+    the ones after it. They are taken below Linux's ephemeral range (32768 up), where the sockets of
+    the local cloud and its workers would otherwise land on a port after the first one."""
+    rng = random.Random()
+    for _ in range(200):
+        first = rng.randrange(20000, 32000 - count)
+        try:
+            with contextlib.ExitStack() as held:
+                for port in range(first, first + count):
+                    s = held.enter_context(socket.socket())
+                    s.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        return first
+    raise RuntimeError(f"no {count} consecutive free ports between 20000 and 32000")
 
 
 def _get(url: str) -> tuple[int, str]:
