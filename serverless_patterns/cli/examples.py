@@ -9,6 +9,7 @@ cdk-nag, so any change to a pattern synthesizes again. The cache lives in
 from __future__ import annotations
 
 import ast
+import contextlib
 import hashlib
 import inspect
 import os
@@ -16,12 +17,17 @@ import re
 import subprocess
 import sys
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import metadata
 from pathlib import Path
 from typing import Any
+
+try:
+    import fcntl
+except ImportError:  # Windows: no lock
+    fcntl = None  # type: ignore[assignment]
 
 from ..catalog import PatternEntry
 from .assembly import RUNNER, Assembly, last_error_line, read_assembly
@@ -112,6 +118,24 @@ def synthesize_examples(entries: Sequence[PatternEntry]) -> dict[str, ExampleRep
 
     Entries not in the cache are synthesized together in one Python process.
     """
+    with _cache_lock():
+        return _synthesize_examples(entries)
+
+
+@contextlib.contextmanager
+def _cache_lock() -> Iterator[None]:
+    """Holds the example cache for this process: two processes (``check`` in two terminals, test
+    workers) that found the same example missing would otherwise delete each other's directory
+    while it synthesizes."""
+    root = cache_root()
+    root.mkdir(parents=True, exist_ok=True)
+    with open(root / ".lock", "w", encoding="utf-8") as lock:
+        if fcntl is not None:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+def _synthesize_examples(entries: Sequence[PatternEntry]) -> dict[str, ExampleReport]:
     directories = {entry.name: cache_root() / entry.name / _cache_key(entry) for entry in entries}
     todo = []
     for entry in entries:
