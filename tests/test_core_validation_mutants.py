@@ -786,3 +786,39 @@ def test_a_patterns_function_takes_the_stages_defaults(stage: str, days: int) ->
     assert {k: g["Properties"]["RetentionInDays"] for k, g in groups.items()} == {
         "PFunctionLogGroup0B3C476E": days
     }
+
+
+def test_a_pipeline_api_alarm_rolls_no_step_back() -> None:
+    """The API trigger of an OrchestratedPipeline starts executions and runs no function's new code:
+    its 5XX alarm notifies and is in no deployment group, while each step's own alarms are in its
+    group (``Pattern._alarm`` with ``functions=()``)."""
+    from serverless_patterns import OrchestratedPipeline, Step, Trigger
+
+    stack = cdk.Stack(cdk.App(), "S", env=cdk.Environment(account="123456789012", region="us-east-1"))
+    OrchestratedPipeline(
+        stack,
+        "Pipeline",
+        steps=[Step("Load", spec()), Step("Save", spec())],
+        triggers=[Trigger.api(path="/orders")],
+        deployment=DeploymentStrategy.canary(),
+    )
+    template = Template.from_stack(stack)
+    alarms = template.find_resources("AWS::CloudWatch::Alarm")
+    (api_alarm,) = [k for k in alarms if k.startswith("PipelineApiServerErrorRateAlarm")]
+    groups = template.find_resources("AWS::CodeDeploy::DeploymentGroup")
+    rolled = [
+        sorted(a["Name"]["Ref"] for a in g["Properties"]["AlarmConfiguration"]["Alarms"])
+        for g in groups.values()
+    ]
+    assert len(rolled) == 2
+    assert all(api_alarm not in names for names in rolled)
+    assert all(len(names) == 2 for names in rolled)  # each step's errors and throttles
+
+
+@pytest.mark.parametrize("prop", ["reserved_concurrency", "provisioned_concurrency"])
+def test_a_token_concurrency_is_left_to_deploy_time(prop: str) -> None:
+    """A concurrency given as a token (a parameter, an imported value) is not range-checked in
+    Python: its placeholder number is not the value CloudFormation will see."""
+    stack = _stack()
+    token = cdk.Token.as_number(cdk.CfnParameter(stack, "Concurrency", type="Number").value_as_number)
+    assert FunctionSpec(code=HANDLER, handler="app.handler", **{prop: token}).problems("function") == []
