@@ -222,14 +222,13 @@ PATCHED: tuple[tuple[str, str, tuple[str, ...] | None], ...] = (
         )
     ),
     ("moto.stepfunctions.parser.utils", "camel_to_snake_case", ("string",)),
-    # Read, not patched: moto's apigateway:invoke cannot run (the interpreter passes
-    # state_credentials=, which this signature does not take), so it never sends its request,
-    # with `requests`, to the ApiEndpoint of the definition, which may be a real API. If moto fixes
-    # it, this fails: route or refuse that call before accepting the new version.
+    # Replaced (stepfunctions._refuse_api_gateway_invoke): moto's apigateway:invoke sends its request,
+    # with `requests`, to the ApiEndpoint of the definition, which may be a real API. Only the
+    # parameters both moto 5.2.5 (then `task_credentials`) and 5.2.6 (`state_credentials`) share.
     (
         "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_api_gateway",
         "StateTaskServiceApiGateway._eval_service_task",
-        ("self", "env", "resource_runtime_part", "normalised_parameters", "task_credentials"),
+        ("self", "env", "resource_runtime_part", "normalised_parameters"),
     ),
     (
         "moto.stepfunctions.parser.asl.component.state.exec.state_map.item_reader.eval.resource_eval_s3",

@@ -292,6 +292,21 @@ def _list_objects_v2(env: Any, resource_runtime_part: Any, state_credentials: An
     env.stack.append(items)
 
 
+class ApiGatewayInvokeNotEmulated(RuntimeError):
+    """Raised in place of moto's ``apigateway:invoke``, which would send the request with ``requests``
+    to the definition's ``ApiEndpoint``: a real API, possibly. The task fails with this error."""
+
+
+def _refuse_api_gateway_invoke(
+    self: Any, env: Any, resource_runtime_part: Any, *args: Any, **kwargs: Any
+) -> None:
+    # One signature for every moto this runs on: 5.2.5 names the last parameter task_credentials,
+    # 5.2.6 state_credentials; neither is read.
+    raise ApiGatewayInvokeNotEmulated(
+        "apigateway:invoke is not emulated by the local cloud: the request is not sent to the endpoint"
+    )
+
+
 class _ShortSleep:
     """Stands in for the ``time`` module where moto sleeps for a retrier: at most ``cap()`` seconds."""
 
@@ -318,6 +333,9 @@ def install(state: State, port: int, patch: Patch) -> None:
     )
     from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service import (
         StateTaskService,
+    )
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_api_gateway import (
+        StateTaskServiceApiGateway,
     )
     from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
     from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
@@ -364,3 +382,4 @@ def install(state: State, port: int, patch: Patch) -> None:
     patch(StateTaskService, "_normalise_parameters", _normalise_parameters)
     patch(StateTaskService, "_normalise_response", _normalise_response)
     patch(ResourceEvalS3, "_handle_list_objects_v2", staticmethod(_list_objects_v2))
+    pass  # MUT

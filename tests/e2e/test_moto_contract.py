@@ -5,6 +5,9 @@ what changed before any deploy does something strange."""
 
 from __future__ import annotations
 
+import json
+import time
+
 import pytest
 
 from serverless_patterns.local import _moto, _patches
@@ -56,3 +59,63 @@ def test_a_changed_signature_is_reported(monkeypatch: pytest.MonkeyPatch) -> Non
         "moto.awslambda.models.LambdaBackend.invoke: parameters are ('self', 'name'), expected "
         "('self', 'function_name', 'qualifier', 'body', 'headers', 'response_headers') first"
     ]
+
+
+def test_an_api_gateway_task_never_sends_its_request() -> None:
+    """moto 5.2.6 runs ``apigateway:invoke`` with ``requests`` against the definition's endpoint; the
+    local cloud fails the task instead, whatever moto's version. The endpoint here is a server on
+    loopback that counts what reaches it."""
+    import http.server
+    import threading
+
+    from serverless_patterns.local import LocalCloud
+
+    received: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            received.append(self.path)
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    definition = {
+        "StartAt": "Call",
+        "States": {
+            "Call": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::apigateway:invoke",
+                "Parameters": {
+                    "ApiEndpoint": f"http://127.0.0.1:{server.server_address[1]}",
+                    "Method": "GET",
+                    "Stage": "prod",
+                    "Path": "orders",
+                },
+                "End": True,
+            }
+        },
+    }
+    try:
+        with LocalCloud() as cloud:
+            role = cloud.client("iam").create_role(
+                RoleName="sfn",
+                AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": []}),
+            )["Role"]["Arn"]
+            sfn = cloud.client("stepfunctions")
+            machine = sfn.create_state_machine(name="api", definition=json.dumps(definition), roleArn=role)
+            arn = sfn.start_execution(stateMachineArn=machine["stateMachineArn"])["executionArn"]
+            deadline = time.monotonic() + 30
+            while (status := sfn.describe_execution(executionArn=arn)["status"]) == "RUNNING":
+                assert time.monotonic() < deadline, "the execution did not end"
+                time.sleep(0.1)
+            events = sfn.get_execution_history(executionArn=arn)["events"]
+    finally:
+        server.shutdown()
+    assert status == "FAILED"
+    failed = [e["taskFailedEventDetails"] for e in events if e["type"] == "TaskFailed"]
+    assert failed and "not emulated" in failed[0]["cause"], events
+    assert received == []
