@@ -9,19 +9,21 @@ if [ ! -x "$VENV/bin/python" ]; then
   echo "==> creating virtualenv in .venv"
   python3 -m venv "$VENV"
 fi
-if [ ! -f "$STAMP" ] || [ pyproject.toml -nt "$STAMP" ]; then
-  echo "==> installing Python packages (pip install -e '.[dev]')"
-  "$VENV/bin/python" -m pip install -q --upgrade pip
-  "$VENV/bin/python" -m pip install -q -e '.[dev]'
+# The development and CI environment is the lock (requirements/dev.lock, written by scripts/lock.sh):
+# every package at the version tested, checked against its hashes; then the project itself, editable.
+if [ ! -f "$STAMP" ] || [ pyproject.toml -nt "$STAMP" ] || [ requirements/dev.lock -nt "$STAMP" ]; then
+  echo "==> installing Python packages from requirements/dev.lock"
+  "$VENV/bin/python" -m pip install -q --require-hashes -r requirements/dev.lock
+  "$VENV/bin/python" -m pip install -q --no-deps -e .
   touch "$STAMP"
 fi
-# Checkov's pins conflict with the project's (scripts/checkov-requirements.txt): its own virtualenv.
+# Checkov's pins conflict with the project's (scripts/checkov-requirements.txt): its own virtualenv,
+# from its own lock.
 CHECKOV_VENV="$ROOT/.venv-checkov"
-if [ ! -f "$CHECKOV_VENV/.installed" ] || [ scripts/checkov-requirements.txt -nt "$CHECKOV_VENV/.installed" ]; then
-  echo "==> installing Checkov into .venv-checkov (pip install -r scripts/checkov-requirements.txt)"
+if [ ! -f "$CHECKOV_VENV/.installed" ] || [ requirements/checkov.lock -nt "$CHECKOV_VENV/.installed" ]; then
+  echo "==> installing Checkov into .venv-checkov from requirements/checkov.lock"
   python3 -m venv "$CHECKOV_VENV"
-  "$CHECKOV_VENV/bin/python" -m pip install -q --upgrade pip
-  "$CHECKOV_VENV/bin/python" -m pip install -q -r scripts/checkov-requirements.txt
+  "$CHECKOV_VENV/bin/python" -m pip install -q --require-hashes -r requirements/checkov.lock
   touch "$CHECKOV_VENV/.installed"
 fi
 export CHECKOV="$CHECKOV_VENV/bin/checkov"
@@ -30,13 +32,8 @@ export JSII_NODE="$NODE_BIN/node"
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION=1
 export PATH="$VENV/bin:$PATH"
 if [ ! -f node_modules/aws-cdk/package.json ] || [ package-lock.json -nt node_modules/aws-cdk/package.json ]; then
-  echo "==> installing the pinned CDK CLI (npm ci)"
-  if command -v npm >/dev/null 2>&1; then
-    npm ci --no-audit --no-fund --loglevel=error
-  else
-    echo "npm is required to install the CDK CLI" >&2
-    exit 1
-  fi
+  echo "==> installing the pinned CDK CLI and esbuild (npm ci, with the npm of the package's Node 24)"
+  "$JSII_NODE" "$NODE_BIN/../lib/node_modules/npm/bin/npm-cli.js" ci --no-audit --no-fund --loglevel=error
   touch node_modules/aws-cdk/package.json
 fi
 if ! command -v dot >/dev/null 2>&1; then
