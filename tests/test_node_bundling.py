@@ -269,20 +269,25 @@ def test_the_asset_hash_does_not_depend_on_the_cache_location(
 
 
 # ------------------------------------------------------------------------------------------- errors
-def test_missing_esbuild_is_one_clear_error(
+def test_missing_esbuild_offline_is_one_clear_error(
     app_dir: Path, cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """No esbuild of the app's, none in the per-user cache, and the npm registry unreachable."""
     monkeypatch.delenv(node_bundling.ESBUILD_ENV)
-    monkeypatch.setenv("PATH", str(tmp_path / "empty-path"))
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    monkeypatch.setenv("npm_config_cache", str(tmp_path / "npm"))
+    monkeypatch.setenv("npm_config_registry", "http://127.0.0.1:9/")  # nothing listens there
     with pytest.raises(PatternValidationError) as raised:
         node_api(app_dir)(cdk.Stack(cdk.App(), "S"))
     (problem,) = raised.value.problems
     assert "esbuild is needed" in problem
+    assert "cannot install esbuild 0.28.2 from the npm registry" in problem and "ECONNREFUSED" in problem
     assert "npm install --save-dev --save-exact esbuild@0.28.2" in problem
     assert node_bundling.ESBUILD_ENV in problem
     assert raised.value.construct_path.startswith("S/Api/")
     assert not cache.exists()
+    assert not (app_dir / "node_modules" / "esbuild").exists()
 
 
 def test_an_esbuild_that_does_not_run_is_one_clear_error(
@@ -297,12 +302,10 @@ def test_an_esbuild_that_does_not_run_is_one_clear_error(
     assert not cache.exists()
 
 
-def test_esbuild_is_found_as_nodejs_function_finds_it(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    def fake(directory: Path) -> str:
+def test_esbuild_is_the_apps_own_else_the_pinned_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def fake(directory: Path, name: str = "esbuild") -> str:
         directory.mkdir(parents=True)
-        binary = directory / "esbuild"
+        binary = directory / name
         binary.write_text("#!/bin/sh\n")
         binary.chmod(binary.stat().st_mode | stat.S_IXUSR)
         return str(binary)
@@ -311,15 +314,56 @@ def test_esbuild_is_found_as_nodejs_function_finds_it(
     code.mkdir(parents=True)
     monkeypatch.delenv(node_bundling.ESBUILD_ENV, raising=False)
     monkeypatch.chdir(tmp_path)
-    on_path = fake(tmp_path / "bin")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    fake(tmp_path / "bin")
     monkeypatch.setenv("PATH", str(tmp_path / "bin"))
-    assert node_bundling.find_esbuild(str(code)) == on_path
+    assert node_bundling.find_esbuild(str(code), install=False) is None  # PATH is not looked at
+    pinned = fake(
+        tmp_path / "xdg" / "serverless-patterns" / "esbuild" / "0.28.2" / "node_modules" / "esbuild" / "bin"
+    )
+    assert node_bundling.find_esbuild(str(code)) == pinned
     in_cwd = fake(tmp_path / "node_modules" / ".bin")
     assert node_bundling.find_esbuild(str(code)) == in_cwd
     in_project = fake(tmp_path / "project" / "node_modules" / ".bin")
     assert node_bundling.find_esbuild(str(code)) == in_project
     monkeypatch.setenv(node_bundling.ESBUILD_ENV, "/opt/esbuild")
     assert node_bundling.find_esbuild(str(code)) == "/opt/esbuild"
+
+
+def test_without_an_esbuild_of_its_own_the_pinned_one_is_installed_once_and_bundles(
+    app_dir: Path,
+    cache: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    """The real npm registry: esbuild 0.28.2 into the per-user cache by the wheel's npm, in a folder
+    of its own; the app's package.json is not installed (its @aws-sdk/client-s3 stays absent)."""
+    monkeypatch.delenv(node_bundling.ESBUILD_ENV)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    monkeypatch.setenv("npm_config_cache", str(tmp_path / "npm"))
+    before = sorted(p.relative_to(app_dir).as_posix() for p in app_dir.rglob("*"))
+    _, asset = function_code(synth(node_api(app_dir)))
+    assert files(asset) == {"index.js", "index.js.map"}
+    assert GREETING in (asset / "index.js").read_text()
+    installed = tmp_path / "xdg" / "serverless-patterns" / "esbuild"
+    assert sorted(p.name for p in installed.iterdir()) == ["0.28.2", "0.28.2.lock"]
+    version = subprocess.run(
+        [str(installed / "0.28.2" / "node_modules" / "esbuild" / "bin" / "esbuild"), "--version"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert version.stdout.strip() == "0.28.2"
+    assert sorted(p.relative_to(app_dir).as_posix() for p in app_dir.rglob("*")) == before
+    assert capfd.readouterr().err.count("Installing esbuild 0.28.2 into ") == 1
+    # A second app bundles with the same esbuild, installing nothing.
+    other = tmp_path / "other"
+    shutil.copytree(app_dir, other)
+    (other / "index.ts").write_text((other / "index.ts").read_text() + "\n// another app\n")
+    synth(node_api(other))
+    assert "Installing" not in capfd.readouterr().err
 
 
 def test_uninstalled_dependencies_say_to_install_them(app_dir: Path, cache: Path) -> None:

@@ -41,6 +41,10 @@ def _clean_env(**extra: str) -> dict[str, str]:
 def test_the_pin_is_the_repository_pin() -> None:
     package = json.loads((ROOT / "package.json").read_text())
     assert package["devDependencies"]["aws-cdk"] == CDK_CLI_VERSION
+    assert package["devDependencies"]["esbuild"] == _toolchain.ESBUILD_VERSION
+    lock = json.loads((ROOT / "package-lock.json").read_text())["packages"]
+    assert lock["node_modules/aws-cdk"]["version"] == CDK_CLI_VERSION
+    assert lock["node_modules/esbuild"]["version"] == _toolchain.ESBUILD_VERSION
     from serverless_patterns.cli.scaffold import CDK_CLI_VERSION as scaffold_pin
 
     assert scaffold_pin is CDK_CLI_VERSION

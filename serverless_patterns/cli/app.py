@@ -617,6 +617,22 @@ def redrive(
         raise typer.Exit(1)
 
 
+# -- cdk -----------------------------------------------------------------------------------------
+@app.command(
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+    add_help_option=False,  # `serverless-patterns cdk --help` is the CDK CLI's help
+)
+def cdk(ctx: typer.Context) -> None:
+    """Run the pinned AWS CDK CLI on the package's Node.js 24: `serverless-patterns cdk deploy`."""
+    from .._toolchain import ToolchainError, run_cdk_cli
+
+    try:
+        code = run_cdk_cli(ctx.args)
+    except ToolchainError as error:
+        raise CliError(str(error)) from None
+    raise typer.Exit(code)
+
+
 # -- dev, invoke, send, events (cli/dev.py) -------------------------------------------------------
 register_dev_commands(app)
 

