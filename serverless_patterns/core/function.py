@@ -25,7 +25,7 @@ from aws_cdk.interfaces.aws_cloudwatch import IAlarmRef
 from constructs import Construct, IConstruct
 
 from ..errors import PatternValidationError, Problems, is_number_token, is_token
-from . import bundling, node_bundling
+from . import bundling, handler_check, node_bundling
 from .logical_id import logical_id
 from .monitoring import AlarmKind, AlarmThresholds, Graph, Monitoring
 from .nag import acknowledge
@@ -249,21 +249,29 @@ class FunctionSpec:
         return DEFAULT_RUNTIME_NAME if self.runtime is None else self.runtime.name
 
     def _handler_problems(self, prop: str) -> list[str]:
-        """A Python handler's module must be in the code directory (Lambda imports it from there)."""
+        """A Python handler's module must be in the code directory (Lambda imports it from there)
+        and define the function named; a Node.js entry must export it where its exports are
+        statically visible (both read from the source, see ``handler_check``)."""
         if (
             not isinstance(self.code, str | os.PathLike)
             or not isinstance(self.runtime, lambda_.Runtime | None)
             or not isinstance(self.handler, str)
             or not _HANDLER.match(self.handler)
-            or not self.runtime_name.startswith("python")
             or not os.path.isdir(os.fspath(self.code))
         ):
             return []
-        module = self.handler.rsplit(".", 1)[0].replace(".", "/")
         root = os.fspath(self.code)
-        candidates = [f"{module}.py", f"{module}/__init__.py"]
-        if any(os.path.isfile(os.path.join(root, c)) for c in candidates):
+        if node_bundling.is_node(self.runtime_name):
+            return self._node_handler_problems(prop, root)
+        if not self.runtime_name.startswith("python"):
             return []
+        module = self.handler.rsplit(".", 1)[0].replace(".", "/")
+        candidates = [f"{module}.py", f"{module}/__init__.py"]
+        for candidate in candidates:
+            if os.path.isfile(os.path.join(root, candidate)):
+                return handler_check.python_problems(
+                    prop, self.handler, os.path.join(root, candidate), candidate, self.runtime_name
+                )
         if any(os.path.isfile(os.path.join(root, module + ext)) for ext in node_bundling.ENTRY_EXTENSIONS):
             return []  # a Node.js entry on a Python runtime: the bundler names that mistake
         return [
@@ -271,6 +279,16 @@ class FunctionSpec:
             f"directory: looked for {os.path.join(root, candidates[0])!r} and "
             f"{os.path.join(root, candidates[1])!r}"
         ]
+
+    def _node_handler_problems(self, prop: str, root: str) -> list[str]:
+        """The entry is the first of ``module.ts``, ``.js``, ... that exists, as
+        ``node_bundling`` resolves it; without one, the bundler names the files it looked for."""
+        module = self.handler.rsplit(".", 1)[0]
+        for extension in node_bundling.ENTRY_EXTENSIONS:
+            if os.path.isfile(os.path.join(root, module + extension)):
+                entry = os.path.join(root, module + extension)
+                return handler_check.node_problems(prop, self.handler, entry, module + extension)
+        return []
 
     def _vpc_problems(self, prop: str) -> list[str]:
         found = Problems()

@@ -49,6 +49,8 @@ from tests.validation.support import HANDLER, Make, bucket, build, layer, spec, 
 
 A, S3, ST, FQ = "ApiToLambda", "S3Processor", "StreamToSns", "FanoutQueue"
 SEC = cdk.Duration.seconds
+ORDERS = str(Path(HANDLER).parent / "orders")
+NODE_HANDLER = str(Path(HANDLER).parent / "node_greeter")
 
 
 def sub(**kwargs: Any) -> dict[str, Subscriber]:
@@ -69,6 +71,25 @@ _FUNCTION_CASES: list[tuple[dict[str, Any], str]] = [
     ({"handler": 5}, r"function\.handler must look like 'module\.function', got 5"),
     ({"handler": "handler"}, r"function\.handler must look like 'module\.function'"),
     ({"handler": "missing.handler"}, r"function\.handler 'missing\.handler': module 'missing' is not in"),
+    # the module is read for the function (four rows: one per pattern, the rotation below unchanged)
+    (
+        {"code": ORDERS, "handler": "orders.creat"},
+        r"function\.handler 'orders\.creat': orders\.py defines no 'creat'; did you mean 'create'\? "
+        r"It defines: create, delete, json$",
+    ),
+    (
+        {"code": ORDERS, "handler": "orders.main"},
+        r"function\.handler 'orders\.main': orders\.py defines no 'main'; it defines: create, delete, json$",
+    ),
+    (
+        {"handler": "app.handle"},
+        r"function\.handler 'app\.handle': app\.py defines no 'handle'; did you mean",
+    ),
+    (
+        {"code": NODE_HANDLER, "handler": "index.handle", "runtime": lambda_.Runtime.NODEJS_22_X},
+        r"function\.handler 'index\.handle': index\.ts exports no 'handle'; did you mean 'handler'\? "
+        r"It exports: handler$",
+    ),
     ({"runtime": "python3.12"}, r"function\.runtime must be a lambda_\.Runtime, got 'python3\.12'"),
     ({"architecture": "arm64"}, r"function\.architecture must be a lambda_\.Architecture, got 'arm64'"),
     ({"memory_size": None}, r"function\.memory_size must be a whole number of MB, got None"),
