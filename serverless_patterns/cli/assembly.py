@@ -4,11 +4,13 @@ acknowledgments recorded in the assembly's metadata."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import shlex
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,9 +18,10 @@ from typing import Any
 
 from .._stages import STAGE_CONTEXT_KEY, STAGES
 from .._toolchain import tool_env
+from ._synth_runner import ERROR_FILE, ERROR_FILE_ENV
 from .errors import CliError
 
-__all__ = ["Acknowledgment", "Assembly", "Template", "load", "read_assembly", "synthesize"]
+__all__ = ["Acknowledgment", "Assembly", "Template", "load", "read_assembly", "synth_error", "synthesize"]
 
 RUNNER = Path(__file__).with_name("_synth_runner.py")
 SYNTH_TIMEOUT_SECONDS = 900
@@ -219,30 +222,72 @@ def synthesize(
     command, shell = _command(app_dir, config["app"])
     if isinstance(command, list) and command[0] in ("python", "python3") and not _on_path(command[0]):
         command[0] = sys.executable
-    try:
-        done = subprocess.run(
-            command,
-            cwd=app_dir,
-            env=env,
-            shell=shell,
-            capture_output=True,
-            text=True,
-            timeout=SYNTH_TIMEOUT_SECONDS,
-            check=False,
-        )
-    except FileNotFoundError as error:
-        raise CliError(
-            f"cannot run the app command of {cdk_json} ({error.filename}); is its Python installed?"
-        ) from error
-    except subprocess.TimeoutExpired as error:
-        raise CliError(f"synthesizing {app_dir} took longer than {SYNTH_TIMEOUT_SECONDS} s") from error
-    output = (done.stdout or "") + (done.stderr or "")
-    if done.returncode != 0 or not (outdir / "manifest.json").is_file():
-        raise CliError(
-            f"the app in {app_dir} failed to synthesize: {last_error_line(output)} (rerun with --debug for its output)",
-            detail=output,
-        )
+    with tempfile.TemporaryDirectory(prefix="serverless-patterns-synth-") as scratch:
+        recorded = Path(scratch) / ERROR_FILE
+        env[ERROR_FILE_ENV] = str(recorded)
+        try:
+            done = subprocess.run(
+                command,
+                cwd=app_dir,
+                env=env,
+                shell=shell,
+                capture_output=True,
+                text=True,
+                timeout=SYNTH_TIMEOUT_SECONDS,
+                check=False,
+            )
+        except FileNotFoundError as error:
+            raise CliError(
+                f"cannot run the app command of {cdk_json} ({error.filename}); is its Python installed?"
+            ) from error
+        except subprocess.TimeoutExpired as error:
+            raise CliError(f"synthesizing {app_dir} took longer than {SYNTH_TIMEOUT_SECONDS} s") from error
+        output = (done.stdout or "") + (done.stderr or "")
+        if done.returncode != 0 or not (outdir / "manifest.json").is_file():
+            raise synth_error(f"the app in {app_dir}", output, recorded)
     return outdir
+
+
+def synth_error(what: str, output: str, recorded: Path) -> CliError:
+    """The error of a failed synth of ``what`` (``the app in DIR``) from the record the runner wrote
+    (see ``_synth_runner``), else from the app's ``output``: every problem of an invalid pattern with
+    its construct path, else the error's type and the first line of its message. ``--debug`` shows
+    ``output``."""
+    record = _read_record(recorded)
+    problems = record.get("problems")
+    if isinstance(problems, list) and problems:
+        path = record.get("construct_path") or "the app"
+        lines = "".join(f"\n  - {problem}" for problem in problems)
+        return CliError(f"{what} is invalid: {path}: invalid props{lines}", detail=output)
+    problems = _traceback_problems(output)
+    if problems:
+        return CliError(f"{what} is invalid: {problems}", detail=output)
+    message = str(record.get("message", "")).strip()
+    line = f"{record['type']}: {message.splitlines()[0]}" if message and "type" in record else None
+    return CliError(
+        f"{what} failed to synthesize: {line or last_error_line(output)} (rerun with --debug for its output)",
+        detail=output,
+    )
+
+
+def _read_record(recorded: Path) -> dict[str, Any]:
+    try:
+        record = json.loads(recorded.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return record if isinstance(record, dict) else {}
+
+
+def _traceback_problems(output: str) -> str | None:
+    """``path: invalid props`` and its ``  - problem`` lines, from the traceback of an app the
+    runner did not run (an app command that is no ``python app.py``)."""
+    lines = output.splitlines()
+    for index in range(len(lines) - 1, -1, -1):
+        head, _, rest = lines[index].partition(": ")
+        if head.rsplit(".", 1)[-1] == "PatternValidationError" and rest.endswith(": invalid props"):
+            following = itertools.takewhile(lambda line: line.startswith("  - "), lines[index + 1 :])
+            return "\n".join([rest, *following])
+    return None
 
 
 def _on_path(program: str) -> bool:

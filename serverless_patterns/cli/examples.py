@@ -30,7 +30,8 @@ except ImportError:  # Windows: no lock
     fcntl = None  # type: ignore[assignment]
 
 from ..catalog import PatternEntry
-from .assembly import RUNNER, Assembly, last_error_line, read_assembly
+from ._synth_runner import ERROR_FILE
+from .assembly import RUNNER, Assembly, last_error_line, read_assembly, synth_error
 from .check import Finding, pack_findings
 from .errors import CliError
 from .scaffold import write_app
@@ -170,10 +171,10 @@ def _synthesize_examples(entries: Sequence[PatternEntry]) -> dict[str, ExampleRe
         if error.is_file():
             text = error.read_text(encoding="utf-8")
             error.unlink()
-            raise CliError(
-                f"the {entry.name} example failed to synthesize: {last_error_line(text)} (rerun with --debug)",
-                detail=text,
-            )
+            recorded = directory / ERROR_FILE
+            failure = synth_error(f"the {entry.name} example", text, recorded)
+            recorded.unlink(missing_ok=True)
+            raise failure
         reports[entry.name] = ExampleReport(entry, read_assembly(directory / "cdk.out"))
     return reports
 

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from typer.testing import CliRunner
 
 from serverless_patterns.cli.assembly import read_assembly
@@ -78,3 +79,128 @@ def test_a_failing_synth_is_one_line_and_debug_shows_its_output(tmp_path: Path, 
     code, _, stderr = invoke(runner, "--debug", "check", str(tmp_path))
     assert code == 2
     assert "Traceback" in stderr
+
+
+# ---------------------------------------------------------------------------------- invalid apps
+INVALID_APP = """\
+import aws_cdk as cdk
+
+from serverless_patterns import ApiToLambda, FunctionSpec
+
+app = cdk.App()
+stack = cdk.Stack(app, "MyApp")
+ApiToLambda(
+    stack,
+    "OrdersApi",
+    function=FunctionSpec(code="orders", handler="orders.creat", memory_size=64),
+)
+app.synth()
+"""
+
+
+def _app(directory: Path, source: str, command: str = "python3 app.py") -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "cdk.json").write_text(json.dumps({"app": command}))
+    (directory / "app.py").write_text(source)
+    return directory
+
+
+def test_check_prints_every_problem_of_an_invalid_pattern(tmp_path: Path) -> None:
+    app = _app(tmp_path / "app", INVALID_APP)
+    (app / "orders").mkdir()
+    (app / "orders" / "orders.py").write_text("def create(event, context):\n    return {}\n")
+    done = run_script("check", str(app))
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert done.stderr.strip().splitlines() == [
+        f"error: the app in {app} is invalid: MyApp/OrdersApi: invalid props",
+        "  - function.memory_size must be 128..10240 MB, got 64",
+        "  - function.handler 'orders.creat': orders.py defines no 'creat'; did you mean 'create'? "
+        "It defines: create",
+    ]
+    assert "Traceback" not in done.stdout + done.stderr
+
+
+# An app that needs no aws_cdk (so no jsii start-up): it raises an error shaped like
+# PatternValidationError, as a pattern would.
+FAKE_ERROR = """\
+class PatternValidationError(ValueError):
+    def __init__(self, construct_path, problems):
+        self.construct_path = construct_path
+        self.problems = problems
+        super().__init__(construct_path + ": invalid props\\n" + "\\n".join("  - " + p for p in problems))
+
+
+"""
+
+
+def test_the_runner_records_every_problem_even_of_an_error_raised_from_one(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    from serverless_patterns.cli.assembly import synthesize
+    from serverless_patterns.cli.errors import CliError
+
+    monkeypatch.setenv("SERVERLESS_PATTERNS_ADD_PACKS", "0")
+    raises = (
+        "try:\n"
+        "    raise PatternValidationError('S/Api', ['a must be 1..2, got 0', 'b must be a string,\\nnot 5'])\n"
+        "except ValueError as error:\n"
+        "    raise RuntimeError('jsii callback failed') from error\n"
+    )
+    app = _app(tmp_path, FAKE_ERROR + raises)
+    with pytest.raises(CliError) as failure:
+        synthesize(app)
+    assert failure.value.message == (
+        f"the app in {app} is invalid: S/Api: invalid props\n"
+        "  - a must be 1..2, got 0\n"
+        "  - b must be a string,\nnot 5"
+    )
+    assert "RuntimeError: jsii callback failed" in failure.value.detail  # what --debug shows
+
+
+def test_problems_are_read_from_the_traceback_of_an_app_the_runner_does_not_run(
+    tmp_path: Path, runner: CliRunner
+) -> None:
+    raises = "raise PatternValidationError('S/Api', ['a must be 1..2, got 0', 'b must be a string'])\n"
+    app = _app(tmp_path, FAKE_ERROR + raises, command="python3 -m app")
+    code, _, stderr = invoke(runner, "check", str(app))
+    assert code == 2
+    assert stderr.strip().splitlines() == [
+        f"error: the app in {app} is invalid: S/Api: invalid props",
+        "  - a must be 1..2, got 0",
+        "  - b must be a string",
+    ]
+
+
+def test_another_error_is_its_type_and_first_line_even_when_its_message_goes_on(
+    tmp_path: Path, runner: CliRunner, monkeypatch: Any
+) -> None:
+    monkeypatch.setenv("SERVERLESS_PATTERNS_ADD_PACKS", "0")
+    app = _app(
+        tmp_path, "class Oops(Exception):\n    pass\n\n\nraise Oops('the config is wrong\\nsee line 4')\n"
+    )
+    code, _, stderr = invoke(runner, "check", str(app))
+    assert code == 2
+    assert stderr.strip().splitlines() == [
+        f"error: the app in {app} failed to synthesize: Oops: the config is wrong "
+        "(rerun with --debug for its output)"
+    ]
+
+
+def test_the_examples_runner_records_the_problems_of_each_app(tmp_path: Path) -> None:
+    """``--many`` (how ``list``, ``show`` and ``check NAME`` synthesize the catalog's examples)."""
+    import os
+    import subprocess
+    import sys
+
+    from serverless_patterns.cli.assembly import RUNNER, synth_error
+
+    raises = "raise PatternValidationError('S/Api', ['a must be 1..2, got 0', 'b must be a string'])\n"
+    _app(tmp_path / "bad", FAKE_ERROR + raises)
+    env = {**os.environ, "SERVERLESS_PATTERNS_ADD_PACKS": "0"}
+    subprocess.run([sys.executable, str(RUNNER), "--many", str(tmp_path / "bad")], env=env, check=True)
+    text = (tmp_path / "bad" / "synth-error.txt").read_text()
+    error = synth_error("the bad example", text, tmp_path / "bad" / "synth-error.json")
+    assert error.message == (
+        "the bad example is invalid: S/Api: invalid props\n  - a must be 1..2, got 0\n  - b must be a string"
+    )
+    assert error.detail == text
