@@ -17,7 +17,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from . import _moto, resources, stepfunctions, workers
+from . import resources, stack_update, stepfunctions, workers
 from ._state import ACCEPTED, NOT_EMULATED, State, active
 from .resources import resource_model
 
@@ -49,7 +49,7 @@ def install(state: State, port: int) -> None:
     import moto.stepfunctions.models as sfn_models
     from moto.awslambda.models import LambdaBackend, LambdaFunction, LayerVersion
     from moto.cloudformation import parsing
-    from moto.cloudformation.models import CloudFormationBackend
+    from moto.cloudformation.models import CloudFormationBackend, Stack
     from moto.core.config import default_user_config
     from moto.events.models import Rule
     from moto.events.utils import EventTemplateParser
@@ -204,41 +204,25 @@ def install(state: State, port: int) -> None:
             ) from exc
 
     def update_stack(self: Any, name: str, *args: Any, **kwargs: Any) -> Any:
+        # A resource that fails rolls the update back (see .stack_update): what reaches here failed
+        # before anything changed (a template or parameter moto refuses).
         try:
             return original_update_stack(self, name, *args, **kwargs)
         except Exception as exc:
             if answered(exc):
                 raise
             raise ValidationError(
-                message=f"local cloud: updating stack {name} failed, it may be half-updated: {reason(exc)}"
+                message=f"local cloud: updating stack {name} failed, nothing was changed: {reason(exc)}"
             ) from exc
 
     _patch(CloudFormationBackend, "create_stack", create_stack)
     _patch(CloudFormationBackend, "update_stack", update_stack)
 
-    # A changed layer version is replaced by CloudFormation: publish the next version of the same
-    # layer (moto has no update for it: the resource became None and the functions kept the old one).
-    def layer_version_update(
-        cls: Any,
-        original_resource: Any,
-        new_resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-    ) -> Any:
-        name = (cloudformation_json.get("Properties") or {}).get("LayerName") or original_resource.name
-        new = cls.create_from_cloudformation_json(name, cloudformation_json, account_id, region_name)
-        # CloudFormation then updates every function whose Layers refer to it; moto sees no change
-        # in their templates, so point them at the new version here.
-        old_arn, new_arn = str(original_resource.arn), str(new.arn)
-        for fn in _moto.lambda_backend(account_id, region_name).list_functions():
-            if any(layer.get("Arn") == old_arn for layer in fn.layers or []):
-                fn.layers = fn._get_layers_data(
-                    [new_arn if layer["Arn"] == old_arn else layer["Arn"] for layer in fn.layers]
-                )
-        return new
-
     _patch(LayerVersion, "update_from_cloudformation_json", classmethod(layer_version_update))
+    _patch(LambdaFunction, "update_from_cloudformation_json", classmethod(function_update))
+    # Updates in dependency order, removals deleted (and forgotten), failures rolled back.
+    _patch(parsing.ResourceMap, "update", stack_update.update_resources)
+    _patch(Stack, "update", stack_update.update_stack)
     # Ref of a layer version is its ARN (moto's model has no physical id, so Ref gave the object).
     _patch(LayerVersion, "physical_resource_id", property(lambda self: self.arn))
     _patch(parsing, "resource_class_from_type", resource_class_from_type)
@@ -470,6 +454,40 @@ def install(state: State, port: int) -> None:
                 _dispatcher().deliver(arn, event)
 
     _patch(Rule, "send_to_targets", send_to_targets)
+
+
+def layer_version_update(
+    cls: Any,
+    original_resource: Any,
+    new_resource_name: str,
+    cloudformation_json: dict[str, Any],
+    account_id: str,
+    region_name: str,
+) -> Any:
+    """A changed layer version is replaced, as CloudFormation does: publish the next version of the
+    same layer (moto has no update for it). The functions whose ``Layers`` refer to it are updated
+    next, in dependency order (see .stack_update); the old version stays, as in Lambda, for the
+    function versions published with it."""
+    name = (cloudformation_json.get("Properties") or {}).get("LayerName") or original_resource.name
+    return cls.create_from_cloudformation_json(name, cloudformation_json, account_id, region_name)
+
+
+def function_update(
+    cls: Any,
+    original_resource: Any,
+    new_resource_name: str,
+    cloudformation_json: dict[str, Any],
+    account_id: str,
+    region_name: str,
+) -> Any:
+    """A function's update, as moto's, with what CloudFormation also does: a template without
+    ``Environment`` or ``Layers`` leaves the function without them (moto kept the old ones)."""
+    props = dict(cloudformation_json.get("Properties") or {})
+    props["Environment"] = {"Variables": {}, **(props.get("Environment") or {})}
+    props.setdefault("Layers", [])
+    original_resource.update_configuration(props)
+    original_resource.update_function_code(props["Code"])
+    return original_resource
 
 
 def _input_path(event: Any, path: str) -> Any:

@@ -18,7 +18,6 @@ handler that can only run in Docker. Here every type the patterns emit gets a mo
 from __future__ import annotations
 
 import contextlib
-import copy
 import json
 import threading
 from collections.abc import Callable
@@ -143,6 +142,27 @@ class LambdaAlias(LocalModel):
         model.on_delete = lambda: backend.delete_alias(alias_name, function)
         return model
 
+    @classmethod
+    def update_from_cloudformation_json(
+        cls,
+        original_resource: LocalModel,
+        new_resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+    ) -> LocalModel:
+        """The same alias of the same function points at its new version at once (no moment
+        without the alias); another name or function replaces it."""
+        props = cloudformation_json.get("Properties") or {}
+        function = _name_from_arn(str(props["FunctionName"]))
+        arn = original_resource.physical_resource_id
+        if arn.split(":function:")[-1] != f"{function}:{props['Name']}":
+            return super().update_from_cloudformation_json(
+                original_resource, new_resource_name, cloudformation_json, account_id, region_name
+            )
+        kwargs = {"LogicalId": getattr(original_resource, "logical_resource_id", "")}
+        return cls.create(new_resource_name, props, account_id, region_name, kwargs)
+
 
 class LambdaVersion(LocalModel):
     TYPE = "AWS::Lambda::Version"
@@ -155,7 +175,8 @@ class LambdaVersion(LocalModel):
 
         backend = get_backend(account_id, region)
         function = _name_from_arn(str(props["FunctionName"]))
-        _apply_pending_function_update(function, account_id, region, kwargs)
+        # Published from the function as it is now: a stack update has already applied the
+        # function's changes, which this version depends on (see .stack_update).
         fn = backend.publish_version(function, str(props.get("Description", "")))
         if fn is None:
             raise ValueError(f"cannot publish a version of {props['FunctionName']}")
@@ -167,31 +188,27 @@ class LambdaVersion(LocalModel):
         return None  # versions outlive their resource, as in Lambda with a Retain policy
 
 
-def _apply_pending_function_update(name: str, account_id: str, region: str, kwargs: dict[str, Any]) -> None:
-    """On a stack update moto creates new resources before it modifies changed ones, so a new
-    version would be published from the old code. Apply the function's new code and configuration
-    first (the later modification then changes nothing)."""
-    from moto.cloudformation.models import cloudformation_backends
-    from moto.cloudformation.parsing import clean_json
+class LambdaPermission(LocalModel):
+    """A statement of the function's resource policy, removed with the resource (moto's model
+    cannot be deleted nor updated)."""
 
-    try:
-        stack = cloudformation_backends[account_id][region].get_stack(str(kwargs.get("StackId", "")))
-    except Exception:  # a stack being created: nothing pending
-        return
-    resources = stack.resource_map
-    for logical, raw in list(resources._resource_json_map.items()):
-        if raw.get("Type") != "AWS::Lambda::Function":
-            continue
-        current = resources._parsed_resources.get(logical)
-        if current is None or getattr(current, "function_name", None) != name:
-            continue
-        cleaned = clean_json(copy.deepcopy(raw), resources)
-        new = cleaned.get("Properties") or {}
-        old_code = getattr(current, "code", None) or {}
-        code_changed = (new.get("Code") or {}).get("S3Key") != old_code.get("S3Key")
-        env = (new.get("Environment") or {}).get("Variables") or {}
-        if code_changed or env != (current.environment_vars or {}):
-            type(current).update_from_cloudformation_json(current, name, cleaned, account_id, region)
+    TYPE = "AWS::Lambda::Permission"
+
+    @classmethod
+    def create(
+        cls, name: str, props: dict[str, Any], account_id: str, region: str, kwargs: dict[str, Any]
+    ) -> LocalModel:
+        from moto.awslambda.utils import get_backend
+
+        fn = get_backend(account_id, region).get_function(str(props["FunctionName"]))
+        statement, _ = fn.policy.add_statement(raw=json.dumps(props))
+        model = cls(name)
+
+        def remove() -> None:
+            fn.policy.statements[:] = [s for s in fn.policy.statements if s is not statement]
+
+        model.on_delete = remove
+        return model
 
 
 class EventInvokeConfig(LocalModel):
@@ -426,7 +443,33 @@ class RestApiStage(LocalModel):
             backend.delete_stage(api_id, stage_name)
 
         model.on_delete = remove
+        model.api_id = api_id  # type: ignore[attr-defined]
         return model
+
+    @classmethod
+    def update_from_cloudformation_json(
+        cls,
+        original_resource: LocalModel,
+        new_resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+    ) -> LocalModel:
+        from moto.apigateway.models import apigateway_backends
+
+        props = cloudformation_json.get("Properties") or {}
+        api_id = str(props["RestApiId"])
+        stage_name = str(props.get("StageName", new_resource_name))
+        same = (getattr(original_resource, "api_id", None), original_resource.physical_resource_id)
+        if same != (api_id, stage_name):
+            return super().update_from_cloudformation_json(
+                original_resource, new_resource_name, cloudformation_json, account_id, region_name
+            )
+        stage = apigateway_backends[account_id][region_name].get_stage(api_id, stage_name)
+        stage.deployment_id = str(props.get("DeploymentId", "")) or stage.deployment_id
+        stage.variables = props.get("Variables") or {}
+        stage.description = str(props.get("Description", ""))
+        return original_resource
 
 
 class HttpApi(LocalModel):
@@ -489,7 +532,9 @@ class HttpApiIntegration(LocalModel):
                 NOT_EMULATED,
                 f"integration type {props.get('IntegrationType')} is not served",
             )
-        return cls(integration.id, {"IntegrationId": integration.id})
+        model = cls(integration.id, {"IntegrationId": integration.id})
+        model.on_delete = lambda: api.delete_integration(integration.id)
+        return model
 
 
 class HttpApiRoute(LocalModel):
@@ -517,7 +562,9 @@ class HttpApiRoute(LocalModel):
                 NOT_EMULATED,
                 f"authorization {props.get('AuthorizationType')} is not checked",
             )
-        return cls(route.route_id, {"RouteId": route.route_id})
+        model = cls(route.route_id, {"RouteId": route.route_id})
+        model.on_delete = lambda: api.delete_route(route.route_id)
+        return model
 
 
 class HttpApiStage(LocalModel):
@@ -796,7 +843,39 @@ def _method_model() -> type[CloudFormationModel]:
                     NOT_EMULATED,
                     f"{where}: {kind} integration answers 501",
                 )
+            place = (account_id, region_name, props["RestApiId"], props["ResourceId"])
+            method.local_place = place  # type: ignore[attr-defined]
             return method
+
+        @classmethod
+        def update_from_cloudformation_json(
+            cls,
+            original_resource: Any,
+            new_resource_name: str,
+            cloudformation_json: Any,
+            account_id: str,
+            region_name: str,
+        ) -> Any:
+            """Put again, in place (another resource or verb replaces the method)."""
+            props = cloudformation_json["Properties"]
+            place = getattr(original_resource, "local_place", None)
+            new_place = (account_id, region_name, props["RestApiId"], props["ResourceId"])
+            same = place == new_place and original_resource.http_method == props["HttpMethod"]
+            if not same:
+                with contextlib.suppress(Exception):
+                    original_resource.delete(account_id, region_name)
+            return cls.create_from_cloudformation_json(
+                new_resource_name, cloudformation_json, account_id, region_name
+            )
+
+        def delete(self, account_id: str, region_name: str) -> None:
+            """Remove this method from its resource (unless another has taken its place)."""
+            place = getattr(self, "local_place", None)
+            if place is None:
+                return
+            resource = apigateway_backends[place[0]][place[1]].get_resource(place[2], place[3])
+            if resource.resource_methods.get(self.http_method) is self:
+                resource.delete_method(self.http_method)
 
     return LocalMethod
 
@@ -807,6 +886,7 @@ MODELS: dict[str, type[CloudFormationModel]] = {
     for m in (
         LambdaAlias,
         LambdaVersion,
+        LambdaPermission,
         EventInvokeConfig,
         GlobalTable,
         SnsSubscription,
