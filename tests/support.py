@@ -175,6 +175,26 @@ def write_handler(directory: Path, body: str = "") -> str:
     return str(directory)
 
 
+# What tools leave behind and Lambda never needs: lock files (uv writes `.lock` into an install
+# target), the caches of Python, pytest, mypy and ruff, bytecode. Written out here, not taken from
+# serverless_patterns.core.bundling.NEVER_SHIPPED, so that a name dropped there fails the tests.
+_JUNK_DIRECTORIES = {"__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache"}
+
+
+def junk_in(assembly: Path) -> list[str]:
+    """Every lock file, cache directory and bytecode file in the asset directories of a cloud
+    assembly (``cdk.out``), relative to it."""
+    found = []
+    for asset in sorted(p for p in assembly.glob("asset.*") if p.is_dir()):
+        for path in sorted(asset.rglob("*")):
+            name = path.name
+            if (path.is_dir() and name in _JUNK_DIRECTORIES) or (
+                path.is_file() and (name.endswith(".lock") or name.endswith((".pyc", ".pyo")))
+            ):
+                found.append(path.relative_to(assembly).as_posix())
+    return found
+
+
 def gate_tests(
     *, configs: tuple[str, ...], snapshots: tuple[str, ...]
 ) -> tuple[Callable[..., None], Callable[..., None], Callable[..., None]]:

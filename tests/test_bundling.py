@@ -19,7 +19,7 @@ from aws_cdk import aws_lambda as lambda_
 from serverless_patterns import FunctionSpec, PatternValidationError
 from serverless_patterns.core import PythonLayer, bundling
 from serverless_patterns.patterns.api_to_lambda import ApiToLambda, ApiType
-from tests.support import Synthesized, cfn_lint, synth, write_handler
+from tests.support import Synthesized, cfn_lint, junk_in, synth, write_handler
 
 ELF_MACHINE = {"arm64": 0xB7, "x86_64": 0x3E}
 
@@ -254,6 +254,58 @@ def test_a_function_without_dependency_files_keeps_its_asset_hash(tmp_path: Path
     assert not cache.exists()  # nothing bundled, nothing cached
 
 
+# ------------------------------------------------------------------------------ only the code ships
+def _with_tool_leftovers(root: Path) -> None:
+    """What a developer's tools leave in a function directory."""
+    for relative in (
+        ".pytest_cache/v/cache/lastfailed",
+        ".mypy_cache/3.14/app.data.json",
+        ".ruff_cache/0.8.0/123",
+        "lib/__pycache__/util.cpython-314.pyc",
+        "stale.pyc",
+        "uv.lock",
+        ".lock",
+    ):
+        (root / relative).parent.mkdir(parents=True, exist_ok=True)
+        (root / relative).write_text("")
+
+
+@pytest.mark.parametrize(
+    ("requirements", "exclude"),
+    [(False, None), (True, None), (False, ["tests"]), (True, ["tests"])],
+    ids=["plain", "bundled", "plain-own-exclude", "bundled-own-exclude"],
+)
+def test_an_asset_holds_no_lock_cache_or_bytecode(
+    requirements: bool, exclude: list[str] | None, tmp_path: Path, cache: Path
+) -> None:
+    """Neither the function's directory's leftovers nor uv's ``.lock`` in its install target reach
+    the asset, whatever ``exclude`` says; a layer's neither."""
+    _app_directory(tmp_path / "app", requirements=requirements)
+    _with_tool_leftovers(tmp_path / "app")
+    shared = tmp_path / "shared"
+    (shared / "common").mkdir(parents=True)
+    (shared / "common" / "__init__.py").write_text("")
+    (shared / "requirements.txt").write_text("six==1.17.0\n")
+    _with_tool_leftovers(shared)
+
+    def build(stack: cdk.Stack) -> None:
+        layer = PythonLayer(stack, "Shared", code=str(shared), exclude=exclude)
+        spec = {"exclude": exclude} if exclude is not None else {}
+        api(str(tmp_path / "app"), layers=[layer], **spec)(stack)
+
+    synthesized = synth(build)
+    _, asset = function_code(synthesized)
+    assert (asset / "app.py").is_file() and (asset / "lib" / "util.py").is_file()
+    assert (asset / "six.py").is_file() is requirements
+    assembly = synthesized.template_path.parent
+    (layer,) = synthesized.resources("AWS::Lambda::LayerVersion").values()
+    assert (
+        assembly / f"asset.{layer['Properties']['Content']['S3Key'][:-4]}" / "python" / "six.py"
+    ).is_file()
+    assert list(cache.glob("deps/*/.lock")), "uv no longer leaves .lock: this test checks less"
+    assert junk_in(assembly) == []
+
+
 # ---------------------------------------------------------------------------------------- lock files
 def test_uv_lock_is_honoured(tmp_path: Path, cache: Path) -> None:
     root = tmp_path / "handler"
@@ -332,6 +384,35 @@ def test_a_function_uses_the_layer(layered: tuple[Synthesized, Path]) -> None:
     assert layer_id in layers and "AWSLambdaPowertoolsPythonV3" in layers
     assert synthesized.unacknowledged() == []
     assert cfn_lint(synthesized.template_path) == []
+
+
+@pytest.mark.parametrize("architecture", ["arm64", "x86_64"])
+def test_a_layer_carries_the_native_extension_of_its_architecture(
+    architecture: str, tmp_path: Path, cache: Path
+) -> None:
+    """MarkupSafe publishes cp311 manylinux wheels for both machines, with a compiled ``_speedups``:
+    the layer's copy is the one for the layer's architecture (ELF e_machine), not the host's."""
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    (shared / "requirements.txt").write_text("markupsafe==3.0.2\n")
+    arch = lambda_.Architecture.ARM_64 if architecture == "arm64" else lambda_.Architecture.X86_64
+    # Without the rule packs, which want the newest runtime.
+    app = cdk.App(outdir=str(tmp_path / "out"))
+    PythonLayer(
+        cdk.Stack(app, "S"),
+        "Native",
+        code=str(shared),
+        runtime=lambda_.Runtime.PYTHON_3_11,
+        architecture=arch,
+    )
+    app.synth()
+    template = json.loads((tmp_path / "out" / "S.template.json").read_text())
+    (layer,) = (r for r in template["Resources"].values() if r["Type"] == "AWS::Lambda::LayerVersion")
+    assert layer["Properties"]["CompatibleArchitectures"] == [architecture]
+    asset = tmp_path / "out" / f"asset.{layer['Properties']['Content']['S3Key'][:-4]}"
+    (extension,) = (asset / "python" / "markupsafe").glob("_speedups.*.so")
+    assert ".cpython-311-" in extension.name
+    assert elf_machine(extension) == ELF_MACHINE[architecture]
 
 
 def test_a_layer_validates_its_props(tmp_path: Path) -> None:

@@ -63,3 +63,11 @@ def test_the_function_asset_holds_its_dependencies_for_its_runtime_and_architect
     assert (layer_dir / "python" / "pydantic" / "__init__.py").is_file()
     layer_id = next(k for k, r in template["Resources"].items() if r["Type"] == "AWS::Lambda::LayerVersion")
     assert {"Ref": layer_id} in function["Properties"]["Layers"]
+
+
+def test_no_asset_holds_a_lock_cache_or_bytecode(cloud_assembly: Path) -> None:
+    """uv leaves a ``.lock`` in the directory it installs pydantic into: it must not ship."""
+    from tests.support import junk_in
+
+    assert len(list(cloud_assembly.glob("asset.*"))) >= 2
+    assert junk_in(cloud_assembly) == []

@@ -15,6 +15,11 @@ Bundles are cached per user (``$SERVERLESS_PATTERNS_BUNDLE_CACHE``, else
   the files' content; it is the asset, with that key as its asset hash, so an unchanged app
   re-synthesizes to the same hash (``cdk deploy`` sees no change) without resolving or copying.
 
+An asset holds only the function's files and its dependencies: what tools leave behind is never
+shipped, whatever ``exclude`` says (:data:`NEVER_SHIPPED`: lock files such as the ``.lock`` uv
+writes into an install target, ``uv.lock`` or ``poetry.lock``; ``__pycache__`` and the caches of
+pytest, mypy and ruff; bytecode).
+
 Every entry is built in a temporary directory beside it and renamed into place, so an interrupted
 or failed build leaves nothing half-written. The cache is never pruned: delete it at will.
 
@@ -46,6 +51,7 @@ __all__ = [
     "CACHE_ENV",
     "DEFAULT_EXCLUDES",
     "DEPENDENCY_FILES",
+    "NEVER_SHIPPED",
     "Target",
     "bundle_cache_dir",
     "code_asset",
@@ -63,6 +69,17 @@ DEFAULT_EXCLUDES: tuple[str, ...] = (
     "*.pyc",
 )
 DEPENDENCY_FILES = ("requirements.txt", "pyproject.toml")
+NEVER_SHIPPED: tuple[str, ...] = (
+    ".lock",
+    "*.lock",
+    "__pycache__",
+    "*.pyc",
+    "*.pyo",
+    ".pytest_cache",
+    ".mypy_cache",
+    ".ruff_cache",
+)
+"""Names (globs, at any depth) left out of every asset, on top of ``exclude``: locks, caches, bytecode."""
 # Bump when the layout of a bundle changes, so old cache entries are not reused.
 _FORMAT = "1"
 
@@ -124,7 +141,7 @@ def code_asset(
     excludes = list(DEFAULT_EXCLUDES if exclude is None else exclude)
     if target.python_version is None or not has_dependencies(directory):
         # Excluding names the directory does not hold leaves CDK's asset hash unchanged.
-        return lambda_.Code.from_asset(directory, exclude=excludes)
+        return lambda_.Code.from_asset(directory, exclude=_with_never_shipped(excludes))
     return _bundled(directory, target, excludes, construct_path, prefix="")
 
 
@@ -148,7 +165,9 @@ def _bundled(
     deps = _dependencies(directory, target, cache, construct_path)
     digest = hashlib.sha256(f"{_FORMAT}\0asset\0{prefix}\0{deps.name if deps else ''}\0".encode())
     digest.update("\0".join(excludes).encode())
-    files = sorted(_source_files(directory, excludes))
+    # What is never shipped is part of the key: an asset built before a name was added is not reused.
+    digest.update(("\0never\0" + "\0".join(NEVER_SHIPPED)).encode())
+    files = sorted(_source_files(directory, _with_never_shipped(excludes)))
     for relative in files:
         digest.update(f"\0{relative}\0".encode())
         digest.update(_file_digest(os.path.join(directory, relative)))
@@ -159,7 +178,13 @@ def _bundled(
             root = staging / prefix if prefix else staging
             if deps is not None:
                 # Hard links: the dependencies cost no copy and no space (copies across devices).
-                shutil.copytree(deps, root, copy_function=_link_or_copy, dirs_exist_ok=True)
+                shutil.copytree(
+                    deps,
+                    root,
+                    copy_function=_link_or_copy,
+                    ignore=shutil.ignore_patterns(*NEVER_SHIPPED),
+                    dirs_exist_ok=True,
+                )
             for relative in files:  # the code's own files win over a dependency's
                 destination = root / relative
                 destination.parent.mkdir(parents=True, exist_ok=True)
@@ -320,6 +345,10 @@ def _source_files(directory: str, excludes: list[str]) -> Iterator[str]:
         for name in sorted(names):
             if not _excluded(base + name, excludes):
                 yield base + name
+
+
+def _with_never_shipped(excludes: list[str]) -> list[str]:
+    return [*excludes, *(pattern for pattern in NEVER_SHIPPED if pattern not in excludes)]
 
 
 def _excluded(relative: str, excludes: list[str]) -> bool:
