@@ -382,4 +382,4 @@ def install(state: State, port: int, patch: Patch) -> None:
     patch(StateTaskService, "_normalise_parameters", _normalise_parameters)
     patch(StateTaskService, "_normalise_response", _normalise_response)
     patch(ResourceEvalS3, "_handle_list_objects_v2", staticmethod(_list_objects_v2))
-    pass  # MUT
+    patch(StateTaskServiceApiGateway, "_eval_service_task", _refuse_api_gateway_invoke)
