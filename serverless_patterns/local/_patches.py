@@ -324,7 +324,11 @@ def install(state: State, port: int) -> None:
         fn = original_function_create(cls, resource_name, cloudformation_json, *args, **kwargs)
         layers = (cloudformation_json.get("Properties") or {}).get("Layers")
         if layers:
-            fn.layers = fn._get_layers_data(layers)
+            try:
+                fn.layers = fn._get_layers_data(layers)
+            except Exception:
+                fn.delete(fn.account_id, fn.region)  # a function that failed is not left behind
+                raise
         return fn
 
     _patch(LambdaFunction, "create_from_cloudformation_json", classmethod(function_from_cloudformation))
@@ -365,10 +369,6 @@ def install(state: State, port: int) -> None:
                 deduplication_id,
                 message_structure,
             )
-        if self._filter_policy_matcher is not None and not self._filter_policy_matcher.matches(
-            message_attributes, message
-        ):
-            return None
         if message_structure == "json":
             message = self._parse_message_structure(message, self.protocol)
         event = {
