@@ -369,6 +369,10 @@ def install(state: State, port: int) -> None:
                 deduplication_id,
                 message_structure,
             )
+        if self._filter_policy_matcher is not None and not self._filter_policy_matcher.matches(
+            message_attributes, message
+        ):
+            return None
         if message_structure == "json":
             message = self._parse_message_structure(message, self.protocol)
         event = {
