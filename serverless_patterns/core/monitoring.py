@@ -31,6 +31,7 @@ from ..errors import Problems, is_token
 
 __all__ = [
     "AlarmKind",
+    "AlarmKindSpec",
     "AlarmThresholds",
     "ExpressionSpec",
     "Graph",
@@ -38,7 +39,10 @@ __all__ = [
     "MetricSpec",
     "Monitoring",
     "MonitoringOptions",
+    "alarm_kind",
+    "register_alarm_kind",
     "rolls_back",
+    "threshold_of",
 ]
 
 
@@ -94,67 +98,108 @@ class AlarmThresholds:
     """State machine executions throttled (Sum over five minutes). Default: 1"""
     executions_aborted: float = 1
     """State machine executions aborted (Sum over five minutes). Default: 1"""
+    others: Mapping[str, float] = field(default_factory=dict, hash=False)
+    """Thresholds of the alarm kinds that event sources register (``{"failed_invocations": 2}``), by
+    kind name. Default: - each registered kind's own default threshold"""
 
 
 @dataclass(frozen=True)
-class _KindSpec:
+class AlarmKindSpec:
+    """How one kind of alarm measures its metric, what its description says, and whether it is about
+    the new code. The built-in kinds are :class:`AlarmKind`; an event source adds its own with
+    :func:`register_alarm_kind`, and nothing else changes."""
+
     statistic: str
     period_minutes: int
     evaluation_periods: int
     describe: str
+    """The alarm description, with ``{subject}`` and ``{threshold}`` filled in."""
+    about_code: bool = False
+    """True: the alarm reports what the new code does (errors, throttles, latency), so it rolls a
+    canary back. False: it reports data at rest or delivery (a parked message, a backlog's age), so
+    it notifies only. Default: False"""
+    default_threshold: float | None = None
+    """The threshold of a registered kind that has no :class:`AlarmThresholds` field
+    (``AlarmThresholds(others={name: value})`` overrides it). Default: - the AlarmThresholds field
+    named after the kind"""
 
 
 # How each kind is measured, written once. The thresholds come from AlarmThresholds.
-_KINDS: dict[str, _KindSpec] = {
-    AlarmKind.ERRORS: _KindSpec("Sum", 1, 1, "{subject}: errors >= {threshold:g} in 1 minute"),
-    AlarmKind.ERROR_RATE: _KindSpec(
-        "Average", 5, 1, "{subject}: error rate >= {threshold:g}% over 5 minutes"
-    ),
-    AlarmKind.THROTTLES: _KindSpec("Sum", 1, 1, "{subject}: throttles >= {threshold:g} in 1 minute"),
-    AlarmKind.LATENCY_P99: _KindSpec(
-        "p99", 5, 1, "{subject}: p99 latency >= {threshold:g} ms over 5 minutes"
-    ),
-    AlarmKind.SERVER_ERROR_RATE: _KindSpec(
-        "Average", 5, 1, "{subject}: 5XX rate >= {threshold:g}% over 5 minutes"
-    ),
-    AlarmKind.DLQ_DEPTH: _KindSpec("Maximum", 1, 1, "{subject}: {threshold:g} or more messages parked"),
-    AlarmKind.MESSAGE_AGE: _KindSpec("Maximum", 1, 5, "{subject}: oldest message >= {threshold:g} s old"),
-    AlarmKind.ITERATOR_AGE: _KindSpec("Maximum", 1, 5, "{subject}: iterator age >= {threshold:g} s"),
-    AlarmKind.NOTIFICATIONS_FAILED: _KindSpec(
-        "Sum", 5, 1, "{subject}: {threshold:g} or more notifications failed"
-    ),
-    AlarmKind.EXECUTIONS_FAILED: _KindSpec("Sum", 5, 1, "{subject}: {threshold:g} or more executions failed"),
-    AlarmKind.EXECUTIONS_TIMED_OUT: _KindSpec(
-        "Sum", 5, 1, "{subject}: {threshold:g} or more executions timed out"
-    ),
-    AlarmKind.EXECUTIONS_THROTTLED: _KindSpec(
-        "Sum", 5, 1, "{subject}: {threshold:g} or more executions throttled"
-    ),
-    AlarmKind.EXECUTIONS_ABORTED: _KindSpec(
-        "Sum", 5, 1, "{subject}: {threshold:g} or more executions aborted"
-    ),
-}
-
-
-# The one rollback policy. Alarms about the new code (function errors and throttles, API 5XX rate and
-# latency, failed step or execution runs) roll a canary back. Alarms about data at rest (a parked
+#
+# The one rollback policy is each kind's about_code. Alarms about the new code (function errors and
+# throttles, API 5XX rate and latency) roll a canary back. Alarms about data at rest (a parked
 # message, a backlog's age, a stream's iterator age, failed SNS deliveries) notify only: what they
 # report outlives the version that caused it, and would roll back every later deployment, the fix
 # included.
-_ROLLBACK_KINDS = frozenset(
-    {
-        AlarmKind.ERRORS,
-        AlarmKind.ERROR_RATE,
-        AlarmKind.THROTTLES,
-        AlarmKind.LATENCY_P99,
-        AlarmKind.SERVER_ERROR_RATE,
-    }
-)
+_KINDS: dict[str, AlarmKindSpec] = {
+    AlarmKind.ERRORS: AlarmKindSpec("Sum", 1, 1, "{subject}: errors >= {threshold:g} in 1 minute", True),
+    AlarmKind.ERROR_RATE: AlarmKindSpec(
+        "Average", 5, 1, "{subject}: error rate >= {threshold:g}% over 5 minutes", True
+    ),
+    AlarmKind.THROTTLES: AlarmKindSpec(
+        "Sum", 1, 1, "{subject}: throttles >= {threshold:g} in 1 minute", True
+    ),
+    AlarmKind.LATENCY_P99: AlarmKindSpec(
+        "p99", 5, 1, "{subject}: p99 latency >= {threshold:g} ms over 5 minutes", True
+    ),
+    AlarmKind.SERVER_ERROR_RATE: AlarmKindSpec(
+        "Average", 5, 1, "{subject}: 5XX rate >= {threshold:g}% over 5 minutes", True
+    ),
+    AlarmKind.DLQ_DEPTH: AlarmKindSpec("Maximum", 1, 1, "{subject}: {threshold:g} or more messages parked"),
+    AlarmKind.MESSAGE_AGE: AlarmKindSpec("Maximum", 1, 5, "{subject}: oldest message >= {threshold:g} s old"),
+    AlarmKind.ITERATOR_AGE: AlarmKindSpec("Maximum", 1, 5, "{subject}: iterator age >= {threshold:g} s"),
+    AlarmKind.NOTIFICATIONS_FAILED: AlarmKindSpec(
+        "Sum", 5, 1, "{subject}: {threshold:g} or more notifications failed"
+    ),
+    AlarmKind.EXECUTIONS_FAILED: AlarmKindSpec(
+        "Sum", 5, 1, "{subject}: {threshold:g} or more executions failed"
+    ),
+    AlarmKind.EXECUTIONS_TIMED_OUT: AlarmKindSpec(
+        "Sum", 5, 1, "{subject}: {threshold:g} or more executions timed out"
+    ),
+    AlarmKind.EXECUTIONS_THROTTLED: AlarmKindSpec(
+        "Sum", 5, 1, "{subject}: {threshold:g} or more executions throttled"
+    ),
+    AlarmKind.EXECUTIONS_ABORTED: AlarmKindSpec(
+        "Sum", 5, 1, "{subject}: {threshold:g} or more executions aborted"
+    ),
+}
+_THRESHOLD_FIELDS = frozenset(kind.value for kind in AlarmKind)
+
+
+def register_alarm_kind(name: str, spec: AlarmKindSpec) -> str:
+    """Adds a kind of alarm (``"failed_invocations"``) that :meth:`Monitoring.alarm` can build, and
+    returns ``name``. A kind with no :class:`AlarmThresholds` field needs ``spec.default_threshold``.
+    Registering the same spec again is a no-op; another spec under a known name is an error."""
+    known = _KINDS.get(name)
+    if known is not None:
+        if known != spec:
+            raise ValueError(f"alarm kind {name!r} is already registered with another spec")
+        return name
+    if name not in _THRESHOLD_FIELDS and spec.default_threshold is None:
+        raise ValueError(f"alarm kind {name!r} needs a default_threshold (AlarmThresholds has no such field)")
+    _KINDS[name] = spec
+    return name
+
+
+def alarm_kind(name: str) -> AlarmKindSpec:
+    """The spec of a registered kind of alarm."""
+    return _KINDS[name]
 
 
 def rolls_back(kind: AlarmKind | str) -> bool:
-    """Whether an alarm of ``kind`` rolls a canary deployment back (see the README's rollback policy)."""
-    return kind in _ROLLBACK_KINDS
+    """Whether an alarm of ``kind`` rolls a canary deployment back: whether it is about the new code
+    (see the README's rollback policy)."""
+    spec = _KINDS.get(kind)
+    return spec is not None and spec.about_code
+
+
+def threshold_of(thresholds: AlarmThresholds, kind: AlarmKind | str) -> float:
+    """The threshold ``thresholds`` sets for an alarm of ``kind``."""
+    if kind in _THRESHOLD_FIELDS:
+        return float(getattr(thresholds, kind))
+    value = thresholds.others.get(kind, _KINDS[kind].default_threshold)
+    return float(value if value is not None else 0)
 
 
 # The SQS metric behind each queue alarm kind.
@@ -474,7 +519,7 @@ class Monitoring(Construct):
         scope: Construct,
         id: str,
         *,
-        kind: AlarmKind,
+        kind: AlarmKind | str,
         metric: MetricSpec | ExpressionSpec,
         subject: str,
         thresholds: AlarmThresholds,
@@ -485,7 +530,7 @@ class Monitoring(Construct):
         alarm is an ``AWS::CloudWatch::Alarm`` (``cloudwatch.CfnAlarm``, an ``IAlarmRef``).
         """
         spec = _KINDS[kind]
-        threshold = float(getattr(thresholds, kind))
+        threshold = threshold_of(thresholds, kind)
         return cw.CfnAlarm(
             scope,
             id,
@@ -505,7 +550,7 @@ class Monitoring(Construct):
         name: str,
         dimensions: Mapping[str, str],
         *,
-        kind: AlarmKind | None = None,
+        kind: AlarmKind | str | None = None,
         statistic: str = "Sum",
         period_minutes: int = 5,
         label: str | None = None,
@@ -639,15 +684,27 @@ def _minutes(minutes: int) -> cdk.Duration:
 def threshold_problems(thresholds: AlarmThresholds, prop: str = "thresholds") -> list[str]:
     """Validation of user-given thresholds: every threshold must be a finite number >= 0, and a
     percentage at most 100 (a rate above it never fires)."""
-    problems = []
-    for f in fields(thresholds):
-        value = getattr(thresholds, f.name)
+    problems: list[str] = []
+    values = [(f.name, getattr(thresholds, f.name)) for f in fields(thresholds) if f.name != "others"]
+    others = thresholds.others
+    if not isinstance(others, Mapping):
+        problems.append(f"{prop}.others must be a mapping of alarm kind to threshold, got {others!r}")
+    else:
+        for name, value in others.items():
+            if name not in _KINDS or name in _THRESHOLD_FIELDS:
+                problems.append(
+                    f"{prop}.others[{name!r}] is not a registered alarm kind without its own field; "
+                    f"allowed: {', '.join(sorted(set(_KINDS) - _THRESHOLD_FIELDS)) or 'none'}"
+                )
+            else:
+                values.append((f"others[{name!r}]", value))
+    for name, value in values:
         if is_token(value):
             continue
         if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-            problems.append(f"{prop}.{f.name} must be a number >= 0, got {value!r}")
+            problems.append(f"{prop}.{name} must be a number >= 0, got {value!r}")
         elif not math.isfinite(value):
-            problems.append(f"{prop}.{f.name} must be a finite number, got {value!r}")
-        elif f.name.endswith("_percent") and value > 100:
-            problems.append(f"{prop}.{f.name} must be 0..100 percent, got {value:g}")
+            problems.append(f"{prop}.{name} must be a finite number, got {value!r}")
+        elif name.endswith("_percent") and value > 100:
+            problems.append(f"{prop}.{name} must be 0..100 percent, got {value:g}")
     return problems

@@ -23,6 +23,7 @@ from .monitoring import (
     MonitoringOptions,
     rolls_back,
 )
+from .sources import Binding, Source, SourceTarget
 from .stage import Stage, StageDefaults
 
 __all__ = ["Pattern"]
@@ -187,7 +188,7 @@ class Pattern(Construct):
     def _alarms(
         self,
         scope: Construct,
-        *rows: tuple[str, AlarmKind, MetricSpec | ExpressionSpec, str],
+        *rows: tuple[str, AlarmKind | str, MetricSpec | ExpressionSpec, str],
         functions: Sequence[PatternFunction] | None = None,
     ) -> list[cw.CfnAlarm]:
         """One :meth:`_alarm` per row of ``(id, kind, metric, subject)``, in the rows' order, each
@@ -196,6 +197,33 @@ class Pattern(Construct):
             self._alarm(scope, id, kind=kind, metric=metric, subject=subject, functions=functions)
             for id, kind, metric, subject in rows
         ]
+
+    def attach(
+        self,
+        source: Source,
+        scope: Construct,
+        *,
+        function: PatternFunction | None,
+        title: str,
+        scope_path: str | None = None,
+    ) -> Binding:
+        """Binds an event ``source`` to ``function`` (None: its resources wait for a consumer outside
+        the stack) in ``scope``, then builds the alarms it asks for, each a rollback alarm of
+        ``function`` when its kind is about the new code. The source's props must have been checked
+        (its ``problems`` are part of the pattern's). Returns what the source made; its graphs are
+        for the pattern's dashboard section, in the order the pattern chooses."""
+        binding = source.bind(scope, SourceTarget(function, title, scope_path or self.path))
+        functions = [] if function is None else [function]
+        for alarm in binding.alarms:
+            self._alarm(
+                scope,
+                alarm.id,
+                kind=alarm.kind,
+                metric=alarm.metric,
+                subject=alarm.subject,
+                functions=functions,
+            )
+        return binding
 
     def add_layers(self, *layers: lambda_.ILayerVersion) -> None:
         """Adds ``layers`` to every function of this pattern, after the layers each already has
@@ -213,7 +241,7 @@ class Pattern(Construct):
         scope: Construct,
         id: str,
         *,
-        kind: AlarmKind,
+        kind: AlarmKind | str,
         metric: MetricSpec | ExpressionSpec,
         subject: str,
         functions: Sequence[PatternFunction] | None = None,
