@@ -286,7 +286,7 @@ def new(
     name: Annotated[str, typer.Argument(help="Pattern name, e.g. api-to-lambda.")],
     directory: Annotated[Path, typer.Argument(help="Directory to create (must be missing or empty).")],
 ) -> None:
-    """Scaffold a CDK app on a pattern: app, cdk.json, pinned CDK CLI, handler with tests."""
+    """Scaffold a CDK app on a pattern: app, cdk.json, handlers with tests, a README."""
     from .scaffold import write_app
 
     entry = _entry(name)
@@ -295,6 +295,7 @@ def new(
     for path in written:
         out.print(f"  {escape(str(path.relative_to(directory)))}")
     out.print(f"\nNext: cd {escape(str(directory))} && pip install -r requirements.txt && pytest")
+    out.print("Then: serverless-patterns dev (the local cloud), serverless-patterns cdk deploy (AWS)")
 
 
 # -- diagram -------------------------------------------------------------------------------------

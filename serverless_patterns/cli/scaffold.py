@@ -92,15 +92,26 @@ python3 -m venv .venv && . .venv/bin/activate
 pip install -r requirements.txt   # serverless-patterns (and Node.js 24 with it), from where it came
 pytest                            # handler unit tests, then a synth with the rule packs
 serverless-patterns check .       # synth, rule packs and cfn-lint
+serverless-patterns dev           # the app on the local cloud: its APIs served, every invocation shown
 ```
+
+Deploy it to AWS (credentials and region as for the AWS CLI; `bootstrap` once per account and
+region):
+
+```sh
+serverless-patterns cdk bootstrap
+serverless-patterns cdk synth
+serverless-patterns cdk diff
+serverless-patterns cdk deploy --all
+```
+
+`serverless-patterns cdk` is the AWS CDK CLI {cdk_version}, run on the Node.js that pip installed
+and installed on first use into a per-user cache (`~/.cache/serverless-patterns/cdk-cli/`): no
+npm, no `package.json`. Every argument goes to the CDK CLI.
 
 `requirements.txt` names serverless-patterns as it was installed when this app was made (a wheel
 file, a checkout or a Git URL, as pip recorded it): keep that wheel or checkout where it is, or
 point the line at another copy.
-
-The AWS CDK CLI is pinned to {cdk_version}: `npm install` puts it in `node_modules` for `npx cdk
-deploy`; the local cloud uses that one, or installs the same version into a per-user cache on first
-use, so npm is optional.
 
 `serverless-patterns diagram . -o architecture.png` draws it; `serverless-patterns cost .
 --profile moderate` estimates what it costs (`--api-requests`, `--uploads`, `--messages` and
@@ -191,7 +202,6 @@ def app_source(entry: PatternEntry) -> str:
 
 def files_for(entry: PatternEntry, name: str) -> dict[str, str]:
     """Every file of the new app, by relative path."""
-    package = re.sub(r"[^a-z0-9-]+", "-", name.lower()).strip("-") or "app"
     expected = json.dumps(dict(sorted(entry.key_resources.items())), indent=4).replace("\n}", ",\n}")
     if not entry.key_resources:
         expected = "{}"
@@ -200,17 +210,9 @@ def files_for(entry: PatternEntry, name: str) -> dict[str, str]:
         "watch": {"include": ["app.py", "handlers/**"]},
         "context": {"@aws-cdk/core:validateAgainstDefaultRules": True},
     }
-    package_json = {
-        "name": package,
-        "private": True,
-        "description": f"Pins the AWS CDK CLI for {name}.",
-        "scripts": {"cdk": "cdk"},
-        "devDependencies": {"aws-cdk": CDK_CLI_VERSION},
-    }
     files = {
         "app.py": app_source(entry),
         "cdk.json": json.dumps(cdk_json, indent=2) + "\n",
-        "package.json": json.dumps(package_json, indent=2) + "\n",
         "requirements.txt": requirements_txt(),
         "tests/__init__.py": "",
         "tests/test_app.py": _APP_TEST.replace("__EXPECTED__", expected),
