@@ -12,7 +12,15 @@ import inspect
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["ADDED", "PATCHED", "ContractProblem", "check_contract", "lambda_backend", "layer_version_code"]
+__all__ = [
+    "ADDED",
+    "PATCHED",
+    "ContractProblem",
+    "check_contract",
+    "lambda_backend",
+    "layer_version_code",
+    "stack_resource_of",
+]
 
 
 def lambda_backend(account_id: str, region: str) -> Any:
@@ -37,6 +45,26 @@ def layer_version_code(account_id: str, region: str, arn: str) -> tuple[str, byt
 def function_code(fn: Any) -> tuple[str, bytes]:
     """(code digest, zip bytes) of a moto function object (what the deployment uploaded)."""
     return str(getattr(fn, "code_sha_256", "") or ""), bytes(getattr(fn, "code_bytes", b"") or b"")
+
+
+def stack_resource_of(account_id: str, region: str, physical_id: str) -> tuple[str, str] | None:
+    """(stack name, logical ID) of the stack resource deployed here whose physical ID is
+    ``physical_id`` (a function's name, say), read from moto's resource maps without creating
+    anything; None when no stack has it (yet)."""
+    from moto.cloudformation.models import cloudformation_backends
+
+    backend = cloudformation_backends[account_id][region]
+    for stack in list(backend.stacks.values()):
+        parsed = getattr(stack.resource_map, "_parsed_resources", {})
+        for logical, found in list(parsed.items()):
+            if isinstance(found, str | int | float | list | dict) or found is None:
+                continue
+            try:
+                if str(found.physical_resource_id) == physical_id:
+                    return str(stack.name), str(logical)
+            except Exception:  # a model without one
+                continue
+    return None
 
 
 def role_policies(account_id: str, role_arn: str) -> list[dict[str, Any]]:
@@ -152,6 +180,7 @@ PATCHED: tuple[tuple[str, str, tuple[str, ...] | None], ...] = (
     ("moto.cloudformation.models", "Stack._parse_template", ("self",)),
     ("moto.cloudformation.models", "Stack._create_output_map", ("self",)),
     ("moto.cloudformation.models", "Event", None),
+    ("moto.cloudformation.models", "cloudformation_backends", None),
     (
         "moto.awslambda.models",
         "LambdaFunction.update_from_cloudformation_json",

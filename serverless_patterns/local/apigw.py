@@ -301,16 +301,21 @@ class ApiGateway:
         if dispatcher is None:
             return _error(503, "local cloud stopped")
         begin = time.monotonic()
-        result = dispatcher.invoke(function_arn, event, source="api", detail=detail)
+
+        def status_of(payload: bytes, failed: bool) -> int:
+            return _proxy_status(payload, failed, v2=v2)
+
+        result = dispatcher.invoke(function_arn, event, source="api", detail=detail, status_of=status_of)
         if result.error_type is not None:
             return _error(502, "Internal server error")
         answer = result.json()
+        if _proxy_status(result.payload, False, v2=v2) == 502:
+            return _error(502, "Internal server error (malformed Lambda proxy response)")
         if v2 and not (isinstance(answer, dict) and "statusCode" in answer):
             # HTTP API v2: a bare value is a 200 JSON body.
             text = answer if isinstance(answer, str) else json.dumps(answer)
             return ApiResponse(200, {"content-type": "application/json"}, text.encode())
-        if not isinstance(answer, dict) or not isinstance(answer.get("statusCode"), int):
-            return _error(502, "Internal server error (malformed Lambda proxy response)")
+        assert isinstance(answer, dict)
         out_headers = {str(k): str(v) for k, v in (answer.get("headers") or {}).items()}
         for key, values in (answer.get("multiValueHeaders") or {}).items():
             out_headers[str(key)] = ",".join(str(v) for v in values)
@@ -320,6 +325,22 @@ class ApiGateway:
         payload = base64.b64decode(raw) if answer.get("isBase64Encoded") else str(raw).encode()
         out_headers.setdefault("x-local-duration-ms", f"{(time.monotonic() - begin) * 1000:.1f}")
         return ApiResponse(int(answer["statusCode"]), out_headers, payload)
+
+
+def _proxy_status(payload: bytes, failed: bool, *, v2: bool) -> int:
+    """The status API Gateway answers for a Lambda proxy integration's result: the handler's
+    ``statusCode``, 200 for an HTTP API's bare value, 502 for a failure or a malformed answer."""
+    if failed:
+        return 502
+    try:
+        answer = json.loads(payload) if payload else None
+    except ValueError:
+        return 502
+    if isinstance(answer, dict) and isinstance(answer.get("statusCode"), int):
+        return int(answer["statusCode"])
+    if v2 and not (isinstance(answer, dict) and "statusCode" in answer):
+        return 200
+    return 502
 
 
 def _body(body: bytes, headers: dict[str, str]) -> tuple[str | None, bool]:

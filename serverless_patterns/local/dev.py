@@ -7,9 +7,16 @@ reports every invocation. Then it polls the project's files:
 - a file in the source directory of a Python function (found by matching the deployed asset's
   handler module with the project's files) makes that function run the directory's modules, ahead
   of its deployed code, in new workers, from its next invocation on: no synth, no deploy;
+- handler code that nothing deployed uses yet (a ``.py``, ``.js`` or ``.ts`` file outside every
+  asset's source directory that a Python app does not import) changes nothing: no synth, no
+  deploy, until the app refers to it;
 - any other watched file (``cdk.json``'s ``watch`` include/exclude, else every file but docs and
   tests) re-synthesizes the app and deploys only the stacks whose template changed. A synth or
-  deploy error is shown and the last good deployment keeps serving.
+  deploy error is shown and the last good deployment keeps serving (a failed update is rolled
+  back, see :mod:`.stack_update`).
+
+Each invocation is shown with the function's construct path, what invoked it, how long it took
+and, for an API, the HTTP status it answered.
 
 A control endpoint on 127.0.0.1 (its port and a token in ``.serverless-patterns/dev.json`` in the
 project) lets ``serverless-patterns invoke`` and ``send`` reach the running session.
@@ -17,6 +24,7 @@ project) lets ``serverless-patterns invoke`` and ``send`` reach the running sess
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import fnmatch
 import json
@@ -34,6 +42,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from . import _moto
 from ._state import active
 from .cdk import CdkError
 from .cloud import LocalCloud, LocalCloudError
@@ -44,6 +53,8 @@ __all__ = [
     "STATE_FILE",
     "DevError",
     "DevSession",
+    "app_modules",
+    "asset_sources",
     "changed",
     "find_source",
     "read_state",
@@ -60,6 +71,8 @@ DEFAULT_EXCLUDE = ("*.md", "**/*.md", "tests/**", "test/**", "package.json", "pa
 _SKIP_DIRS = frozenset({"node_modules", "__pycache__", "cdk.out"})
 _SKIP_SUFFIXES = (".pyc", ".pyo", ".swp", ".swx", "~", ".tmp")
 LOG_LINES = 20
+CODE_SUFFIXES = (".py", ".js", ".mjs", ".cjs", ".ts")
+"""Handler code: a file of these kinds that no asset holds and the app does not import is unused."""
 """Log lines of an invocation shown in the live view (the rest is counted)."""
 
 
@@ -155,6 +168,92 @@ def find_source(asset: Path, handler: str, project: Path) -> Path | None:
     return Path(best[1]) if best else None
 
 
+def app_modules(project: Path) -> set[str] | None:
+    """The project's Python files a Python CDK app (``cdk.json``'s ``app``, e.g. ``python3 app.py``)
+    imports, directly or through each other, found by reading their ``import`` statements: POSIX
+    paths relative to ``project``. None for an app that is not a Python file of the project."""
+    with contextlib.suppress(OSError, ValueError):
+        command = str(json.loads((project / "cdk.json").read_text()).get("app") or "")
+        entry = next((part for part in command.split() if part.endswith(".py")), None)
+        if entry is not None and (project / entry).is_file():
+            return _imported(project, project / entry)
+    return None
+
+
+def _imported(project: Path, entry: Path) -> set[str]:
+    found: set[str] = set()
+    pending = [entry]
+    while pending:
+        path = pending.pop()
+        relative = path.relative_to(project).as_posix()
+        if relative in found:
+            continue
+        found.add(relative)
+        try:
+            tree = ast.parse(path.read_bytes())
+        except (OSError, SyntaxError, ValueError):
+            continue
+        for node in ast.walk(tree):
+            names: list[str] = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                base = path.parent if node.level else project
+                for _ in range(max(node.level - 1, 0)):
+                    base = base.parent
+                prefix = node.module or ""
+                names = [prefix] if prefix else []
+                names += [f"{prefix}.{alias.name}".lstrip(".") for alias in node.names]
+                pending += _module_files(project, base, names)
+                continue
+            pending += _module_files(project, project, names)
+    return found
+
+
+def _module_files(project: Path, base: Path, names: list[str]) -> list[Path]:
+    """The files under ``project`` that modules ``names`` (``pkg.mod``) are, from ``base``."""
+    files = []
+    for name in names:
+        parts = [p for p in name.split(".") if p]
+        for depth in range(1, len(parts) + 1):
+            stem = base.joinpath(*parts[:depth])
+            for candidate in (stem.with_suffix(".py"), stem / "__init__.py"):
+                if candidate.is_file() and candidate.resolve().is_relative_to(project):
+                    files.append(candidate)
+    return files
+
+
+def asset_sources(assembly: Path, project: Path) -> list[Path]:
+    """The directories of ``project`` the file assets of a cloud assembly were built from (function
+    code, layers, bundles): for each asset, the directory holding most of its files with the same
+    bytes, at the same place or one level down (a layer's ``python/``)."""
+    by_key: dict[tuple[str, int], list[Path]] = {}
+    for relative, (_, size) in scan(project).items():
+        by_key.setdefault((Path(relative).name, size), []).append(project / relative)
+    found: set[Path] = set()
+    for asset in sorted(assembly.glob("asset.*")):
+        if not asset.is_dir():
+            continue
+        votes: dict[Path, int] = {}
+        for file in asset.rglob("*"):
+            with contextlib.suppress(OSError):
+                if not file.is_file():
+                    continue
+                candidates = by_key.get((file.name, file.stat().st_size), [])
+                content = file.read_bytes() if candidates else b""
+                parts = file.relative_to(asset).parts
+                for candidate in candidates:
+                    for tail in (parts, parts[1:]):
+                        if not tail or candidate.parts[-len(tail) :] != tail:
+                            continue
+                        if candidate.read_bytes() == content:
+                            root = candidate.parents[len(tail) - 1]
+                            votes[root] = votes.get(root, 0) + 1
+        if votes:
+            found.add(max(votes, key=lambda root: (votes[root], -len(root.parts))))
+    return sorted(found)
+
+
 # -- the state file ---------------------------------------------------------------------------------
 
 
@@ -244,6 +343,10 @@ class DevSession:
         self._stop = threading.Event()
         self._snapshot: Snapshot = {}
         self._names: dict[str, str] = {}
+        self._paths: dict[tuple[str, str], str] = {}
+        """(stack, logical ID) -> construct path of every function synthesized so far."""
+        self._asset_dirs: list[Path] = []
+        self._app_modules: set[str] = set()
 
     # -- lifecycle ------------------------------------------------------------------------------------
 
@@ -327,13 +430,30 @@ class DevSession:
                 for name in owners:
                     reload.setdefault(self.sources[name], []).append(name)
             elif _matches(relative, include) and not _matches(relative, exclude):
-                redeploy.append(relative)
+                if self._unused(relative):
+                    self.emit("info", f"{relative} changed: no deployed function uses it yet")
+                else:
+                    redeploy.append(relative)
         for source, names in reload.items():
             self._reload(source, sorted(set(names)))
         if redeploy:
             shown = ", ".join(redeploy[:3]) + (f" and {len(redeploy) - 3} more" if len(redeploy) > 3 else "")
             self.emit("info", f"{shown} changed: synthesizing")
             self.update()
+
+    def _unused(self, relative: str) -> bool:
+        """Handler code that no deployed asset holds and the (Python) app does not import: a change
+        to it cannot change what is deployed."""
+        if not relative.endswith(CODE_SUFFIXES) or self._assembly is None:
+            return False
+        modules = app_modules(self.project)
+        if modules is None:
+            return False  # an app that is not Python: what it reads is unknown
+        self._app_modules |= modules
+        full = self.project / relative
+        return relative not in self._app_modules and not any(
+            full.is_relative_to(source) for source in self._asset_dirs
+        )
 
     def _reload(self, source: Path, names: list[str]) -> None:
         begin = time.monotonic()
@@ -376,6 +496,10 @@ class DevSession:
         if not changed_stacks and not removed and not initial:
             self.emit("info", f"synthesized in {synth_seconds:.1f} s: no stack changed")
             return True
+        # The functions' construct paths, for the invocations that come before the deploy ends.
+        self._paths.update(
+            {(r.stack, r.logical_id): r.path for r in resources_of(assembly) if r.kind == "function"}
+        )
         try:
             for stack in removed:
                 self.cloud.client("cloudformation").delete_stack(StackName=stack)
@@ -442,6 +566,8 @@ class DevSession:
                 if self.sources.get(fn.physical_id) != source:
                     self.cloud.run_from_source(fn.physical_id, source)
         self.sources = sources
+        self._asset_dirs = asset_sources(self._assembly, self.project)
+        self._app_modules = app_modules(self.project) or set()
         self._serve_apis()
 
     # -- APIs ------------------------------------------------------------------------------------------
@@ -538,15 +664,31 @@ class DevSession:
 
     # -- the live view ---------------------------------------------------------------------------------
 
+    def _function_path(self, name: str) -> str:
+        """A function's construct path, also before the deploy that created it has ended."""
+        known = self._names.get(name)
+        if known is not None:
+            return known
+        found = _moto.stack_resource_of(self.cloud.account_id, self.cloud.region, name)
+        path = self._paths.get(found) if found is not None else None
+        if path is None:
+            return name
+        self._names[name] = path
+        return path
+
     def _report(self, invocation: Invocation) -> None:
-        name = self._names.get(invocation.function_name, invocation.function_name)
+        name = self._function_path(invocation.function_name)
         when = datetime.fromtimestamp(invocation.started_at).strftime("%H:%M:%S")
         what = f"{invocation.source} {invocation.detail}".strip()
-        result = "ok" if invocation.ok else f"error {invocation.error}"
+        status = invocation.status
+        result = "ok" if status is None else str(status)
+        if not invocation.ok:
+            result = ("" if status is None else f"{status} ") + f"error {invocation.error}"
+        failed = not invocation.ok or (status is not None and status >= 500)
         lines = [line for line in invocation.logs.splitlines() if line.strip()]
         with self._print_lock:
             self.emit(
-                "invocation" if invocation.ok else "error",
+                "error" if failed else "invocation",
                 f"{when} {name} <- {what} {invocation.duration_ms:.0f} ms {result}",
             )
             for line in lines[:LOG_LINES]:

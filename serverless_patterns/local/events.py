@@ -23,7 +23,7 @@ import queue
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -126,11 +126,20 @@ class Dispatcher:
     # -- synchronous ------------------------------------------------------------------------------
 
     def invoke(
-        self, target: str, event: Any, *, source: str, qualifier: str | None = None, detail: str = ""
+        self,
+        target: str,
+        event: Any,
+        *,
+        source: str,
+        qualifier: str | None = None,
+        detail: str = "",
+        status_of: Callable[[bytes, bool], int] | None = None,
     ) -> InvokeResult:
         fn, used = self.resolve(target, qualifier)
         with self._busy():
-            return self.runtime.invoke(fn, event, source=source, qualifier=used, detail=detail)
+            return self.runtime.invoke(
+                fn, event, source=source, qualifier=used, detail=detail, status_of=status_of
+            )
 
     # -- asynchronous -----------------------------------------------------------------------------
 

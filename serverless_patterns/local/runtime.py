@@ -44,6 +44,8 @@ class Invocation:
     """A short description of the event (batch size, route...)."""
     logs: str = field(default="", repr=False)
     """What the handler printed (Lambda would send it to CloudWatch Logs), at most 64 KiB."""
+    status: int | None = None
+    """The HTTP status the API answered with, for an invocation by an API; else None."""
 
     @property
     def ok(self) -> bool:
@@ -158,8 +160,13 @@ class HandlerRuntime:
         source: str,
         qualifier: str | None = None,
         detail: str = "",
+        status_of: Callable[[bytes, bool], int] | None = None,
     ) -> InvokeResult:
-        """Run ``fn``'s handler on ``event`` (a JSON-able value) and wait for it, at most its timeout."""
+        """Run ``fn``'s handler on ``event`` (a JSON-able value) and wait for it, at most its timeout.
+
+        :param status_of: what the caller answers (an API's HTTP status) given the payload and
+            whether the handler failed; recorded in :attr:`Invocation.status`. Default: - none
+        """
         request_id = str(uuid.uuid4())
         timeout = float(getattr(fn, "timeout", 3) or 3)
         name = str(fn.function_name)
@@ -238,6 +245,7 @@ class HandlerRuntime:
             error=None if error is None else f"{error[0]}: {error[1]}",
             detail=detail,
             logs=logs[-65536:],
+            status=None if status_of is None else status_of(payload, error is not None),
         )
         self._on_invocation(record)
         return InvokeResult(

@@ -11,6 +11,7 @@ import json
 import os
 import random
 import re
+import shutil
 import signal
 import socket
 import statistics
@@ -40,6 +41,7 @@ from serverless_patterns.local.dev_names import NameNotFound, resolve
 
 from .apps_support import load, synth
 from .conftest import APPS
+from .test_update_lifecycle import HEALTH_ROUTE, HTTP_MISSING, REST_MISSING
 
 pytestmark = pytest.mark.e2e
 
@@ -206,8 +208,8 @@ def test_dev_serves_reloads_redeploys_and_stops_cleanly(app: Path, dev: tuple[De
     assert running.saw(r"handlers/users changed: reloaded .*GetUsersIdFunction")
     # The figure is printed, not asserted: speed targets are measured, never timed assertions.
 
-    # The invocations are shown live: function, trigger, duration, result.
-    assert running.saw(r"Users/UsersApi/GetUsersIdFunction <- api GET /users/\{id\} \d+ ms ok"), (
+    # The invocations are shown live: function, trigger, duration, the API's status.
+    assert running.saw(r"Users/UsersApi/GetUsersIdFunction <- api GET /users/\{id\} \d+ ms 200$"), (
         running.output()
     )
 
@@ -399,3 +401,109 @@ def test_an_update_deploys_only_the_stacks_whose_template_changed(
     ), said
     assert any(k.startswith("MarkerQueue") for k in session.cloud.resources("LocalBucket", "AWS::SQS::Queue"))
     assert not any(k.startswith("MarkerQueue") for k in session.cloud.resources("LocalQueue"))
+
+
+# -- the update lifecycle under dev (tests/e2e/test_update_lifecycle.py does it with deploy) ---------
+
+
+def _answer(url: str) -> tuple[int, Any]:
+    status, body = _get(url)
+    try:
+        return status, json.loads(body)
+    except ValueError:
+        return status, body
+
+
+def test_dev_follows_layer_edits_removed_routes_and_failed_updates(tmp_path: Path) -> None:
+    app = tmp_path / "lifecycle"
+    shutil.copytree(APPS / "lifecycle", app)
+    layer = app / "layers" / "shared" / "shared_text.py"
+    app_py = app / "app.py"
+    good = app_py.read_text()
+    port = _free_port()
+    running = Dev(app, port)
+    try:
+        _wait(lambda: running.saw("Watching for changes") or running.process.poll() is not None, 300, "dev")
+        assert running.process.poll() is None, running.output()
+        apis = {
+            a["path"]: a["url"]
+            for a in json.loads((app / ".serverless-patterns" / "dev.json").read_text())["apis"]
+        }
+        rest, http = apis["Lifecycle/Rest"], apis["Lifecycle/Http"]
+
+        def hello() -> list[tuple[int, Any]]:
+            return [_answer(f"{url}/hello") for url in (rest, http)]
+
+        def health() -> list[tuple[int, Any]]:
+            return [_answer(f"{url}/health") for url in (rest, http)]
+
+        def updates() -> int:
+            return len([line for line in running.lines if line.startswith("updated ")])
+
+        assert hello() == [(200, "hello from layer v1")] * 2
+        # A handler's answer of 400 is shown as such, under the function's construct path.
+        assert _get(f"{rest}/hello?bad=1")[0] == 400
+        _wait(
+            lambda: running.saw(r"Lifecycle/Rest/GetHelloFunction <- api GET /hello \d+ ms 400$"), 10, "400"
+        )
+
+        # Handler code that no function uses yet: no synth, no deploy.
+        mark = len(running.lines)
+        (app / "handlers" / "extra").mkdir()
+        (app / "handlers" / "extra" / "extra.py").write_text(HEALTH)
+        _wait(
+            lambda: running.saw(r"handlers/extra/extra.py changed: no deployed function uses it", mark),
+            10,
+            "unused",
+        )
+        time.sleep(1)
+        assert not running.saw("synthesizing", mark), running.output()
+
+        # A layer edit reaches the API (the alias live serves the new version).
+        done = updates()
+        layer.write_text('GREETING = "hello from layer v2"\n')
+        _wait(lambda: hello() == [(200, "hello from layer v2")] * 2, 180, "the layer edit")
+        _wait(lambda: updates() > done, 120, "the update's report")
+
+        # A route commented out answers as API Gateway does; the route table follows.
+        done, mark = updates(), len(running.lines)
+        app_py.write_text(good.replace(HEALTH_ROUTE, "# " + HEALTH_ROUTE))
+        _wait(lambda: health() == [REST_MISSING, HTTP_MISSING], 180, "the route removed")
+        _wait(lambda: updates() > done, 120, "the update's report")
+        assert not running.saw(r"GET\s+\S+/health$", mark), running.output()
+        assert running.saw(r"GET\s+\S+/hello$", mark), running.output()
+
+        # Added back, it answers again, and its new function's first call shows its construct path.
+        done, mark = updates(), len(running.lines)
+        app_py.write_text(good)
+        _wait(lambda: health() == [(200, "healthy")] * 2, 180, "the route added back")
+        _wait(lambda: updates() > done, 120, "the update's report")
+        assert running.saw(r"GET\s+\S+/health$", mark), running.output()
+        assert running.saw(r"Lifecycle/Rest/GetHealthFunction <- api GET /health \d+ ms 200$", mark)
+        assert not running.saw(r"Lifecycle-\w*Health", mark), running.output()  # no physical name
+        assert not running.saw("failed", mark), running.output()
+
+        # An update the local cloud rejects is rolled back: the previous version keeps serving and
+        # the next good update goes through.
+        mark = len(running.lines)
+        layer.write_text('GREETING = "hello from layer v3"\n')
+        app_py.write_text(good.replace("# BROKEN: ", ""))
+        _wait(
+            lambda: running.saw(r"^deploy failed \(the last good deployment keeps serving\)", mark),
+            180,
+            "fail",
+        )
+        assert running.saw("UnknownLayerVersionException", mark), running.output()
+        assert hello() == [(200, "hello from layer v2")] * 2
+        done = updates()
+        app_py.write_text(good)
+        _wait(lambda: hello() == [(200, "hello from layer v3")] * 2, 180, "the fix")
+        _wait(lambda: updates() > done, 120, "the update's report")
+        assert running.process.poll() is None
+
+        running.process.send_signal(signal.SIGINT)
+        assert running.process.wait(60) == 0, running.output()
+    finally:
+        if running.process.poll() is None:
+            running.process.kill()
+            running.process.wait(10)
