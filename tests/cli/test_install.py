@@ -155,3 +155,16 @@ def test_the_scaffold_imports_serverless_patterns_before_aws_cdk() -> None:
         imports = [line for line in source.splitlines() if line.startswith(("import ", "from "))]
         assert imports[0].startswith("from serverless_patterns import"), entry.name
         assert any(line.startswith("from cdk_nag import") for line in imports[1:])
+
+
+def test_the_readme_install_section_lists_every_command() -> None:
+    """The `[cli]` extra's commands, all of them, in the README's Install section."""
+    from serverless_patterns.cli.app import app
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    install = readme.split("\n## Install\n", 1)[1].split("\n## ", 1)[0]
+    names = sorted(c.name or c.callback.__name__ for c in app.registered_commands if c.callback)
+    assert {"cdk", "dev", "invoke", "send", "events", "redrive", "new", "check"} <= set(names)
+    missing = [name for name in names if not re.search(rf"`{name}\b", install)]
+    assert missing == [], f"README's Install section does not list {missing}"
+    assert "serverless-patterns cdk deploy" in install and "npm install" not in install
