@@ -3,7 +3,7 @@
 An action with no resource-level permission (X-Ray, ``dynamodb:ListStreams``, log delivery, a VPC
 function's network interfaces) is granted on ``*`` in a policy that holds that one statement, and
 only that policy acknowledges the rule packs' wildcard finding. A statement added to the role later
-(a grant, the user's own) lands elsewhere and is judged as written (HOUSE_RULES 13).
+(a grant, the user's own) lands elsewhere and is judged as written (CONTRIBUTING.md, "Acknowledgments").
 """
 
 from __future__ import annotations
