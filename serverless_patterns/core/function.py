@@ -497,7 +497,7 @@ class PatternFunction(Construct):
             )
         )
         # Statements that need "*" each live in a policy of their own, acknowledged there only, so
-        # that no acknowledgment can cover a statement added to the role later (HOUSE_RULES 13).
+        # that no acknowledgment can cover a statement added to the role later (CONTRIBUTING.md, "Acknowledgments").
         self._role_name = self.role.role_name
         self.tracing_policy = self.add_wildcard_policy(
             "TracingPolicy",
