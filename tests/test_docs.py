@@ -1,4 +1,4 @@
-"""Every public prop documents its default (house rule 4), read from the code itself."""
+"""Every public prop documents its default (CONTRIBUTING.md, "Props"), read from the code itself."""
 
 from __future__ import annotations
 
@@ -70,7 +70,7 @@ def _states(stated: str, spelling: str) -> bool:
 def _default_problem(value: object, doc: str) -> str | None:
     """What is wrong with the ``Default:`` note in ``doc`` for a prop whose default is ``value``.
 
-    House rule 4: a literal default is stated as itself (``Default: 10``, ``Default: True``,
+    CONTRIBUTING.md, "Props": a literal default is stated as itself (``Default: 10``, ``Default: True``,
     ``Default: prod``), an enum member by its name (``Default: ApiType.REST`` or ``Default: REST``),
     and a ``None`` default by what then happens (``Default: - <behaviour>``). Other defaults (tuples,
     objects) may use either form.
@@ -147,7 +147,7 @@ def test_every_registered_pattern_is_checked() -> None:
 @pytest.mark.parametrize("cls", CONSTRUCTS, ids=lambda c: c.__name__)
 def test_construct_props_document_their_defaults(cls: type) -> None:
     """Every prop after ``scope`` and ``id`` is keyword-only, documented, and its documented default
-    is the one in the signature (house rules 3 and 4)."""
+    is the one in the signature (CONTRIBUTING.md, "Props")."""
     signature = inspect.signature(cls.__init__)
     docs = _param_docs(cls, cls.__init__)
     problems = []

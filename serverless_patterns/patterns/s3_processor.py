@@ -420,7 +420,7 @@ class S3Processor(Pattern):
         prefixes = sorted({f.prefix for f in key_filters})
         read_patterns = ["*"] if "" in prefixes else [f"{p}*" for p in prefixes]
         # The object and data-key statements go in a policy of their own, and only that policy is
-        # acknowledged (HOUSE_RULES 13): a grant added to the role later lands in its DefaultPolicy
+        # acknowledged (CONTRIBUTING.md, "Acknowledgments"): a grant added to the role later lands in its DefaultPolicy
         # and is judged as written. A child of the role, so the function waits for it as for the role.
         statements = [
             iam.PolicyStatement(

@@ -1,4 +1,4 @@
-"""Validation of the OrchestratedPipeline props (house rule 8): every problem of a configuration,
+"""Validation of the OrchestratedPipeline props (CONTRIBUTING.md, "Errors"): every problem of a configuration,
 steps, definition file, triggers, deployment and thresholds alike, collected into one
 :class:`PatternValidationError` that names the prop, the value given and what is allowed.
 """
