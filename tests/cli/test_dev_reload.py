@@ -14,7 +14,16 @@ from pathlib import Path
 import pytest
 
 from serverless_patterns.local import workers
-from serverless_patterns.local.dev import _matches, _watch_rules, changed, find_source, scan
+from serverless_patterns.local.dev import (
+    _matches,
+    _watch_rules,
+    app_modules,
+    asset_sources,
+    changed,
+    find_source,
+    scan,
+)
+from serverless_patterns.local.stack_update import dependency_order, references
 
 # -- watching ---------------------------------------------------------------------------------------
 
@@ -117,6 +126,79 @@ def test_no_source_when_the_project_holds_other_code(tmp_path: Path) -> None:
     project = _write(tmp_path / "app", {"fn/index.py": "def handler(e, c): return 1\n"})
     asset = _write(tmp_path / "asset", {"index.py": "def handler(e, c): return 2\n"})
     assert find_source(asset, "index.handler", project) is None
+
+
+def test_app_modules_follow_the_apps_imports(tmp_path: Path) -> None:
+    project = _write(
+        tmp_path / "app",
+        {
+            "cdk.json": json.dumps({"app": "python3 app.py"}),
+            "app.py": "import aws_cdk\nfrom stacks.orders import Orders\n",
+            "stacks/__init__.py": "",
+            "stacks/orders.py": "from .common import tags\n",
+            "stacks/common.py": "tags = {}\n",
+            "stacks/unused.py": "",
+            "handlers/new/new.py": "def handler(e, c): return 1\n",
+        },
+    )
+    assert app_modules(project) == {"app.py", "stacks/__init__.py", "stacks/orders.py", "stacks/common.py"}
+    (project / "cdk.json").write_text(json.dumps({"app": "npx ts-node bin/app.ts"}))
+    assert app_modules(project) is None  # not a Python app: unknown
+
+
+def test_asset_sources_map_function_and_layer_assets_to_their_directories(tmp_path: Path) -> None:
+    project = _write(
+        tmp_path / "app",
+        {
+            "handlers/hello/hello.py": "def handler(e, c): return 1\n",
+            "layers/shared/shared_text.py": "GREETING = 'v1'\n",
+            "handlers/new/new.py": "def handler(e, c): return 2\n",
+        },
+    )
+    assembly = _write(
+        tmp_path / "cdk.out",
+        {
+            "asset.1/hello.py": "def handler(e, c): return 1\n",
+            "asset.2/python/shared_text.py": "GREETING = 'v1'\n",
+            "asset.3/other.py": "nothing like the project\n",
+        },
+    )
+    assert asset_sources(assembly, project) == [project / "handlers" / "hello", project / "layers" / "shared"]
+
+
+# -- stack updates: what depends on what -----------------------------------------------------------
+
+
+def test_references_are_refs_attributes_subs_and_not_sub_variables() -> None:
+    value = {
+        "A": {"Ref": "Fn"},
+        "B": {"Fn::GetAtt": ["Version", "Version"]},
+        "C": {"Fn::GetAtt": "Role.Arn"},
+        "D": {"Fn::Sub": "${Api}/${Stage.Name}/${!Literal}"},
+        "E": {"Fn::Sub": ["${Given}-${Table}", {"Given": "x"}]},
+    }
+    assert references(value) == {"Fn", "Version", "Role", "Api", "Stage", "Table"}
+
+
+def test_dependency_order_puts_each_resource_after_what_it_refers_to() -> None:
+    resources = {
+        "Alias": {"Properties": {"FunctionVersion": {"Fn::GetAtt": ["Version", "Version"]}}},
+        "Version": {"Properties": {"FunctionName": {"Ref": "Fn"}}},
+        "Fn": {"Properties": {"Layers": [{"Ref": "Layer"}], "Role": {"Fn::GetAtt": ["Role", "Arn"]}}},
+        "Broken": {"DependsOn": ["Alias"], "Properties": {}},
+        "Layer": {"Properties": {}},
+        "Role": {"Properties": {}},
+    }
+    order = dependency_order(resources)
+    assert sorted(order) == sorted(resources)
+    for later, earlier in [
+        ("Alias", "Version"),
+        ("Version", "Fn"),
+        ("Fn", "Layer"),
+        ("Fn", "Role"),
+        ("Broken", "Alias"),
+    ]:
+        assert order.index(earlier) < order.index(later)
 
 
 # -- reloading in warm workers --------------------------------------------------------------------
