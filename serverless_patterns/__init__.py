@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     # For type checkers, which cannot follow the lazy imports below; "X as X" marks a re-export.
     # tests/test_registry.py checks that these imports are exactly the registry's names.
     from .core import AlarmThresholds as AlarmThresholds
+    from .core import Batching as Batching
     from .core import DeploymentStrategy as DeploymentStrategy
     from .core import FunctionSpec as FunctionSpec
     from .core import Monitoring as Monitoring

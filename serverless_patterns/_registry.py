@@ -44,6 +44,7 @@ class PatternExports:
 SHARED: dict[str, tuple[str, ...]] = {
     "serverless_patterns.core": (
         "AlarmThresholds",
+        "Batching",
         "DeploymentStrategy",
         "FunctionSpec",
         "Monitoring",

@@ -1,5 +1,6 @@
 """Shared building blocks, written once and composed by every pattern."""
 
+from .consumer import Batching
 from .deployment import DeploymentKind, Deployments, DeploymentStrategy
 from .function import FunctionSpec, InvocationType, PatternFunction
 from .layer import PythonLayer
@@ -23,6 +24,7 @@ __all__ = [
     "STAGE_CONTEXT_KEY",
     "AlarmKind",
     "AlarmThresholds",
+    "Batching",
     "DeploymentKind",
     "DeploymentStrategy",
     "Deployments",
