@@ -29,6 +29,20 @@ from .stage import Stage, StageDefaults
 __all__ = ["Pattern"]
 
 
+# aws-cdk-lib's feature flag that puts a function's layers into the hash behind ``current_version``.
+# Unset, it is off in aws-cdk-lib v2: a layer edit (a new LayerVersion) leaves the version's logical ID
+# unchanged, so no version is published and the ``live`` alias, which every pattern serves through,
+# keeps the old layer, on AWS and locally alike.
+RECOGNIZE_LAYER_VERSION = "@aws-cdk/aws-lambda:recognizeLayerVersion"
+
+
+def _recognize_layer_versions(pattern: Construct) -> None:
+    """Turns :data:`RECOGNIZE_LAYER_VERSION` on for the functions under ``pattern`` (context set on
+    the pattern's node, which has no children yet), unless the app sets the flag itself."""
+    if pattern.node.try_get_context(RECOGNIZE_LAYER_VERSION) is None:
+        pattern.node.set_context(RECOGNIZE_LAYER_VERSION, True)
+
+
 class Pattern(Construct):
     """What every pattern shares, written once.
 
@@ -54,6 +68,7 @@ class Pattern(Construct):
         monitoring: MonitoringOptions | None,
     ) -> None:
         super().__init__(scope, id)
+        _recognize_layer_versions(self)
         self._stack: cdk.Stack | None = None
         self.stage: Stage = Stage.of(self.stack)
         """The stage of the stack (context ``serverless-patterns:stage``), whose defaults apply to
