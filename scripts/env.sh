@@ -43,7 +43,10 @@ if ! command -v dot >/dev/null 2>&1; then
       || echo "warning: graphviz could not be installed; PNG/SVG diagrams are unavailable" >&2
   fi
 fi
-# The CDK CLI runs on Node 24 as well.
-cdk() { "$JSII_NODE" "$ROOT/node_modules/aws-cdk/bin/cdk" "$@"; }
+# The CDK CLI runs on Node 24 as well. CDK_CLI makes the library (the local cloud, `serverless-patterns
+# cdk`) use this checkout's pinned CLI, the version of package-lock.json, rather than install the same
+# pin into the per-user cache.
+export CDK_CLI="$JSII_NODE $ROOT/node_modules/aws-cdk/bin/cdk"
+cdk() { $CDK_CLI "$@"; }
 export CDK_DISABLE_VERSION_CHECK=1
 export CDK_DISABLE_CLI_TELEMETRY=1

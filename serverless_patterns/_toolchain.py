@@ -12,9 +12,9 @@ jsii reads ``JSII_NODE`` once, when it starts its kernel on the first assembly l
 (:func:`pinned_cdk_cli`): ``$CDK_CLI``, else :data:`CDK_CLI_VERSION` in a per-user cache
 (``$XDG_CACHE_HOME/serverless-patterns/cdk-cli/<version>``, ``~/.cache`` when unset), never a
 ``node_modules`` of the app's; its environment (:func:`cdk_env`) has ``JSII_NODE``, so the app it
-synthesizes starts jsii on Node 24 whatever it imports first. The local cloud's lookup
-(:func:`cdk_cli`) also takes the project's ``node_modules/.bin/cdk`` (searched upwards from the app
-and the working directory: a checkout after ``npm ci``) before the cache.
+synthesizes starts jsii on Node 24 whatever it imports first. The local cloud deploys with the same
+CLI. This project's own scripts set ``$CDK_CLI`` to the CLI its package-lock.json pins (the same
+version), installed by ``npm ci``.
 
 Tools from the npm registry (the CDK CLI, and esbuild for Node.js handlers when the app has none,
 :func:`pinned_esbuild`) are installed on first use, exactly at their pin, by the npm of
@@ -47,7 +47,6 @@ __all__ = [
     "CDK_CLI_VERSION",
     "ESBUILD_VERSION",
     "ToolchainError",
-    "cdk_cli",
     "cdk_cli_cache",
     "cdk_env",
     "esbuild_cache",
@@ -202,35 +201,6 @@ def esbuild_cache(version: str = ESBUILD_VERSION) -> Path:
 
 def _script(folder: Path) -> Path:
     return folder / _CDK.entry
-
-
-def _from_node_modules(bases: Sequence[Path]) -> Path | None:
-    for base in bases:
-        resolved = base.resolve()
-        for folder in [resolved, *resolved.parents]:
-            link = folder / "node_modules" / ".bin" / "cdk"
-            if link.exists():
-                # .bin/cdk links to aws-cdk/bin/cdk, a Node script: run it on our Node, not the
-                # `#!/usr/bin/env node` of its first line.
-                return link.resolve()
-    return None
-
-
-def cdk_cli(
-    start: Path | None = None,
-    *,
-    install: bool = True,
-    say: Callable[[str], None] | None = None,
-) -> list[str]:
-    """The command that runs the CDK CLI: ``$CDK_CLI``, else the project's ``node_modules/.bin/cdk``
-    (searched upwards from ``start`` and the working directory), else the pinned version from the
-    per-user cache, installed there first when ``install`` (``say`` gets the one-line notice)."""
-    if os.environ.get("CDK_CLI"):
-        return os.environ["CDK_CLI"].split()
-    script = _from_node_modules([p for p in (start, Path.cwd()) if p is not None])
-    if script is None:
-        return pinned_cdk_cli(install=install, say=say)
-    return [_node_or_fail(), str(script)]
 
 
 def pinned_cdk_cli(*, install: bool = True, say: Callable[[str], None] | None = None) -> list[str]:

@@ -15,7 +15,14 @@ from pathlib import Path
 import pytest
 
 from serverless_patterns import _toolchain
-from serverless_patterns._toolchain import CDK_CLI_VERSION, ToolchainError, cdk_cli, missing_extra, tool_env
+from serverless_patterns._toolchain import (
+    CDK_CLI_VERSION,
+    ToolchainError,
+    missing_extra,
+    pinned_cdk_cli,
+    tool_env,
+)
+from serverless_patterns.local.cdk import cdk_command
 
 ROOT = Path(__file__).resolve().parents[1]
 WHEEL_NODE = _toolchain.node_bin_dir()
@@ -139,19 +146,7 @@ def test_without_the_hook_the_system_node_would_run_jsii() -> None:
 # -- the CDK CLI -----------------------------------------------------------------------------------
 def test_cdk_cli_env_comes_first(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CDK_CLI", "/opt/cdk/bin/cdk --verbose")
-    assert cdk_cli(ROOT) == ["/opt/cdk/bin/cdk", "--verbose"]
-
-
-@pytest.mark.skipif(
-    not (ROOT / "node_modules" / ".bin" / "cdk").exists(), reason="no npm ci in this checkout"
-)
-def test_the_projects_node_modules_come_next(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.delenv("CDK_CLI", raising=False)
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    command = cdk_cli(ROOT / "examples" / "catalog", install=False)  # found upwards
-    assert command[1] == str((ROOT / "node_modules" / ".bin" / "cdk").resolve())
-    assert command[0] == _toolchain.node()
-    assert not (tmp_path / "cache").exists()
+    assert cdk_command(ROOT) == ["/opt/cdk/bin/cdk", "--verbose"]
 
 
 def test_then_the_per_user_cache(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -161,7 +156,7 @@ def test_then_the_per_user_cache(monkeypatch: pytest.MonkeyPatch, tmp_path: Path
     expected = tmp_path / "xdg" / "serverless-patterns" / "cdk-cli" / CDK_CLI_VERSION
     assert _toolchain.cdk_cli_cache() == expected
     with pytest.raises(ToolchainError, match=f"the AWS CDK CLI {CDK_CLI_VERSION} is not installed in"):
-        cdk_cli(tmp_path, install=False)
+        pinned_cdk_cli(install=False)
     monkeypatch.delenv("XDG_CACHE_HOME")
     assert (
         _toolchain.cdk_cli_cache()
@@ -171,9 +166,9 @@ def test_then_the_per_user_cache(monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 
 _INSTALL = """
 import sys, time
-from serverless_patterns._toolchain import cdk_cli
+from serverless_patterns._toolchain import pinned_cdk_cli
 start = time.monotonic()
-command = cdk_cli(None)
+command = pinned_cdk_cli()
 print(f"{time.monotonic() - start:.2f}", command[-1])
 """
 
@@ -215,9 +210,7 @@ def test_two_processes_install_the_cli_once_and_whole(tmp_path: Path) -> None:
 
 
 def cdk_cli_for(env: dict[str, str]) -> list[str]:
-    code = (
-        "from serverless_patterns._toolchain import cdk_cli; print('\\n'.join(cdk_cli(None, install=False)))"
-    )
+    code = "from serverless_patterns._toolchain import pinned_cdk_cli; print('\\n'.join(pinned_cdk_cli(install=False)))"
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     return done.stdout.split("\n")[:2]
 

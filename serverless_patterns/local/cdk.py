@@ -6,7 +6,7 @@ import subprocess
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from .._toolchain import ToolchainError, cdk_cli, tool_env
+from .._toolchain import ToolchainError, pinned_cdk_cli, tool_env
 
 __all__ = ["CdkError", "cdk_command", "run_cdk"]
 
@@ -16,11 +16,13 @@ class CdkError(RuntimeError):
 
 
 def cdk_command(start: Path | None = None) -> list[str]:
-    """The CDK CLI to run: ``$CDK_CLI``, else the project's pinned ``node_modules/.bin/cdk``
-    (searched upwards from ``start`` and the current directory), else the pinned version from the
-    per-user cache, installed there on first use (see :mod:`serverless_patterns._toolchain`)."""
+    """The CDK CLI to run for the app in ``start``: ``$CDK_CLI``, else the pinned version from the
+    per-user cache, installed there on first use (see :mod:`serverless_patterns._toolchain`), the
+    one ``serverless-patterns cdk`` runs. Never the app's ``node_modules``: what an ``npm install``
+    there put in (an aws-cdk too old to read this aws-cdk-lib's cloud assembly, say) does not change
+    which CLI deploys."""
     try:
-        return cdk_cli(start)
+        return pinned_cdk_cli()
     except ToolchainError as exc:
         raise CdkError(str(exc)) from None
 

@@ -19,6 +19,7 @@ import pytest
 
 from serverless_patterns import _toolchain
 from serverless_patterns._toolchain import CDK_CLI_VERSION, ToolchainError, pinned_cdk_cli
+from serverless_patterns.local.cdk import cdk_command
 
 from .support import SCRIPT
 
@@ -150,7 +151,8 @@ def test_the_pinned_cli_comes_from_the_per_user_cache_never_the_apps_node_module
     (cached / "aws-cdk" / "bin").mkdir(parents=True)
     (cached / "aws-cdk" / "bin" / "cdk").write_text("")
     assert pinned_cdk_cli(install=False)[1:] == [str(cached / "aws-cdk" / "bin" / "cdk")]
-    assert _toolchain.cdk_cli(app, install=False)[1] == str(app / "node_modules" / ".bin" / "cdk")
+    # The local cloud (dev, the demo, LocalCloud.deploy) deploys with the same pinned CLI.
+    assert cdk_command(app) == pinned_cdk_cli(install=False)
     monkeypatch.setenv("CDK_CLI", "npx cdk")
     assert pinned_cdk_cli(install=False) == ["npx", "cdk"]
 
