@@ -14,6 +14,7 @@ import pytest
 
 from serverless_patterns import FunctionSpec
 from serverless_patterns.patterns.api_to_lambda import ApiToLambda, Authorization
+from tests.pattern_cases import all_cases
 from tests.support import Synthesized, synth, write_handler
 
 # AWSCodeDeployRoleForLambdaLimited v1, as AWS publishes it (AWS managed policy reference).
@@ -211,59 +212,19 @@ def test_the_s3_processor_acknowledgments_do_not_cover_a_later_grant(
 
 
 # ------------------------------------------------------------------ every reason, checked against its config
-# Each configuration below is synthesized once; every acknowledgment in it must have a reason one of
-# CLAIMS recognises, and that claim must hold in the template for each construct it covers. A new
-# reason the library writes fails test_every_acknowledgment_reason_is_known until it gets a claim.
+# Each configuration (from the patterns' cases.py) is synthesized once; every acknowledgment in it
+# must have a reason one of CLAIMS recognises, and that claim must hold in the template for each
+# construct it covers. A new reason the library writes fails test_every_acknowledgment_reason_is_known
+# until it gets a claim (a pattern's own go in its cases.py).
 def _configs(handler: str) -> dict[str, Callable[[cdk.Stack], object]]:
-    from aws_cdk import aws_stepfunctions as sfn
-
-    from serverless_patterns.patterns.api_to_lambda import Cors
-    from serverless_patterns.patterns.fanout_queue import FanoutQueue, Subscriber
-    from serverless_patterns.patterns.orchestrated_pipeline import OrchestratedPipeline, Step, Trigger
-    from serverless_patterns.patterns.s3_processor import S3Delivery, S3Processor
-    from serverless_patterns.patterns.stream_to_sns import StreamToSns
-
+    """The ``acknowledgments`` configurations of every registered pattern's cases.py."""
     fn = FunctionSpec(code=handler, handler="app.handler")
-
-    def api(authorization: Authorization, **props: Any) -> Callable[[cdk.Stack], object]:
-        return lambda s: ApiToLambda(s, "Api", function=fn, authorization=authorization, **props)
-
-    return {
-        "api-iam-cors": api(Authorization.iam(), cors=Cors(allow_origins=["https://example.com"])),
-        "api-none": api(Authorization.none()),
-        "api-key": api(Authorization.api_key()),
-        "api-lambda": api(Authorization.lambda_authorizer(fn)),
-        "s3-queue": lambda s: S3Processor(s, "Images", function=fn, prefix="in/"),
-        "s3-kms": lambda s: _encrypted_processor(s, fn),
-        "s3-direct-no-logs": lambda s: S3Processor(
-            s, "Images", function=fn, delivery=S3Delivery.DIRECT, access_logs=False
-        ),
-        "fanout": lambda s: FanoutQueue(s, "Orders", subscribers={"billing": Subscriber(function=fn)}),
-        "stream": lambda s: StreamToSns(s, "Changes", partition_key="pk"),
-        "pipeline": lambda s: OrchestratedPipeline(
-            s, "Jobs", steps=[Step("Run", fn)], log_level=sfn.LogLevel.ERROR, triggers=[Trigger.api()]
-        ),
-    }
-
-
-def _encrypted_processor(stack: cdk.Stack, fn: FunctionSpec) -> object:
-    """S3Processor reading one KMS-encrypted bucket of its stack and writing another."""
-    from aws_cdk import aws_kms as kms
-    from aws_cdk import aws_s3 as s3
-
-    from serverless_patterns.patterns.s3_processor import S3Processor
-
-    out = s3.Bucket(
-        stack,
-        "Out",
-        encryption=s3.BucketEncryption.KMS,
-        encryption_key=kms.Key(stack, "OutKey", enable_key_rotation=True),
-        enforce_ssl=True,
-        server_access_logs_bucket=s3.Bucket(
-            stack, "OutLogs", enforce_ssl=True, server_access_logs_prefix="self/"
-        ),
-    )
-    return S3Processor(stack, "Images", function=fn, prefix="in/", output_bucket=out, output_prefix="out/")
+    configs: dict[str, Callable[[cdk.Stack], object]] = {}
+    for pattern, cases in all_cases().items():
+        for name, build in cases.acknowledgments.items():
+            assert name not in configs, f"{pattern}: configuration {name!r} is another pattern's name"
+            configs[name] = lambda stack, build=build: build(stack, fn)  # type: ignore[misc]
+    return configs
 
 
 def _resource_at(s: Synthesized, path: str) -> tuple[str, dict[str, Any]]:
@@ -478,6 +439,8 @@ CLAIMS: list[tuple[str, str, Callable[..., None]]] = [
         _own_keys,
     ),
 ]
+# Every pattern's own claims (its cases.py) after the shared ones.
+CLAIMS += [claim for cases in all_cases().values() for claim in cases.claims]
 _WITH_REASON = {_log_level, _objects_under}
 
 
@@ -514,4 +477,5 @@ def test_every_acknowledgment_reason_is_known_and_true(every_config: dict[str, S
         r"^This bucket receives the server access logs of its sibling bucket",
         r"^CORS preflight \(OPTIONS\)",
     }
+    not_flagged |= {regex for cases in all_cases().values() for regex in cases.claims_not_flagged}
     assert {c[1] for c in CLAIMS} - checked == not_flagged

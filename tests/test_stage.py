@@ -1,4 +1,4 @@
-"""Stages: the context key sets the defaults of every pattern; a prop the user passes still wins."""
+"""Stages: the context key sets the defaults of every registered pattern; a prop the user passes still wins."""
 
 from __future__ import annotations
 
@@ -14,16 +14,13 @@ from serverless_patterns import (
     DeploymentStrategy,
     FanoutQueue,
     FunctionSpec,
-    OrchestratedPipeline,
     PatternValidationError,
     S3Processor,
     Stage,
-    Step,
-    StreamToSns,
     Subscriber,
-    Trigger,
 )
 from serverless_patterns.core import STAGE_CONTEXT_KEY
+from tests.pattern_cases import all_cases
 from tests.support import Synthesized, cfn_lint, synth
 
 HANDLER = str(Path(__file__).parent / "fixtures" / "handlers" / "echo")
@@ -34,12 +31,14 @@ def spec(**kwargs: Any) -> FunctionSpec:
 
 
 def build_all(stack: cdk.Stack) -> None:
-    """One of each pattern, with every created log group, table and bucket the stage governs."""
-    ApiToLambda(stack, "Api", routes={"GET /items": spec()})
-    S3Processor(stack, "Uploads", function=spec())
-    StreamToSns(stack, "Orders", partition_key="id")
-    FanoutQueue(stack, "Fanout", subscribers={"worker": Subscriber(function=spec())})
-    OrchestratedPipeline(stack, "Pipeline", steps=[Step("Work", spec())], triggers=[Trigger.api()])
+    """One of each registered pattern (its cases.py's ``stage``), with every created log group,
+    table and bucket the stage governs."""
+    for cases in all_cases().values():
+        cases.stage(stack)
+
+
+# The log groups of build_all: each function's, a state machine's executions, an API's access log.
+LOG_GROUPS = sum(cases.stage_log_groups for cases in all_cases().values())
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +64,7 @@ def _deployment_configs(synthesized: Synthesized) -> set[str]:
 
 def test_dev_deploys_all_at_once_keeps_logs_a_week_and_lets_data_go(dev: Synthesized) -> None:
     assert _deployment_configs(dev) == {"CodeDeployDefault.LambdaAllAtOnce"}
-    assert dev.count("AWS::Logs::LogGroup") == 8  # 6 functions, the executions, two API access logs
+    assert dev.count("AWS::Logs::LogGroup") == LOG_GROUPS
     assert {g["Properties"]["RetentionInDays"] for g in dev.resources("AWS::Logs::LogGroup").values()} == {7}
     for type_ in ("AWS::Logs::LogGroup", "AWS::DynamoDB::Table", "AWS::S3::Bucket"):
         assert _deletion_policies(dev, type_) == {"Delete"}, type_

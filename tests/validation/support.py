@@ -1,5 +1,6 @@
-"""What the validation corpus and the property-based test share: each pattern built in a fresh stack
-from a valid base configuration with some props replaced.
+"""What the validation corpus and the property-based test share: each registered pattern built in a
+fresh stack from a valid base configuration (its ``cases.py``, see ``tests/pattern_cases.py``) with
+some props replaced.
 
 A replacement that needs the stack (a bucket, a table, a topic, a layer) is a :class:`Make`, called
 with the stack when the pattern is built.
@@ -8,9 +9,9 @@ with the stack when the pattern is built.
 from __future__ import annotations
 
 import dataclasses
+import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
@@ -19,22 +20,13 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sns as sns
 
-from serverless_patterns import FunctionSpec
-from serverless_patterns.patterns.api_to_lambda import ApiToLambda
-from serverless_patterns.patterns.fanout_queue import FanoutQueue, Subscriber
-from serverless_patterns.patterns.orchestrated_pipeline import OrchestratedPipeline, Step
-from serverless_patterns.patterns.s3_processor import S3Processor
-from serverless_patterns.patterns.stream_to_sns import StreamToSns
+from serverless_patterns._registry import PATTERNS as REGISTERED
+from tests.pattern_cases import HANDLER, all_cases, spec
+
+__all__ = ["CONTEXT", "HANDLER", "PATTERNS", "Make", "base_props", "build", "spec"]
 
 # Synthesis checks every template against CloudFormation's resource schemas and fails on a violation.
 CONTEXT = {"@aws-cdk/core:validateAgainstDefaultRules": True}
-HANDLER = str(Path(__file__).parent.parent / "fixtures" / "handlers" / "echo")
-
-
-def spec(**kwargs: Any) -> FunctionSpec:
-    """The echo handler's spec, with ``kwargs`` replaced (any value, right type or not)."""
-    props: dict[str, Any] = {"code": HANDLER, "handler": "app.handler", **kwargs}
-    return FunctionSpec(**props)
 
 
 @dataclass(frozen=True)
@@ -82,23 +74,15 @@ def layer(id: str = "Layer") -> Make:
 
 
 PATTERNS: dict[str, type] = {
-    "ApiToLambda": ApiToLambda,
-    "S3Processor": S3Processor,
-    "StreamToSns": StreamToSns,
-    "FanoutQueue": FanoutQueue,
-    "OrchestratedPipeline": OrchestratedPipeline,
+    pattern.construct: getattr(importlib.import_module(pattern.qualified_module), pattern.construct)
+    for pattern in REGISTERED
 }
+"""Every registered pattern's construct class, by name, in the registry's order."""
 
 
 def base_props(pattern: str) -> dict[str, Any]:
-    """The smallest valid props of ``pattern``."""
-    return {
-        "ApiToLambda": lambda: {"routes": {"GET /users/{id}": spec()}},
-        "S3Processor": lambda: {"function": spec()},
-        "StreamToSns": lambda: {"partition_key": "pk"},
-        "FanoutQueue": lambda: {"subscribers": {"a": Subscriber(function=spec())}},
-        "OrchestratedPipeline": lambda: {"steps": [Step("Run", spec())]},
-    }[pattern]()
+    """The smallest valid props of ``pattern`` (its ``cases.py``)."""
+    return all_cases()[pattern].base_props()
 
 
 def _resolve(value: Any, stack: cdk.Stack) -> Any:

@@ -45,6 +45,7 @@ from serverless_patterns.patterns.orchestrated_pipeline import (
     When,
 )
 from serverless_patterns.patterns.s3_processor import S3Delivery, S3Processor
+from tests.pattern_cases import all_cases
 from tests.validation.support import HANDLER, Make, bucket, build, layer, spec, streamed_table, topic
 
 A, S3, ST, FQ = "ApiToLambda", "S3Processor", "StreamToSns", "FanoutQueue"
@@ -1792,7 +1793,18 @@ def _chain(stack: cdk.Stack, name: str) -> s3.IBucket:
     return out
 
 
-CASES = [*_function_rows(), *_shared_rows(), *_PATTERN_ROWS, *_PIPELINE_ROWS]
+def _registered_rows() -> list[tuple[str, dict[str, Any], str]]:
+    """The ``invalid`` rows of every registered pattern's ``cases.py`` (tests/pattern_cases.py)."""
+    return [
+        (pattern, props, message)
+        for pattern, cases in all_cases().items()
+        for props, message in cases.invalid
+    ]
+
+
+# The tables above hold the rows of the first five patterns; every pattern's own rows come from its
+# cases.py, found through the registry.
+CASES = [*_function_rows(), *_shared_rows(), *_PATTERN_ROWS, *_PIPELINE_ROWS, *_registered_rows()]
 
 
 def show(value: Any) -> str:
@@ -1842,3 +1854,7 @@ def test_wrong_prop_raises_one_clear_error(pattern: str, props: dict[str, Any], 
 
 def test_the_corpus_is_large() -> None:
     assert len(CASES) >= 150, len(CASES)
+
+
+def test_every_registered_pattern_has_rows() -> None:
+    assert {row[0] for row in CASES} == set(all_cases())

@@ -28,14 +28,9 @@ from serverless_patterns import (
     FunctionSpec,
     MonitoringOptions,
     PatternValidationError,
-    QueueOptions,
 )
 from serverless_patterns import _registry as registry
-from serverless_patterns.patterns.api_to_lambda import ApiToLambda, Authorization, Cors
-from serverless_patterns.patterns.fanout_queue import FanoutQueue, Subscriber
-from serverless_patterns.patterns.orchestrated_pipeline import OrchestratedPipeline, Retry, Step, Trigger
-from serverless_patterns.patterns.s3_processor import S3Processor
-from serverless_patterns.patterns.stream_to_sns import StreamToSns
+from tests.pattern_cases import all_cases
 from tests.validation.support import PATTERNS, base_props, build, spec
 
 settings.register_profile(
@@ -134,58 +129,39 @@ def _nested(cls: type, top: str, make: Callable[[dict[str, Any]], dict[str, Any]
 
 
 def _function_field(pattern: str) -> list[Any]:
-    wrap: dict[str, Callable[[FunctionSpec], dict[str, Any]]] = {
-        "ApiToLambda": lambda f: {"routes": {"GET /users/{id}": f}},
-        "S3Processor": lambda f: {"function": f},
-        "StreamToSns": lambda f: {"function": f},
-        "FanoutQueue": lambda f: {"subscribers": {"a": Subscriber(function=f)}},
-        "OrchestratedPipeline": lambda f: {"steps": [Step("Run", f)]},
-    }
-    return [("function-spec", name, wrap[pattern]) for name in _fields(FunctionSpec)]
+    wrap = all_cases()[pattern].function_prop
+    if wrap is None:
+        return []
+    return [("function-spec", name, wrap) for name in _fields(FunctionSpec)]
 
 
 def targets(pattern: str) -> list[Any]:
-    """Every prop of ``pattern`` and every field of the option types it takes."""
+    """Every prop of ``pattern`` and every field of the option types it takes: the shared ones, and
+    those its ``cases.py`` names (``options``, ``groups``)."""
+    cases = all_cases()[pattern]
     found: list[Any] = [("prop", name) for name in _params(PATTERNS[pattern])]
     found += _function_field(pattern)
-    found += [("option", "deployment", DeploymentStrategy, name) for name in _fields(DeploymentStrategy)]
+    found += [
+        ("option", "deployment", DeploymentStrategy.canary, name) for name in _fields(DeploymentStrategy)
+    ]
     found += [("option", "monitoring", MonitoringOptions, name) for name in _fields(MonitoringOptions)]
     found += [("thresholds", name) for name in _fields(AlarmThresholds)]
-    if pattern in ("S3Processor",):
-        found += [("option", "queue", QueueOptions, name) for name in _fields(QueueOptions)]
-    if pattern == "ApiToLambda":
-        found += [("option", "authorization", Authorization, name) for name in _fields(Authorization)]
-        found += [("option", "cors", Cors, name) for name in _fields(Cors)]
-    if pattern == "FanoutQueue":
-        found += [("subscriber", name) for name in _fields(Subscriber)]
-        found += [("subscriber-queue", name) for name in _fields(QueueOptions)]
-    if pattern == "OrchestratedPipeline":
-        found += [("retry", name) for name in _fields(Retry)]
-        found += [("api-trigger", name) for name in _fields(Trigger) if name != "kind"]
-        found += [("schedule", None)]
+    for top, make in cases.options.items():
+        found += [("option", top, make, name) for name in _fields(type(make()))]
+    for group_name, group in cases.groups.items():
+        found += [("group", group_name, name) for name in group.fields]
     return found
-
-
-_OPTION_BASE: dict[str, Callable[[], Any]] = {
-    "deployment": DeploymentStrategy.canary,
-    "monitoring": MonitoringOptions,
-    "queue": QueueOptions,
-    "authorization": Authorization.iam,
-    "cors": lambda: Cors(allow_origins=["*"]),
-}
 
 
 def overrides(pattern: str, changes: list[tuple[Any, Any]]) -> dict[str, Any]:
     """The props that put each value where its target says; fields of one option type (a function
     spec, a deployment strategy, a subscriber...) are set on one instance of it."""
+    groups = all_cases()[pattern].groups
     props: dict[str, Any] = {}
     function: dict[str, Any] = {}
-    options: dict[str, dict[str, Any]] = {}
+    options: dict[str, tuple[Callable[[], Any], dict[str, Any]]] = {}
     thresholds: dict[str, Any] = {}
-    subscriber: dict[str, Any] = {}
-    subscriber_queue: dict[str, Any] = {}
-    retry: dict[str, Any] = {}
-    api: dict[str, Any] = {}
+    grouped: dict[str, dict[str, Any]] = {}
     wrap = None
     for target, value in changes:
         kind = target[0]
@@ -195,37 +171,23 @@ def overrides(pattern: str, changes: list[tuple[Any, Any]]) -> dict[str, Any]:
             function[target[1]] = value
             wrap = target[2]
         elif kind == "option":
-            options.setdefault(target[1], {})[target[3]] = value
+            options.setdefault(target[1], (target[2], {}))[1][target[3]] = value
         elif kind == "thresholds":
             thresholds[target[1]] = value
-        elif kind == "subscriber":
-            subscriber[target[1]] = value
-        elif kind == "retry":
-            retry[target[1]] = value
-        elif kind == "api-trigger":
-            api[target[1]] = value
-        elif kind == "schedule":
-            props["triggers"] = [Trigger.on_schedule(value)]
         else:
-            subscriber_queue[target[1]] = value
+            grouped.setdefault(target[1], {})[target[2]] = value
     if wrap is not None:
         props.update(wrap(spec(**function)))
-    for top, fields in options.items():
-        props[top] = dataclasses.replace(_OPTION_BASE[top](), **fields)
+    for top, (make, fields) in options.items():
+        props[top] = dataclasses.replace(make(), **fields)
     if thresholds:
         given_monitoring = props.get("monitoring")
         if not isinstance(given_monitoring, MonitoringOptions):
             given_monitoring = MonitoringOptions()
         props["monitoring"] = dataclasses.replace(given_monitoring, thresholds=AlarmThresholds(**thresholds))
-    if retry:
-        props["steps"] = [Step("Run", spec(), retry=Retry(**retry))]
-    if api:
-        props["triggers"] = [Trigger("api", **api)]
-    if subscriber or subscriber_queue:
-        if subscriber_queue:
-            subscriber["queue"] = QueueOptions(**subscriber_queue)
-        subscriber.setdefault("function", spec())
-        props["subscribers"] = {"a": Subscriber(**subscriber)}
+    for group_name, group in groups.items():
+        if group_name in grouped:
+            props.update(group.props(grouped[group_name]))
     return props
 
 
@@ -258,18 +220,18 @@ def test_any_value_of_any_prop_is_a_stack_or_a_validation_error(pattern: str) ->
 
 
 def test_every_prop_is_a_target() -> None:
-    """The property reaches every prop of every pattern, and the base props are valid."""
+    """The property reaches every prop of every registered pattern, and the base props are valid."""
+    assert list(PATTERNS) == [exports.construct for exports in registry.PATTERNS]
     for pattern, cls in PATTERNS.items():
         names = {t[1] for t in targets(pattern) if t[0] == "prop"}
         assert names == set(_params(cls)), pattern
         assert set(base_props(pattern)) <= names
-    # A new pattern joins the corpus and this property.
-    registered = {exports.construct for exports in registry.PATTERNS}
-    assert set(PATTERNS) == registered
-    assert {cls.__name__ for cls in PATTERNS.values()} == {
-        ApiToLambda.__name__,
-        S3Processor.__name__,
-        StreamToSns.__name__,
-        FanoutQueue.__name__,
-        OrchestratedPipeline.__name__,
-    }
+        build(pattern, {})  # the base props build
+
+
+def test_every_group_field_reaches_the_props() -> None:
+    """Each field of a pattern's option types and groups, drawn alone, changes the props built."""
+    for pattern in PATTERNS:
+        for target in targets(pattern):
+            if target[0] in ("option", "group", "function-spec"):
+                assert overrides(pattern, [(target, None)]), (pattern, target)

@@ -20,6 +20,7 @@ from serverless_patterns.core.deployment import DeploymentKind
 from serverless_patterns.patterns.api_to_lambda import ApiType, Authorization, Cors
 from serverless_patterns.patterns.fanout_queue import FilterPolicyScope, Subscriber
 from serverless_patterns.patterns.s3_processor import S3Delivery, S3Processor
+from tests.pattern_cases import all_cases
 from tests.validation.support import Make, bucket, build, layer, spec
 
 SEC = cdk.Duration.seconds
@@ -177,10 +178,18 @@ RIGHT: list[tuple[str, dict[str, Any]]] = [
 ]
 
 
+# The rows above are the first patterns'; every pattern's own come from its cases.py (``valid``).
+RIGHT += [(pattern, props) for pattern, cases in all_cases().items() for props in cases.valid]
+
+
 @pytest.mark.parametrize(("pattern", "props"), RIGHT, ids=[f"{p}-{i}" for i, (p, _) in enumerate(RIGHT)])
 def test_valid_props_synthesize(pattern: str, props: dict[str, Any]) -> None:
     app, _ = build(pattern, props)
     app.synth()
+
+
+def test_every_registered_pattern_has_valid_rows() -> None:
+    assert {pattern for pattern, _ in RIGHT} == set(all_cases())
 
 
 def test_all_at_once_shifts_all_traffic_whatever_percent_the_strategy_holds() -> None:
