@@ -2,5 +2,15 @@
 
 from .base import Binding, Source, SourceAlarm, SourceTarget
 from .queue import QueueSource
+from .rule import RuleSource
+from .schedule import ScheduleSource
 
-__all__ = ["Binding", "QueueSource", "Source", "SourceAlarm", "SourceTarget"]
+__all__ = [
+    "Binding",
+    "QueueSource",
+    "RuleSource",
+    "ScheduleSource",
+    "Source",
+    "SourceAlarm",
+    "SourceTarget",
+]

@@ -1,0 +1,475 @@
+"""RuleSource: an EventBridge rule with an event pattern, on the account's default bus, a named bus or
+another account's bus, targeting a pattern function's ``live`` alias.
+
+The target retries delivery with its own retry policy and parks what it could not deliver in a
+dead-letter queue (the shared :func:`~..queue.parking_queue`) whose policy lets this rule, and
+nothing else, send to it. The function may be invoked by this rule only (``lambda:InvokeFunction``
+for ``events.amazonaws.com`` on the alias, with the rule as source ARN).
+
+The rule and its target are plain values that cross into jsii once (``events.CfnRule``), as
+aws-cdk-lib's ``Rule`` with ``targets.LambdaFunction`` renders them.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import aws_cdk as cdk
+from aws_cdk import aws_events as events
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from constructs import Construct
+
+from ...errors import Problems, is_token
+from ..monitoring import AlarmKind, AlarmKindSpec, Graph, Monitoring, register_alarm_kind
+from ..queue import parking_queue
+from .base import Binding, Source, SourceAlarm, SourceTarget
+
+if TYPE_CHECKING:
+    from ..function import FunctionSpec
+
+__all__ = [
+    "DEFAULT_MAX_EVENT_AGE_SECONDS",
+    "DEFAULT_RETRY_ATTEMPTS",
+    "FAILED_INVOCATIONS",
+    "RuleSource",
+    "event_pattern_problems",
+    "retry_problems",
+]
+
+DEFAULT_RETRY_ATTEMPTS = 185
+"""EventBridge's (and Scheduler's) own: the most retries a target allows."""
+DEFAULT_MAX_EVENT_AGE_SECONDS = 86_400
+"""EventBridge's (and Scheduler's) own: 24 hours, the longest an event may wait for delivery."""
+MAX_RETRY_ATTEMPTS = 185
+MIN_EVENT_AGE_SECONDS = 60
+MAX_EVENT_AGE_SECONDS = 86_400
+
+FAILED_INVOCATIONS = register_alarm_kind(
+    "failed_invocations",
+    AlarmKindSpec(
+        "Sum",
+        5,
+        1,
+        "{subject}: {threshold:g} or more invocations failed permanently in 5 minutes",
+        about_code=False,
+        default_threshold=1,
+    ),
+)
+"""A rule's ``FailedInvocations``: events EventBridge could not deliver to the function (a permission
+or a missing alias), whatever version runs. Delivery, not the new code: it notifies only."""
+
+# The fields of an EventBridge event a pattern may match, and the one that holds nested fields.
+_EVENT_FIELDS = ("version", "id", "detail-type", "source", "account", "time", "region", "resources", "detail")
+_NESTED = "detail"
+_OPERATORS = (
+    "anything-but",
+    "cidr",
+    "equals-ignore-case",
+    "exists",
+    "numeric",
+    "prefix",
+    "suffix",
+    "wildcard",
+)
+_NUMERIC_OPS = ("<", "<=", "=", ">", ">=")
+# EventBridge compares numbers from -5.0e9 to 5.0e9 (15 digits of precision).
+_NUMBER_LIMIT = 5e9
+_SAMPLE_ACCOUNT = "123456789012"
+_SAMPLE_REGION = "us-east-1"
+
+
+@dataclass(frozen=True, kw_only=True)
+class RuleSource(Source):
+    """An EventBridge rule (``resources["rule"]``, an ``events.CfnRule``) matching ``event_pattern``
+    on ``event_bus``, whose one target is the function's ``live`` alias, with a retry policy and a
+    dead-letter queue (``resources["dead_letter_queue"]``) only this rule may send to; the function
+    may be invoked by this rule (``resources["permission"]``).
+
+    Its alarms, on the rule's ``FailedInvocations`` and the dead-letter queue's depth, report
+    delivery and data at rest: they notify and never roll a canary back.
+    """
+
+    event_pattern: Mapping[str, Any]
+    """The EventBridge event pattern, as EventBridge spells it (``{"source": ["com.example.orders"],
+    "detail-type": ["OrderPlaced"], "detail": {"total": [{"numeric": [">", 100]}]}}``): a non-empty
+    mapping of event fields to lists of values or content filters; ``detail`` may nest."""
+    event_bus: events.IEventBus | None = None
+    """The bus the rule is on: your own (``events.EventBus``) or another account's, imported with
+    ``events.EventBus.from_event_bus_arn`` (its policy must let this account manage rules on it).
+    Default: - the account's default event bus"""
+    retry_attempts: int = DEFAULT_RETRY_ATTEMPTS
+    """Delivery retries before an event goes to the dead-letter queue, 0..185. Default: 185"""
+    max_event_age: cdk.Duration | None = None
+    """How long EventBridge keeps trying to deliver an event, 60 s..24 h. Default: - 24 hours"""
+
+    # ------------------------------------------------------------------ validation
+    def problems(self, prop: str, *, function: FunctionSpec | None = None) -> list[str]:
+        """Everything wrong with the props, each message naming ``prop + "." + option`` (just the
+        option when ``prop`` is empty: a pattern whose own props these are)."""
+        at = f"{prop}." if prop else ""
+        found = Problems()
+        found.extend(event_pattern_problems(f"{at}event_pattern", self.event_pattern))
+        if self.event_bus is not None:
+            found.interface(
+                f"{at}event_bus", self.event_bus, ("event_bus_arn", "event_bus_name"), "an events.IEventBus"
+            )
+        found.extend(retry_problems(at, self.retry_attempts, self.max_event_age))
+        return list(found)
+
+    # ------------------------------------------------------------------ wiring
+    def bind(self, scope: Construct, target: SourceTarget) -> Binding:
+        """Builds ``Resource`` (the rule), ``DeadLetterQueue`` and ``InvokePermission`` in ``scope``."""
+        pf = target.function
+        if pf is None:
+            raise ValueError("a RuleSource invokes a function: bind it to one")
+        dead_letter_queue = parking_queue(
+            scope,
+            "DeadLetterQueue",
+            role=f"the dead-letter queue of the EventBridge rule that invokes {target.title}",
+        )
+        queue_arn = dead_letter_queue.queue_arn
+        alias_arn = pf.alias.function_arn
+        bus = self.event_bus
+        rule = events.CfnRule(
+            scope,
+            "Resource",
+            description=f"Invokes {target.title} for matching events",
+            event_pattern=_plain(self.event_pattern),
+            # An ARN names a bus of any account; a name, only this account's.
+            event_bus_name=None if bus is None else bus.event_bus_arn,
+            state="ENABLED",
+            targets=[
+                events.CfnRule.TargetProperty(
+                    id="Target0",
+                    arn=alias_arn,
+                    dead_letter_config=events.CfnRule.DeadLetterConfigProperty(arn=queue_arn),
+                    retry_policy=events.CfnRule.RetryPolicyProperty(
+                        maximum_retry_attempts=self.retry_attempts,
+                        maximum_event_age_in_seconds=_seconds(self.max_event_age),
+                    ),
+                )
+            ],
+        )
+        rule_arn = rule.attr_arn
+        # This rule, and only it, may invoke the alias.
+        permission = lambda_.CfnPermission(
+            scope,
+            "InvokePermission",
+            action="lambda:InvokeFunction",
+            function_name=alias_arn,
+            principal="events.amazonaws.com",
+            source_arn=rule_arn,
+        )
+        # This rule, and only it, may park events in the queue (beside its TLS-only statement).
+        dead_letter_queue.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowThisRuleOnly",
+                actions=["sqs:SendMessage"],
+                principals=[iam.ServicePrincipal("events.amazonaws.com")],
+                resources=[queue_arn],
+                conditions={"ArnEquals": {"aws:SourceArn": rule_arn}},
+            )
+        )
+        dims = _rule_dimensions(rule, bus)
+        failed = Monitoring.metric(
+            "AWS/Events", "FailedInvocations", dims, kind=FAILED_INVOCATIONS, label="Failed invocations"
+        )
+        parked = Monitoring.queue_metric(
+            dead_letter_queue.queue_name, kind=AlarmKind.DLQ_DEPTH, label="Undelivered events"
+        )
+        return Binding(
+            alarms=[
+                SourceAlarm("FailedInvocationsAlarm", FAILED_INVOCATIONS, failed, f"{target.title} rule"),
+                SourceAlarm(
+                    "DeadLetterQueueDepthAlarm",
+                    AlarmKind.DLQ_DEPTH,
+                    parked,
+                    f"{target.title} rule dead-letter queue (events EventBridge could not deliver)",
+                ),
+            ],
+            graphs=[
+                Graph(
+                    "Rule: events",
+                    [
+                        Monitoring.metric("AWS/Events", "TriggeredRules", dims, label="Matched"),
+                        Monitoring.metric("AWS/Events", "Invocations", dims, label="Delivered"),
+                        failed,
+                    ],
+                    width=12,
+                ),
+                Graph("Rule: undelivered events", [parked], width=12),
+            ],
+            resources={"rule": rule, "dead_letter_queue": dead_letter_queue, "permission": permission},
+        )
+
+    # ------------------------------------------------------------------ sample event
+    def sample_event(self) -> Mapping[str, Any]:
+        """An event as the rule delivers it (Powertools' ``EventBridgeEvent``), matching the pattern
+        where it lists plain values: its first ``source``, ``detail-type`` and detail values."""
+        pattern = self.event_pattern if isinstance(self.event_pattern, Mapping) else {}
+        detail = _sample_detail(pattern.get(_NESTED))
+        return {
+            "version": "0",
+            "id": "6a7e8feb-b491-4cf7-a9f1-bf3703467718",
+            "detail-type": _first_value(pattern.get("detail-type"), "ExampleEvent"),
+            "source": _first_value(pattern.get("source"), "com.example"),
+            "account": _first_value(pattern.get("account"), _SAMPLE_ACCOUNT),
+            "time": "2026-01-15T12:00:00Z",
+            "region": _first_value(pattern.get("region"), _SAMPLE_REGION),
+            "resources": [],
+            "detail": detail if isinstance(detail, dict) else {},
+        }
+
+
+# ---------------------------------------------------------------------- shared with ScheduleSource
+def retry_problems(at: str, retry_attempts: object, max_event_age: object) -> list[str]:
+    """The target retry policy both EventBridge and Scheduler take: 0..185 retries, an event age of
+    60 s..24 h. ``at`` prefixes the option names (``"trigger."``, or ``""``)."""
+    found = Problems()
+    found.whole_number(f"{at}retry_attempts", retry_attempts, 0, MAX_RETRY_ATTEMPTS)
+    found.duration(f"{at}max_event_age", max_event_age, MIN_EVENT_AGE_SECONDS, MAX_EVENT_AGE_SECONDS)
+    return list(found)
+
+
+def _seconds(duration: cdk.Duration | None) -> int | float:
+    """The event age in seconds (a token stays one), default applied."""
+    if duration is None:
+        return DEFAULT_MAX_EVENT_AGE_SECONDS
+    return duration.to_seconds()
+
+
+def _rule_dimensions(rule: events.CfnRule, bus: events.IEventBus | None) -> dict[str, str]:
+    """A rule's metric dimensions: ``RuleName`` on the default bus, ``EventBusName`` and ``RuleName``
+    on another bus (EventBridge's documented dimensions). The name is read from the rule's ARN
+    (``...:rule/[bus/]name``)."""
+    if bus is None:
+        return {"RuleName": rule.ref}
+    bus_name = bus.event_bus_name
+    depth = 1 + (0 if is_token(bus_name) else bus_name.count("/"))
+    name = cdk.Fn.select(1 + depth, cdk.Fn.split("/", rule.attr_arn))
+    return {"EventBusName": bus_name, "RuleName": name}
+
+
+def _plain(value: Any) -> Any:
+    """The pattern as plain dicts and lists, for CloudFormation."""
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _first_value(values: object, fallback: str) -> str:
+    if isinstance(values, list | tuple):
+        for value in values:
+            if isinstance(value, str) and not is_token(value):
+                return value
+    return fallback
+
+
+def _sample_detail(pattern: object) -> object:
+    """A detail that matches ``pattern`` where it lists plain values (nested dicts followed)."""
+    if not isinstance(pattern, Mapping):
+        return {}
+    detail: dict[str, Any] = {}
+    for key, values in pattern.items():
+        if not isinstance(key, str) or key.startswith("$"):
+            continue
+        if isinstance(values, Mapping):
+            detail[key] = _sample_detail(values)
+        elif isinstance(values, list | tuple):
+            plain = [v for v in values if isinstance(v, str | int | float | bool)]
+            if plain:
+                detail[key] = plain[0]
+    return detail
+
+
+# ---------------------------------------------------------------------- event pattern validation
+def event_pattern_problems(prop: str, pattern: object) -> list[str]:
+    """Problems with an EventBridge event pattern: a non-empty mapping of the event's fields
+    (``source``, ``detail-type``, ``detail``, ...) to a list of values or content filters; ``detail``
+    nests; ``$or`` lists alternative patterns. Tokens are left to deploy time."""
+    if not isinstance(pattern, Mapping) or not pattern:
+        return [
+            f"{prop} must be a non-empty mapping of event fields to lists of values, such as "
+            f"{{'source': ['com.example.orders']}}, got {pattern!r}"
+        ]
+    found: list[str] = []
+    _walk(pattern, prop, found, top=True)
+    return found
+
+
+def _walk(node: Mapping[Any, Any], where: str, found: list[str], *, top: bool) -> None:
+    for key, value in node.items():
+        at = f"{where}[{key!r}]"
+        if not isinstance(key, str) or not key:
+            found.append(f"{where}: field names must be non-empty strings, got {key!r}")
+            continue
+        if key == "$or":
+            if not isinstance(value, list | tuple) or len(value) < 2:
+                found.append(f"{at} must be a list of at least two patterns, got {value!r}")
+                continue
+            for index, branch in enumerate(value):
+                if isinstance(branch, Mapping) and branch:
+                    _walk(branch, f"{at}[{index}]", found, top=top)
+                else:
+                    found.append(f"{at}[{index}] must be a non-empty mapping, got {branch!r}")
+            continue
+        if top and key not in _EVENT_FIELDS:
+            close = difflib.get_close_matches(key, _EVENT_FIELDS, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            found.append(
+                f"{where}: {key!r} is not a field of an EventBridge event{hint}; "
+                f"allowed: {', '.join(_EVENT_FIELDS)}"
+            )
+            continue
+        if isinstance(value, Mapping):
+            if top and key != _NESTED:
+                found.append(
+                    f"{at} must be a list of values ({key} is not an object; only detail nests), got {value!r}"
+                )
+            elif not value:
+                found.append(f"{at} must be a non-empty mapping or a list of values, got {{}}")
+            else:
+                _walk(value, at, found, top=False)
+        elif isinstance(value, list | tuple):
+            _leaf_problems(at, value, found)
+        elif not is_token(value):
+            expected = "a mapping of detail fields" if top and key == _NESTED else "a list of values"
+            found.append(
+                f"{at} must be {expected} (EventBridge matches a value against a list), got {value!r}"
+            )
+
+
+def _leaf_problems(at: str, values: list[Any] | tuple[Any, ...], found: list[str]) -> None:
+    if not values:
+        found.append(f"{at} must list at least one value, got []")
+    for item in values:
+        if isinstance(item, Mapping):
+            found.extend(_operator_problems(at, item))
+        elif item is None:
+            found.append(
+                f"{at} may not list null: aws-cdk-lib drops null from a list on its way to "
+                "CloudFormation, so the pattern would not match what it says; match a missing "
+                "field with {'exists': False}"
+            )
+        elif not isinstance(item, str | int | float | bool):
+            found.append(
+                f"{at} values must be strings, numbers, booleans or content filters such as "
+                f"{{'prefix': 'a'}}, got {item!r}"
+            )
+        elif _is_number(item) and not _in_range(item):
+            found.append(f"{at} numbers must be within -5e9..5e9, got {item!r}")
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _in_range(value: object) -> bool:
+    return (
+        _is_number(value)
+        and math.isfinite(value)  # type: ignore[arg-type]
+        and -_NUMBER_LIMIT <= value <= _NUMBER_LIMIT  # type: ignore[operator]
+    )
+
+
+def _operator_problems(at: str, item: Mapping[Any, Any]) -> list[str]:
+    """One EventBridge content filter (``{"prefix": "a"}``, ``{"numeric": [">", 0, "<=", 5]}``...)."""
+    if len(item) != 1:
+        return [f"{at}: a content filter has exactly one operator, got {dict(item)!r}"]
+    ((name, operand),) = item.items()
+    if name not in _OPERATORS:
+        close = difflib.get_close_matches(str(name), _OPERATORS, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        return [f"{at}: unknown content filter {name!r}{hint}; EventBridge knows {', '.join(_OPERATORS)}"]
+    text = isinstance(operand, str) and bool(operand)
+    if name in ("prefix", "suffix"):
+        ok = text or (
+            isinstance(operand, Mapping)
+            and list(operand) == ["equals-ignore-case"]
+            and isinstance(operand["equals-ignore-case"], str)
+            and bool(operand["equals-ignore-case"])
+        )
+        return (
+            []
+            if ok
+            else [
+                f"{at}: {name} takes a non-empty string (or {{'equals-ignore-case': string}}), got {operand!r}"
+            ]
+        )
+    if name == "equals-ignore-case":
+        return [] if text else [f"{at}: equals-ignore-case takes a non-empty string, got {operand!r}"]
+    if name == "wildcard":
+        ok = text and "**" not in operand
+        return [] if ok else [f"{at}: wildcard takes a string without consecutive '*', got {operand!r}"]
+    if name == "exists":
+        return [] if isinstance(operand, bool) else [f"{at}: exists takes True or False, got {operand!r}"]
+    if name == "cidr":
+        return _cidr_problems(at, operand)
+    if name == "numeric":
+        return (
+            []
+            if _numeric_ok(operand)
+            else [
+                f"{at}: numeric takes [op, n] or [lower op, n, upper op, m] with op among "
+                f"{', '.join(_NUMERIC_OPS)}, numbers within -5e9..5e9 and lower below upper; got {operand!r}"
+            ]
+        )
+    return _anything_but_problems(at, operand)
+
+
+def _cidr_problems(at: str, operand: object) -> list[str]:
+    import ipaddress
+
+    try:
+        ok = isinstance(operand, str) and "/" in operand and bool(ipaddress.ip_network(operand, strict=False))
+    except ValueError:
+        ok = False
+    return [] if ok else [f"{at}: cidr takes an IP address prefix such as '10.0.0.0/24', got {operand!r}"]
+
+
+def _numeric_ok(operand: object) -> bool:
+    if not isinstance(operand, list | tuple) or len(operand) not in (2, 4):
+        return False
+    ops, values = list(operand[0::2]), list(operand[1::2])
+    if not all(_in_range(v) for v in values) or not all(op in _NUMERIC_OPS for op in ops):
+        return False
+    if len(operand) == 2:
+        return True
+    return ops[0] in (">", ">=") and ops[1] in ("<", "<=") and values[0] < values[1]
+
+
+def _anything_but_problems(at: str, operand: object) -> list[str]:
+    """anything-but: a value, a list of values of one kind, or a prefix/suffix/wildcard/ignore-case filter."""
+    if isinstance(operand, bool) or operand is None:
+        ok = False
+    elif isinstance(operand, str):
+        ok = True
+    elif _is_number(operand):
+        ok = _in_range(operand)
+    elif isinstance(operand, list | tuple):
+        ok = bool(operand) and (
+            all(isinstance(v, str) for v in operand) or all(_in_range(v) for v in operand)
+        )
+    elif isinstance(operand, Mapping):
+        ok = (
+            len(operand) == 1
+            and next(iter(operand)) in ("prefix", "suffix", "wildcard", "equals-ignore-case")
+            and isinstance(next(iter(operand.values())), str | list)
+        )
+    else:
+        ok = False
+    return (
+        []
+        if ok
+        else [
+            f"{at}: anything-but takes a string, a number, a list of strings or of numbers, or "
+            f"{{'prefix'|'suffix'|'wildcard'|'equals-ignore-case': string}}, got {operand!r}"
+        ]
+    )

@@ -1,0 +1,437 @@
+"""ScheduleSource: an EventBridge Scheduler schedule (``cron(...)``, ``rate(...)`` or ``at(...)``, in a
+time zone, with an optional flexible time window) whose target is a pattern function's ``live`` alias.
+
+The schedule lives in a schedule group of its own, so that Scheduler's metrics (dimension
+``ScheduleGroup``) are this schedule's; it invokes the alias with a role that may invoke that alias
+and send to its dead-letter queue, nothing else, and that only Scheduler may assume, for schedules of
+this account and group. Failed deliveries are retried by the target's retry policy, then parked in
+the dead-letter queue (the shared :func:`~..queue.parking_queue`).
+
+Built from plain values (``scheduler.CfnScheduleGroup``, ``iam.CfnRole``, ``scheduler.CfnSchedule``):
+three calls into jsii, where the ``aws_scheduler`` L2 ``Schedule`` with
+``aws_scheduler_targets.LambdaInvoke`` makes dozens (and grants through the alias' role policy).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import zoneinfo
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_scheduler as scheduler
+from constructs import Construct
+
+from ...errors import Problems, is_token
+from ..monitoring import AlarmKind, AlarmKindSpec, Graph, Monitoring, register_alarm_kind
+from ..queue import parking_queue
+from .base import Binding, Source, SourceAlarm, SourceTarget
+from .rule import DEFAULT_MAX_EVENT_AGE_SECONDS, DEFAULT_RETRY_ATTEMPTS, retry_problems
+
+if TYPE_CHECKING:
+    from ..function import FunctionSpec
+
+__all__ = [
+    "DEFAULT_TIME_ZONE",
+    "INVOCATIONS_DROPPED",
+    "TARGET_ERRORS",
+    "ScheduleSource",
+    "fill",
+    "schedule_expression_problems",
+    "scheduled_event",
+]
+
+DEFAULT_TIME_ZONE = "UTC"
+MAX_FLEXIBLE_WINDOW_MINUTES = 1440
+
+TARGET_ERRORS = register_alarm_kind(
+    "target_errors",
+    AlarmKindSpec(
+        "Sum",
+        5,
+        1,
+        "{subject}: {threshold:g} or more target errors in 5 minutes",
+        about_code=False,
+        default_threshold=1,
+    ),
+)
+"""Scheduler's ``TargetErrorCount``: invocations of the alias that Lambda refused (a permission, a
+missing alias, throttling), whatever version runs. Delivery, not the new code: it notifies only."""
+INVOCATIONS_DROPPED = register_alarm_kind(
+    "invocations_dropped",
+    AlarmKindSpec(
+        "Sum",
+        5,
+        1,
+        "{subject}: {threshold:g} or more invocations dropped in 5 minutes",
+        about_code=False,
+        default_threshold=1,
+    ),
+)
+"""Scheduler's ``InvocationDroppedCount``: invocations given up after the retry policy and not
+parked either. Delivery: it notifies only."""
+
+_RATE = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$")
+_CRON = re.compile(r"^cron\(([^)]*)\)$")
+_AT = re.compile(r"^at\(([^)]*)\)$")
+# Scheduler's cron fields, in order, with the range of their numbers (as EventBridge rules' cron).
+_CRON_FIELDS = (
+    ("minutes", 0, 59),
+    ("hours", 0, 23),
+    ("day-of-month", 1, 31),
+    ("month", 1, 12),
+    ("day-of-week", 1, 7),
+    ("year", 1970, 2199),
+)
+_MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
+_DAYS = ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT")
+# What else each field may hold: wildcard characters and names.
+_CRON_SYNTAX: dict[str, tuple[str, tuple[str, ...]]] = {
+    "minutes": (",-*/", ()),
+    "hours": (",-*/", ()),
+    "day-of-month": (",-*?/", ("L", "W", "LW")),
+    "month": (",-*/", _MONTHS),
+    "day-of-week": (",-*?#", (*_DAYS, "L")),
+    "year": (",-*/", ()),
+}
+_SAMPLE_ARN = "arn:aws:scheduler:us-east-1:123456789012:schedule/nightly/schedule"
+
+# Scheduler's context attributes: replaced in the input each time the schedule invokes its target.
+EXECUTION_ID = "<aws.scheduler.execution-id>"
+SCHEDULED_TIME = "<aws.scheduler.scheduled-time>"
+SCHEDULE_ARN = "<aws.scheduler.schedule-arn>"
+ATTEMPT_NUMBER = "<aws.scheduler.attempt-number>"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ScheduleSource(Source):
+    """An EventBridge Scheduler schedule (``resources["schedule"]``, a ``scheduler.CfnSchedule``) in
+    its own schedule group (``resources["schedule_group"]``), invoking the function's ``live`` alias
+    with a role (``resources["role"]``) that may invoke that alias and send to the schedule's
+    dead-letter queue (``resources["dead_letter_queue"]``) only.
+
+    The function receives an EventBridge-shaped event (Powertools' ``EventBridgeEvent``): ``source``
+    ``aws.scheduler``, ``detail-type`` ``Scheduled Event``, the schedule's ARN in ``resources``, the
+    scheduled time in ``time``, Scheduler's execution id in ``id``, and ``detail``.
+
+    Its alarms, on Scheduler's target errors and dropped invocations and the dead-letter queue's
+    depth, report delivery and data at rest: they notify and never roll a canary back.
+    """
+
+    schedule: str
+    """When to invoke: ``cron(minutes hours day-of-month month day-of-week year)`` (6 fields, ``?``
+    in one of the two day fields), ``rate(N minutes|hours|days)`` or, once,
+    ``at(yyyy-mm-ddThh:mm:ss)``."""
+    time_zone: str = DEFAULT_TIME_ZONE
+    """The IANA time zone ``cron`` and ``at`` are read in (``"Europe/Paris"``). Default: UTC"""
+    flexible_time_window: cdk.Duration | None = None
+    """A window of 1..1440 minutes after the scheduled time within which Scheduler may invoke, to
+    spread load. Default: - off (invoked at the scheduled time)"""
+    detail: Mapping[str, Any] = field(default_factory=dict)
+    """The event's ``detail``: JSON values, constant for every invocation. Default: - {}"""
+    retry_attempts: int = DEFAULT_RETRY_ATTEMPTS
+    """Delivery retries before an invocation goes to the dead-letter queue, 0..185. Default: 185"""
+    max_event_age: cdk.Duration | None = None
+    """How long Scheduler keeps trying to deliver an invocation, 60 s..24 h. Default: - 24 hours"""
+
+    # ------------------------------------------------------------------ validation
+    def problems(self, prop: str, *, function: FunctionSpec | None = None) -> list[str]:
+        """Everything wrong with the props, each message naming ``prop + "." + option`` (just the
+        option when ``prop`` is empty: a pattern whose own props these are)."""
+        at = f"{prop}." if prop else ""
+        found = Problems()
+        found.extend(schedule_expression_problems(f"{at}schedule", self.schedule))
+        if (
+            found.string(f"{at}time_zone", self.time_zone, empty=False)
+            and not is_token(self.time_zone)
+            and self.time_zone
+            and self.time_zone not in _time_zones()
+        ):
+            found.add(
+                f"{at}time_zone must be an IANA time zone name such as 'UTC' or 'Europe/Paris', "
+                f"got {self.time_zone!r}"
+            )
+        window = found.duration(
+            f"{at}flexible_time_window", self.flexible_time_window, 60, MAX_FLEXIBLE_WINDOW_MINUTES * 60
+        )
+        if window is not None and window % 60:
+            found.add(f"{at}flexible_time_window must be a whole number of minutes, got {window:g} seconds")
+        if not isinstance(self.detail, Mapping):
+            found.add(f"{at}detail must be a mapping (the event's detail), got {self.detail!r}")
+        else:
+            try:
+                json.dumps(dict(self.detail))
+            except (TypeError, ValueError) as error:
+                found.add(f"{at}detail must hold JSON values only: {error}")
+        found.extend(retry_problems(at, self.retry_attempts, self.max_event_age))
+        return list(found)
+
+    # ------------------------------------------------------------------ wiring
+    def bind(self, scope: Construct, target: SourceTarget) -> Binding:
+        """Builds ``Group``, ``DeadLetterQueue``, ``Role`` and ``Resource`` (the schedule) in ``scope``."""
+        pf = target.function
+        if pf is None:
+            raise ValueError("a ScheduleSource invokes a function: bind it to one")
+        group = scheduler.CfnScheduleGroup(scope, "Group")
+        group_name, group_arn = group.ref, group.attr_arn
+        dead_letter_queue = parking_queue(
+            scope,
+            "DeadLetterQueue",
+            role=f"the dead-letter queue of the schedule that invokes {target.title}",
+        )
+        queue_arn = dead_letter_queue.queue_arn
+        alias_arn = pf.alias.function_arn
+        role = iam.CfnRole(
+            scope,
+            "Role",
+            description=f"Lets the schedule of {target.scope_path} invoke {target.title}",
+            assume_role_policy_document={
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"Service": "scheduler.amazonaws.com"},
+                        "Action": "sts:AssumeRole",
+                        # Only Scheduler acting for this account's schedules of this group.
+                        "Condition": {
+                            "StringEquals": {
+                                "aws:SourceAccount": cdk.Aws.ACCOUNT_ID,
+                                "aws:SourceArn": group_arn,
+                            }
+                        },
+                    }
+                ],
+            },
+            policies=[
+                iam.CfnRole.PolicyProperty(
+                    policy_name="invoke-target",
+                    policy_document={
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": alias_arn},
+                            {"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": queue_arn},
+                        ],
+                    },
+                )
+            ],
+        )
+        window = self.flexible_time_window
+        schedule = scheduler.CfnSchedule(
+            scope,
+            "Resource",
+            description=f"Invokes {target.title} on {self.schedule}",
+            group_name=group_name,
+            schedule_expression=self.schedule,
+            schedule_expression_timezone=self.time_zone,
+            flexible_time_window=scheduler.CfnSchedule.FlexibleTimeWindowProperty(mode="OFF")
+            if window is None
+            else scheduler.CfnSchedule.FlexibleTimeWindowProperty(
+                mode="FLEXIBLE", maximum_window_in_minutes=int(window.to_minutes())
+            ),
+            state="ENABLED",
+            target=scheduler.CfnSchedule.TargetProperty(
+                arn=alias_arn,
+                role_arn=role.attr_arn,
+                input=json.dumps(scheduled_event(self.detail), separators=(",", ":")),
+                dead_letter_config=scheduler.CfnSchedule.DeadLetterConfigProperty(arn=queue_arn),
+                retry_policy=scheduler.CfnSchedule.RetryPolicyProperty(
+                    maximum_retry_attempts=self.retry_attempts,
+                    maximum_event_age_in_seconds=DEFAULT_MAX_EVENT_AGE_SECONDS
+                    if self.max_event_age is None
+                    else self.max_event_age.to_seconds(),
+                ),
+            ),
+        )
+        dims = {"ScheduleGroup": group_name}
+        errors = Monitoring.metric(
+            "AWS/Scheduler", "TargetErrorCount", dims, kind=TARGET_ERRORS, label="Target errors"
+        )
+        dropped = Monitoring.metric(
+            "AWS/Scheduler", "InvocationDroppedCount", dims, kind=INVOCATIONS_DROPPED, label="Dropped"
+        )
+        parked = Monitoring.queue_metric(
+            dead_letter_queue.queue_name, kind=AlarmKind.DLQ_DEPTH, label="Undelivered invocations"
+        )
+        subject = f"{target.title} schedule"
+        return Binding(
+            alarms=[
+                SourceAlarm("TargetErrorsAlarm", TARGET_ERRORS, errors, subject),
+                SourceAlarm("InvocationsDroppedAlarm", INVOCATIONS_DROPPED, dropped, subject),
+                SourceAlarm(
+                    "DeadLetterQueueDepthAlarm",
+                    AlarmKind.DLQ_DEPTH,
+                    parked,
+                    f"{subject} dead-letter queue (invocations Scheduler could not deliver)",
+                ),
+            ],
+            graphs=[
+                Graph(
+                    "Schedule: invocations",
+                    [
+                        Monitoring.metric("AWS/Scheduler", "InvocationAttemptCount", dims, label="Attempts"),
+                        errors,
+                        dropped,
+                    ],
+                    width=12,
+                ),
+                Graph("Schedule: undelivered invocations", [parked], width=12),
+            ],
+            resources={
+                "schedule": schedule,
+                "schedule_group": group,
+                "role": role,
+                "dead_letter_queue": dead_letter_queue,
+            },
+        )
+
+    # ------------------------------------------------------------------ sample event
+    def sample_event(self) -> Mapping[str, Any]:
+        """An invocation as the function receives it (Powertools' ``EventBridgeEvent``), with
+        Scheduler's context attributes filled in as it fills them."""
+        event: dict[str, Any] = fill(
+            scheduled_event(self.detail if isinstance(self.detail, Mapping) else {}),
+            schedule_arn=_SAMPLE_ARN,
+            scheduled_time="2026-01-15T02:00:00Z",
+            execution_id="d32c5kddcf5bb8c3",
+            account="123456789012",
+            region="us-east-1",
+        )
+        return event
+
+
+def scheduled_event(detail: Mapping[str, Any]) -> dict[str, Any]:
+    """The input a ScheduleSource's schedule sends: an EventBridge-shaped event whose id, time and
+    resources are Scheduler's context attributes, with the stack's account and region."""
+    return {
+        "version": "0",
+        "id": EXECUTION_ID,
+        "detail-type": "Scheduled Event",
+        "source": "aws.scheduler",
+        "account": cdk.Aws.ACCOUNT_ID,
+        "time": SCHEDULED_TIME,
+        "region": cdk.Aws.REGION,
+        "resources": [SCHEDULE_ARN],
+        "detail": dict(detail),
+    }
+
+
+def fill(
+    event: Any,
+    *,
+    schedule_arn: str,
+    scheduled_time: str,
+    execution_id: str,
+    attempt: int = 1,
+    account: str | None = None,
+    region: str | None = None,
+) -> Any:
+    """``event`` (a schedule's input) with Scheduler's context attributes replaced as Scheduler
+    replaces them when it invokes (and the account and region tokens, for a sample)."""
+    values = {
+        SCHEDULE_ARN: schedule_arn,
+        SCHEDULED_TIME: scheduled_time,
+        EXECUTION_ID: execution_id,
+        ATTEMPT_NUMBER: str(attempt),
+    }
+    if account is not None:
+        values[cdk.Aws.ACCOUNT_ID] = account
+    if region is not None:
+        values[cdk.Aws.REGION] = region
+    if isinstance(event, str):
+        for keyword, value in values.items():
+            event = event.replace(keyword, value)
+        return event
+    if isinstance(event, Mapping):
+        return {key: fill_value(value, values) for key, value in event.items()}
+    return event
+
+
+def fill_value(value: Any, values: Mapping[str, str]) -> Any:
+    if isinstance(value, str):
+        for keyword, replacement in values.items():
+            value = value.replace(keyword, replacement)
+        return value
+    if isinstance(value, Mapping):
+        return {key: fill_value(inner, values) for key, inner in value.items()}
+    if isinstance(value, list):
+        return [fill_value(inner, values) for inner in value]
+    return value
+
+
+@cache
+def _time_zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def schedule_expression_problems(prop: str, expression: object) -> list[str]:
+    """What is wrong with a Scheduler expression, each message naming ``prop`` and the value."""
+    if not isinstance(expression, str):
+        return [f"{prop} must be a cron(...), rate(...) or at(...) expression, got {expression!r}"]
+    if is_token(expression):
+        return []
+    problem = _expression_problem(expression)
+    return [] if problem is None else [f"{prop} {problem}"]
+
+
+def _expression_problem(expression: str) -> str | None:
+    rate = _RATE.match(expression)
+    if rate:
+        value, unit = int(rate.group(1)), rate.group(2)
+        if value < 1 or (value == 1) != (not unit.endswith("s")):
+            return f"must be rate(1 unit) or rate(N units) with N >= 1, got {expression!r}"
+        return None
+    at = _AT.match(expression)
+    if at:
+        try:
+            datetime.strptime(at.group(1), "%Y-%m-%dT%H:%M:%S")
+        except ValueError:
+            return f"at(...) takes a date and time yyyy-mm-ddThh:mm:ss (no zone: see time_zone), got {expression!r}"
+        return None
+    cron = _CRON.match(expression)
+    if cron is None:
+        return (
+            "must be cron(minutes hours day-of-month month day-of-week year), rate(N minutes|hours|days) "
+            f"or at(yyyy-mm-ddThh:mm:ss), got {expression!r}"
+        )
+    fields = cron.group(1).split()
+    if len(fields) != 6:
+        return (
+            f"cron needs 6 fields (minutes hours day-of-month month day-of-week year), got "
+            f"{len(fields)} in {expression!r}"
+        )
+    if (fields[2] == "?") == (fields[4] == "?"):
+        return f"cron needs '?' in exactly one of day-of-month and day-of-week, got {expression!r}"
+    for value, (name, low, high) in zip(fields, _CRON_FIELDS, strict=True):
+        problem = _cron_field_problem(name, low, high, value, expression)
+        if problem is not None:
+            return problem
+    return None
+
+
+def _cron_field_problem(name: str, low: int, high: int, value: str, expression: str) -> str | None:
+    wildcards, words = _CRON_SYNTAX[name]
+    unknown = [w for w in re.findall(r"[A-Za-z]+", value) if w.upper() not in words]
+    odd = [c for c in re.sub(r"[A-Za-z0-9]", "", value) if c not in wildcards]
+    if unknown or odd:
+        shown = ", ".join(words) + " and " if words else ""
+        return (
+            f"cron {name} may hold numbers, {shown}the wildcards {' '.join(wildcards)}, "
+            f"got {value!r} in {expression!r}"
+        )
+    for part in value.split(","):
+        base, _, step = part.partition("/")
+        if step and not (step.isdigit() and int(step) >= 1):
+            return f"cron {name} step must be a whole number >= 1, got {part!r} in {expression!r}"
+        base, _, nth = base.partition("#")
+        if nth and not (nth.isdigit() and 1 <= int(nth) <= 5):
+            return f"cron {name} '#' must be 1..5, got {part!r} in {expression!r}"
+        for number in re.findall(r"\d+", base):
+            if not low <= int(number) <= high:
+                return f"cron {name} must be {low}..{high}, got {number} in {expression!r}"
+    return None
