@@ -1,9 +1,10 @@
 """The one list of the package's public names, by the module that defines them.
 
-``serverless_patterns/__init__.py`` re-exports these names (lazily), and the catalog
-(``serverless_patterns/catalog.py``) lists the patterns in this order, each with the smallest app in
-``examples/catalog/<name>/``. Adding a pattern adds one line to :data:`PATTERNS` (and the matching
-import under ``if TYPE_CHECKING:`` in ``__init__.py``, which a test compares with this file).
+``serverless_patterns/__init__.py`` re-exports these names (lazily), the catalog
+(``serverless_patterns/catalog.py``) lists the patterns in this order, each with its smallest app,
+and the shared tests take their patterns from here. Adding a pattern adds one line to
+:data:`PATTERNS`, next to its folder and its tests (CONTRIBUTING.md, "Adding a pattern"); the
+imports under ``if TYPE_CHECKING:`` in ``__init__.py`` may name only registered names.
 
 Nothing here imports aws-cdk-lib.
 """
@@ -20,8 +21,9 @@ class PatternExports:
     """The public names of one pattern module."""
 
     module: str
-    """Its module in ``serverless_patterns.patterns`` (``api_to_lambda``). The catalog name and the
-    folder of its smallest app under ``examples/catalog/`` are the same with dashes (``api-to-lambda``)."""
+    """Its module or package in ``serverless_patterns.patterns`` (``api_to_lambda``). The catalog name
+    is the same with dashes (``api-to-lambda``); a package keeps its catalog folder in ``catalog/``,
+    a module has it under ``examples/catalog/<name>/``."""
     construct: str
     """The pattern's construct class (``ApiToLambda``)."""
     others: tuple[str, ...] = ()

@@ -1,7 +1,9 @@
 """The pattern catalog: one entry per pattern, what ``serverless-patterns list``, ``show`` and ``new`` use.
 
 The patterns and their classes come from the registry (``serverless_patterns/_registry.py``); the
-rest is real files, one folder per pattern under ``examples/catalog/<name>/``:
+rest is real files, one catalog folder per pattern: ``catalog/`` inside a pattern's own package
+(``serverless_patterns/patterns/<module>/catalog/``, see CONTRIBUTING.md, "Adding a pattern") when
+it has one, else ``examples/catalog/<name>/``:
 
 - ``pattern.toml``: the one-line summary, what triggers it, what it creates, a paragraph for
   ``show``, the handlers of the examples app (``examples/handlers/``) its smallest app uses, and
@@ -23,7 +25,7 @@ from pathlib import Path
 
 from ._registry import PATTERNS, PatternExports
 
-__all__ = ["CATALOG", "PatternEntry", "entries", "get"]
+__all__ = ["CATALOG", "PatternEntry", "catalog_folder", "entries", "get"]
 
 # The catalog's folders and the examples app's handlers: read from the repository's examples/ in a
 # checkout, or from the copy the wheel ships (pyproject: force-include into _examples/).
@@ -84,10 +86,23 @@ class PatternEntry:
 _NOT_COPIED = frozenset({"pattern.toml", "app.py"})
 
 
+# The patterns' packages; a pattern added as a folder keeps its catalog folder in its own package.
+_PATTERNS_ROOT = Path(__file__).parent / "patterns"
+
+
+def catalog_folder(pattern: PatternExports) -> Path | None:
+    """The catalog folder of a registered pattern: ``catalog/`` in its package when it holds a
+    ``pattern.toml``, else its folder under ``examples/catalog/``; None when neither does."""
+    for folder in (_PATTERNS_ROOT / pattern.module / "catalog", _EXAMPLES / "catalog" / pattern.name):
+        if (folder / "pattern.toml").is_file():
+            return folder
+    return None
+
+
 def _load(pattern: PatternExports) -> PatternEntry | None:
-    """The entry of a registered pattern, from its folder under ``examples/catalog/`` (None when absent)."""
-    folder = _EXAMPLES / "catalog" / pattern.name
-    if not (folder / "pattern.toml").is_file():
+    """The entry of a registered pattern, from its catalog folder (None when it has none)."""
+    folder = catalog_folder(pattern)
+    if folder is None:
         return None
     spec = tomllib.loads((folder / "pattern.toml").read_text())
     # The shared handlers named in pattern.toml, then every other file of the folder.
@@ -113,7 +128,7 @@ def _load(pattern: PatternExports) -> PatternEntry | None:
 CATALOG: tuple[PatternEntry, ...] = tuple(
     entry for entry in (_load(pattern) for pattern in PATTERNS) if entry is not None
 )
-"""Every registered pattern with a folder under ``examples/catalog/``, in the registry's order
+"""Every registered pattern with a catalog folder (:func:`catalog_folder`), in the registry's order
 (the order ``list`` shows them)."""
 
 

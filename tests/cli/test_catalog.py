@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from serverless_patterns import catalog
-from serverless_patterns._registry import PATTERNS
+from serverless_patterns._registry import PATTERNS, PatternExports
 from serverless_patterns.cli.examples import ExampleReport, default_settings
 
 from .support import invoke, run_script
@@ -29,8 +29,13 @@ def test_only_importable_patterns_are_listed() -> None:
 
 
 def test_every_registered_pattern_has_its_catalog_folder() -> None:
-    folders = sorted(p.name for p in (ROOT / "examples" / "catalog").iterdir() if p.is_dir())
-    assert folders == sorted(pattern.name for pattern in PATTERNS)
+    """In its own package (``patterns/<module>/catalog/``) or under ``examples/catalog/``, not both;
+    and every folder under ``examples/catalog/`` is a registered pattern's."""
+    examples = sorted(p.name for p in (ROOT / "examples" / "catalog").iterdir() if p.is_dir())
+    assert set(examples) <= {pattern.name for pattern in PATTERNS}
+    for pattern in PATTERNS:
+        packaged = (ROOT / "serverless_patterns" / "patterns" / pattern.module / "catalog").is_dir()
+        assert packaged != (pattern.name in examples), pattern.name
     assert [(e.name, e.module, e.class_name) for e in catalog.CATALOG] == [
         (p.name, f"serverless_patterns.patterns.{p.module}", p.construct) for p in PATTERNS
     ]
@@ -41,6 +46,13 @@ def test_every_registered_pattern_has_its_catalog_folder() -> None:
 
 @pytest.mark.parametrize("entry", ENTRIES, ids=NAMES)
 def test_example_is_the_readme_example(entry: catalog.PatternEntry) -> None:
+    """The top README's ``## Name`` example, or the first one of the pattern folder's README.md."""
+    own = ROOT / "serverless_patterns" / "patterns" / entry.module.rsplit(".", 1)[1] / "README.md"
+    if own.is_file():
+        match = re.search(r"^```python\n(.*?)```", own.read_text(), re.S | re.M)
+        assert match is not None, f"{own.relative_to(ROOT)} has no python example"
+        assert entry.example == match.group(1)
+        return
     readme = (ROOT / "README.md").read_text()
     match = re.search(rf"^## {entry.class_name}\n+```python\n(.*?)```", readme, re.S | re.M)
     if match is None:
@@ -75,6 +87,52 @@ def test_example_synthesizes_clean_with_its_key_resources(
     assert {k: report.resource_counts[k] for k in entry.key_resources} == dict(entry.key_resources)
     assert all(open_ == 0 for open_, _ in report.pack_status().values())
     assert all(f.reason for f in report.findings() if f.acknowledged)
+
+
+def test_a_pattern_package_with_a_catalog_folder_is_read_from_there(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pattern added as a folder keeps its catalog in ``catalog/``; the five keep examples/catalog/."""
+    folder = tmp_path / "queue_worker" / "catalog"
+    (folder / "handlers" / "jobs").mkdir(parents=True)
+    (folder / "tests").mkdir()
+    (folder / "pattern.toml").write_text(
+        'summary = "s"\ntrigger = "t"\ncreates = "c"\ndescription = "d"\n'
+        'handlers = ["users/store.py"]\n[key_resources]\n"AWS::SQS::Queue" = 2\n'
+    )
+    (folder / "app.py").write_text("# the smallest app\n")
+    (folder / "handlers" / "jobs" / "app.py").write_text("def handler(event, context): ...\n")
+    (folder / "tests" / "test_handlers.py").write_text("def test_it() -> None: ...\n")
+    (folder / "__pycache__").mkdir()
+    (folder / "__pycache__" / "app.cpython-311.pyc").write_bytes(b"\0")
+    monkeypatch.setattr(catalog, "_PATTERNS_ROOT", tmp_path)
+    worker = PatternExports("queue_worker", "QueueWorker")
+    assert catalog.catalog_folder(worker) == folder
+    entry = catalog._load(worker)
+    assert entry is not None
+    assert (entry.name, entry.class_name, entry.module) == (
+        "queue-worker",
+        "QueueWorker",
+        "serverless_patterns.patterns.queue_worker",
+    )
+    assert (entry.summary, entry.example, dict(entry.key_resources)) == (
+        "s",
+        "# the smallest app\n",
+        {"AWS::SQS::Queue": 2},
+    )
+    assert sorted(entry.files) == [
+        "handlers/jobs/app.py",
+        "handlers/users/store.py",
+        "tests/test_handlers.py",
+    ]
+    assert (
+        entry.files["handlers/users/store.py"]
+        == (ROOT / "examples" / "handlers" / "users" / "store.py").read_text()
+    )
+    # a pattern without a package folder still reads examples/catalog/<name>/
+    fanout = next(p for p in PATTERNS if p.module == "fanout_queue")
+    assert catalog.catalog_folder(fanout) == ROOT / "examples" / "catalog" / "fanout-queue"
+    assert catalog.catalog_folder(PatternExports("nothing_here", "NothingHere")) is None
 
 
 @pytest.mark.parametrize("entry", ENTRIES, ids=NAMES)
