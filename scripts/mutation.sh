@@ -21,11 +21,36 @@ P=serverless_patterns
 OP=$P/patterns/orchestrated_pipeline
 OPT="tests/patterns/test_orchestrated_pipeline_grammar.py tests/patterns/test_orchestrated_pipeline_branching.py"
 OPT="$OPT tests/patterns/test_orchestrated_pipeline_references.py tests/patterns/test_orchestrated_pipeline_chain.py"
+# The patterns' validation areas, derived from the registry (serverless_patterns/_registry.py), so a
+# new pattern needs no edit here: the patterns that are one module share pattern-validation; a
+# pattern package gets NAME-validation over its own modules (its catalog/ aside) with the shared
+# validation tests and its own tests/patterns/MODULE/. Packages with areas of their own below
+# (orchestrated_pipeline: op-validation, op-grants) are left out.
+VALIDATION_TESTS="tests/validation/test_corpus.py tests/validation/test_valid.py tests/validation/test_edges.py"
+mapfile -t PATTERN_AREAS < <(python - "$P" "$VALIDATION_TESTS" <<'EOF'
+import sys
+from pathlib import Path
+from serverless_patterns._registry import PATTERNS
+
+package, tests = sys.argv[1], sys.argv[2]
+own_areas = {"orchestrated_pipeline"}
+single = [p for p in PATTERNS if Path(f"{package}/patterns/{p.module}.py").is_file()]
+print(f"pattern-validation|{' '.join(f'{package}/patterns/{p.module}.py' for p in single)}"
+      f"|{package}.patterns.*_validate* {package}.patterns.*.x_check*|{tests}")
+for p in PATTERNS:
+    folder = Path(f"{package}/patterns/{p.module}")
+    if p.module in own_areas or not folder.is_dir():
+        continue
+    files = " ".join(sorted(str(f) for f in folder.rglob("*.py") if "catalog" not in f.relative_to(folder).parts))
+    names = " ".join(f"{package}.patterns.{p.module}.*{g}*" for g in ("validat", "problems", "x_check"))
+    print(f"{p.name}-validation|{files}|{names}|{tests} tests/patterns/{p.module}")
+EOF
+)
 # area | files mutated | mutant names run | tests
 AREAS=(
   "op-validation|$OP/validation.py $OP/props.py|$P.patterns.orchestrated_pipeline.validation.* $P.patterns.orchestrated_pipeline.props.xǁRetryǁproblems* $P.patterns.orchestrated_pipeline.props.x_whole_seconds*|tests/test_pipeline_validation_mutants.py tests/validation/test_corpus.py tests/patterns/test_orchestrated_pipeline_grammar.py tests/patterns/test_orchestrated_pipeline_branching.py"
   "op-grants|$OP/grants.py|$P.patterns.orchestrated_pipeline.grants.*|tests/test_pipeline_grants_mutants.py tests/patterns/test_orchestrated_pipeline_integrations.py tests/patterns/test_orchestrated_pipeline_references.py tests/test_acknowledgments.py"
-  "pattern-validation|$P/patterns/api_to_lambda.py $P/patterns/s3_processor.py $P/patterns/stream_to_sns.py $P/patterns/fanout_queue.py|$P.patterns.*_validate* $P.patterns.*.x_check*|tests/validation/test_corpus.py tests/validation/test_valid.py tests/validation/test_edges.py"
+  "${PATTERN_AREAS[@]}"
   "core-validation|$P/core/function.py $P/core/queue.py $P/core/deployment.py $P/core/pattern.py|$P.core.function.*problems* $P.core.queue.* $P.core.deployment.* $P.core.pattern.*|tests/test_core_validation_mutants.py tests/test_function.py tests/test_core.py tests/validation/test_corpus.py tests/validation/test_valid.py"
   "alarms|$P/core/monitoring.py $P/core/topic.py|$P.core.monitoring.* $P.core.topic.*|tests/test_alarm_mutants.py tests/test_core.py"
   "local-delivery|$P/local/events.py $P/local/resources.py|$P.local.events.x__* $P.local.events.xǁDispatcherǁ_sqs_batch* $P.local.events.xǁDispatcherǁ_run_async* $P.local.events.xǁDispatcherǁdeliver* $P.local.resources.xǁSnsSubscriptionǁcreate*|tests/test_delivery_mutants.py"
