@@ -25,6 +25,7 @@ from .cdk import cdk_command, run_cdk
 from .events import Dispatcher
 from .iam import IamEnforcer
 from .runtime import HandlerRuntime, Invocation
+from .scheduler import FiredSchedule, fire
 
 __all__ = ["Deployment", "LocalCloud", "LocalCloudError"]
 
@@ -417,6 +418,29 @@ class LocalCloud:
         }
 
     # -- helpers ----------------------------------------------------------------------------------
+
+    def fire(self, schedule: str) -> FiredSchedule:
+        """Fire a deployed EventBridge Scheduler schedule once, as Scheduler does at its time: its
+        target is invoked with the schedule's input (context attributes filled in), through the
+        same asynchronous path (Lambda's retries, the on-failure destination); an invocation the
+        schedule's role may not make, or of a target that is gone, goes to the schedule's
+        dead-letter queue (see :mod:`.scheduler`).
+
+        :param schedule: the schedule's name, logical id or construct path (``Stack/Nightly/Schedule``).
+        """
+        state = self._require_state()
+        if self._dispatcher is None:
+            raise LocalCloudError("the local cloud is not running")
+        try:
+            return fire(
+                schedule,
+                state=state,
+                invoke_async=self._dispatcher.invoke_async,
+                resolve=self._dispatcher.resolve,
+                client=self.client,
+            )
+        except LookupError as error:
+            raise LocalCloudError(str(error)) from None
 
     def invoke_api(
         self,
