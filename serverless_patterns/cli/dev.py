@@ -172,7 +172,8 @@ def send(
     target: Annotated[
         str,
         typer.Argument(
-            help="A queue, topic, bucket, table or bus: construct path, logical ID, name or unique suffix."
+            help="A queue, topic, bucket, table, bus or schedule (fired with its own input): construct "
+            "path, logical ID, name or unique suffix."
         ),
     ],
     body: Annotated[
@@ -196,7 +197,7 @@ def send(
         typer.Option("--attribute", "-a", help="NAME=VALUE message attribute (queues, topics); repeatable."),
     ] = None,
 ) -> None:
-    """Send a message, object, item or event into a resource of the running `dev`."""
+    """Send a message, object, item or event into a resource of the running `dev`, or fire a schedule."""
     if body is not None and file is not None:
         raise CliError("give the body or --file, not both")
     binary = False

@@ -716,8 +716,9 @@ class DevSession:
         }
 
     def send(self, target: str, body: str, options: Mapping[str, Any]) -> dict[str, Any]:
-        """Put ``body`` into a queue, topic, bucket, table or bus named ``target``."""
-        found = resolve(target, self.resources, ["queue", "topic", "bucket", "table", "bus"])
+        """Put ``body`` into a queue, topic, bucket, table or bus named ``target``, or fire the
+        schedule named ``target`` (its own input: ``body`` is not used)."""
+        found = resolve(target, self.resources, ["queue", "topic", "bucket", "table", "bus", "schedule"])
         cloud = self.cloud
         attributes = {str(k): str(v) for k, v in (options.get("attributes") or {}).items()}
         if found.kind == "queue":
@@ -768,6 +769,13 @@ class DevSession:
                 TableName=found.physical_id, Item={k: serializer.serialize(v) for k, v in item.items()}
             )
             said = f"item put into table {found.physical_id}"
+        elif found.kind == "schedule":
+            fired = cloud.fire(found.physical_id)
+            said = (
+                f"schedule {found.physical_id} fired"
+                if fired.delivered
+                else f"schedule {found.physical_id} fired, not delivered ({fired.error}): see its dead-letter queue"
+            )
         else:
             try:
                 detail = json.loads(body)

@@ -22,6 +22,7 @@ KINDS: Mapping[str, tuple[str, ...]] = {
     "bucket": ("AWS::S3::Bucket",),
     "table": ("AWS::DynamoDB::Table", "AWS::DynamoDB::GlobalTable"),
     "bus": ("AWS::Events::EventBus",),
+    "schedule": ("AWS::Scheduler::Schedule",),
     "api": ("AWS::ApiGateway::RestApi", "AWS::ApiGatewayV2::Api"),
     "state-machine": ("AWS::StepFunctions::StateMachine",),
 }
