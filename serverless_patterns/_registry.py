@@ -67,6 +67,7 @@ PATTERNS: tuple[PatternExports, ...] = (
         "OrchestratedPipeline",
         ("Choice", "Map", "Parallel", "Retry", "Step", "Trigger", "Wait", "When"),
     ),
+    PatternExports("queue_worker", "QueueWorker"),
 )
 """Every pattern, in the order the catalog lists them."""
 
