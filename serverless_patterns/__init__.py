@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from .patterns.orchestrated_pipeline import Trigger as Trigger
     from .patterns.orchestrated_pipeline import Wait as Wait
     from .patterns.orchestrated_pipeline import When as When
+    from .patterns.queue_worker import QueueWorker as QueueWorker
     from .patterns.s3_processor import S3Delivery as S3Delivery
     from .patterns.s3_processor import S3Processor as S3Processor
     from .patterns.stream_to_sns import StreamEventName as StreamEventName
