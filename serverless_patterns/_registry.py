@@ -68,6 +68,7 @@ PATTERNS: tuple[PatternExports, ...] = (
         ("Choice", "Map", "Parallel", "Retry", "Step", "Trigger", "Wait", "When"),
     ),
     PatternExports("queue_worker", "QueueWorker"),
+    PatternExports("event_handler", "EventHandler"),
 )
 """Every pattern, in the order the catalog lists them."""
 
