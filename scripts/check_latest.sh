@@ -20,9 +20,12 @@ echo "==> versions that differ from requirements/dev.lock"
 import re
 from importlib import metadata
 
-locked = dict(re.findall(r"^([A-Za-z0-9_.-]+)==([^ ;\\]+)", open("requirements/dev.lock").read(), re.M))
+from packaging.markers import Marker
+
 norm = lambda name: re.sub(r"[-_.]+", "-", name).lower()
-locked = {norm(k): v for k, v in locked.items()}
+pins = re.findall(r"^([A-Za-z0-9_.-]+)==([^\s;\\]+)(?:\s*;\s*([^\\]+?))?\s*\\?$", open("requirements/dev.lock").read(), re.M)
+# A universal lock may pin a package twice, under markers: the pin for this interpreter counts.
+locked = {norm(n): v for n, v, m in pins if not m.strip() or Marker(m.strip()).evaluate()}
 changed = []
 for dist in metadata.distributions():
     name = norm(dist.metadata["Name"])
