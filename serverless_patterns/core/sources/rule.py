@@ -22,12 +22,13 @@ import aws_cdk as cdk
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from ...errors import Problems, is_token
-from ..monitoring import AlarmKind, AlarmKindSpec, Graph, Monitoring, register_alarm_kind
-from ..queue import parking_queue
+from ..monitoring import AlarmKindSpec, Graph, Monitoring, register_alarm_kind
 from .base import Binding, Source, SourceAlarm, SourceTarget
+from .delivery import DEFAULT_MAX_EVENT_AGE_SECONDS, DeadLetters, invoked_function, retry_policy
 
 if TYPE_CHECKING:
     from ..function import FunctionSpec
@@ -43,8 +44,6 @@ __all__ = [
 
 DEFAULT_RETRY_ATTEMPTS = 185
 """EventBridge's (and Scheduler's) own: the most retries a target allows."""
-DEFAULT_MAX_EVENT_AGE_SECONDS = 86_400
-"""EventBridge's (and Scheduler's) own: 24 hours, the longest an event may wait for delivery."""
 MAX_RETRY_ATTEMPTS = 185
 MIN_EVENT_AGE_SECONDS = 60
 MAX_EVENT_AGE_SECONDS = 86_400
@@ -124,16 +123,11 @@ class RuleSource(Source):
     # ------------------------------------------------------------------ wiring
     def bind(self, scope: Construct, target: SourceTarget) -> Binding:
         """Builds ``Resource`` (the rule), ``DeadLetterQueue`` and ``InvokePermission`` in ``scope``."""
-        pf = target.function
-        if pf is None:
-            raise ValueError("a RuleSource invokes a function: bind it to one")
-        dead_letter_queue = parking_queue(
-            scope,
-            "DeadLetterQueue",
-            role=f"the dead-letter queue of the EventBridge rule that invokes {target.title}",
+        alias_arn = invoked_function(self, target).alias.function_arn
+        dead_letters = DeadLetters.build(
+            scope, invoker="EventBridge rule", title=target.title, what="events", by="EventBridge"
         )
-        queue_arn = dead_letter_queue.queue_arn
-        alias_arn = pf.alias.function_arn
+        queue_arn = dead_letters.queue.queue_arn
         bus = self.event_bus
         rule = events.CfnRule(
             scope,
@@ -149,62 +143,32 @@ class RuleSource(Source):
                     arn=alias_arn,
                     dead_letter_config=events.CfnRule.DeadLetterConfigProperty(arn=queue_arn),
                     retry_policy=events.CfnRule.RetryPolicyProperty(
-                        maximum_retry_attempts=self.retry_attempts,
-                        maximum_event_age_in_seconds=_seconds(self.max_event_age),
+                        **retry_policy(self.retry_attempts, self.max_event_age)
                     ),
                 )
             ],
         )
-        rule_arn = rule.attr_arn
-        # This rule, and only it, may invoke the alias.
-        permission = lambda_.CfnPermission(
-            scope,
-            "InvokePermission",
-            action="lambda:InvokeFunction",
-            function_name=alias_arn,
-            principal="events.amazonaws.com",
-            source_arn=rule_arn,
-        )
-        # This rule, and only it, may park events in the queue (beside its TLS-only statement).
-        dead_letter_queue.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="AllowThisRuleOnly",
-                actions=["sqs:SendMessage"],
-                principals=[iam.ServicePrincipal("events.amazonaws.com")],
-                resources=[queue_arn],
-                conditions={"ArnEquals": {"aws:SourceArn": rule_arn}},
-            )
-        )
+        permission = _only_this_rule(scope, rule.attr_arn, alias_arn, dead_letters.queue)
         dims = _rule_dimensions(rule, bus)
         failed = Monitoring.metric(
             "AWS/Events", "FailedInvocations", dims, kind=FAILED_INVOCATIONS, label="Failed invocations"
         )
-        parked = Monitoring.queue_metric(
-            dead_letter_queue.queue_name, kind=AlarmKind.DLQ_DEPTH, label="Undelivered events"
+        events_graph = Graph(
+            "Rule: events",
+            [
+                Monitoring.metric("AWS/Events", "TriggeredRules", dims, label="Matched"),
+                Monitoring.metric("AWS/Events", "Invocations", dims, label="Delivered"),
+                failed,
+            ],
+            width=12,
         )
-        return Binding(
-            alarms=[
-                SourceAlarm("FailedInvocationsAlarm", FAILED_INVOCATIONS, failed, f"{target.title} rule"),
-                SourceAlarm(
-                    "DeadLetterQueueDepthAlarm",
-                    AlarmKind.DLQ_DEPTH,
-                    parked,
-                    f"{target.title} rule dead-letter queue (events EventBridge could not deliver)",
-                ),
-            ],
-            graphs=[
-                Graph(
-                    "Rule: events",
-                    [
-                        Monitoring.metric("AWS/Events", "TriggeredRules", dims, label="Matched"),
-                        Monitoring.metric("AWS/Events", "Invocations", dims, label="Delivered"),
-                        failed,
-                    ],
-                    width=12,
-                ),
-                Graph("Rule: undelivered events", [parked], width=12),
-            ],
-            resources={"rule": rule, "dead_letter_queue": dead_letter_queue, "permission": permission},
+        subject = f"{target.title} rule"
+        return dead_letters.binding(
+            "Rule",
+            subject,
+            alarms=[SourceAlarm("FailedInvocationsAlarm", FAILED_INVOCATIONS, failed, subject)],
+            graph=events_graph,
+            resources={"rule": rule, "permission": permission},
         )
 
     # ------------------------------------------------------------------ sample event
@@ -236,11 +200,29 @@ def retry_problems(at: str, retry_attempts: object, max_event_age: object) -> li
     return list(found)
 
 
-def _seconds(duration: cdk.Duration | None) -> int | float:
-    """The event age in seconds (a token stays one), default applied."""
-    if duration is None:
-        return DEFAULT_MAX_EVENT_AGE_SECONDS
-    return duration.to_seconds()
+def _only_this_rule(
+    scope: Construct, rule_arn: str, alias_arn: str, dead_letter_queue: sqs.Queue
+) -> lambda_.CfnPermission:
+    """This rule, and only it, may invoke the alias (``InvokePermission``, returned) and park events
+    in the queue (beside its TLS-only statement)."""
+    permission = lambda_.CfnPermission(
+        scope,
+        "InvokePermission",
+        action="lambda:InvokeFunction",
+        function_name=alias_arn,
+        principal="events.amazonaws.com",
+        source_arn=rule_arn,
+    )
+    dead_letter_queue.add_to_resource_policy(
+        iam.PolicyStatement(
+            sid="AllowThisRuleOnly",
+            actions=["sqs:SendMessage"],
+            principals=[iam.ServicePrincipal("events.amazonaws.com")],
+            resources=[dead_letter_queue.queue_arn],
+            conditions={"ArnEquals": {"aws:SourceArn": rule_arn}},
+        )
+    )
+    return permission
 
 
 def _rule_dimensions(rule: events.CfnRule, bus: events.IEventBus | None) -> dict[str, str]:

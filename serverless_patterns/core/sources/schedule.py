@@ -15,11 +15,9 @@ three calls into jsii, where the ``aws_scheduler`` L2 ``Schedule`` with
 from __future__ import annotations
 
 import json
-import re
 import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -29,10 +27,11 @@ from aws_cdk import aws_scheduler as scheduler
 from constructs import Construct
 
 from ...errors import Problems, is_token
-from ..monitoring import AlarmKind, AlarmKindSpec, Graph, Monitoring, register_alarm_kind
-from ..queue import parking_queue
+from ..monitoring import AlarmKindSpec, Graph, Monitoring, register_alarm_kind
+from ..schedule_expressions import schedule_expression_problems
 from .base import Binding, Source, SourceAlarm, SourceTarget
-from .rule import DEFAULT_MAX_EVENT_AGE_SECONDS, DEFAULT_RETRY_ATTEMPTS, retry_problems
+from .delivery import DeadLetters, invoked_function, retry_policy
+from .rule import DEFAULT_RETRY_ATTEMPTS, retry_problems
 
 if TYPE_CHECKING:
     from ..function import FunctionSpec
@@ -77,29 +76,6 @@ INVOCATIONS_DROPPED = register_alarm_kind(
 """Scheduler's ``InvocationDroppedCount``: invocations given up after the retry policy and not
 parked either. Delivery: it notifies only."""
 
-_RATE = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$")
-_CRON = re.compile(r"^cron\(([^)]*)\)$")
-_AT = re.compile(r"^at\(([^)]*)\)$")
-# Scheduler's cron fields, in order, with the range of their numbers (as EventBridge rules' cron).
-_CRON_FIELDS = (
-    ("minutes", 0, 59),
-    ("hours", 0, 23),
-    ("day-of-month", 1, 31),
-    ("month", 1, 12),
-    ("day-of-week", 1, 7),
-    ("year", 1970, 2199),
-)
-_MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
-_DAYS = ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT")
-# What else each field may hold: wildcard characters and names.
-_CRON_SYNTAX: dict[str, tuple[str, tuple[str, ...]]] = {
-    "minutes": (",-*/", ()),
-    "hours": (",-*/", ()),
-    "day-of-month": (",-*?/", ("L", "W", "LW")),
-    "month": (",-*/", _MONTHS),
-    "day-of-week": (",-*?#", (*_DAYS, "L")),
-    "year": (",-*/", ()),
-}
 _SAMPLE_ARN = "arn:aws:scheduler:us-east-1:123456789012:schedule/nightly/schedule"
 
 # Scheduler's context attributes: replaced in the input each time the schedule invokes its target.
@@ -175,53 +151,14 @@ class ScheduleSource(Source):
     # ------------------------------------------------------------------ wiring
     def bind(self, scope: Construct, target: SourceTarget) -> Binding:
         """Builds ``Group``, ``DeadLetterQueue``, ``Role`` and ``Resource`` (the schedule) in ``scope``."""
-        pf = target.function
-        if pf is None:
-            raise ValueError("a ScheduleSource invokes a function: bind it to one")
+        alias_arn = invoked_function(self, target).alias.function_arn
         group = scheduler.CfnScheduleGroup(scope, "Group")
-        group_name, group_arn = group.ref, group.attr_arn
-        dead_letter_queue = parking_queue(
-            scope,
-            "DeadLetterQueue",
-            role=f"the dead-letter queue of the schedule that invokes {target.title}",
+        group_name = group.ref
+        dead_letters = DeadLetters.build(
+            scope, invoker="schedule", title=target.title, what="invocations", by="Scheduler"
         )
-        queue_arn = dead_letter_queue.queue_arn
-        alias_arn = pf.alias.function_arn
-        role = iam.CfnRole(
-            scope,
-            "Role",
-            description=f"Lets the schedule of {target.scope_path} invoke {target.title}",
-            assume_role_policy_document={
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Effect": "Allow",
-                        "Principal": {"Service": "scheduler.amazonaws.com"},
-                        "Action": "sts:AssumeRole",
-                        # Only Scheduler acting for this account's schedules of this group.
-                        "Condition": {
-                            "StringEquals": {
-                                "aws:SourceAccount": cdk.Aws.ACCOUNT_ID,
-                                "aws:SourceArn": group_arn,
-                            }
-                        },
-                    }
-                ],
-            },
-            policies=[
-                iam.CfnRole.PolicyProperty(
-                    policy_name="invoke-target",
-                    policy_document={
-                        "Version": "2012-10-17",
-                        "Statement": [
-                            {"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": alias_arn},
-                            {"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": queue_arn},
-                        ],
-                    },
-                )
-            ],
-        )
-        window = self.flexible_time_window
+        queue_arn = dead_letters.queue.queue_arn
+        role = _invoker_role(scope, target, group.attr_arn, alias_arn, queue_arn)
         schedule = scheduler.CfnSchedule(
             scope,
             "Resource",
@@ -229,11 +166,7 @@ class ScheduleSource(Source):
             group_name=group_name,
             schedule_expression=self.schedule,
             schedule_expression_timezone=self.time_zone,
-            flexible_time_window=scheduler.CfnSchedule.FlexibleTimeWindowProperty(mode="OFF")
-            if window is None
-            else scheduler.CfnSchedule.FlexibleTimeWindowProperty(
-                mode="FLEXIBLE", maximum_window_in_minutes=int(window.to_minutes())
-            ),
+            flexible_time_window=self._window(),
             state="ENABLED",
             target=scheduler.CfnSchedule.TargetProperty(
                 arn=alias_arn,
@@ -241,10 +174,7 @@ class ScheduleSource(Source):
                 input=json.dumps(scheduled_event(self.detail), separators=(",", ":")),
                 dead_letter_config=scheduler.CfnSchedule.DeadLetterConfigProperty(arn=queue_arn),
                 retry_policy=scheduler.CfnSchedule.RetryPolicyProperty(
-                    maximum_retry_attempts=self.retry_attempts,
-                    maximum_event_age_in_seconds=DEFAULT_MAX_EVENT_AGE_SECONDS
-                    if self.max_event_age is None
-                    else self.max_event_age.to_seconds(),
+                    **retry_policy(self.retry_attempts, self.max_event_age)
                 ),
             ),
         )
@@ -255,39 +185,26 @@ class ScheduleSource(Source):
         dropped = Monitoring.metric(
             "AWS/Scheduler", "InvocationDroppedCount", dims, kind=INVOCATIONS_DROPPED, label="Dropped"
         )
-        parked = Monitoring.queue_metric(
-            dead_letter_queue.queue_name, kind=AlarmKind.DLQ_DEPTH, label="Undelivered invocations"
-        )
+        attempts = Monitoring.metric("AWS/Scheduler", "InvocationAttemptCount", dims, label="Attempts")
         subject = f"{target.title} schedule"
-        return Binding(
+        return dead_letters.binding(
+            "Schedule",
+            subject,
             alarms=[
                 SourceAlarm("TargetErrorsAlarm", TARGET_ERRORS, errors, subject),
                 SourceAlarm("InvocationsDroppedAlarm", INVOCATIONS_DROPPED, dropped, subject),
-                SourceAlarm(
-                    "DeadLetterQueueDepthAlarm",
-                    AlarmKind.DLQ_DEPTH,
-                    parked,
-                    f"{subject} dead-letter queue (invocations Scheduler could not deliver)",
-                ),
             ],
-            graphs=[
-                Graph(
-                    "Schedule: invocations",
-                    [
-                        Monitoring.metric("AWS/Scheduler", "InvocationAttemptCount", dims, label="Attempts"),
-                        errors,
-                        dropped,
-                    ],
-                    width=12,
-                ),
-                Graph("Schedule: undelivered invocations", [parked], width=12),
-            ],
-            resources={
-                "schedule": schedule,
-                "schedule_group": group,
-                "role": role,
-                "dead_letter_queue": dead_letter_queue,
-            },
+            graph=Graph("Schedule: invocations", [attempts, errors, dropped], width=12),
+            resources={"schedule": schedule, "schedule_group": group, "role": role},
+        )
+
+    def _window(self) -> scheduler.CfnSchedule.FlexibleTimeWindowProperty:
+        """The flexible time window: off, or up to ``flexible_time_window`` in whole minutes."""
+        window = self.flexible_time_window
+        if window is None:
+            return scheduler.CfnSchedule.FlexibleTimeWindowProperty(mode="OFF")
+        return scheduler.CfnSchedule.FlexibleTimeWindowProperty(
+            mode="FLEXIBLE", maximum_window_in_minutes=int(window.to_minutes())
         )
 
     # ------------------------------------------------------------------ sample event
@@ -343,16 +260,11 @@ def fill(
         values[cdk.Aws.ACCOUNT_ID] = account
     if region is not None:
         values[cdk.Aws.REGION] = region
-    if isinstance(event, str):
-        for keyword, value in values.items():
-            event = event.replace(keyword, value)
-        return event
-    if isinstance(event, Mapping):
-        return {key: fill_value(value, values) for key, value in event.items()}
-    return event
+    return fill_value(event, values)
 
 
 def fill_value(value: Any, values: Mapping[str, str]) -> Any:
+    """``value`` with each keyword of ``values`` replaced in its strings, at any depth."""
     if isinstance(value, str):
         for keyword, replacement in values.items():
             value = value.replace(keyword, replacement)
@@ -369,69 +281,38 @@ def _time_zones() -> frozenset[str]:
     return frozenset(zoneinfo.available_timezones())
 
 
-def schedule_expression_problems(prop: str, expression: object) -> list[str]:
-    """What is wrong with a Scheduler expression, each message naming ``prop`` and the value."""
-    if not isinstance(expression, str):
-        return [f"{prop} must be a cron(...), rate(...) or at(...) expression, got {expression!r}"]
-    if is_token(expression):
-        return []
-    problem = _expression_problem(expression)
-    return [] if problem is None else [f"{prop} {problem}"]
-
-
-def _expression_problem(expression: str) -> str | None:
-    rate = _RATE.match(expression)
-    if rate:
-        value, unit = int(rate.group(1)), rate.group(2)
-        if value < 1 or (value == 1) != (not unit.endswith("s")):
-            return f"must be rate(1 unit) or rate(N units) with N >= 1, got {expression!r}"
-        return None
-    at = _AT.match(expression)
-    if at:
-        try:
-            datetime.strptime(at.group(1), "%Y-%m-%dT%H:%M:%S")
-        except ValueError:
-            return f"at(...) takes a date and time yyyy-mm-ddThh:mm:ss (no zone: see time_zone), got {expression!r}"
-        return None
-    cron = _CRON.match(expression)
-    if cron is None:
-        return (
-            "must be cron(minutes hours day-of-month month day-of-week year), rate(N minutes|hours|days) "
-            f"or at(yyyy-mm-ddThh:mm:ss), got {expression!r}"
-        )
-    fields = cron.group(1).split()
-    if len(fields) != 6:
-        return (
-            f"cron needs 6 fields (minutes hours day-of-month month day-of-week year), got "
-            f"{len(fields)} in {expression!r}"
-        )
-    if (fields[2] == "?") == (fields[4] == "?"):
-        return f"cron needs '?' in exactly one of day-of-month and day-of-week, got {expression!r}"
-    for value, (name, low, high) in zip(fields, _CRON_FIELDS, strict=True):
-        problem = _cron_field_problem(name, low, high, value, expression)
-        if problem is not None:
-            return problem
-    return None
-
-
-def _cron_field_problem(name: str, low: int, high: int, value: str, expression: str) -> str | None:
-    wildcards, words = _CRON_SYNTAX[name]
-    unknown = [w for w in re.findall(r"[A-Za-z]+", value) if w.upper() not in words]
-    odd = [c for c in re.sub(r"[A-Za-z0-9]", "", value) if c not in wildcards]
-    if unknown or odd:
-        shown = ", ".join(words) + " and " if words else ""
-        return (
-            f"cron {name} may hold numbers, {shown}the wildcards {' '.join(wildcards)}, "
-            f"got {value!r} in {expression!r}"
-        )
-    for part in value.split(","):
-        base, _, step = part.partition("/")
-        if step and not (step.isdigit() and int(step) >= 1):
-            return f"cron {name} step must be a whole number >= 1, got {part!r} in {expression!r}"
-        base, _, nth = base.partition("#")
-        if nth and not (nth.isdigit() and 1 <= int(nth) <= 5):
-            return f"cron {name} '#' must be 1..5, got {part!r} in {expression!r}"
-        for number in re.findall(r"\d+", base):
-            if not low <= int(number) <= high:
-                return f"cron {name} must be {low}..{high}, got {number} in {expression!r}"
-    return None
+def _invoker_role(
+    scope: Construct, target: SourceTarget, group_arn: str, alias_arn: str, queue_arn: str
+) -> iam.CfnRole:
+    """``Role``: only Scheduler, for this account's schedules of this group, may assume it, and it may
+    invoke the alias and send to the dead-letter queue, nothing else."""
+    return iam.CfnRole(
+        scope,
+        "Role",
+        description=f"Lets the schedule of {target.scope_path} invoke {target.title}",
+        assume_role_policy_document={
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "scheduler.amazonaws.com"},
+                    "Action": "sts:AssumeRole",
+                    "Condition": {
+                        "StringEquals": {"aws:SourceAccount": cdk.Aws.ACCOUNT_ID, "aws:SourceArn": group_arn}
+                    },
+                }
+            ],
+        },
+        policies=[
+            iam.CfnRole.PolicyProperty(
+                policy_name="invoke-target",
+                policy_document={
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": alias_arn},
+                        {"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": queue_arn},
+                    ],
+                },
+            )
+        ],
+    )

@@ -21,6 +21,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_stepfunctions as sfn
 
 from ...core import FunctionSpec
+from ...core.schedule_expressions import schedule_expression_problem
 from ...errors import Problems, is_token
 from . import asl
 from .binding import PREFIX, FreeUse, key_twins, resolve, resource_kind
@@ -32,28 +33,6 @@ EXPRESS_MAX_SECONDS = asl.EXPRESS_MAX_SECONDS
 STANDARD_MAX_SECONDS = 365 * 24 * 3600
 _M = TypeVar("_M", bound=Mapping[str, Any])
 _STEP_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,79}$")
-_RATE = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$")
-_CRON = re.compile(r"^cron\(([^)]*)\)$")
-# EventBridge cron fields, in order, with the range of their numbers.
-_CRON_FIELDS = (
-    ("minutes", 0, 59),
-    ("hours", 0, 23),
-    ("day-of-month", 1, 31),
-    ("month", 1, 12),
-    ("day-of-week", 1, 7),
-    ("year", 1970, 2199),
-)
-# What else each field may hold: wildcard characters, and names (EventBridge's cron reference).
-_MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
-_DAYS = ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT")
-_CRON_SYNTAX: dict[str, tuple[str, tuple[str, ...]]] = {
-    "minutes": (",-*/", ()),
-    "hours": (",-*/", ()),
-    "day-of-month": (",-*?/", ("L", "W", "LW")),
-    "month": (",-*/", _MONTHS),
-    "day-of-week": (",-*?#", (*_DAYS, "L")),
-    "year": (",-*/", ()),
-}
 _API_PATH = re.compile(r"^(/[A-Za-z0-9._~-]+)+$")
 _STAGE = re.compile(r"^[A-Za-z0-9_]{1,128}$")
 _VARIABLE = re.compile(r"^[A-Za-z0-9_]+$")
@@ -534,7 +513,7 @@ def _check_triggers(triggers: Sequence[Trigger], problems: Problems) -> None:
         problems.one_of(f"{prop}.kind", trigger.kind, ("schedule", "event", "api"))
         if trigger.kind == "schedule":
             if isinstance(trigger.schedule, str):
-                problem = _schedule_problem(trigger.schedule)
+                problem = schedule_expression_problem(trigger.schedule, at=False)
                 if problem:
                     problems.add(f"{prop}.schedule {problem}")
             elif not isinstance(trigger.schedule, events.Schedule):
@@ -592,46 +571,3 @@ def _check_triggers(triggers: Sequence[Trigger], problems: Problems) -> None:
                 problems.add(f"{prop}.web_acl_arn must be a WAFv2 web ACL ARN, got {arn!r}")
     if apis > 1:
         problems.add(f"triggers may have at most one Trigger.api(), got {apis}")
-
-
-def _schedule_problem(expression: str) -> str | None:
-    """What is wrong with a ``cron(...)``/``rate(...)`` expression, if anything."""
-    if is_token(expression):
-        return None
-    rate = _RATE.match(expression)
-    if rate:
-        value, unit = int(rate.group(1)), rate.group(2)
-        if value < 1 or (value == 1) != (not unit.endswith("s")):
-            return f"must be rate(1 unit) or rate(N units) with N >= 1, got {expression!r}"
-        return None
-    cron = _CRON.match(expression)
-    if cron:
-        fields = cron.group(1).split()
-        if len(fields) != 6:
-            return (
-                f"cron needs 6 fields (minutes hours day-of-month month day-of-week year), got {expression!r}"
-            )
-        if (fields[2] == "?") == (fields[4] == "?"):
-            return f"cron needs '?' in exactly one of day-of-month and day-of-week, got {expression!r}"
-        for value, (name, low, high) in zip(fields, _CRON_FIELDS, strict=True):
-            wildcards, words = _CRON_SYNTAX[name]
-            unknown = [w for w in re.findall(r"[A-Za-z]+", value) if w.upper() not in words]
-            odd = [c for c in re.sub(r"[A-Za-z0-9]", "", value) if c not in wildcards]
-            if unknown or odd:
-                shown = ", ".join(words) + " and " if words else ""
-                return (
-                    f"cron {name} may hold numbers, {shown}the wildcards {' '.join(wildcards)}, "
-                    f"got {value!r} in {expression!r}"
-                )
-            for part in value.split(","):
-                base, _, step = part.partition("/")
-                if step and not (step.isdigit() and int(step) >= 1):
-                    return f"cron {name} step must be a whole number >= 1, got {part!r} in {expression!r}"
-                base, _, nth = base.partition("#")
-                if nth and not (nth.isdigit() and 1 <= int(nth) <= 5):
-                    return f"cron {name} '#' must be 1..5, got {part!r} in {expression!r}"
-                for number in re.findall(r"\d+", base):
-                    if not low <= int(number) <= high:
-                        return f"cron {name} must be {low}..{high}, got {number} in {expression!r}"
-        return None
-    return f"must be cron(...) or rate(...), got {expression!r}"
