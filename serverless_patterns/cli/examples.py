@@ -185,14 +185,16 @@ _PARAM = re.compile(r":param (\w+):(.*?)(?=:param |\Z)", re.S)
 def default_settings(entry: PatternEntry) -> list[tuple[str, str, str]]:
     """(prop, description, default) of every documented prop, read from the construct's docstrings.
 
-    Reads ``:param name: ... Default: ...`` lines of ``__init__``, or the field docstrings of a
-    ``<Class>Props`` dataclass, so the defaults are the ones the code documents.
+    Reads ``:param name: ... Default: ...`` lines of the class and its ``__init__`` (a constructor
+    with many props documents them on the class), or the field docstrings of a ``<Class>Props``
+    dataclass, so the defaults are the ones the code documents.
     """
     construct = entry.construct_class()
     settings: list[tuple[str, str, str]] = []
-    doc = inspect.getdoc(vars(construct).get("__init__")) or ""
-    for name, text in _PARAM.findall(doc):
-        settings.append((name, *_split_default(" ".join(text.replace("``", "`").split()))))
+    for documented in (construct, vars(construct).get("__init__")):
+        doc = inspect.getdoc(documented) or ""
+        for name, text in _PARAM.findall(doc):
+            settings.append((name, *_split_default(" ".join(text.replace("``", "`").split()))))
     if settings:
         return settings
     module = sys.modules[construct.__module__]

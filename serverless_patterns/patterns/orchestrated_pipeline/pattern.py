@@ -8,6 +8,7 @@ import json
 import os
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import aws_cdk as cdk
@@ -32,6 +33,7 @@ from ...core import (
     Monitoring,
     MonitoringOptions,
     Pattern,
+    PatternFunction,
     acknowledge,
 )
 from ...core.ids import unique_id
@@ -45,7 +47,7 @@ from .grants import chain_topic_plan
 from .grants import plan as plan_grants
 from .props import StepLike, Trigger
 from .triggers import rule, rule_dead_letter_queue, start_execution_api
-from .validation import validate_props
+from .validation import Checked, settings_problems, validate_props
 from .wiring import Wiring
 
 __all__ = ["OrchestratedPipeline"]
@@ -78,7 +80,63 @@ class OrchestratedPipeline(Pattern):
     ``definition_file`` in Amazon States Language with the ``functions`` its Lambda states name:
     each Lambda ``Resource``/``FunctionName`` and SNS ``TopicArn`` in the file is rebound, by name,
     to the function's ``live`` alias and to the pattern's topic.
+
+    :param steps: Steps run in order (Python definition): Lambda ``Step``, ``Choice``, ``Wait``,
+        ``Parallel`` and ``Map``. Default: - none; give ``definition_file``
+    :param definition_file: Amazon States Language file (JSON, or YAML for ``.yaml``/``.yml``),
+        relative to the current directory.
+        Its Lambda tasks without a Retry get the default retrier. Default: - none; give ``steps``
+    :param definition: A chain built with aws-cdk's ``aws_stepfunctions`` (its tasks grant their
+        own permissions); the pattern adds logging, tracing, alarms, triggers and notifications
+        (``notify_success``/``notify_failure``) around it. Default: - none; give ``steps`` or
+        ``definition_file``
+    :param functions: Function name used in ``definition_file`` to the function to build for it.
+        Default: - none
+    :param topics: SNS topic name used in ``definition_file`` to the topic to publish to instead.
+        Default: - every topic in the file is the pattern's notification topic
+    :param resources: Name used in ``definition_file`` to the table, queue, event bus, state
+        machine, bucket, topic or function it stands for: each reference is rebound to it and the
+        role gets exactly the actions each state takes on it. Default: - none
+    :param substitutions: ``${Variable}`` of ``definition_file`` to a value that is no resource (a
+        string or a string token), passed as a definition substitution. Default: - none
+    :param policies: Statements for the state machine role, in a policy of their own (never
+        acknowledged), for integrations the pattern cannot grant. Default: - none
+    :param notify_success: With ``steps`` or ``definition``: publish to the notification topic when the pipeline
+        succeeds. Default: - False; not allowed with ``definition_file``
+    :param notify_failure: With ``steps`` or ``definition``: publish to the notification topic, then fail, when a
+        step fails after its retries. Default: - True; not allowed with ``definition_file``
+    :param notification_topic: The topic notifications go to. Default: - a topic encrypted with a
+        customer-managed KMS key (rotation on), TLS-only, created when the definition publishes
+    :param state_machine_type: ``STANDARD`` or ``EXPRESS``. Default: STANDARD
+    :param timeout: Maximum duration of an execution, whole seconds (``TimeoutSeconds``; replaces
+        the one in ``definition_file``). Default: - the file's TimeoutSeconds, else none: a Standard
+        execution may run a year, an Express one 5 minutes
+    :param log_level: Execution history logged to CloudWatch Logs: ALL, ERROR or FATAL. Default: ALL
+    :param include_execution_data: Log state input and output too. Off because payloads may hold
+        personal data that the log group would keep for ``log_retention``. Default: False
+    :param log_retention: Retention of the execution log group (and of the API trigger's access
+        logs). Default: - the stage's: ONE_MONTH (prod), ONE_WEEK (dev)
+    :param triggers: What starts executions. Default: - none; start executions yourself
+        (``grant_start_execution``)
+    :param deployment: How new function versions reach traffic.
+        Default: - the stage's: DeploymentStrategy.canary() (prod), all_at_once() (dev)
+        (10% for 5 minutes, rolled back on the function's error and throttle alarms)
+    :param monitoring: Alarm thresholds and the monitoring to register with.
+        Default: - MonitoringOptions() (the stack's shared alarm topic and dashboard)
     """
+
+    topic: sns.ITopic | None
+    """The notification topic: ``notification_topic``, the one the pattern made, or None."""
+    topic_key: kms.IKey | None
+    """The key of the notification topic the pattern made, else None."""
+    rules: list[events.Rule]
+    """The EventBridge rules of the schedule and event triggers."""
+    trigger_dead_letter_queue: sqs.Queue | None
+    """Where the rules park the events they could not deliver, when there is a rule."""
+    api: apigw.RestApi | None
+    """The REST API of the api trigger, when there is one."""
+    api_access_log_group: logs.LogGroup | None
+    """The access logs of the API trigger, when there is one."""
 
     def __init__(
         self,
@@ -105,67 +163,13 @@ class OrchestratedPipeline(Pattern):
         deployment: DeploymentStrategy | None = None,
         monitoring: MonitoringOptions | None = None,
     ) -> None:
-        """
-        :param steps: Steps run in order (Python definition): Lambda ``Step``, ``Choice``, ``Wait``,
-            ``Parallel`` and ``Map``. Default: - none; give ``definition_file``
-        :param definition_file: Amazon States Language file (JSON, or YAML for ``.yaml``/``.yml``),
-            relative to the current directory.
-            Its Lambda tasks without a Retry get the default retrier. Default: - none; give ``steps``
-        :param definition: A chain built with aws-cdk's ``aws_stepfunctions`` (its tasks grant their
-            own permissions); the pattern adds logging, tracing, alarms, triggers and notifications
-            (``notify_success``/``notify_failure``) around it. Default: - none; give ``steps`` or
-            ``definition_file``
-        :param functions: Function name used in ``definition_file`` to the function to build for it.
-            Default: - none
-        :param topics: SNS topic name used in ``definition_file`` to the topic to publish to instead.
-            Default: - every topic in the file is the pattern's notification topic
-        :param resources: Name used in ``definition_file`` to the table, queue, event bus, state
-            machine, bucket, topic or function it stands for: each reference is rebound to it and the
-            role gets exactly the actions each state takes on it. Default: - none
-        :param substitutions: ``${Variable}`` of ``definition_file`` to a value that is no resource (a
-            string or a string token), passed as a definition substitution. Default: - none
-        :param policies: Statements for the state machine role, in a policy of their own (never
-            acknowledged), for integrations the pattern cannot grant. Default: - none
-        :param notify_success: With ``steps`` or ``definition``: publish to the notification topic when the pipeline
-            succeeds. Default: - False; not allowed with ``definition_file``
-        :param notify_failure: With ``steps`` or ``definition``: publish to the notification topic, then fail, when a
-            step fails after its retries. Default: - True; not allowed with ``definition_file``
-        :param notification_topic: The topic notifications go to. Default: - a topic encrypted with a
-            customer-managed KMS key (rotation on), TLS-only, created when the definition publishes
-        :param state_machine_type: ``STANDARD`` or ``EXPRESS``. Default: STANDARD
-        :param timeout: Maximum duration of an execution, whole seconds (``TimeoutSeconds``; replaces
-            the one in ``definition_file``). Default: - the file's TimeoutSeconds, else none: a Standard
-            execution may run a year, an Express one 5 minutes
-        :param log_level: Execution history logged to CloudWatch Logs: ALL, ERROR or FATAL. Default: ALL
-        :param include_execution_data: Log state input and output too. Off because payloads may hold
-            personal data that the log group would keep for ``log_retention``. Default: False
-        :param log_retention: Retention of the execution log group (and of the API trigger's access
-            logs). Default: - the stage's: ONE_MONTH (prod), ONE_WEEK (dev)
-        :param triggers: What starts executions. Default: - none; start executions yourself
-            (``grant_start_execution``)
-        :param deployment: How new function versions reach traffic.
-            Default: - the stage's: DeploymentStrategy.canary() (prod), all_at_once() (dev)
-            (10% for 5 minutes, rolled back on the function's error and throttle alarms)
-        :param monitoring: Alarm thresholds and the monitoring to register with.
-            Default: - MonitoringOptions() (the stack's shared alarm topic and dashboard)
-        """
+        """Validates every prop (documented on the class), then builds the pipeline."""
         super().__init__(scope, id, deployment=deployment, monitoring=monitoring)
         problems = self._problems()
-        for prop, flag in (("notify_success", notify_success), ("notify_failure", notify_failure)):
-            problems.require(
-                flag is None or isinstance(flag, bool), f"{prop} must be True, False or None, got {flag!r}"
+        problems.extend(
+            settings_problems(
+                notify_success, notify_failure, include_execution_data, log_retention, notification_topic
             )
-        problems.require(
-            isinstance(include_execution_data, bool),
-            f"include_execution_data must be True or False, got {include_execution_data!r}",
-        )
-        problems.require(
-            log_retention is None or isinstance(log_retention, logs.RetentionDays),
-            f"log_retention must be a logs.RetentionDays, got {log_retention!r}",
-        )
-        problems.require(
-            notification_topic is None or hasattr(notification_topic, "topic_arn"),
-            f"notification_topic must be an sns.ITopic, got {notification_topic!r}",
         )
         checked = validate_props(
             self.path,
@@ -185,68 +189,92 @@ class OrchestratedPipeline(Pattern):
             triggers=triggers,
             problems=problems,
         )
-
-        # One function per step, or per entry of ``functions``.
-        used_ids: set[str] = set()
-        titles = {
-            self._function(
-                self,
-                unique_id(_pascal(name) + "Function", used_ids),
-                spec=spec,
-                invocation=InvocationType.SYNC,
-                service_name=id,
-                name=name,
-            ): name
-            for name, spec in checked.specs.items()
-        }
-
-        # Topics: the pattern's notification topic, for every topic the definition names that the
-        # user does not give.
-        needs_topic = any(
-            u.kind == "topic" and ("topic", u.name) not in checked.resources for u in checked.found.uses
-        ) or (definition is not None and (notify_failure is not False or notify_success is True))
-        self.topic: sns.ITopic | None = notification_topic
-        self.topic_key: kms.IKey | None = None
-        if self.topic is None and needs_topic:
+        titles = self._step_functions(checked.specs, id)
+        chain = (
+            None
+            if definition is None
+            else _Chain(definition, notify_success is True, notify_failure is not False)
+        )
+        self.topic, self.topic_key = notification_topic, None
+        if notification_topic is None and ((chain is not None and chain.notifies) or checked.needs_topic):
             self.topic, self.topic_key = encrypted_topic(
                 self,
                 "NotificationTopic",
                 key_id="NotificationTopicKey",
                 key_description=f"Encrypts the notification topic of {self.path}",
             )
-
-        # Rebind every reference to what the pattern built or was given, through substitutions.
         wiring = Wiring(self.aliases, checked.resources, self.topic)
+        self.state_machine = self._state_machine(
+            checked, wiring, chain, substitutions, timeout, state_machine_type, log_retention
+        )
+        self._log(log_level, include_execution_data)
+        publish_to = self._permissions(checked, wiring, chain, policies, log_level)
+        trigger_widgets = self._triggers(triggers, log_retention)
+        execution_widgets = self._execution_alarms()
+        self._topic_alarms(publish_to)
+        self._dashboard_section([*execution_widgets, *trigger_widgets], function_titles=titles)
+
+    # ------------------------------------------------------------------ building
+    def _step_functions(
+        self, specs: Mapping[str, FunctionSpec], service_name: str
+    ) -> dict[PatternFunction, str]:
+        """One function per step, or per entry of ``functions``, each with the name it has there."""
+        used_ids: set[str] = set()
+        return {
+            self._function(
+                self,
+                unique_id(_pascal(name) + "Function", used_ids),
+                spec=spec,
+                invocation=InvocationType.SYNC,
+                service_name=service_name,
+                name=name,
+            ): name
+            for name, spec in specs.items()
+        }
+
+    def _state_machine(
+        self,
+        checked: Checked,
+        wiring: Wiring,
+        chain: _Chain | None,
+        substitutions: Mapping[str, str] | None,
+        timeout: cdk.Duration | None,
+        state_machine_type: sfn.StateMachineType,
+        log_retention: logs.RetentionDays | None,
+    ) -> sfn.StateMachine:
+        """The state machine, every reference of its definition rebound (through substitutions) to
+        what the pattern built or was given, or the user's chain inside the pattern's notifications."""
         all_substitutions = bind(
             checked.definition, checked.found.uses, checked.free, wiring.value_of, substitutions or {}
         )
-        if definition is not None:  # the user's chain, inside the pattern's notifications
+        if chain is not None:
             body = sfn.DefinitionBody.from_chainable(
                 wrap_chain(
                     self,
-                    definition,
+                    chain.definition,
                     self.topic,
-                    notify_success=notify_success is True,
-                    notify_failure=notify_failure is not False,
+                    notify_success=chain.notify_success,
+                    notify_failure=chain.notify_failure,
                 )
             )
         else:
             body = sfn.DefinitionBody.from_string(json.dumps(checked.definition, separators=(",", ":")))
-
         self.log_group = self._defaults.log_group(self, "ExecutionLogs", log_retention)
-        self.state_machine = sfn.StateMachine(
+        return sfn.StateMachine(
             self,
             "Resource",
             definition_body=body,
             definition_substitutions=all_substitutions or None,
-            timeout=timeout if definition is not None else None,
+            timeout=timeout if chain is not None else None,
             state_machine_type=state_machine_type,
         )
-        # Tracing and logging are set on the resource, and their "*" statements go to policies of
-        # their own: aws-cdk-lib's tracing_enabled/logs would put them in the role's default policy,
-        # beside the exact grants, under one acknowledgment that would cover any later wildcard.
-        cfn_machine = self.state_machine.node.default_child
-        assert isinstance(cfn_machine, sfn.CfnStateMachine)
+
+    def _log(self, log_level: sfn.LogLevel, include_execution_data: bool) -> None:
+        """Tracing and logging, set on the resource: their "*" statements go to policies of their own
+        (:meth:`_permissions`), where aws-cdk-lib's tracing_enabled/logs would put them in the role's
+        default policy, beside the exact grants, under one acknowledgment that would cover any later
+        wildcard."""
+        cfn_machine = self._cfn_machine
         cfn_machine.tracing_configuration = sfn.CfnStateMachine.TracingConfigurationProperty(enabled=True)
         cfn_machine.logging_configuration = sfn.CfnStateMachine.LoggingConfigurationProperty(
             destinations=[
@@ -259,6 +287,24 @@ class OrchestratedPipeline(Pattern):
             include_execution_data=include_execution_data,
             level=log_level.value,
         )
+
+    @property
+    def _cfn_machine(self) -> sfn.CfnStateMachine:
+        cfn_machine = self.state_machine.node.default_child
+        assert isinstance(cfn_machine, sfn.CfnStateMachine)
+        return cfn_machine
+
+    def _permissions(
+        self,
+        checked: Checked,
+        wiring: Wiring,
+        chain: _Chain | None,
+        policies: Sequence[iam.PolicyStatement],
+        log_level: sfn.LogLevel,
+    ) -> list[sns.ITopic]:
+        """The role's policies: log delivery and X-Ray (``*``, each in a policy of its own), the exact
+        grants, the user's ``policies``; the state machine waits for them. Returns the topics the
+        definition publishes to."""
         role = self.state_machine.role
         role_name = role.role_name
         wildcard_policies = [
@@ -283,9 +329,8 @@ class OrchestratedPipeline(Pattern):
             ),
         ]
         grant_plan = plan_grants(self.stack, checked.found.uses, wiring.resource_of, wiring.invoke_arn)
-        if definition is not None and self.topic is not None:
+        if chain is not None and self.topic is not None:
             grant_plan = chain_topic_plan(self.topic)  # SnsPublish grants sns:Publish; its key here
-        publish_to = grant_plan.topics
         waits_for = apply_grants(
             self, self.state_machine, grant_plan, checked.found.distributed_maps, policies
         )
@@ -297,7 +342,7 @@ class OrchestratedPipeline(Pattern):
         default_policy = role.node.try_find_child("DefaultPolicy")
         role_policy = default_policy.node.default_child if default_policy is not None else None
         assert role_policy is None or isinstance(role_policy, cdk.CfnResource)
-        cfn_machine.add_override(
+        self._cfn_machine.add_override(
             "DependsOn",
             sorted(
                 [
@@ -307,12 +352,16 @@ class OrchestratedPipeline(Pattern):
                 ]
             ),
         )
+        return grant_plan.topics
 
-        self.rules: list[events.Rule] = []
-        self.trigger_dead_letter_queue: sqs.Queue | None = None
-        self.api: apigw.RestApi | None = None
-        self.api_access_log_group: logs.LogGroup | None = None
-        trigger_widgets: list[Graph] = []
+    def _triggers(self, triggers: Sequence[Trigger], log_retention: logs.RetentionDays | None) -> list[Graph]:
+        """The rules (with their dead-letter queue and its alarm) and the API that start executions;
+        returns the API's graphs."""
+        self.rules = []
+        self.trigger_dead_letter_queue = None
+        self.api = None
+        self.api_access_log_group = None
+        widgets: list[Graph] = []
         for trigger in triggers:
             if trigger.kind == "api":
                 self.api, self.api_access_log_group = start_execution_api(
@@ -321,7 +370,7 @@ class OrchestratedPipeline(Pattern):
                     self.state_machine,
                     self._defaults.log_group(self, "ApiAccessLogs", log_retention),
                 )
-                trigger_widgets.extend(self._api_alarms(self.api, trigger.stage_name))
+                widgets.extend(self._api_alarms(self.api, trigger.stage_name))
             else:
                 if self.trigger_dead_letter_queue is None:
                     self.trigger_dead_letter_queue = rule_dead_letter_queue(self)
@@ -330,10 +379,7 @@ class OrchestratedPipeline(Pattern):
                 )
         if self.trigger_dead_letter_queue is not None:
             self._dlq_alarm(self.trigger_dead_letter_queue)
-
-        execution_widgets = self._execution_alarms()
-        self._topic_alarms(publish_to)
-        self._dashboard_section([*execution_widgets, *trigger_widgets], function_titles=titles)
+        return widgets
 
     # ------------------------------------------------------------------ public API
     def grant_start_execution(self, grantee: iam.IGrantable) -> iam.Grant:
@@ -432,6 +478,19 @@ class OrchestratedPipeline(Pattern):
 
 
 # ------------------------------------------------------------------------------------------------ helpers
+@dataclass(frozen=True)
+class _Chain:
+    """The user's ``definition`` chain and the notifications the pattern wraps it in."""
+
+    definition: sfn.IChainable
+    notify_success: bool
+    notify_failure: bool
+
+    @property
+    def notifies(self) -> bool:
+        return self.notify_success or self.notify_failure
+
+
 def _pascal(name: str) -> str:
     words = re.split(r"[^A-Za-z0-9]+", name)
     return "".join(w[:1].upper() + w[1:] for w in words if w) or "Step"

@@ -17,6 +17,7 @@ import aws_cdk as cdk
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_stepfunctions as sfn
 
@@ -53,6 +54,11 @@ class Checked:
     resources: dict[tuple[str, str], Any] = field(default_factory=dict)
     """(kind, name) to each resource the user gives (``topics`` and ``resources``)."""
 
+    @property
+    def needs_topic(self) -> bool:
+        """Whether a state publishes to a topic the user does not give: the notification topic."""
+        return any(u.kind == "topic" and ("topic", u.name) not in self.resources for u in self.found.uses)
+
 
 def validate_props(
     path: str,
@@ -86,73 +92,12 @@ def validate_props(
     if not isinstance(policies, list | tuple):
         problems.add(f"policies must be a list of iam.PolicyStatement, got {type(policies).__name__}")
         policies = ()
-    definition: dict[str, Any] = {}
-    if chain is not None:
-        if steps is not None or definition_file is not None:
-            problems.add("give one of steps, definition_file and definition, not several")
-        if not hasattr(chain, "start_state"):  # jsii interfaces are not runtime-checkable
-            problems.add(
-                f"definition must be an sfn.IChainable (a state or a chain), got {type(chain).__name__}"
-            )
-        if any(p is not None for p in (functions, topics, resources, substitutions)):
-            problems.add(
-                "functions, topics, resources and substitutions go with definition_file; a definition's "
-                "tasks name their own resources"
-            )
-    elif steps is not None and definition_file is not None:
-        problems.add("give either steps or definition_file, not both")
-    elif steps is None and definition_file is None:
-        problems.add(
-            "give steps (a list of Step) or definition_file (an Amazon States Language file) or definition "
-            "(an aws_stepfunctions chain)"
-        )
-    elif steps is not None:
-        if functions is not None or topics is not None or resources is not None or substitutions is not None:
-            problems.add(
-                "functions, topics, resources and substitutions go with definition_file; steps name their "
-                "own functions"
-            )
-        success, failure = notify_success is True, notify_failure is not False
-        checked.specs, ok = _check_steps(steps, success, failure, problems)
-        if ok:
-            definition = steps_definition(steps, path, success, failure)
-    elif definition_file is not None:
-        if notify_success is not None or notify_failure is not None:
-            problems.add(
-                "notify_success and notify_failure go with steps; an ASL definition publishes where "
-                "its own states say"
-            )
-        definition, checked.specs = _file_definition(definition_file, functions, topics, problems)
-    for prop, names in (
-        ("steps", _step_names(steps)),
-        ("functions", list(functions or {})),
-        ("topics", list(topics or {})),
-        ("resources", list(resources or {})),
-    ):
-        for one, other in key_twins(names):
-            problems.add(
-                f"{prop}: {one!r} and {other!r} differ only in characters other than letters and digits, "
-                "so both would be bound to one resource; rename one"
-            )
-    given = _check_resources(topics, resources, functions, substitutions, policies, problems)
-    checked.resources = given
+    given = _Given(steps, definition_file, chain, functions, topics, resources, substitutions, policies)
+    definition = _definition(given, notify_success, notify_failure, path, checked, problems)
+    _twin_problems(given, problems)
+    checked.resources = _check_resources(topics, resources, functions, substitutions, policies, problems)
     if definition:
-        where = "steps" if steps is not None else f"definition_file {os.fspath(definition_file or '')!r}"
-        found = asl.validate(definition, express=express, where=where)
-        if not found:
-            found = asl.lint(definition, where)
-        problems.extend(found)
-        if not found:
-            checked.found, checked.free = _bind_names(
-                definition, where, checked.specs, given, substitutions or {}, policies, problems
-            )
-            if definition_file is not None:
-                _check_used(checked, functions, topics, resources, substitutions, definition, problems)
-            lambda_states = {
-                u.state for u in checked.found.uses if u.integration in ("lambda", "lambda:invoke")
-            }
-            add_default_retries(definition, lambda_states)
-            checked.definition = definition
+        _check_definition(definition, given, express, checked, problems)
     if timeout is not None:
         high = EXPRESS_MAX_SECONDS if express else STANDARD_MAX_SECONDS
         kind = "an Express" if express else "a Standard"
@@ -172,6 +117,154 @@ def validate_props(
     _check_triggers(triggers, problems)
     problems.raise_if_any(path)
     return checked
+
+
+def settings_problems(
+    notify_success: object,
+    notify_failure: object,
+    include_execution_data: object,
+    log_retention: object,
+    notification_topic: object,
+) -> list[str]:
+    """The problems of the props that are plain settings (checked before :func:`validate_props`)."""
+    found = Problems()
+    for prop, flag in (("notify_success", notify_success), ("notify_failure", notify_failure)):
+        found.require(
+            flag is None or isinstance(flag, bool), f"{prop} must be True, False or None, got {flag!r}"
+        )
+    found.require(
+        isinstance(include_execution_data, bool),
+        f"include_execution_data must be True or False, got {include_execution_data!r}",
+    )
+    found.require(
+        log_retention is None or isinstance(log_retention, logs.RetentionDays),
+        f"log_retention must be a logs.RetentionDays, got {log_retention!r}",
+    )
+    found.require(
+        notification_topic is None or hasattr(notification_topic, "topic_arn"),
+        f"notification_topic must be an sns.ITopic, got {notification_topic!r}",
+    )
+    return list(found)
+
+
+@dataclass(frozen=True)
+class _Given:
+    """The props that say what the state machine runs, each mapping of the wrong shape read as not given."""
+
+    steps: Sequence[StepLike] | None
+    definition_file: str | os.PathLike[str] | None
+    chain: sfn.IChainable | None
+    functions: Mapping[str, FunctionSpec] | None
+    topics: Mapping[str, sns.ITopic] | None
+    resources: Mapping[str, Any] | None
+    substitutions: Mapping[str, str] | None
+    policies: Sequence[iam.PolicyStatement]
+
+    @property
+    def where(self) -> str:
+        """How problems of the definition name it."""
+        return (
+            "steps"
+            if self.steps is not None
+            else f"definition_file {os.fspath(self.definition_file or '')!r}"
+        )
+
+
+def _definition(
+    given: _Given,
+    notify_success: bool | None,
+    notify_failure: bool | None,
+    path: str,
+    checked: Checked,
+    problems: Problems,
+) -> dict[str, Any]:
+    """The ASL definition of ``steps`` or ``definition_file`` (empty for a chain, or when it has
+    problems); the function of each name it calls goes to ``checked.specs``."""
+    steps, definition_file = given.steps, given.definition_file
+    maps = (given.functions, given.topics, given.resources, given.substitutions)
+    if given.chain is not None:
+        if steps is not None or definition_file is not None:
+            problems.add("give one of steps, definition_file and definition, not several")
+        if not hasattr(given.chain, "start_state"):  # jsii interfaces are not runtime-checkable
+            problems.add(
+                f"definition must be an sfn.IChainable (a state or a chain), got {type(given.chain).__name__}"
+            )
+        if any(m is not None for m in maps):
+            problems.add(
+                "functions, topics, resources and substitutions go with definition_file; a definition's "
+                "tasks name their own resources"
+            )
+    elif steps is not None and definition_file is not None:
+        problems.add("give either steps or definition_file, not both")
+    elif steps is None and definition_file is None:
+        problems.add(
+            "give steps (a list of Step) or definition_file (an Amazon States Language file) or definition "
+            "(an aws_stepfunctions chain)"
+        )
+    elif steps is not None:
+        if any(m is not None for m in maps):
+            problems.add(
+                "functions, topics, resources and substitutions go with definition_file; steps name their "
+                "own functions"
+            )
+        success, failure = notify_success is True, notify_failure is not False
+        checked.specs, ok = _check_steps(steps, success, failure, problems)
+        if ok:
+            return steps_definition(steps, path, success, failure)
+    elif definition_file is not None:
+        if notify_success is not None or notify_failure is not None:
+            problems.add(
+                "notify_success and notify_failure go with steps; an ASL definition publishes where "
+                "its own states say"
+            )
+        definition, checked.specs = _file_definition(definition_file, given.functions, given.topics, problems)
+        return definition
+    return {}
+
+
+def _twin_problems(given: _Given, problems: Problems) -> None:
+    """Names of one prop that would bind to one resource."""
+    for prop, names in (
+        ("steps", _step_names(given.steps)),
+        ("functions", list(given.functions or {})),
+        ("topics", list(given.topics or {})),
+        ("resources", list(given.resources or {})),
+    ):
+        for one, other in key_twins(names):
+            problems.add(
+                f"{prop}: {one!r} and {other!r} differ only in characters other than letters and digits, "
+                "so both would be bound to one resource; rename one"
+            )
+
+
+def _check_definition(
+    definition: dict[str, Any], given: _Given, express: bool, checked: Checked, problems: Problems
+) -> None:
+    """The definition against the Step Functions rules and lints, then its names bound; when all
+    holds, it gets its default retriers and becomes ``checked.definition``."""
+    where = given.where
+    found = asl.validate(definition, express=express, where=where)
+    if not found:
+        found = asl.lint(definition, where)
+    problems.extend(found)
+    if found:
+        return
+    checked.found, checked.free = _bind_names(
+        definition,
+        where,
+        checked.specs,
+        checked.resources,
+        given.substitutions or {},
+        given.policies,
+        problems,
+    )
+    if given.definition_file is not None:
+        _check_used(
+            checked, given.functions, given.topics, given.resources, given.substitutions, definition, problems
+        )
+    lambda_states = {u.state for u in checked.found.uses if u.integration in ("lambda", "lambda:invoke")}
+    add_default_retries(definition, lambda_states)
+    checked.definition = definition
 
 
 def _mapping(prop: str, value: _M | None, problems: Problems) -> _M | None:
