@@ -1,8 +1,15 @@
-"""StreamToSns: a DynamoDB table's stream, through a Lambda function, to an SNS topic."""
+"""StreamToSns: a DynamoDB table's stream, through a Lambda function, to an SNS topic.
+
+The stream is a :class:`~serverless_patterns.core.sources.StreamSource` attached to the function
+(its options, their checks, grants, alarms and graphs are the source's); this module builds what is
+the pattern's own: the table or yours, the topic or yours, the built-in forwarder, the idempotency
+table, and the failure queue the forwarder parks whole records in.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields, replace
 from enum import StrEnum
 from typing import Any
 
@@ -12,25 +19,28 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from ..core import (
-    AlarmKind,
     DeploymentStrategy,
-    ExpressionSpec,
     FunctionSpec,
-    Graph,
     InvocationType,
-    Monitoring,
     MonitoringOptions,
     Pattern,
+    PatternFunction,
 )
-from ..core.queue import parking_queue
+from ..core.sources.stream import (
+    DEFAULT_BATCH_SIZE,
+    DEFAULT_PARALLELIZATION_FACTOR,
+    DEFAULT_RETRY_ATTEMPTS,
+    DEFAULT_STARTING_POSITION,
+    StreamSource,
+    is_table,
+)
 from ..core.topic import encrypted_topic, grant_publish
-from ..errors import is_token
+from ..errors import Problems, is_token
 from ..handlers import STREAM_FORWARDER_DIR
 
 __all__ = ["StreamEventName", "StreamToSns"]
@@ -45,6 +55,11 @@ class StreamEventName(StrEnum):
     """An existing item was updated."""
     REMOVE = "REMOVE"
     """An item was deleted."""
+
+
+_EVENT_NAMES = tuple(StreamEventName)
+_TABLE_OPTIONS = ("partition_key", "sort_key", "table_removal_policy")
+_IDEMPOTENCY_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem")
 
 
 class StreamToSns(Pattern):
@@ -69,14 +84,14 @@ class StreamToSns(Pattern):
         function: FunctionSpec | None = None,
         powertools_layer: lambda_.ILayerVersion | None = None,
         topic: sns.ITopic | None = None,
-        event_names: Sequence[str] = tuple(StreamEventName),
-        starting_position: lambda_.StartingPosition = lambda_.StartingPosition.TRIM_HORIZON,
-        batch_size: int = 100,
+        event_names: Sequence[str] = _EVENT_NAMES,
+        starting_position: lambda_.StartingPosition = DEFAULT_STARTING_POSITION,
+        batch_size: int = DEFAULT_BATCH_SIZE,
         max_batching_window: cdk.Duration | None = None,
         bisect_batch_on_error: bool = True,
-        retry_attempts: int = 3,
+        retry_attempts: int = DEFAULT_RETRY_ATTEMPTS,
         max_record_age: cdk.Duration | None = None,
-        parallelization_factor: int = 1,
+        parallelization_factor: int = DEFAULT_PARALLELIZATION_FACTOR,
         idempotency: bool = False,
         deployment: DeploymentStrategy | None = None,
         monitoring: MonitoringOptions | None = None,
@@ -118,94 +133,49 @@ class StreamToSns(Pattern):
             Default: - MonitoringOptions() (the stack's shared alarm topic and dashboard)
         """
         super().__init__(scope, id, deployment=deployment, monitoring=monitoring)
-        names = self._validate(
-            table,
-            partition_key,
-            sort_key,
-            table_removal_policy,
-            function,
-            powertools_layer,
-            topic,
-            event_names,
-            starting_position,
-            batch_size,
-            max_batching_window,
-            retry_attempts,
-            max_record_age,
-            parallelization_factor,
-            bisect_batch_on_error,
-            idempotency,
-        )
+        props = _Props.of(locals())
+        self.source: StreamSource = props.stream()
+        """The stream source this pattern attached: the stream options as given, and the table."""
+        self._check(props.validate(self._problems(), self.source))
+        self._build(props)
 
-        self.table: dynamodb.ITable = table or self._create_table(
-            partition_key, sort_key, table_removal_policy or self._defaults.removal_policy
-        )
+    def _build(self, props: _Props) -> None:
+        self.table: dynamodb.ITable = props.table or self._create_table(props)
         self.topic_key: kms.Key | None = None
-        self.topic: sns.ITopic = topic or self._create_topic()
-        self.dead_letter_queue: sqs.Queue = parking_queue(
-            self, "FailureQueue", role=f"the on-failure destination of the {self.path} stream mapping"
-        )
+        self.topic: sns.ITopic = props.topic or self._create_topic()
+        self.dead_letter_queue: sqs.Queue = StreamSource.failure_queue(self, self.path)
         """Where failed records are parked: in full (message attribute ``kind`` = ``stream-record``)
         by the built-in forwarder when it cannot publish one, and as stream positions by the
         mapping's on-failure destination when the function itself keeps failing."""
-        environment = {"TOPIC_ARN": self.topic.topic_arn}
-        if function is None:  # the built-in forwarder parks whole records, not 24-hour pointers
-            environment["DEAD_LETTER_QUEUE_URL"] = self.dead_letter_queue.queue_url
-        self.idempotency_table: dynamodb.Table | None = None
-        if idempotency:
-            self.idempotency_table = self._create_idempotency_table()
-            environment["IDEMPOTENCY_TABLE_NAME"] = self.idempotency_table.table_name
-
-        spec = function or self._forwarder_spec(powertools_layer)
+        self.idempotency_table: dynamodb.Table | None = (
+            self._create_idempotency_table() if props.idempotency else None
+        )
+        spec = props.function or self._forwarder_spec(props.powertools_layer)
+        environment = self._environment(built_in=props.function is None)
         pf = self._single_function(spec, InvocationType.EVENT_SOURCE, environment=environment)
+        self._grant(pf)
+        self.source = replace(self.source, table=self.table, on_failure_queue=self.dead_letter_queue)
+        binding = self.attach(self.source, self, function=pf, title=self.path)
+        self.event_source_mapping: lambda_.EventSourceMapping = binding.resources["event_source_mapping"]
+        metrics = {alarm.id: alarm.metric for alarm in binding.alarms}
+        self._iterator_age = metrics["IteratorAgeAlarm"]
+        self._failure_depth = metrics["FailureQueueDepthAlarm"]
+        self._dashboard_section(binding.graphs)
+
+    def _environment(self, *, built_in: bool) -> dict[str, str]:
+        environment = {"TOPIC_ARN": self.topic.topic_arn}
+        if built_in:  # the built-in forwarder parks whole records, not 24-hour pointers
+            environment["DEAD_LETTER_QUEUE_URL"] = self.dead_letter_queue.queue_url
+        if self.idempotency_table is not None:
+            environment["IDEMPOTENCY_TABLE_NAME"] = self.idempotency_table.table_name
+        return environment
+
+    def _grant(self, pf: PatternFunction) -> None:
+        """The function may publish to the topic and use the idempotency table (the stream source
+        grants the rest)."""
         grant_publish(self.topic, self.topic_key, pf.alias)
         if self.idempotency_table is not None:
-            self.idempotency_table.grant(
-                pf.alias,
-                "dynamodb:GetItem",
-                "dynamodb:PutItem",
-                "dynamodb:UpdateItem",
-                "dynamodb:DeleteItem",
-            )
-
-        filters = (
-            []
-            if set(names) == set(tuple(StreamEventName))
-            else [lambda_.FilterCriteria.filter({"eventName": lambda_.FilterRule.or_(*names)})]
-        )
-        # What CDK's DynamoEventSource does, less its dynamodb:ListStreams on "*" in the role's
-        # default policy: that statement goes to a policy of its own, acknowledged there only.
-        list_streams = pf.add_wildcard_policy(
-            "StreamsPolicy",
-            "dynamodb-list-streams",
-            ["dynamodb:ListStreams"],
-            f"The event source mapping of {self.path} reads the stream of its table; "
-            "dynamodb:ListStreams supports no resource-level permission (reading the stream is granted "
-            "on the stream ARN only, in the default policy); this policy holds that one statement only",
-        )
-        self.table.grant_stream(
-            pf.alias, "dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"
-        )
-        if self.table.encryption_key is not None:
-            self.table.encryption_key.grant_decrypt(pf.alias)
-        mapping = pf.alias.add_event_source_mapping(
-            f"DynamoDBEventSource:{cdk.Names.node_unique_id(self.table.node)}",
-            event_source_arn=self.table.table_stream_arn,
-            starting_position=starting_position,
-            batch_size=batch_size,
-            max_batching_window=max_batching_window,
-            bisect_batch_on_error=bisect_batch_on_error,
-            retry_attempts=retry_attempts,
-            max_record_age=max_record_age or cdk.Duration.days(1),
-            parallelization_factor=parallelization_factor,
-            report_batch_item_failures=True,
-            on_failure=sources.SqsDlq(self.dead_letter_queue),
-            filters=filters or None,
-        )
-        # Lambda checks the role can read the stream when it creates the mapping.
-        mapping.node.add_dependency(list_streams)
-
-        self._build_alarms(pf.function_name)
+            self.idempotency_table.grant(pf.alias, *_IDEMPOTENCY_ACTIONS)
 
     # ------------------------------------------------------------------ public API
     def grant_subscribe(self, grantee: iam.IGrantable) -> iam.Grant:
@@ -241,19 +211,15 @@ class StreamToSns(Pattern):
             description="Forwards DynamoDB stream records to SNS (serverless-patterns StreamToSns)",
         )
 
-    def _create_table(
-        self,
-        partition_key: str | dynamodb.Attribute | None,
-        sort_key: str | dynamodb.Attribute | None,
-        removal_policy: cdk.RemovalPolicy,
-    ) -> dynamodb.Table:
-        assert partition_key is not None
+    def _create_table(self, props: _Props) -> dynamodb.Table:
+        assert props.partition_key is not None
+        sort_key = props.sort_key
         return self._table(
             "Table",
-            partition_key,
+            props.partition_key,
             sort_key=_attribute(sort_key) if sort_key is not None else None,
             stream=dynamodb.StreamViewType.NEW_AND_OLD_IMAGES,
-            removal_policy=removal_policy,
+            removal_policy=props.table_removal_policy or self._defaults.removal_policy,
         )
 
     def _create_topic(self) -> sns.Topic:
@@ -285,153 +251,156 @@ class StreamToSns(Pattern):
             **props,
         )
 
-    def _build_alarms(self, function_name: str) -> None:
-        iterator_age_ms = Monitoring.metric(
-            "AWS/Lambda", "IteratorAge", {"FunctionName": function_name}, kind=AlarmKind.ITERATOR_AGE
-        )
-        self._iterator_age = ExpressionSpec("m / 1000", (("m", iterator_age_ms),), "Iterator age (s)", 1)
-        self._failure_depth = Monitoring.queue_metric(
-            self.dead_letter_queue.queue_name, kind=AlarmKind.DLQ_DEPTH, label="Failed records"
-        )
-        self._alarms(
-            self,
-            ("IteratorAgeAlarm", AlarmKind.ITERATOR_AGE, self._iterator_age, f"{self.path} stream"),
-            (
-                "FailureQueueDepthAlarm",
-                AlarmKind.DLQ_DEPTH,
-                self._failure_depth,
-                f"{self.path} failure queue",
-            ),
-        )
-        self._dashboard_section(
-            [
-                Graph("Iterator age (s)", [self._iterator_age], width=12),
-                Graph("Failed records", [self._failure_depth], width=12),
-            ]
+
+@dataclass(frozen=True)
+class _Props:
+    """The props as given (their defaults are the constructor's), checked by :meth:`validate`."""
+
+    table: dynamodb.ITable | None
+    partition_key: str | dynamodb.Attribute | None
+    sort_key: str | dynamodb.Attribute | None
+    table_removal_policy: cdk.RemovalPolicy | None
+    function: FunctionSpec | None
+    powertools_layer: lambda_.ILayerVersion | None
+    topic: sns.ITopic | None
+    event_names: Sequence[str]
+    starting_position: lambda_.StartingPosition
+    batch_size: int
+    max_batching_window: cdk.Duration | None
+    bisect_batch_on_error: bool
+    retry_attempts: int
+    max_record_age: cdk.Duration | None
+    parallelization_factor: int
+    idempotency: bool
+
+    @classmethod
+    def of(cls, given: Mapping[str, Any]) -> _Props:
+        """The props among ``given`` (the constructor's ``locals()``)."""
+        return cls(**{f.name: given[f.name] for f in fields(cls)})
+
+    def stream(self) -> StreamSource:
+        """The stream options as a source, reading the user's table (or none yet: it is created
+        once every prop is checked) through the filter that passes :attr:`event_names` only."""
+        return StreamSource(
+            table=self.table,
+            starting_position=self.starting_position,
+            batch_size=self.batch_size,
+            max_batching_window=self.max_batching_window,
+            filter_criteria=_event_filter(self.event_names),
+            bisect_batch_on_error=self.bisect_batch_on_error,
+            retry_attempts=self.retry_attempts,
+            max_record_age=self.max_record_age,
+            parallelization_factor=self.parallelization_factor,
         )
 
-    # ------------------------------------------------------------------ validation
-    def _validate(
-        self,
-        table: dynamodb.ITable | None,
-        partition_key: str | dynamodb.Attribute | None,
-        sort_key: str | dynamodb.Attribute | None,
-        table_removal_policy: cdk.RemovalPolicy | None,
-        function: FunctionSpec | None,
-        powertools_layer: lambda_.ILayerVersion | None,
-        topic: sns.ITopic | None,
-        event_names: object,
-        starting_position: lambda_.StartingPosition,
-        batch_size: int,
-        max_batching_window: cdk.Duration | None,
-        retry_attempts: int,
-        max_record_age: cdk.Duration | None,
-        parallelization_factor: int,
-        bisect_batch_on_error: bool,
-        idempotency: bool,
-    ) -> list[str]:
-        """Raises every problem at once; returns the event names as a list."""
-        problems = self._problems()
-        table_options = {
-            "partition_key": partition_key,
-            "sort_key": sort_key,
-            "table_removal_policy": table_removal_policy,
-        }
-        if table is not None and problems.interface(
-            "table", table, ("table_arn", "table_stream_arn"), "a dynamodb.ITable"
-        ):
-            given = [name for name, value in table_options.items() if value is not None]
-            if given:
-                problems.add(
-                    f"table: give your own table or the options to build one, not both "
-                    f"(got table and {', '.join(given)})"
-                )
-            if table.table_stream_arn is None:
-                problems.add(
-                    f"table: {table.node.path} has no stream; enable one (NEW_AND_OLD_IMAGES) or pass "
-                    "the stream ARN to Table.from_table_attributes(table_stream_arn=...)"
-                )
-        elif table is None:
-            if partition_key is None:
-                problems.add("partition_key is required to create a table (or give your own table)")
-            key_names: dict[str, str] = {}
-            for name, key in (("partition_key", partition_key), ("sort_key", sort_key)):
-                if isinstance(key, str) and not is_token(key):
-                    problems.require(
-                        0 < len(key) <= 255,
-                        f"{name} must be an attribute name of 1..255 characters, got {key!r}",
-                    )
-                    key_names[name] = key
-                elif isinstance(key, dynamodb.Attribute):
-                    key_names[name] = key.name
-                    problems.require(
-                        is_token(key.name) or 0 < len(key.name) <= 255,
-                        f"{name} must be an attribute name of 1..255 characters, got {key.name!r}",
-                    )
-                elif key is not None and not isinstance(key, str):
-                    problems.add(f"{name} must be a name or a dynamodb.Attribute, got {type(key).__name__}")
-            if (
-                len(key_names) == 2
-                and key_names["partition_key"] == key_names["sort_key"]
-                and not is_token(key_names["sort_key"])
-            ):
-                problems.add(
-                    f"sort_key must differ from partition_key, got {key_names['sort_key']!r} for both"
-                )
-            if table_removal_policy is not None:
-                problems.instance(
-                    "table_removal_policy", table_removal_policy, cdk.RemovalPolicy, "a cdk.RemovalPolicy"
-                )
-        if function is not None:
-            if not isinstance(function, FunctionSpec):
-                problems.add(f"function must be a FunctionSpec, got {type(function).__name__}")
-            else:
-                problems.extend(function.problems("function"))
-            if powertools_layer is not None:
-                problems.add(
-                    "powertools_layer is only for the built-in forwarder: add layers to your FunctionSpec"
-                )
-        elif powertools_layer is not None:
-            problems.interface(
+    def validate(self, found: Problems, stream: StreamSource) -> Problems:
+        """``found`` (the shared options' problems) with every problem of these props."""
+        found.extend(_validate_new_table(self) if self.table is None else _validate_given_table(self))
+        found.extend(_validate_function(self.function, self.powertools_layer))
+        if self.topic is not None:
+            found.interface("topic", self.topic, ("topic_arn", "topic_name"), "an sns.ITopic")
+        found.extend(_validate_event_names(self.event_names))
+        found.extend(stream.problems(""))
+        found.boolean("idempotency", self.idempotency)
+        return found
+
+
+# ---------------------------------------------------------------------- validation
+def _validate_given_table(props: _Props) -> list[str]:
+    """Your table and the options to build one are exclusive (the table's own checks are the
+    stream source's)."""
+    given = [name for name in _TABLE_OPTIONS if getattr(props, name) is not None]
+    if not given or not is_table(props.table):
+        return []
+    return [
+        f"table: give your own table or the options to build one, not both (got table and {', '.join(given)})"
+    ]
+
+
+def _validate_new_table(props: _Props) -> list[str]:
+    """The options of the table this pattern creates."""
+    found = Problems()
+    if props.partition_key is None:
+        found.add("partition_key is required to create a table (or give your own table)")
+    names = {
+        prop: name
+        for prop, key in (("partition_key", props.partition_key), ("sort_key", props.sort_key))
+        if (name := _validate_key(prop, key, found)) is not None
+    }
+    if len(names) == 2 and names["partition_key"] == names["sort_key"] and not is_token(names["sort_key"]):
+        found.add(f"sort_key must differ from partition_key, got {names['sort_key']!r} for both")
+    if props.table_removal_policy is not None:
+        found.instance(
+            "table_removal_policy", props.table_removal_policy, cdk.RemovalPolicy, "a cdk.RemovalPolicy"
+        )
+    return list(found)
+
+
+def _validate_key(prop: str, key: object, found: Problems) -> str | None:
+    """The attribute name of a key (None for no key or a wrong one, whose problem ``found`` gets)."""
+    if isinstance(key, dynamodb.Attribute):
+        name = key.name
+    elif isinstance(key, str):
+        name = key
+    else:
+        if key is not None:
+            found.add(f"{prop} must be a name or a dynamodb.Attribute, got {type(key).__name__}")
+        return None
+    found.require(
+        is_token(name) or 0 < len(name) <= 255,
+        f"{prop} must be an attribute name of 1..255 characters, got {name!r}",
+    )
+    return name
+
+
+def _validate_function(function: object, powertools_layer: object) -> list[str]:
+    found = Problems()
+    if function is None:
+        if powertools_layer is not None:
+            found.interface(
                 "powertools_layer", powertools_layer, ("layer_version_arn",), "a lambda_.ILayerVersion"
             )
-        if topic is not None:
-            problems.interface("topic", topic, ("topic_arn", "topic_name"), "an sns.ITopic")
-        allowed = ", ".join(tuple(StreamEventName))
-        names: list[str] = []
-        if isinstance(event_names, str):
-            names = [event_names]
-        elif isinstance(event_names, Sequence | set | frozenset):
-            names = list(event_names)
-        else:
-            problems.add(f"event_names must be a list of {allowed}, got {event_names!r}")
-            event_names = None
-        if event_names is not None and not names:
-            problems.add(f"event_names must name at least one of {allowed}, got []")
-        for name in names:
-            problems.require(
-                name in tuple(StreamEventName), f"event_names must be among {allowed}, got {name!r}"
-            )
-        if len({repr(n) for n in names}) != len(names):
-            problems.add(f"event_names has duplicates: {names}")
-        if starting_position not in (lambda_.StartingPosition.TRIM_HORIZON, lambda_.StartingPosition.LATEST):
-            shown = (
-                starting_position.name
-                if isinstance(starting_position, lambda_.StartingPosition)
-                else repr(starting_position)
-            )
-            problems.add(
-                f"starting_position must be TRIM_HORIZON or LATEST for a DynamoDB stream, got {shown}"
-            )
-        problems.whole_number("batch_size", batch_size, 1, 10_000, "records for a DynamoDB stream")
-        problems.duration("max_batching_window", max_batching_window, 0, 300)
-        problems.boolean("bisect_batch_on_error", bisect_batch_on_error)
-        problems.whole_number("retry_attempts", retry_attempts, 0, 10_000)
-        problems.duration("max_record_age", max_record_age, 60, 604_800)
-        problems.whole_number("parallelization_factor", parallelization_factor, 1, 10)
-        problems.boolean("idempotency", idempotency)
-        self._check(problems)
-        return names
+        return list(found)
+    if not isinstance(function, FunctionSpec):
+        found.add(f"function must be a FunctionSpec, got {type(function).__name__}")
+    else:
+        found.extend(function.problems("function"))
+    if powertools_layer is not None:
+        found.add("powertools_layer is only for the built-in forwarder: add layers to your FunctionSpec")
+    return list(found)
+
+
+def _event_names(value: object) -> list[Any] | None:
+    """``event_names`` as a list (one name alone is a list of one); None for anything else."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, Sequence | set | frozenset):
+        return list(value)
+    return None
+
+
+def _validate_event_names(value: object) -> list[str]:
+    allowed = ", ".join(_EVENT_NAMES)
+    names = _event_names(value)
+    if names is None:
+        return [f"event_names must be a list of {allowed}, got {value!r}"]
+    found = Problems()
+    if not names:
+        found.add(f"event_names must name at least one of {allowed}, got []")
+    for name in names:
+        found.require(name in _EVENT_NAMES, f"event_names must be among {allowed}, got {name!r}")
+    if len({repr(n) for n in names}) != len(names):
+        found.add(f"event_names has duplicates: {names}")
+    return list(found)
+
+
+def _event_filter(value: object) -> tuple[dict[str, list[str]], ...]:
+    """The filter that passes the records of ``event_names`` only: none when they are every event
+    name (or no list of names: a problem of its own)."""
+    names = [str(n) for n in _event_names(value) or [] if n in _EVENT_NAMES]
+    if not names or set(names) == set(_EVENT_NAMES):
+        return ()
+    return ({"eventName": names},)
 
 
 def _attribute(key: str | dynamodb.Attribute) -> dynamodb.Attribute:

@@ -4,6 +4,7 @@ from .base import Binding, Source, SourceAlarm, SourceTarget
 from .queue import QueueSource
 from .rule import RuleSource
 from .schedule import ScheduleSource
+from .stream import StreamSource
 
 __all__ = [
     "Binding",
@@ -13,4 +14,5 @@ __all__ = [
     "Source",
     "SourceAlarm",
     "SourceTarget",
+    "StreamSource",
 ]
