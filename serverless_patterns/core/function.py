@@ -150,6 +150,20 @@ class FunctionSpec:
 
     def problems(self, prop: str, *, max_timeout_seconds: float = 900) -> list[str]:
         """Everything wrong with this spec, each message naming ``prop``."""
+        return [
+            *self._code_problems(prop),
+            *self._capacity_problems(prop, max_timeout_seconds),
+            *_environment_problems(f"{prop}.environment", self.environment),
+            *self._layer_problems(prop),
+            *self._setting_problems(prop),
+            *self._handler_problems(prop),
+            *self._vpc_problems(prop),
+            *self._policy_problems(prop),
+            *_override_problems(f"{prop}.property_overrides", self.property_overrides),
+        ]
+
+    def _code_problems(self, prop: str) -> list[str]:
+        """What runs: the code, the handler's form, the runtime and the architecture."""
         found = Problems()
         if isinstance(self.code, str | os.PathLike):
             path = os.fspath(self.code)
@@ -168,6 +182,11 @@ class FunctionSpec:
             found.instance(
                 f"{prop}.architecture", self.architecture, lambda_.Architecture, "a lambda_.Architecture"
             )
+        return list(found)
+
+    def _capacity_problems(self, prop: str, max_timeout_seconds: float) -> list[str]:
+        """Memory, timeout and concurrency."""
+        found = Problems()
         memory = self.memory_size
         if not is_number_token(memory) and (isinstance(memory, bool) or not isinstance(memory, int)):
             found.add(f"{prop}.memory_size must be a whole number of MB, got {memory!r}")
@@ -189,7 +208,11 @@ class FunctionSpec:
                     f"{prop}.provisioned_concurrency must be <= reserved_concurrency "
                     f"({self.reserved_concurrency}), got {self.provisioned_concurrency}"
                 )
-        found.extend(_environment_problems(f"{prop}.environment", self.environment))
+        return list(found)
+
+    def _layer_problems(self, prop: str) -> list[str]:
+        """The layers, at most five with the Powertools layer."""
+        found = Problems()
         if found.sequence(f"{prop}.layers", self.layers, "lambda_.ILayerVersion"):
             for index, layer in enumerate(self.layers):
                 found.interface(
@@ -211,6 +234,11 @@ class FunctionSpec:
                 f"{prop}.layers: a function has at most {MAX_LAYERS} layers, got {count}"
                 + (" with the Powertools layer (powertools=False drops it)" if powertools else ""),
             )
+        return list(found)
+
+    def _setting_problems(self, prop: str) -> list[str]:
+        """The names, log retention, description, Powertools and the files left out."""
+        found = Problems()
         if self.service_name is not None:
             found.string(f"{prop}.service_name", self.service_name, empty=False)
         if found.string(f"{prop}.metrics_namespace", self.metrics_namespace, empty=False, max_length=255):
@@ -232,15 +260,16 @@ class FunctionSpec:
             or not all(isinstance(pattern, str) for pattern in self.exclude)
         ):
             found.add(f"{prop}.exclude must be a list of glob patterns, got {self.exclude!r}")
-        found.extend(self._handler_problems(prop))
-        found.extend(self._vpc_problems(prop))
+        return list(found)
+
+    def _policy_problems(self, prop: str) -> list[str]:
+        found = Problems()
         if found.sequence(f"{prop}.policies", self.policies, "iam.PolicyStatement"):
             for index, statement in enumerate(self.policies):
                 found.require(
                     isinstance(statement, iam.PolicyStatement),
                     f"{prop}.policies[{index}] must be an iam.PolicyStatement, got {type(statement).__name__}",
                 )
-        found.extend(_override_problems(f"{prop}.property_overrides", self.property_overrides))
         return list(found)
 
     @property
@@ -457,6 +486,15 @@ class PatternFunction(Construct):
     - error and throttle alarms, and a CodeDeploy deployment group that rolls back on them.
     """
 
+    construct_id: str
+    """This construct's id (``Function``), kept in Python so that reading it is no jsii call."""
+    tracing_policy: iam.CfnPolicy
+    """The X-Ray statement (``xray:PutTraceSegments``, ``xray:PutTelemetryRecords`` on ``*``)."""
+    vpc_policy: iam.CfnPolicy | None
+    """The network-interface statement of a function in a VPC, else None."""
+    policy: iam.Policy | None
+    """The policy holding ``FunctionSpec.policies``, else None."""
+
     def __init__(
         self,
         scope: Construct,
@@ -477,13 +515,34 @@ class PatternFunction(Construct):
         given by the pattern so that neither is read back from jsii; ``defaults`` are the stage's
         (log retention and removal of the log group); ``wiring`` is how the pattern connects the
         function (:class:`FunctionWiring`)."""
-        environment = wiring.get("environment")
-        on_failure_queue = wiring.get("on_failure_queue")
-        deployment_group_id = wiring.get("deployment_group_id")
         super().__init__(scope, id)
         self.construct_id = id
-        """This construct's id (``Function``), kept in Python so that reading it is no jsii call."""
         self.log_group = defaults.log_group(self, "LogGroup", spec.log_retention)
+        self._role(spec, path)
+        async_options = _async_options(invocation, wiring)
+        self.function = self._lambda(spec, service_name, path, wiring.get("environment"), async_options)
+        self._configure(spec, path, stack)
+        self.alias = lambda_.Alias(
+            self,
+            "LiveAlias",
+            alias_name="live",
+            version=self.function.current_version,
+            provisioned_concurrent_executions=spec.provisioned_concurrency,
+            # Asynchronous invocation config is per qualifier: invokers target the alias, so the
+            # alias needs the same on-failure destination and retries as the function.
+            **async_options,  # type: ignore[arg-type]
+        )
+        self._acknowledge(invocation)
+        self._alarms(monitoring, thresholds, path)
+        # Both are about the new code, so both roll a canary back (monitoring.rolls_back).
+        self.deployment_group = (
+            deployments.add(wiring.get("deployment_group_id") or id, self.alias, self.alarms)
+            if deployments is not None and deployments.strategy.uses_codedeploy
+            else None
+        )
+
+    def _role(self, spec: FunctionSpec, path: str) -> None:
+        """The function's own role, which may write to its own log group, with its policies."""
         self.role = iam.Role(
             self,
             "ServiceRole",
@@ -506,7 +565,6 @@ class PatternFunction(Construct):
             f"X-Ray tracing of {path}: xray:PutTraceSegments and xray:PutTelemetryRecords support no "
             "resource-level permissions; this policy holds that one statement only",
         )
-        """The X-Ray statement (``xray:PutTraceSegments``, ``xray:PutTelemetryRecords`` on ``*``)."""
         self.vpc_policy = (
             self.add_wildcard_policy(
                 "VpcPolicy",
@@ -521,13 +579,21 @@ class PatternFunction(Construct):
             if spec.vpc is not None
             else None
         )
-        """The network-interface statement of a function in a VPC, else None."""
         self.policy = (
             iam.Policy(self.role, "Policy", statements=list(spec.policies), roles=[self.role])
             if spec.policies
             else None
         )
-        """The policy holding ``FunctionSpec.policies``, else None."""
+
+    def _lambda(
+        self,
+        spec: FunctionSpec,
+        service_name: str,
+        path: str,
+        environment: Mapping[str, str] | None,
+        async_options: Mapping[str, object],
+    ) -> lambda_.Function:
+        """The function (``Resource``): its code, environment, logging, VPC and asynchronous options."""
         env = {
             "POWERTOOLS_SERVICE_NAME": spec.service_name or service_name,
             "POWERTOOLS_METRICS_NAMESPACE": spec.metrics_namespace,
@@ -548,22 +614,13 @@ class PatternFunction(Construct):
                 construct_path=path,
             )
             env = {**code_environment, **env}
-        async_options: dict[str, object] = {}
-        if invocation == InvocationType.ASYNC:
-            if on_failure_queue is None:
-                raise ValueError("an asynchronously invoked function needs an on_failure_queue")
-            async_options = {
-                "on_failure": destinations.SqsDestination(on_failure_queue),
-                "retry_attempts": wiring.get("retry_attempts", 2),
-                "max_event_age": _SIX_HOURS(),
-            }
         vpc_options: dict[str, object] = {}
         if spec.vpc is not None:
             vpc_options = {"vpc": spec.vpc, "vpc_subnets": spec.vpc_subnets}
             if spec.security_groups:
                 vpc_options["security_groups"] = list(spec.security_groups)
         try:
-            self.function = lambda_.Function(
+            return lambda_.Function(
                 self,
                 "Resource",
                 code=code,
@@ -588,6 +645,9 @@ class PatternFunction(Construct):
             if spec.vpc is None:
                 raise
             raise PatternValidationError(path, [f"vpc: {str(error).splitlines()[0]}"]) from None
+
+    def _configure(self, spec: FunctionSpec, path: str, stack: cdk.Stack) -> None:
+        """Tracing, the spec's property overrides and the dependencies of the ``AWS::Lambda::Function``."""
         cfn_function = self.function.node.default_child
         # Active tracing, set on the resource: aws-cdk-lib's ``tracing=`` would put the X-Ray
         # statement in the role's default policy, beside grants made later.
@@ -612,18 +672,9 @@ class PatternFunction(Construct):
             "DependsOn",
             sorted(logical_id(stack, resource) or _logical_id(policy()) for resource, policy in policies),
         )
-        self.alias = lambda_.Alias(
-            self,
-            "LiveAlias",
-            alias_name="live",
-            version=self.function.current_version,
-            provisioned_concurrent_executions=spec.provisioned_concurrency,
-            # Asynchronous invocation config is per qualifier: invokers target the alias, so the
-            # alias needs the same on-failure destination and retries as the function.
-            **async_options,  # type: ignore[arg-type]
-        )
-        self._acknowledge(invocation)
 
+    def _alarms(self, monitoring: Monitoring, thresholds: AlarmThresholds, path: str) -> None:
+        """The error and throttle metrics, and an alarm on each."""
         subject = f"{path} function"
         self.function_name = self.function.function_name
         dims = {"FunctionName": self.function_name}
@@ -640,12 +691,6 @@ class PatternFunction(Construct):
                 ("ThrottlesAlarm", AlarmKind.THROTTLES, self.throttles_metric),
             )
         ]
-        # Both are about the new code, so both roll a canary back (monitoring.rolls_back).
-        self.deployment_group = (
-            deployments.add(deployment_group_id or id, self.alias, self.alarms)
-            if deployments is not None and deployments.strategy.uses_codedeploy
-            else None
-        )
 
     def _layers(self, spec: FunctionSpec) -> list[lambda_.ILayerVersion] | None:
         layers = list(spec.layers)
@@ -720,6 +765,21 @@ _ENI_ACTIONS = (
     "ec2:AssignPrivateIpAddresses",
     "ec2:UnassignPrivateIpAddresses",
 )
+
+
+def _async_options(invocation: InvocationType, wiring: FunctionWiring) -> dict[str, object]:
+    """The asynchronous invocation options of the function and its alias: the on-failure queue,
+    the retries and the event age (none for a function invoked otherwise)."""
+    if invocation != InvocationType.ASYNC:
+        return {}
+    on_failure_queue = wiring.get("on_failure_queue")
+    if on_failure_queue is None:
+        raise ValueError("an asynchronously invoked function needs an on_failure_queue")
+    return {
+        "on_failure": destinations.SqsDestination(on_failure_queue),
+        "retry_attempts": wiring.get("retry_attempts", 2),
+        "max_event_age": _SIX_HOURS(),
+    }
 
 
 def _logical_id(policy: object) -> str:
