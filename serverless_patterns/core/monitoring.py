@@ -16,7 +16,7 @@ import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from enum import StrEnum
-from typing import Any, TypedDict
+from typing import Any, TypedDict, Unpack
 
 import aws_cdk as cdk
 import jsii
@@ -28,8 +28,10 @@ from aws_cdk import aws_sns_subscriptions as subs
 from constructs import Construct
 
 from ..errors import Problems, is_token
+from .policies import service_allow
 
 __all__ = [
+    "AlarmAbout",
     "AlarmKind",
     "AlarmKindSpec",
     "AlarmThresholds",
@@ -148,21 +150,17 @@ _KINDS: dict[str, AlarmKindSpec] = {
     AlarmKind.DLQ_DEPTH: AlarmKindSpec("Maximum", 1, 1, "{subject}: {threshold:g} or more messages parked"),
     AlarmKind.MESSAGE_AGE: AlarmKindSpec("Maximum", 1, 5, "{subject}: oldest message >= {threshold:g} s old"),
     AlarmKind.ITERATOR_AGE: AlarmKindSpec("Maximum", 1, 5, "{subject}: iterator age >= {threshold:g} s"),
-    AlarmKind.NOTIFICATIONS_FAILED: AlarmKindSpec(
-        "Sum", 5, 1, "{subject}: {threshold:g} or more notifications failed"
-    ),
-    AlarmKind.EXECUTIONS_FAILED: AlarmKindSpec(
-        "Sum", 5, 1, "{subject}: {threshold:g} or more executions failed"
-    ),
-    AlarmKind.EXECUTIONS_TIMED_OUT: AlarmKindSpec(
-        "Sum", 5, 1, "{subject}: {threshold:g} or more executions timed out"
-    ),
-    AlarmKind.EXECUTIONS_THROTTLED: AlarmKindSpec(
-        "Sum", 5, 1, "{subject}: {threshold:g} or more executions throttled"
-    ),
-    AlarmKind.EXECUTIONS_ABORTED: AlarmKindSpec(
-        "Sum", 5, 1, "{subject}: {threshold:g} or more executions aborted"
-    ),
+    # Counts over five minutes: failed SNS deliveries and state machine executions.
+    **{
+        kind: AlarmKindSpec("Sum", 5, 1, "{subject}: {threshold:g} or more " + what)
+        for kind, what in (
+            (AlarmKind.NOTIFICATIONS_FAILED, "notifications failed"),
+            (AlarmKind.EXECUTIONS_FAILED, "executions failed"),
+            (AlarmKind.EXECUTIONS_TIMED_OUT, "executions timed out"),
+            (AlarmKind.EXECUTIONS_THROTTLED, "executions throttled"),
+            (AlarmKind.EXECUTIONS_ABORTED, "executions aborted"),
+        )
+    },
 }
 _THRESHOLD_FIELDS = frozenset(kind.value for kind in AlarmKind)
 
@@ -207,6 +205,15 @@ _QUEUE_METRICS = {
     AlarmKind.DLQ_DEPTH: "ApproximateNumberOfMessagesVisible",
     AlarmKind.MESSAGE_AGE: "ApproximateAgeOfOldestMessage",
 }
+
+
+class AlarmAbout(TypedDict):
+    """What an alarm is about: its kind, the metric it watches and what its description names."""
+
+    kind: AlarmKind | str
+    metric: MetricSpec | ExpressionSpec
+    subject: str
+    """What the description names (``"Stack/Pattern function"``)."""
 
 
 class MetricOptions(TypedDict, total=False):
@@ -448,45 +455,7 @@ class Monitoring(Construct):
         problems.raise_if_any(self.node.path)
         self.topic_key: kms.IKey | None = None
         if alarm_topic is None:
-            key = kms.Key(
-                self,
-                "AlarmTopicKey",
-                enable_key_rotation=True,
-                description="Encrypts the serverless-patterns alarm topic",
-            )
-            # CloudWatch publishes alarm notifications to the encrypted topic.
-            key.add_to_resource_policy(
-                iam.PolicyStatement(
-                    actions=["kms:Decrypt", "kms:GenerateDataKey*"],
-                    principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
-                    resources=["*"],
-                )
-            )
-            alarm_topic = sns.Topic(
-                self,
-                "AlarmTopic",
-                master_key=key,
-                enforce_ssl=True,
-                display_name="serverless-patterns alarms",
-            )
-            # CloudWatch's documented allow for alarms publishing to a topic, limited to this
-            # account's alarms (confused-deputy protection), beside the TLS-only deny.
-            account = cdk.Aws.ACCOUNT_ID
-            alarm_topic.add_to_resource_policy(
-                iam.PolicyStatement(
-                    sid="AllowThisAccountsCloudWatchAlarms",
-                    actions=["sns:Publish"],
-                    principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
-                    resources=[alarm_topic.topic_arn],
-                    conditions={
-                        "StringEquals": {"aws:SourceAccount": account},
-                        "ArnLike": {
-                            "aws:SourceArn": f"arn:{cdk.Aws.PARTITION}:cloudwatch:{_region()}:{account}:alarm:*"
-                        },
-                    },
-                )
-            )
-            self.topic_key = key
+            alarm_topic, self.topic_key = self._alarm_topic()
         for email in alarm_emails:
             alarm_topic.add_subscription(subs.EmailSubscription(email))
         self.topic = alarm_topic
@@ -500,6 +469,44 @@ class Monitoring(Construct):
             dashboard_body=cdk.Lazy.string(_DashboardBody(self)),
         )
         """The dashboard (``AWS::CloudWatch::Dashboard``); add your own widgets with :meth:`add_widgets`."""
+
+    def _alarm_topic(self) -> tuple[sns.Topic, kms.Key]:
+        """``AlarmTopic``, encrypted with ``AlarmTopicKey``, that this account's alarms may publish to."""
+        key = kms.Key(
+            self,
+            "AlarmTopicKey",
+            enable_key_rotation=True,
+            description="Encrypts the serverless-patterns alarm topic",
+        )
+        # CloudWatch publishes alarm notifications to the encrypted topic.
+        key.add_to_resource_policy(
+            iam.PolicyStatement(
+                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                resources=["*"],
+            )
+        )
+        topic = sns.Topic(
+            self, "AlarmTopic", master_key=key, enforce_ssl=True, display_name="serverless-patterns alarms"
+        )
+        # CloudWatch's documented allow for alarms publishing to a topic, limited to this account's
+        # alarms (confused-deputy protection), beside the TLS-only deny.
+        account = cdk.Aws.ACCOUNT_ID
+        topic.add_to_resource_policy(
+            service_allow(
+                "AllowThisAccountsCloudWatchAlarms",
+                "cloudwatch.amazonaws.com",
+                "sns:Publish",
+                topic.topic_arn,
+                {
+                    "StringEquals": {"aws:SourceAccount": account},
+                    "ArnLike": {
+                        "aws:SourceArn": f"arn:{cdk.Aws.PARTITION}:cloudwatch:{_region()}:{account}:alarm:*"
+                    },
+                },
+            )
+        )
+        return topic, key
 
     @classmethod
     def of(cls, scope: Construct, options: MonitoringOptions | None = None) -> Monitoring:
@@ -515,27 +522,21 @@ class Monitoring(Construct):
         return shared
 
     def alarm(
-        self,
-        scope: Construct,
-        id: str,
-        *,
-        kind: AlarmKind | str,
-        metric: MetricSpec | ExpressionSpec,
-        subject: str,
-        thresholds: AlarmThresholds,
+        self, scope: Construct, id: str, *, thresholds: AlarmThresholds, **about: Unpack[AlarmAbout]
     ) -> cw.CfnAlarm:
         """Builds the alarm of ``kind`` on ``metric``, wired to the alarm topic.
 
         Every alarm treats missing data as not breaching and fires at or above its threshold. The
         alarm is an ``AWS::CloudWatch::Alarm`` (``cloudwatch.CfnAlarm``, an ``IAlarmRef``).
         """
+        kind, metric = about["kind"], about["metric"]
         spec = _KINDS[kind]
         threshold = threshold_of(thresholds, kind)
         return cw.CfnAlarm(
             scope,
             id,
             alarm_actions=self._alarm_actions,
-            alarm_description=spec.describe.format(subject=subject, threshold=threshold),
+            alarm_description=spec.describe.format(subject=about["subject"], threshold=threshold),
             comparison_operator="GreaterThanOrEqualToThreshold",
             evaluation_periods=spec.evaluation_periods,
             datapoints_to_alarm=spec.evaluation_periods,

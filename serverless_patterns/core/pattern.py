@@ -15,6 +15,7 @@ from ..errors import Problems
 from .deployment import Deployments, DeploymentStrategy
 from .function import FunctionSpec, FunctionWiring, InvocationType, PatternFunction
 from .monitoring import (
+    AlarmAbout,
     AlarmKind,
     ExpressionSpec,
     Graph,
@@ -256,24 +257,15 @@ class Pattern(Construct):
         scope: Construct,
         id: str,
         *,
-        kind: AlarmKind | str,
-        metric: MetricSpec | ExpressionSpec,
-        subject: str,
         functions: Sequence[PatternFunction] | None = None,
+        **about: Unpack[AlarmAbout],
     ) -> cw.CfnAlarm:
         """An alarm of ``kind`` on ``metric``, notifying the alarm topic. When the policy says the kind
         rolls back (:func:`rolls_back`), it is a rollback alarm of ``functions`` (default: every
         function of the pattern built so far)."""
-        alarm = self.monitoring.alarm(
-            scope,
-            id,
-            kind=kind,
-            metric=metric,
-            subject=subject,
-            thresholds=self._monitoring_options.thresholds,
-        )
+        alarm = self.monitoring.alarm(scope, id, thresholds=self._monitoring_options.thresholds, **about)
         self.alarms.append(alarm)
-        if rolls_back(kind):
+        if rolls_back(about["kind"]):
             for pf in self._pattern_functions if functions is None else functions:
                 pf.add_rollback_alarm(alarm)
         return alarm

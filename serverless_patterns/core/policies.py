@@ -4,19 +4,22 @@ An action with no resource-level permission (X-Ray, ``dynamodb:ListStreams``, lo
 function's network interfaces) is granted on ``*`` in a policy that holds that one statement, and
 only that policy acknowledges the rule packs' wildcard finding. A statement added to the role later
 (a grant, the user's own) lands elsewhere and is judged as written (CONTRIBUTING.md, "Acknowledgments").
+
+And the one shape of a resource policy's allow for an AWS service acting for one source only
+(:func:`service_allow`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import cast
+from collections.abc import Mapping, Sequence
+from typing import Any, cast
 
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from .nag import acknowledge
 
-__all__ = ["wildcard_policy"]
+__all__ = ["service_allow", "wildcard_policy"]
 
 
 def wildcard_policy(
@@ -46,3 +49,17 @@ def wildcard_policy(
     )
     acknowledge(policy, "AwsSolutions-IAM5", reason, finding="Resource::*")
     return policy
+
+
+def service_allow(
+    sid: str, service: str, action: str, resource: str, conditions: Mapping[str, Any]
+) -> iam.PolicyStatement:
+    """A resource policy's statement letting the AWS ``service`` (``events.amazonaws.com``) take
+    ``action`` on ``resource`` under ``conditions``: the source it acts for, against a confused deputy."""
+    return iam.PolicyStatement(
+        sid=sid,
+        actions=[action],
+        principals=[iam.ServicePrincipal(service)],
+        resources=[resource],
+        conditions=dict(conditions),
+    )
