@@ -72,31 +72,34 @@ def secure_rest_api(
         ),
     )
     if web_acl_arn is not None:
-        from aws_cdk import aws_wafv2 as wafv2  # loaded only for an API with a web ACL
-
-        wafv2.CfnWebACLAssociation(
-            scope,
-            web_acl_association_id,
-            resource_arn=api.deployment_stage.stage_arn,
-            web_acl_arn=web_acl_arn,
-        )
+        _associate_web_acl(scope, web_acl_association_id, api, web_acl_arn)
     else:
-        acknowledge(
-            api.deployment_stage,
-            "AwsSolutions-APIG3",
-            _no_waf_reason(web_acl_prop, authorization, throttling_rate_limit, throttling_burst_limit),
-        )
+        reason = _no_waf_reason(web_acl_prop, authorization, throttling_rate_limit, throttling_burst_limit)
+        acknowledge(api.deployment_stage, "AwsSolutions-APIG3", reason)
     if account_logging_role:
-        role = api.node.try_find_child("CloudWatchRole")
-        if role is not None:
-            acknowledge(
-                role,
-                "AwsSolutions-IAM4",
-                "AmazonAPIGatewayPushToCloudWatchLogs is the AWS-documented policy for the account-level "
-                "role API Gateway uses to write execution logs",
-                finding="Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs",
-            )
+        _acknowledge_logging_role(api)
     return api
+
+
+def _associate_web_acl(scope: Construct, id: str, api: apigw.RestApi, web_acl_arn: str) -> None:
+    from aws_cdk import aws_wafv2 as wafv2  # loaded only for an API with a web ACL
+
+    wafv2.CfnWebACLAssociation(
+        scope, id, resource_arn=api.deployment_stage.stage_arn, web_acl_arn=web_acl_arn
+    )
+
+
+def _acknowledge_logging_role(api: apigw.RestApi) -> None:
+    """The account-level role API Gateway writes execution logs with uses the AWS-managed policy."""
+    role = api.node.try_find_child("CloudWatchRole")
+    if role is not None:
+        acknowledge(
+            role,
+            "AwsSolutions-IAM4",
+            "AmazonAPIGatewayPushToCloudWatchLogs is the AWS-documented policy for the account-level "
+            "role API Gateway uses to write execution logs",
+            finding="Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs",
+        )
 
 
 def _no_waf_reason(web_acl_prop: str, authorization: str, rate: float, burst: int) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -183,23 +183,20 @@ class ApiToLambda(Pattern):
         """
         super().__init__(scope, id, deployment=deployment, monitoring=monitoring)
         authorization = authorization or Authorization.iam()
-        parsed = self._validate(
-            routes,
-            function,
-            api_type,
-            authorization,
-            cors,
-            throttling_rate_limit,
-            throttling_burst_limit,
-            stage_name,
-            web_acl_arn,
-            account_logging_role,
-            access_log_retention,
-        )
+        props = _Props.of(locals())
+        parsed = self._validate(props)
         self.api_type = api_type
         self._stage_name = stage_name
+        wiring = self._wiring(props, parsed, id)
+        if api_type == ApiType.REST:
+            api_widgets = self._build_rest(wiring, web_acl_arn, account_logging_role)
+        else:
+            api_widgets = self._build_http(wiring)
+        self._dashboard_section(api_widgets)
 
-        # One PatternFunction per distinct spec, in route order.
+    def _wiring(self, props: _Props, parsed: list[_Route], id: str) -> _Wiring:
+        """The routes' functions (one per distinct spec, in route order), the authorizer's, and the
+        access log group: what either kind of API is built from."""
         route_function: dict[str, PatternFunction] = {}
         specs: list[tuple[FunctionSpec, PatternFunction]] = []
         used_ids: set[str] = set()
@@ -215,35 +212,30 @@ class ApiToLambda(Pattern):
                 )
                 specs.append((route.spec, shared))
             route_function[route.key] = shared
-
-        authorizer_function = None
-        if authorization.kind == "lambda" and authorization.authorizer is not None:
-            authorizer_function = self._function(
-                self,
-                "AuthorizerFunction",
-                spec=authorization.authorizer,
-                invocation=InvocationType.SYNC,
-                service_name=f"{id}Authorizer",
-            )
-
-        self.access_log_group = self._defaults.log_group(self, "AccessLogs", access_log_retention)
+        authorizer_function = self._authorizer_function(props.authorization, id)
+        self.access_log_group = self._defaults.log_group(self, "AccessLogs", props.access_log_retention)
         self.functions.update({k: pf.function for k, pf in route_function.items()})
-
-        wiring = _Wiring(
+        return _Wiring(
             parsed,
             route_function,
-            authorization,
+            props.authorization,
             authorizer_function,
-            cors,
-            throttling_rate_limit,
-            throttling_burst_limit,
-            stage_name,
+            props.cors,
+            props.throttling_rate_limit,
+            props.throttling_burst_limit,
+            props.stage_name,
         )
-        if api_type == ApiType.REST:
-            api_widgets = self._build_rest(wiring, web_acl_arn, account_logging_role)
-        else:
-            api_widgets = self._build_http(wiring)
-        self._dashboard_section(api_widgets)
+
+    def _authorizer_function(self, authorization: Authorization, id: str) -> PatternFunction | None:
+        if authorization.kind != "lambda" or authorization.authorizer is None:
+            return None
+        return self._function(
+            self,
+            "AuthorizerFunction",
+            spec=authorization.authorizer,
+            invocation=InvocationType.SYNC,
+            service_name=f"{id}Authorizer",
+        )
 
     # ------------------------------------------------------------------ public API
     @property
@@ -278,98 +270,17 @@ class ApiToLambda(Pattern):
         return self._metric(self._metrics.latency, options)
 
     # ------------------------------------------------------------------ validation
-    def _validate(
-        self,
-        routes: Mapping[str, FunctionSpec] | None,
-        function: FunctionSpec | None,
-        api_type: ApiType,
-        authorization: Authorization,
-        cors: Cors | None,
-        rate: float,
-        burst: int,
-        stage_name: str,
-        web_acl_arn: str | None,
-        account_logging_role: bool,
-        access_log_retention: logs.RetentionDays | None,
-    ) -> list[_Route]:
+    def _validate(self, props: _Props) -> list[_Route]:
         problems = self._problems()
-        problems.one_of("api_type", api_type, list(ApiType))
-        parsed: list[_Route] = []
-        if routes is not None and function is not None:
-            problems.add("give either routes or function, not both")
-        elif routes is None and function is None:
-            problems.add("give routes (a map of 'METHOD /path' to FunctionSpec) or function (a proxy)")
-        elif function is not None:
-            parsed = [
-                _Route("ANY /", "ANY", "/", function),
-                _Route(PROXY_ROUTE, "ANY", "/{proxy+}", function),
-            ]
-        elif routes is not None and not isinstance(routes, Mapping):
-            problems.add(
-                f"routes must be a mapping of 'METHOD /path' to FunctionSpec, got {type(routes).__name__}"
-            )
-        elif routes is not None:
-            if not routes:
-                problems.add("routes must have at least one route, got {}")
-            seen: set[tuple[str, str]] = set()
-            for key, spec in routes.items():
-                route = _parse_route(key, spec, problems)
-                if route is None:
-                    continue
-                normal = (route.method, re.sub(r"\{[^}+]+(\+?)\}", r"{\1}", route.path))
-                if normal in seen:
-                    problems.add(f"routes: {key!r} duplicates another route with the same method and path")
-                    continue
-                seen.add(normal)
-                if cors is not None and route.method == "OPTIONS":
-                    problems.add(
-                        f"routes: {key!r} conflicts with the CORS preflight; drop the route or the cors prop"
-                    )
-                parsed.append(route)
-            problems.extend(_parameter_problems(parsed))
-        max_timeout = REST_MAX_TIMEOUT_SECONDS if api_type == ApiType.REST else HTTP_MAX_TIMEOUT_SECONDS
-        checked: list[FunctionSpec] = []
-        for route in parsed:
-            if any(route.spec == c for c in checked):
-                continue
-            checked.append(route.spec)
-            label = "function" if function is not None else f"routes[{route.key!r}]"
-            if not isinstance(route.spec, FunctionSpec):
-                problems.add(f"{label} must be a FunctionSpec, got {type(route.spec).__name__}")
-                continue
-            problems.extend(route.spec.problems(label))
-            seconds = route.spec.timeout_seconds
-            if seconds is not None and max_timeout < seconds <= 900 and api_type in tuple(ApiType):
-                problems.add(
-                    f"{label}.timeout must be <= {max_timeout} seconds behind a {api_type.upper()} API "
-                    f"(its integration timeout), got {seconds:g}"
-                )
+        problems.one_of("api_type", props.api_type, list(ApiType))
+        parsed = _validate_routes(props, problems)
+        _validate_route_functions(parsed, props, problems)
+        authorization = props.authorization
         if problems.instance("authorization", authorization, Authorization, "an Authorization"):
-            problems.extend(_authorization_problems(authorization, api_type))
-        if cors is not None and problems.instance("cors", cors, Cors, "a Cors"):
-            problems.extend(_cors_problems(cors))
-        problems.number("throttling_rate_limit", rate, 1, 10_000, "requests per second")
-        problems.whole_number("throttling_burst_limit", burst, 0, 5_000, "requests")
-        if not is_token(stage_name):
-            problems.require(
-                isinstance(stage_name, str) and re.match(r"^[A-Za-z0-9_]{1,128}$", stage_name) is not None,
-                f"stage_name must be 1..128 letters, digits or underscores, got {stage_name!r}",
-            )
-        if web_acl_arn is not None:
-            if api_type != ApiType.REST:
-                problems.add("web_acl_arn: WAF can only be associated with REST API stages")
-            elif not is_token(web_acl_arn) and not (
-                isinstance(web_acl_arn, str) and _WEB_ACL_ARN.match(web_acl_arn)
-            ):
-                problems.add(
-                    "web_acl_arn must be a WAFv2 web ACL ARN (regional), "
-                    f"arn:<partition>:wafv2:<region>:<account>:regional/webacl/<name>/<id>, got {web_acl_arn!r}"
-                )
-        problems.boolean("account_logging_role", account_logging_role)
-        if access_log_retention is not None:
-            problems.instance(
-                "access_log_retention", access_log_retention, logs.RetentionDays, "a logs.RetentionDays"
-            )
+            problems.extend(_authorization_problems(authorization, props.api_type))
+        if props.cors is not None and problems.instance("cors", props.cors, Cors, "a Cors"):
+            problems.extend(_cors_problems(props.cors))
+        _validate_stage(props, problems)
         self._check(problems)
         return parsed
 
@@ -377,14 +288,6 @@ class ApiToLambda(Pattern):
     def _build_rest(
         self, wiring: _Wiring, web_acl_arn: str | None, account_logging_role: bool
     ) -> list[Graph]:
-        preflight = None
-        if wiring.cors is not None:
-            preflight = apigw.CorsOptions(
-                allow_origins=list(wiring.cors.allow_origins),
-                allow_methods=list(wiring.cors.allow_methods),
-                allow_headers=list(wiring.cors.allow_headers),
-                max_age=wiring.cors.max_age or cdk.Duration.minutes(10),
-            )
         api = secure_rest_api(
             self,
             "Resource",
@@ -397,63 +300,70 @@ class ApiToLambda(Pattern):
             web_acl_arn=web_acl_arn,
             web_acl_prop="web_acl_arn",
             authorization=_AUTHORIZED_BY[wiring.authorization.kind],
-            cors_preflight=preflight,
+            cors_preflight=_cors_preflight(wiring.cors),
         )
         self.api: apigw.RestApi | apigwv2.HttpApi = api
         """The API: ``apigateway.RestApi`` (REST) or ``apigatewayv2.HttpApi`` (HTTP)."""
         validator = api.add_request_validator(
             "RequestValidator", validate_request_parameters=True, validate_request_body=True
         )
-        method_options: dict[str, object] = {"request_validator": validator}
-        kind = wiring.authorization.kind
-        if kind == "iam":
-            method_options["authorization_type"] = apigw.AuthorizationType.IAM
-        elif kind == "cognito":
-            assert wiring.authorization.user_pool is not None
-            method_options["authorization_type"] = apigw.AuthorizationType.COGNITO
-            method_options["authorizer"] = apigw.CognitoUserPoolsAuthorizer(
-                self, "Authorizer", cognito_user_pools=[wiring.authorization.user_pool]
-            )
-            if wiring.authorization.scopes:
-                method_options["authorization_scopes"] = list(wiring.authorization.scopes)
-        elif kind == "lambda":
-            assert wiring.authorizer_function is not None
-            method_options["authorization_type"] = apigw.AuthorizationType.CUSTOM
-            method_options["authorizer"] = apigw.TokenAuthorizer(
-                self,
-                "Authorizer",
-                handler=wiring.authorizer_function.alias,
-                results_cache_ttl=cdk.Duration.minutes(5),
-            )
-        elif kind == "api_key":
-            method_options["api_key_required"] = True
-        else:
-            method_options["authorization_type"] = apigw.AuthorizationType.NONE
-
+        method_options = {"request_validator": validator, **self._rest_authorization(wiring)}
         methods: list[apigw.Method] = []
         for route, integration in wiring.integrations(
             lambda pf: apigw.LambdaIntegration(pf.alias, allow_test_invoke=False)
         ):
             resource = api.root if route.path == "/" else api.root.resource_for_path(route.path)
             methods.append(resource.add_method(route.method, integration, **method_options))  # type: ignore[arg-type]
-
-        if kind == "api_key":
-            plan = api.add_usage_plan(
-                "UsagePlan",
-                throttle=apigw.ThrottleSettings(rate_limit=wiring.rate, burst_limit=wiring.burst),
-                api_stages=[apigw.UsagePlanPerApiStage(api=api, stage=api.deployment_stage)],
-            )
-            self.api_key: apigw.IApiKey | None = api.add_api_key("ApiKey")
-            plan.add_api_key(self.api_key)
-        else:
-            self.api_key = None
-
-        self._acknowledge_methods(methods, kind, wiring.cors is not None, api)
-
+        self.api_key: apigw.IApiKey | None = self._usage_plan(api, wiring)
+        self._acknowledge_methods(methods, wiring.authorization.kind, wiring.cors is not None, api)
         self._url = api.url
         return self._api_alarms_and_widgets(
             api_metrics({"ApiName": api.rest_api_name, "Stage": wiring.stage_name})
         )
+
+    def _rest_authorization(self, wiring: _Wiring) -> dict[str, object]:
+        """The method options that authorize a request as ``wiring.authorization`` says, with the
+        ``Authorizer`` they need (Cognito or Lambda)."""
+        authorization = wiring.authorization
+        kind = authorization.kind
+        if kind == "iam":
+            return {"authorization_type": apigw.AuthorizationType.IAM}
+        if kind == "cognito":
+            assert authorization.user_pool is not None
+            options: dict[str, object] = {
+                "authorization_type": apigw.AuthorizationType.COGNITO,
+                "authorizer": apigw.CognitoUserPoolsAuthorizer(
+                    self, "Authorizer", cognito_user_pools=[authorization.user_pool]
+                ),
+            }
+            if authorization.scopes:
+                options["authorization_scopes"] = list(authorization.scopes)
+            return options
+        if kind == "lambda":
+            assert wiring.authorizer_function is not None
+            authorizer = apigw.TokenAuthorizer(
+                self,
+                "Authorizer",
+                handler=wiring.authorizer_function.alias,
+                results_cache_ttl=cdk.Duration.minutes(5),
+            )
+            return {"authorization_type": apigw.AuthorizationType.CUSTOM, "authorizer": authorizer}
+        if kind == "api_key":
+            return {"api_key_required": True}
+        return {"authorization_type": apigw.AuthorizationType.NONE}
+
+    def _usage_plan(self, api: apigw.RestApi, wiring: _Wiring) -> apigw.IApiKey | None:
+        """With API-key authorization, the usage plan (throttled as the stage) and its one key."""
+        if wiring.authorization.kind != "api_key":
+            return None
+        plan = api.add_usage_plan(
+            "UsagePlan",
+            throttle=apigw.ThrottleSettings(rate_limit=wiring.rate, burst_limit=wiring.burst),
+            api_stages=[apigw.UsagePlanPerApiStage(api=api, stage=api.deployment_stage)],
+        )
+        key = api.add_api_key("ApiKey")
+        plan.add_api_key(key)
+        return key
 
     def _acknowledge_methods(
         self, methods: list[apigw.Method], kind: str, cors: bool, api: apigw.RestApi
@@ -550,6 +460,127 @@ class _Wiring:
             if id(pf) not in made:
                 made[id(pf)] = integrate(pf)
             yield route, made[id(pf)]
+
+
+@dataclass(frozen=True)
+class _Props:
+    """The props as given (their defaults are the constructor's; ``authorization`` resolved)."""
+
+    routes: Mapping[str, FunctionSpec] | None
+    function: FunctionSpec | None
+    api_type: ApiType
+    authorization: Authorization
+    cors: Cors | None
+    throttling_rate_limit: float
+    throttling_burst_limit: int
+    stage_name: str
+    web_acl_arn: str | None
+    account_logging_role: bool
+    access_log_retention: logs.RetentionDays | None
+
+    @classmethod
+    def of(cls, given: Mapping[str, Any]) -> _Props:
+        """The props among ``given`` (the constructor's ``locals()``)."""
+        return cls(**{f.name: given[f.name] for f in fields(cls)})
+
+
+def _validate_routes(props: _Props, problems: Problems) -> list[_Route]:
+    """The routes to build (``routes`` parsed, or the two proxy routes of ``function``); their
+    problems go to ``problems``."""
+    routes, function = props.routes, props.function
+    if routes is not None and function is not None:
+        problems.add("give either routes or function, not both")
+    elif routes is None and function is None:
+        problems.add("give routes (a map of 'METHOD /path' to FunctionSpec) or function (a proxy)")
+    elif function is not None:
+        return [_Route("ANY /", "ANY", "/", function), _Route(PROXY_ROUTE, "ANY", "/{proxy+}", function)]
+    elif not isinstance(routes, Mapping):
+        problems.add(
+            f"routes must be a mapping of 'METHOD /path' to FunctionSpec, got {type(routes).__name__}"
+        )
+    else:
+        if not routes:
+            problems.add("routes must have at least one route, got {}")
+        parsed: list[_Route] = []
+        seen: set[tuple[str, str]] = set()
+        for key, spec in routes.items():
+            route = _parse_route(key, spec, problems)
+            if route is None:
+                continue
+            normal = (route.method, re.sub(r"\{[^}+]+(\+?)\}", r"{\1}", route.path))
+            if normal in seen:
+                problems.add(f"routes: {key!r} duplicates another route with the same method and path")
+                continue
+            seen.add(normal)
+            if props.cors is not None and route.method == "OPTIONS":
+                problems.add(
+                    f"routes: {key!r} conflicts with the CORS preflight; drop the route or the cors prop"
+                )
+            parsed.append(route)
+        problems.extend(_parameter_problems(parsed))
+        return parsed
+    return []
+
+
+def _validate_route_functions(parsed: list[_Route], props: _Props, problems: Problems) -> None:
+    """Each distinct FunctionSpec once: its own problems, and a timeout the API's integration allows."""
+    api_type = props.api_type
+    max_timeout = REST_MAX_TIMEOUT_SECONDS if api_type == ApiType.REST else HTTP_MAX_TIMEOUT_SECONDS
+    checked: list[FunctionSpec] = []
+    for route in parsed:
+        if any(route.spec == c for c in checked):
+            continue
+        checked.append(route.spec)
+        label = "function" if props.function is not None else f"routes[{route.key!r}]"
+        if not isinstance(route.spec, FunctionSpec):
+            problems.add(f"{label} must be a FunctionSpec, got {type(route.spec).__name__}")
+            continue
+        problems.extend(route.spec.problems(label))
+        seconds = route.spec.timeout_seconds
+        if seconds is not None and max_timeout < seconds <= 900 and api_type in tuple(ApiType):
+            problems.add(
+                f"{label}.timeout must be <= {max_timeout} seconds behind a {api_type.upper()} API "
+                f"(its integration timeout), got {seconds:g}"
+            )
+
+
+def _validate_stage(props: _Props, problems: Problems) -> None:
+    """The stage's throttle, name, web ACL, logging role and access log retention."""
+    problems.number("throttling_rate_limit", props.throttling_rate_limit, 1, 10_000, "requests per second")
+    problems.whole_number("throttling_burst_limit", props.throttling_burst_limit, 0, 5_000, "requests")
+    stage_name = props.stage_name
+    if not is_token(stage_name):
+        problems.require(
+            isinstance(stage_name, str) and re.match(r"^[A-Za-z0-9_]{1,128}$", stage_name) is not None,
+            f"stage_name must be 1..128 letters, digits or underscores, got {stage_name!r}",
+        )
+    web_acl_arn = props.web_acl_arn
+    if web_acl_arn is not None:
+        if props.api_type != ApiType.REST:
+            problems.add("web_acl_arn: WAF can only be associated with REST API stages")
+        elif not is_token(web_acl_arn) and not (
+            isinstance(web_acl_arn, str) and _WEB_ACL_ARN.match(web_acl_arn)
+        ):
+            problems.add(
+                "web_acl_arn must be a WAFv2 web ACL ARN (regional), "
+                f"arn:<partition>:wafv2:<region>:<account>:regional/webacl/<name>/<id>, got {web_acl_arn!r}"
+            )
+    problems.boolean("account_logging_role", props.account_logging_role)
+    if props.access_log_retention is not None:
+        problems.instance(
+            "access_log_retention", props.access_log_retention, logs.RetentionDays, "a logs.RetentionDays"
+        )
+
+
+def _cors_preflight(cors: Cors | None) -> apigw.CorsOptions | None:
+    if cors is None:
+        return None
+    return apigw.CorsOptions(
+        allow_origins=list(cors.allow_origins),
+        allow_methods=list(cors.allow_methods),
+        allow_headers=list(cors.allow_headers),
+        max_age=cors.max_age or cdk.Duration.minutes(10),
+    )
 
 
 def _parse_route(key: str, spec: FunctionSpec, problems: Problems) -> _Route | None:
