@@ -48,6 +48,22 @@ class EventHandler(Pattern):
     and throttles; a dashboard section; canary deployments through the ``live`` alias.
     """
 
+    source: Source
+    """The trigger: a :class:`~serverless_patterns.core.sources.ScheduleSource` or a
+    :class:`~serverless_patterns.core.sources.RuleSource`."""
+    failure_queue: sqs.Queue
+    """Where the function's failed asynchronous invocations go, after Lambda's two retries."""
+    dead_letter_queue: sqs.Queue
+    """Where EventBridge or Scheduler parks the events it could not deliver to the function."""
+    rule: events.CfnRule | None
+    """The EventBridge rule (with ``event_pattern``), else None."""
+    schedule: scheduler.CfnSchedule | None
+    """The Scheduler schedule (with ``schedule``), else None."""
+    schedule_group: scheduler.CfnScheduleGroup | None
+    """The schedule's own group (with ``schedule``), else None."""
+    scheduler_role: iam.CfnRole | None
+    """The role the schedule invokes the function with (with ``schedule``), else None."""
+
     def __init__(
         self,
         scope: Construct,
@@ -101,10 +117,8 @@ class EventHandler(Pattern):
             retry_attempts,
             max_event_age,
         )
-        self.source: Source = source
-        """The trigger: a :class:`~serverless_patterns.core.sources.ScheduleSource` or a
-        :class:`~serverless_patterns.core.sources.RuleSource`."""
-        self.failure_queue: sqs.Queue = parking_queue(
+        self.source = source
+        self.failure_queue = parking_queue(
             self,
             "FailureQueue",
             role=f"the on-failure destination of the {self.path} function's asynchronous invocations",
@@ -116,22 +130,19 @@ class EventHandler(Pattern):
             retry_attempts=FUNCTION_RETRY_ATTEMPTS,
         )
         kind = "Schedule" if isinstance(source, ScheduleSource) else "Rule"
-        container = Construct(self, kind)
         binding = self.attach(
-            source, container, function=pf, title=self.path, scope_path=f"{self.path}/{kind}"
+            source, Construct(self, kind), function=pf, title=self.path, scope_path=f"{self.path}/{kind}"
         )
         made = binding.resources
-        self.dead_letter_queue: sqs.Queue = made["dead_letter_queue"]
-        """Where EventBridge or Scheduler parks the events it could not deliver to the function."""
-        self.rule: events.CfnRule | None = made.get("rule")
-        """The EventBridge rule (with ``event_pattern``), else None."""
-        self.schedule: scheduler.CfnSchedule | None = made.get("schedule")
-        """The Scheduler schedule (with ``schedule``), else None."""
-        self.schedule_group: scheduler.CfnScheduleGroup | None = made.get("schedule_group")
-        """The schedule's own group (with ``schedule``), else None."""
-        self.scheduler_role: iam.CfnRole | None = made.get("role")
-        """The role the schedule invokes the function with (with ``schedule``), else None."""
+        self.dead_letter_queue = made["dead_letter_queue"]
+        self.rule = made.get("rule")
+        self.schedule = made.get("schedule")
+        self.schedule_group = made.get("schedule_group")
+        self.scheduler_role = made.get("role")
+        self._monitor(binding.graphs)
 
+    def _monitor(self, graphs: list[Graph]) -> None:
+        """The on-failure queue's alarm, and the dashboard section: the source's graphs and the queues'."""
         self._undelivered = Monitoring.queue_metric(
             self.dead_letter_queue.queue_name, kind=AlarmKind.DLQ_DEPTH, label="Undelivered events"
         )
@@ -147,7 +158,7 @@ class EventHandler(Pattern):
                 f"{self.path} on-failure queue (events the function failed on after its retries)",
             ),
         )
-        self._dashboard_section([*binding.graphs, Graph("Function: failed events", [self._failed], width=12)])
+        self._dashboard_section([*graphs, Graph("Function: failed events", [self._failed], width=12)])
 
     # ------------------------------------------------------------------ public API
     def metric_dead_letter_queue_messages_visible(self, **options: Any) -> cw.IMetric:
