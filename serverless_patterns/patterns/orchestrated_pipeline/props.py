@@ -108,8 +108,21 @@ class Retry:
         return retrier
 
 
+class _Retrying:
+    """A state with retriers (``retry``: one Retry, a list of them, or None)."""
+
+    retry: Retry | Sequence[Retry] | None
+
+    @property
+    def retriers(self) -> list[Retry]:
+        """The retriers, as a list."""
+        if self.retry is None:
+            return []
+        return [self.retry] if isinstance(self.retry, Retry) else list(self.retry)
+
+
 @dataclass(frozen=True)
-class Step:
+class Step(_Retrying):
     """One Lambda step of a pipeline built from Python: ``Step("Extract", FunctionSpec(...))``.
 
     Steps run in the order given; each one's return value is the next one's input.
@@ -131,10 +144,6 @@ class Step:
     next: str | None = None
     """The step to go to next (another step at the same level, or ``NotifySuccess``).
     Default: - the following step; after the last one the pipeline ends (or notifies success)"""
-
-    @property
-    def retriers(self) -> list[Retry]:
-        return _retriers(self.retry)
 
 
 @dataclass(frozen=True)
@@ -183,7 +192,7 @@ class Wait:
 
 
 @dataclass(frozen=True)
-class Parallel:
+class Parallel(_Retrying):
     """Branches run at once: ``Parallel("Enrich", [[Step(...)], [Step(...), Step(...)]])``; the output
     is the list of each branch's output."""
 
@@ -199,13 +208,9 @@ class Parallel:
     next: str | None = None
     """The step to go to next. Default: - the following step"""
 
-    @property
-    def retriers(self) -> list[Retry]:
-        return _retriers(self.retry)
-
 
 @dataclass(frozen=True)
-class Map:
+class Map(_Retrying):
     """The same steps for every item of a list: ``Map("EachLine", [Step(...)], items_path="$.lines")``
     (an inline Map); the output is the list of each item's output."""
 
@@ -218,26 +223,15 @@ class Map:
     max_concurrency: int = 0
     """Items processed at once, 0 for as many as possible (up to 40). Default: 0"""
     retry: Retry | Sequence[Retry] | None = None
-    """Retriers for the whole state. Default: - none (each Lambda step retries its own transient errors)"""
+    """Retriers for the whole state, as for :class:`Parallel`. Default: - none"""
     catch: Mapping[str, str] = field(default_factory=dict)
-    """Error name to the state that handles it, as for :class:`Step`.
-    Default: - any error goes to NotifyError when notify_failure is on"""
+    """As for :class:`Parallel`. Default: - any error goes to NotifyError when notify_failure is on"""
     next: str | None = None
     """The step to go to next. Default: - the following step"""
-
-    @property
-    def retriers(self) -> list[Retry]:
-        return _retriers(self.retry)
 
 
 StepLike = Step | Choice | Wait | Parallel | Map
 """Anything ``steps`` holds."""
-
-
-def _retriers(retry: Retry | Sequence[Retry] | None) -> list[Retry]:
-    if retry is None:
-        return []
-    return [retry] if isinstance(retry, Retry) else list(retry)
 
 
 @dataclass(frozen=True)
