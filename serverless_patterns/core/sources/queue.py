@@ -3,24 +3,26 @@ function through an event source mapping that reports partial batch failures.
 
 The queue and its DLQ come from the shared builder (:class:`~..queue.QueueWithDlq`), the batching
 rules from the shared :class:`~..consumer.Batching`, the queue-options rules from
-:func:`~..consumer.queue_options_problems`: the same rules and the same resources as every queue
-consumer of the library (S3Processor, FanoutQueue).
+:func:`~..consumer.queue_options_problems`: every queue the library drains is one (QueueWorker's,
+S3Processor's through :class:`~.bucket.BucketSource`, each FanoutQueue subscriber's through
+:class:`~.topic.TopicSource`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import aws_cdk as cdk
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from ...errors import Problems, is_token
 from ..consumer import Batching, duration_seconds, queue_options_problems
-from ..monitoring import AlarmKind, Graph, MetricSpec, Monitoring
+from ..monitoring import AlarmKind, ExpressionSpec, Graph, MetricSpec, Monitoring
 from ..nag import acknowledge
 from ..queue import QueueOptions, QueueWithDlq
 from .base import Binding, Source, SourceAlarm, SourceTarget
@@ -28,9 +30,9 @@ from .base import Binding, Source, SourceAlarm, SourceTarget
 if TYPE_CHECKING:
     from ..function import FunctionSpec, PatternFunction
 
-__all__ = ["QueueSource"]
+__all__ = ["QueueSource", "queue_graphs"]
 
-# Why the mapping has no on-failure destination, as QueueConsumer (core/consumer.py) says it.
+# Why the mapping has no on-failure destination.
 _NO_DESTINATION = (
     "SQS event source mappings do not support on-failure destinations (only stream and Kafka "
     "sources do): a failed message returns to the queue and moves to its dead-letter queue "
@@ -62,6 +64,10 @@ class QueueSource(Source):
     """The function returns ``{"batchItemFailures": [...]}`` and only those messages return to the
     queue (Powertools' ``process_partial_response``); False retries the whole batch on any error.
     Default: True"""
+    mapping_under_alias: bool = False
+    """Build the event source mapping under the function's alias, with the id aws-cdk-lib's
+    ``SqsEventSource`` gives it (``SqsEventSource:<queue id>``), as S3Processor always has, so that its
+    logical ID stays. Default: False"""
 
     # ------------------------------------------------------------------ validation
     def problems(self, prop: str, *, function: FunctionSpec | None = None) -> list[str]:
@@ -71,6 +77,7 @@ class QueueSource(Source):
         found = Problems()
         found.boolean(f"{at}fifo", self.fifo)
         found.boolean(f"{at}report_batch_item_failures", self.report_batch_item_failures)
+        found.boolean(f"{at}mapping_under_alias", self.mapping_under_alias)
         found.extend(queue_options_problems(f"{at}queue", self.queue, function))
         batching = self.batching
         if batching is not None and not isinstance(batching, Batching):
@@ -83,8 +90,9 @@ class QueueSource(Source):
     # ------------------------------------------------------------------ wiring
     def bind(self, scope: Construct, target: SourceTarget) -> Binding:
         """Builds ``Queue`` (the queue, and ``Queue/DeadLetterQueue``) in ``scope`` and, with a target
-        function, ``EventSourceMapping`` to its ``live`` alias with ``grant_consume_messages`` on
-        that queue only."""
+        function, ``EventSourceMapping`` (or, with ``mapping_under_alias``, the alias's
+        ``SqsEventSource:<queue id>``) to its ``live`` alias with ``grant_consume_messages`` on that
+        queue only."""
         batching = self.batching or Batching()
         pf = target.function
         timeout = None if pf is None else duration_seconds(pf.function.timeout)
@@ -119,17 +127,22 @@ class QueueSource(Source):
                 ),
                 SourceAlarm("MessageAgeAlarm", AlarmKind.MESSAGE_AGE, age, f"{target.title} queue"),
             ],
-            graphs=_graphs(queues.queue.queue_name, parked, age),
+            graphs=queue_graphs("Queue", queues.queue.queue_name, parked, age),
             resources=resources,
         )
 
     def _mapping(
         self, scope: Construct, pf: PatternFunction, queues: QueueWithDlq, batching: Batching
     ) -> lambda_.EventSourceMapping:
+        mapping_scope: Construct = scope
+        mapping_id = "EventSourceMapping"
+        if self.mapping_under_alias:
+            mapping_scope = pf.alias
+            mapping_id = f"SqsEventSource:{cdk.Names.node_unique_id(queues.queue.node)}"
         # Consumes through the alias, so a new version gets its share of messages during a canary.
         mapping = lambda_.EventSourceMapping(
-            scope,
-            "EventSourceMapping",
+            mapping_scope,
+            mapping_id,
             target=pf.alias,
             event_source_arn=queues.queue.queue_arn,
             batch_size=batching.batch_size,
@@ -198,8 +211,15 @@ def _plain_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and not is_token(value)
 
 
-def _graphs(queue_name: str, parked: MetricSpec, age: MetricSpec) -> list[Graph]:
-    """Messages in, waiting and parked, and the oldest message's age (as QueueConsumer graphs them)."""
+def queue_graphs(
+    title: str,
+    queue_name: str,
+    parked: MetricSpec | ExpressionSpec,
+    age: MetricSpec | ExpressionSpec,
+    extra: Sequence[MetricSpec | ExpressionSpec] = (),
+) -> list[Graph]:
+    """A drained queue's graphs, titled ``title``: messages in, waiting and parked (and ``extra``),
+    and the oldest message's age."""
     dims = {"QueueName": queue_name}
     received = Monitoring.metric("AWS/SQS", "NumberOfMessagesSent", dims, period_minutes=1, label="Received")
     waiting = Monitoring.metric(
@@ -211,6 +231,6 @@ def _graphs(queue_name: str, parked: MetricSpec, age: MetricSpec) -> list[Graph]
         label="Waiting",
     )
     return [
-        Graph("Queue: messages", [received, waiting, parked], width=12),
-        Graph("Queue: oldest message age (s)", [age], width=12),
+        Graph(f"{title}: messages", [received, waiting, parked, *extra], width=12),
+        Graph(f"{title}: oldest message age (s)", [age], width=12),
     ]

@@ -13,7 +13,6 @@ aws-cdk-lib's ``Rule`` with ``targets.LambdaFunction`` renders them.
 from __future__ import annotations
 
 import difflib
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -29,6 +28,7 @@ from ...errors import Problems, is_token
 from ..monitoring import AlarmKindSpec, Graph, Monitoring, register_alarm_kind
 from .base import Binding, Source, SourceAlarm, SourceTarget
 from .delivery import DEFAULT_MAX_EVENT_AGE_SECONDS, DeadLetters, invoked_function, retry_policy
+from .filters import EVENTBRIDGE, entries, values_problems
 
 if TYPE_CHECKING:
     from ..function import FunctionSpec
@@ -65,19 +65,6 @@ or a missing alias), whatever version runs. Delivery, not the new code: it notif
 # The fields of an EventBridge event a pattern may match, and the one that holds nested fields.
 _EVENT_FIELDS = ("version", "id", "detail-type", "source", "account", "time", "region", "resources", "detail")
 _NESTED = "detail"
-_OPERATORS = (
-    "anything-but",
-    "cidr",
-    "equals-ignore-case",
-    "exists",
-    "numeric",
-    "prefix",
-    "suffix",
-    "wildcard",
-)
-_NUMERIC_OPS = ("<", "<=", "=", ">", ">=")
-# EventBridge compares numbers from -5.0e9 to 5.0e9 (15 digits of precision).
-_NUMBER_LIMIT = 5e9
 _SAMPLE_ACCOUNT = "123456789012"
 _SAMPLE_REGION = "us-east-1"
 
@@ -287,21 +274,10 @@ def event_pattern_problems(prop: str, pattern: object) -> list[str]:
 
 
 def _walk(node: Mapping[Any, Any], where: str, found: list[str], *, top: bool) -> None:
-    for key, value in node.items():
-        at = f"{where}[{key!r}]"
-        if not isinstance(key, str) or not key:
-            found.append(f"{where}: field names must be non-empty strings, got {key!r}")
-            continue
-        if key == "$or":
-            if not isinstance(value, list | tuple) or len(value) < 2:
-                found.append(f"{at} must be a list of at least two patterns, got {value!r}")
-                continue
-            for index, branch in enumerate(value):
-                if isinstance(branch, Mapping) and branch:
-                    _walk(branch, f"{at}[{index}]", found, top=top)
-                else:
-                    found.append(f"{at}[{index}] must be a non-empty mapping, got {branch!r}")
-            continue
+    def branch(alternative: Mapping[Any, Any], at: str) -> None:
+        _walk(alternative, at, found, top=top)
+
+    for key, at, value in entries(EVENTBRIDGE, node, where, found, branch):
         if top and key not in _EVENT_FIELDS:
             close = difflib.get_close_matches(key, _EVENT_FIELDS, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
@@ -320,138 +296,9 @@ def _walk(node: Mapping[Any, Any], where: str, found: list[str], *, top: bool) -
             else:
                 _walk(value, at, found, top=False)
         elif isinstance(value, list | tuple):
-            _leaf_problems(at, value, found)
+            found.extend(values_problems(EVENTBRIDGE, at, value))
         elif not is_token(value):
             expected = "a mapping of detail fields" if top and key == _NESTED else "a list of values"
             found.append(
                 f"{at} must be {expected} (EventBridge matches a value against a list), got {value!r}"
             )
-
-
-def _leaf_problems(at: str, values: list[Any] | tuple[Any, ...], found: list[str]) -> None:
-    if not values:
-        found.append(f"{at} must list at least one value, got []")
-    for item in values:
-        if isinstance(item, Mapping):
-            found.extend(_operator_problems(at, item))
-        elif item is None:
-            found.append(
-                f"{at} may not list null: aws-cdk-lib drops null from a list on its way to "
-                "CloudFormation, so the pattern would not match what it says; match a missing "
-                "field with {'exists': False}"
-            )
-        elif not isinstance(item, str | int | float | bool):
-            found.append(
-                f"{at} values must be strings, numbers, booleans or content filters such as "
-                f"{{'prefix': 'a'}}, got {item!r}"
-            )
-        elif _is_number(item) and not _in_range(item):
-            found.append(f"{at} numbers must be within -5e9..5e9, got {item!r}")
-
-
-def _is_number(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def _in_range(value: object) -> bool:
-    return (
-        _is_number(value)
-        and math.isfinite(value)  # type: ignore[arg-type]
-        and -_NUMBER_LIMIT <= value <= _NUMBER_LIMIT  # type: ignore[operator]
-    )
-
-
-def _operator_problems(at: str, item: Mapping[Any, Any]) -> list[str]:
-    """One EventBridge content filter (``{"prefix": "a"}``, ``{"numeric": [">", 0, "<=", 5]}``...)."""
-    if len(item) != 1:
-        return [f"{at}: a content filter has exactly one operator, got {dict(item)!r}"]
-    ((name, operand),) = item.items()
-    if name not in _OPERATORS:
-        close = difflib.get_close_matches(str(name), _OPERATORS, n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        return [f"{at}: unknown content filter {name!r}{hint}; EventBridge knows {', '.join(_OPERATORS)}"]
-    text = isinstance(operand, str) and bool(operand)
-    if name in ("prefix", "suffix"):
-        ok = text or (
-            isinstance(operand, Mapping)
-            and list(operand) == ["equals-ignore-case"]
-            and isinstance(operand["equals-ignore-case"], str)
-            and bool(operand["equals-ignore-case"])
-        )
-        return (
-            []
-            if ok
-            else [
-                f"{at}: {name} takes a non-empty string (or {{'equals-ignore-case': string}}), got {operand!r}"
-            ]
-        )
-    if name == "equals-ignore-case":
-        return [] if text else [f"{at}: equals-ignore-case takes a non-empty string, got {operand!r}"]
-    if name == "wildcard":
-        ok = text and "**" not in operand
-        return [] if ok else [f"{at}: wildcard takes a string without consecutive '*', got {operand!r}"]
-    if name == "exists":
-        return [] if isinstance(operand, bool) else [f"{at}: exists takes True or False, got {operand!r}"]
-    if name == "cidr":
-        return _cidr_problems(at, operand)
-    if name == "numeric":
-        return (
-            []
-            if _numeric_ok(operand)
-            else [
-                f"{at}: numeric takes [op, n] or [lower op, n, upper op, m] with op among "
-                f"{', '.join(_NUMERIC_OPS)}, numbers within -5e9..5e9 and lower below upper; got {operand!r}"
-            ]
-        )
-    return _anything_but_problems(at, operand)
-
-
-def _cidr_problems(at: str, operand: object) -> list[str]:
-    import ipaddress
-
-    try:
-        ok = isinstance(operand, str) and "/" in operand and bool(ipaddress.ip_network(operand, strict=False))
-    except ValueError:
-        ok = False
-    return [] if ok else [f"{at}: cidr takes an IP address prefix such as '10.0.0.0/24', got {operand!r}"]
-
-
-def _numeric_ok(operand: object) -> bool:
-    if not isinstance(operand, list | tuple) or len(operand) not in (2, 4):
-        return False
-    ops, values = list(operand[0::2]), list(operand[1::2])
-    if not all(_in_range(v) for v in values) or not all(op in _NUMERIC_OPS for op in ops):
-        return False
-    if len(operand) == 2:
-        return True
-    return ops[0] in (">", ">=") and ops[1] in ("<", "<=") and values[0] < values[1]
-
-
-def _anything_but_problems(at: str, operand: object) -> list[str]:
-    """anything-but: a value, a list of values of one kind, or a prefix/suffix/wildcard/ignore-case filter."""
-    if isinstance(operand, bool) or operand is None:
-        ok = False
-    elif isinstance(operand, str):
-        ok = True
-    elif _is_number(operand):
-        ok = _in_range(operand)
-    elif isinstance(operand, list | tuple):
-        ok = bool(operand) and (
-            all(isinstance(v, str) for v in operand) or all(_in_range(v) for v in operand)
-        )
-    elif isinstance(operand, Mapping):
-        ok = (
-            len(operand) == 1
-            and next(iter(operand)) in ("prefix", "suffix", "wildcard", "equals-ignore-case")
-            and isinstance(next(iter(operand.values())), str | list)
-        )
-    else:
-        ok = False
-    return (
-        []
-        if ok
-        else [
-            f"{at}: anything-but takes a string, a number, a list of strings or of numbers, or "
-            f"{{'prefix'|'suffix'|'wildcard'|'equals-ignore-case': string}}, got {operand!r}"
-        ]
-    )
