@@ -20,7 +20,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from ._state import State
+from .. import event_shapes
+from . import moto_adapter
+from .events import Dispatcher
+from .state import State
 
 __all__ = ["ApiGateway", "ApiResponse"]
 
@@ -68,8 +71,9 @@ def _specificity(template: str) -> tuple[int, int]:
 class ApiGateway:
     """Routes requests to deployed REST and HTTP APIs. Started and stopped by the local cloud."""
 
-    def __init__(self, state: State) -> None:
+    def __init__(self, state: State, dispatcher: Dispatcher) -> None:
         self.state = state
+        self.dispatcher = dispatcher
         gateway = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -121,11 +125,8 @@ class ApiGateway:
             return _error(404, "expected /{api_id}/{stage}/{path}")
         api_id, stage = parts[1], parts[2]
         path = "/" + (parts[3] if len(parts) > 3 else "")
-        from moto.apigateway.models import apigateway_backends
-        from moto.apigatewayv2.models import apigatewayv2_backends
-
-        v1 = apigateway_backends[self.state.account_id][self.state.region]
-        v2 = apigatewayv2_backends[self.state.account_id][self.state.region]
+        v1 = moto_adapter.backend("apigateway", self.state.account_id, self.state.region)
+        v2 = moto_adapter.backend("apigatewayv2", self.state.account_id, self.state.region)
         try:
             if api_id in v1.apis:
                 return self._rest(v1.apis[api_id], stage, method, path, split.query, headers, body)
@@ -162,36 +163,24 @@ class ApiGateway:
             return _error(
                 501, f"integration {getattr(integration, 'integration_type', None)} is not emulated locally"
             )
-        query_multi = parse_qs(query, keep_blank_values=True)
         text, is_b64 = _body(body, headers)
-        now = datetime.now(UTC)
-        event = {
-            "resource": template,
-            "path": path,
-            "httpMethod": method,
-            "headers": headers or None,
-            "multiValueHeaders": {k: [v] for k, v in headers.items()} or None,
-            "queryStringParameters": {k: v[-1] for k, v in query_multi.items()} or None,
-            "multiValueQueryStringParameters": query_multi or None,
-            "pathParameters": {k: unquote(v) for k, v in match.groupdict().items()} or None,
-            "stageVariables": (getattr(api.stages[stage], "variables", None) or None),
-            "requestContext": {
-                "resourceId": resource.id,
-                "resourcePath": template,
-                "httpMethod": method,
-                "path": f"/{stage}{path}",
-                "stage": stage,
-                "requestId": str(uuid.uuid4()),
-                "requestTime": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
-                "requestTimeEpoch": int(now.timestamp() * 1000),
-                "accountId": self.state.account_id,
-                "apiId": api.id,
-                "protocol": "HTTP/1.1",
-                "identity": {"sourceIp": "127.0.0.1", "userAgent": headers.get("User-Agent", "")},
-            },
-            "body": text,
-            "isBase64Encoded": is_b64,
-        }
+        event = event_shapes.api_gateway_proxy_event(
+            method=method,
+            resource=template,
+            path=path,
+            stage=stage,
+            account=self.state.account_id,
+            api_id=api.id,
+            resource_id=resource.id,
+            request_id=str(uuid.uuid4()),
+            when=datetime.now(UTC),
+            headers=headers,
+            query=parse_qs(query, keep_blank_values=True),
+            path_parameters={k: unquote(v) for k, v in match.groupdict().items()},
+            stage_variables=getattr(api.stages[stage], "variables", None),
+            body=text,
+            is_base64_encoded=is_b64,
+        )
         return self._call(lam.group("arn"), event, f"{method} {template}")
 
     def _start_execution(self, integration: Any, body: bytes, detail: str) -> ApiResponse:
@@ -205,9 +194,7 @@ class ApiGateway:
             payload = json.loads(body or b"{}")
         except ValueError:
             return _error(400, "Could not parse request body into json")
-        from moto.stepfunctions.parser.models import stepfunctions_parser_backends
-
-        backend = stepfunctions_parser_backends[self.state.account_id][self.state.region]
+        backend = moto_adapter.backend("stepfunctions", self.state.account_id, self.state.region)
         try:
             execution = backend.start_execution(found.group(1), str(uuid.uuid4()), json.dumps(payload))
         except Exception as exc:
@@ -251,55 +238,36 @@ class ApiGateway:
             return _error(501, "only Lambda proxy integrations are emulated locally")
         fn_arn = _LAMBDA_URI.match(uri).group("arn") if _LAMBDA_URI.match(uri) else uri  # type: ignore[union-attr]
         text, is_b64 = _body(body, headers)
-        now = datetime.now(UTC)
         lowered = {k.lower(): v for k, v in headers.items()}
         cookies = [c.strip() for c in lowered.pop("cookie", "").split(";") if c.strip()]
         version = str(getattr(integration, "payload_format_version", None) or "2.0")
         if version != "2.0":
             return _error(501, "HTTP API payload format 1.0 is not emulated locally")
-        event = {
-            "version": "2.0",
-            "routeKey": route.route_key,
-            "rawPath": path if stage == "$default" else f"/{stage}{path}",
-            "rawQueryString": query,
-            "cookies": cookies or None,
-            "headers": lowered,
-            "queryStringParameters": {
-                k: ",".join(v) for k, v in parse_qs(query, keep_blank_values=True).items()
-            }
-            or None,
-            "pathParameters": ({k: unquote(v) for k, v in match.groupdict().items()} if match else None)
-            or None,
-            "stageVariables": api.stages[stage].stage_variables or None,
-            "requestContext": {
-                "accountId": self.state.account_id,
-                "apiId": api.api_id,
-                "domainName": "127.0.0.1",
-                "domainPrefix": api.api_id,
-                "http": {
-                    "method": method,
-                    "path": path,
-                    "protocol": "HTTP/1.1",
-                    "sourceIp": "127.0.0.1",
-                    "userAgent": lowered.get("user-agent", ""),
-                },
-                "requestId": str(uuid.uuid4()),
-                "routeKey": route.route_key,
-                "stage": stage,
-                "time": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
-                "timeEpoch": int(now.timestamp() * 1000),
-            },
-            "body": text,
-            "isBase64Encoded": is_b64,
-        }
+        event = event_shapes.http_api_event(
+            method=method,
+            route_key=route.route_key,
+            path=path,
+            raw_path=path if stage == "$default" else f"/{stage}{path}",
+            stage=stage,
+            account=self.state.account_id,
+            api_id=api.api_id,
+            request_id=str(uuid.uuid4()),
+            when=datetime.now(UTC),
+            headers=lowered,
+            raw_query=query,
+            query=parse_qs(query, keep_blank_values=True),
+            cookies=cookies,
+            path_parameters={k: unquote(v) for k, v in match.groupdict().items()} if match else None,
+            stage_variables=api.stages[stage].stage_variables,
+            body=text,
+            is_base64_encoded=is_b64,
+        )
         return self._call(fn_arn, event, str(route.route_key), v2=True)
 
     def _call(
         self, function_arn: str, event: dict[str, Any], detail: str, *, v2: bool = False
     ) -> ApiResponse:
-        dispatcher = self.state.dispatcher
-        if dispatcher is None:
-            return _error(503, "local cloud stopped")
+        dispatcher = self.dispatcher
         begin = time.monotonic()
 
         def status_of(payload: bytes, failed: bool) -> int:

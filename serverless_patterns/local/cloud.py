@@ -14,18 +14,19 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
-from . import _moto, _patches
-from ._state import NOT_EMULATED, ResourceNote, State, active, set_active
+from . import moto_adapter, services
 from .apigw import ApiGateway, ApiResponse
 from .cdk import cdk_command, run_cdk
 from .events import Dispatcher
 from .iam import IamEnforcer
-from .runtime import HandlerRuntime, Invocation
-from .scheduler import FiredSchedule, fire
+from .runtime import HandlerRuntime, Invocation, InvokeResult
+from .services.scheduler import FiredSchedule, ScheduleClock, fire, fire_schedule
+from .state import NOT_EMULATED, ResourceNote, State
 
 __all__ = ["Deployment", "LocalCloud", "LocalCloudError"]
 
@@ -80,6 +81,11 @@ class LocalCloud:
     :param deploy_timeout: seconds one CDK CLI command may take. Default: 300
     :param enforce_iam: check every AWS call a handler makes against its role's identity policies
         (see :mod:`.iam` for what is evaluated). Default: True
+    :param run_schedules: fire each deployed EventBridge Scheduler schedule when its expression
+        says (``rate``, ``cron`` in the schedule's time zone, ``at``), until the cloud stops; without
+        it a schedule fires only when asked (:meth:`fire`). Default: False
+    :param schedule_speed: seconds of schedule time per real second for ``run_schedules`` (60 fires
+        a ``rate(1 minute)`` schedule every second). Default: 1
     """
 
     def __init__(
@@ -90,12 +96,20 @@ class LocalCloud:
         retry_delay: float = 1.0,
         deploy_timeout: float = 300.0,
         enforce_iam: bool = True,
+        run_schedules: bool = False,
+        schedule_speed: float = 1.0,
     ) -> None:
+        if schedule_speed <= 0:
+            raise LocalCloudError(f"schedule_speed must be positive, got {schedule_speed}")
         self.account_id = account_id
         self.region = region
         self.retry_delay = retry_delay
         self.deploy_timeout = deploy_timeout
         self.enforce_iam = enforce_iam
+        self.run_schedules = run_schedules
+        self.schedule_speed = schedule_speed
+        self._services: services.Installed | None = None
+        self._clock: ScheduleClock | None = None
         self._iam: IamEnforcer | None = None
         self.invocations: list[Invocation] = []
         """Every handler run so far, oldest first."""
@@ -119,23 +133,20 @@ class LocalCloud:
         """Start moto and the API endpoint on 127.0.0.1 (ephemeral ports)."""
         if self._server is not None:
             return self
-        if active() is not None:
+        if moto_adapter.patched():
             raise LocalCloudError(
                 "another LocalCloud runs in this process: stop it first (moto is process-wide)"
             )
         begin = time.monotonic()
-        from moto.moto_api._internal.models import moto_api_backend
-        from moto.moto_server.threaded_moto_server import ThreadedMotoServer
-
-        moto_api_backend.reset()
+        moto_adapter.reset()
         self._workdir = Path(tempfile.mkdtemp(prefix="local-cloud-"))
-        server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-        server.start()
-        port = server.get_host_and_port()[1]
+        server, port = moto_adapter.start_server()
         self._server = server
         if self.enforce_iam:
-            self._iam = _moto.enforce(server, IamEnforcer, self.account_id)
-        state = State(self.account_id, self.region, f"http://localhost:{port}")
+            self._iam = moto_adapter.enforce(server, IamEnforcer, self.account_id)
+        state = State(
+            self.account_id, self.region, f"http://localhost:{port}", run_schedules=self.run_schedules
+        )
         runtime = HandlerRuntime(
             self._workdir / "functions",
             self._handler_env(state.endpoint_url),
@@ -144,17 +155,20 @@ class LocalCloud:
             account_id=self.account_id,
             region=self.region,
         )
+        self._runtime = runtime
+        dispatcher = self._dispatcher = Dispatcher(state, runtime, retry_delay=self.retry_delay)
         try:
-            _patches.install(state, port)
+            self._services = services.install(
+                services.Running(state, port, dispatcher, self._role_credentials)
+            )
         except Exception:
             self._teardown()
             raise
         self._state = state
-        set_active(state)
-        self._runtime = runtime
-        self._dispatcher = state.dispatcher = Dispatcher(state, runtime, retry_delay=self.retry_delay)
-        self._gateway = ApiGateway(state)
+        self._gateway = ApiGateway(state, dispatcher)
         self._gateway.start()
+        if self.run_schedules:
+            self._clock = ScheduleClock(state, self._fire_on_clock, speed=self.schedule_speed).start()
         self.started_in = time.monotonic() - begin
         return self
 
@@ -163,6 +177,9 @@ class LocalCloud:
         self._teardown()
 
     def _teardown(self) -> None:
+        if self._clock is not None:
+            self._clock.stop()
+            self._clock = None
         if self._runtime is not None:  # first: a hung handler must not hold a poller in stop()
             self._runtime.close()
             self._runtime = None
@@ -173,13 +190,11 @@ class LocalCloud:
             self._gateway.stop()
             self._gateway = None
         if self._server is not None:
-            inner = getattr(self._server, "_server", None)
-            self._server.stop()
-            if inner is not None:
-                inner.server_close()
+            moto_adapter.stop_server(self._server)
             self._server = None
-        _patches.uninstall()
-        set_active(None)
+        if self._services is not None:
+            self._services.uninstall()
+            self._services = None
         self._state = None
         self._clients.clear()
         self._roles.clear()
@@ -188,12 +203,8 @@ class LocalCloud:
         if self._workdir is not None:
             shutil.rmtree(self._workdir, ignore_errors=True)
             self._workdir = None
-        try:
-            from moto.moto_api._internal.models import moto_api_backend
-
-            moto_api_backend.reset()
-        except Exception:
-            pass
+        with contextlib.suppress(Exception):
+            moto_adapter.reset()
 
     def __enter__(self) -> LocalCloud:
         return self.start()
@@ -429,18 +440,37 @@ class LocalCloud:
         :param schedule: the schedule's name, logical id or construct path (``Stack/Nightly/Schedule``).
         """
         state = self._require_state()
-        if self._dispatcher is None:
-            raise LocalCloudError("the local cloud is not running")
+        dispatcher = self._require_dispatcher()
         try:
             return fire(
                 schedule,
                 state=state,
-                invoke_async=self._dispatcher.invoke_async,
-                resolve=self._dispatcher.resolve,
+                invoke_async=dispatcher.invoke_async,
+                resolve=dispatcher.resolve,
                 client=self.client,
             )
         except LookupError as error:
             raise LocalCloudError(str(error)) from None
+
+    def _fire_on_clock(self, group: str, name: str, when: datetime) -> FiredSchedule:
+        dispatcher = self._require_dispatcher()
+        return fire_schedule(
+            group,
+            name,
+            state=self._require_state(),
+            invoke_async=dispatcher.invoke_async,
+            resolve=dispatcher.resolve,
+            client=self.client,
+            now=when,
+        )
+
+    def invoke(self, function: str, event: Any, *, detail: str = "") -> InvokeResult:
+        """Invoke a deployed function synchronously, as ``Invoke`` does, and wait for its answer.
+
+        :param function: its name, ARN, or ``name:qualifier``.
+        :param detail: what the invocation record says of the event. Default: - nothing
+        """
+        return self._require_dispatcher().invoke(function, event, source="invoke", detail=detail)
 
     def invoke_api(
         self,
@@ -494,13 +524,10 @@ class LocalCloud:
             return ApiResponse(failed.code, dict(failed.headers.items()), failed.read())
 
     def _default_stage(self, api_id: str) -> str:
-        from moto.apigateway.models import apigateway_backends
-        from moto.apigatewayv2.models import apigatewayv2_backends
-
-        v1 = apigateway_backends[self.account_id][self.region].apis.get(api_id)
+        v1 = moto_adapter.backend("apigateway", self.account_id, self.region).apis.get(api_id)
         stages = list(v1.stages) if v1 is not None else []
         if v1 is None:
-            v2 = apigatewayv2_backends[self.account_id][self.region].apis.get(api_id)
+            v2 = moto_adapter.backend("apigatewayv2", self.account_id, self.region).apis.get(api_id)
             if v2 is None:
                 raise LocalCloudError(f"no API {api_id}")
             stages = list(v2.stages)
@@ -508,7 +535,7 @@ class LocalCloud:
                 return "$default"
         if not stages:
             raise LocalCloudError(f"API {api_id} has no stage")
-        return stages[0]
+        return str(stages[0])
 
     def wait_for(
         self,
@@ -557,6 +584,11 @@ class LocalCloud:
             time.sleep(interval)
 
     # -- internals --------------------------------------------------------------------------------
+
+    def _require_dispatcher(self) -> Dispatcher:
+        if self._dispatcher is None or self._state is None:
+            raise LocalCloudError("the local cloud is not running")
+        return self._dispatcher
 
     def _require_state(self) -> State:
         if self._state is None:

@@ -25,6 +25,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
+from . import moto_adapter
 from .cloud import LocalCloud, LocalCloudError
 from .runtime import Invocation
 
@@ -35,12 +36,9 @@ Sample = tuple[str, Callable[[], str]]
 
 
 def _api_samples(cloud: LocalCloud, stack: str) -> list[Sample]:
-    from moto.apigateway.models import apigateway_backends
-    from moto.apigatewayv2.models import apigatewayv2_backends
-
     samples: list[Sample] = []
-    v1 = apigateway_backends[cloud.account_id][cloud.region].apis
-    v2 = apigatewayv2_backends[cloud.account_id][cloud.region].apis
+    v1 = moto_adapter.backend("apigateway", cloud.account_id, cloud.region).apis
+    v2 = moto_adapter.backend("apigatewayv2", cloud.account_id, cloud.region).apis
     ids = [*cloud.resources(stack, "AWS::ApiGateway::RestApi").values()]
     ids += [*cloud.resources(stack, "AWS::ApiGatewayV2::Api").values()]
     for api_id in ids:

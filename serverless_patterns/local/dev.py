@@ -42,8 +42,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from . import _moto
-from ._state import active
+from . import moto_adapter
 from .cdk import CdkError
 from .cloud import LocalCloud, LocalCloudError
 from .dev_names import NameNotFound, Resource, resolve, resources_of
@@ -573,12 +572,9 @@ class DevSession:
     # -- APIs ------------------------------------------------------------------------------------------
 
     def _serve_apis(self) -> None:
-        from moto.apigateway.models import apigateway_backends
-        from moto.apigatewayv2.models import apigatewayv2_backends
-
         cloud = self.cloud
-        v1 = apigateway_backends[cloud.account_id][cloud.region].apis
-        v2 = apigatewayv2_backends[cloud.account_id][cloud.region].apis
+        v1 = moto_adapter.backend("apigateway", cloud.account_id, cloud.region).apis
+        v2 = moto_adapter.backend("apigatewayv2", cloud.account_id, cloud.region).apis
         known = {(a.stack, a.logical_id): a for a in self.apis}
         apis: list[Api] = []
         taken = {a.port for a in self.apis}
@@ -669,7 +665,7 @@ class DevSession:
         known = self._names.get(name)
         if known is not None:
             return known
-        found = _moto.stack_resource_of(self.cloud.account_id, self.cloud.region, name)
+        found = moto_adapter.stack_resource_of(self.cloud.account_id, self.cloud.region, name)
         path = self._paths.get(found) if found is not None else None
         if path is None:
             return name
@@ -701,12 +697,10 @@ class DevSession:
     def invoke(self, function: str, event: Any) -> dict[str, Any]:
         """Invoke a function (by path, logical ID, name or unique suffix) with ``event`` and wait."""
         fn = resolve(function, self.resources, ["function"])
-        state = active()
-        if state is None or state.dispatcher is None:
-            raise DevError("the local cloud is not running")
-        result = state.dispatcher.invoke(
-            fn.physical_id, event, source="invoke", detail="serverless-patterns invoke"
-        )
+        try:
+            result = self.cloud.invoke(fn.physical_id, event, detail="serverless-patterns invoke")
+        except LocalCloudError as error:
+            raise DevError(str(error)) from None
         return {
             "function": fn.path,
             "payload": result.payload.decode(),

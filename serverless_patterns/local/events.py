@@ -26,18 +26,14 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from typing import Any
 
-from . import _moto
-from ._state import NOT_EMULATED, State
+from .. import event_shapes
+from . import moto_adapter
 from .runtime import HandlerRuntime, InvokeResult
+from .state import NOT_EMULATED, State
 
 __all__ = ["Dispatcher"]
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 class Dispatcher:
@@ -107,13 +103,10 @@ class Dispatcher:
     # -- backends ---------------------------------------------------------------------------------
 
     def _lambda(self) -> Any:
-        return _moto.lambda_backend(self.state.account_id, self.state.region)
+        return moto_adapter.lambda_backend(self.state.account_id, self.state.region)
 
     def _sqs(self, arn: str) -> Any:
-        from moto.sqs.models import sqs_backends
-
-        parts = arn.split(":")
-        return sqs_backends[parts[4]][parts[3]]
+        return moto_adapter.backend_of(arn)
 
     def resolve(self, target: str, qualifier: str | None = None) -> tuple[Any, str]:
         """The moto function object for ``target`` (name, ARN, ``name:alias``) and the qualifier used."""
@@ -174,7 +167,7 @@ class Dispatcher:
             if destination:
                 record = {
                     "version": "1.0",
-                    "timestamp": _now(),
+                    "timestamp": event_shapes.iso_millis(),
                     "requestContext": {
                         "requestId": result.invocation.request_id,
                         "functionArn": f"{str(fn.function_arn).rsplit(':' + str(fn.version), 1)[0]}:{used}",
@@ -205,9 +198,7 @@ class Dispatcher:
         if service == "sqs":
             self._sqs(arn).send_message(arn.split(":")[5], body)
         elif service == "sns":
-            from moto.sns.models import sns_backends
-
-            sns_backends[arn.split(":")[4]][arn.split(":")[3]].publish(body, arn=arn)
+            moto_adapter.backend_of(arn).publish(body, arn=arn)
         elif service == "lambda":
             self.invoke_async(arn, record, source="destination")
         else:
@@ -266,26 +257,21 @@ class Dispatcher:
         self, esm: Any, backend: Any, queue_name: str, queue_arn: str, messages: list[Any]
     ) -> None:
         records = [
-            {
-                "messageId": m.id,
-                "receiptHandle": m.receipt_handle,
-                "body": m.body,
-                "attributes": {
-                    "ApproximateReceiveCount": str(m.approximate_receive_count),
-                    "SentTimestamp": str(m.sent_timestamp),
-                    "SenderId": self.state.account_id,
-                    "ApproximateFirstReceiveTimestamp": str(m.approximate_first_receive_timestamp),
-                    **({"MessageGroupId": m.group_id} if getattr(m, "group_id", None) else {}),
-                },
-                "messageAttributes": {
-                    k: {kk[0].lower() + kk[1:]: vv for kk, vv in v.items()}
-                    for k, v in (m.message_attributes or {}).items()
-                },
-                "md5OfBody": m.body_md5,
-                "eventSource": "aws:sqs",
-                "eventSourceARN": queue_arn,
-                "awsRegion": self.state.region,
-            }
+            event_shapes.sqs_record(
+                message_id=m.id,
+                receipt_handle=m.receipt_handle,
+                body=m.body,
+                md5_of_body=m.body_md5,
+                queue_arn=queue_arn,
+                sent_timestamp=m.sent_timestamp,
+                first_receive_timestamp=m.approximate_first_receive_timestamp,
+                receive_count=m.approximate_receive_count,
+                sender_id=self.state.account_id,
+                message_attributes=event_shapes.sqs_message_attributes(m.message_attributes),
+                group_id=getattr(m, "group_id", None),
+                deduplication_id=getattr(m, "deduplication_id", None),
+                sequence_number=getattr(m, "sequence_number", None),
+            )
             for m in messages
         ]
         patterns = _filter_patterns(esm)
@@ -414,13 +400,13 @@ class Dispatcher:
                             "functionError": "Unhandled",
                         },
                         "version": "1.0",
-                        "timestamp": _now(),
+                        "timestamp": event_shapes.iso_millis(),
                         "DDBStreamBatchInfo": {
                             "shardId": "shardId-local",
                             "startSequenceNumber": batch[0]["dynamodb"]["SequenceNumber"],
                             "endSequenceNumber": batch[-1]["dynamodb"]["SequenceNumber"],
-                            "approximateArrivalOfFirstRecord": _now(),
-                            "approximateArrivalOfLastRecord": _now(),
+                            "approximateArrivalOfFirstRecord": event_shapes.iso_millis(),
+                            "approximateArrivalOfLastRecord": event_shapes.iso_millis(),
                             "batchSize": len(batch),
                             "streamArn": stream,
                         },
@@ -433,9 +419,7 @@ def _filter_patterns(esm: Any) -> list[Any] | None:
     filters = (esm.filter_criteria or {}).get("Filters") or []
     if not filters:
         return None
-    from moto.events.models import EventPattern
-
-    return [EventPattern.load(f["Pattern"]) for f in filters if f.get("Pattern")]
+    return [moto_adapter.event_pattern(f["Pattern"]) for f in filters if f.get("Pattern")]
 
 
 def _matches(patterns: list[Any] | None, record: dict[str, Any], *, sqs: bool = False) -> bool:

@@ -20,25 +20,50 @@ from __future__ import annotations
 import contextlib
 import json
 import threading
-from collections.abc import Callable
-from typing import Any, ClassVar
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar, TypeVar
 
-from moto.core.common_models import CloudFormationModel
+from . import moto_adapter
+from .moto_adapter.bases import CloudFormationModel
+from .state import ACCEPTED, NOT_EMULATED, State
 
-from ._state import ACCEPTED, NOT_EMULATED, active
+__all__ = ["MODELS", "NOT_EMULATED_TYPES", "Noting", "bind", "resource_model"]
 
-__all__ = ["MODELS", "NOT_EMULATED_TYPES", "resource_model"]
-
-
-def _note(kwargs: dict[str, Any], resource_type: str, status: str, reason: str) -> None:
-    state = active()
-    if state is not None:
-        state.note(
-            str(kwargs.get("StackId", "")), str(kwargs.get("LogicalId", "")), resource_type, status, reason
-        )
+M = TypeVar("M", bound=type)
 
 
-class LocalModel(CloudFormationModel):
+class Noting:
+    """What a local model knows of the running cloud: its :class:`State`, set on the copy of the
+    model that the cloud's CloudFormation service binds to it (:func:`bind`); None on the model
+    itself, which then notes nothing."""
+
+    state: ClassVar[State | None] = None
+
+    @classmethod
+    def _note(cls, kwargs: dict[str, Any], resource_type: str, status: str, reason: str) -> None:
+        if cls.state is not None:
+            cls.state.note(
+                str(kwargs.get("StackId", "")),
+                str(kwargs.get("LogicalId", "")),
+                resource_type,
+                status,
+                reason,
+            )
+
+    @classmethod
+    def _note_own(cls, kwargs: dict[str, Any], status: str, reason: str) -> None:
+        """:meth:`_note` of a resource of the model's own type."""
+        cls._note(kwargs, str(getattr(cls, "TYPE", "")), status, reason)
+
+
+def bind(model: M, state: State) -> M:
+    """``model`` for the cloud whose state is ``state``: a subclass that holds it."""
+    bound: M = type(model.__name__, (model,), {"state": state, "__module__": model.__module__})  # type: ignore[assignment]
+    bound.__qualname__ = model.__qualname__
+    return bound
+
+
+class LocalModel(Noting, CloudFormationModel):
     """Base of the local models: a physical id, attributes for ``Fn::GetAtt``, create/update/delete hooks."""
 
     TYPE: ClassVar[str] = ""
@@ -73,6 +98,15 @@ class LocalModel(CloudFormationModel):
         cls, name: str, props: dict[str, Any], account_id: str, region: str, kwargs: dict[str, Any]
     ) -> LocalModel:
         raise NotImplementedError
+
+    @classmethod
+    def _made(
+        cls, physical_id: str, attributes: dict[str, Any] | None = None, *, on_delete: Callable[[], Any]
+    ) -> LocalModel:
+        """A model of ``physical_id`` that runs ``on_delete`` when its resource is deleted."""
+        model = cls(physical_id, attributes)
+        model.on_delete = on_delete
+        return model
 
     @classmethod
     def create_from_cloudformation_json(
@@ -124,9 +158,7 @@ class LambdaAlias(LocalModel):
     def create(
         cls, name: str, props: dict[str, Any], account_id: str, region: str, kwargs: dict[str, Any]
     ) -> LocalModel:
-        from moto.awslambda.utils import get_backend
-
-        backend = get_backend(account_id, region)
+        backend = moto_adapter.lambda_backend(account_id, region)
         function = _name_from_arn(str(props["FunctionName"]))
         alias_name = str(props["Name"])
         version = str(props.get("FunctionVersion", "$LATEST"))
@@ -135,12 +167,12 @@ class LambdaAlias(LocalModel):
         except Exception:
             alias = backend.update_alias(alias_name, function, version, str(props.get("Description", "")), "")
         if props.get("RoutingConfig"):
-            _note(kwargs, cls.TYPE, NOT_EMULATED, "weighted routing: every invocation runs FunctionVersion")
+            cls._note_own(kwargs, NOT_EMULATED, "weighted routing: every invocation runs FunctionVersion")
         if props.get("ProvisionedConcurrencyConfig"):
-            _note(kwargs, cls.TYPE, ACCEPTED, "provisioned concurrency has no local meaning")
-        model = cls(alias.arn, {"AliasArn": alias.arn})
-        model.on_delete = lambda: backend.delete_alias(alias_name, function)
-        return model
+            cls._note_own(kwargs, ACCEPTED, "provisioned concurrency has no local meaning")
+        return cls._made(
+            alias.arn, {"AliasArn": alias.arn}, on_delete=lambda: backend.delete_alias(alias_name, function)
+        )
 
     @classmethod
     def update_from_cloudformation_json(
@@ -171,9 +203,7 @@ class LambdaVersion(LocalModel):
     def create(
         cls, name: str, props: dict[str, Any], account_id: str, region: str, kwargs: dict[str, Any]
     ) -> LocalModel:
-        from moto.awslambda.utils import get_backend
-
-        backend = get_backend(account_id, region)
+        backend = moto_adapter.lambda_backend(account_id, region)
         function = _name_from_arn(str(props["FunctionName"]))
         # Published from the function as it is now: a stack update has already applied the
         # function's changes, which this version depends on (see .stack_update).
@@ -181,7 +211,7 @@ class LambdaVersion(LocalModel):
         if fn is None:
             raise ValueError(f"cannot publish a version of {props['FunctionName']}")
         if props.get("ProvisionedConcurrencyConfig"):
-            _note(kwargs, cls.TYPE, ACCEPTED, "provisioned concurrency has no local meaning")
+            cls._note_own(kwargs, ACCEPTED, "provisioned concurrency has no local meaning")
         return cls(str(fn.function_arn), {"Version": str(fn.version), "FunctionArn": str(fn.function_arn)})
 
     def delete(self, account_id: str, region_name: str) -> None:
@@ -198,9 +228,7 @@ class LambdaPermission(LocalModel):
     def create(
         cls, name: str, props: dict[str, Any], account_id: str, region: str, kwargs: dict[str, Any]
     ) -> LocalModel:
-        from moto.awslambda.utils import get_backend
-
-        fn = get_backend(account_id, region).get_function(str(props["FunctionName"]))
+        fn = moto_adapter.lambda_backend(account_id, region).get_function(str(props["FunctionName"]))
         statement, _ = fn.policy.add_statement(raw=json.dumps(props))
         model = cls(name)
 
@@ -222,7 +250,7 @@ class EventInvokeConfig(LocalModel):
         qualifier = str(props.get("Qualifier", "$LATEST"))
         keys: tuple[str, ...] = ("MaximumRetryAttempts", "MaximumEventAgeInSeconds", "DestinationConfig")
         config: dict[str, Any] = {k: props[k] for k in keys if k in props}
-        state = active()
+        state = cls.state
         if state is not None:
             state.invoke_configs[(function, qualifier)] = config
         model = cls(f"{function}:{qualifier}")
@@ -242,10 +270,8 @@ class SnsSubscription(LocalModel):
     def create(
         cls, name: str, props: dict[str, Any], account_id: str, region: str, kwargs: dict[str, Any]
     ) -> LocalModel:
-        from moto.sns.models import sns_backends
-
         topic_arn = str(props["TopicArn"])
-        backend = sns_backends[topic_arn.split(":")[4]][topic_arn.split(":")[3]]
+        backend = moto_adapter.backend_of(topic_arn)
         sub = backend.subscribe(topic_arn, str(props["Endpoint"]), str(props["Protocol"]))
         for key in (
             "RawMessageDelivery",
@@ -264,9 +290,7 @@ class SnsSubscription(LocalModel):
                     else str(value)
                 )
                 backend.set_subscription_attributes(sub.arn, key, text)
-        model = cls(sub.arn)
-        model.on_delete = lambda: backend.unsubscribe(sub.arn)
-        return model
+        return cls._made(sub.arn, on_delete=lambda: backend.unsubscribe(sub.arn))
 
 
 class GlobalTable(LocalModel):
@@ -279,9 +303,6 @@ class GlobalTable(LocalModel):
     def create(
         cls, name: str, props: dict[str, Any], account_id: str, region: str, kwargs: dict[str, Any]
     ) -> LocalModel:
-        from moto.dynamodb.models import dynamodb_backends
-        from moto.dynamodb.models.table import Table
-
         table_name = str(props.get("TableName") or name)
         table_props: dict[str, Any] = {
             key: props[key]
@@ -312,10 +333,8 @@ class GlobalTable(LocalModel):
                 index.setdefault("ProvisionedThroughput", dict(table_props["ProvisionedThroughput"]))
         others = [r.get("Region") for r in props.get("Replicas") or [] if r.get("Region") != region]
         if others:
-            _note(
-                kwargs, cls.TYPE, NOT_EMULATED, f"replicas in {', '.join(map(str, others))} are not created"
-            )
-        table = Table.create_from_cloudformation_json(
+            cls._note_own(kwargs, NOT_EMULATED, f"replicas in {', '.join(map(str, others))} are not created")
+        table = moto_adapter.read("moto.dynamodb.models.table", "Table.create_from_cloudformation_json")(
             table_name, {"Properties": table_props}, account_id, region
         )
         attributes = {"Arn": table.table_arn, "TableId": getattr(table, "table_id", table_name)}
@@ -324,7 +343,7 @@ class GlobalTable(LocalModel):
         model = cls(table_name, attributes)
 
         def forget() -> None:
-            dynamodb_backends[account_id][region].delete_table(table_name)
+            moto_adapter.backend("dynamodb", account_id, region).delete_table(table_name)
 
         model.on_delete = forget
         model.key_schema = props.get("KeySchema")  # type: ignore[attr-defined]
@@ -359,7 +378,7 @@ class Accepted(LocalModel):
         cls, name: str, props: dict[str, Any], account_id: str, region: str, kwargs: dict[str, Any]
     ) -> LocalModel:
         if cls.REASON:
-            _note(kwargs, cls.TYPE, cls.STATUS, cls.REASON)
+            cls._note_own(kwargs, cls.STATUS, cls.REASON)
         physical = str(props.get(cls.NAME_PROPERTY) or name) if cls.NAME_PROPERTY else name
         return cls(
             physical,
@@ -400,9 +419,8 @@ class BucketPolicy(LocalModel):
     def create(
         cls, name: str, props: dict[str, Any], account_id: str, region: str, kwargs: dict[str, Any]
     ) -> LocalModel:
-        _note(
+        cls._note_own(
             kwargs,
-            cls.TYPE,
             ACCEPTED,
             "not stored (the local endpoint is plain HTTP, a TLS-only policy would deny it)",
         )
@@ -416,9 +434,7 @@ class RestApiStage(LocalModel):
     def create(
         cls, name: str, props: dict[str, Any], account_id: str, region: str, kwargs: dict[str, Any]
     ) -> LocalModel:
-        from moto.apigateway.models import apigateway_backends
-
-        backend = apigateway_backends[account_id][region]
+        backend = moto_adapter.backend("apigateway", account_id, region)
         api_id = str(props["RestApiId"])
         stage_name = str(props.get("StageName", name))
         with contextlib.suppress(Exception):  # exists from a previous deploy
@@ -431,9 +447,8 @@ class RestApiStage(LocalModel):
                 tracing_enabled=bool(props.get("TracingEnabled", False)),
             )
         if props.get("MethodSettings") or props.get("AccessLogSetting"):
-            _note(
+            cls._note_own(
                 kwargs,
-                cls.TYPE,
                 ACCEPTED,
                 "method throttling, metrics and access logs are not applied locally",
             )
@@ -455,8 +470,6 @@ class RestApiStage(LocalModel):
         account_id: str,
         region_name: str,
     ) -> LocalModel:
-        from moto.apigateway.models import apigateway_backends
-
         props = cloudformation_json.get("Properties") or {}
         api_id = str(props["RestApiId"])
         stage_name = str(props.get("StageName", new_resource_name))
@@ -465,7 +478,7 @@ class RestApiStage(LocalModel):
             return super().update_from_cloudformation_json(
                 original_resource, new_resource_name, cloudformation_json, account_id, region_name
             )
-        stage = apigateway_backends[account_id][region_name].get_stage(api_id, stage_name)
+        stage = moto_adapter.backend("apigateway", account_id, region_name).get_stage(api_id, stage_name)
         stage.deployment_id = str(props.get("DeploymentId", "")) or stage.deployment_id
         stage.variables = props.get("Variables") or {}
         stage.description = str(props.get("Description", ""))
@@ -479,11 +492,9 @@ class HttpApi(LocalModel):
     def create(
         cls, name: str, props: dict[str, Any], account_id: str, region: str, kwargs: dict[str, Any]
     ) -> LocalModel:
-        from moto.apigatewayv2.models import apigatewayv2_backends
-
-        backend = apigatewayv2_backends[account_id][region]
+        backend = moto_adapter.backend("apigatewayv2", account_id, region)
         if props.get("Body") or props.get("BodyS3Location") or props.get("Target"):
-            _note(kwargs, cls.TYPE, NOT_EMULATED, "OpenAPI bodies and quick-create targets are not read")
+            cls._note_own(kwargs, NOT_EMULATED, "OpenAPI bodies and quick-create targets are not read")
         options: dict[str, Any] = {
             "api_key_selection_expression": props.get("ApiKeySelectionExpression"),
             "cors_configuration": props.get("CorsConfiguration"),
@@ -498,10 +509,12 @@ class HttpApi(LocalModel):
         }
         api = backend.create_api(**options)
         if str(props.get("ProtocolType", "HTTP")) != "HTTP":
-            _note(kwargs, cls.TYPE, NOT_EMULATED, "only HTTP APIs are served, not WebSocket APIs")
-        model = cls(api.api_id, {"ApiId": api.api_id, "ApiEndpoint": api.api_endpoint})
-        model.on_delete = lambda: backend.delete_api(api.api_id)
-        return model
+            cls._note_own(kwargs, NOT_EMULATED, "only HTTP APIs are served, not WebSocket APIs")
+        return cls._made(
+            api.api_id,
+            {"ApiId": api.api_id, "ApiEndpoint": api.api_endpoint},
+            on_delete=lambda: backend.delete_api(api.api_id),
+        )
 
 
 class HttpApiIntegration(LocalModel):
@@ -511,9 +524,7 @@ class HttpApiIntegration(LocalModel):
     def create(
         cls, name: str, props: dict[str, Any], account_id: str, region: str, kwargs: dict[str, Any]
     ) -> LocalModel:
-        from moto.apigatewayv2.models import apigatewayv2_backends
-
-        api = apigatewayv2_backends[account_id][region].get_api(str(props["ApiId"]))
+        api = moto_adapter.backend("apigatewayv2", account_id, region).get_api(str(props["ApiId"]))
         options: dict[str, Any] = {
             "connection_type": props.get("ConnectionType"),
             "description": props.get("Description"),
@@ -526,15 +537,16 @@ class HttpApiIntegration(LocalModel):
         }
         integration = api.create_integration(**options)
         if str(props.get("IntegrationType")) != "AWS_PROXY":
-            _note(
+            cls._note_own(
                 kwargs,
-                cls.TYPE,
                 NOT_EMULATED,
                 f"integration type {props.get('IntegrationType')} is not served",
             )
-        model = cls(integration.id, {"IntegrationId": integration.id})
-        model.on_delete = lambda: api.delete_integration(integration.id)
-        return model
+        return cls._made(
+            integration.id,
+            {"IntegrationId": integration.id},
+            on_delete=lambda: api.delete_integration(integration.id),
+        )
 
 
 class HttpApiRoute(LocalModel):
@@ -544,9 +556,7 @@ class HttpApiRoute(LocalModel):
     def create(
         cls, name: str, props: dict[str, Any], account_id: str, region: str, kwargs: dict[str, Any]
     ) -> LocalModel:
-        from moto.apigatewayv2.models import apigatewayv2_backends
-
-        api = apigatewayv2_backends[account_id][region].get_api(str(props["ApiId"]))
+        api = moto_adapter.backend("apigatewayv2", account_id, region).get_api(str(props["ApiId"]))
         route = api.create_route(
             api_key_required=bool(props.get("ApiKeyRequired", False)),
             authorization_scopes=props.get("AuthorizationScopes") or [],
@@ -556,15 +566,14 @@ class HttpApiRoute(LocalModel):
             authorizer_id=props.get("AuthorizerId"),
         )
         if props.get("AuthorizationType") not in (None, "NONE"):
-            _note(
+            cls._note_own(
                 kwargs,
-                cls.TYPE,
                 NOT_EMULATED,
                 f"authorization {props.get('AuthorizationType')} is not checked",
             )
-        model = cls(route.route_id, {"RouteId": route.route_id})
-        model.on_delete = lambda: api.delete_route(route.route_id)
-        return model
+        return cls._made(
+            route.route_id, {"RouteId": route.route_id}, on_delete=lambda: api.delete_route(route.route_id)
+        )
 
 
 class HttpApiStage(LocalModel):
@@ -574,9 +583,7 @@ class HttpApiStage(LocalModel):
     def create(
         cls, name: str, props: dict[str, Any], account_id: str, region: str, kwargs: dict[str, Any]
     ) -> LocalModel:
-        from moto.apigatewayv2.models import apigatewayv2_backends
-
-        api = apigatewayv2_backends[account_id][region].get_api(str(props["ApiId"]))
+        api = moto_adapter.backend("apigatewayv2", account_id, region).get_api(str(props["ApiId"]))
         stage_name = str(props.get("StageName", "$default"))
         api.create_stage(
             {
@@ -587,7 +594,7 @@ class HttpApiStage(LocalModel):
             }
         )
         if props.get("DefaultRouteSettings") or props.get("RouteSettings") or props.get("AccessLogSettings"):
-            _note(kwargs, cls.TYPE, ACCEPTED, "route throttling and access logs are not applied locally")
+            cls._note_own(kwargs, ACCEPTED, "route throttling and access logs are not applied locally")
         return cls(stage_name)
 
 
@@ -607,8 +614,6 @@ class BucketNotifications(LocalModel):
     def create(
         cls, name: str, props: dict[str, Any], account_id: str, region: str, kwargs: dict[str, Any]
     ) -> LocalModel:
-        from moto.s3.models import s3_backends
-
         bucket = str(props["BucketName"])
         given = props.get("NotificationConfiguration") or {}
         config: dict[str, Any] = {}
@@ -633,12 +638,13 @@ class BucketNotifications(LocalModel):
                 config[moto_key] = entries
         if "EventBridgeConfiguration" in given:
             config["EventBridgeConfiguration"] = given["EventBridgeConfiguration"]
-        backend = s3_backends[account_id]["aws"]
+        backend = moto_adapter.backend("s3", account_id)
         # Each resource owns its entries; the bucket gets the union (what CDK's handler does for
         # unmanaged notifications, and the same as replacing for a single managed one).
         owner = f"{kwargs.get('StackId', '')}/{kwargs.get('LogicalId', name)}"
+        configs = cls.state.bucket_notifications if cls.state is not None else {}
         with _BUCKET_LOCK:
-            owned = _BUCKET_CONFIGS.setdefault(bucket, {})
+            owned = configs.setdefault(bucket, {})
             owned[owner] = config
             backend.put_bucket_notification_configuration(bucket, _union(owned.values()))
         model = cls(f"{bucket}-notifications")
@@ -653,13 +659,6 @@ class BucketNotifications(LocalModel):
 
 
 _BUCKET_LOCK = threading.Lock()
-_BUCKET_CONFIGS: dict[str, dict[str, dict[str, Any]]] = {}
-
-
-def forget_bucket_notifications() -> None:
-    """Drop what earlier clouds of this process configured."""
-    with _BUCKET_LOCK:
-        _BUCKET_CONFIGS.clear()
 
 
 def _union(configs: Any) -> dict[str, Any]:
@@ -687,19 +686,18 @@ class CustomResource(LocalModel):
         region_name: str,
         **kwargs: Any,
     ) -> Any:
-        from moto.awslambda.utils import get_backend
-        from moto.cloudformation.custom_model import CustomModel
+        from .moto_adapter.service_bases import CustomModel
 
         props = cloudformation_json.get("Properties") or {}
         resource_type = str(kwargs.get("ResourceType", cls.TYPE))
         token = str(props.get("ServiceToken", ""))
         try:
-            fn = get_backend(account_id, region_name).get_function(token)
+            fn = moto_adapter.lambda_backend(account_id, region_name).get_function(token)
         except Exception:
             fn = None
         if fn is None or not str(fn.run_time or "").startswith("python"):
             runtime = "unknown" if fn is None else fn.run_time
-            _note(
+            cls._note(
                 kwargs,
                 resource_type,
                 NOT_EMULATED,
@@ -721,7 +719,7 @@ class CustomResource(LocalModel):
                 if custom.is_created():
                     return
                 deadline.wait(0.1)
-            _note(
+            cls._note(
                 kwargs,
                 resource_type,
                 NOT_EMULATED,
@@ -734,7 +732,7 @@ class CustomResource(LocalModel):
 
 
 def _state_machine_model() -> type[CloudFormationModel]:
-    from moto.stepfunctions.models import StateMachine
+    from .moto_adapter.service_bases import StateMachine
 
     def prepare(cloudformation_json: dict[str, Any]) -> dict[str, Any]:
         """``Definition`` or ``DefinitionString`` with ``DefinitionSubstitutions`` applied, as CloudFormation does."""
@@ -746,7 +744,7 @@ def _state_machine_model() -> type[CloudFormationModel]:
         props["DefinitionString"] = text
         return {**cloudformation_json, "Properties": props}
 
-    class LocalStateMachine(StateMachine):
+    class LocalStateMachine(Noting, StateMachine):
         @classmethod
         def create_from_cloudformation_json(
             cls,
@@ -757,7 +755,7 @@ def _state_machine_model() -> type[CloudFormationModel]:
             **kwargs: Any,
         ) -> Any:
             if (cloudformation_json.get("Properties") or {}).get("DefinitionS3Location"):
-                _note(
+                cls._note(
                     kwargs,
                     "AWS::StepFunctions::StateMachine",
                     NOT_EMULATED,
@@ -789,9 +787,9 @@ def _state_machine_model() -> type[CloudFormationModel]:
 
 
 def _method_model() -> type[CloudFormationModel]:
-    from moto.apigateway.models import Method, apigateway_backends
+    from .moto_adapter.service_bases import Method
 
-    class LocalMethod(Method):
+    class LocalMethod(Noting, Method):
         """moto's method model drops request templates and fails on MOCK integrations; this one
         keeps them and says what the local endpoint will not do for the method."""
 
@@ -805,7 +803,7 @@ def _method_model() -> type[CloudFormationModel]:
             **kwargs: Any,
         ) -> Any:
             props = cloudformation_json["Properties"]
-            backend = apigateway_backends[account_id][region_name]
+            backend = moto_adapter.backend("apigateway", account_id, region_name)
             method = backend.put_method(
                 function_id=props["RestApiId"],
                 resource_id=props["ResourceId"],
@@ -829,7 +827,7 @@ def _method_model() -> type[CloudFormationModel]:
             auth = str(props.get("AuthorizationType", "NONE"))
             where = f"{props['HttpMethod']} method"
             if auth != "NONE":
-                _note(
+                cls._note(
                     kwargs,
                     "AWS::ApiGateway::Method",
                     NOT_EMULATED,
@@ -837,14 +835,14 @@ def _method_model() -> type[CloudFormationModel]:
                 )
             uri = str(integration.get("Uri", ""))
             if kind != "AWS_PROXY" and not (kind == "AWS" and ":states:action/Start" in uri):
-                _note(
+                cls._note(
                     kwargs,
                     "AWS::ApiGateway::Method",
                     NOT_EMULATED,
                     f"{where}: {kind} integration answers 501",
                 )
             place = (account_id, region_name, props["RestApiId"], props["ResourceId"])
-            method.local_place = place  # type: ignore[attr-defined]
+            method.local_place = place
             return method
 
         @classmethod
@@ -873,7 +871,7 @@ def _method_model() -> type[CloudFormationModel]:
             place = getattr(self, "local_place", None)
             if place is None:
                 return
-            resource = apigateway_backends[place[0]][place[1]].get_resource(place[2], place[3])
+            resource = moto_adapter.backend("apigateway", place[0], place[1]).get_resource(place[2], place[3])
             if resource.resource_methods.get(self.http_method) is self:
                 resource.delete_method(self.http_method)
 
@@ -920,9 +918,11 @@ MODELS["AWS::ApiGateway::Method"] = _method_model()
 NOT_EMULATED_TYPES = sorted(t for t, m in MODELS.items() if getattr(m, "STATUS", "") == NOT_EMULATED)
 
 
-def resource_model(resource_type: str) -> type[CloudFormationModel] | None:
-    """The local model for ``resource_type``, if the local cloud provides one."""
-    found = MODELS.get(resource_type)
+def resource_model(
+    resource_type: str, models: Mapping[str, type[CloudFormationModel]] = MODELS
+) -> type[CloudFormationModel] | None:
+    """The local model for ``resource_type`` among ``models``, if the local cloud provides one."""
+    found = models.get(resource_type)
     if (
         found is None and resource_type.startswith("Custom::")
     ) or resource_type == "AWS::CloudFormation::CustomResource":

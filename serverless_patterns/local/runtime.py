@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import _moto, workers
+from . import moto_adapter, workers
 
 __all__ = ["HandlerRuntime", "Invocation", "InvokeResult", "LambdaContext"]
 
@@ -269,7 +269,7 @@ class HandlerRuntime:
                 "LocalCloud.RuntimeNotEmulated",
                 f"{fn.function_name}: {what} is not emulated ({why})",
             )
-        code_sha, _ = _moto.function_code(fn)
+        code_sha, _ = moto_adapter.function_code(fn)
         layer_arns = [str(layer["Arn"]) for layer in (getattr(fn, "layers", None) or [])]
         variables = {str(k): str(v) for k, v in (getattr(fn, "environment_vars", None) or {}).items()}
         reserved = getattr(fn, "reserved_concurrency", None)
@@ -314,12 +314,12 @@ class HandlerRuntime:
         source: str | None = None,
     ) -> workers.WorkerImage:
         name = str(fn.function_name)
-        code_sha, code = _moto.function_code(fn)
+        code_sha, code = moto_adapter.function_code(fn)
         task_root = workers.unpack(code, self._workdir / "code" / workers.digest_of([name, code_sha]))
         known: list[tuple[str, bytes]] = []
         stand_ins: list[Path] = []
         for arn in layer_arns:
-            found = _moto.layer_version_code(self._account_id, self._region, arn)
+            found = moto_adapter.layer_version_code(self._account_id, self._region, arn)
             if found is not None:
                 known.append(found)
             elif _POWERTOOLS_LAYER in arn and runtime.startswith("python"):

@@ -17,7 +17,8 @@ CloudFormation:
   it was, ready for the next update.
 
 :func:`update_resources` replaces ``ResourceMap.update`` and :func:`update_stack` replaces
-``Stack.update`` while a local cloud runs (see :mod:`._patches`).
+``Stack.update`` while a local cloud runs (see :mod:`.services.cloudformation`, which passes the
+running cloud's :class:`~.state.State`).
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._state import ACCEPTED, active
+from . import moto_adapter
+from .state import ACCEPTED, State
 
 __all__ = [
     "UpdateFailed",
@@ -151,6 +153,8 @@ class _Update:
     resources: Any
     template: dict[str, Any]
     parameters: dict[str, Any] | None
+    state: State | None = None
+    """The running cloud's, for notes (None: no notes)."""
     steps: list[_Step] = field(default_factory=list)
     retired: list[tuple[Any, dict[str, Any]]] = field(default_factory=list)
 
@@ -220,10 +224,8 @@ class _Update:
     def _resolve(self, logical: str, resource_json: dict[str, Any]) -> tuple[Any, dict[str, Any], str] | None:
         """(model class, resource JSON with its references resolved now, physical name), or None
         for a type nobody models or a reference that cannot be resolved."""
-        from moto.cloudformation import parsing
-
         try:
-            found = parsing.parse_resource_and_generate_name(
+            found = moto_adapter.read("moto.cloudformation.parsing", "parse_resource_and_generate_name")(
                 logical, copy.deepcopy(resource_json), self.resources
             )
         except Exception:
@@ -232,8 +234,6 @@ class _Update:
 
     def _update(self, logical: str, resource_json: dict[str, Any]) -> bool:
         """Update one resource in place, or replace it; False when it was kept as it was."""
-        from moto.cloudformation import parsing
-
         resources = self.resources
         previous = resources._parsed_resources[logical]
         resolved = self._resolve(logical, resource_json)
@@ -256,9 +256,8 @@ class _Update:
             resources._parsed_resources[logical] = updated
             return True
         if kind not in REPLACED_TYPES:
-            state = active()
-            if state is not None:
-                state.note(
+            if self.state is not None:
+                self.state.note(
                     str(resources.stack_id),
                     logical,
                     kind,
@@ -266,7 +265,7 @@ class _Update:
                     "a change of its properties is not applied locally (moto cannot update this type)",
                 )
             return False
-        created = parsing.parse_and_create_resource(
+        created = moto_adapter.read("moto.cloudformation.parsing", "parse_and_create_resource")(
             logical, copy.deepcopy(resource_json), resources, resources._account_id, resources._region_name
         )
         self.steps.append(_Step("replace", logical, previous))
@@ -348,9 +347,7 @@ def delete_resource(resources: Any, found: Any, resource_json: Mapping[str, Any]
     if kind in KEPT_TYPES:
         return
     if kind == "AWS::ApiGateway::Resource":
-        from moto.apigateway.models import apigateway_backends
-
-        backend = apigateway_backends[resources._account_id][resources._region_name]
+        backend = moto_adapter.backend("apigateway", resources._account_id, resources._region_name)
         api_id, resource_id = str(found.api_id), str(found.id)
         if backend.get_rest_api(api_id).resources.get(resource_id) is found:
             backend.delete_resource(api_id, resource_id)
@@ -371,10 +368,16 @@ def _reason(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {message}"
 
 
-def update_resources(self: Any, template: dict[str, Any], parameters: dict[str, Any] | None = None) -> None:
+def update_resources(
+    self: Any,
+    template: dict[str, Any],
+    parameters: dict[str, Any] | None = None,
+    *,
+    state: State | None = None,
+) -> None:
     """``ResourceMap.update``: update the stack's resources to ``template``, rolling back on failure
-    (raises :class:`UpdateFailed` then)."""
-    _Update(self, template, parameters).run()
+    (raises :class:`UpdateFailed` then); what is not applied locally is noted in ``state``."""
+    _Update(self, template, parameters, state).run()
 
 
 def update_stack(
@@ -386,8 +389,7 @@ def update_stack(
 ) -> None:
     """``Stack.update``: UPDATE_COMPLETE, or UPDATE_ROLLBACK_COMPLETE with the failed resource's
     event and the reason, the stack's template and resources as they were."""
-    from moto.cloudformation.models import Event
-
+    event = moto_adapter.read("moto.cloudformation.models", "Event")
     self._add_stack_event("UPDATE_IN_PROGRESS", resource_status_reason="User Initiated")
     previous = (self.template, self.template_dict)
     self.template = template
@@ -398,7 +400,7 @@ def update_stack(
         self.template, self.template_dict = previous
         self.output_map = self._create_output_map()
         self.events.append(
-            Event(
+            event(
                 stack_id=self.stack_id,
                 stack_name=self.name,
                 logical_resource_id=failed.logical_id,

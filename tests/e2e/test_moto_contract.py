@@ -10,8 +10,8 @@ import time
 
 import pytest
 
-from serverless_patterns.local import _moto, _patches
-from serverless_patterns.local._state import State, active
+from serverless_patterns.local import moto_adapter, services
+from serverless_patterns.local.state import State
 
 pytestmark = pytest.mark.e2e
 
@@ -19,42 +19,151 @@ pytestmark = pytest.mark.e2e
 def test_every_moto_name_the_local_cloud_relies_on_is_unchanged() -> None:
     import moto
 
-    problems = _moto.check_contract()
+    problems = moto_adapter.check_contract()
     assert not problems, (
-        f"moto {moto.__version__} changed under the local cloud (serverless_patterns/local/_moto.py "
+        f"moto {moto.__version__} changed under the local cloud (serverless_patterns/local/moto_adapter/contract.py "
         "lists what it relies on; pyproject.toml pins the versions checked):\n"
         + "\n".join(f"  - {p}" for p in problems)
     )
 
 
-def _name(owner: object, attribute: str) -> str:
-    if isinstance(owner, type):
-        return f"{owner.__module__}.{owner.__qualname__}.{attribute}"
-    return f"{getattr(owner, '__name__', type(owner).__name__)}.{attribute}"
-
-
 def test_every_patch_is_in_the_contract() -> None:
-    if active() is not None:
+    """Each service installs its patches through the registry, which takes only names the
+    contract lists; installing them all, then uninstalling, leaves moto as it was."""
+    if moto_adapter.patched():
         pytest.skip("a local cloud runs in this process")
-    _patches.install(State("123456789012", "us-east-1", "http://localhost:1"), 1)
+    from types import SimpleNamespace
+
+    from moto.awslambda.models import LambdaBackend
+    from moto.sns.models import Subscription
+
+    before = (LambdaBackend.invoke, Subscription.publish)
+    dispatcher = SimpleNamespace(retry_delay=1.0)
+    running = services.Running(
+        State("123456789012", "us-east-1", "http://localhost:1"),
+        1,
+        dispatcher,  # type: ignore[arg-type]
+        lambda role: None,
+    )
+    installed = services.install(running)
     try:
-        patched = {
-            _name(owner, attribute)
-            for owner, attribute, _ in _patches._saved
-            if not attribute.startswith("[") and type(owner).__name__ != "Logger"
-        }
+        patched = set(installed.names)
+        assert moto_adapter.patched()
     finally:
-        _patches.uninstall()
-    listed = {f"{m}.{a}" for m, a, _ in _moto.PATCHED} | {f"{m}.{a}" for m, a in _moto.ADDED}
-    assert patched - listed == set()
-    assert _patches._saved == []
+        installed.uninstall()
+    listed = {f"{m}.{a}" for m, a, _ in moto_adapter.PATCHED} | {f"{m}.{a}" for m, a in moto_adapter.ADDED}
+    assert patched == listed  # every name patched is listed, and every listed one is patched
+    assert not moto_adapter.patched()
+    assert (LambdaBackend.invoke, Subscription.publish) == before
+
+
+def test_the_registry_refuses_a_name_the_contract_does_not_list() -> None:
+    patches = moto_adapter.Patches("test")
+    with pytest.raises(KeyError, match="not in the moto contract"):
+        patches.replace("moto.sns.models", "Subscription.delete", lambda self: None)
+    with pytest.raises(KeyError, match="not in the moto contract"):
+        moto_adapter.read("moto.sns.models", "Topic")
+    assert not moto_adapter.patched()
+
+
+def test_only_the_adapter_imports_moto() -> None:
+    """The local cloud asks the adapter (serverless_patterns/local/moto_adapter/) for moto: no
+    other module of the package imports it, by statement or by name."""
+    import ast
+    from pathlib import Path
+
+    import serverless_patterns
+
+    root = Path(serverless_patterns.__file__).parent
+    adapter = root / "local" / "moto_adapter"
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        if adapter in path.parents:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom) and not node.level
+                else []
+            )
+            if any(n == "moto" or n.startswith("moto.") for n in names):
+                found.append(f"{path.relative_to(root)}:{node.lineno}")
+            if (
+                isinstance(node, ast.Call)
+                and getattr(node.func, "attr", getattr(node.func, "id", "")) == "import_module"
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+                and str(node.args[0].value).startswith("moto")
+            ):
+                found.append(f"{path.relative_to(root)}:{node.lineno}")
+    assert found == []
+
+
+def test_the_local_cloud_has_no_import_cycle() -> None:
+    """serverless_patterns.local's modules import one another without a loop (the running cloud is
+    passed to what needs it, never read from a global)."""
+    import ast
+    from pathlib import Path
+
+    import serverless_patterns.local as local
+
+    root = Path(local.__file__).parent
+    graph: dict[str, set[str]] = {}
+    for path in sorted(root.rglob("*.py")):
+        parts = path.relative_to(root).with_suffix("").parts
+        module = ".".join(p for p in parts if p != "__init__")
+        package = list(parts[:-1])
+        edges = graph.setdefault(module, set())
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.ImportFrom) or not node.level:
+                continue
+            if node.level - 1 > len(package):
+                continue  # above serverless_patterns.local
+            base = package[: len(package) - (node.level - 1)]
+            targets = (
+                [".".join([*base, node.module])]
+                if node.module
+                else [".".join([*base, a.name]) for a in node.names]
+            )
+            edges.update(t for t in targets if t)
+    known = set(graph)
+
+    def resolve(name: str) -> str | None:
+        while name and name not in known:
+            name = name.rpartition(".")[0]
+        return name or None
+
+    edges = {m: {t for t in (resolve(n) for n in found) if t and t != m} for m, found in graph.items()}
+    # a package's __init__ that re-exports its submodules is not a loop with them
+    edges = {
+        m: {t for t in found if not (m.startswith(t + ".") and graph.get(t) is not None)}
+        for m, found in edges.items()
+    }
+    visiting: list[str] = []
+    done: set[str] = set()
+
+    def visit(module: str) -> None:
+        if module in done:
+            return
+        assert module not in visiting, " -> ".join([*visiting[visiting.index(module) :], module])
+        visiting.append(module)
+        for target in sorted(edges.get(module, ())):
+            visit(target)
+        visiting.pop()
+        done.add(module)
+
+    for module in sorted(edges):
+        visit(module)
+    assert {"moto_adapter", "services", "state", "events", "runtime"} <= done
 
 
 def test_a_changed_signature_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
     from moto.awslambda.models import LambdaBackend
 
     monkeypatch.setattr(LambdaBackend, "invoke", lambda self, name: None)
-    problems = [str(p) for p in _moto.check_contract()]
+    problems = [str(p) for p in moto_adapter.check_contract()]
     assert problems == [
         "moto.awslambda.models.LambdaBackend.invoke: parameters are ('self', 'name'), expected "
         "('self', 'function_name', 'qualifier', 'body', 'headers', 'response_headers') first"

@@ -1,10 +1,13 @@
-"""EventBridge Scheduler in the local cloud: schedules deploy, and fire when asked.
+"""EventBridge Scheduler in the local cloud: schedules deploy, fire when asked and, when asked,
+on their own clock.
 
 moto has a Scheduler backend but no CloudFormation model for it, so ``AWS::Scheduler::ScheduleGroup``
-and ``AWS::Scheduler::Schedule`` are modelled here: they are created in moto's Scheduler backend (the
-Scheduler API lists and describes them) and removed with their stack. No clock runs them: a schedule
-fires when :func:`fire` (``LocalCloud.fire``) asks, and then does what Scheduler does for a Lambda
-target:
+and ``AWS::Scheduler::Schedule`` are modelled here (:data:`MODELS`): they are created in moto's
+Scheduler backend (the Scheduler API lists and describes them) and removed with their stack. A
+schedule fires when :func:`fire` (``LocalCloud.fire``) asks, and, with
+``LocalCloud(run_schedules=True)``, when its expression says (:class:`ScheduleClock`: ``rate(...)``,
+``cron(...)`` in the schedule's time zone, ``at(...)``; the flexible time window is not applied,
+nor the start and end dates). Fired, it does what Scheduler does for a Lambda target:
 
 - the input is the target's ``Input`` with Scheduler's context attributes filled in (schedule ARN,
   scheduled time, execution id, attempt number);
@@ -21,28 +24,41 @@ from __future__ import annotations
 
 import json
 import secrets
+import threading
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from . import _moto
-from ._state import NOT_EMULATED, State
-from .iam import Request, evaluate
-from .resources import MODELS, LocalModel, _note
+from ... import event_shapes
+from .. import moto_adapter
+from ..iam import Request, evaluate
+from ..resources import LocalModel
+from ..schedule_expressions import Expression, ExpressionError
+from ..state import ACCEPTED, NOT_EMULATED, State
 
-__all__ = ["FiredSchedule", "ScheduleGroupModel", "ScheduleModel", "find_schedule", "fire"]
+__all__ = [
+    "MODELS",
+    "FiredSchedule",
+    "ScheduleClock",
+    "ScheduleGroupModel",
+    "ScheduleModel",
+    "find_schedule",
+    "fire",
+    "fire_schedule",
+]
 
 _NOT_RUN = (
-    "no clock runs schedules locally: fire one with LocalCloud.fire(name, logical id or construct path)"
+    "no clock runs schedules locally: fire one with LocalCloud.fire(name, logical id or construct path), "
+    "or start the cloud with run_schedules=True"
 )
+_RUN = "fires on the local clock (LocalCloud(run_schedules=True)); no flexible time window, start or end date"
 
 
 def _backend(account_id: str, region: str) -> Any:
-    from moto.scheduler.models import scheduler_backends
-
-    return scheduler_backends[account_id][region]
+    return moto_adapter.backend("scheduler", account_id, region)
 
 
 def _generated_name(kwargs: dict[str, Any], fallback: str) -> str:
@@ -61,9 +77,9 @@ class ScheduleGroupModel(LocalModel):
         backend = _backend(account_id, region)
         group_name = str(props.get("Name") or _generated_name(kwargs, name))
         group = backend.create_schedule_group(group_name, list(props.get("Tags") or []))
-        model = cls(group_name, {"Arn": group.arn})
-        model.on_delete = lambda: backend.delete_schedule_group(group_name)
-        return model
+        return cls._made(
+            group_name, {"Arn": group.arn}, on_delete=lambda: backend.delete_schedule_group(group_name)
+        )
 
 
 class ScheduleModel(LocalModel):
@@ -90,7 +106,10 @@ class ScheduleModel(LocalModel):
             target=dict(props["Target"]),
             action_after_completion=props.get("ActionAfterCompletion"),
         )
-        _note(kwargs, cls.TYPE, NOT_EMULATED, _NOT_RUN)
+        if cls.state is not None and cls.state.run_schedules:
+            cls._note_own(kwargs, ACCEPTED, _RUN)
+        else:
+            cls._note_own(kwargs, NOT_EMULATED, _NOT_RUN)
         model = cls(schedule_name, {"Arn": schedule.arn})
 
         def delete() -> None:
@@ -100,8 +119,8 @@ class ScheduleModel(LocalModel):
         return model
 
 
-# moto has no CloudFormation model for Scheduler: these join the local ones (.resources).
-MODELS.update({m.TYPE: m for m in (ScheduleGroupModel, ScheduleModel)})
+MODELS: dict[str, type[LocalModel]] = {m.TYPE: m for m in (ScheduleGroupModel, ScheduleModel)}
+"""moto has no CloudFormation model for Scheduler: these join the local ones (``local/resources.py``)."""
 
 
 @dataclass(frozen=True)
@@ -161,11 +180,27 @@ def fire(
     its scheduled time (see the module's docstring). ``invoke_async`` and ``resolve`` are the local
     cloud's dispatcher's; ``client`` gives a boto3 client bound to the local cloud."""
     group, name = find_schedule(wanted, client)
+    return fire_schedule(
+        group, name, state=state, invoke_async=invoke_async, resolve=resolve, client=client, now=now
+    )
+
+
+def fire_schedule(
+    group: str,
+    name: str,
+    *,
+    state: State,
+    invoke_async: Callable[..., None],
+    resolve: Callable[[str], Any],
+    client: Callable[[str], Any],
+    now: datetime | None = None,
+) -> FiredSchedule:
+    """Fire the schedule ``name`` of ``group`` once, at ``now`` (its scheduled time: default, now)."""
     schedule = _backend(state.account_id, state.region).get_schedule(group, name)
     target = dict(schedule.target)
     target_arn = str(target["Arn"])
     execution_id = secrets.token_hex(8)
-    scheduled = (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    scheduled = event_shapes.iso_seconds(now)
     event = _input(target.get("Input"), schedule, scheduled, execution_id, 1, state)
     error = _delivery_error(target_arn, str(target.get("RoleArn", "")), state, resolve)
     if error is None:
@@ -184,17 +219,16 @@ def _input(raw: Any, schedule: Any, scheduled: str, execution_id: str, attempt: 
     """The target's input with the context attributes filled in (parsed: a Lambda target's input is
     JSON); without an input, Scheduler's default notification."""
     if raw is None:
-        return {
-            "version": "0",
-            "id": str(uuid.uuid4()),
-            "detail-type": "Scheduled Event",
-            "source": "aws.scheduler",
-            "account": state.account_id,
-            "time": scheduled,
-            "region": state.region,
-            "resources": [schedule.arn],
-            "detail": "{}",
-        }
+        return event_shapes.eventbridge_event(
+            event_id=str(uuid.uuid4()),
+            detail_type="Scheduled Event",
+            source="aws.scheduler",
+            account=state.account_id,
+            region=state.region,
+            time=scheduled,
+            resources=[schedule.arn],
+            detail="{}",
+        )
     text = str(raw)
     for keyword, value in (
         ("<aws.scheduler.schedule-arn>", schedule.arn),
@@ -214,7 +248,8 @@ def _delivery_error(
 ) -> tuple[str, str] | None:
     """Why Scheduler could not invoke the target with the schedule's role, or None."""
     decision = evaluate(
-        _moto.role_policies(state.account_id, role_arn), Request("lambda:InvokeFunction", (target_arn,))
+        moto_adapter.role_policies(state.account_id, role_arn),
+        Request("lambda:InvokeFunction", (target_arn,)),
     )
     if not decision.allowed:
         return "AccessDeniedException", f"{role_arn} may not invoke {target_arn}: {decision.reason}"
@@ -250,3 +285,95 @@ def _park(
         MessageBody=event if isinstance(event, str) else json.dumps(event),
         MessageAttributes={k: {"DataType": "String", "StringValue": v} for k, v in attributes.items()},
     )
+
+
+class ScheduleClock:
+    """Fires every deployed, enabled schedule when its expression says, until :meth:`stop`.
+
+    :param speed: seconds of schedule time per real second: 1 is real time; a test compresses it
+        (60 fires a ``rate(1 minute)`` schedule every second).
+    :param fire: fires one schedule: (group, name, scheduled time).
+    """
+
+    def __init__(
+        self,
+        state: State,
+        fire: Callable[[str, str, datetime], Any],
+        *,
+        speed: float = 1.0,
+        tick: float = 0.1,
+    ) -> None:
+        if speed <= 0:
+            raise ValueError(f"speed must be positive, got {speed}")
+        self.state = state
+        self.speed = speed
+        self.tick = tick
+        self._fire = fire
+        self._started_real = time.monotonic()
+        self._started = datetime.now(UTC)
+        self._due: dict[tuple[str, str, str, str], datetime | None] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="local-schedules", daemon=True)
+
+    def now(self) -> datetime:
+        """The schedules' time: real time since the clock started, times :attr:`speed`."""
+        return self._started + timedelta(seconds=(time.monotonic() - self._started_real) * self.speed)
+
+    def start(self) -> ScheduleClock:
+        self._thread.start()
+        return self
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.tick):
+            try:
+                self.run_due(self.now())
+            except Exception as exc:  # the next tick tries again
+                self.state.note("", "schedules", ScheduleModel.TYPE, NOT_EMULATED, f"schedule clock: {exc}")
+
+    def run_due(self, now: datetime) -> list[tuple[str, str, datetime]]:
+        """Fire what is due at ``now`` (each schedule once, at its latest due time); returns what fired."""
+        schedules = _schedules(_backend(self.state.account_id, self.state.region))
+        fired: list[tuple[str, str, datetime]] = []
+        seen: set[tuple[str, str, str, str]] = set()
+        for schedule in schedules:
+            key = (
+                str(schedule.group_name),
+                str(schedule.name),
+                str(schedule.schedule_expression),
+                str(schedule.schedule_expression_timezone or "UTC"),
+            )
+            seen.add(key)
+            expression = Expression(key[2], key[3])
+            if key not in self._due:  # first seen (deployed or changed): count from now
+                self._due[key] = self._next(expression, now, now)
+            due = self._due[key]
+            if due is None or due > now or str(schedule.state or "ENABLED") != "ENABLED":
+                continue
+            self._due[key] = self._next(expression, now, due)
+            self._fire(key[0], key[1], due)
+            fired.append((key[0], key[1], due))
+        for gone in set(self._due) - seen:
+            del self._due[gone]
+        return fired
+
+    def _next(self, expression: Expression, after: datetime, anchor: datetime) -> datetime | None:
+        try:
+            return expression.next_after(after, anchor)
+        except ExpressionError as error:
+            self.state.note("", expression.text, ScheduleModel.TYPE, NOT_EMULATED, f"never fires: {error}")
+            return None
+
+
+def _schedules(backend: Any) -> list[Any]:
+    """Every schedule of every group (moto pages ``list_schedules``: (schedules, next token))."""
+    found, token = backend.list_schedules(None, None)
+    schedules = list(found)
+    while token:
+        more, token = backend.list_schedules(None, None, next_token=token)
+        schedules += more
+    return schedules

@@ -1,15 +1,14 @@
-"""What moto-side code (resource models, patched backends) needs to reach the running local cloud."""
+"""What a running local cloud keeps that the moto side (its services' patches, the local resource
+models, stack updates, delivery) reads and adds to: one :class:`State` per cloud, passed to what
+needs it (there is no process-wide one)."""
 
 from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from .events import Dispatcher
-
-__all__ = ["ResourceNote", "State", "active"]
+__all__ = ["ACCEPTED", "NOT_EMULATED", "ResourceNote", "State"]
 
 
 @dataclass(frozen=True)
@@ -38,24 +37,16 @@ class State:
     endpoint_url: str
     notes: list[ResourceNote] = field(default_factory=list)
     invoke_configs: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
-    dispatcher: Dispatcher | None = None
+    """(function name, qualifier) -> the event invoke config deployed for it."""
     foreign_layers: set[str] = field(default_factory=set)
+    """Layers of other accounts functions referred to (each noted once)."""
+    bucket_notifications: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    """Bucket -> the notification configuration each stack resource gave it (the bucket has their union)."""
+    run_schedules: bool = False
+    """Whether a clock fires the deployed schedules (``LocalCloud(run_schedules=True)``)."""
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def note(self, stack_id: str, logical_id: str, resource_type: str, status: str, reason: str) -> None:
         stack = stack_id.split(":stack/")[-1].split("/")[0] if ":stack/" in stack_id else stack_id
         with self.lock:
             self.notes.append(ResourceNote(stack, logical_id, resource_type, status, reason))
-
-
-_active: State | None = None
-
-
-def active() -> State | None:
-    """The running local cloud's state, or None when none runs in this process."""
-    return _active
-
-
-def set_active(state: State | None) -> None:
-    global _active
-    _active = state

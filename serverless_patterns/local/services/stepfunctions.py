@@ -34,67 +34,26 @@ import json
 import re
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from ._state import State
+from .. import moto_adapter
+from ..moto_adapter import Patches, as_method
+from ..moto_adapter.contract import CLIENT_MODULES, JSON_PATH_MODULES
+from .running import Running
 
-__all__ = [
-    "CLIENT_MODULES",
-    "JSON_PATH_MODULES",
-    "SYNC_POLL_SECONDS",
-    "extract_json",
-    "install",
-    "local_definition",
-    "unrouted_modules",
-]
+__all__ = ["SYNC_POLL_SECONDS", "StepFunctions", "extract_json", "local_definition"]
 
 SYNC_POLL_SECONDS = 0.05
 """How often a ``.sync`` task asks for the state of the execution it started."""
 
-# Every module of moto's parser that makes AWS calls with ``boto_client_for`` (imported by name,
-# so each module's reference is replaced). The contract test checks that no other module uses it.
-CLIENT_MODULES: tuple[str, ...] = tuple(
-    f"moto.stepfunctions.parser.asl.component.state.exec.{name}"
-    for name in (
-        "state_map.result_writer.resource_eval.resource_eval_s3",
-        "state_map.item_reader.eval.resource_eval_s3",
-        "state_task.lambda_eval_utils",
-        "state_task.service.state_task_service_aws_sdk",
-        "state_task.service.state_task_service_batch",
-        "state_task.service.state_task_service_dynamodb",
-        "state_task.service.state_task_service_ecs",
-        "state_task.service.state_task_service_events",
-        "state_task.service.state_task_service_glue",
-        "state_task.service.state_task_service_sfn",
-        "state_task.service.state_task_service_sns",
-        "state_task.service.state_task_service_sqs",
-        "state_task.service.state_task_service_unsupported",
-    )
-)
-
-# Every module of moto's parser that reads a JSONPath with ``extract_json`` (imported by name).
-JSON_PATH_MODULES: tuple[str, ...] = tuple(
-    f"moto.stepfunctions.parser.asl.{name}"
-    for name in (
-        "component.common.string.string_expression",
-        "component.intrinsic.argument.argument",
-        "component.state.choice.comparison.operator.implementations.boolean_equals",
-        "component.state.choice.comparison.operator.implementations.numeric",
-        "component.state.choice.comparison.operator.implementations.string_operators",
-        "component.state.choice.comparison.operator.implementations.timestamp_operators",
-        "eval.states",
-    )
-)
-_HOMES = {
-    "boto_client_for": ("moto.stepfunctions.parser.asl.utils.boto_client", CLIENT_MODULES),
-    "extract_json": ("moto.stepfunctions.parser.asl.utils.json_path", JSON_PATH_MODULES),
-}
+_SFN = "moto.stepfunctions.parser"
+_TASK_SERVICE = f"{_SFN}.asl.component.state.exec.state_task.service.state_task_service"
+_READER = f"{_SFN}.asl.component.state.exec.state_map.item_reader.eval.resource_eval_s3"
 # A path that may select several values: a wildcard, a slice, a union, a filter, a deep scan.
 _INDEFINITE = re.compile(r"\*|\.\.|\?|@|\[[^\]'\"]*[:,][^\]]*\]")
-
-Patch = Callable[[object, str, object], None]
 
 
 def extract_json(path: str, data: Any, *, moto_extract_json: Callable[[str, Any], Any] | None = None) -> Any:
@@ -108,9 +67,7 @@ def extract_json(path: str, data: Any, *, moto_extract_json: Callable[[str, Any]
         if len(matches) == 1:
             return matches[0].value
     if moto_extract_json is None:
-        from moto.stepfunctions.parser.asl.utils import json_path
-
-        moto_extract_json = json_path.extract_json
+        moto_extract_json = moto_adapter.read(f"{_SFN}.asl.utils.json_path", "extract_json")
     return moto_extract_json(path, data)
 
 
@@ -142,41 +99,18 @@ def local_definition(definition: str) -> str:
     return json.dumps(document) if changed else definition
 
 
-def unrouted_modules() -> list[str]:
-    """Modules of moto's parser that use ``boto_client_for`` or ``extract_json`` but are not listed
-    in :data:`CLIENT_MODULES` or :data:`JSON_PATH_MODULES` (so would miss the local version):
-    empty when every user is patched."""
-    import importlib.util
-    from pathlib import Path
-
-    spec = importlib.util.find_spec("moto.stepfunctions.parser")
-    if spec is None or not spec.submodule_search_locations:
-        return ["moto.stepfunctions.parser (missing)"]
-    root = Path(next(iter(spec.submodule_search_locations)))
-    found = []
-    for path in sorted(root.rglob("*.py")):
-        text = path.read_text(encoding="utf-8", errors="replace")
-        module = ".".join(("moto.stepfunctions.parser", *path.relative_to(root).with_suffix("").parts))
-        for name, (home, users) in _HOMES.items():
-            if re.search(rf"\b{name}\b", text) and module != home and module not in users:
-                found.append(f"{module} ({name})")
-    return found
-
-
 class _Clients:
     """boto3 clients for the local endpoint, one per (service, region, role), made thread-safely
     (executions run states in threads; a boto3 client, once made, is thread-safe)."""
 
-    def __init__(self, state: State, port: int) -> None:
-        self._state = state
+    def __init__(self, port: int, issue: Callable[[str], tuple[str, str, str] | None]) -> None:
         self._endpoint = f"http://127.0.0.1:{port}"
+        self._issue = issue
         self._lock = threading.Lock()
         self._made: dict[tuple[str, str, str], Any] = {}
 
     def _credentials(self, role_arn: str) -> tuple[str, str, str | None]:
-        dispatcher = self._state.dispatcher
-        issue = getattr(getattr(dispatcher, "runtime", None), "_credentials", None)
-        issued = issue(role_arn) if role_arn and issue is not None else None
+        issued = self._issue(role_arn) if role_arn else None
         # A role the local STS does not know: calls are made, unchecked, with fixed keys.
         return issued if issued is not None else ("local", "local", None)
 
@@ -218,8 +152,7 @@ _models_lock = threading.Lock()
 
 def _operation(service: str, action: str) -> Any:
     """botocore's model of ``action`` (any casing: ``startExecution``, ``start_execution``) of ``service``."""
-    from moto.stepfunctions.parser.utils import camel_to_snake_case
-
+    camel_to_snake_case = moto_adapter.read(f"{_SFN}.utils", "camel_to_snake_case")
     with _models_lock:
         model = _models.get(service)
         if model is None:
@@ -274,11 +207,7 @@ def _list_objects_v2(env: Any, resource_runtime_part: Any, state_credentials: An
     """A Distributed Map's ``s3:listObjectsV2`` ItemReader: every page (moto read the first 1000
     keys only, and failed on an empty listing), each object as Step Functions gives it (``Etag``,
     ``Key``, ``LastModified`` in epoch seconds, ``Size``, ``StorageClass``)."""
-    from moto.stepfunctions.parser.asl.component.state.exec.state_map.item_reader.eval.resource_eval_s3 import (
-        ResourceEvalS3,
-    )
-
-    client = ResourceEvalS3._get_s3_client(
+    client = moto_adapter.read(_READER, "ResourceEvalS3._get_s3_client")(
         resource_runtime_part=resource_runtime_part, state_credentials=state_credentials
     )
     parameters = env.stack.pop()
@@ -320,66 +249,78 @@ class _ShortSleep:
         return getattr(time, name)
 
 
-def install(state: State, port: int, patch: Patch) -> None:
-    """Apply the changes above with ``patch(owner, name, value)`` (undone by the caller)."""
-    import importlib
+class StepFunctions:
+    """The changes above, and executions for state machines created by CloudFormation too (moto's
+    parser backend runs them; its ``start_execution`` names an unnamed execution)."""
 
-    from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
-    from moto.stepfunctions.parser.asl.component.state.exec.state_map.item_reader.eval.resource_eval_s3 import (
-        ResourceEvalS3,
-    )
-    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
-        state_task_service_callback,
-    )
-    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service import (
-        StateTaskService,
-    )
-    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_api_gateway import (
-        StateTaskServiceApiGateway,
-    )
-    from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
-    from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
-    from moto.stepfunctions.parser.asl.utils import boto_client
+    name = "stepfunctions"
 
-    def cap() -> float:
-        dispatcher = state.dispatcher
-        return float(dispatcher.retry_delay) if dispatcher is not None else 1.0
+    def __init__(self, running: Running) -> None:
+        self.port = running.port
+        self.retry_delay = running.dispatcher.retry_delay
+        self.clients = _Clients(running.port, running.credentials)
 
-    clients = _Clients(state, port)
-    patch(boto_client, "boto_client_for", clients.client_for)
-    for name in CLIENT_MODULES:
-        patch(importlib.import_module(name), "boto_client_for", clients.client_for)
+    def install(self, patches: Patches) -> None:
+        config = moto_adapter.read("moto.core.config", "default_user_config")["stepfunctions"]
+        patches.replace_item(
+            "moto.core.config",
+            "default_user_config",
+            "stepfunctions",
+            {**config, "execute_state_machine": True},
+        )
+        # Executions run on moto's parser backend, for the API (its responses module holds the
+        # name it imported, whenever that was) as for moto's other callers.
+        parser_backends = moto_adapter.read(f"{_SFN}.models", "stepfunctions_parser_backends")
+        for module in ("moto.stepfunctions.models", "moto.stepfunctions.responses"):
+            patches.replace(module, "stepfunctions_backends", parser_backends)
+        self._start = patches.replace(
+            f"{_SFN}.models", "StepFunctionsParserBackend.start_execution", as_method(self.start_execution)
+        )
+        # Its states' AWS calls stay here, under the role's IAM.
+        for module in (f"{_SFN}.asl.utils.boto_client", *CLIENT_MODULES):
+            patches.replace(module, "boto_client_for", self.clients.client_for)
+        self._extract_json = moto_adapter.read(f"{_SFN}.asl.utils.json_path", "extract_json")
+        for module in (f"{_SFN}.asl.utils.json_path", *JSON_PATH_MODULES):
+            patches.replace(module, "extract_json", self.extract_json)
+        self._parse = patches.replace(
+            f"{_SFN}.asl.parse.asl_parser", "AmazonStateLanguageParser.parse", staticmethod(self.parse)
+        )
+        # Waits are short.
+        patches.replace(
+            f"{_SFN}.asl.component.state.wait.wait_function.wait_function",
+            "WaitFunction._wait_interval",
+            as_method(self.wait_interval),
+        )
+        patches.replace(f"{_SFN}.asl.component.common.retry.retrier_decl", "time", _ShortSleep(self.cap))
+        patches.replace(f"{_TASK_SERVICE}_callback", "_DELAY_SECONDS_SYNC_CONDITION_CHECK", SYNC_POLL_SECONDS)
+        patches.replace(_TASK_SERVICE, "StateTaskService._normalise_parameters", _normalise_parameters)
+        patches.replace(_TASK_SERVICE, "StateTaskService._normalise_response", _normalise_response)
+        patches.replace(_READER, "ResourceEvalS3._handle_list_objects_v2", staticmethod(_list_objects_v2))
+        patches.replace(
+            f"{_TASK_SERVICE}_api_gateway",
+            "StateTaskServiceApiGateway._eval_service_task",
+            _refuse_api_gateway_invoke,
+        )
 
-    from moto.stepfunctions.parser.asl.utils import json_path
+    def cap(self) -> float:
+        """The longest wait: the cloud's retry delay."""
+        return float(self.retry_delay)
 
-    moto_extract_json = json_path.extract_json
+    def start_execution(
+        self, backend: Any, state_machine_arn: str, name: Any = None, *args: Any, **kwargs: Any
+    ) -> Any:
+        return self._start(backend, state_machine_arn, name or str(uuid.uuid4()), *args, **kwargs)
 
-    def local_extract_json(path: str, data: Any) -> Any:
-        return extract_json(path, data, moto_extract_json=moto_extract_json)
+    def extract_json(self, path: str, data: Any) -> Any:
+        return extract_json(path, data, moto_extract_json=self._extract_json)
 
-    patch(json_path, "extract_json", local_extract_json)
-    for name in JSON_PATH_MODULES:
-        patch(importlib.import_module(name), "extract_json", local_extract_json)
+    def parse(self, definition: str) -> Any:
+        return self._parse(local_definition(definition))
 
-    original_parse = AmazonStateLanguageParser.parse
-
-    def parse(definition: str) -> Any:
-        return original_parse(local_definition(definition))
-
-    patch(AmazonStateLanguageParser, "parse", staticmethod(parse))
-
-    def wait_interval(self: Any, env: Any, wait_seconds: int) -> None:
-        deadline = time.monotonic() + max(0.0, min(float(wait_seconds), cap()))
+    def wait_interval(self, function: Any, env: Any, wait_seconds: int) -> None:
+        deadline = time.monotonic() + max(0.0, min(float(wait_seconds), self.cap()))
         while env.is_running():  # a stopped execution ends its wait at once
             left = deadline - time.monotonic()
             if left <= 0:
                 return
             env.program_state_event.wait(left)
-
-    patch(WaitFunction, "_wait_interval", wait_interval)
-    patch(retrier_decl, "time", _ShortSleep(cap))
-    patch(state_task_service_callback, "_DELAY_SECONDS_SYNC_CONDITION_CHECK", SYNC_POLL_SECONDS)
-    patch(StateTaskService, "_normalise_parameters", _normalise_parameters)
-    patch(StateTaskService, "_normalise_response", _normalise_response)
-    patch(ResourceEvalS3, "_handle_list_objects_v2", staticmethod(_list_objects_v2))
-    patch(StateTaskServiceApiGateway, "_eval_service_task", _refuse_api_gateway_invoke)
