@@ -20,6 +20,7 @@ import aws_cdk as cdk
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
+from ... import event_shapes
 from ...errors import Problems, is_token
 from ..consumer import Batching, duration_seconds, queue_options_problems
 from ..monitoring import AlarmKind, ExpressionSpec, Graph, MetricSpec, Monitoring
@@ -160,32 +161,20 @@ class QueueSource(Source):
         """One message as the function receives it (Powertools' ``SQSEvent``), with the FIFO
         attributes (``MessageGroupId``, ``MessageDeduplicationId``, ``SequenceNumber``) on a FIFO queue."""
         body = json.dumps({"id": "1234", "action": "process"})
-        attributes = {
-            "ApproximateReceiveCount": "1",
-            "SentTimestamp": "1545082649183",
-            "SenderId": "AIDAIENQZJOLO23YVJ4VO",
-            "ApproximateFirstReceiveTimestamp": "1545082649185",
-        }
-        arn = _SAMPLE_ARN
-        if self.fifo is True:
-            arn += ".fifo"
-            attributes.update(
-                MessageGroupId="1",
-                MessageDeduplicationId=hashlib.sha256(body.encode()).hexdigest(),
-                SequenceNumber="18849496460467696128",
-            )
-        record = {
-            "messageId": "059f36b4-87a3-44ab-83d2-661975830a7d",
-            "receiptHandle": "AQEBwJnKyrHigUMZj6rYigCgxlaS3SLy0a",
-            "body": body,
-            "attributes": attributes,
-            "messageAttributes": {},
-            "md5OfBody": hashlib.md5(body.encode(), usedforsecurity=False).hexdigest(),
-            "eventSource": "aws:sqs",
-            "eventSourceARN": arn,
-            "awsRegion": "us-east-1",
-        }
-        return {"Records": [record]}
+        fifo = self.fifo is True
+        record = event_shapes.sqs_record(
+            message_id="059f36b4-87a3-44ab-83d2-661975830a7d",
+            receipt_handle="AQEBwJnKyrHigUMZj6rYigCgxlaS3SLy0a",
+            body=body,
+            md5_of_body=hashlib.md5(body.encode(), usedforsecurity=False).hexdigest(),
+            queue_arn=_SAMPLE_ARN + (".fifo" if fifo else ""),
+            sent_timestamp="1545082649183",
+            first_receive_timestamp="1545082649185",
+            group_id="1" if fifo else None,
+            deduplication_id=hashlib.sha256(body.encode()).hexdigest() if fifo else None,
+            sequence_number="18849496460467696128" if fifo else None,
+        )
+        return event_shapes.records([record])
 
 
 def _concurrency_problems(prop: str, batching: Batching, function: FunctionSpec | None) -> list[str]:

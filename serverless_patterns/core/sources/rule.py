@@ -24,6 +24,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from ... import event_shapes
 from ...errors import Problems, is_token
 from ..monitoring import AlarmKindSpec, Graph, Monitoring, register_alarm_kind
 from .base import Binding, Source, SourceAlarm, SourceTarget
@@ -164,17 +165,15 @@ class RuleSource(Source):
         where it lists plain values: its first ``source``, ``detail-type`` and detail values."""
         pattern = self.event_pattern if isinstance(self.event_pattern, Mapping) else {}
         detail = _sample_detail(pattern.get(_NESTED))
-        return {
-            "version": "0",
-            "id": "6a7e8feb-b491-4cf7-a9f1-bf3703467718",
-            "detail-type": _first_value(pattern.get("detail-type"), "ExampleEvent"),
-            "source": _first_value(pattern.get("source"), "com.example"),
-            "account": _first_value(pattern.get("account"), _SAMPLE_ACCOUNT),
-            "time": "2026-01-15T12:00:00Z",
-            "region": _first_value(pattern.get("region"), _SAMPLE_REGION),
-            "resources": [],
-            "detail": detail if isinstance(detail, dict) else {},
-        }
+        return event_shapes.eventbridge_event(
+            event_id="6a7e8feb-b491-4cf7-a9f1-bf3703467718",
+            detail_type=_first_value(pattern.get("detail-type"), "ExampleEvent"),
+            source=_first_value(pattern.get("source"), "com.example"),
+            account=_first_value(pattern.get("account"), _SAMPLE_ACCOUNT),
+            region=_first_value(pattern.get("region"), _SAMPLE_REGION),
+            time="2026-01-15T12:00:00Z",
+            detail=detail if isinstance(detail, dict) else {},
+        )
 
 
 # ---------------------------------------------------------------------- shared with ScheduleSource
