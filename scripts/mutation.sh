@@ -19,6 +19,7 @@ cd "$ROOT"
 
 P=serverless_patterns
 OP=$P/patterns/orchestrated_pipeline
+SRC=$P/core/sources
 OPT="tests/patterns/test_orchestrated_pipeline_grammar.py tests/patterns/test_orchestrated_pipeline_branching.py"
 OPT="$OPT tests/patterns/test_orchestrated_pipeline_references.py tests/patterns/test_orchestrated_pipeline_chain.py"
 # The patterns' validation areas, derived from the registry (serverless_patterns/_registry.py), so a
@@ -36,7 +37,8 @@ package, tests = sys.argv[1], sys.argv[2]
 own_areas = {"orchestrated_pipeline"}
 single = [p for p in PATTERNS if Path(f"{package}/patterns/{p.module}.py").is_file()]
 print(f"pattern-validation|{' '.join(f'{package}/patterns/{p.module}.py' for p in single)}"
-      f"|{package}.patterns.*_validate* {package}.patterns.*.x_check*|{tests}")
+      f"|{package}.patterns.*_validate* {package}.patterns.*.x_check* {package}.patterns.*ǁ_BucketOptionsǁproblems*"
+      f"|{tests}")
 for p in PATTERNS:
     folder = Path(f"{package}/patterns/{p.module}")
     if p.module in own_areas or not folder.is_dir():
@@ -51,7 +53,7 @@ AREAS=(
   "op-validation|$OP/validation.py $OP/props.py|$P.patterns.orchestrated_pipeline.validation.* $P.patterns.orchestrated_pipeline.props.xǁRetryǁproblems* $P.patterns.orchestrated_pipeline.props.x_whole_seconds*|tests/test_pipeline_validation_mutants.py tests/validation/test_corpus.py tests/patterns/test_orchestrated_pipeline_grammar.py tests/patterns/test_orchestrated_pipeline_branching.py"
   "op-grants|$OP/grants.py|$P.patterns.orchestrated_pipeline.grants.*|tests/test_pipeline_grants_mutants.py tests/patterns/test_orchestrated_pipeline_integrations.py tests/patterns/test_orchestrated_pipeline_references.py tests/test_acknowledgments.py"
   "${PATTERN_AREAS[@]}"
-  "core-validation|$P/core/function.py $P/core/queue.py $P/core/deployment.py $P/core/pattern.py $P/core/schedule_expressions.py|$P.core.function.*problems* $P.core.queue.* $P.core.deployment.* $P.core.pattern.* $P.core.schedule_expressions.*|tests/test_core_validation_mutants.py tests/test_function.py tests/test_core.py tests/validation/test_corpus.py tests/validation/test_valid.py tests/test_event_sources.py tests/test_pipeline_validation_mutants.py"
+  "core-validation|$P/core/function.py $P/core/queue.py $P/core/deployment.py $P/core/pattern.py $P/core/schedule_expressions.py $SRC/filters.py $SRC/topic.py $SRC/bucket.py|$P.core.function.*problems* $P.core.queue.* $P.core.deployment.* $P.core.pattern.* $P.core.schedule_expressions.* $P.core.sources.filters.* $P.core.sources.topic.*problems* $P.core.sources.topic.x__walk* $P.core.sources.bucket.*problems* $P.core.sources.bucket.*conflicts* $P.core.sources.bucket.*_parse* $P.core.sources.bucket.*_filters* $P.core.sources.bucket.x__event_types*|tests/test_core_validation_mutants.py tests/test_function.py tests/test_core.py tests/validation/test_corpus.py tests/validation/test_valid.py tests/test_event_sources.py tests/test_pipeline_validation_mutants.py tests/test_topic_source.py tests/test_bucket_source.py tests/patterns/test_s3_processor.py tests/patterns/test_fanout_queue.py"
   "alarms|$P/core/monitoring.py $P/core/topic.py|$P.core.monitoring.* $P.core.topic.*|tests/test_alarm_mutants.py tests/test_core.py"
   "local-delivery|$P/local/events.py $P/local/resources.py $P/event_shapes.py|$P.local.events.x__* $P.local.events.xǁDispatcherǁ_sqs_batch* $P.local.events.xǁDispatcherǁ_run_async* $P.local.events.xǁDispatcherǁdeliver* $P.local.resources.xǁSnsSubscriptionǁcreate* $P.event_shapes.x_sqs_*|tests/test_delivery_mutants.py tests/test_event_shapes.py"
   "redrive|$P/cli/redrive.py|$P.cli.redrive.*|tests/test_redrive_mutants.py tests/cli/test_redrive.py"
