@@ -34,10 +34,12 @@ def test_every_patch_is_in_the_contract() -> None:
         pytest.skip("a local cloud runs in this process")
     from types import SimpleNamespace
 
+    import moto.stepfunctions.models as sfn_models
     from moto.awslambda.models import LambdaBackend
     from moto.sns.models import Subscription
 
     before = (LambdaBackend.invoke, Subscription.publish)
+    plain = sfn_models.stepfunctions_backends
     dispatcher = SimpleNamespace(retry_delay=1.0)
     running = services.Running(
         State("123456789012", "us-east-1", "http://localhost:1"),
@@ -49,12 +51,18 @@ def test_every_patch_is_in_the_contract() -> None:
     try:
         patched = set(installed.names)
         assert moto_adapter.patched()
+        import moto.stepfunctions.responses as sfn_responses
+
+        # the API's responses run executions on the parser backend, as moto's other callers do
+        assert sfn_responses.stepfunctions_backends is sfn_models.stepfunctions_backends is not plain
     finally:
         installed.uninstall()
     listed = {f"{m}.{a}" for m, a, _ in moto_adapter.PATCHED} | {f"{m}.{a}" for m, a in moto_adapter.ADDED}
     assert patched == listed  # every name patched is listed, and every listed one is patched
     assert not moto_adapter.patched()
     assert (LambdaBackend.invoke, Subscription.publish) == before
+    # and then moto's own backend again, whenever its responses module was first imported
+    assert sfn_responses.stepfunctions_backends is sfn_models.stepfunctions_backends is plain
 
 
 def test_the_registry_refuses_a_name_the_contract_does_not_list() -> None:

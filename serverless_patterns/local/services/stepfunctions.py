@@ -269,9 +269,10 @@ class StepFunctions:
             {**config, "execute_state_machine": True},
         )
         # Executions run on moto's parser backend, for the API (its responses module holds the
-        # name it imported, whenever that was) as for moto's other callers.
+        # name it imported when first imported: so it is imported, and patched, first) as for
+        # moto's other callers.
         parser_backends = moto_adapter.read(f"{_SFN}.models", "stepfunctions_parser_backends")
-        for module in ("moto.stepfunctions.models", "moto.stepfunctions.responses"):
+        for module in ("moto.stepfunctions.responses", "moto.stepfunctions.models"):
             patches.replace(module, "stepfunctions_backends", parser_backends)
         self._start = patches.replace(
             f"{_SFN}.models", "StepFunctionsParserBackend.start_execution", as_method(self.start_execution)
