@@ -120,6 +120,11 @@ def _entry(name: str) -> catalog.PatternEntry:
     return entry
 
 
+TargetArgument = Annotated[
+    str, typer.Argument(help="CDK app directory, cdk.out, template JSON or pattern name.")
+]
+NoSynthOption = Annotated[bool, typer.Option("--no-synth", help="Read the app's existing cdk.out.")]
+
 StageOption = Annotated[
     str | None,
     typer.Option(
@@ -304,9 +309,7 @@ _SUFFIX_FORMATS = {".mmd": "mermaid", ".mermaid": "mermaid", ".md": "mermaid", "
 
 @app.command()
 def diagram(
-    target: Annotated[
-        str, typer.Argument(help="CDK app directory, cdk.out, template JSON or pattern name.")
-    ] = ".",
+    target: TargetArgument = ".",
     output: Annotated[
         Path | None, typer.Option("-o", "--output", help="File to write (.png, .svg, .mmd).")
     ] = None,
@@ -316,7 +319,7 @@ def diagram(
             "--format", "-f", help="mermaid, png or svg. Default: from the -o suffix, else mermaid."
         ),
     ] = None,
-    no_synth: Annotated[bool, typer.Option("--no-synth", help="Read the app's existing cdk.out.")] = False,
+    no_synth: NoSynthOption = False,
     stage: StageOption = None,
 ) -> None:
     """Architecture diagram: resources with AWS icons and the event flows between them."""
@@ -363,9 +366,7 @@ def _shares(given: list[str]) -> dict[str, float]:
 
 @app.command()
 def cost(
-    target: Annotated[
-        str, typer.Argument(help="CDK app directory, cdk.out, template JSON or pattern name.")
-    ] = ".",
+    target: TargetArgument = ".",
     profile: Annotated[
         str,
         typer.Option(
@@ -427,7 +428,7 @@ def cost(
     log_kb_per_request: Annotated[
         float, typer.Option("--log-kb-per-request", min=0, help="Log data per invocation.")
     ] = _USAGE["log_kb_per_request"],
-    no_synth: Annotated[bool, typer.Option("--no-synth", help="Read the app's existing cdk.out.")] = False,
+    no_synth: NoSynthOption = False,
     stage: StageOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
@@ -501,7 +502,7 @@ def cost(
 @app.command()
 def check(
     target: Annotated[str, typer.Argument(help="CDK app directory, cdk.out or pattern name.")] = ".",
-    no_synth: Annotated[bool, typer.Option("--no-synth", help="Read the app's existing cdk.out.")] = False,
+    no_synth: NoSynthOption = False,
     stage: StageOption = None,
     no_cfn_lint: Annotated[bool, typer.Option("--no-cfn-lint", help="Skip cfn-lint.")] = False,
     show_acknowledged: Annotated[
