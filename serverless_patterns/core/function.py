@@ -213,11 +213,14 @@ class FunctionSpec:
     def _layer_problems(self, prop: str) -> list[str]:
         """The layers, at most five with the Powertools layer."""
         found = Problems()
-        if found.sequence(f"{prop}.layers", self.layers, "lambda_.ILayerVersion"):
-            for index, layer in enumerate(self.layers):
-                found.interface(
-                    f"{prop}.layers[{index}]", layer, ("layer_version_arn",), "a lambda_.ILayerVersion"
-                )
+        if _list_problems(
+            found,
+            f"{prop}.layers",
+            self.layers,
+            "a lambda_.ILayerVersion",
+            # a jsii interface, which user classes implement without deriving from it
+            lambda layer: hasattr(layer, "layer_version_arn") and not isinstance(layer, str | Mapping),
+        ):
             powertools = (
                 self.powertools is True
                 and isinstance(self.runtime, lambda_.Runtime | None)
@@ -264,12 +267,13 @@ class FunctionSpec:
 
     def _policy_problems(self, prop: str) -> list[str]:
         found = Problems()
-        if found.sequence(f"{prop}.policies", self.policies, "iam.PolicyStatement"):
-            for index, statement in enumerate(self.policies):
-                found.require(
-                    isinstance(statement, iam.PolicyStatement),
-                    f"{prop}.policies[{index}] must be an iam.PolicyStatement, got {type(statement).__name__}",
-                )
+        _list_problems(
+            found,
+            f"{prop}.policies",
+            self.policies,
+            "an iam.PolicyStatement",
+            lambda statement: isinstance(statement, iam.PolicyStatement),
+        )
         return list(found)
 
     @property
@@ -333,12 +337,13 @@ class FunctionSpec:
             self.vpc_subnets is None or isinstance(self.vpc_subnets, ec2.SubnetSelection),
             f"{prop}.vpc_subnets must be an ec2.SubnetSelection, got {type(self.vpc_subnets).__name__}",
         )
-        if found.sequence(f"{prop}.security_groups", self.security_groups, "ec2.ISecurityGroup"):
-            for index, group in enumerate(self.security_groups):
-                found.require(
-                    hasattr(group, "security_group_id"),
-                    f"{prop}.security_groups[{index}] must be an ec2.ISecurityGroup, got {type(group).__name__}",
-                )
+        _list_problems(
+            found,
+            f"{prop}.security_groups",
+            self.security_groups,
+            "an ec2.ISecurityGroup",
+            lambda group: hasattr(group, "security_group_id"),
+        )
         return list(found)
 
     @property
@@ -349,6 +354,20 @@ class FunctionSpec:
         if not isinstance(self.timeout, cdk.Duration) or self.timeout.is_unresolved():
             return None
         return float(self.timeout.to_milliseconds()) / 1000
+
+
+def _list_problems(
+    found: Problems, prop: str, items: object, what: str, accepts: Callable[[object], bool]
+) -> bool:
+    """``items`` must be a list (``"prop must be a list of ec2.ISecurityGroup, got 'sg'"``) of
+    ``what``, each item one that ``accepts`` takes (``"prop[1] must be an ec2.ISecurityGroup, got
+    str"``). Returns whether it is a list."""
+    if not found.sequence(prop, items, what.split(" ", 1)[1]):
+        return False
+    assert isinstance(items, Sequence)
+    for index, item in enumerate(items):
+        found.require(accepts(item), f"{prop}[{index}] must be {what}, got {type(item).__name__}")
+    return True
 
 
 def _environment_problems(prop: str, environment: object) -> list[str]:
