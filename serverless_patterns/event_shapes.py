@@ -252,6 +252,16 @@ def _request_time(when: datetime) -> str:
     return when.astimezone(UTC).strftime("%d/%b/%Y:%H:%M:%S +0000")
 
 
+def _parameters(
+    path_parameters: Mapping[str, str] | None, stage_variables: Mapping[str, str] | None
+) -> dict[str, Any]:
+    """The path parameters and stage variables, as both payload versions carry them (None for none)."""
+    return {
+        "pathParameters": dict(path_parameters or {}) or None,
+        "stageVariables": dict(stage_variables or {}) or None,
+    }
+
+
 def api_gateway_proxy_event(
     *,
     method: str,
@@ -285,8 +295,7 @@ def api_gateway_proxy_event(
         "multiValueHeaders": {k: [v] for k, v in given.items()} or None,
         "queryStringParameters": {k: v[-1] for k, v in multi_query.items()} or None,
         "multiValueQueryStringParameters": multi_query or None,
-        "pathParameters": dict(path_parameters or {}) or None,
-        "stageVariables": dict(stage_variables or {}) or None,
+        **_parameters(path_parameters, stage_variables),
         "requestContext": {
             "accountId": account,
             "apiId": api_id,
@@ -342,8 +351,7 @@ def http_api_event(
         "cookies": list(cookies) or None,
         "headers": lowered,
         "queryStringParameters": {k: ",".join(v) for k, v in (query or {}).items()} or None,
-        "pathParameters": dict(path_parameters or {}) or None,
-        "stageVariables": dict(stage_variables or {}) or None,
+        **_parameters(path_parameters, stage_variables),
         "requestContext": {
             "accountId": account,
             "apiId": api_id,
