@@ -58,6 +58,7 @@ __all__ = [
     "pinned_cdk_cli",
     "pinned_esbuild",
     "run_cdk_cli",
+    "run_tool",
     "tool_env",
 ]
 
@@ -231,6 +232,24 @@ def pinned_esbuild(*, install: bool = True, say: Callable[[str], None] | None = 
     return str(_npm_install(_ESBUILD, ESBUILD_VERSION, say=say) / _ESBUILD.entry)
 
 
+def run_tool(
+    command: Sequence[str], *, cwd: Path, timeout: float, env: Mapping[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Runs a Node.js tool (npm, the CDK CLI) in ``cwd`` with :func:`tool_env` of ``env``, no stdin,
+    its output captured as text, whatever its exit code; raises ``subprocess.TimeoutExpired`` after
+    ``timeout`` seconds."""
+    return subprocess.run(
+        command,
+        cwd=cwd,
+        env=tool_env(env),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
 def cdk_env(base: Mapping[str, str] | None = None) -> dict[str, str]:
     """The environment of ``serverless-patterns cdk`` and so of the app the CDK CLI runs: :func:`tool_env`
     (the wheel's Node.js as ``JSII_NODE``, which jsii reads whatever the app imports first), no
@@ -330,16 +349,7 @@ def _npm_install(tool: _NpmTool, version: str, *, say: Callable[[str], None] | N
                 f"{tool.package}@{version}",
             ]
             try:
-                done = subprocess.run(
-                    command,
-                    cwd=staging,
-                    env=tool_env(),
-                    stdin=subprocess.DEVNULL,
-                    capture_output=True,
-                    text=True,
-                    timeout=NPM_TIMEOUT_SECONDS,
-                    check=False,
-                )
+                done = run_tool(command, cwd=staging, timeout=NPM_TIMEOUT_SECONDS)
             except subprocess.TimeoutExpired as error:
                 raise ToolchainError(
                     f"installing {tool.label} {version} with npm took longer than "

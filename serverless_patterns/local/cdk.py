@@ -6,7 +6,7 @@ import subprocess
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from .._toolchain import ToolchainError, pinned_cdk_cli, tool_env
+from .._toolchain import ToolchainError, pinned_cdk_cli, run_tool
 
 __all__ = ["CdkError", "cdk_command", "run_cdk"]
 
@@ -40,16 +40,7 @@ def run_cdk(
     The CLI and the app it synthesizes run on the library's Node.js (``JSII_NODE``, first on ``PATH``)."""
     command = [*(cli or cdk_command(cwd)), *args]
     try:
-        done = subprocess.run(
-            command,
-            cwd=cwd,
-            env=tool_env(env),
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
+        done = run_tool(command, cwd=cwd, timeout=timeout, env=env)
     except subprocess.TimeoutExpired as exc:
         raise CdkError(f"`cdk {' '.join(args[:2])}` took longer than {timeout:.0f} s") from exc
     output = (done.stdout or "") + (done.stderr or "")
