@@ -2,12 +2,13 @@
 
 The traffic model is stated in every estimate. Traffic enters at the app's entry points, a figure per
 kind (API requests, uploads, messages, workflow executions) from a low/moderate/high profile or given
-one by one; a schedule fires as its expression says. From there it reaches only what it flows to: an
+one by one; a schedule (an EventBridge rule's ``ScheduleExpression`` or an EventBridge Scheduler
+schedule) fires as its expression says. From there it reaches only what it flows to: an
 API request reaches its route's function, a topic's message each subscriber (all of them unless a
 share says what fraction a filter lets through), a workflow execution each of its steps once, a
 function's invocation what it sends, publishes, starts or writes once. Dead-letter queues and the
-alarm topic carry only failures and alarm notifications and are priced at zero. Free tiers are not
-applied.
+alarm topic carry only failures and alarm notifications and are priced at zero. EventBridge rules
+cost nothing; EventBridge Scheduler is priced per invocation. Free tiers are not applied.
 """
 
 from __future__ import annotations
@@ -261,8 +262,8 @@ class _Pricer:
         what, count = "", 0.0
         if node.kind in ("api", "http_api"):
             what, count = "API requests", self.traffic.api_requests
-        elif node.kind == "rule" and node.properties.get("ScheduleExpression") is not None:
-            what, count = "scheduled runs", firings_per_month(node.properties["ScheduleExpression"])
+        elif _scheduled(node):
+            what, count = "scheduled runs", _firings(node)
         elif node.kind == "state_machine":
             feeders = [self.graph.nodes[e.source] for e in self.graph.incoming(node.id) if self._feeds(e)]
             if not feeders:
@@ -499,6 +500,16 @@ class _Pricer:
             cost,
         )
 
+    def _schedule(self, node: Node) -> None:
+        n = self.reach(node.id)
+        props = node.properties
+        expression = props.get("ScheduleExpression")
+        zone = props.get("ScheduleExpressionTimezone")
+        when = f"{expression} in {zone}" if isinstance(zone, str) else str(expression)
+        disabled = " (disabled)" if _disabled(node) else ""
+        cost = n / 1e6 * self.p["scheduler"]["invocations_per_million"]
+        self.add(node, "EventBridge Scheduler", f"{when}{disabled}: {_n(n)} invocations", cost)
+
     def _rule(self, node: Node) -> None:
         expression = node.properties.get("ScheduleExpression")
         fired = f"{expression}: {_n(self.reach(node.id))} a month; " if isinstance(expression, str) else ""
@@ -611,7 +622,22 @@ class _Pricer:
 
 
 def _scheduled(node: Node) -> bool:
-    return node.kind == "rule" and node.properties.get("ScheduleExpression") is not None
+    """An EventBridge Scheduler schedule, or an EventBridge rule with a schedule expression."""
+    return node.kind == "schedule" or (
+        node.kind == "rule" and node.properties.get("ScheduleExpression") is not None
+    )
+
+
+def _disabled(node: Node) -> bool:
+    return str(node.properties.get("State", "ENABLED")).upper() == "DISABLED"
+
+
+def _firings(node: Node) -> float:
+    """How often a scheduled node fires in a month: as its expression says, never when disabled."""
+    expression = node.properties.get("ScheduleExpression")
+    if _disabled(node) or not isinstance(expression, str):
+        return 0.0
+    return firings_per_month(expression)
 
 
 def _per_million(tiers: Sequence[Sequence[float | None]]) -> list[list[float | None]]:
@@ -679,6 +705,14 @@ def estimate(graph: Graph, usage: Usage) -> Estimate:
         "when it only notifies failures).",
         "Free tiers, data transfer, X-Ray traces, custom metrics and KMS requests are not included.",
     ]
+    if graph.by_kind("schedule"):
+        per_million = table["scheduler"]["invocations_per_million"]
+        assumptions.insert(
+            -1,
+            f"EventBridge Scheduler costs ${per_million:.2f} per million scheduled invocations (a "
+            "time zone moves when a cron fires, not how often; at(...) fires once); EventBridge rules "
+            "cost nothing.",
+        )
     return Estimate(
         lines=pricer.lines,
         usage=usage,
@@ -724,8 +758,14 @@ def _values(field_: str, low: int, high: int) -> int:
 
 
 def firings_per_month(expression: str) -> float:
-    """How often an EventBridge schedule fires in an average month (0 when it cannot be read)."""
+    """How often an EventBridge schedule fires in an average month (0 when it cannot be read).
+
+    ``rate(...)`` and ``cron(...)`` as EventBridge rules and Scheduler read them (a time zone moves
+    when a cron fires, not how often); Scheduler's one-time ``at(...)`` fires once, counted as one.
+    """
     text = str(expression).strip()
+    if re.fullmatch(r"at\(\s*\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\s*\)", text):
+        return 1.0
     rate = re.fullmatch(r"rate\(\s*(\d+)\s+(minute|hour|day)s?\s*\)", text)
     if rate:
         every = int(rate.group(1)) * _SECONDS[rate.group(2)]

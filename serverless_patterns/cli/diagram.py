@@ -28,6 +28,7 @@ _SHAPES: dict[str, tuple[str, str]] = {
     "bucket": ("[(", ")]"),
     "state_machine": ("{{", "}}"),
     "rule": ("([", "])"),
+    "schedule": ("([", "])"),
     "event_bus": ("([", "])"),
     "stream": ("[[", "]]"),
     "pipe": ("([", "])"),
@@ -64,7 +65,14 @@ def to_mermaid(graph: Graph) -> str:
 def _icon(kind: str) -> type:
     from diagrams.aws.compute import Lambda
     from diagrams.aws.database import Dynamodb
-    from diagrams.aws.integration import SNS, SQS, Eventbridge, EventbridgeRule, StepFunctions
+    from diagrams.aws.integration import (
+        SNS,
+        SQS,
+        Eventbridge,
+        EventbridgeRule,
+        EventbridgeScheduler,
+        StepFunctions,
+    )
     from diagrams.aws.management import CloudwatchAlarm
     from diagrams.aws.network import APIGateway
     from diagrams.aws.storage import S3
@@ -79,6 +87,7 @@ def _icon(kind: str) -> type:
         "bucket": S3,
         "state_machine": StepFunctions,
         "rule": EventbridgeRule,
+        "schedule": EventbridgeScheduler,
         "event_bus": Eventbridge,
         "pipe": Eventbridge,
         "alarms": CloudwatchAlarm,

@@ -4,7 +4,10 @@ event flows between them. ``diagram`` draws it; ``cost`` prices it.
 Noise is collapsed: a function's alias, versions, role, policies and log group belong to the function
 node; a queue's dead-letter queue is an edge labelled ``redrive``; functions that only serve
 CloudFormation custom resources (bucket notifications, log retention, providers) are left out; every
-alarm of a stack is one ``alarms`` node wired to the topics it notifies.
+alarm of a stack is one ``alarms`` node wired to the topics it notifies. An EventBridge Scheduler
+schedule is a node feeding its target; the dead-letter queue of a schedule's or a rule's target is a
+``failure`` edge (only undeliverable invocations reach it), and the role a schedule or rule target
+assumes acts for that schedule or rule.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ KINDS: dict[str, str] = {
     "AWS::S3::Bucket": "bucket",
     "AWS::StepFunctions::StateMachine": "state_machine",
     "AWS::Events::Rule": "rule",
+    "AWS::Scheduler::Schedule": "schedule",
     "AWS::Events::EventBus": "event_bus",
     "AWS::Kinesis::Stream": "stream",
     "AWS::Pipes::Pipe": "pipe",
@@ -45,6 +49,7 @@ KIND_TITLES: dict[str, str] = {
     "bucket": "S3 bucket",
     "state_machine": "Step Functions state machine",
     "rule": "EventBridge rule",
+    "schedule": "EventBridge Scheduler schedule",
     "event_bus": "EventBridge event bus",
     "stream": "Kinesis stream",
     "pipe": "EventBridge pipe",
@@ -187,6 +192,12 @@ def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
+def _target(props: dict[str, Any]) -> dict[str, Any]:
+    """A Scheduler schedule's ``Target`` (an empty mapping when it has none)."""
+    target = props.get("Target")
+    return target if isinstance(target, dict) else {}
+
+
 def _node_id(template: Template, logical_id: str, multi: bool) -> str:
     raw = f"{template.stack}_{logical_id}" if multi else logical_id
     return re.sub(r"[^A-Za-z0-9_]", "_", raw)
@@ -278,6 +289,8 @@ class _Builder:
             elif node.kind == "rule":
                 for target in _as_list(props.get("Targets")):
                     role_refs |= refs(target.get("RoleArn") if isinstance(target, dict) else None)
+            elif node.kind == "schedule":
+                role_refs = refs(_target(props).get("RoleArn"))
             for role in role_refs:
                 self.principals.setdefault((stack, role), []).append(node_id or "")
                 if node.kind in ("function", "state_machine"):
@@ -405,6 +418,15 @@ class _Builder:
                 for bus in self._resolve_all(stack, props.get("EventBusName")):
                     if rule:
                         add(bus, rule, "event")
+            elif rtype == "AWS::Scheduler::Schedule":
+                schedule = self.owner.get((stack, logical_id))
+                invoked = _target(props)
+                for node in self._resolve_all(stack, invoked.get("Arn")):
+                    if schedule:
+                        add(schedule, node, "schedule")
+                for dlq in self._resolve_all(stack, (invoked.get("DeadLetterConfig") or {}).get("Arn")):
+                    if schedule:
+                        add(schedule, dlq, "dead letters", "failure")
             elif rtype == "AWS::SQS::Queue":
                 queue = self.owner.get((stack, logical_id))
                 redrive = (props.get("RedrivePolicy") or {}).get("deadLetterTargetArn")
@@ -459,27 +481,39 @@ class _Builder:
     # -- grants --------------------------------------------------------------------------------
     def _grants(self, template: Template) -> None:
         stack = template.stack
-        for resource in template.resources.values():
-            if resource.get("Type") not in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
-                continue
+        for logical_id, resource in template.resources.items():
             props = resource.get("Properties") or {}
-            principals = [
-                p for role in refs(props.get("Roles")) for p in self.principals.get((stack, role), [])
-            ]
-            if not principals:
+            rtype = resource.get("Type")
+            if rtype in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
+                roles = refs(props.get("Roles"))
+                documents = [props.get("PolicyDocument")]
+            elif rtype == "AWS::IAM::Role":
+                # Inline policies (a Scheduler schedule's role holds its grants there).
+                roles = {logical_id}
+                policies = _as_list(props.get("Policies"))
+                documents = [p.get("PolicyDocument") for p in policies if isinstance(p, dict)]
+            else:
                 continue
-            for statement in _as_list((props.get("PolicyDocument") or {}).get("Statement")):
-                if not isinstance(statement, dict) or statement.get("Effect") != "Allow":
+            principals = [p for role in roles for p in self.principals.get((stack, role), [])]
+            if principals:
+                for document in documents:
+                    self._grant(stack, principals, document)
+
+    def _grant(self, stack: str, principals: list[str], document: Any) -> None:
+        """Edges from ``principals`` to what each Allow statement of a policy ``document`` names."""
+        statements = document.get("Statement") if isinstance(document, dict) else None
+        for statement in _as_list(statements):
+            if not isinstance(statement, dict) or statement.get("Effect") != "Allow":
+                continue
+            verb = _verb(str(a) for a in _as_list(statement.get("Action")))
+            for target in self._resolve_all(stack, statement.get("Resource")):
+                if self.graph.nodes[target].kind == "alarms":
                     continue
-                verb = _verb(str(a) for a in _as_list(statement.get("Action")))
-                for target in self._resolve_all(stack, statement.get("Resource")):
-                    if self.graph.nodes[target].kind == "alarms":
+                for principal in principals:
+                    if principal == target or self.graph.connected(principal, target):
                         continue
-                    for principal in principals:
-                        if principal == target or self.graph.connected(principal, target):
-                            continue
-                        kind = "flow" if verb in _FLOW_VERBS else "grant"
-                        self.graph.add_edge(principal, target, verb, kind)
+                    kind = "flow" if verb in _FLOW_VERBS else "grant"
+                    self.graph.add_edge(principal, target, verb, kind)
 
 
 def _verb(actions: Iterable[str]) -> str:

@@ -63,7 +63,16 @@ def test_price_table_is_the_one_worked() -> None:
     assert table["sqs"]["standard_requests_per_million"] == 0.40
     assert table["dynamodb"]["write_request_units_per_million"] == 0.625
     assert table["cloudwatch"]["dashboard_month"] == 3.00
-    assert set(table["sources"]) >= {"lambda", "apigateway", "sqs", "sns", "dynamodb", "s3", "stepfunctions"}
+    assert set(table["sources"]) >= {
+        "lambda",
+        "apigateway",
+        "sqs",
+        "sns",
+        "dynamodb",
+        "s3",
+        "stepfunctions",
+        "scheduler",
+    }
 
 
 def test_lambda_arm64_and_what_it_saves_over_x86_64() -> None:
