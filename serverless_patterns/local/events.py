@@ -23,14 +23,14 @@ import queue
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Unpack
 
 from .. import event_shapes
 from . import moto_adapter
-from .runtime import HandlerRuntime, InvokeResult
+from .runtime import HandlerRuntime, InvokeOptions, InvokeResult
 from .state import NOT_EMULATED, State
 
 __all__ = ["Dispatcher"]
@@ -119,20 +119,12 @@ class Dispatcher:
     # -- synchronous ------------------------------------------------------------------------------
 
     def invoke(
-        self,
-        target: str,
-        event: Any,
-        *,
-        source: str,
-        qualifier: str | None = None,
-        detail: str = "",
-        status_of: Callable[[bytes, bool], int] | None = None,
+        self, target: str, event: Any, *, qualifier: str | None = None, **options: Unpack[InvokeOptions]
     ) -> InvokeResult:
+        """:meth:`Runtime.invoke` of the function (or version, or alias) ``target`` names."""
         fn, used = self.resolve(target, qualifier)
         with self._busy():
-            return self.runtime.invoke(
-                fn, event, source=source, qualifier=used, detail=detail, status_of=status_of
-            )
+            return self.runtime.invoke(fn, event, qualifier=used, **options)
 
     # -- asynchronous -----------------------------------------------------------------------------
 

@@ -15,11 +15,11 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Required, TypedDict
 
 from . import moto_adapter, workers
 
-__all__ = ["HandlerRuntime", "Invocation", "InvokeResult", "LambdaContext"]
+__all__ = ["HandlerRuntime", "Invocation", "InvokeOptions", "InvokeResult", "LambdaContext"]
 
 
 @dataclass(frozen=True)
@@ -108,6 +108,15 @@ def _signal_name(number: int) -> str:
 def _trace_header(now: float) -> str:
     """An X-Ray trace header, not sampled: nothing is sent anywhere, but SDKs find a trace."""
     return f"Root=1-{int(now):08x}-{uuid.uuid4().hex[:24]};Parent={uuid.uuid4().hex[:16]};Sampled=0"
+
+
+class InvokeOptions(TypedDict, total=False):
+    """What :meth:`HandlerRuntime.invoke` is told besides the function, the event and the qualifier,
+    for a caller that passes them on (``Dispatcher.invoke``)."""
+
+    source: Required[str]
+    detail: str
+    status_of: Callable[[bytes, bool], int] | None
 
 
 class HandlerRuntime:
