@@ -129,11 +129,26 @@ class LocalModel(Noting, CloudFormationModel):
         account_id: str,
         region_name: str,
     ) -> LocalModel:
-        original_resource.delete(account_id, region_name)
+        props = cloudformation_json.get("Properties") or {}
         kwargs = {"LogicalId": getattr(original_resource, "logical_resource_id", "")}
-        return cls.create(
-            new_resource_name, cloudformation_json.get("Properties") or {}, account_id, region_name, kwargs
-        )
+        updated = cls._update(original_resource, new_resource_name, props, account_id, region_name, kwargs)
+        if updated is not None:
+            return updated
+        original_resource.delete(account_id, region_name)
+        return cls.create(new_resource_name, props, account_id, region_name, kwargs)
+
+    @classmethod
+    def _update(
+        cls,
+        original: LocalModel,
+        name: str,
+        props: dict[str, Any],
+        account_id: str,
+        region: str,
+        kwargs: dict[str, Any],
+    ) -> LocalModel | None:
+        """``original`` updated in place to ``props``, or None to replace it (delete, then create)."""
+        return None
 
     @classmethod
     def delete_from_cloudformation_json(
@@ -175,25 +190,21 @@ class LambdaAlias(LocalModel):
         )
 
     @classmethod
-    def update_from_cloudformation_json(
+    def _update(
         cls,
-        original_resource: LocalModel,
-        new_resource_name: str,
-        cloudformation_json: dict[str, Any],
+        original: LocalModel,
+        name: str,
+        props: dict[str, Any],
         account_id: str,
-        region_name: str,
-    ) -> LocalModel:
+        region: str,
+        kwargs: dict[str, Any],
+    ) -> LocalModel | None:
         """The same alias of the same function points at its new version at once (no moment
         without the alias); another name or function replaces it."""
-        props = cloudformation_json.get("Properties") or {}
         function = _name_from_arn(str(props["FunctionName"]))
-        arn = original_resource.physical_resource_id
-        if arn.split(":function:")[-1] != f"{function}:{props['Name']}":
-            return super().update_from_cloudformation_json(
-                original_resource, new_resource_name, cloudformation_json, account_id, region_name
-            )
-        kwargs = {"LogicalId": getattr(original_resource, "logical_resource_id", "")}
-        return cls.create(new_resource_name, props, account_id, region_name, kwargs)
+        if original.physical_resource_id.split(":function:")[-1] != f"{function}:{props['Name']}":
+            return None
+        return cls.create(name, props, account_id, region, kwargs)
 
 
 class LambdaVersion(LocalModel):
@@ -230,13 +241,11 @@ class LambdaPermission(LocalModel):
     ) -> LocalModel:
         fn = moto_adapter.lambda_backend(account_id, region).get_function(str(props["FunctionName"]))
         statement, _ = fn.policy.add_statement(raw=json.dumps(props))
-        model = cls(name)
 
         def remove() -> None:
             fn.policy.statements[:] = [s for s in fn.policy.statements if s is not statement]
 
-        model.on_delete = remove
-        return model
+        return cls._made(name, on_delete=remove)
 
 
 class EventInvokeConfig(LocalModel):
@@ -253,14 +262,12 @@ class EventInvokeConfig(LocalModel):
         state = cls.state
         if state is not None:
             state.invoke_configs[(function, qualifier)] = config
-        model = cls(f"{function}:{qualifier}")
 
         def forget() -> None:
             if state is not None:
                 state.invoke_configs.pop((function, qualifier), None)
 
-        model.on_delete = forget
-        return model
+        return cls._made(f"{function}:{qualifier}", on_delete=forget)
 
 
 class SnsSubscription(LocalModel):
@@ -340,31 +347,28 @@ class GlobalTable(LocalModel):
         attributes = {"Arn": table.table_arn, "TableId": getattr(table, "table_id", table_name)}
         if stream:
             attributes["StreamArn"] = table.get_cfn_attribute("StreamArn")
-        model = cls(table_name, attributes)
-
-        def forget() -> None:
-            moto_adapter.backend("dynamodb", account_id, region).delete_table(table_name)
-
-        model.on_delete = forget
+        model = cls._made(
+            table_name,
+            attributes,
+            on_delete=lambda: moto_adapter.backend("dynamodb", account_id, region).delete_table(table_name),
+        )
         model.key_schema = props.get("KeySchema")  # type: ignore[attr-defined]
         return model
 
     @classmethod
-    def update_from_cloudformation_json(
+    def _update(
         cls,
-        original_resource: LocalModel,
-        new_resource_name: str,
-        cloudformation_json: dict[str, Any],
+        original: LocalModel,
+        name: str,
+        props: dict[str, Any],
         account_id: str,
-        region_name: str,
-    ) -> LocalModel:
-        props = cloudformation_json.get("Properties") or {}
-        same_table = props.get("TableName") in (None, original_resource.physical_resource_id)
-        if same_table and props.get("KeySchema") == getattr(original_resource, "key_schema", None):
-            return original_resource  # keys unchanged: the table and its items stay
-        return super().update_from_cloudformation_json(
-            original_resource, new_resource_name, cloudformation_json, account_id, region_name
-        )
+        region: str,
+        kwargs: dict[str, Any],
+    ) -> LocalModel | None:
+        same_table = props.get("TableName") in (None, original.physical_resource_id)
+        if same_table and props.get("KeySchema") == getattr(original, "key_schema", None):
+            return original  # keys unchanged: the table and its items stay
+        return None
 
 
 class Accepted(LocalModel):
@@ -452,37 +456,29 @@ class RestApiStage(LocalModel):
                 ACCEPTED,
                 "method throttling, metrics and access logs are not applied locally",
             )
-        model = cls(stage_name)
-
-        def remove() -> None:
-            backend.delete_stage(api_id, stage_name)
-
-        model.on_delete = remove
+        model = cls._made(stage_name, on_delete=lambda: backend.delete_stage(api_id, stage_name))
         model.api_id = api_id  # type: ignore[attr-defined]
         return model
 
     @classmethod
-    def update_from_cloudformation_json(
+    def _update(
         cls,
-        original_resource: LocalModel,
-        new_resource_name: str,
-        cloudformation_json: dict[str, Any],
+        original: LocalModel,
+        name: str,
+        props: dict[str, Any],
         account_id: str,
-        region_name: str,
-    ) -> LocalModel:
-        props = cloudformation_json.get("Properties") or {}
+        region: str,
+        kwargs: dict[str, Any],
+    ) -> LocalModel | None:
         api_id = str(props["RestApiId"])
-        stage_name = str(props.get("StageName", new_resource_name))
-        same = (getattr(original_resource, "api_id", None), original_resource.physical_resource_id)
-        if same != (api_id, stage_name):
-            return super().update_from_cloudformation_json(
-                original_resource, new_resource_name, cloudformation_json, account_id, region_name
-            )
-        stage = moto_adapter.backend("apigateway", account_id, region_name).get_stage(api_id, stage_name)
+        stage_name = str(props.get("StageName", name))
+        if (getattr(original, "api_id", None), original.physical_resource_id) != (api_id, stage_name):
+            return None
+        stage = moto_adapter.backend("apigateway", account_id, region).get_stage(api_id, stage_name)
         stage.deployment_id = str(props.get("DeploymentId", "")) or stage.deployment_id
         stage.variables = props.get("Variables") or {}
         stage.description = str(props.get("Description", ""))
-        return original_resource
+        return original
 
 
 class HttpApi(LocalModel):
@@ -517,6 +513,11 @@ class HttpApi(LocalModel):
         )
 
 
+def _http_api(props: dict[str, Any], account_id: str, region: str) -> Any:
+    """The HTTP API (v2) named by ``ApiId`` in ``props``."""
+    return moto_adapter.backend("apigatewayv2", account_id, region).get_api(str(props["ApiId"]))
+
+
 class HttpApiIntegration(LocalModel):
     TYPE = "AWS::ApiGatewayV2::Integration"
 
@@ -524,7 +525,7 @@ class HttpApiIntegration(LocalModel):
     def create(
         cls, name: str, props: dict[str, Any], account_id: str, region: str, kwargs: dict[str, Any]
     ) -> LocalModel:
-        api = moto_adapter.backend("apigatewayv2", account_id, region).get_api(str(props["ApiId"]))
+        api = _http_api(props, account_id, region)
         options: dict[str, Any] = {
             "connection_type": props.get("ConnectionType"),
             "description": props.get("Description"),
@@ -556,7 +557,7 @@ class HttpApiRoute(LocalModel):
     def create(
         cls, name: str, props: dict[str, Any], account_id: str, region: str, kwargs: dict[str, Any]
     ) -> LocalModel:
-        api = moto_adapter.backend("apigatewayv2", account_id, region).get_api(str(props["ApiId"]))
+        api = _http_api(props, account_id, region)
         route = api.create_route(
             api_key_required=bool(props.get("ApiKeyRequired", False)),
             authorization_scopes=props.get("AuthorizationScopes") or [],
@@ -583,7 +584,7 @@ class HttpApiStage(LocalModel):
     def create(
         cls, name: str, props: dict[str, Any], account_id: str, region: str, kwargs: dict[str, Any]
     ) -> LocalModel:
-        api = moto_adapter.backend("apigatewayv2", account_id, region).get_api(str(props["ApiId"]))
+        api = _http_api(props, account_id, region)
         stage_name = str(props.get("StageName", "$default"))
         api.create_stage(
             {
@@ -647,15 +648,13 @@ class BucketNotifications(LocalModel):
             owned = configs.setdefault(bucket, {})
             owned[owner] = config
             backend.put_bucket_notification_configuration(bucket, _union(owned.values()))
-        model = cls(f"{bucket}-notifications")
 
         def remove() -> None:
             with _BUCKET_LOCK:
                 owned.pop(owner, None)
                 backend.put_bucket_notification_configuration(bucket, _union(owned.values()))
 
-        model.on_delete = remove
-        return model
+        return cls._made(f"{bucket}-notifications", on_delete=remove)
 
 
 _BUCKET_LOCK = threading.Lock()
