@@ -37,7 +37,16 @@ def _public_classes() -> list[type]:
 
 
 def _field_docs(cls: type) -> dict[str, str]:
-    """Attribute docstrings (the string right after a field) from the class source."""
+    """Attribute docstrings (the string right after a field) from the source of the class and of
+    the dataclasses it inherits fields from (the class's own first)."""
+    docs: dict[str, str] = {}
+    for owner in cls.__mro__:
+        if owner is cls or dataclasses.is_dataclass(owner):
+            docs = {**_own_field_docs(owner), **docs}
+    return docs
+
+
+def _own_field_docs(cls: type) -> dict[str, str]:
     tree = ast.parse(textwrap.dedent(inspect.getsource(cls)))
     body = tree.body[0].body  # type: ignore[attr-defined]
     docs: dict[str, str] = {}

@@ -1,10 +1,12 @@
 """What the sources that deliver to a function's ``live`` alias themselves share (an EventBridge rule,
-a Scheduler schedule): the function they invoke, the target's retry policy, and the dead-letter queue
-where they park what they could not deliver, with its depth alarm and graph.
+a Scheduler schedule): their props for the target's retry policy and its checks
+(:class:`DeliveringSource`), the function they invoke, and the dead-letter queue where they park what
+they could not deliver, with its depth alarm and graph.
 """
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -13,17 +15,72 @@ import aws_cdk as cdk
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from ...errors import Problems
 from ..monitoring import AlarmKind, Graph, MetricSpec, Monitoring
 from ..queue import parking_queue
 from .base import Binding, Source, SourceAlarm, SourceTarget
 
 if TYPE_CHECKING:
-    from ..function import PatternFunction
+    from ..function import FunctionSpec, PatternFunction
 
-__all__ = ["DeadLetters", "invoked_function", "retry_policy"]
+__all__ = [
+    "DEFAULT_MAX_EVENT_AGE_SECONDS",
+    "DEFAULT_RETRY_ATTEMPTS",
+    "DeadLetters",
+    "DeliveringSource",
+    "invoked_function",
+    "retry_policy",
+    "retry_problems",
+]
 
+DEFAULT_RETRY_ATTEMPTS = 185
+"""EventBridge's (and Scheduler's) own: the most retries a target allows."""
+MAX_RETRY_ATTEMPTS = 185
+MIN_EVENT_AGE_SECONDS = 60
+MAX_EVENT_AGE_SECONDS = 86_400
 DEFAULT_MAX_EVENT_AGE_SECONDS = 86_400
 """EventBridge's (and Scheduler's) own: 24 hours, the longest an event may wait for delivery."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class DeliveringSource(Source):
+    """A source that delivers to the function's alias itself, through a target with a retry policy
+    (EventBridge's and Scheduler's): these props, checked after the source's own
+    (:meth:`_own_problems`)."""
+
+    retry_attempts: int = DEFAULT_RETRY_ATTEMPTS
+    """Delivery retries before an event or invocation goes to the dead-letter queue, 0..185.
+    Default: 185"""
+    max_event_age: cdk.Duration | None = None
+    """How long the target keeps trying to deliver an event or invocation, 60 s..24 h.
+    Default: - 24 hours"""
+
+    def problems(self, prop: str, *, function: FunctionSpec | None = None) -> list[str]:
+        """Everything wrong with the props, each message naming ``prop + "." + option`` (just the
+        option when ``prop`` is empty: a pattern whose own props these are)."""
+        at = f"{prop}." if prop else ""
+        found = Problems()
+        self._own_problems(at, found)
+        found.extend(retry_problems(at, self.retry_attempts, self.max_event_age))
+        return list(found)
+
+    @abstractmethod
+    def _own_problems(self, at: str, found: Problems) -> None:
+        """Adds to ``found`` what is wrong with the props of this kind of source (``at`` prefixes
+        their names)."""
+
+    def _retry_policy(self) -> dict[str, Any]:
+        """The target's ``RetryPolicy`` properties (:func:`retry_policy`)."""
+        return retry_policy(self.retry_attempts, self.max_event_age)
+
+
+def retry_problems(at: str, retry_attempts: object, max_event_age: object) -> list[str]:
+    """The target retry policy both EventBridge and Scheduler take: 0..185 retries, an event age of
+    60 s..24 h. ``at`` prefixes the option names (``"trigger."``, or ``""``)."""
+    found = Problems()
+    found.whole_number(f"{at}retry_attempts", retry_attempts, 0, MAX_RETRY_ATTEMPTS)
+    found.duration(f"{at}max_event_age", max_event_age, MIN_EVENT_AGE_SECONDS, MAX_EVENT_AGE_SECONDS)
+    return list(found)
 
 
 def invoked_function(source: Source, target: SourceTarget) -> PatternFunction:

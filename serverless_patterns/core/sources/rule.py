@@ -27,12 +27,19 @@ from constructs import Construct
 from ... import event_shapes
 from ...errors import Problems, is_token
 from ..monitoring import AlarmKindSpec, Graph, Monitoring, register_alarm_kind
-from .base import Binding, Source, SourceAlarm, SourceTarget
-from .delivery import DEFAULT_MAX_EVENT_AGE_SECONDS, DeadLetters, invoked_function, retry_policy
+from .base import Binding, SourceAlarm, SourceTarget
+from .delivery import (
+    DEFAULT_MAX_EVENT_AGE_SECONDS,
+    DEFAULT_RETRY_ATTEMPTS,
+    DeadLetters,
+    DeliveringSource,
+    invoked_function,
+    retry_problems,
+)
 from .filters import EVENTBRIDGE, entries, values_problems
 
 if TYPE_CHECKING:
-    from ..function import FunctionSpec
+    pass
 
 __all__ = [
     "DEFAULT_MAX_EVENT_AGE_SECONDS",
@@ -42,12 +49,6 @@ __all__ = [
     "event_pattern_problems",
     "retry_problems",
 ]
-
-DEFAULT_RETRY_ATTEMPTS = 185
-"""EventBridge's (and Scheduler's) own: the most retries a target allows."""
-MAX_RETRY_ATTEMPTS = 185
-MIN_EVENT_AGE_SECONDS = 60
-MAX_EVENT_AGE_SECONDS = 86_400
 
 FAILED_INVOCATIONS = register_alarm_kind(
     "failed_invocations",
@@ -71,7 +72,7 @@ _SAMPLE_REGION = "us-east-1"
 
 
 @dataclass(frozen=True, kw_only=True)
-class RuleSource(Source):
+class RuleSource(DeliveringSource):
     """An EventBridge rule (``resources["rule"]``, an ``events.CfnRule``) matching ``event_pattern``
     on ``event_bus``, whose one target is the function's ``live`` alias, with a retry policy and a
     dead-letter queue (``resources["dead_letter_queue"]``) only this rule may send to; the function
@@ -89,24 +90,15 @@ class RuleSource(Source):
     """The bus the rule is on: your own (``events.EventBus``) or another account's, imported with
     ``events.EventBus.from_event_bus_arn`` (its policy must let this account manage rules on it).
     Default: - the account's default event bus"""
-    retry_attempts: int = DEFAULT_RETRY_ATTEMPTS
-    """Delivery retries before an event goes to the dead-letter queue, 0..185. Default: 185"""
-    max_event_age: cdk.Duration | None = None
-    """How long EventBridge keeps trying to deliver an event, 60 s..24 h. Default: - 24 hours"""
 
     # ------------------------------------------------------------------ validation
-    def problems(self, prop: str, *, function: FunctionSpec | None = None) -> list[str]:
-        """Everything wrong with the props, each message naming ``prop + "." + option`` (just the
-        option when ``prop`` is empty: a pattern whose own props these are)."""
-        at = f"{prop}." if prop else ""
-        found = Problems()
+    def _own_problems(self, at: str, found: Problems) -> None:
+        """The event pattern and the bus (the retry policy: :class:`DeliveringSource`)."""
         found.extend(event_pattern_problems(f"{at}event_pattern", self.event_pattern))
         if self.event_bus is not None:
             found.interface(
                 f"{at}event_bus", self.event_bus, ("event_bus_arn", "event_bus_name"), "an events.IEventBus"
             )
-        found.extend(retry_problems(at, self.retry_attempts, self.max_event_age))
-        return list(found)
 
     # ------------------------------------------------------------------ wiring
     def bind(self, scope: Construct, target: SourceTarget) -> Binding:
@@ -130,9 +122,7 @@ class RuleSource(Source):
                     id="Target0",
                     arn=alias_arn,
                     dead_letter_config=events.CfnRule.DeadLetterConfigProperty(arn=queue_arn),
-                    retry_policy=events.CfnRule.RetryPolicyProperty(
-                        **retry_policy(self.retry_attempts, self.max_event_age)
-                    ),
+                    retry_policy=events.CfnRule.RetryPolicyProperty(**self._retry_policy()),
                 )
             ],
         )
@@ -177,15 +167,6 @@ class RuleSource(Source):
 
 
 # ---------------------------------------------------------------------- shared with ScheduleSource
-def retry_problems(at: str, retry_attempts: object, max_event_age: object) -> list[str]:
-    """The target retry policy both EventBridge and Scheduler take: 0..185 retries, an event age of
-    60 s..24 h. ``at`` prefixes the option names (``"trigger."``, or ``""``)."""
-    found = Problems()
-    found.whole_number(f"{at}retry_attempts", retry_attempts, 0, MAX_RETRY_ATTEMPTS)
-    found.duration(f"{at}max_event_age", max_event_age, MIN_EVENT_AGE_SECONDS, MAX_EVENT_AGE_SECONDS)
-    return list(found)
-
-
 def _only_this_rule(
     scope: Construct, rule_arn: str, alias_arn: str, dead_letter_queue: sqs.Queue
 ) -> lambda_.CfnPermission:

@@ -29,12 +29,11 @@ from constructs import Construct
 from ...errors import Problems, is_token
 from ..monitoring import AlarmKindSpec, Graph, Monitoring, register_alarm_kind
 from ..schedule_expressions import schedule_expression_problems
-from .base import Binding, Source, SourceAlarm, SourceTarget
-from .delivery import DeadLetters, invoked_function, retry_policy
-from .rule import DEFAULT_RETRY_ATTEMPTS, retry_problems
+from .base import Binding, SourceAlarm, SourceTarget
+from .delivery import DeadLetters, DeliveringSource, invoked_function
 
 if TYPE_CHECKING:
-    from ..function import FunctionSpec
+    pass
 
 __all__ = [
     "DEFAULT_TIME_ZONE",
@@ -86,7 +85,7 @@ ATTEMPT_NUMBER = "<aws.scheduler.attempt-number>"
 
 
 @dataclass(frozen=True, kw_only=True)
-class ScheduleSource(Source):
+class ScheduleSource(DeliveringSource):
     """An EventBridge Scheduler schedule (``resources["schedule"]``, a ``scheduler.CfnSchedule``) in
     its own schedule group (``resources["schedule_group"]``), invoking the function's ``live`` alias
     with a role (``resources["role"]``) that may invoke that alias and send to the schedule's
@@ -111,17 +110,10 @@ class ScheduleSource(Source):
     spread load. Default: - off (invoked at the scheduled time)"""
     detail: Mapping[str, Any] = field(default_factory=dict)
     """The event's ``detail``: JSON values, constant for every invocation. Default: - {}"""
-    retry_attempts: int = DEFAULT_RETRY_ATTEMPTS
-    """Delivery retries before an invocation goes to the dead-letter queue, 0..185. Default: 185"""
-    max_event_age: cdk.Duration | None = None
-    """How long Scheduler keeps trying to deliver an invocation, 60 s..24 h. Default: - 24 hours"""
 
     # ------------------------------------------------------------------ validation
-    def problems(self, prop: str, *, function: FunctionSpec | None = None) -> list[str]:
-        """Everything wrong with the props, each message naming ``prop + "." + option`` (just the
-        option when ``prop`` is empty: a pattern whose own props these are)."""
-        at = f"{prop}." if prop else ""
-        found = Problems()
+    def _own_problems(self, at: str, found: Problems) -> None:
+        """The expression, time zone, window and detail (the retry policy: :class:`DeliveringSource`)."""
         found.extend(schedule_expression_problems(f"{at}schedule", self.schedule))
         if (
             found.string(f"{at}time_zone", self.time_zone, empty=False)
@@ -145,8 +137,6 @@ class ScheduleSource(Source):
                 json.dumps(dict(self.detail))
             except (TypeError, ValueError) as error:
                 found.add(f"{at}detail must hold JSON values only: {error}")
-        found.extend(retry_problems(at, self.retry_attempts, self.max_event_age))
-        return list(found)
 
     # ------------------------------------------------------------------ wiring
     def bind(self, scope: Construct, target: SourceTarget) -> Binding:
@@ -173,9 +163,7 @@ class ScheduleSource(Source):
                 role_arn=role.attr_arn,
                 input=json.dumps(scheduled_event(self.detail), separators=(",", ":")),
                 dead_letter_config=scheduler.CfnSchedule.DeadLetterConfigProperty(arn=queue_arn),
-                retry_policy=scheduler.CfnSchedule.RetryPolicyProperty(
-                    **retry_policy(self.retry_attempts, self.max_event_age)
-                ),
+                retry_policy=scheduler.CfnSchedule.RetryPolicyProperty(**self._retry_policy()),
             ),
         )
         dims = {"ScheduleGroup": group_name}
