@@ -25,7 +25,7 @@ from .cdk import cdk_command, run_cdk
 from .events import Dispatcher
 from .iam import IamEnforcer
 from .runtime import HandlerRuntime, Invocation, InvokeResult
-from .services.scheduler import FiredSchedule, ScheduleClock, fire, fire_schedule
+from .services.scheduler import FiredSchedule, ScheduleClock, find_schedule, fire_schedule
 from .state import NOT_EMULATED, ResourceNote, State
 
 __all__ = ["Deployment", "LocalCloud", "LocalCloudError"]
@@ -168,7 +168,7 @@ class LocalCloud:
         self._gateway = ApiGateway(state, dispatcher)
         self._gateway.start()
         if self.run_schedules:
-            self._clock = ScheduleClock(state, self._fire_on_clock, speed=self.schedule_speed).start()
+            self._clock = ScheduleClock(state, self._fire_schedule, speed=self.schedule_speed).start()
         self.started_in = time.monotonic() - begin
         return self
 
@@ -439,20 +439,16 @@ class LocalCloud:
 
         :param schedule: the schedule's name, logical id or construct path (``Stack/Nightly/Schedule``).
         """
-        state = self._require_state()
-        dispatcher = self._require_dispatcher()
+        self._require_state()
+        self._require_dispatcher()
         try:
-            return fire(
-                schedule,
-                state=state,
-                invoke_async=dispatcher.invoke_async,
-                resolve=dispatcher.resolve,
-                client=self.client,
-            )
+            group, name = find_schedule(schedule, self.client)
+            return self._fire_schedule(group, name)
         except LookupError as error:
             raise LocalCloudError(str(error)) from None
 
-    def _fire_on_clock(self, group: str, name: str, when: datetime) -> FiredSchedule:
+    def _fire_schedule(self, group: str, name: str, when: datetime | None = None) -> FiredSchedule:
+        """Fire one schedule, at ``when`` (the clock's time) or now (:meth:`fire`)."""
         dispatcher = self._require_dispatcher()
         return fire_schedule(
             group,

@@ -4,7 +4,7 @@ on their own clock.
 moto has a Scheduler backend but no CloudFormation model for it, so ``AWS::Scheduler::ScheduleGroup``
 and ``AWS::Scheduler::Schedule`` are modelled here (:data:`MODELS`): they are created in moto's
 Scheduler backend (the Scheduler API lists and describes them) and removed with their stack. A
-schedule fires when :func:`fire` (``LocalCloud.fire``) asks, and, with
+schedule fires when ``LocalCloud.fire`` asks (:func:`find_schedule`, then :func:`fire_schedule`), and, with
 ``LocalCloud(run_schedules=True)``, when its expression says (:class:`ScheduleClock`: ``rate(...)``,
 ``cron(...)`` in the schedule's time zone, ``at(...)``; the flexible time window is not applied,
 nor the start and end dates). Fired, it does what Scheduler does for a Lambda target:
@@ -46,7 +46,6 @@ __all__ = [
     "ScheduleGroupModel",
     "ScheduleModel",
     "find_schedule",
-    "fire",
     "fire_schedule",
 ]
 
@@ -61,36 +60,49 @@ def _backend(account_id: str, region: str) -> Any:
     return moto_adapter.backend("scheduler", account_id, region)
 
 
-def _generated_name(kwargs: dict[str, Any], fallback: str) -> str:
-    """A name as CloudFormation generates one: the logical id and a random suffix, 1..64 characters."""
+def _name(props: dict[str, Any], kwargs: dict[str, Any], fallback: str) -> str:
+    """The resource's ``Name``, else one as CloudFormation generates it: the logical id and a random
+    suffix, 1..64 characters."""
+    if props.get("Name"):
+        return str(props["Name"])
     logical = str(kwargs.get("LogicalId") or fallback)
     return f"{logical[:48]}-{secrets.token_hex(6).upper()}"
 
 
-class ScheduleGroupModel(LocalModel):
-    TYPE = "AWS::Scheduler::ScheduleGroup"
+class _SchedulerModel(LocalModel):
+    """A resource of moto's Scheduler backend, named by its ``Name`` or one generated (:func:`_name`)."""
 
     @classmethod
     def create(
         cls, name: str, props: dict[str, Any], account_id: str, region: str, kwargs: dict[str, Any]
     ) -> LocalModel:
-        backend = _backend(account_id, region)
-        group_name = str(props.get("Name") or _generated_name(kwargs, name))
+        return cls._create(_backend(account_id, region), _name(props, kwargs, name), props, kwargs)
+
+    @classmethod
+    def _create(cls, backend: Any, name: str, props: dict[str, Any], kwargs: dict[str, Any]) -> LocalModel:
+        raise NotImplementedError
+
+
+class ScheduleGroupModel(_SchedulerModel):
+    TYPE = "AWS::Scheduler::ScheduleGroup"
+
+    @classmethod
+    def _create(
+        cls, backend: Any, group_name: str, props: dict[str, Any], kwargs: dict[str, Any]
+    ) -> LocalModel:
         group = backend.create_schedule_group(group_name, list(props.get("Tags") or []))
         return cls._made(
             group_name, {"Arn": group.arn}, on_delete=lambda: backend.delete_schedule_group(group_name)
         )
 
 
-class ScheduleModel(LocalModel):
+class ScheduleModel(_SchedulerModel):
     TYPE = "AWS::Scheduler::Schedule"
 
     @classmethod
-    def create(
-        cls, name: str, props: dict[str, Any], account_id: str, region: str, kwargs: dict[str, Any]
+    def _create(
+        cls, backend: Any, schedule_name: str, props: dict[str, Any], kwargs: dict[str, Any]
     ) -> LocalModel:
-        backend = _backend(account_id, region)
-        schedule_name = str(props.get("Name") or _generated_name(kwargs, name))
         group = str(props.get("GroupName") or "default")
         schedule = backend.create_schedule(
             description=props.get("Description"),
@@ -110,13 +122,11 @@ class ScheduleModel(LocalModel):
             cls._note_own(kwargs, ACCEPTED, _RUN)
         else:
             cls._note_own(kwargs, NOT_EMULATED, _NOT_RUN)
-        model = cls(schedule_name, {"Arn": schedule.arn})
-
-        def delete() -> None:
-            backend.delete_schedule(group, schedule_name)
-
-        model.on_delete = delete
-        return model
+        return cls._made(
+            schedule_name,
+            {"Arn": schedule.arn},
+            on_delete=lambda: backend.delete_schedule(group, schedule_name),
+        )
 
 
 MODELS: dict[str, type[LocalModel]] = {m.TYPE: m for m in (ScheduleGroupModel, ScheduleModel)}
@@ -125,7 +135,7 @@ MODELS: dict[str, type[LocalModel]] = {m.TYPE: m for m in (ScheduleGroupModel, S
 
 @dataclass(frozen=True)
 class FiredSchedule:
-    """What one :func:`fire` did."""
+    """What one :func:`fire_schedule` did."""
 
     schedule_arn: str
     event: Any
@@ -167,24 +177,6 @@ def find_schedule(wanted: str, client: Callable[[str], Any]) -> tuple[str, str]:
     return matches[0]
 
 
-def fire(
-    wanted: str,
-    *,
-    state: State,
-    invoke_async: Callable[..., None],
-    resolve: Callable[[str], Any],
-    client: Callable[[str], Any],
-    now: datetime | None = None,
-) -> FiredSchedule:
-    """Fire the schedule ``wanted`` (name, logical id or construct path) once, as Scheduler does at
-    its scheduled time (see the module's docstring). ``invoke_async`` and ``resolve`` are the local
-    cloud's dispatcher's; ``client`` gives a boto3 client bound to the local cloud."""
-    group, name = find_schedule(wanted, client)
-    return fire_schedule(
-        group, name, state=state, invoke_async=invoke_async, resolve=resolve, client=client, now=now
-    )
-
-
 def fire_schedule(
     group: str,
     name: str,
@@ -195,7 +187,10 @@ def fire_schedule(
     client: Callable[[str], Any],
     now: datetime | None = None,
 ) -> FiredSchedule:
-    """Fire the schedule ``name`` of ``group`` once, at ``now`` (its scheduled time: default, now)."""
+    """Fire the schedule ``name`` of ``group`` once, at ``now`` (its scheduled time: default, now),
+    as Scheduler does at its scheduled time (see the module's docstring). ``invoke_async`` and
+    ``resolve`` are the local cloud's dispatcher's; ``client`` gives a boto3 client bound to the
+    local cloud."""
     schedule = _backend(state.account_id, state.region).get_schedule(group, name)
     target = dict(schedule.target)
     target_arn = str(target["Arn"])
