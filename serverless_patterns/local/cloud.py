@@ -257,16 +257,14 @@ class LocalCloud:
             found = self._clients.get(service)
             if found is not None:
                 return found
-        import boto3
-        from botocore.config import Config
-
-        made = boto3.session.Session().client(
-            service,  # type: ignore[call-overload]
-            endpoint_url=endpoint,
-            region_name=self.region,
-            aws_access_key_id=_DUMMY,
-            aws_secret_access_key=_DUMMY,
-            config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 2}, read_timeout=60),
+        made = moto_adapter.local_client(
+            service,
+            endpoint,
+            self.region,
+            (_DUMMY, _DUMMY, None),
+            s3={"addressing_style": "path"},
+            retries={"max_attempts": 2},
+            read_timeout=60,
         )
         with self._lock:
             return self._clients.setdefault(service, made)

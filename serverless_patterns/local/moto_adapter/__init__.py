@@ -34,6 +34,7 @@ __all__ = [
     "function_code",
     "lambda_backend",
     "layer_version_code",
+    "local_client",
     "patched",
     "read",
     "render_input",
@@ -60,6 +61,26 @@ _BACKENDS: dict[str, tuple[str, str, str | None]] = {
     "stepfunctions": ("moto.stepfunctions.parser.models", "stepfunctions_parser_backends", None),
     "states": ("moto.stepfunctions.parser.models", "stepfunctions_parser_backends", None),
 }
+
+
+def local_client(
+    service: str, endpoint: str, region: str, credentials: tuple[str, str, str | None], **config: Any
+) -> Any:
+    """A boto3 client of ``service`` that calls ``endpoint`` (the local cloud's, whatever the
+    environment or a config file says) in ``region`` with ``credentials`` (access key, secret key,
+    session token), configured by botocore ``config`` options."""
+    import boto3
+    from botocore.config import Config
+
+    return boto3.session.Session().client(
+        service,  # type: ignore[call-overload]
+        endpoint_url=endpoint,
+        region_name=region,
+        aws_access_key_id=credentials[0],
+        aws_secret_access_key=credentials[1],
+        aws_session_token=credentials[2],
+        config=Config(**config),
+    )
 
 
 def read(module: str, attribute: str) -> Any:

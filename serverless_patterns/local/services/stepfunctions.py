@@ -121,26 +121,18 @@ class _Clients:
             found = self._made.get(key)
             if found is not None:
                 return found
-            import boto3
-            from botocore.config import Config
-
-            access_key, secret, token = self._credentials(role_arn)
             # Always this endpoint: whatever the environment or a config file says, a state never
             # reaches a real AWS account.
-            made = boto3.session.Session().client(
-                service,  # type: ignore[call-overload]
-                region_name=region,
-                endpoint_url=self._endpoint,
-                aws_access_key_id=access_key,
-                aws_secret_access_key=secret,
-                aws_session_token=token,
-                config=Config(
-                    parameter_validation=False,
-                    retries={"max_attempts": 0, "total_max_attempts": 1},
-                    connect_timeout=99,
-                    read_timeout=99,
-                    s3={"addressing_style": "path"},
-                ),
+            made = moto_adapter.local_client(
+                service,
+                self._endpoint,
+                region,
+                self._credentials(role_arn),
+                parameter_validation=False,
+                retries={"max_attempts": 0, "total_max_attempts": 1},
+                connect_timeout=99,
+                read_timeout=99,
+                s3={"addressing_style": "path"},
             )
             self._made[key] = made
             return made
