@@ -14,6 +14,7 @@ import re
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -25,7 +26,7 @@ from . import moto_adapter
 from .events import Dispatcher
 from .state import State
 
-__all__ = ["ApiGateway", "ApiResponse"]
+__all__ = ["ApiGateway", "ApiResponse", "http_handler"]
 
 _STATES_URI = re.compile(r":apigateway:[^:]+:states:action/(StartExecution|StartSyncExecution)$")
 _MACHINE_IN_TEMPLATE = re.compile(r'"stateMachineArn"\s*:\s*"([^"]+)"')
@@ -68,35 +69,42 @@ def _specificity(template: str) -> tuple[int, int]:
     return (sum(1 for p in parts if not p.startswith("{")), -sum(1 for p in parts if p.endswith("+}")))
 
 
+def http_handler(
+    answer: Callable[[str, str, dict[str, str], bytes], ApiResponse],
+) -> type[BaseHTTPRequestHandler]:
+    """A quiet HTTP/1.1 request handler whose every request (any verb) is answered by ``answer``
+    (verb, path, headers, body), with its own ``Content-Length``."""
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def _serve(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else b""
+            response = answer(self.command, self.path, dict(self.headers.items()), body)
+            self.send_response(response.status)
+            for key, value in response.headers.items():
+                if key.lower() not in ("content-length", "connection", "transfer-encoding"):
+                    self.send_header(key, value)
+            self.send_header("Content-Length", str(len(response.body)))
+            self.end_headers()
+            self.wfile.write(response.body)
+
+        do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _serve
+
+        def log_message(self, format: str, *args: Any) -> None:
+            return None
+
+    return Handler
+
+
 class ApiGateway:
     """Routes requests to deployed REST and HTTP APIs. Started and stopped by the local cloud."""
 
     def __init__(self, state: State, dispatcher: Dispatcher) -> None:
         self.state = state
         self.dispatcher = dispatcher
-        gateway = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def _serve(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else b""
-                response = gateway.handle(self.command, self.path, dict(self.headers.items()), body)
-                self.send_response(response.status)
-                for key, value in response.headers.items():
-                    if key.lower() not in ("content-length", "connection", "transfer-encoding"):
-                        self.send_header(key, value)
-                self.send_header("Content-Length", str(len(response.body)))
-                self.end_headers()
-                self.wfile.write(response.body)
-
-            do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _serve
-
-            def log_message(self, format: str, *args: Any) -> None:
-                return None
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), http_handler(self.handle))
         self._server.daemon_threads = True
         self._thread = threading.Thread(
             target=self._server.serve_forever, name="local-apigateway", daemon=True

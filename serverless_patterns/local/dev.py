@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import Any
 
 from . import moto_adapter
+from .apigw import ApiResponse, http_handler
 from .cdk import CdkError
 from .cloud import LocalCloud, LocalCloudError
 from .dev_names import NameNotFound, Resource, resolve, resources_of
@@ -616,41 +617,16 @@ class DevSession:
                 self.emit("info", f"  {verb:<7} {api.url}{path}")
 
     def _serve(self, port: int) -> tuple[ThreadingHTTPServer, threading.Thread]:
-        session = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def _serve(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else b""
-                api = next((a for a in session.apis if a.port == port), None)
-                gateway = session.cloud._gateway
-                if api is None or gateway is None:
-                    status, headers, data = 404, {"Content-Type": "application/json"}, b'{"message":"no API"}'
-                else:
-                    got = gateway.handle(
-                        self.command,
-                        f"/{api.api_id}/{api.stage}{self.path}",
-                        dict(self.headers.items()),
-                        body,
-                    )
-                    status, headers, data = got.status, got.headers, got.body
-                self.send_response(status)
-                for key, value in headers.items():
-                    if key.lower() not in ("content-length", "connection", "transfer-encoding"):
-                        self.send_header(key, value)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _serve
-
-            def log_message(self, format: str, *args: Any) -> None:
-                return None
+        def answer(verb: str, path: str, headers: dict[str, str], body: bytes) -> ApiResponse:
+            api = next((a for a in self.apis if a.port == port), None)
+            gateway = self.cloud._gateway
+            if api is None or gateway is None:
+                return ApiResponse(404, {"Content-Type": "application/json"}, b'{"message":"no API"}')
+            return gateway.handle(verb, f"/{api.api_id}/{api.stage}{path}", headers, body)
 
         try:
-            server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+            server = ThreadingHTTPServer(("127.0.0.1", port), http_handler(answer))
         except OSError as exc:
             raise DevError(f"port {port} is in use ({exc.strerror}): pass another --port") from exc
         server.daemon_threads = True
