@@ -95,6 +95,20 @@ def alarm_metric_names(alarm: dict[str, Any]) -> set[str]:
     return names
 
 
+def alarm_properties(synthesized: Synthesized) -> dict[str, dict[str, Any]]:
+    """Every alarm's properties by logical ID, a labelled metric (rendered as
+    ``Metrics[0].MetricStat``) lifted to the top level as an unlabelled one is."""
+    found = {}
+    for logical_id, alarm in synthesized.resources("AWS::CloudWatch::Alarm").items():
+        props = dict(alarm["Properties"])
+        if "Metrics" in props:
+            (metric,) = props.pop("Metrics")
+            stat = metric["MetricStat"]
+            props.update(stat["Metric"], Period=stat["Period"], Statistic=stat["Stat"])
+        found[logical_id] = props
+    return found
+
+
 def rollback_metrics(synthesized: Synthesized) -> set[str]:
     """The metrics of every alarm some CodeDeploy deployment group rolls back on."""
     alarms = synthesized.resources("AWS::CloudWatch::Alarm")

@@ -24,7 +24,7 @@ from serverless_patterns import (
     QueueOptions,
 )
 from serverless_patterns.patterns.fanout_queue import FanoutQueue, FilterPolicyScope, Subscriber
-from tests.support import Synthesized, pattern_tests
+from tests.support import Synthesized, alarm_properties, pattern_tests
 
 ROOT = Path(__file__).parent.parent.parent
 HANDLER = str(ROOT / "tests" / "fixtures" / "handlers" / "echo")
@@ -228,17 +228,8 @@ def test_function_consumes_its_own_queue_through_the_alias(default: Synthesized)
 
 
 def alarm_props(s: Synthesized) -> list[dict[str, Any]]:
-    """Every alarm's properties, the metric lifted to the top level (labelled metrics render as
-    ``Metrics[0].MetricStat``)."""
-    found = []
-    for alarm in s.resources("AWS::CloudWatch::Alarm").values():
-        props = dict(alarm["Properties"])
-        if "Metrics" in props:
-            (metric,) = props.pop("Metrics")
-            stat = metric["MetricStat"]
-            props.update(stat["Metric"], Period=stat["Period"], Statistic=stat["Stat"])
-        found.append(props)
-    return found
+    """Every alarm's properties, the metric lifted to the top level."""
+    return list(alarm_properties(s).values())
 
 
 def test_alarms(default: Synthesized) -> None:

@@ -16,6 +16,7 @@ from serverless_patterns.patterns.event_handler import EventHandler
 from tests.pattern_cases import spec
 from tests.patterns.event_handler.cases import CASES, ORDERS, PARTNER_BUS_ARN, build_rule, build_rule_maximal
 from tests.support import Synthesized, pattern_tests, synth
+from tests.support import alarm_properties as alarms
 
 globals().update(
     pattern_tests(
@@ -34,19 +35,6 @@ def one(s: Synthesized, type_: str, contains: str = "") -> tuple[str, dict[str, 
     found = [(k, v.get("Properties", {})) for k, v in s.resources(type_).items() if contains in k]
     assert len(found) == 1, [k for k, _ in found]
     return found[0]
-
-
-def alarms(s: Synthesized) -> dict[str, dict[str, Any]]:
-    """Every alarm by logical id, the metric lifted to the top level."""
-    found = {}
-    for logical_id, alarm in s.resources("AWS::CloudWatch::Alarm").items():
-        props = dict(alarm["Properties"])
-        if "Metrics" in props:
-            (metric,) = props.pop("Metrics")
-            stat = metric["MetricStat"]
-            props.update(stat["Metric"], Period=stat["Period"], Statistic=stat["Stat"])
-        found[logical_id] = props
-    return found
 
 
 def alarm(s: Synthesized, contains: str) -> dict[str, Any]:

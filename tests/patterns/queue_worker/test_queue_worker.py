@@ -17,6 +17,7 @@ from serverless_patterns.patterns.queue_worker import QueueWorker
 from tests.pattern_cases import spec
 from tests.patterns.queue_worker.cases import CASES, build_fifo
 from tests.support import Synthesized, pattern_tests, synth
+from tests.support import alarm_properties as alarms
 
 globals().update(
     pattern_tests(
@@ -54,19 +55,6 @@ def statements(s: Synthesized, contains: str) -> list[dict[str, Any]]:
         if contains in k
         for st in p["Properties"]["PolicyDocument"]["Statement"]
     ]
-
-
-def alarms(s: Synthesized) -> dict[str, dict[str, Any]]:
-    """Every alarm's properties by logical ID, a labelled metric lifted to the top level."""
-    found = {}
-    for key, alarm in s.resources("AWS::CloudWatch::Alarm").items():
-        props = dict(alarm["Properties"])
-        if "Metrics" in props:
-            (metric,) = props.pop("Metrics")
-            stat = metric["MetricStat"]
-            props.update(stat["Metric"], Period=stat["Period"], Statistic=stat["Stat"])
-        found[key] = props
-    return found
 
 
 # ---------------------------------------------------------------- resources and defaults
