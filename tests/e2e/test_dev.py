@@ -266,7 +266,8 @@ def test_dev_serves_reloads_redeploys_and_stops_cleanly(app: Path, dev: tuple[De
     mark = len(running.lines)
     app_py.write_text(app_py.read_text() + "\nthis is not python (\n")
     _wait(lambda: running.saw("synth failed", since=mark), 180, "the synth error")
-    assert running.saw(r"SyntaxError", since=mark), running.output()
+    # The error's lines follow "synth failed"; the reader thread may not have them yet.
+    _wait(lambda: running.saw(r"SyntaxError", since=mark), 10, f"SyntaxError in:\n{running.output()}")
     assert _get(f"{url}/health") == (200, "healthy")
     assert json.loads(_get(f"{url}/users/1")[1])["v"] == 9
     assert running.process.poll() is None
