@@ -501,7 +501,11 @@ def test_dev_follows_layer_edits_removed_routes_and_failed_updates(tmp_path: Pat
         assert sorted(r.rsplit("/", 1)[-1] for r in routes) == ["health", "health", "hello", "hello"], (
             running.output()
         )
-        assert running.saw(r"Lifecycle/Rest/GetHealthFunction <- api GET /health \d+ ms 200$", mark)
+        _wait(
+            lambda: running.saw(r"Lifecycle/Rest/GetHealthFunction <- api GET /health \d+ ms 200$", mark),
+            10,
+            "the invocation line",
+        )
         assert not running.saw(r"Lifecycle-\w*Health", mark), running.output()  # no physical name
         assert not running.saw("failed", mark), running.output()
 
@@ -515,7 +519,7 @@ def test_dev_follows_layer_edits_removed_routes_and_failed_updates(tmp_path: Pat
             180,
             "fail",
         )
-        assert running.saw("UnknownLayerVersionException", mark), running.output()
+        _wait(lambda: running.saw("UnknownLayerVersionException", mark), 10, "the failure's cause")
         assert hello() == [(200, "hello from layer v2")] * 2
         done = updates()
         app_py.write_text(good)
