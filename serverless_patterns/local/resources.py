@@ -21,13 +21,22 @@ import contextlib
 import json
 import threading
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any, ClassVar, TypeVar
 
 from . import moto_adapter
 from .moto_adapter.bases import CloudFormationModel
 from .state import ACCEPTED, NOT_EMULATED, State
 
-__all__ = ["MODELS", "NOT_EMULATED_TYPES", "Noting", "bind", "resource_model"]
+__all__ = [
+    "MODELS",
+    "NOT_EMULATED_TYPES",
+    "Noting",
+    "ResourceRequest",
+    "bind",
+    "resource_model",
+    "update_hook",
+]
 
 M = TypeVar("M", bound=type)
 
@@ -63,7 +72,68 @@ def bind(model: M, state: State) -> M:
     return bound
 
 
-class LocalModel(Noting, CloudFormationModel):
+@dataclass(frozen=True)
+class ResourceRequest:
+    """One resource to create or update, as moto's CloudFormation hands it to a model."""
+
+    name: str
+    """The resource's name as moto gives it (its logical id, or a generated name)."""
+    props: dict[str, Any]
+    """Its ``Properties``."""
+    account_id: str
+    region: str
+    kwargs: dict[str, Any]
+    """What moto adds: ``StackId``, ``LogicalId``."""
+
+
+def update_hook(update: Callable[[Any, Any, ResourceRequest], Any]) -> Any:
+    """moto's ``update_from_cloudformation_json`` classmethod, running ``update(cls, the original
+    resource, the request)``."""
+
+    def hook(
+        cls: Any,
+        original_resource: Any,
+        new_resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+    ) -> Any:
+        props = cloudformation_json.get("Properties") or {}
+        kwargs = {"LogicalId": getattr(original_resource, "logical_resource_id", "")}
+        request = ResourceRequest(new_resource_name, props, account_id, region_name, kwargs)
+        return update(cls, original_resource, request)
+
+    return classmethod(hook)
+
+
+class Requested(Noting):
+    """moto's create and update hooks, handed to :meth:`create` and :meth:`update_to` as one
+    :class:`ResourceRequest`."""
+
+    @classmethod
+    def create(cls, r: ResourceRequest) -> Any:
+        raise NotImplementedError
+
+    @classmethod
+    def create_from_cloudformation_json(
+        cls,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> Any:
+        props = cloudformation_json.get("Properties") or {}
+        return cls.create(ResourceRequest(resource_name, props, account_id, region_name, kwargs))
+
+    @classmethod
+    def update_to(cls, original: Any, r: ResourceRequest) -> Any:
+        raise NotImplementedError
+
+    update_from_cloudformation_json = update_hook(lambda cls, original, r: cls.update_to(original, r))
+
+
+class LocalModel(Requested, CloudFormationModel):
     """Base of the local models: a physical id, attributes for ``Fn::GetAtt``, create/update/delete hooks."""
 
     TYPE: ClassVar[str] = ""
@@ -94,9 +164,7 @@ class LocalModel(Noting, CloudFormationModel):
         return self.attributes.get(attribute_name, self._physical_id)
 
     @classmethod
-    def create(
-        cls, name: str, props: dict[str, Any], account_id: str, region: str, kwargs: dict[str, Any]
-    ) -> LocalModel:
+    def create(cls, r: ResourceRequest) -> LocalModel:
         raise NotImplementedError
 
     @classmethod
@@ -109,44 +177,15 @@ class LocalModel(Noting, CloudFormationModel):
         return model
 
     @classmethod
-    def create_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> LocalModel:
-        props = cloudformation_json.get("Properties") or {}
-        return cls.create(resource_name, props, account_id, region_name, kwargs)
-
-    @classmethod
-    def update_from_cloudformation_json(
-        cls,
-        original_resource: LocalModel,
-        new_resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-    ) -> LocalModel:
-        props = cloudformation_json.get("Properties") or {}
-        kwargs = {"LogicalId": getattr(original_resource, "logical_resource_id", "")}
-        updated = cls._update(original_resource, new_resource_name, props, account_id, region_name, kwargs)
+    def update_to(cls, original: Any, r: ResourceRequest) -> LocalModel:
+        updated = cls._update(original, r)
         if updated is not None:
             return updated
-        original_resource.delete(account_id, region_name)
-        return cls.create(new_resource_name, props, account_id, region_name, kwargs)
+        original.delete(r.account_id, r.region)
+        return cls.create(r)
 
     @classmethod
-    def _update(
-        cls,
-        original: LocalModel,
-        name: str,
-        props: dict[str, Any],
-        account_id: str,
-        region: str,
-        kwargs: dict[str, Any],
-    ) -> LocalModel | None:
+    def _update(cls, original: LocalModel, r: ResourceRequest) -> LocalModel | None:
         """``original`` updated in place to ``props``, or None to replace it (delete, then create)."""
         return None
 
@@ -166,63 +205,54 @@ def _name_from_arn(value: str) -> str:
     return value.split(":function:")[-1].split(":")[0] if ":function:" in value else value.split(":")[0]
 
 
+def _function_of(r: ResourceRequest) -> tuple[Any, str]:
+    """The Lambda backend of the request's account and region, and the name its ``FunctionName`` gives."""
+    return moto_adapter.lambda_backend(r.account_id, r.region), _name_from_arn(str(r.props["FunctionName"]))
+
+
 class LambdaAlias(LocalModel):
     TYPE = "AWS::Lambda::Alias"
 
     @classmethod
-    def create(
-        cls, name: str, props: dict[str, Any], account_id: str, region: str, kwargs: dict[str, Any]
-    ) -> LocalModel:
-        backend = moto_adapter.lambda_backend(account_id, region)
-        function = _name_from_arn(str(props["FunctionName"]))
-        alias_name = str(props["Name"])
-        version = str(props.get("FunctionVersion", "$LATEST"))
+    def create(cls, r: ResourceRequest) -> LocalModel:
+        backend, function = _function_of(r)
+        alias = (str(r.props["Name"]), function, str(r.props.get("FunctionVersion", "$LATEST")))
+        description = str(r.props.get("Description", ""))
         try:
-            alias = backend.create_alias(alias_name, function, version, str(props.get("Description", "")), "")
+            made = backend.create_alias(*alias, description, "")
         except Exception:
-            alias = backend.update_alias(alias_name, function, version, str(props.get("Description", "")), "")
-        if props.get("RoutingConfig"):
-            cls._note_own(kwargs, NOT_EMULATED, "weighted routing: every invocation runs FunctionVersion")
-        if props.get("ProvisionedConcurrencyConfig"):
-            cls._note_own(kwargs, ACCEPTED, "provisioned concurrency has no local meaning")
+            made = backend.update_alias(*alias, description, "")
+        if r.props.get("RoutingConfig"):
+            cls._note_own(r.kwargs, NOT_EMULATED, "weighted routing: every invocation runs FunctionVersion")
+        if r.props.get("ProvisionedConcurrencyConfig"):
+            cls._note_own(r.kwargs, ACCEPTED, "provisioned concurrency has no local meaning")
         return cls._made(
-            alias.arn, {"AliasArn": alias.arn}, on_delete=lambda: backend.delete_alias(alias_name, function)
+            made.arn, {"AliasArn": made.arn}, on_delete=lambda: backend.delete_alias(alias[0], function)
         )
 
     @classmethod
-    def _update(
-        cls,
-        original: LocalModel,
-        name: str,
-        props: dict[str, Any],
-        account_id: str,
-        region: str,
-        kwargs: dict[str, Any],
-    ) -> LocalModel | None:
+    def _update(cls, original: LocalModel, r: ResourceRequest) -> LocalModel | None:
         """The same alias of the same function points at its new version at once (no moment
         without the alias); another name or function replaces it."""
-        function = _name_from_arn(str(props["FunctionName"]))
-        if original.physical_resource_id.split(":function:")[-1] != f"{function}:{props['Name']}":
+        function = _name_from_arn(str(r.props["FunctionName"]))
+        if original.physical_resource_id.split(":function:")[-1] != f"{function}:{r.props['Name']}":
             return None
-        return cls.create(name, props, account_id, region, kwargs)
+        return cls.create(r)
 
 
 class LambdaVersion(LocalModel):
     TYPE = "AWS::Lambda::Version"
 
     @classmethod
-    def create(
-        cls, name: str, props: dict[str, Any], account_id: str, region: str, kwargs: dict[str, Any]
-    ) -> LocalModel:
-        backend = moto_adapter.lambda_backend(account_id, region)
-        function = _name_from_arn(str(props["FunctionName"]))
+    def create(cls, r: ResourceRequest) -> LocalModel:
+        backend, function = _function_of(r)
         # Published from the function as it is now: a stack update has already applied the
         # function's changes, which this version depends on (see .stack_update).
-        fn = backend.publish_version(function, str(props.get("Description", "")))
+        fn = backend.publish_version(function, str(r.props.get("Description", "")))
         if fn is None:
-            raise ValueError(f"cannot publish a version of {props['FunctionName']}")
-        if props.get("ProvisionedConcurrencyConfig"):
-            cls._note_own(kwargs, ACCEPTED, "provisioned concurrency has no local meaning")
+            raise ValueError(f"cannot publish a version of {r.props['FunctionName']}")
+        if r.props.get("ProvisionedConcurrencyConfig"):
+            cls._note_own(r.kwargs, ACCEPTED, "provisioned concurrency has no local meaning")
         return cls(str(fn.function_arn), {"Version": str(fn.version), "FunctionArn": str(fn.function_arn)})
 
     def delete(self, account_id: str, region_name: str) -> None:
@@ -236,29 +266,25 @@ class LambdaPermission(LocalModel):
     TYPE = "AWS::Lambda::Permission"
 
     @classmethod
-    def create(
-        cls, name: str, props: dict[str, Any], account_id: str, region: str, kwargs: dict[str, Any]
-    ) -> LocalModel:
-        fn = moto_adapter.lambda_backend(account_id, region).get_function(str(props["FunctionName"]))
-        statement, _ = fn.policy.add_statement(raw=json.dumps(props))
+    def create(cls, r: ResourceRequest) -> LocalModel:
+        fn = moto_adapter.lambda_backend(r.account_id, r.region).get_function(str(r.props["FunctionName"]))
+        statement, _ = fn.policy.add_statement(raw=json.dumps(r.props))
 
         def remove() -> None:
             fn.policy.statements[:] = [s for s in fn.policy.statements if s is not statement]
 
-        return cls._made(name, on_delete=remove)
+        return cls._made(r.name, on_delete=remove)
 
 
 class EventInvokeConfig(LocalModel):
     TYPE = "AWS::Lambda::EventInvokeConfig"
 
     @classmethod
-    def create(
-        cls, name: str, props: dict[str, Any], account_id: str, region: str, kwargs: dict[str, Any]
-    ) -> LocalModel:
-        function = _name_from_arn(str(props["FunctionName"]))
-        qualifier = str(props.get("Qualifier", "$LATEST"))
+    def create(cls, r: ResourceRequest) -> LocalModel:
+        function = _name_from_arn(str(r.props["FunctionName"]))
+        qualifier = str(r.props.get("Qualifier", "$LATEST"))
         keys: tuple[str, ...] = ("MaximumRetryAttempts", "MaximumEventAgeInSeconds", "DestinationConfig")
-        config: dict[str, Any] = {k: props[k] for k in keys if k in props}
+        config: dict[str, Any] = {k: r.props[k] for k in keys if k in r.props}
         state = cls.state
         if state is not None:
             state.invoke_configs[(function, qualifier)] = config
@@ -274,12 +300,10 @@ class SnsSubscription(LocalModel):
     TYPE = "AWS::SNS::Subscription"
 
     @classmethod
-    def create(
-        cls, name: str, props: dict[str, Any], account_id: str, region: str, kwargs: dict[str, Any]
-    ) -> LocalModel:
-        topic_arn = str(props["TopicArn"])
+    def create(cls, r: ResourceRequest) -> LocalModel:
+        topic_arn = str(r.props["TopicArn"])
         backend = moto_adapter.backend_of(topic_arn)
-        sub = backend.subscribe(topic_arn, str(props["Endpoint"]), str(props["Protocol"]))
+        sub = backend.subscribe(topic_arn, str(r.props["Endpoint"]), str(r.props["Protocol"]))
         for key in (
             "RawMessageDelivery",
             "FilterPolicy",
@@ -287,8 +311,8 @@ class SnsSubscription(LocalModel):
             "RedrivePolicy",
             "DeliveryPolicy",
         ):
-            if key in props:
-                value = props[key]
+            if key in r.props:
+                value = r.props[key]
                 text = (
                     json.dumps(value)
                     if isinstance(value, dict)
@@ -307,12 +331,10 @@ class GlobalTable(LocalModel):
     TYPE = "AWS::DynamoDB::GlobalTable"
 
     @classmethod
-    def create(
-        cls, name: str, props: dict[str, Any], account_id: str, region: str, kwargs: dict[str, Any]
-    ) -> LocalModel:
-        table_name = str(props.get("TableName") or name)
+    def create(cls, r: ResourceRequest) -> LocalModel:
+        table_name = str(r.props.get("TableName") or r.name)
         table_props: dict[str, Any] = {
-            key: props[key]
+            key: r.props[key]
             for key in (
                 "KeySchema",
                 "AttributeDefinitions",
@@ -321,13 +343,13 @@ class GlobalTable(LocalModel):
                 "BillingMode",
                 "SSESpecification",
             )
-            if key in props
+            if key in r.props
         }
-        stream = props.get("StreamSpecification")
+        stream = r.props.get("StreamSpecification")
         if stream:
             table_props["StreamSpecification"] = {"StreamEnabled": True, **stream}
-        if props.get("BillingMode") != "PAY_PER_REQUEST":
-            write = (props.get("WriteProvisionedThroughputSettings") or {}).get(
+        if r.props.get("BillingMode") != "PAY_PER_REQUEST":
+            write = (r.props.get("WriteProvisionedThroughputSettings") or {}).get(
                 "WriteCapacityAutoScalingSettings"
             ) or {}
             capacity = int(write.get("MinCapacity", 5))
@@ -338,11 +360,14 @@ class GlobalTable(LocalModel):
             for index in table_props.get("GlobalSecondaryIndexes", []):
                 index.pop("WriteProvisionedThroughputSettings", None)
                 index.setdefault("ProvisionedThroughput", dict(table_props["ProvisionedThroughput"]))
-        others = [r.get("Region") for r in props.get("Replicas") or [] if r.get("Region") != region]
+        replicas = r.props.get("Replicas") or []
+        others = [rep.get("Region") for rep in replicas if rep.get("Region") != r.region]
         if others:
-            cls._note_own(kwargs, NOT_EMULATED, f"replicas in {', '.join(map(str, others))} are not created")
+            cls._note_own(
+                r.kwargs, NOT_EMULATED, f"replicas in {', '.join(map(str, others))} are not created"
+            )
         table = moto_adapter.read("moto.dynamodb.models.table", "Table.create_from_cloudformation_json")(
-            table_name, {"Properties": table_props}, account_id, region
+            table_name, {"Properties": table_props}, r.account_id, r.region
         )
         attributes = {"Arn": table.table_arn, "TableId": getattr(table, "table_id", table_name)}
         if stream:
@@ -350,23 +375,17 @@ class GlobalTable(LocalModel):
         model = cls._made(
             table_name,
             attributes,
-            on_delete=lambda: moto_adapter.backend("dynamodb", account_id, region).delete_table(table_name),
+            on_delete=lambda: moto_adapter.backend("dynamodb", r.account_id, r.region).delete_table(
+                table_name
+            ),
         )
-        model.key_schema = props.get("KeySchema")  # type: ignore[attr-defined]
+        model.key_schema = r.props.get("KeySchema")  # type: ignore[attr-defined]
         return model
 
     @classmethod
-    def _update(
-        cls,
-        original: LocalModel,
-        name: str,
-        props: dict[str, Any],
-        account_id: str,
-        region: str,
-        kwargs: dict[str, Any],
-    ) -> LocalModel | None:
-        same_table = props.get("TableName") in (None, original.physical_resource_id)
-        if same_table and props.get("KeySchema") == getattr(original, "key_schema", None):
+    def _update(cls, original: LocalModel, r: ResourceRequest) -> LocalModel | None:
+        same_table = r.props.get("TableName") in (None, original.physical_resource_id)
+        if same_table and r.props.get("KeySchema") == getattr(original, "key_schema", None):
             return original  # keys unchanged: the table and its items stay
         return None
 
@@ -378,15 +397,13 @@ class Accepted(LocalModel):
     STATUS: ClassVar[str] = ACCEPTED
 
     @classmethod
-    def create(
-        cls, name: str, props: dict[str, Any], account_id: str, region: str, kwargs: dict[str, Any]
-    ) -> LocalModel:
+    def create(cls, r: ResourceRequest) -> LocalModel:
         if cls.REASON:
-            cls._note_own(kwargs, cls.STATUS, cls.REASON)
-        physical = str(props.get(cls.NAME_PROPERTY) or name) if cls.NAME_PROPERTY else name
+            cls._note_own(r.kwargs, cls.STATUS, cls.REASON)
+        physical = str(r.props.get(cls.NAME_PROPERTY) or r.name) if cls.NAME_PROPERTY else r.name
         return cls(
             physical,
-            {"Arn": f"arn:aws:local:{region}:{account_id}:{cls.TYPE.split('::')[-1].lower()}/{physical}"},
+            {"Arn": f"arn:aws:local:{r.region}:{r.account_id}:{cls.TYPE.split('::')[-1].lower()}/{physical}"},
         )
 
 
@@ -404,10 +421,8 @@ class QueuePolicy(LocalModel):
     TYPE = "AWS::SQS::QueuePolicy"
 
     @classmethod
-    def create(
-        cls, name: str, props: dict[str, Any], account_id: str, region: str, kwargs: dict[str, Any]
-    ) -> LocalModel:
-        return cls(name)
+    def create(cls, r: ResourceRequest) -> LocalModel:
+        return cls(r.name)
 
 
 class TopicPolicy(QueuePolicy):
@@ -420,39 +435,35 @@ class BucketPolicy(LocalModel):
     TYPE = "AWS::S3::BucketPolicy"
 
     @classmethod
-    def create(
-        cls, name: str, props: dict[str, Any], account_id: str, region: str, kwargs: dict[str, Any]
-    ) -> LocalModel:
+    def create(cls, r: ResourceRequest) -> LocalModel:
         cls._note_own(
-            kwargs,
+            r.kwargs,
             ACCEPTED,
             "not stored (the local endpoint is plain HTTP, a TLS-only policy would deny it)",
         )
-        return cls(str(props.get("Bucket", name)))
+        return cls(str(r.props.get("Bucket", r.name)))
 
 
 class RestApiStage(LocalModel):
     TYPE = "AWS::ApiGateway::Stage"
 
     @classmethod
-    def create(
-        cls, name: str, props: dict[str, Any], account_id: str, region: str, kwargs: dict[str, Any]
-    ) -> LocalModel:
-        backend = moto_adapter.backend("apigateway", account_id, region)
-        api_id = str(props["RestApiId"])
-        stage_name = str(props.get("StageName", name))
+    def create(cls, r: ResourceRequest) -> LocalModel:
+        backend = moto_adapter.backend("apigateway", r.account_id, r.region)
+        api_id = str(r.props["RestApiId"])
+        stage_name = str(r.props.get("StageName", r.name))
         with contextlib.suppress(Exception):  # exists from a previous deploy
             backend.create_stage(
                 api_id,
                 stage_name,
-                str(props.get("DeploymentId", "")),
-                variables=props.get("Variables") or {},
-                description=str(props.get("Description", "")),
-                tracing_enabled=bool(props.get("TracingEnabled", False)),
+                str(r.props.get("DeploymentId", "")),
+                variables=r.props.get("Variables") or {},
+                description=str(r.props.get("Description", "")),
+                tracing_enabled=bool(r.props.get("TracingEnabled", False)),
             )
-        if props.get("MethodSettings") or props.get("AccessLogSetting"):
+        if r.props.get("MethodSettings") or r.props.get("AccessLogSetting"):
             cls._note_own(
-                kwargs,
+                r.kwargs,
                 ACCEPTED,
                 "method throttling, metrics and access logs are not applied locally",
             )
@@ -461,23 +472,15 @@ class RestApiStage(LocalModel):
         return model
 
     @classmethod
-    def _update(
-        cls,
-        original: LocalModel,
-        name: str,
-        props: dict[str, Any],
-        account_id: str,
-        region: str,
-        kwargs: dict[str, Any],
-    ) -> LocalModel | None:
-        api_id = str(props["RestApiId"])
-        stage_name = str(props.get("StageName", name))
+    def _update(cls, original: LocalModel, r: ResourceRequest) -> LocalModel | None:
+        api_id = str(r.props["RestApiId"])
+        stage_name = str(r.props.get("StageName", r.name))
         if (getattr(original, "api_id", None), original.physical_resource_id) != (api_id, stage_name):
             return None
-        stage = moto_adapter.backend("apigateway", account_id, region).get_stage(api_id, stage_name)
-        stage.deployment_id = str(props.get("DeploymentId", "")) or stage.deployment_id
-        stage.variables = props.get("Variables") or {}
-        stage.description = str(props.get("Description", ""))
+        stage = moto_adapter.backend("apigateway", r.account_id, r.region).get_stage(api_id, stage_name)
+        stage.deployment_id = str(r.props.get("DeploymentId", "")) or stage.deployment_id
+        stage.variables = r.props.get("Variables") or {}
+        stage.description = str(r.props.get("Description", ""))
         return original
 
 
@@ -485,27 +488,25 @@ class HttpApi(LocalModel):
     TYPE = "AWS::ApiGatewayV2::Api"
 
     @classmethod
-    def create(
-        cls, name: str, props: dict[str, Any], account_id: str, region: str, kwargs: dict[str, Any]
-    ) -> LocalModel:
-        backend = moto_adapter.backend("apigatewayv2", account_id, region)
-        if props.get("Body") or props.get("BodyS3Location") or props.get("Target"):
-            cls._note_own(kwargs, NOT_EMULATED, "OpenAPI bodies and quick-create targets are not read")
+    def create(cls, r: ResourceRequest) -> LocalModel:
+        backend = moto_adapter.backend("apigatewayv2", r.account_id, r.region)
+        if r.props.get("Body") or r.props.get("BodyS3Location") or r.props.get("Target"):
+            cls._note_own(r.kwargs, NOT_EMULATED, "OpenAPI bodies and quick-create targets are not read")
         options: dict[str, Any] = {
-            "api_key_selection_expression": props.get("ApiKeySelectionExpression"),
-            "cors_configuration": props.get("CorsConfiguration"),
-            "description": props.get("Description"),
-            "disable_schema_validation": props.get("DisableSchemaValidation"),
-            "disable_execute_api_endpoint": props.get("DisableExecuteApiEndpoint"),
-            "name": str(props.get("Name", name)),
-            "protocol_type": str(props.get("ProtocolType", "HTTP")),
-            "route_selection_expression": props.get("RouteSelectionExpression"),
-            "tags": props.get("Tags") or {},
-            "version": props.get("Version"),
+            "api_key_selection_expression": r.props.get("ApiKeySelectionExpression"),
+            "cors_configuration": r.props.get("CorsConfiguration"),
+            "description": r.props.get("Description"),
+            "disable_schema_validation": r.props.get("DisableSchemaValidation"),
+            "disable_execute_api_endpoint": r.props.get("DisableExecuteApiEndpoint"),
+            "name": str(r.props.get("Name", r.name)),
+            "protocol_type": str(r.props.get("ProtocolType", "HTTP")),
+            "route_selection_expression": r.props.get("RouteSelectionExpression"),
+            "tags": r.props.get("Tags") or {},
+            "version": r.props.get("Version"),
         }
         api = backend.create_api(**options)
-        if str(props.get("ProtocolType", "HTTP")) != "HTTP":
-            cls._note_own(kwargs, NOT_EMULATED, "only HTTP APIs are served, not WebSocket APIs")
+        if str(r.props.get("ProtocolType", "HTTP")) != "HTTP":
+            cls._note_own(r.kwargs, NOT_EMULATED, "only HTTP APIs are served, not WebSocket APIs")
         return cls._made(
             api.api_id,
             {"ApiId": api.api_id, "ApiEndpoint": api.api_endpoint},
@@ -522,26 +523,24 @@ class HttpApiIntegration(LocalModel):
     TYPE = "AWS::ApiGatewayV2::Integration"
 
     @classmethod
-    def create(
-        cls, name: str, props: dict[str, Any], account_id: str, region: str, kwargs: dict[str, Any]
-    ) -> LocalModel:
-        api = _http_api(props, account_id, region)
+    def create(cls, r: ResourceRequest) -> LocalModel:
+        api = _http_api(r.props, r.account_id, r.region)
         options: dict[str, Any] = {
-            "connection_type": props.get("ConnectionType"),
-            "description": props.get("Description"),
-            "integration_method": props.get("IntegrationMethod"),
-            "integration_type": str(props.get("IntegrationType")),
-            "integration_uri": props.get("IntegrationUri"),
-            "payload_format_version": props.get("PayloadFormatVersion"),
-            "request_parameters": props.get("RequestParameters"),
-            "timeout_in_millis": props.get("TimeoutInMillis"),
+            "connection_type": r.props.get("ConnectionType"),
+            "description": r.props.get("Description"),
+            "integration_method": r.props.get("IntegrationMethod"),
+            "integration_type": str(r.props.get("IntegrationType")),
+            "integration_uri": r.props.get("IntegrationUri"),
+            "payload_format_version": r.props.get("PayloadFormatVersion"),
+            "request_parameters": r.props.get("RequestParameters"),
+            "timeout_in_millis": r.props.get("TimeoutInMillis"),
         }
         integration = api.create_integration(**options)
-        if str(props.get("IntegrationType")) != "AWS_PROXY":
+        if str(r.props.get("IntegrationType")) != "AWS_PROXY":
             cls._note_own(
-                kwargs,
+                r.kwargs,
                 NOT_EMULATED,
-                f"integration type {props.get('IntegrationType')} is not served",
+                f"integration type {r.props.get('IntegrationType')} is not served",
             )
         return cls._made(
             integration.id,
@@ -554,23 +553,21 @@ class HttpApiRoute(LocalModel):
     TYPE = "AWS::ApiGatewayV2::Route"
 
     @classmethod
-    def create(
-        cls, name: str, props: dict[str, Any], account_id: str, region: str, kwargs: dict[str, Any]
-    ) -> LocalModel:
-        api = _http_api(props, account_id, region)
+    def create(cls, r: ResourceRequest) -> LocalModel:
+        api = _http_api(r.props, r.account_id, r.region)
         route = api.create_route(
-            api_key_required=bool(props.get("ApiKeyRequired", False)),
-            authorization_scopes=props.get("AuthorizationScopes") or [],
-            route_key=str(props["RouteKey"]),
-            target=str(props.get("Target", "")),
-            authorization_type=props.get("AuthorizationType"),
-            authorizer_id=props.get("AuthorizerId"),
+            api_key_required=bool(r.props.get("ApiKeyRequired", False)),
+            authorization_scopes=r.props.get("AuthorizationScopes") or [],
+            route_key=str(r.props["RouteKey"]),
+            target=str(r.props.get("Target", "")),
+            authorization_type=r.props.get("AuthorizationType"),
+            authorizer_id=r.props.get("AuthorizerId"),
         )
-        if props.get("AuthorizationType") not in (None, "NONE"):
+        if r.props.get("AuthorizationType") not in (None, "NONE"):
             cls._note_own(
-                kwargs,
+                r.kwargs,
                 NOT_EMULATED,
-                f"authorization {props.get('AuthorizationType')} is not checked",
+                f"authorization {r.props.get('AuthorizationType')} is not checked",
             )
         return cls._made(
             route.route_id, {"RouteId": route.route_id}, on_delete=lambda: api.delete_route(route.route_id)
@@ -581,21 +578,23 @@ class HttpApiStage(LocalModel):
     TYPE = "AWS::ApiGatewayV2::Stage"
 
     @classmethod
-    def create(
-        cls, name: str, props: dict[str, Any], account_id: str, region: str, kwargs: dict[str, Any]
-    ) -> LocalModel:
-        api = _http_api(props, account_id, region)
-        stage_name = str(props.get("StageName", "$default"))
+    def create(cls, r: ResourceRequest) -> LocalModel:
+        api = _http_api(r.props, r.account_id, r.region)
+        stage_name = str(r.props.get("StageName", "$default"))
         api.create_stage(
             {
                 "stageName": stage_name,
-                "autoDeploy": props.get("AutoDeploy", False),
-                "stageVariables": props.get("StageVariables") or {},
-                "description": props.get("Description", ""),
+                "autoDeploy": r.props.get("AutoDeploy", False),
+                "stageVariables": r.props.get("StageVariables") or {},
+                "description": r.props.get("Description", ""),
             }
         )
-        if props.get("DefaultRouteSettings") or props.get("RouteSettings") or props.get("AccessLogSettings"):
-            cls._note_own(kwargs, ACCEPTED, "route throttling and access logs are not applied locally")
+        if (
+            r.props.get("DefaultRouteSettings")
+            or r.props.get("RouteSettings")
+            or r.props.get("AccessLogSettings")
+        ):
+            cls._note_own(r.kwargs, ACCEPTED, "route throttling and access logs are not applied locally")
         return cls(stage_name)
 
 
@@ -612,11 +611,9 @@ class BucketNotifications(LocalModel):
     TYPE = "Custom::S3BucketNotifications"
 
     @classmethod
-    def create(
-        cls, name: str, props: dict[str, Any], account_id: str, region: str, kwargs: dict[str, Any]
-    ) -> LocalModel:
-        bucket = str(props["BucketName"])
-        given = props.get("NotificationConfiguration") or {}
+    def create(cls, r: ResourceRequest) -> LocalModel:
+        bucket = str(r.props["BucketName"])
+        given = r.props.get("NotificationConfiguration") or {}
         config: dict[str, Any] = {}
         for cfn_key, moto_key, arn_key, moto_arn_key in _BUCKET_KINDS:
             entries = []
@@ -639,10 +636,10 @@ class BucketNotifications(LocalModel):
                 config[moto_key] = entries
         if "EventBridgeConfiguration" in given:
             config["EventBridgeConfiguration"] = given["EventBridgeConfiguration"]
-        backend = moto_adapter.backend("s3", account_id)
+        backend = moto_adapter.backend("s3", r.account_id)
         # Each resource owns its entries; the bucket gets the union (what CDK's handler does for
         # unmanaged notifications, and the same as replacing for a single managed one).
-        owner = f"{kwargs.get('StackId', '')}/{kwargs.get('LogicalId', name)}"
+        owner = f"{r.kwargs.get('StackId', '')}/{r.kwargs.get('LogicalId', r.name)}"
         configs = cls.state.bucket_notifications if cls.state is not None else {}
         with _BUCKET_LOCK:
             owned = configs.setdefault(bucket, {})
@@ -677,21 +674,14 @@ class CustomResource(LocalModel):
     TYPE = "AWS::CloudFormation::CustomResource"
 
     @classmethod
-    def create_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> Any:
+    def create(cls, r: ResourceRequest) -> Any:
         from .moto_adapter.service_bases import CustomModel
 
-        props = cloudformation_json.get("Properties") or {}
+        props, kwargs, resource_name, region_name = r.props, r.kwargs, r.name, r.region
         resource_type = str(kwargs.get("ResourceType", cls.TYPE))
         token = str(props.get("ServiceToken", ""))
         try:
-            fn = moto_adapter.lambda_backend(account_id, region_name).get_function(token)
+            fn = moto_adapter.lambda_backend(r.account_id, region_name).get_function(token)
         except Exception:
             fn = None
         if fn is None or not str(fn.run_time or "").startswith("python"):
@@ -708,7 +698,7 @@ class CustomResource(LocalModel):
             placeholder.set_data({})
             return placeholder
         custom = CustomModel.create_from_cloudformation_json(
-            resource_name, cloudformation_json, account_id, region_name, **kwargs
+            resource_name, {"Properties": props}, r.account_id, region_name, **kwargs
         )
         timeout = float(fn.timeout or 3) + 5
 
@@ -743,43 +733,24 @@ def _state_machine_model() -> type[CloudFormationModel]:
         props["DefinitionString"] = text
         return {**cloudformation_json, "Properties": props}
 
-    class LocalStateMachine(Noting, StateMachine):
+    class LocalStateMachine(Requested, StateMachine):
         @classmethod
-        def create_from_cloudformation_json(
-            cls,
-            resource_name: str,
-            cloudformation_json: Any,
-            account_id: str,
-            region_name: str,
-            **kwargs: Any,
-        ) -> Any:
-            if (cloudformation_json.get("Properties") or {}).get("DefinitionS3Location"):
+        def create(cls, r: ResourceRequest) -> Any:
+            if r.props.get("DefinitionS3Location"):
                 cls._note(
-                    kwargs,
+                    r.kwargs,
                     "AWS::StepFunctions::StateMachine",
                     NOT_EMULATED,
                     "DefinitionS3Location is not read",
                 )
             return StateMachine.create_from_cloudformation_json.__func__(  # type: ignore[attr-defined]
-                cls, resource_name, prepare(cloudformation_json), account_id, region_name, **kwargs
+                cls, r.name, prepare({"Properties": r.props}), r.account_id, r.region, **r.kwargs
             )
 
         @classmethod
-        def update_from_cloudformation_json(
-            cls,
-            original_resource: Any,
-            new_resource_name: str,
-            cloudformation_json: Any,
-            account_id: str,
-            region_name: str,
-        ) -> Any:
+        def update_to(cls, original: Any, r: ResourceRequest) -> Any:
             return StateMachine.update_from_cloudformation_json.__func__(  # type: ignore[attr-defined]
-                cls,
-                original_resource,
-                new_resource_name,
-                prepare(cloudformation_json),
-                account_id,
-                region_name,
+                cls, original, r.name, prepare({"Properties": r.props}), r.account_id, r.region
             )
 
     return LocalStateMachine
@@ -788,20 +759,13 @@ def _state_machine_model() -> type[CloudFormationModel]:
 def _method_model() -> type[CloudFormationModel]:
     from .moto_adapter.service_bases import Method
 
-    class LocalMethod(Noting, Method):
+    class LocalMethod(Requested, Method):
         """moto's method model drops request templates and fails on MOCK integrations; this one
         keeps them and says what the local endpoint will not do for the method."""
 
         @classmethod
-        def create_from_cloudformation_json(
-            cls,
-            resource_name: str,
-            cloudformation_json: Any,
-            account_id: str,
-            region_name: str,
-            **kwargs: Any,
-        ) -> Any:
-            props = cloudformation_json["Properties"]
+        def create(cls, r: ResourceRequest) -> Any:
+            props, kwargs, account_id, region_name = r.props, r.kwargs, r.account_id, r.region
             backend = moto_adapter.backend("apigateway", account_id, region_name)
             method = backend.put_method(
                 function_id=props["RestApiId"],
@@ -845,25 +809,14 @@ def _method_model() -> type[CloudFormationModel]:
             return method
 
         @classmethod
-        def update_from_cloudformation_json(
-            cls,
-            original_resource: Any,
-            new_resource_name: str,
-            cloudformation_json: Any,
-            account_id: str,
-            region_name: str,
-        ) -> Any:
+        def update_to(cls, original: Any, r: ResourceRequest) -> Any:
             """Put again, in place (another resource or verb replaces the method)."""
-            props = cloudformation_json["Properties"]
-            place = getattr(original_resource, "local_place", None)
-            new_place = (account_id, region_name, props["RestApiId"], props["ResourceId"])
-            same = place == new_place and original_resource.http_method == props["HttpMethod"]
-            if not same:
+            place = getattr(original, "local_place", None)
+            new_place = (r.account_id, r.region, r.props["RestApiId"], r.props["ResourceId"])
+            if place != new_place or original.http_method != r.props["HttpMethod"]:
                 with contextlib.suppress(Exception):
-                    original_resource.delete(account_id, region_name)
-            return cls.create_from_cloudformation_json(
-                new_resource_name, cloudformation_json, account_id, region_name
-            )
+                    original.delete(r.account_id, r.region)
+            return cls.create(r)
 
         def delete(self, account_id: str, region_name: str) -> None:
             """Remove this method from its resource (unless another has taken its place)."""

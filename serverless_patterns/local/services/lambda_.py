@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from ... import event_shapes
 from .. import moto_adapter, workers
 from ..moto_adapter import Patches, as_method
+from ..resources import ResourceRequest, update_hook
 from ..state import ACCEPTED, NOT_EMULATED, State
 from .running import Running
 
@@ -30,10 +31,10 @@ class Lambda:
 
     def install(self, patches: Patches) -> None:
         patches.replace(
-            MODELS, "LayerVersion.update_from_cloudformation_json", _update_hook(layer_version_update)
+            MODELS, "LayerVersion.update_from_cloudformation_json", update_hook(layer_version_update)
         )
         patches.replace(
-            MODELS, "LambdaFunction.update_from_cloudformation_json", _update_hook(function_update)
+            MODELS, "LambdaFunction.update_from_cloudformation_json", update_hook(function_update)
         )
         # Ref of a layer version is its ARN (moto's model has no physical id, so Ref gave the object).
         patches.add(MODELS, "LayerVersion.physical_resource_id", property(layer_version_arn))
@@ -172,40 +173,19 @@ def layer_version_arn(layer_version: Any) -> str:
     return str(layer_version.arn)
 
 
-def _update_hook(update: Callable[[Any, Any, dict[str, Any], str, str], Any]) -> Any:
-    """moto's ``update_from_cloudformation_json`` classmethod running ``update`` (cls, original
-    resource, template of the resource, account, region): the new resource name is not used."""
-
-    def hook(
-        cls: Any,
-        original_resource: Any,
-        new_resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-    ) -> Any:
-        return update(cls, original_resource, cloudformation_json, account_id, region_name)
-
-    return classmethod(hook)
-
-
-def layer_version_update(
-    cls: Any, original_resource: Any, cloudformation_json: dict[str, Any], account_id: str, region_name: str
-) -> Any:
+def layer_version_update(cls: Any, original_resource: Any, r: ResourceRequest) -> Any:
     """A changed layer version is replaced, as CloudFormation does: publish the next version of the
     same layer (moto has no update for it). The functions whose ``Layers`` refer to it are updated
     next, in dependency order (see stack_update); the old version stays, as in Lambda, for the
     function versions published with it."""
-    name = (cloudformation_json.get("Properties") or {}).get("LayerName") or original_resource.name
-    return cls.create_from_cloudformation_json(name, cloudformation_json, account_id, region_name)
+    name = r.props.get("LayerName") or original_resource.name
+    return cls.create_from_cloudformation_json(name, {"Properties": r.props}, r.account_id, r.region)
 
 
-def function_update(
-    cls: Any, original_resource: Any, cloudformation_json: dict[str, Any], account_id: str, region_name: str
-) -> Any:
+def function_update(cls: Any, original_resource: Any, r: ResourceRequest) -> Any:
     """A function's update, as moto's, with what CloudFormation also does: a template without
     ``Environment`` or ``Layers`` leaves the function without them (moto kept the old ones)."""
-    props = dict(cloudformation_json.get("Properties") or {})
+    props = dict(r.props)
     props["Environment"] = {"Variables": {}, **(props.get("Environment") or {})}
     props.setdefault("Layers", [])
     original_resource.update_configuration(props)

@@ -35,7 +35,7 @@ from typing import Any
 from ... import event_shapes
 from .. import moto_adapter
 from ..iam import Request, evaluate
-from ..resources import LocalModel
+from ..resources import LocalModel, ResourceRequest
 from ..schedule_expressions import Expression, ExpressionError
 from ..state import ACCEPTED, NOT_EMULATED, State
 
@@ -73,13 +73,11 @@ class _SchedulerModel(LocalModel):
     """A resource of moto's Scheduler backend, named by its ``Name`` or one generated (:func:`_name`)."""
 
     @classmethod
-    def create(
-        cls, name: str, props: dict[str, Any], account_id: str, region: str, kwargs: dict[str, Any]
-    ) -> LocalModel:
-        return cls._create(_backend(account_id, region), _name(props, kwargs, name), props, kwargs)
+    def create(cls, r: ResourceRequest) -> LocalModel:
+        return cls._create(_backend(r.account_id, r.region), _name(r.props, r.kwargs, r.name), r)
 
     @classmethod
-    def _create(cls, backend: Any, name: str, props: dict[str, Any], kwargs: dict[str, Any]) -> LocalModel:
+    def _create(cls, backend: Any, name: str, r: ResourceRequest) -> LocalModel:
         raise NotImplementedError
 
 
@@ -87,10 +85,8 @@ class ScheduleGroupModel(_SchedulerModel):
     TYPE = "AWS::Scheduler::ScheduleGroup"
 
     @classmethod
-    def _create(
-        cls, backend: Any, group_name: str, props: dict[str, Any], kwargs: dict[str, Any]
-    ) -> LocalModel:
-        group = backend.create_schedule_group(group_name, list(props.get("Tags") or []))
+    def _create(cls, backend: Any, group_name: str, r: ResourceRequest) -> LocalModel:
+        group = backend.create_schedule_group(group_name, list(r.props.get("Tags") or []))
         return cls._made(
             group_name, {"Arn": group.arn}, on_delete=lambda: backend.delete_schedule_group(group_name)
         )
@@ -100,9 +96,8 @@ class ScheduleModel(_SchedulerModel):
     TYPE = "AWS::Scheduler::Schedule"
 
     @classmethod
-    def _create(
-        cls, backend: Any, schedule_name: str, props: dict[str, Any], kwargs: dict[str, Any]
-    ) -> LocalModel:
+    def _create(cls, backend: Any, schedule_name: str, r: ResourceRequest) -> LocalModel:
+        props = r.props
         group = str(props.get("GroupName") or "default")
         schedule = backend.create_schedule(
             description=props.get("Description"),
@@ -119,9 +114,9 @@ class ScheduleModel(_SchedulerModel):
             action_after_completion=props.get("ActionAfterCompletion"),
         )
         if cls.state is not None and cls.state.run_schedules:
-            cls._note_own(kwargs, ACCEPTED, _RUN)
+            cls._note_own(r.kwargs, ACCEPTED, _RUN)
         else:
-            cls._note_own(kwargs, NOT_EMULATED, _NOT_RUN)
+            cls._note_own(r.kwargs, NOT_EMULATED, _NOT_RUN)
         return cls._made(
             schedule_name,
             {"Arn": schedule.arn},
