@@ -451,13 +451,11 @@ class _Pricer:
         n = self.reach(node.id)
         wru = n * chunks(self.usage.payload_kb, table["write_unit_kb"])
         rru = n * chunks(self.usage.payload_kb, table["read_unit_kb"])
-        storage = self.usage.storage_gb
-        cost = (
-            wru / 1e6 * table["write_request_units_per_million"]
-            + rru / 1e6 * table["read_request_units_per_million"]
-            + storage * table["storage_gb_month"]
+        cost = self._with_storage(
+            table, {"write_request_units_per_million": wru, "read_request_units_per_million": rru}
         )
-        self.add(node, "DynamoDB on-demand", f"{_n(wru)} WRU, {_n(rru)} RRU, {storage:g} GB", cost)
+        usage = f"{_n(wru)} WRU, {_n(rru)} RRU, {self.usage.storage_gb:g} GB"
+        self.add(node, "DynamoDB on-demand", usage, cost)
 
     def _bucket(self, node: Node) -> None:
         table = self.p["s3"]
@@ -465,13 +463,16 @@ class _Pricer:
             self.add(node, "S3 Standard", "server access logs only (not priced)", 0.0)
             return
         n = self.reach(node.id)
-        storage = self.usage.storage_gb
-        cost = (
-            n / 1000 * table["put_requests_per_thousand"]
-            + n / 1000 * table["get_requests_per_thousand"]
-            + storage * table["storage_gb_month"]
-        )
-        self.add(node, "S3 Standard", f"{_n(n)} PUT, {_n(n)} GET, {storage:g} GB", cost)
+        cost = self._with_storage(table, {"put_requests_per_thousand": n, "get_requests_per_thousand": n})
+        self.add(node, "S3 Standard", f"{_n(n)} PUT, {_n(n)} GET, {self.usage.storage_gb:g} GB", cost)
+
+    def _with_storage(self, table: Mapping[str, float], requests: Mapping[str, float]) -> float:
+        """The price of ``requests`` (a price key of ``table``, per million or per thousand, to a
+        count) and of this usage's storage in GB-months."""
+        cost = 0.0
+        for key, count in requests.items():
+            cost += count / (1e6 if key.endswith("_per_million") else 1000) * table[key]
+        return cost + self.usage.storage_gb * table["storage_gb_month"]
 
     def _is_log_bucket(self, node: Node) -> bool:
         for other in self.graph.by_kind("bucket"):

@@ -21,7 +21,7 @@ import json
 import sys
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -35,8 +35,7 @@ Sample = tuple[str, Callable[[], str]]
 """What a sample is (``"POST /users on UsersApi"``) and how to send it (returns the outcome)."""
 
 
-def _api_samples(cloud: LocalCloud, stack: str) -> list[Sample]:
-    samples: list[Sample] = []
+def _api_samples(cloud: LocalCloud, stack: str) -> Iterator[Sample]:
     v1 = moto_adapter.backend("apigateway", cloud.account_id, cloud.region).apis
     v2 = moto_adapter.backend("apigatewayv2", cloud.account_id, cloud.region).apis
     ids = [*cloud.resources(stack, "AWS::ApiGateway::RestApi").values()]
@@ -68,13 +67,11 @@ def _api_samples(cloud: LocalCloud, stack: str) -> list[Sample]:
                     outcome += "; " + _outcome(cloud, machine, set())
                 return outcome
 
-            samples.append((f"{verb} {template} on API {api_id}", send))
-    return samples
+            yield (f"{verb} {template} on API {api_id}", send)
 
 
-def _bucket_samples(cloud: LocalCloud, stack: str) -> list[Sample]:
+def _bucket_samples(cloud: LocalCloud, stack: str) -> Iterator[Sample]:
     s3 = cloud.client("s3")
-    samples: list[Sample] = []
     for bucket in cloud.resources(stack, "AWS::S3::Bucket").values():
         config = s3.get_bucket_notification_configuration(Bucket=bucket)
         entries = [
@@ -97,8 +94,7 @@ def _bucket_samples(cloud: LocalCloud, stack: str) -> list[Sample]:
             s3.put_object(Bucket=bucket, Key=key, Body=body)
             return f"uploaded s3://{bucket}/{key} ({len(body)} bytes)"
 
-        samples.append((f"upload to bucket {bucket}", send))
-    return samples
+        yield (f"upload to bucket {bucket}", send)
 
 
 # The smallest baseline JPEG header a size reader accepts: SOI, a 1x1 SOF0 frame, EOI.
@@ -122,9 +118,8 @@ def _mapped_sources(cloud: LocalCloud) -> set[str]:
     }
 
 
-def _table_samples(cloud: LocalCloud, stack: str, mapped: set[str]) -> list[Sample]:
+def _table_samples(cloud: LocalCloud, stack: str, mapped: set[str]) -> Iterator[Sample]:
     ddb = cloud.client("dynamodb")
-    samples: list[Sample] = []
     for table in cloud.resources(stack, "AWS::DynamoDB::Table").values():
         described = ddb.describe_table(TableName=table)["Table"]
         if described.get("LatestStreamArn") not in mapped:
@@ -140,13 +135,11 @@ def _table_samples(cloud: LocalCloud, stack: str, mapped: set[str]) -> list[Samp
             ddb.put_item(TableName=table, Item=item)
             return f"put {json.dumps(item)}"
 
-        samples.append((f"put item in table {table}", send))
-    return samples
+        yield (f"put item in table {table}", send)
 
 
-def _topic_samples(cloud: LocalCloud, stack: str) -> list[Sample]:
+def _topic_samples(cloud: LocalCloud, stack: str) -> Iterator[Sample]:
     sns = cloud.client("sns")
-    samples: list[Sample] = []
     for topic in cloud.resources(stack, "AWS::SNS::Topic").values():
         subs = sns.list_subscriptions_by_topic(TopicArn=topic).get("Subscriptions", [])
         if not any(s["Protocol"] == "sqs" for s in subs):
@@ -157,13 +150,11 @@ def _topic_samples(cloud: LocalCloud, stack: str) -> list[Sample]:
             sent = sns.publish(TopicArn=topic, Message=json.dumps(message))
             return f"published {sent['MessageId']}"
 
-        samples.append((f"publish to topic {topic.split(':')[-1]}", send))
-    return samples
+        yield (f"publish to topic {topic.split(':')[-1]}", send)
 
 
-def _queue_samples(cloud: LocalCloud, stack: str, mapped: set[str], fed: set[str]) -> list[Sample]:
+def _queue_samples(cloud: LocalCloud, stack: str, mapped: set[str], fed: set[str]) -> Iterator[Sample]:
     sqs = cloud.client("sqs")
-    samples: list[Sample] = []
     for url in cloud.resources(stack, "AWS::SQS::Queue").values():
         arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         if arn not in mapped or arn in fed:
@@ -173,8 +164,7 @@ def _queue_samples(cloud: LocalCloud, stack: str, mapped: set[str], fed: set[str
             sqs.send_message(QueueUrl=url, MessageBody=json.dumps({"demo": True}))
             return "sent 1 message"
 
-        samples.append((f"send to queue {arn.split(':')[-1]}", send))
-    return samples
+        yield (f"send to queue {arn.split(':')[-1]}", send)
 
 
 _ORDER = {
@@ -269,8 +259,7 @@ def _rule_samples(cloud: LocalCloud, stack: str) -> tuple[list[Sample], set[str]
     return samples, covered
 
 
-def _machine_samples(cloud: LocalCloud, stack: str, covered: set[str]) -> list[Sample]:
-    samples: list[Sample] = []
+def _machine_samples(cloud: LocalCloud, stack: str, covered: set[str]) -> Iterator[Sample]:
     for arn in cloud.resources(stack, "AWS::StepFunctions::StateMachine").values():
         if arn in covered:
             continue
@@ -280,8 +269,7 @@ def _machine_samples(cloud: LocalCloud, stack: str, covered: set[str]) -> list[S
             cloud.client("stepfunctions").start_execution(stateMachineArn=arn, input=json.dumps(_ORDER))
             return _outcome(cloud, arn, before)
 
-        samples.append((f"start state machine {arn.split(':')[-1]}", send))
-    return samples
+        yield (f"start state machine {arn.split(':')[-1]}", send)
 
 
 def _fed_queues(cloud: LocalCloud, stack: str) -> set[str]:
