@@ -4,25 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import sys
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "1")
-os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "orders")
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "handlers" / "orders"))
+from serverless_patterns.testing import lambda_context, load_handler
 
-import app
-
-
-@dataclass
-class Context:
-    function_name: str = "orders"
-    memory_limit_in_mb: int = 512
-    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:orders:live"
-    aws_request_id: str = "c6af9ac6-7b61-11e6-9a41-93e812345678"
+app = load_handler(__file__, "orders")
+CONTEXT = lambda_context("orders")
 
 
 def sqs_event(*orders: dict[str, Any]) -> dict[str, Any]:
@@ -51,16 +38,16 @@ def sqs_event(*orders: dict[str, Any]) -> dict[str, Any]:
 
 def test_orders_are_processed() -> None:
     event = sqs_event({"order_id": "1", "quantity": 2}, {"order_id": "2", "quantity": 1})
-    assert app.handler(event, Context()) == {"batchItemFailures": []}
+    assert app.handler(event, CONTEXT) == {"batchItemFailures": []}
 
 
 def test_a_bad_order_fails_alone() -> None:
     event = sqs_event({"order_id": "1", "quantity": 2}, {"order_id": "2", "quantity": 0})
-    response = app.handler(event, Context())
+    response = app.handler(event, CONTEXT)
     assert response == {"batchItemFailures": [{"itemIdentifier": event["Records"][1]["messageId"]}]}
 
 
 def test_a_message_that_is_no_order_fails_alone() -> None:
     event = sqs_event({"order_id": "1", "quantity": 2}, {"note": "not an order"})
-    response = app.handler(event, Context())
+    response = app.handler(event, CONTEXT)
     assert response == {"batchItemFailures": [{"itemIdentifier": event["Records"][1]["messageId"]}]}
