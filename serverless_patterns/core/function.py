@@ -63,6 +63,8 @@ class FunctionWiring(TypedDict, total=False):
     """Retries of an asynchronous invocation (2 unless given)."""
     deployment_group_id: str | None
     """The id of the function's deployment group (the function's construct id unless given)."""
+    durable_config: lambda_.DurableConfig | None
+    """Run the function as a Lambda durable function with this configuration (DurableWorkflow)."""
 
 
 class InvocationType(StrEnum):
@@ -539,7 +541,10 @@ class PatternFunction(Construct):
         self.log_group = defaults.log_group(self, "LogGroup", spec.log_retention)
         self._role(spec, path)
         async_options = _async_options(invocation, wiring)
-        self.function = self._lambda(spec, service_name, path, wiring.get("environment"), async_options)
+        function_options = {**async_options}
+        if wiring.get("durable_config") is not None:
+            function_options["durable_config"] = wiring["durable_config"]
+        self.function = self._lambda(spec, service_name, path, wiring.get("environment"), function_options)
         self._configure(spec, path, stack)
         self.alias = lambda_.Alias(
             self,
@@ -610,9 +615,10 @@ class PatternFunction(Construct):
         service_name: str,
         path: str,
         environment: Mapping[str, str] | None,
-        async_options: Mapping[str, object],
+        function_options: Mapping[str, object],
     ) -> lambda_.Function:
-        """The function (``Resource``): its code, environment, logging, VPC and asynchronous options."""
+        """The function (``Resource``): its code, environment, logging, VPC, and the options the
+        pattern's wiring adds (asynchronous invocation, durable execution)."""
         env = {
             "POWERTOOLS_SERVICE_NAME": spec.service_name or service_name,
             "POWERTOOLS_METRICS_NAMESPACE": spec.metrics_namespace,
@@ -658,7 +664,7 @@ class PatternFunction(Construct):
                 application_log_level_v2=lambda_.ApplicationLogLevel.INFO,
                 system_log_level_v2=lambda_.SystemLogLevel.WARN,
                 **vpc_options,  # type: ignore[arg-type]
-                **async_options,  # type: ignore[arg-type]
+                **function_options,  # type: ignore[arg-type]
             )
         except RuntimeError as error:  # aws-cdk-lib's own checks, e.g. public subnets for a VPC function
             if spec.vpc is None:
