@@ -65,6 +65,9 @@ class FunctionWiring(TypedDict, total=False):
     """The id of the function's deployment group (the function's construct id unless given)."""
     durable_config: lambda_.DurableConfig | None
     """Run the function as a Lambda durable function with this configuration (DurableWorkflow)."""
+    dead_letter_queue: sqs.IQueue | None
+    """The function's dead-letter queue (``DeadLetterConfig``; the role may send to it), which
+    satisfies the rule packs' function-DLQ check: no acknowledgment is made then."""
 
 
 class InvocationType(StrEnum):
@@ -542,8 +545,9 @@ class PatternFunction(Construct):
         self._role(spec, path)
         async_options = _async_options(invocation, wiring)
         function_options = {**async_options}
-        if wiring.get("durable_config") is not None:
-            function_options["durable_config"] = wiring["durable_config"]
+        for option in ("durable_config", "dead_letter_queue"):
+            if wiring.get(option) is not None:
+                function_options[option] = wiring[option]  # type: ignore[literal-required]
         self.function = self._lambda(spec, service_name, path, wiring.get("environment"), function_options)
         self._configure(spec, path, stack)
         self.alias = lambda_.Alias(
@@ -556,7 +560,8 @@ class PatternFunction(Construct):
             # alias needs the same on-failure destination and retries as the function.
             **async_options,  # type: ignore[arg-type]
         )
-        self._acknowledge(invocation)
+        if wiring.get("dead_letter_queue") is None:
+            self._acknowledge(invocation)
         self._alarms(monitoring, thresholds, path)
         # Both are about the new code, so both roll a canary back (monitoring.rolls_back).
         self.deployment_group = (
