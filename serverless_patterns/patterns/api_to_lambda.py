@@ -28,6 +28,11 @@ from ..core import (
 )
 from ..core.ids import unique_id
 from ..core.rest_api import ApiMetrics, api_metrics, secure_rest_api
+from ..core.routes import METHODS as _METHODS
+from ..core.routes import Route
+from ..core.routes import parameter_problems as _parameter_problems
+from ..core.routes import parse_route as _parse_route
+from ..core.routes import route_id as _route_id
 from ..errors import Problems, is_token
 
 if TYPE_CHECKING:
@@ -39,12 +44,10 @@ __all__ = ["ApiToLambda", "ApiType", "Authorization", "Cors"]
 PROXY_ROUTE = "ANY /{proxy+}"
 REST_MAX_TIMEOUT_SECONDS = 29
 HTTP_MAX_TIMEOUT_SECONDS = 30
-_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY")
 _I = TypeVar("_I")
 _WEB_ACL_ARN = re.compile(r"^arn:aws[a-z-]*:wafv2:[a-z0-9-]+:\d{12}:regional/webacl/[^/]+/[^/]+$")
 _AUTHORIZATION_KINDS = ("iam", "cognito", "api_key", "lambda", "none")
 MAX_CORS_MAX_AGE_SECONDS = 86_400
-_SEGMENT = re.compile(r"^([A-Za-z0-9._~-]+|\{[A-Za-z_][A-Za-z0-9_]*\+?\})$")
 
 
 class ApiType(StrEnum):
@@ -113,14 +116,6 @@ class Cors:
     """Request headers allowed. Default: Content-Type, Authorization, X-Amz-Date, X-Api-Key, X-Amz-Security-Token"""
     max_age: cdk.Duration | None = None
     """How long browsers cache the preflight. Default: - 10 minutes"""
-
-
-@dataclass
-class _Route:
-    key: str
-    method: str
-    path: str
-    spec: FunctionSpec
 
 
 # What each authorization kind requires of a request, for acknowledgment reasons.
@@ -194,7 +189,7 @@ class ApiToLambda(Pattern):
             api_widgets = self._build_http(wiring)
         self._dashboard_section(api_widgets)
 
-    def _wiring(self, props: _Props, parsed: list[_Route], id: str) -> _Wiring:
+    def _wiring(self, props: _Props, parsed: list[Route[FunctionSpec]], id: str) -> _Wiring:
         """The routes' functions (one per distinct spec, in route order), the authorizer's, and the
         access log group: what either kind of API is built from."""
         route_function: dict[str, PatternFunction] = {}
@@ -270,7 +265,7 @@ class ApiToLambda(Pattern):
         return self._metric(self._metrics.latency, options)
 
     # ------------------------------------------------------------------ validation
-    def _validate(self, props: _Props) -> list[_Route]:
+    def _validate(self, props: _Props) -> list[Route[FunctionSpec]]:
         problems = self._problems()
         problems.one_of("api_type", props.api_type, list(ApiType))
         parsed = _validate_routes(props, problems)
@@ -442,7 +437,7 @@ class _Wiring:
     """What a REST and an HTTP API are both built from: the routes, the function serving each, and
     the validated settings."""
 
-    routes: list[_Route]
+    routes: list[Route[FunctionSpec]]
     route_function: Mapping[str, PatternFunction]
     authorization: Authorization
     authorizer_function: PatternFunction | None
@@ -451,7 +446,9 @@ class _Wiring:
     burst: int
     stage_name: str
 
-    def integrations(self, integrate: Callable[[PatternFunction], _I]) -> Iterator[tuple[_Route, _I]]:
+    def integrations(
+        self, integrate: Callable[[PatternFunction], _I]
+    ) -> Iterator[tuple[Route[FunctionSpec], _I]]:
         """Each route with the integration of its function, made by ``integrate`` once per function
         (routes that share a function share its integration)."""
         made: dict[int, _I] = {}
@@ -484,7 +481,7 @@ class _Props:
         return cls(**{f.name: given[f.name] for f in fields(cls)})
 
 
-def _validate_routes(props: _Props, problems: Problems) -> list[_Route]:
+def _validate_routes(props: _Props, problems: Problems) -> list[Route[FunctionSpec]]:
     """The routes to build (``routes`` parsed, or the two proxy routes of ``function``); their
     problems go to ``problems``."""
     routes, function = props.routes, props.function
@@ -493,7 +490,7 @@ def _validate_routes(props: _Props, problems: Problems) -> list[_Route]:
     elif routes is None and function is None:
         problems.add("give routes (a map of 'METHOD /path' to FunctionSpec) or function (a proxy)")
     elif function is not None:
-        return [_Route("ANY /", "ANY", "/", function), _Route(PROXY_ROUTE, "ANY", "/{proxy+}", function)]
+        return [Route("ANY /", "ANY", "/", function), Route(PROXY_ROUTE, "ANY", "/{proxy+}", function)]
     elif not isinstance(routes, Mapping):
         problems.add(
             f"routes must be a mapping of 'METHOD /path' to FunctionSpec, got {type(routes).__name__}"
@@ -501,7 +498,7 @@ def _validate_routes(props: _Props, problems: Problems) -> list[_Route]:
     else:
         if not routes:
             problems.add("routes must have at least one route, got {}")
-        parsed: list[_Route] = []
+        parsed: list[Route[FunctionSpec]] = []
         seen: set[tuple[str, str]] = set()
         for key, spec in routes.items():
             route = _parse_route(key, spec, problems)
@@ -522,7 +519,7 @@ def _validate_routes(props: _Props, problems: Problems) -> list[_Route]:
     return []
 
 
-def _validate_route_functions(parsed: list[_Route], props: _Props, problems: Problems) -> None:
+def _validate_route_functions(parsed: list[Route[FunctionSpec]], props: _Props, problems: Problems) -> None:
     """Each distinct FunctionSpec once: its own problems, and a timeout the API's integration allows."""
     api_type = props.api_type
     max_timeout = REST_MAX_TIMEOUT_SECONDS if api_type == ApiType.REST else HTTP_MAX_TIMEOUT_SECONDS
@@ -581,59 +578,6 @@ def _cors_preflight(cors: Cors | None) -> apigw.CorsOptions | None:
         allow_headers=list(cors.allow_headers),
         max_age=cors.max_age or cdk.Duration.minutes(10),
     )
-
-
-def _parse_route(key: str, spec: FunctionSpec, problems: Problems) -> _Route | None:
-    parts = key.split(" ") if isinstance(key, str) else []
-    if len(parts) != 2:
-        problems.add(f"routes: keys must be 'METHOD /path', got {key!r}")
-        return None
-    method, path = parts[0].upper(), parts[1]
-    if method not in _METHODS:
-        problems.add(f"routes: method in {key!r} must be one of {', '.join(_METHODS)}, got {parts[0]!r}")
-        return None
-    if not path.startswith("/") or (path != "/" and path.endswith("/")):
-        problems.add(f"routes: path in {key!r} must start with '/' and not end with one, got {path!r}")
-        return None
-    segments = [] if path == "/" else path[1:].split("/")
-    for index, segment in enumerate(segments):
-        if not _SEGMENT.match(segment) or segment in (".", ".."):
-            problems.add(
-                f"routes: segment {segment!r} in {key!r} must be letters, digits, '._~-' or a "
-                "{parameter} in braces"
-            )
-            return None
-        if segment.endswith("+}") and index != len(segments) - 1:
-            problems.add(f"routes: greedy parameter {segment!r} in {key!r} must be the last segment")
-            return None
-    return _Route(key, method, path, spec)
-
-
-def _parameter_problems(routes: Sequence[_Route]) -> list[str]:
-    """API Gateway's rules for path parameters: one name per parameter in a path, and at each
-    position below the same parent one parameter name only (``/users/{id}`` and ``/users/{userId}``
-    cannot both exist: REST refuses the sibling resources, HTTP the ambiguous routes)."""
-    found: list[str] = []
-    # (parent path with its parameters unnamed, "{name}" or "{name+}") -> first route that named it
-    named: dict[tuple[str, ...], tuple[str, str]] = {}
-    reported: set[tuple[str, str]] = set()
-    for route in routes:
-        segments = [] if route.path == "/" else route.path[1:].split("/")
-        names = [s[1:-1].rstrip("+") for s in segments if s.startswith("{")]
-        for name in sorted({n for n in names if names.count(n) > 1}):
-            found.append(f"routes: {route.key!r} names the path parameter {{{name}}} twice")
-        for index, segment in enumerate(segments):
-            if not segment.startswith("{"):
-                continue
-            parent = tuple("{}" if s.startswith("{") else s for s in segments[:index])
-            first = named.setdefault(parent, (segment, route.key))
-            if first[0] != segment and (first[1], route.key) not in reported:
-                reported.add((first[1], route.key))
-                found.append(
-                    f"routes: {route.key!r} names the path parameter {segment} where {first[1]!r} names "
-                    f"{first[0]}; API Gateway allows one parameter name at each position of a path: use one"
-                )
-    return found
 
 
 def _authorization_problems(authorization: Authorization, api_type: object) -> list[str]:
@@ -703,12 +647,3 @@ def _cors_problems(cors: Cors) -> list[str]:
             )
     found.duration("cors.max_age", cors.max_age, 0, MAX_CORS_MAX_AGE_SECONDS)
     return list(found)
-
-
-def _route_id(route: _Route) -> str:
-    words = [route.method.title()]
-    for segment in route.path.strip("/").split("/"):
-        clean = re.sub(r"[^A-Za-z0-9]+", " ", segment).title().replace(" ", "")
-        if clean:
-            words.append(clean)
-    return "".join(words) if len(words) > 1 else words[0] + "Root"
