@@ -29,12 +29,12 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 
+from serverless_patterns.core.nag import finding_resource as nag_resource
 from serverless_patterns.patterns.orchestrated_pipeline.grants import (
     KMS_ACTIONS,
     Plan,
     apply,
     chain_topic_plan,
-    nag_resource,
     plan,
 )
 from serverless_patterns.patterns.orchestrated_pipeline.integrations import Use

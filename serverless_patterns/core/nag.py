@@ -8,12 +8,14 @@ Several acknowledgments on one construct go in one call (each call is a round tr
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
+from typing import Any
 
 import aws_cdk as cdk
 from constructs import IConstruct
 
-__all__ = ["acknowledge", "acknowledge_all"]
+__all__ = ["acknowledge", "acknowledge_all", "finding_resource"]
 
 
 def acknowledge(construct: IConstruct, rule: str, reason: str, *, finding: str | None = None) -> None:
@@ -36,3 +38,24 @@ def acknowledge_all(construct: IConstruct, items: Iterable[tuple[str, str, str |
     ]
     if acknowledgments:
         cdk.Validations.of(construct).acknowledge(*acknowledgments)
+
+
+def finding_resource(value: Any) -> str:
+    """A resolved resource (``stack.resolve(arn)``) as cdk-nag's ``flattenCfnReference`` writes it in
+    a finding: ``<AWS::Partition>``, ``<Logical.Arn>``; for the ``finding`` of :func:`acknowledge`."""
+    if isinstance(value, str):
+        return value.replace("${", "<").replace("}", ">")
+    if isinstance(value, dict) and len(value) == 1:
+        (function, argument), *_ = value.items()
+        if function == "Fn::Join":
+            delimiter, items = argument
+            return str(delimiter).join(finding_resource(i) for i in items)
+        if function == "Fn::Sub":
+            return finding_resource(argument)
+        if function == "Fn::GetAtt":
+            return f"<{finding_resource(argument[0])}.{finding_resource(argument[1])}>"
+        if function == "Fn::ImportValue":
+            return finding_resource(argument)
+        if function == "Ref":
+            return f"<{finding_resource(argument)}>"
+    return json.dumps(value, separators=(",", ":"))

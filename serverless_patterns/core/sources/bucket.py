@@ -27,7 +27,7 @@ from constructs import Construct, IConstruct
 from ...errors import Problems, is_token
 from ..consumer import DEFAULT_BATCH_SIZE, Batching, queue_options_problems
 from ..monitoring import AlarmKind, Graph, Monitoring
-from ..nag import acknowledge, acknowledge_all
+from ..nag import acknowledge, acknowledge_all, finding_resource
 from ..queue import QueueOptions, parking_queue
 from .base import Binding, Source, SourceAlarm, SourceTarget
 from .delivery import invoked_function
@@ -631,7 +631,7 @@ def _acknowledge_object_access(
             "AwsSolutions-IAM5",
             f"The function may {verb} objects under {pattern!r} only: the keys are the objects S3 "
             "reports, unknown before they arrive",
-            f"Resource::{_nag_form(stack.resolve(bucket.arn_for_objects(pattern)))}",
+            f"Resource::{finding_resource(stack.resolve(bucket.arn_for_objects(pattern)))}",
         )
         for bucket, pattern, verb in objects
     ]
@@ -704,19 +704,3 @@ class _DependsOnWithout:
             if isinstance(d, cdk.CfnResource)
         } - {drop}
         return sorted(ids) or None
-
-
-def _nag_form(value: object) -> str:
-    """A resolved ARN as cdk-nag prints it in a finding: ``<Logical.Arn>``, ``<AWS::Partition>``."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, dict):
-        if "Fn::GetAtt" in value:
-            logical, attribute = value["Fn::GetAtt"]
-            return f"<{logical}.{attribute}>"
-        if "Ref" in value:
-            return f"<{value['Ref']}>"
-        if "Fn::Join" in value:
-            separator, parts = value["Fn::Join"]
-            return str(separator).join(_nag_form(p) for p in parts)
-    return str(value)

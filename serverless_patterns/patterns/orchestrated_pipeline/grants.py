@@ -23,9 +23,10 @@ from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from ...core import acknowledge_all
+from ...core.nag import finding_resource
 from .integrations import Use
 
-__all__ = ["Plan", "apply", "chain_topic_plan", "nag_resource"]
+__all__ = ["Plan", "apply", "chain_topic_plan"]
 
 # Services whose statements on the state machine role need "*" (log delivery, X-Ray).
 
@@ -251,30 +252,10 @@ def _acknowledge(stack: cdk.Stack, policy: iam.Policy, items: Sequence[tuple[str
     acknowledge_all(
         policy,
         [
-            ("AwsSolutions-IAM5", reason, f"Resource::{nag_resource(stack.resolve(resource))}")
+            ("AwsSolutions-IAM5", reason, f"Resource::{finding_resource(stack.resolve(resource))}")
             for resource, reason in items
         ],
     )
-
-
-def nag_resource(value: Any) -> str:
-    """A resolved resource as cdk-nag's ``flattenCfnReference`` writes it in a finding."""
-    if isinstance(value, str):
-        return value.replace("${", "<").replace("}", ">")
-    if isinstance(value, dict) and len(value) == 1:
-        (function, argument), *_ = value.items()
-        if function == "Fn::Join":
-            delimiter, items = argument
-            return str(delimiter).join(nag_resource(i) for i in items)
-        if function == "Fn::Sub":
-            return nag_resource(argument)
-        if function == "Fn::GetAtt":
-            return f"<{nag_resource(argument[0])}.{nag_resource(argument[1])}>"
-        if function == "Fn::ImportValue":
-            return nag_resource(argument)
-        if function == "Ref":
-            return f"<{nag_resource(argument)}>"
-    return json.dumps(value, separators=(",", ":"))
 
 
 def _default_bus(stack: cdk.Stack) -> str:
