@@ -30,6 +30,7 @@ from .logical_id import logical_id
 from .monitoring import AlarmKind, AlarmThresholds, Graph, Monitoring
 from .nag import acknowledge
 from .policies import wildcard_policy
+from .secrets import Reads, reads_problems
 from .stage import Stage, StageDefaults
 
 if TYPE_CHECKING:
@@ -147,6 +148,18 @@ class FunctionSpec:
     """Extra statements for the function's role, in a policy of their own (``Policy``) that no
     acknowledgment of this library covers: the rule packs judge them as you wrote them.
     Default: - none"""
+    secrets: Mapping[str, Any] = field(default_factory=dict)
+    """Secrets Manager secrets (``secretsmanager.ISecret``) the function reads, by environment
+    variable: ``{"DB_PASSWORD": secret}``. The variable holds the secret's ARN (its name when it is
+    known by name only), never its value; the role may ``secretsmanager:GetSecretValue`` on that
+    secret only, and ``kms:Decrypt`` on its key through Secrets Manager when it has one. Read it
+    with Powertools: ``parameters.get_secret(os.environ["DB_PASSWORD"])``. Default: - none"""
+    parameters: Mapping[str, Any] = field(default_factory=dict)
+    """SSM parameters (``ssm.IParameter``) the function reads, by environment variable:
+    ``{"FEATURE_FLAGS": parameter}``. The variable holds the parameter's name, never its value; the
+    role may ``ssm:GetParameter`` and ``ssm:GetParameters`` on that parameter only (a SecureString
+    under your own KMS key also needs ``kms:Decrypt`` on it: add it in ``policies``). Read it with
+    Powertools: ``parameters.get_parameter(os.environ["FEATURE_FLAGS"])``. Default: - none"""
     property_overrides: Mapping[str, Any] = field(default_factory=dict)
     """``AWS::Lambda::Function`` properties the spec does not cover, as CloudFormation spells them
     (``{"EphemeralStorage": {"Size": 2048}, "SnapStart": {"ApplyOn": "PublishedVersions"}}``),
@@ -159,6 +172,7 @@ class FunctionSpec:
             *self._code_problems(prop),
             *self._capacity_problems(prop, max_timeout_seconds),
             *_environment_problems(f"{prop}.environment", self.environment),
+            *reads_problems(prop, self.secrets, self.parameters, self.environment, _environment_problems),
             *self._layer_problems(prop),
             *self._setting_problems(prop),
             *self._handler_problems(prop),
@@ -613,6 +627,8 @@ class PatternFunction(Construct):
             if spec.policies
             else None
         )
+        self.reads_policy = Reads(spec.secrets, spec.parameters).policy(self.role, self.role)
+        """The statements that read ``spec.secrets`` and ``spec.parameters`` (None without any)."""
 
     def _lambda(
         self,
@@ -629,6 +645,7 @@ class PatternFunction(Construct):
             "POWERTOOLS_METRICS_NAMESPACE": spec.metrics_namespace,
             **(environment or {}),
             **spec.environment,
+            **Reads(spec.secrets, spec.parameters).environment(),
         }
         if isinstance(spec.code, lambda_.Code):
             code = spec.code
