@@ -3,16 +3,25 @@ throttled, with its WAF association or acknowledgment, and the metrics its alarm
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from .monitoring import AlarmKind, ExpressionSpec, Graph, MetricSpec, Monitoring
 from .nag import acknowledge
 
-__all__ = ["ApiMetrics", "access_log_format", "api_metrics", "secure_rest_api"]
+__all__ = [
+    "ApiMetrics",
+    "ServiceResponse",
+    "access_log_format",
+    "api_metrics",
+    "secure_rest_api",
+    "service_integration",
+]
 
 
 def access_log_format() -> apigw.AccessLogFormat:
@@ -150,3 +159,50 @@ def api_metrics(dimensions: dict[str, str], *, http_api: bool = False) -> ApiMet
             "AWS/ApiGateway", "Latency", dimensions, kind=AlarmKind.LATENCY_P99, label="p99 latency"
         ),
     )
+
+
+@dataclass(frozen=True)
+class ServiceResponse:
+    """One integration response of an AWS service integration, and the method response it needs."""
+
+    status: str
+    """The status the method answers (``"200"``)."""
+    selection_pattern: str | None = None
+    """The regex of the service's HTTP status that selects it. Default: - the default response"""
+    template: str | None = None
+    """Its ``application/json`` response template. Default: - the service's answer, passed through"""
+
+
+def service_integration(
+    service: str,
+    *,
+    role: iam.IRole,
+    request_template: str,
+    responses: Sequence[ServiceResponse],
+    action: str | None = None,
+    path: str | None = None,
+    request_parameters: Mapping[str, str] | None = None,
+) -> tuple[apigw.AwsIntegration, list[apigw.MethodResponse]]:
+    """An AWS service integration (no Lambda function): API Gateway calls ``service``'s ``action``
+    (or ``path``) with ``POST``, as ``role``, with the body ``request_template`` renders from an
+    ``application/json`` request (any other content type is refused: passthrough NEVER); each of
+    ``responses`` maps the service's answer to the method's. Returns the integration and the method
+    responses its integration responses need."""
+    options = apigw.IntegrationOptions(
+        credentials_role=role,
+        passthrough_behavior=apigw.PassthroughBehavior.NEVER,
+        request_parameters=dict(request_parameters) if request_parameters else None,
+        request_templates={"application/json": request_template},
+        integration_responses=[
+            apigw.IntegrationResponse(
+                status_code=r.status,
+                selection_pattern=r.selection_pattern,
+                response_templates={"application/json": r.template} if r.template is not None else None,
+            )
+            for r in responses
+        ],
+    )
+    integration = apigw.AwsIntegration(
+        service=service, action=action, path=path, integration_http_method="POST", options=options
+    )
+    return integration, [apigw.MethodResponse(status_code=r.status) for r in responses]

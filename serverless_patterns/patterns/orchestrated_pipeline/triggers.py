@@ -19,7 +19,7 @@ from constructs import Construct
 
 from ...core import acknowledge
 from ...core.queue import parking_queue
-from ...core.rest_api import secure_rest_api
+from ...core.rest_api import ServiceResponse, secure_rest_api, service_integration
 from .props import Trigger
 
 EVENT_RETRY_ATTEMPTS = 8
@@ -113,26 +113,15 @@ def start_execution_api(
         '"input": "$util.escapeJavaScript($input.json(\'$\')).replaceAll("\\\\\'", "\'")"}'
     )
     error_template = '{"message": "$util.escapeJavaScript($input.path(\'$.message\'))"}'
-    integration = apigw.AwsIntegration(
-        service="states",
+    integration, method_responses = service_integration(
+        "states",
         action="StartExecution",
-        options=apigw.IntegrationOptions(
-            credentials_role=role,
-            passthrough_behavior=apigw.PassthroughBehavior.NEVER,
-            request_templates={"application/json": template},
-            integration_responses=[
-                apigw.IntegrationResponse(status_code="200"),
-                apigw.IntegrationResponse(
-                    status_code="400",
-                    selection_pattern="4\\d{2}",
-                    response_templates={"application/json": error_template},
-                ),
-                apigw.IntegrationResponse(
-                    status_code="500",
-                    selection_pattern="5\\d{2}",
-                    response_templates={"application/json": error_template},
-                ),
-            ],
+        role=role,
+        request_template=template,
+        responses=(
+            ServiceResponse("200"),
+            ServiceResponse("400", "4\\d{2}", error_template),
+            ServiceResponse("500", "5\\d{2}", error_template),
         ),
     )
     schema = trigger.request_schema or apigw.JsonSchema(
@@ -149,7 +138,7 @@ def start_execution_api(
         authorization_type=apigw.AuthorizationType.IAM,
         request_validator=validator,
         request_models={"application/json": model},
-        method_responses=[apigw.MethodResponse(status_code=code) for code in ("200", "400", "500")],
+        method_responses=method_responses,
     )
     acknowledge(
         method,
