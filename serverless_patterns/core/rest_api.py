@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
+import aws_cdk as cdk
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
@@ -14,14 +16,32 @@ from constructs import Construct
 from .monitoring import AlarmKind, ExpressionSpec, Graph, MetricSpec, Monitoring
 from .nag import acknowledge
 
+if TYPE_CHECKING:
+    from aws_cdk import aws_cognito as cognito
+    from aws_cdk import aws_lambda as lambda_
+
 __all__ = [
+    "AUTHORIZED_BY",
     "ApiMetrics",
     "ServiceResponse",
     "access_log_format",
+    "acknowledge_methods",
     "api_metrics",
+    "method_authorization",
     "secure_rest_api",
     "service_integration",
+    "usage_plan",
 ]
+
+
+# What each authorization kind requires of a request, for acknowledgment reasons.
+AUTHORIZED_BY = {
+    "iam": "an IAM (SigV4) signature of a principal granted execute-api:Invoke",
+    "cognito": "a token of the Cognito user pool",
+    "lambda": "the approval of the Lambda authorizer",
+    "api_key": "an API key of a usage plan (which identifies callers, it does not authenticate them)",
+    "none": "none",
+}
 
 
 def access_log_format() -> apigw.AccessLogFormat:
@@ -206,3 +226,80 @@ def service_integration(
         service=service, action=action, path=path, integration_http_method="POST", options=options
     )
     return integration, [apigw.MethodResponse(status_code=r.status) for r in responses]
+
+
+def method_authorization(
+    scope: Construct,
+    kind: str,
+    *,
+    user_pool: cognito.IUserPool | None = None,
+    scopes: Sequence[str] = (),
+    authorizer: lambda_.IFunction | None = None,
+) -> dict[str, object]:
+    """The method options that authorize a request by ``kind`` (iam, cognito, lambda, api_key,
+    none), with the ``Authorizer`` (in ``scope``) that Cognito and Lambda authorization need."""
+    if kind == "iam":
+        return {"authorization_type": apigw.AuthorizationType.IAM}
+    if kind == "cognito":
+        assert user_pool is not None
+        options: dict[str, object] = {
+            "authorization_type": apigw.AuthorizationType.COGNITO,
+            "authorizer": apigw.CognitoUserPoolsAuthorizer(
+                scope, "Authorizer", cognito_user_pools=[user_pool]
+            ),
+        }
+        if scopes:
+            options["authorization_scopes"] = list(scopes)
+        return options
+    if kind == "lambda":
+        assert authorizer is not None
+        token = apigw.TokenAuthorizer(
+            scope, "Authorizer", handler=authorizer, results_cache_ttl=cdk.Duration.minutes(5)
+        )
+        return {"authorization_type": apigw.AuthorizationType.CUSTOM, "authorizer": token}
+    if kind == "api_key":
+        return {"api_key_required": True}
+    return {"authorization_type": apigw.AuthorizationType.NONE}
+
+
+def usage_plan(api: apigw.RestApi, rate: float, burst: int) -> apigw.IApiKey:
+    """For API-key authorization: the usage plan (throttled as the stage) and its one key."""
+    plan = api.add_usage_plan(
+        "UsagePlan",
+        throttle=apigw.ThrottleSettings(rate_limit=rate, burst_limit=burst),
+        api_stages=[apigw.UsagePlanPerApiStage(api=api, stage=api.deployment_stage)],
+    )
+    key = api.add_api_key("ApiKey")
+    plan.add_api_key(key)
+    return key
+
+
+def acknowledge_methods(
+    methods: Sequence[apigw.Method], kind: str, api: apigw.RestApi, *, cors: bool
+) -> None:
+    """The Cognito (COG4) and authorization (APIG4) findings of ``methods`` authorized by ``kind``,
+    and of the CORS preflight methods of ``api`` when it has them, each acknowledged on its method."""
+    if kind != "cognito":
+        reason = {
+            "iam": "Methods use IAM (SigV4) authorization instead of a Cognito user pool",
+            "lambda": "Methods use a Lambda authorizer instead of a Cognito user pool",
+            "api_key": "Methods require an API key with a usage plan, chosen explicitly by the user",
+            "none": "Authorization was explicitly set to Authorization.none() by the user",
+        }[kind]
+        for method in methods:
+            acknowledge(method, "AwsSolutions-COG4", reason)
+            if kind in ("api_key", "none"):
+                acknowledge(method, "AwsSolutions-APIG4", reason)
+    if cors:
+        preflight_reason = (
+            "CORS preflight (OPTIONS) must be unauthenticated: browsers send it without credentials; "
+            "it only returns CORS headers from a mock integration"
+        )
+        stack: list[apigw.IResource] = [api.root]
+        while stack:
+            resource = stack.pop()
+            options = resource.node.try_find_child("OPTIONS")
+            if options is not None:
+                acknowledge(options, "AwsSolutions-APIG4", preflight_reason)
+                acknowledge(options, "AwsSolutions-COG4", preflight_reason)
+            stack.extend(c for c in resource.node.children if isinstance(c, apigw.Resource))

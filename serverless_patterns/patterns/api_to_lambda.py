@@ -24,10 +24,17 @@ from ..core import (
     MonitoringOptions,
     Pattern,
     PatternFunction,
-    acknowledge,
 )
 from ..core.ids import unique_id
-from ..core.rest_api import ApiMetrics, api_metrics, secure_rest_api
+from ..core.rest_api import (
+    AUTHORIZED_BY,
+    ApiMetrics,
+    acknowledge_methods,
+    api_metrics,
+    method_authorization,
+    secure_rest_api,
+    usage_plan,
+)
 from ..core.routes import METHODS as _METHODS
 from ..core.routes import Route
 from ..core.routes import parameter_problems as _parameter_problems
@@ -116,16 +123,6 @@ class Cors:
     """Request headers allowed. Default: Content-Type, Authorization, X-Amz-Date, X-Api-Key, X-Amz-Security-Token"""
     max_age: cdk.Duration | None = None
     """How long browsers cache the preflight. Default: - 10 minutes"""
-
-
-# What each authorization kind requires of a request, for acknowledgment reasons.
-_AUTHORIZED_BY = {
-    "iam": "an IAM (SigV4) signature of a principal granted execute-api:Invoke",
-    "cognito": "a token of the Cognito user pool",
-    "lambda": "the approval of the Lambda authorizer",
-    "api_key": "an API key of a usage plan (which identifies callers, it does not authenticate them)",
-    "none": "none",
-}
 
 
 class ApiToLambda(Pattern):
@@ -294,7 +291,7 @@ class ApiToLambda(Pattern):
             account_logging_role=account_logging_role,
             web_acl_arn=web_acl_arn,
             web_acl_prop="web_acl_arn",
-            authorization=_AUTHORIZED_BY[wiring.authorization.kind],
+            authorization=AUTHORIZED_BY[wiring.authorization.kind],
             cors_preflight=_cors_preflight(wiring.cors),
         )
         self.api: apigw.RestApi | apigwv2.HttpApi = api
@@ -309,84 +306,25 @@ class ApiToLambda(Pattern):
         ):
             resource = api.root if route.path == "/" else api.root.resource_for_path(route.path)
             methods.append(resource.add_method(route.method, integration, **method_options))  # type: ignore[arg-type]
-        self.api_key: apigw.IApiKey | None = self._usage_plan(api, wiring)
-        self._acknowledge_methods(methods, wiring.authorization.kind, wiring.cors is not None, api)
+        self.api_key: apigw.IApiKey | None = (
+            usage_plan(api, wiring.rate, wiring.burst) if wiring.authorization.kind == "api_key" else None
+        )
+        acknowledge_methods(methods, wiring.authorization.kind, api, cors=wiring.cors is not None)
         self._url = api.url
         return self._api_alarms_and_widgets(
             api_metrics({"ApiName": api.rest_api_name, "Stage": wiring.stage_name})
         )
 
     def _rest_authorization(self, wiring: _Wiring) -> dict[str, object]:
-        """The method options that authorize a request as ``wiring.authorization`` says, with the
-        ``Authorizer`` they need (Cognito or Lambda)."""
+        """The method options that authorize a request as ``wiring.authorization`` says."""
         authorization = wiring.authorization
-        kind = authorization.kind
-        if kind == "iam":
-            return {"authorization_type": apigw.AuthorizationType.IAM}
-        if kind == "cognito":
-            assert authorization.user_pool is not None
-            options: dict[str, object] = {
-                "authorization_type": apigw.AuthorizationType.COGNITO,
-                "authorizer": apigw.CognitoUserPoolsAuthorizer(
-                    self, "Authorizer", cognito_user_pools=[authorization.user_pool]
-                ),
-            }
-            if authorization.scopes:
-                options["authorization_scopes"] = list(authorization.scopes)
-            return options
-        if kind == "lambda":
-            assert wiring.authorizer_function is not None
-            authorizer = apigw.TokenAuthorizer(
-                self,
-                "Authorizer",
-                handler=wiring.authorizer_function.alias,
-                results_cache_ttl=cdk.Duration.minutes(5),
-            )
-            return {"authorization_type": apigw.AuthorizationType.CUSTOM, "authorizer": authorizer}
-        if kind == "api_key":
-            return {"api_key_required": True}
-        return {"authorization_type": apigw.AuthorizationType.NONE}
-
-    def _usage_plan(self, api: apigw.RestApi, wiring: _Wiring) -> apigw.IApiKey | None:
-        """With API-key authorization, the usage plan (throttled as the stage) and its one key."""
-        if wiring.authorization.kind != "api_key":
-            return None
-        plan = api.add_usage_plan(
-            "UsagePlan",
-            throttle=apigw.ThrottleSettings(rate_limit=wiring.rate, burst_limit=wiring.burst),
-            api_stages=[apigw.UsagePlanPerApiStage(api=api, stage=api.deployment_stage)],
+        return method_authorization(
+            self,
+            authorization.kind,
+            user_pool=authorization.user_pool,
+            scopes=authorization.scopes,
+            authorizer=wiring.authorizer_function.alias if wiring.authorizer_function else None,
         )
-        key = api.add_api_key("ApiKey")
-        plan.add_api_key(key)
-        return key
-
-    def _acknowledge_methods(
-        self, methods: list[apigw.Method], kind: str, cors: bool, api: apigw.RestApi
-    ) -> None:
-        if kind != "cognito":
-            reason = {
-                "iam": "Methods use IAM (SigV4) authorization instead of a Cognito user pool",
-                "lambda": "Methods use a Lambda authorizer instead of a Cognito user pool",
-                "api_key": "Methods require an API key with a usage plan, chosen explicitly by the user",
-                "none": "Authorization was explicitly set to Authorization.none() by the user",
-            }[kind]
-            for method in methods:
-                acknowledge(method, "AwsSolutions-COG4", reason)
-                if kind in ("api_key", "none"):
-                    acknowledge(method, "AwsSolutions-APIG4", reason)
-        if cors:
-            preflight_reason = (
-                "CORS preflight (OPTIONS) must be unauthenticated: browsers send it without credentials; "
-                "it only returns CORS headers from a mock integration"
-            )
-            stack: list[apigw.IResource] = [api.root]
-            while stack:
-                resource = stack.pop()
-                options = resource.node.try_find_child("OPTIONS")
-                if options is not None:
-                    acknowledge(options, "AwsSolutions-APIG4", preflight_reason)
-                    acknowledge(options, "AwsSolutions-COG4", preflight_reason)
-                stack.extend(c for c in resource.node.children if isinstance(c, apigw.Resource))
 
     # ------------------------------------------------------------------ HTTP
     def _build_http(self, wiring: _Wiring) -> list[Graph]:
