@@ -4,7 +4,8 @@ the identity policies that role has (from the deployed template), as AWS would, 
 What is evaluated: the role's inline and attached managed policies; ``Action``/``NotAction`` and
 ``Resource``/``NotResource`` with wildcards; an explicit ``Deny`` wins; no ``Allow`` is a denial.
 The action and resource are read from the request for DynamoDB, SQS, SNS, S3, Lambda, Step
-Functions and EventBridge; for other services only the action is checked (against ``*``).
+Functions, EventBridge, Secrets Manager and SSM parameters (``GetParameter(s)``); for other services
+only the action is checked (against ``*``).
 
 Not evaluated: ``Condition`` blocks (a statement with conditions applies as if they held),
 resource-based policies (queue, topic, bucket, function, key policies), KMS key policies and the
@@ -132,8 +133,11 @@ def read_request(
     body: bytes,
     region: str,
     account: str,
+    secret_arn: Callable[[str], str | None] | None = None,
 ) -> Request | None:
-    """The action and resources of a signed request, or None when it cannot be read."""
+    """The action and resources of a signed request, or None when it cannot be read.
+    ``secret_arn`` gives the full ARN of a secret from its name or partial ARN (IAM matches the
+    full one, which ends in six random characters), None when there is no such secret."""
     service = _IAM_PREFIX.get(service, service)
     target = headers.get("x-amz-target", "")
     data: dict[str, Any]
@@ -179,6 +183,26 @@ def read_request(
             b if b.startswith("arn:") else f"arn:aws:events:{region}:{account}:event-bus/{b}" for b in buses
         ]
         return Request(f"events:{operation}", tuple(sorted(arns)))
+    if service == "secretsmanager":
+        secret = str(data.get("SecretId") or "")
+        if not secret:
+            return Request(f"secretsmanager:{operation}", ("*",))
+        full = secret_arn(secret) if secret_arn is not None else None
+        arn = (
+            secret
+            if secret.startswith("arn:")
+            else f"arn:aws:secretsmanager:{region}:{account}:secret:{secret}"
+        )
+        return Request(f"secretsmanager:{operation}", (full or arn,))
+    if service == "ssm" and operation in ("GetParameter", "GetParameters"):
+        names = [str(data["Name"])] if "Name" in data else [str(n) for n in data.get("Names") or []]
+        arns = [  # a name may end in ":version" or ":label"
+            n
+            if n.startswith("arn:")
+            else f"arn:aws:ssm:{region}:{account}:parameter/{n.split(':')[0].lstrip('/')}"
+            for n in names
+        ]
+        return Request(f"ssm:{operation}", tuple(arns) or ("*",))
     if service == "lambda":
         match = re.match(r"^/[0-9-]+/functions/([^/]+)(/.*)?$", path)
         if not match:
@@ -243,10 +267,13 @@ class IamEnforcer:
         app: Callable[..., Any],
         policies_of: Callable[[str], list[dict[str, Any]]],
         account_id: str,
+        secret_arn: Callable[[str, str], str | None] | None = None,
     ) -> None:
+        """``secret_arn(region, secret id)``: a secret's full ARN (see :func:`read_request`)."""
         self.app = app
         self._policies_of = policies_of
         self._account_id = account_id
+        self._secret_arn = secret_arn
         self._roles: dict[str, str] = {}
         self._lock = threading.Lock()
         self.denials: list[str] = []
@@ -279,6 +306,7 @@ class IamEnforcer:
             body,
             region,
             self._account_id,
+            None if self._secret_arn is None else lambda secret: self._secret_arn(region, secret),  # type: ignore[misc]
         )
         if request is None:
             return self.app(environ, start_response)

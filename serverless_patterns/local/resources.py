@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import secrets
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -84,6 +85,14 @@ class ResourceRequest:
     region: str
     kwargs: dict[str, Any]
     """What moto adds: ``StackId``, ``LogicalId``."""
+
+    def physical_name(self, prop: str = "Name") -> str:
+        """The resource's ``prop``, else a name as CloudFormation generates one: the logical id
+        and a random suffix, 1..64 characters."""
+        if self.props.get(prop):
+            return str(self.props[prop])
+        logical = str(self.kwargs.get("LogicalId") or self.name)
+        return f"{logical[:48]}-{secrets.token_hex(6).upper()}"
 
 
 def update_hook(update: Callable[[Any, Any, ResourceRequest], Any]) -> Any:
@@ -162,6 +171,9 @@ class LocalModel(Requested, CloudFormationModel):
 
     def get_cfn_attribute(self, attribute_name: str) -> Any:
         return self.attributes.get(attribute_name, self._physical_id)
+
+    def is_created(self) -> bool:
+        return True  # made at once: nothing to wait for
 
     @classmethod
     def create(cls, r: ResourceRequest) -> LocalModel:

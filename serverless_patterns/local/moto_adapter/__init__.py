@@ -40,6 +40,7 @@ __all__ = [
     "render_input",
     "reset",
     "role_policies",
+    "secret_arn",
     "stack_resource_of",
     "start_server",
     "stop_server",
@@ -57,6 +58,7 @@ _BACKENDS: dict[str, tuple[str, str, str | None]] = {
     "iam": ("moto.iam.models", "iam_backends", "global"),
     "cloudformation": ("moto.cloudformation.models", "cloudformation_backends", None),
     "scheduler": ("moto.scheduler.models", "scheduler_backends", None),
+    "secretsmanager": ("moto.secretsmanager.models", "secretsmanager_backends", None),
     # Step Functions executions run on the parser's backend (services/stepfunctions.py).
     "stepfunctions": ("moto.stepfunctions.parser.models", "stepfunctions_parser_backends", None),
     "states": ("moto.stepfunctions.parser.models", "stepfunctions_parser_backends", None),
@@ -96,7 +98,7 @@ def read(module: str, attribute: str) -> Any:
 
 def backend(service: str, account_id: str, region: str = "") -> Any:
     """moto's backend of ``service`` (``sqs``, ``sns``, ``s3``, ``dynamodb``, ``apigateway``,
-    ``apigatewayv2``, ``iam``, ``cloudformation``, ``scheduler``, ``stepfunctions``) for an
+    ``apigatewayv2``, ``iam``, ``cloudformation``, ``scheduler``, ``secretsmanager``, ``stepfunctions``) for an
     account and region (the region is not used by global services)."""
     if service == "lambda":
         return lambda_backend(account_id, region)
@@ -158,9 +160,20 @@ def stop_server(server: Any) -> None:
 def enforce(server: Any, enforcer: Any, account_id: str) -> Any:
     """Put an IAM enforcer (a WSGI middleware class) in front of a started server."""
     inner = server._server
-    wrapped = enforcer(inner.app, lambda role: role_policies(account_id, role), account_id)
+    wrapped = enforcer(
+        inner.app,
+        lambda role: role_policies(account_id, role),
+        account_id,
+        lambda region, secret: secret_arn(account_id, region, secret),
+    )
     inner.app = wrapped
     return wrapped
+
+
+def secret_arn(account_id: str, region: str, secret: str) -> str | None:
+    """The full ARN of the secret ``secret`` (a name, a partial or a full ARN) names, or None."""
+    found = backend("secretsmanager", account_id, region).secrets.get(secret)
+    return None if found is None else str(found.arn)
 
 
 def layer_version_code(account_id: str, region: str, arn: str) -> tuple[str, bytes] | None:

@@ -209,6 +209,8 @@ READ: tuple[Entry, ...] = (
     ("moto.iam.models", "iam_backends", None),
     ("moto.cloudformation.models", "cloudformation_backends", None),
     ("moto.scheduler.models", "scheduler_backends", None),
+    ("moto.secretsmanager.models", "secretsmanager_backends", None),
+    ("moto.secretsmanager.models", "SecretsStore.get", ("self", "key")),
     (f"{_SFN}.models", "stepfunctions_parser_backends", None),
     # CloudFormation: what the local models and stack updates (stack_update.py) use.
     ("moto.cloudformation.parsing", "get_model_map", ()),

@@ -19,7 +19,7 @@ from typing import Protocol
 
 from ..moto_adapter import Patches, patched
 from ..resources import MODELS
-from . import scheduler
+from . import scheduler, secretsmanager
 from .cloudformation import CloudFormation
 from .eventbridge import EventBridge, note_schedule
 from .lambda_ import Lambda, note_runtime
@@ -64,7 +64,7 @@ def services(running: Running) -> list[Service]:
         StepFunctions(running),
         CloudFormation(
             running,
-            {**MODELS, **scheduler.MODELS},
+            {**MODELS, **scheduler.MODELS, **secretsmanager.MODELS},
             {"AWS::Lambda::Function": note_runtime, "AWS::Events::Rule": note_schedule},
         ),
         Lambda(running),

@@ -60,21 +60,12 @@ def _backend(account_id: str, region: str) -> Any:
     return moto_adapter.backend("scheduler", account_id, region)
 
 
-def _name(props: dict[str, Any], kwargs: dict[str, Any], fallback: str) -> str:
-    """The resource's ``Name``, else one as CloudFormation generates it: the logical id and a random
-    suffix, 1..64 characters."""
-    if props.get("Name"):
-        return str(props["Name"])
-    logical = str(kwargs.get("LogicalId") or fallback)
-    return f"{logical[:48]}-{secrets.token_hex(6).upper()}"
-
-
 class _SchedulerModel(LocalModel):
-    """A resource of moto's Scheduler backend, named by its ``Name`` or one generated (:func:`_name`)."""
+    """A resource of moto's Scheduler backend, named by its ``Name`` or one generated (``ResourceRequest.physical_name``)."""
 
     @classmethod
     def create(cls, r: ResourceRequest) -> LocalModel:
-        return cls._create(_backend(r.account_id, r.region), _name(r.props, r.kwargs, r.name), r)
+        return cls._create(_backend(r.account_id, r.region), r.physical_name(), r)
 
     @classmethod
     def _create(cls, backend: Any, name: str, r: ResourceRequest) -> LocalModel:
