@@ -3,9 +3,10 @@ throttled, with its WAF association or acknowledgment, and the metrics its alarm
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import aws_cdk as cdk
 from aws_cdk import aws_apigateway as apigw
@@ -13,6 +14,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from ..errors import Problems, is_token
 from .monitoring import AlarmKind, ExpressionSpec, Graph, MetricSpec, Monitoring
 from .nag import acknowledge
 
@@ -30,6 +32,7 @@ __all__ = [
     "method_authorization",
     "secure_rest_api",
     "service_integration",
+    "stage_problems",
     "usage_plan",
 ]
 
@@ -303,3 +306,52 @@ def acknowledge_methods(
                 acknowledge(options, "AwsSolutions-APIG4", preflight_reason)
                 acknowledge(options, "AwsSolutions-COG4", preflight_reason)
             stack.extend(c for c in resource.node.children if isinstance(c, apigw.Resource))
+
+
+_WEB_ACL_ARN = re.compile(r"^arn:aws[a-z-]*:wafv2:[a-z0-9-]+:\d{12}:regional/webacl/[^/]+/[^/]+$")
+
+
+class StageSettings(Protocol):
+    """The stage props of an API pattern, as given."""
+
+    @property
+    def throttling_rate_limit(self) -> float: ...
+    @property
+    def throttling_burst_limit(self) -> int: ...
+    @property
+    def stage_name(self) -> str: ...
+    @property
+    def web_acl_arn(self) -> str | None: ...
+    @property
+    def account_logging_role(self) -> bool: ...
+    @property
+    def access_log_retention(self) -> logs.RetentionDays | None: ...
+
+
+def stage_problems(props: StageSettings, problems: Problems, *, rest: bool = True) -> None:
+    """The problems of a stage's throttle, name, web ACL (REST stages only), logging role and
+    access log retention, added to ``problems``."""
+    problems.number("throttling_rate_limit", props.throttling_rate_limit, 1, 10_000, "requests per second")
+    problems.whole_number("throttling_burst_limit", props.throttling_burst_limit, 0, 5_000, "requests")
+    stage_name = props.stage_name
+    if not is_token(stage_name):
+        problems.require(
+            isinstance(stage_name, str) and re.match(r"^[A-Za-z0-9_]{1,128}$", stage_name) is not None,
+            f"stage_name must be 1..128 letters, digits or underscores, got {stage_name!r}",
+        )
+    web_acl_arn = props.web_acl_arn
+    if web_acl_arn is not None:
+        if not rest:
+            problems.add("web_acl_arn: WAF can only be associated with REST API stages")
+        elif not is_token(web_acl_arn) and not (
+            isinstance(web_acl_arn, str) and _WEB_ACL_ARN.match(web_acl_arn)
+        ):
+            problems.add(
+                "web_acl_arn must be a WAFv2 web ACL ARN (regional), "
+                f"arn:<partition>:wafv2:<region>:<account>:regional/webacl/<name>/<id>, got {web_acl_arn!r}"
+            )
+    problems.boolean("account_logging_role", props.account_logging_role)
+    if props.access_log_retention is not None:
+        problems.instance(
+            "access_log_retention", props.access_log_retention, logs.RetentionDays, "a logs.RetentionDays"
+        )

@@ -33,6 +33,7 @@ from ..core.rest_api import (
     api_metrics,
     method_authorization,
     secure_rest_api,
+    stage_problems,
     usage_plan,
 )
 from ..core.routes import METHODS as _METHODS
@@ -52,7 +53,6 @@ PROXY_ROUTE = "ANY /{proxy+}"
 REST_MAX_TIMEOUT_SECONDS = 29
 HTTP_MAX_TIMEOUT_SECONDS = 30
 _I = TypeVar("_I")
-_WEB_ACL_ARN = re.compile(r"^arn:aws[a-z-]*:wafv2:[a-z0-9-]+:\d{12}:regional/webacl/[^/]+/[^/]+$")
 _AUTHORIZATION_KINDS = ("iam", "cognito", "api_key", "lambda", "none")
 MAX_CORS_MAX_AGE_SECONDS = 86_400
 
@@ -481,30 +481,7 @@ def _validate_route_functions(parsed: list[Route[FunctionSpec]], props: _Props, 
 
 def _validate_stage(props: _Props, problems: Problems) -> None:
     """The stage's throttle, name, web ACL, logging role and access log retention."""
-    problems.number("throttling_rate_limit", props.throttling_rate_limit, 1, 10_000, "requests per second")
-    problems.whole_number("throttling_burst_limit", props.throttling_burst_limit, 0, 5_000, "requests")
-    stage_name = props.stage_name
-    if not is_token(stage_name):
-        problems.require(
-            isinstance(stage_name, str) and re.match(r"^[A-Za-z0-9_]{1,128}$", stage_name) is not None,
-            f"stage_name must be 1..128 letters, digits or underscores, got {stage_name!r}",
-        )
-    web_acl_arn = props.web_acl_arn
-    if web_acl_arn is not None:
-        if props.api_type != ApiType.REST:
-            problems.add("web_acl_arn: WAF can only be associated with REST API stages")
-        elif not is_token(web_acl_arn) and not (
-            isinstance(web_acl_arn, str) and _WEB_ACL_ARN.match(web_acl_arn)
-        ):
-            problems.add(
-                "web_acl_arn must be a WAFv2 web ACL ARN (regional), "
-                f"arn:<partition>:wafv2:<region>:<account>:regional/webacl/<name>/<id>, got {web_acl_arn!r}"
-            )
-    problems.boolean("account_logging_role", props.account_logging_role)
-    if props.access_log_retention is not None:
-        problems.instance(
-            "access_log_retention", props.access_log_retention, logs.RetentionDays, "a logs.RetentionDays"
-        )
+    stage_problems(props, problems, rest=props.api_type == ApiType.REST)
 
 
 def _cors_preflight(cors: Cors | None) -> apigw.CorsOptions | None:
