@@ -69,6 +69,7 @@ PATTERNS: tuple[PatternExports, ...] = (
     ),
     PatternExports("queue_worker", "QueueWorker"),
     PatternExports("event_handler", "EventHandler"),
+    PatternExports("durable_workflow", "DurableWorkflow"),
 )
 """Every pattern, in the order the catalog lists them."""
 
