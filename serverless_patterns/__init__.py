@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from .core import AlarmThresholds as AlarmThresholds
     from .core import Batching as Batching
     from .core import DeploymentStrategy as DeploymentStrategy
+    from .core import Domain as Domain
     from .core import FunctionSpec as FunctionSpec
     from .core import Monitoring as Monitoring
     from .core import MonitoringOptions as MonitoringOptions

@@ -48,6 +48,7 @@ SHARED: dict[str, tuple[str, ...]] = {
         "AlarmThresholds",
         "Batching",
         "DeploymentStrategy",
+        "Domain",
         "FunctionSpec",
         "Monitoring",
         "MonitoringOptions",

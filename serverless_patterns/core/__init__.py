@@ -2,6 +2,7 @@
 
 from .consumer import Batching
 from .deployment import DeploymentKind, Deployments, DeploymentStrategy
+from .domain import Domain
 from .function import FunctionSpec, InvocationType, PatternFunction
 from .layer import PythonLayer
 from .monitoring import (
@@ -28,6 +29,7 @@ __all__ = [
     "DeploymentKind",
     "DeploymentStrategy",
     "Deployments",
+    "Domain",
     "ExpressionSpec",
     "FunctionSpec",
     "Graph",

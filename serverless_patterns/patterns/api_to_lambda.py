@@ -25,6 +25,7 @@ from ..core import (
     Pattern,
     PatternFunction,
 )
+from ..core.domain import Domain, attach_domain
 from ..core.ids import unique_id
 from ..core.rest_api import (
     AUTHORIZED_BY,
@@ -146,6 +147,7 @@ class ApiToLambda(Pattern):
         throttling_burst_limit: int = 200,
         stage_name: str = "prod",
         web_acl_arn: str | None = None,
+        domain: Domain | None = None,
         account_logging_role: bool = True,
         access_log_retention: logs.RetentionDays | None = None,
         deployment: DeploymentStrategy | None = None,
@@ -163,6 +165,9 @@ class ApiToLambda(Pattern):
         :param stage_name: Name of the stage. Default: prod
         :param web_acl_arn: ARN of a WAFv2 web ACL (REGIONAL) to associate with the REST stage.
             Default: - no web ACL
+        :param domain: A custom domain name in front of the stage (``Domain("api.example.com",
+            hosted_zone=zone)``): TLS 1.2, a DNS-validated certificate, alias records.
+            Default: - the ``execute-api`` endpoint only
         :param account_logging_role: Create the account-level role API Gateway needs to write execution
             logs (REST). Set False when the account already has one. Default: True
         :param access_log_retention: Retention of the stage's access log group.
@@ -184,6 +189,10 @@ class ApiToLambda(Pattern):
             api_widgets = self._build_rest(wiring, web_acl_arn, account_logging_role)
         else:
             api_widgets = self._build_http(wiring)
+        self.domain = attach_domain(self, domain, self.api, self._stage) if domain is not None else None
+        """The custom domain's resources (None without ``domain``)."""
+        if domain is not None:
+            self._url = domain.url
         self._dashboard_section(api_widgets)
 
     def _wiring(self, props: _Props, parsed: list[Route[FunctionSpec]], id: str) -> _Wiring:
@@ -232,7 +241,7 @@ class ApiToLambda(Pattern):
     # ------------------------------------------------------------------ public API
     @property
     def url(self) -> str:
-        """The invoke URL of the stage."""
+        """The URL clients call: the custom domain's (``https://name/``), else the stage's invoke URL."""
         return self._url
 
     def grant_invoke(self, grantee: iam.IGrantable) -> iam.Grant:
@@ -273,6 +282,8 @@ class ApiToLambda(Pattern):
         if props.cors is not None and problems.instance("cors", props.cors, Cors, "a Cors"):
             problems.extend(_cors_problems(props.cors))
         _validate_stage(props, problems)
+        if props.domain is not None and problems.instance("domain", props.domain, Domain, "a Domain"):
+            problems.extend(props.domain.problems("domain"))
         self._check(problems)
         return parsed
 
@@ -311,6 +322,7 @@ class ApiToLambda(Pattern):
         )
         acknowledge_methods(methods, wiring.authorization.kind, api, cors=wiring.cors is not None)
         self._url = api.url
+        self._stage: apigw.Stage | apigwv2.HttpStage = api.deployment_stage
         return self._api_alarms_and_widgets(
             api_metrics({"ApiName": api.rest_api_name, "Stage": wiring.stage_name})
         )
@@ -354,6 +366,7 @@ class ApiToLambda(Pattern):
         ):
             http_api.add_route(api, route.path, route.method, integration)
         self._url = stage.url
+        self._stage = stage
         return self._api_alarms_and_widgets(
             api_metrics({"ApiId": api.api_id, "Stage": wiring.stage_name}, http_api=True)
         )
@@ -410,6 +423,7 @@ class _Props:
     throttling_burst_limit: int
     stage_name: str
     web_acl_arn: str | None
+    domain: Domain | None
     account_logging_role: bool
     access_log_retention: logs.RetentionDays | None
 
