@@ -11,8 +11,9 @@ handler that can only run in Docker. Here every type the patterns emit gets a mo
 - accepted: resource policies (queue, topic, bucket), which moto never enforces, and the API Gateway
   account setting;
 - reported as not emulated: CodeDeploy (no traffic shifting), CloudWatch alarms (never evaluated),
-  API Gateway request validators, usage plans and API keys, any other ``Custom::`` resource whose
-  handler is not Python, and any type moto has no model for.
+  API Gateway request validators, usage plans and API keys, custom domain names and their
+  certificates, any other ``Custom::`` resource whose handler is not Python, and any type moto has
+  no model for.
 """
 
 from __future__ import annotations
@@ -417,6 +418,9 @@ class Accepted(LocalModel):
             physical,
             {"Arn": f"arn:aws:local:{r.region}:{r.account_id}:{cls.TYPE.split('::')[-1].lower()}/{physical}"},
         )
+
+
+_DOMAIN = "custom domain names are not served: the API answers on its local endpoint"
 
 
 def _accepted(
@@ -875,6 +879,11 @@ MODELS: dict[str, type[CloudFormationModel]] = {
         _accepted("AWS::ApiGateway::UsagePlan", "no throttling or quotas", NOT_EMULATED),
         _accepted("AWS::ApiGateway::ApiKey", "API keys are not checked", NOT_EMULATED),
         _accepted("AWS::ApiGateway::UsagePlanKey", "API keys are not checked", NOT_EMULATED),
+        _accepted("AWS::CertificateManager::Certificate", "no certificate is issued locally", NOT_EMULATED),
+        _accepted("AWS::ApiGateway::DomainName", _DOMAIN, NOT_EMULATED, "DomainName"),
+        _accepted("AWS::ApiGateway::BasePathMapping", _DOMAIN, NOT_EMULATED),
+        _accepted("AWS::ApiGatewayV2::DomainName", _DOMAIN, NOT_EMULATED, "DomainName"),
+        _accepted("AWS::ApiGatewayV2::ApiMapping", _DOMAIN, NOT_EMULATED),
     )
 }
 MODELS["AWS::StepFunctions::StateMachine"] = _state_machine_model()
