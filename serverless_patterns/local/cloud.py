@@ -26,6 +26,7 @@ from .events import Dispatcher
 from .iam import IamEnforcer
 from .runtime import HandlerRuntime, Invocation, InvokeResult
 from .services.scheduler import FiredSchedule, ScheduleClock, find_schedule, fire_schedule
+from .services.websocket import WebSocketGateway
 from .state import NOT_EMULATED, ResourceNote, State
 
 __all__ = ["Deployment", "LocalCloud", "LocalCloudError"]
@@ -115,6 +116,7 @@ class LocalCloud:
         """Every handler run so far, oldest first."""
         self._server: Any = None
         self._gateway: ApiGateway | None = None
+        self._websockets: WebSocketGateway | None = None
         self._dispatcher: Dispatcher | None = None
         self._runtime: HandlerRuntime | None = None
         self._roles: dict[str, tuple[str, str, str] | None] = {}
@@ -154,6 +156,7 @@ class LocalCloud:
             credentials=self._role_credentials,
             account_id=self.account_id,
             region=self.region,
+            local_variables=self._local_variables,
         )
         self._runtime = runtime
         dispatcher = self._dispatcher = Dispatcher(state, runtime, retry_delay=self.retry_delay)
@@ -167,6 +170,8 @@ class LocalCloud:
         self._state = state
         self._gateway = ApiGateway(state, dispatcher)
         self._gateway.start()
+        self._websockets = WebSocketGateway(state, dispatcher, self._role_of)
+        self._websockets.start()
         if self.run_schedules:
             self._clock = ScheduleClock(state, self._fire_schedule, speed=self.schedule_speed).start()
         self.started_in = time.monotonic() - begin
@@ -189,6 +194,9 @@ class LocalCloud:
         if self._gateway is not None:
             self._gateway.stop()
             self._gateway = None
+        if self._websockets is not None:
+            self._websockets.stop()
+            self._websockets = None
         if self._server is not None:
             moto_adapter.stop_server(self._server)
             self._server = None
@@ -230,10 +238,37 @@ class LocalCloud:
             raise LocalCloudError("the local cloud is not running")
         return self._gateway.url
 
+    def websocket_url(
+        self, stack: str | None = None, *, api_id: str | None = None, stage: str | None = None
+    ) -> str:
+        """Where a client connects to a deployed WebSocket API: ``ws://127.0.0.1:PORT/{api_id}/{stage}``
+        (see :mod:`.services.websocket`).
+
+        :param stack: find the API in this stack (the only WebSocket API there). Default: - ``api_id``
+        :param stage: Default: - the API's first stage
+        """
+        if self._websockets is None:
+            raise LocalCloudError("the local cloud is not running")
+        if api_id is None:
+            if stack is None:
+                raise LocalCloudError("websocket_url needs stack= or api_id=")
+            v2 = moto_adapter.backend("apigatewayv2", self.account_id, self.region).apis
+            found = [
+                physical
+                for physical in self.resources(stack, "AWS::ApiGatewayV2::Api").values()
+                if physical in v2 and str(v2[physical].protocol_type) == "WEBSOCKET"
+            ]
+            if len(found) != 1:
+                raise LocalCloudError(f"stack {stack} has {len(found)} WebSocket APIs: pass api_id=")
+            api_id = found[0]
+        return f"{self._websockets.url}/{api_id}/{stage or self._default_stage(api_id)}"
+
     @property
     def access_denied(self) -> list[str]:
         """Every handler call refused by IAM so far (the message the handler got)."""
-        return list(self._iam.denials) if self._iam is not None else []
+        if self._iam is None:
+            return []
+        return [*self._iam.denials, *(self._websockets.denials if self._websockets is not None else [])]
 
     @property
     def notes(self) -> list[ResourceNote]:
@@ -612,6 +647,22 @@ class LocalCloud:
             self._iam.issued(issued[0], role_arn)
         with self._lock:
             return self._roles.setdefault(role_arn, issued)
+
+    def _role_of(self, access_key: str) -> str | None:
+        """The role whose issued credentials start with ``access_key``, when IAM is enforced."""
+        if self._iam is None:
+            return None
+        with self._lock:
+            return next(
+                (role for role, issued in self._roles.items() if issued and issued[0] == access_key), None
+            )
+
+    def _local_variables(self, variables: Mapping[str, str]) -> dict[str, str]:
+        """A function's variables as its handler gets them here: a WebSocket API's callback URL
+        points at the local management API (see :mod:`.services.websocket`)."""
+        if self._websockets is None:
+            return dict(variables)
+        return self._websockets.local_variables(variables)
 
     def _handler_env(self, endpoint: str) -> dict[str, str]:
         return {

@@ -128,6 +128,8 @@ class HandlerRuntime:
     :param credentials: the (access key, secret, session token) of a role ARN, or None.
     :param account_id: the account whose layers are looked up.
     :param region: the region whose layers are looked up.
+    :param local_variables: a function's environment variables as its handler gets them here (the
+        local cloud's endpoints in place of AWS ones). Default: - as deployed
     """
 
     def __init__(
@@ -139,8 +141,10 @@ class HandlerRuntime:
         credentials: Callable[[str], tuple[str, str, str] | None],
         account_id: str,
         region: str,
+        local_variables: Callable[[Mapping[str, str]], dict[str, str]] | None = None,
     ) -> None:
         self._workdir = workdir
+        self._local_variables = local_variables
         self._base_env = dict(base_env)
         self._on_invocation = on_invocation
         self._credentials = credentials
@@ -281,6 +285,8 @@ class HandlerRuntime:
         code_sha, _ = moto_adapter.function_code(fn)
         layer_arns = [str(layer["Arn"]) for layer in (getattr(fn, "layers", None) or [])]
         variables = {str(k): str(v) for k, v in (getattr(fn, "environment_vars", None) or {}).items()}
+        if self._local_variables is not None:
+            variables = self._local_variables(variables)
         reserved = getattr(fn, "reserved_concurrency", None)
         source = self.sources.get(str(fn.function_name)) if runtime.startswith("python") else None
         key = workers.digest_of(

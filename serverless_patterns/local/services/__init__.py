@@ -8,7 +8,8 @@ lists) and each holding the running cloud (:class:`.running.Running`) rather tha
 - :mod:`.lambda_`: invocations run the real handlers (``local/events.py``), layers and updates;
 - :mod:`.sqs`, :mod:`.sns`, :mod:`.s3`, :mod:`.eventbridge`: how each delivers to functions;
 - :mod:`.stepfunctions`: executions, their calls kept local, their waits short;
-- :mod:`.scheduler`: schedules deploy, fire when asked or on a clock (no patch of moto).
+- :mod:`.scheduler`: schedules deploy, fire when asked or on a clock (no patch of moto);
+- :mod:`.websocket`: WebSocket APIs served on a loopback port, with their management API (no patch of moto).
 
 :func:`install` applies them all; :meth:`Installed.uninstall` undoes them, newest first.
 """
@@ -19,7 +20,7 @@ from typing import Protocol
 
 from ..moto_adapter import Patches, patched
 from ..resources import MODELS
-from . import scheduler, secretsmanager
+from . import scheduler, secretsmanager, websocket
 from .cloudformation import CloudFormation
 from .eventbridge import EventBridge, note_schedule
 from .lambda_ import Lambda, note_runtime
@@ -64,7 +65,7 @@ def services(running: Running) -> list[Service]:
         StepFunctions(running),
         CloudFormation(
             running,
-            {**MODELS, **scheduler.MODELS, **secretsmanager.MODELS},
+            {**MODELS, **scheduler.MODELS, **secretsmanager.MODELS, **websocket.MODELS},
             {"AWS::Lambda::Function": note_runtime, "AWS::Events::Rule": note_schedule},
         ),
         Lambda(running),
