@@ -6,10 +6,11 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import aws_cdk as cdk
 from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_cloudwatch as cw
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from constructs import Construct
@@ -26,6 +27,7 @@ __all__ = [
     "AUTHORIZED_BY",
     "ApiMetrics",
     "ServiceResponse",
+    "StageAccess",
     "access_log_format",
     "acknowledge_methods",
     "api_metrics",
@@ -355,3 +357,30 @@ def stage_problems(props: StageSettings, problems: Problems, *, rest: bool = Tru
         problems.instance(
             "access_log_retention", props.access_log_retention, logs.RetentionDays, "a logs.RetentionDays"
         )
+
+
+class StageAccess:
+    """``grant_invoke`` and the stage's request metrics, for a pattern (a ``Pattern``) with one API
+    stage: it sets ``api``, ``_stage_name`` and ``_metrics``."""
+
+    api: Any
+    _stage_name: str
+    _metrics: ApiMetrics
+
+    def grant_invoke(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Lets ``grantee`` call every route of the stage (``execute-api:Invoke``), which IAM
+        authorization (the default) requires of callers."""
+        return iam.Grant.add_to_principal(
+            grantee=grantee,
+            actions=["execute-api:Invoke"],
+            resource_arns=[self.api.arn_for_execute_api("*", "/*", self._stage_name)],
+        )
+
+    def metric_count(self, **options: Any) -> cw.IMetric:
+        """``Count``: requests to the stage (Sum over five minutes). ``options``: see
+        :class:`~serverless_patterns.core.MetricOptions`."""
+        return self._metrics.count.to_metric(**options)
+
+    def metric_latency(self, **options: Any) -> cw.IMetric:
+        """``Latency`` of the stage in milliseconds (p99 over five minutes)."""
+        return self._metrics.latency.to_metric(**options)

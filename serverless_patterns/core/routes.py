@@ -4,13 +4,13 @@ methods, path segments and path parameters, for every pattern that takes a map o
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from ..errors import Problems
 
-__all__ = ["METHODS", "Route", "parameter_problems", "parse_route", "route_id"]
+__all__ = ["METHODS", "Route", "parameter_problems", "parse_route", "parse_routes", "route_id"]
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY")
 _SEGMENT = re.compile(r"^([A-Za-z0-9._~-]+|\{[A-Za-z_][A-Za-z0-9_]*\+?\})$")
@@ -61,6 +61,27 @@ def parse_route(key: str, spec: S, problems: Problems) -> Route[S] | None:
             problems.add(f"routes: greedy parameter {segment!r} in {key!r} must be the last segment")
             return None
     return Route(key, method, path, spec)
+
+
+def parse_routes(routes: Mapping[str, S], problems: Problems) -> list[Route[S]]:
+    """The routes of a non-empty map of route keys, each key parsed, none repeating another's method
+    and path, their path parameters checked; every problem goes to ``problems``."""
+    if not routes:
+        problems.add("routes must have at least one route, got {}")
+    parsed: list[Route[S]] = []
+    seen: set[tuple[str, str]] = set()
+    for key, spec in routes.items():
+        route = parse_route(key, spec, problems)
+        if route is None:
+            continue
+        normal = (route.method, re.sub(r"\{[^}+]+(\+?)\}", r"{\1}", route.path))
+        if normal in seen:
+            problems.add(f"routes: {key!r} duplicates another route with the same method and path")
+            continue
+        seen.add(normal)
+        parsed.append(route)
+    problems.extend(parameter_problems(parsed))
+    return parsed
 
 
 def parameter_problems(routes: Sequence[Route[S]]) -> list[str]:

@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import aws_cdk as cdk
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_cloudwatch as cw
-from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
@@ -30,6 +29,7 @@ from ..core.ids import unique_id
 from ..core.rest_api import (
     AUTHORIZED_BY,
     ApiMetrics,
+    StageAccess,
     acknowledge_methods,
     api_metrics,
     method_authorization,
@@ -38,9 +38,7 @@ from ..core.rest_api import (
     usage_plan,
 )
 from ..core.routes import METHODS as _METHODS
-from ..core.routes import Route
-from ..core.routes import parameter_problems as _parameter_problems
-from ..core.routes import parse_route as _parse_route
+from ..core.routes import Route, parse_routes
 from ..core.routes import route_id as _route_id
 from ..errors import Problems, is_token
 
@@ -126,7 +124,7 @@ class Cors:
     """How long browsers cache the preflight. Default: - 10 minutes"""
 
 
-class ApiToLambda(Pattern):
+class ApiToLambda(StageAccess, Pattern):
     """An API Gateway API in front of Lambda functions, secured, throttled, logged and alarmed.
 
     Give either ``routes`` (``{"GET /users/{id}": FunctionSpec(...)}``) or one ``function`` that
@@ -244,20 +242,6 @@ class ApiToLambda(Pattern):
         """The URL clients call: the custom domain's (``https://name/``), else the stage's invoke URL."""
         return self._url
 
-    def grant_invoke(self, grantee: iam.IGrantable) -> iam.Grant:
-        """Lets ``grantee`` call every route of the stage (``execute-api:Invoke``), which IAM
-        authorization (the default) requires of callers."""
-        return iam.Grant.add_to_principal(
-            grantee=grantee,
-            actions=["execute-api:Invoke"],
-            resource_arns=[self.api.arn_for_execute_api("*", "/*", self._stage_name)],
-        )
-
-    def metric_count(self, **options: Any) -> cw.IMetric:
-        """``Count``: requests to the stage (Sum over five minutes). ``options``: see
-        :class:`~serverless_patterns.core.MetricOptions`."""
-        return self._metric(self._metrics.count, options)
-
     def metric_server_error(self, **options: Any) -> cw.IMetric:
         """The 5XX responses of the stage (``5XXError`` for REST, ``5xx`` for HTTP; Sum over five minutes)."""
         return self._metric(self._metrics.errors_5xx, options)
@@ -265,10 +249,6 @@ class ApiToLambda(Pattern):
     def metric_client_error(self, **options: Any) -> cw.IMetric:
         """The 4XX responses of the stage (``4XXError`` for REST, ``4xx`` for HTTP; Sum over five minutes)."""
         return self._metric(self._metrics.errors_4xx, options)
-
-    def metric_latency(self, **options: Any) -> cw.IMetric:
-        """``Latency`` of the stage in milliseconds (p99 over five minutes)."""
-        return self._metric(self._metrics.latency, options)
 
     # ------------------------------------------------------------------ validation
     def _validate(self, props: _Props) -> list[Route[FunctionSpec]]:
@@ -448,25 +428,12 @@ def _validate_routes(props: _Props, problems: Problems) -> list[Route[FunctionSp
             f"routes must be a mapping of 'METHOD /path' to FunctionSpec, got {type(routes).__name__}"
         )
     else:
-        if not routes:
-            problems.add("routes must have at least one route, got {}")
-        parsed: list[Route[FunctionSpec]] = []
-        seen: set[tuple[str, str]] = set()
-        for key, spec in routes.items():
-            route = _parse_route(key, spec, problems)
-            if route is None:
-                continue
-            normal = (route.method, re.sub(r"\{[^}+]+(\+?)\}", r"{\1}", route.path))
-            if normal in seen:
-                problems.add(f"routes: {key!r} duplicates another route with the same method and path")
-                continue
-            seen.add(normal)
+        parsed = parse_routes(routes, problems)
+        for route in parsed:
             if props.cors is not None and route.method == "OPTIONS":
                 problems.add(
-                    f"routes: {key!r} conflicts with the CORS preflight; drop the route or the cors prop"
+                    f"routes: {route.key!r} conflicts with the CORS preflight; drop the route or the cors prop"
                 )
-            parsed.append(route)
-        problems.extend(_parameter_problems(parsed))
         return parsed
     return []
 
