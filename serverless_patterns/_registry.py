@@ -71,6 +71,21 @@ PATTERNS: tuple[PatternExports, ...] = (
     PatternExports("queue_worker", "QueueWorker"),
     PatternExports("event_handler", "EventHandler"),
     PatternExports("durable_workflow", "DurableWorkflow"),
+    PatternExports(
+        "service_api",
+        "ServiceApi",
+        (
+            "DeleteItem",
+            "GetItem",
+            "Param",
+            "PutEvents",
+            "PutItem",
+            "Query",
+            "SendMessage",
+            "StartExecution",
+            "StartSyncExecution",
+        ),
+    ),
 )
 """Every pattern, in the order the catalog lists them."""
 

@@ -1,0 +1,34 @@
+"""ServiceApi: a REST API whose routes call AWS services directly (SQS, DynamoDB, Step Functions,
+EventBridge), with no Lambda function.
+
+- ``props``: the route specs (:class:`SendMessage`, :class:`PutItem`, ... and :class:`Param`);
+- ``templates``: the mapping templates and the role statement of each spec;
+- ``validation``: the props checked before anything is built;
+- ``pattern``: the :class:`ServiceApi` construct.
+"""
+
+from .pattern import ServiceApi
+from .props import (
+    DeleteItem,
+    GetItem,
+    Param,
+    PutEvents,
+    PutItem,
+    Query,
+    SendMessage,
+    StartExecution,
+    StartSyncExecution,
+)
+
+__all__ = [
+    "DeleteItem",
+    "GetItem",
+    "Param",
+    "PutEvents",
+    "PutItem",
+    "Query",
+    "SendMessage",
+    "ServiceApi",
+    "StartExecution",
+    "StartSyncExecution",
+]
