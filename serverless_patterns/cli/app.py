@@ -23,6 +23,7 @@ from .._toolchain import missing_extra, tool_env
 from .assembly import Assembly, load, stage_context
 from .cost import PROFILES, Usage
 from .dev import register as register_dev_commands
+from .importer import register as register_import_command
 from .errors import CliError
 
 __all__ = ["app", "main"]
@@ -637,6 +638,7 @@ def cdk(ctx: typer.Context) -> None:
 
 # -- dev, invoke, send, events (cli/dev.py) -------------------------------------------------------
 register_dev_commands(app)
+register_import_command(app)
 
 
 def main() -> None:

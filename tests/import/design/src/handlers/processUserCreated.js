@@ -1,0 +1,5 @@
+// A small handler of the design documents' service (the documents give none): it logs what it got.
+exports.handler = async (event) => {
+  console.log(JSON.stringify({ handler: "processUserCreated", records: (event.Records || []).length }));
+  return { statusCode: 200, body: JSON.stringify({ handler: "processUserCreated", id: (event.pathParameters || {}).id || null }) };
+};
