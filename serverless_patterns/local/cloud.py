@@ -25,6 +25,7 @@ from .cdk import cdk_command, run_cdk
 from .events import Dispatcher
 from .iam import IamEnforcer
 from .runtime import HandlerRuntime, Invocation, InvokeResult
+from .services.durable import DurableExecution, LocalDurable
 from .services.scheduler import FiredSchedule, ScheduleClock, find_schedule, fire_schedule
 from .services.websocket import WebSocketGateway
 from .state import NOT_EMULATED, ResourceNote, State
@@ -87,6 +88,9 @@ class LocalCloud:
         it a schedule fires only when asked (:meth:`fire`). Default: False
     :param schedule_speed: seconds of schedule time per real second for ``run_schedules`` (60 fires
         a ``rate(1 minute)`` schedule every second). Default: 1
+    :param durable_speed: seconds of a durable execution's time per real second: its waits, step
+        retry delays and callback timeouts run this many times faster. Default: - None: skipped,
+        the next replay starts at once (see :mod:`.services.durable`)
     """
 
     def __init__(
@@ -99,9 +103,14 @@ class LocalCloud:
         enforce_iam: bool = True,
         run_schedules: bool = False,
         schedule_speed: float = 1.0,
+        durable_speed: float | None = None,
     ) -> None:
         if schedule_speed <= 0:
             raise LocalCloudError(f"schedule_speed must be positive, got {schedule_speed}")
+        if durable_speed is not None and durable_speed <= 0:
+            raise LocalCloudError(f"durable_speed must be positive, got {durable_speed}")
+        self.durable_speed = durable_speed
+        self._durable: LocalDurable | None = None
         self.account_id = account_id
         self.region = region
         self.retry_delay = retry_delay
@@ -167,6 +176,9 @@ class LocalCloud:
         except Exception:
             self._teardown()
             raise
+        self._durable = next(s for s, _ in self._services.services if s.name == "lambda").durable  # type: ignore[attr-defined]
+        self._durable.speed = self.durable_speed
+        moto_adapter.mount(server, self._durable.api)
         self._state = state
         self._gateway = ApiGateway(state, dispatcher)
         self._gateway.start()
@@ -188,6 +200,9 @@ class LocalCloud:
         if self._runtime is not None:  # first: a hung handler must not hold a poller in stop()
             self._runtime.close()
             self._runtime = None
+        if self._durable is not None:
+            self._durable.close()
+            self._durable = None
         if self._dispatcher is not None:
             self._dispatcher.stop()
             self._dispatcher = None
@@ -500,6 +515,15 @@ class LocalCloud:
         :param detail: what the invocation record says of the event. Default: - nothing
         """
         return self._require_dispatcher().invoke(function, event, source="invoke", detail=detail)
+
+    def durable_executions(self, function: str) -> list[DurableExecution]:
+        """The durable executions of a deployed durable function, oldest first, each with its
+        status, result or error, and operations (steps, waits, callbacks).
+
+        :param function: its name, ARN, or ``name:qualifier``.
+        """
+        fn, _ = self._require_dispatcher().resolve(function)
+        return [] if self._durable is None else self._durable.executions(str(fn.function_name))
 
     def invoke_api(
         self,

@@ -5,7 +5,9 @@ What is evaluated: the role's inline and attached managed policies; ``Action``/`
 ``Resource``/``NotResource`` with wildcards; an explicit ``Deny`` wins; no ``Allow`` is a denial.
 The action and resource are read from the request for DynamoDB, SQS, SNS, S3, Lambda, Step
 Functions, EventBridge, Secrets Manager and SSM parameters (``GetParameter(s)``); for other services
-only the action is checked (against ``*``).
+only the action is checked (against ``*``). Durable execution calls are read with the execution's
+ARN (``ListDurableExecutionsByFunction`` with the function's); callbacks
+(``SendDurableExecutionCallback*``) are not checked.
 
 Not evaluated: ``Condition`` blocks (a statement with conditions applies as if they held),
 resource-based policies (queue, topic, bucket, function, key policies), KMS key policies and the
@@ -204,6 +206,9 @@ def read_request(
         ]
         return Request(f"ssm:{operation}", tuple(arns) or ("*",))
     if service == "lambda":
+        durable = _durable_request(method, path, region, account)
+        if durable is not None:
+            return durable
         match = re.match(r"^/[0-9-]+/functions/([^/]+)(/.*)?$", path)
         if not match:
             return None
@@ -250,6 +255,34 @@ def read_request(
     if operation:
         return Request(f"{service}:{operation}", ("*",))
     return None
+
+
+_DURABLE_EXECUTION = re.compile(
+    r"^/2025-12-01/durable-executions/(arn:[^/]+/durable-execution/[^/]+/[^/]+)(/checkpoint|/state|/history|/stop)?$"
+)
+_DURABLE_ACTIONS = {
+    ("GET", ""): "GetDurableExecution",
+    ("DELETE", ""): "DeleteDurableExecution",
+    ("POST", "/checkpoint"): "CheckpointDurableExecution",
+    ("GET", "/state"): "GetDurableExecutionState",
+    ("GET", "/history"): "GetDurableExecutionHistory",
+    ("POST", "/stop"): "StopDurableExecution",
+}
+
+
+def _durable_request(method: str, path: str, region: str, account: str) -> Request | None:
+    """A durable execution call, on the execution's ARN (``ListDurableExecutionsByFunction`` on
+    the function's), or None for any other Lambda call."""
+    found = _DURABLE_EXECUTION.match(unquote(path))
+    if found is not None:
+        action = _DURABLE_ACTIONS.get((method, found.group(2) or ""))
+        return Request(f"lambda:{action}", (found.group(1),)) if action else None
+    listed = re.match(r"^/2025-12-01/functions/([^/]+)/durable-executions$", path)
+    if listed is None:
+        return None
+    name = unquote(listed.group(1))
+    arn = name if name.startswith("arn:") else f"arn:aws:lambda:{region}:{account}:function:{name}"
+    return Request("lambda:ListDurableExecutionsByFunction", (arn,))
 
 
 # -- the middleware -------------------------------------------------------------------------------

@@ -160,6 +160,9 @@ class HandlerRuntime:
         self.sources: dict[str, str] = {}
         """Function name -> source directory of Python functions whose modules run from the user's
         directory, ahead of the deployed code (``serverless-patterns dev``)."""
+        self.durable: Callable[..., InvokeResult | None] | None = None
+        """Asked first by :meth:`invoke`: the answer of a durable function's invocation (it starts
+        a durable execution), or None to run the handler (``services/durable.py``)."""
 
     def close(self) -> None:
         """Kill every worker; invocations still running fail at once."""
@@ -180,6 +183,10 @@ class HandlerRuntime:
         :param status_of: what the caller answers (an API's HTTP status) given the payload and
             whether the handler failed; recorded in :attr:`Invocation.status`. Default: - none
         """
+        if self.durable is not None:
+            durable_answer = self.durable(fn, event, source=source, qualifier=qualifier, detail=detail)
+            if durable_answer is not None:
+                return durable_answer
         request_id = str(uuid.uuid4())
         timeout = float(getattr(fn, "timeout", 3) or 3)
         name = str(fn.function_name)

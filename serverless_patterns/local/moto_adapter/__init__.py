@@ -35,6 +35,7 @@ __all__ = [
     "lambda_backend",
     "layer_version_code",
     "local_client",
+    "mount",
     "patched",
     "read",
     "render_input",
@@ -174,6 +175,16 @@ def secret_arn(account_id: str, region: str, secret: str) -> str | None:
     """The full ARN of the secret ``secret`` (a name, a partial or a full ARN) names, or None."""
     found = backend("secretsmanager", account_id, region).secrets.get(secret)
     return None if found is None else str(found.arn)
+
+
+def mount(server: Any, middleware: Any) -> None:
+    """Put a WSGI middleware (a function of the app it wraps) right in front of moto's app, behind
+    the middlewares already there (each holding what it wraps as ``.app``, as the IAM enforcer
+    does), so that they still see every request first."""
+    holder = server._server
+    while hasattr(holder.app, "app"):
+        holder = holder.app
+    holder.app = middleware(holder.app)
 
 
 def layer_version_code(account_id: str, region: str, arn: str) -> tuple[str, bytes] | None:

@@ -1,6 +1,7 @@
 """Lambda on the local cloud: invocations run the deployed handlers in worker processes (through
 the dispatcher, ``local/events.py``), DynamoDB stream records reach them with Lambda's rules, and
-functions and layers deploy and update as CloudFormation does it."""
+functions and layers deploy and update as CloudFormation does it; an invocation of a durable function
+starts a durable execution (``durable.py``)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from .. import moto_adapter, workers
 from ..moto_adapter import Patches, as_method
 from ..resources import ResourceRequest, update_hook
 from ..state import ACCEPTED, NOT_EMULATED, State
+from .durable import LocalDurable, durable_config
 from .running import Running
 
 __all__ = ["Lambda", "function_update", "layer_version_update", "note_runtime"]
@@ -28,14 +30,21 @@ class Lambda:
     def __init__(self, running: Running) -> None:
         self.state = running.state
         self.dispatcher = running.dispatcher
+        self.durable = LocalDurable(
+            account_id=running.state.account_id, region=running.state.region, dispatcher=running.dispatcher
+        )
+        """The durable execution service: what an invocation of a durable function starts."""
 
     def install(self, patches: Patches) -> None:
         patches.replace(
             MODELS, "LayerVersion.update_from_cloudformation_json", update_hook(layer_version_update)
         )
         patches.replace(
-            MODELS, "LambdaFunction.update_from_cloudformation_json", update_hook(function_update)
+            MODELS, "LambdaFunction.update_from_cloudformation_json", update_hook(self.function_updated)
         )
+        runtime = getattr(self.dispatcher, "runtime", None)
+        if runtime is not None:  # what runs handlers asks the durable execution service first
+            patches.set(runtime, "durable", self.durable.hook)
         # Ref of a layer version is its ARN (moto's model has no physical id, so Ref gave the object).
         patches.add(MODELS, "LayerVersion.physical_resource_id", property(layer_version_arn))
         original = patches.replace(
@@ -62,8 +71,13 @@ class Lambda:
     ) -> bytes:
         """``Invoke``: synchronous (the handler's answer) or ``Event`` (queued, retried, destinations)."""
         event = json.loads(body) if body else {}
-        if str(headers.get("X-Amz-Invocation-Type", headers.get("x-amz-invocation-type", ""))) == "Event":
-            backend.get_function(function_name, qualifier)  # 404 for an unknown function, as Lambda does
+        asynchronous = (
+            str(headers.get("X-Amz-Invocation-Type", headers.get("x-amz-invocation-type", ""))) == "Event"
+        )
+        fn = backend.get_function(function_name, qualifier)  # 404 for an unknown function, as Lambda does
+        if str(fn.function_name) in self.durable.configs:
+            return self.start_durable(fn, event, qualifier, headers, response_headers, asynchronous)
+        if asynchronous:
             self.dispatcher.invoke_async(function_name, event, source="invoke", qualifier=qualifier)
             response_headers["Content-Length"] = "0"
             return b""
@@ -71,6 +85,32 @@ class Lambda:
         if result.error_type:
             response_headers["x-amz-function-error"] = result.error_type
         response_headers["x-amz-executed-version"] = str(result.invocation.qualifier)
+        response_headers["Content-Length"] = str(len(result.payload))
+        return bytes(result.payload)
+
+    def start_durable(
+        self,
+        fn: Any,
+        event: Any,
+        qualifier: str | None,
+        headers: Any,
+        response_headers: Any,
+        asynchronous: bool,
+    ) -> bytes:
+        """``Invoke`` of a durable function: starts an execution (named by
+        ``X-Amz-Durable-Execution-Name``, else a uuid); ``Event`` answers with its ARN at once, a
+        synchronous invocation with its result."""
+        name = headers.get("X-Amz-Durable-Execution-Name") or headers.get("x-amz-durable-execution-name")
+        arn, result = self.durable.start(
+            fn, event, qualifier=qualifier, source="invoke", wait=not asynchronous, name=name
+        )
+        response_headers["X-Amz-Durable-Execution-Arn"] = arn
+        response_headers["x-amz-executed-version"] = str(fn.version)
+        if result is None:
+            response_headers["Content-Length"] = "0"
+            return b""
+        if result.error_type:
+            response_headers["x-amz-function-error"] = result.error_type
         response_headers["Content-Length"] = str(len(result.payload))
         return bytes(result.payload)
 
@@ -109,6 +149,7 @@ class Lambda:
     ) -> Any:
         """moto's CloudFormation model drops a function's Layers: set them as CreateFunction would."""
         fn = self._create_function(cls, resource_name, cloudformation_json, *args, **kwargs)
+        self._durable_config(str(fn.function_name), cloudformation_json.get("Properties") or {})
         layers = (cloudformation_json.get("Properties") or {}).get("Layers")
         if layers:
             try:
@@ -117,6 +158,18 @@ class Lambda:
                 fn.delete(fn.account_id, fn.region)  # a function that failed is not left behind
                 raise
         return fn
+
+    def function_updated(self, cls: Any, original_resource: Any, r: ResourceRequest) -> Any:
+        """:func:`function_update`, and the function's durable configuration as the template says."""
+        self._durable_config(str(original_resource.function_name), r.props)
+        return function_update(cls, original_resource, r)
+
+    def _durable_config(self, function_name: str, props: Any) -> None:
+        config = durable_config(props)
+        if config is None:
+            self.durable.configs.pop(function_name, None)
+        else:
+            self.durable.configs[function_name] = config
 
     def layers_data(self, fn: Any, layers_versions_arns: list[str]) -> Any:
         """Layers published by another account (the public Powertools layer, say) are unknown here:
