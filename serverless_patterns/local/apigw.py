@@ -1,9 +1,11 @@
 """An HTTP endpoint on 127.0.0.1 that serves the deployed APIs the way API Gateway would.
 
-``http://127.0.0.1:PORT/{api_id}/{stage}/{path}`` turns the request into a Lambda proxy event (REST
-API v1 payload, HTTP API v2 payload) for the integration of the matching method or route, invokes the
-function synchronously, and turns its answer back into an HTTP response. Only Lambda proxy
-integrations are served; any other integration answers 501.
+``http://127.0.0.1:PORT/{api_id}/{stage}/{path}`` finds the matching method (REST) or route (HTTP).
+A REST method's request validator and models are applied first (:mod:`.integrations`). A Lambda
+proxy integration gets the request as a Lambda proxy event (REST API v1 payload, HTTP API v2
+payload), invokes the function synchronously and turns its answer back into an HTTP response; a REST
+method's AWS service integration renders its mapping templates and calls the local service with its
+role's credentials (:mod:`.integrations`). Any other integration answers 501.
 """
 
 from __future__ import annotations
@@ -24,12 +26,12 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from .. import event_shapes
 from . import moto_adapter
 from .events import Dispatcher
+from .integrations import Caller, call_aws_integration, validation_error
 from .state import State
+from .vtl import RequestData
 
 __all__ = ["ApiGateway", "ApiResponse", "http_handler"]
 
-_STATES_URI = re.compile(r":apigateway:[^:]+:states:action/(StartExecution|StartSyncExecution)$")
-_MACHINE_IN_TEMPLATE = re.compile(r'"stateMachineArn"\s*:\s*"([^"]+)"')
 _LAMBDA_URI = re.compile(r"arn:[^:]+:apigateway:[^:]+:lambda:path/[^/]+/functions/(?P<arn>.+)/invocations")
 
 
@@ -101,9 +103,19 @@ def http_handler(
 class ApiGateway:
     """Routes requests to deployed REST and HTTP APIs. Started and stopped by the local cloud."""
 
-    def __init__(self, state: State, dispatcher: Dispatcher) -> None:
+    def __init__(
+        self,
+        state: State,
+        dispatcher: Dispatcher,
+        credentials: Callable[[str], tuple[str, str, str] | None] | None = None,
+    ) -> None:
+        """:param credentials: the local STS's credentials of a role ARN, for AWS integrations.
+        Default: - none: every AWS integration answers 500, as one whose role cannot be assumed"""
         self.state = state
         self.dispatcher = dispatcher
+        self._caller = Caller(
+            state.endpoint_url, state.region, state.account_id, credentials or (lambda _: None)
+        )
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), http_handler(self.handle))
         self._server.daemon_threads = True
         self._thread = threading.Thread(
@@ -163,11 +175,20 @@ class ApiGateway:
         if target is None:
             return _error(403, "Missing Authentication Token")
         integration = target.method_integration
+        path_parameters = {k: unquote(v) for k, v in match.groupdict().items()}
+        data = self._request_data(
+            api, stage, method, path, template, resource, query, headers, body, path_parameters
+        )
+        content_type = _content_type(headers)
+        refused = validation_error(target, api, data, content_type)
+        if refused is not None:
+            return ApiResponse(*refused)
+        kind = str(getattr(integration, "integration_type", None)).upper()
+        if integration is not None and kind == "AWS":
+            return ApiResponse(*call_aws_integration(integration, data, content_type, self._caller))
         uri = getattr(integration, "uri", None) or ""
-        if integration is not None and _STATES_URI.search(str(uri)):
-            return self._start_execution(integration, body, f"{method} {template}")
         lam = _LAMBDA_URI.match(str(uri))
-        if integration is None or str(integration.integration_type).upper() != "AWS_PROXY" or not lam:
+        if integration is None or kind != "AWS_PROXY" or not lam:
             return _error(
                 501, f"integration {getattr(integration, 'integration_type', None)} is not emulated locally"
             )
@@ -184,36 +205,53 @@ class ApiGateway:
             when=datetime.now(UTC),
             headers=headers,
             query=parse_qs(query, keep_blank_values=True),
-            path_parameters={k: unquote(v) for k, v in match.groupdict().items()},
+            path_parameters=path_parameters,
             stage_variables=getattr(api.stages[stage], "variables", None),
             body=text,
             is_base64_encoded=is_b64,
         )
         return self._call(lam.group("arn"), event, f"{method} {template}")
 
-    def _start_execution(self, integration: Any, body: bytes, detail: str) -> ApiResponse:
-        """The Step Functions ``StartExecution`` service integration that CDK's request template builds:
-        the request body becomes the execution input (the template itself is not evaluated)."""
-        templates = getattr(integration, "request_templates", None) or {}
-        found = _MACHINE_IN_TEMPLATE.search(" ".join(str(t) for t in templates.values()))
-        if found is None:
-            return _error(501, "StartExecution integration without a stateMachineArn in its template")
-        try:
-            payload = json.loads(body or b"{}")
-        except ValueError:
-            return _error(400, "Could not parse request body into json")
-        backend = moto_adapter.backend("stepfunctions", self.state.account_id, self.state.region)
-        try:
-            execution = backend.start_execution(found.group(1), str(uuid.uuid4()), json.dumps(payload))
-        except Exception as exc:
-            return _error(400, f"{type(exc).__name__}: {exc}")
-        started = getattr(execution, "start_date", None)
-        answer = {
-            "executionArn": execution.exec_arn,
-            "startDate": started.timestamp() if started else time.time(),
+    def _request_data(
+        self,
+        api: Any,
+        stage: str,
+        method: str,
+        path: str,
+        template: str,
+        resource: Any,
+        query: str,
+        headers: dict[str, str],
+        body: bytes,
+        path_parameters: dict[str, str],
+    ) -> RequestData:
+        """What a REST method's validator and mapping templates read of the request."""
+        now = datetime.now(UTC)
+        request_id = str(uuid.uuid4())
+        context = {
+            "requestId": request_id,
+            "extendedRequestId": request_id,
+            "httpMethod": method,
+            "resourcePath": template,
+            "resourceId": resource.id,
+            "path": f"/{stage}{path}",
+            "stage": stage,
+            "apiId": api.id,
+            "accountId": self.state.account_id,
+            "domainName": "127.0.0.1",
+            "protocol": "HTTP/1.1",
+            "requestTime": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
+            "requestTimeEpoch": int(now.timestamp() * 1000),
+            "identity": {"sourceIp": "127.0.0.1", "userAgent": _header(headers, "user-agent")},
         }
-        headers = {"content-type": "application/json", "x-local-detail": detail}
-        return ApiResponse(200, headers, json.dumps(answer).encode())
+        return RequestData(
+            body=body.decode(errors="replace"),
+            path=path_parameters,
+            querystring={k: v[-1] for k, v in parse_qs(query, keep_blank_values=True).items()},
+            header=dict(headers),
+            context=context,
+            stage_variables=getattr(api.stages[stage], "variables", None) or {},
+        )
 
     def _http(
         self, api: Any, stage: str, method: str, path: str, query: str, headers: dict[str, str], body: bytes
@@ -326,6 +364,17 @@ def _body(body: bytes, headers: dict[str, str]) -> tuple[str | None, bool]:
         return body.decode("utf-8"), False
     except UnicodeDecodeError:
         return base64.b64encode(body).decode(), True
+
+
+def _header(headers: dict[str, str], name: str) -> str:
+    return next((v for k, v in headers.items() if k.lower() == name), "")
+
+
+def _content_type(headers: dict[str, str]) -> str:
+    """The request's media type (``application/json`` when it names none), as API Gateway picks a
+    model and a mapping template by it."""
+    given = _header(headers, "content-type").split(";")[0].strip().lower()
+    return given or "application/json"
 
 
 def _error(status: int, message: str) -> ApiResponse:

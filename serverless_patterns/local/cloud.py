@@ -180,7 +180,7 @@ class LocalCloud:
         self._durable.speed = self.durable_speed
         moto_adapter.mount(server, self._durable.api)
         self._state = state
-        self._gateway = ApiGateway(state, dispatcher)
+        self._gateway = ApiGateway(state, dispatcher, self._role_credentials)
         self._gateway.start()
         self._websockets = WebSocketGateway(state, dispatcher, self._role_of)
         self._websockets.start()

@@ -7,11 +7,13 @@ handler that can only run in Docker. Here every type the patterns emit gets a mo
 - with behaviour: Lambda aliases and event invoke configs (async retries and destinations), SNS
   subscriptions (delivery, raw delivery, filter policies), API Gateway stages, HTTP APIs (v2) with
   routes, integrations and stages, S3 bucket notifications (``Custom::S3BucketNotifications``),
-  DynamoDB global tables (``TableV2``: the replica of the local region);
+  DynamoDB global tables (``TableV2``: the replica of the local region), API Gateway methods with
+  their integration responses, request validators and models (the local endpoint validates
+  requests with them and runs AWS service integrations, ``local/integrations.py``);
 - accepted: resource policies (queue, topic, bucket), which moto never enforces, and the API Gateway
   account setting;
 - reported as not emulated: CodeDeploy (no traffic shifting), CloudWatch alarms (never evaluated),
-  API Gateway request validators, usage plans and API keys, custom domain names and their
+  API Gateway usage plans and API keys, custom domain names and their
   certificates, any other ``Custom::`` resource whose handler is not Python, and any type moto has
   no model for.
 """
@@ -27,6 +29,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, TypeVar
 
 from . import moto_adapter
+from .integrations import aws_integration_unserved
 from .moto_adapter.bases import CloudFormationModel
 from .state import ACCEPTED, NOT_EMULATED, State
 
@@ -460,13 +463,17 @@ class BucketPolicy(LocalModel):
         return cls(str(r.props.get("Bucket", r.name)))
 
 
+def _rest_api(r: ResourceRequest) -> tuple[Any, str]:
+    """The API Gateway (v1) backend of the request's account and region, and its ``RestApiId``."""
+    return moto_adapter.backend("apigateway", r.account_id, r.region), str(r.props["RestApiId"])
+
+
 class RestApiStage(LocalModel):
     TYPE = "AWS::ApiGateway::Stage"
 
     @classmethod
     def create(cls, r: ResourceRequest) -> LocalModel:
-        backend = moto_adapter.backend("apigateway", r.account_id, r.region)
-        api_id = str(r.props["RestApiId"])
+        backend, api_id = _rest_api(r)
         stage_name = str(r.props.get("StageName", r.name))
         with contextlib.suppress(Exception):  # exists from a previous deploy
             backend.create_stage(
@@ -498,6 +505,47 @@ class RestApiStage(LocalModel):
         stage.variables = r.props.get("Variables") or {}
         stage.description = str(r.props.get("Description", ""))
         return original
+
+
+class RestApiRequestValidator(LocalModel):
+    """A REST API's request validator, which the local endpoint applies to the methods naming it."""
+
+    TYPE = "AWS::ApiGateway::RequestValidator"
+
+    @classmethod
+    def create(cls, r: ResourceRequest) -> LocalModel:
+        backend, api_id = _rest_api(r)
+        made = backend.create_request_validator(
+            api_id,
+            str(r.props.get("Name") or r.name),
+            bool(r.props.get("ValidateRequestBody", False)),
+            bool(r.props.get("ValidateRequestParameters", False)),
+        )
+        return cls._made(
+            made.id,
+            {"RequestValidatorId": made.id},
+            on_delete=lambda: backend.delete_request_validator(api_id, made.id),
+        )
+
+
+class RestApiModel(LocalModel):
+    """A REST API's model (a JSON schema), which the local endpoint checks request bodies against."""
+
+    TYPE = "AWS::ApiGateway::Model"
+
+    @classmethod
+    def create(cls, r: ResourceRequest) -> LocalModel:
+        backend, api_id = _rest_api(r)
+        name = str(r.props.get("Name") or "".join(c for c in r.name if c.isalnum()))
+        schema = r.props.get("Schema") or {}
+        backend.create_model(
+            api_id,
+            name,
+            str(r.props.get("ContentType", "application/json")),
+            str(r.props.get("Description", "")),
+            schema if isinstance(schema, str) else json.dumps(schema),
+        )
+        return cls._made(name, on_delete=lambda: backend.delete_model(api_id, name))
 
 
 class HttpApi(LocalModel):
@@ -777,7 +825,8 @@ def _method_model() -> type[CloudFormationModel]:
 
     class LocalMethod(Requested, Method):
         """moto's method model drops request templates and fails on MOCK integrations; this one
-        keeps them and says what the local endpoint will not do for the method."""
+        keeps them, the integration's role and responses, the method's required parameters, models
+        and validator, and says what the local endpoint will not do for the method."""
 
         @classmethod
         def create(cls, r: ResourceRequest) -> Any:
@@ -789,6 +838,9 @@ def _method_model() -> type[CloudFormationModel]:
                 method_type=props["HttpMethod"],
                 authorization_type=props.get("AuthorizationType", "NONE"),
                 api_key_required=props.get("ApiKeyRequired"),
+                request_parameters=props.get("RequestParameters"),
+                request_models=props.get("RequestModels"),
+                request_validator_id=props.get("RequestValidatorId"),
             )
             integration = props.get("Integration") or {}
             kind = str(integration.get("Type", "MOCK"))
@@ -799,10 +851,21 @@ def _method_model() -> type[CloudFormationModel]:
                 integration_type=kind,
                 uri=str(integration.get("Uri", "")),
                 integration_method=str(integration.get("IntegrationHttpMethod", props["HttpMethod"])),
+                credentials=integration.get("Credentials"),
                 request_templates=integration.get("RequestTemplates"),
                 passthrough_behavior=integration.get("PassthroughBehavior"),
                 request_parameters=integration.get("RequestParameters"),
             )
+            for response in integration.get("IntegrationResponses") or []:
+                backend.put_integration_response(
+                    function_id=props["RestApiId"],
+                    resource_id=props["ResourceId"],
+                    method_type=props["HttpMethod"],
+                    status_code=str(response.get("StatusCode", "200")),
+                    selection_pattern=response.get("SelectionPattern"),
+                    response_templates=dict(response.get("ResponseTemplates") or {}),
+                    response_parameters=response.get("ResponseParameters"),
+                )
             auth = str(props.get("AuthorizationType", "NONE"))
             where = f"{props['HttpMethod']} method"
             if auth != "NONE":
@@ -813,12 +876,13 @@ def _method_model() -> type[CloudFormationModel]:
                     f"{where}: {auth} authorization is not checked",
                 )
             uri = str(integration.get("Uri", ""))
-            if kind != "AWS_PROXY" and not (kind == "AWS" and ":states:action/Start" in uri):
+            unserved = aws_integration_unserved(uri) if kind == "AWS" else None
+            if kind not in ("AWS_PROXY", "AWS") or unserved:
                 cls._note(
                     kwargs,
                     "AWS::ApiGateway::Method",
                     NOT_EMULATED,
-                    f"{where}: {kind} integration answers 501",
+                    f"{where}: {unserved or kind + ' integration'} answers 501",
                 )
             place = (account_id, region_name, props["RestApiId"], props["ResourceId"])
             method.local_place = place
@@ -874,8 +938,8 @@ MODELS: dict[str, type[CloudFormationModel]] = {
             "AWS::CloudWatch::Alarm", "alarms are created but never evaluated", NOT_EMULATED, "AlarmName"
         ),
         _accepted("AWS::CloudWatch::CompositeAlarm", "alarms are never evaluated", NOT_EMULATED, "AlarmName"),
-        _accepted("AWS::ApiGateway::RequestValidator", "requests are not validated", NOT_EMULATED),
-        _accepted("AWS::ApiGateway::Model", "request models are not validated", NOT_EMULATED),
+        RestApiRequestValidator,
+        RestApiModel,
         _accepted("AWS::ApiGateway::UsagePlan", "no throttling or quotas", NOT_EMULATED),
         _accepted("AWS::ApiGateway::ApiKey", "API keys are not checked", NOT_EMULATED),
         _accepted("AWS::ApiGateway::UsagePlanKey", "API keys are not checked", NOT_EMULATED),
