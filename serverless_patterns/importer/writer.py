@@ -87,6 +87,7 @@ class _Writer:
     app: ImportedApp
     code_root: str
     """The source file's directory, relative to the app's."""
+    source_dir: Path
     lines: list[str] = field(default_factory=list)
     imports: set[str] = field(default_factory=set)
     patterns: set[str] = field(default_factory=set)
@@ -261,8 +262,14 @@ class _Writer:
             )
         code = os.path.normpath(os.path.join(self.code_root, function.code_dir)).replace(os.sep, "/")
         self.imports.add("from aws_cdk import aws_lambda as lambda_")
+        plain = not runtime.startswith("python") and _plain_node(
+            self.source_dir / function.code_dir, function.handler
+        )
+        if plain:
+            why = "a Node.js directory with no dependencies to bundle: packaged as it is, as the source's tool does"
+            self.note(f"{function.element}.handler", Status.MAPPED, f"lambda_.Code.from_asset({code!r})", why)
         args = [
-            f"code={code!r}",
+            f"code=lambda_.Code.from_asset({code!r})" if plain else f"code={code!r}",
             f"handler={function.handler!r}",
             f"runtime=lambda_.Runtime.{_runtime_constant(runtime)}",
         ]
@@ -609,6 +616,23 @@ class _Writer:
         return "\n".join([*header, *body_resources, *body_functions, *body_patterns, "app.synth()", ""])
 
 
+def _plain_node(directory: Path, handler: str) -> bool:
+    """Whether a Node.js handler's directory has nothing to bundle: a JavaScript entry and no
+    package.json dependencies (in the directory or the one above it)."""
+    module = handler.rpartition(".")[0]
+    if not any((directory / f"{module}{ext}").is_file() for ext in (".js", ".mjs", ".cjs")):
+        return False
+    for folder in (directory, directory.parent):
+        package = folder / "package.json"
+        if package.is_file():
+            try:
+                declared = json.loads(package.read_text()).get("dependencies")
+            except ValueError:
+                return False
+            return not declared
+    return True
+
+
 def _runtime_constant(runtime: str) -> str:
     """``nodejs24.x`` -> ``NODEJS_24_X``, ``python3.14`` -> ``PYTHON_3_14`` (aws_lambda.Runtime)."""
     match = re.fullmatch(r"(python|nodejs)(\d+)(?:\.(\d+|x))?", runtime)
@@ -678,7 +702,9 @@ def _consumed_queues(app: ImportedApp) -> set[str]:
 
 def write_app(app: ImportedApp, source_dir: Path, out_dir: Path) -> Written:
     """The files of the app that ``app`` becomes in ``out_dir`` (handlers stay in ``source_dir``)."""
-    writer = _Writer(app, os.path.relpath(source_dir.resolve(), out_dir.resolve()).replace(os.sep, "/"))
+    writer = _Writer(
+        app, os.path.relpath(source_dir.resolve(), out_dir.resolve()).replace(os.sep, "/"), source_dir
+    )
     app_py = writer.source()
     notes = [*app.notes, *writer.notes]
     for resource in app.state_machines:
