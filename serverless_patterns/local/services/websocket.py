@@ -346,10 +346,11 @@ class WebSocketGateway:
 
     def manage(self, verb: str, raw_path: str, headers: dict[str, str], body: bytes) -> ApiResponse:
         """``POST``, ``GET`` or ``DELETE`` ``/{api_id}/{stage}/@connections/{connection_id}``."""
-        found = _MANAGEMENT_PATH.match(unquote(urlsplit(raw_path).path))
+        # Matched before unquoting: a connection id may hold '/' (sent as %2F).
+        found = _MANAGEMENT_PATH.match(urlsplit(raw_path).path)
         if found is None or verb not in ("POST", "GET", "DELETE"):
             return _answer(404, {"message": "Not Found"}, "NotFoundException")
-        api_id, stage, connection_id = found.group("api"), found.group("stage"), found.group("id")
+        api_id, stage, connection_id = (unquote(found.group(k)) for k in ("api", "stage", "id"))
         arn = (
             f"arn:aws:execute-api:{self.state.region}:{self.state.account_id}:"
             f"{api_id}/{stage}/{verb}/@connections/{connection_id}"
