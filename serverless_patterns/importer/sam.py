@@ -24,7 +24,6 @@ import posixpath
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -78,7 +77,7 @@ def _load(path: Path, name: str) -> Any:
     long form, :func:`~serverless_patterns.importer.yaml_files.load_file`), or the ``ValueError``
     saying why not; ``name`` is how it names the file."""
     try:
-        return _dates_as_text(load_file(path))
+        return load_file(path)
     except OSError as error:
         raise ValueError(f"{name}: cannot be read ({error.strerror})") from None
     except UnicodeDecodeError:
@@ -91,16 +90,6 @@ def _load(path: Path, name: str) -> Any:
         mark = getattr(error, "problem_mark", None)
         at = f" at line {mark.line + 1} column {mark.column + 1}" if mark is not None else ""
         raise ValueError(f"{name}: not YAML: {getattr(error, 'problem', None) or error}{at}") from None
-
-
-def _dates_as_text(value: Any) -> Any:
-    """``value`` with the dates YAML made of unquoted ``2012-10-17`` as text again, as CloudFormation
-    reads them."""
-    if isinstance(value, dict):
-        return {key: _dates_as_text(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_dates_as_text(item) for item in value]
-    return value.isoformat() if isinstance(value, date) else value
 
 
 def _check(path: Path, template: Any) -> dict[str, Any]:

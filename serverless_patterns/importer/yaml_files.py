@@ -56,6 +56,12 @@ def _get_att(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
     return {"Fn::GetAtt": value.split(".", 1) if isinstance(value, str) else value}
 
 
+# CloudFormation reads an unquoted 2012-10-17 (an IAM policy's Version) as text, not as a date.
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, pattern) for tag, pattern in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
 for _name in _FUNCTIONS:
     _Loader.add_constructor(f"!{_name}", _function(f"Fn::{_name}"))
 _Loader.add_constructor("!Ref", _function("Ref"))

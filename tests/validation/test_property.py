@@ -141,9 +141,10 @@ def targets(pattern: str) -> list[Any]:
     cases = all_cases()[pattern]
     found: list[Any] = [("prop", name) for name in _params(PATTERNS[pattern])]
     found += _function_field(pattern)
-    found += [
-        ("option", "deployment", DeploymentStrategy.canary, name) for name in _fields(DeploymentStrategy)
-    ]
+    if "deployment" in _params(PATTERNS[pattern]):  # a pattern with no function has no deployment
+        found += [
+            ("option", "deployment", DeploymentStrategy.canary, name) for name in _fields(DeploymentStrategy)
+        ]
     found += [("option", "monitoring", MonitoringOptions, name) for name in _fields(MonitoringOptions)]
     found += [("thresholds", name) for name in _fields(AlarmThresholds)]
     for top, make in cases.options.items():
