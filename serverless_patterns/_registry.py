@@ -86,6 +86,7 @@ PATTERNS: tuple[PatternExports, ...] = (
             "StartSyncExecution",
         ),
     ),
+    PatternExports("web_socket_api", "WebSocketApi", ("WebSocketAuthorizer",)),
 )
 """Every pattern, in the order the catalog lists them."""
 
