@@ -289,8 +289,17 @@ def _event_bridge(value: Any) -> tuple[EventKind, dict[str, Any]]:
 
 
 def _websocket(value: Any) -> tuple[EventKind, dict[str, Any]]:
-    route = value.get("route") if isinstance(value, Mapping) else value
-    return EventKind.WEBSOCKET, {"route": route}
+    value = value if isinstance(value, Mapping) else {"route": value}
+    authorizer = value.get("authorizer")
+    if isinstance(authorizer, Mapping):
+        sources = authorizer.get("identitySource") or []
+        authorizer = {
+            "name": authorizer.get("name"),
+            "identity_source": [sources] if isinstance(sources, str) else list(sources),
+        }
+    elif isinstance(authorizer, str):
+        authorizer = {"name": authorizer, "identity_source": []}
+    return EventKind.WEBSOCKET, {"route": value.get("route"), "authorizer": authorizer}
 
 
 _EVENTS: dict[str, Callable[[Any], tuple[EventKind, dict[str, Any]]]] = {

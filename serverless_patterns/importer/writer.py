@@ -88,6 +88,7 @@ class _Writer:
     code_root: str
     """The source file's directory, relative to the app's."""
     source_dir: Path
+    out_dir: Path
     lines: list[str] = field(default_factory=list)
     imports: set[str] = field(default_factory=set)
     patterns: set[str] = field(default_factory=set)
@@ -96,10 +97,25 @@ class _Writer:
     core: set[str] = field(default_factory=set)
     """Names the app imports from serverless_patterns.core."""
     specs: dict[str, str] = field(default_factory=dict)
+    ids: set[str] = field(default_factory=set)
+    authorizers: set[str] = field(default_factory=set)
+    """Functions used as authorizers (they need no trigger of their own)."""
+    """The construct ids the stack's patterns have."""
     """Function name -> its FunctionSpec expression."""
 
     def note(self, element: str, status: Status, became: str, why: str = "") -> None:
         self.notes.append(Note(element, status, became, why))
+
+    def _id(self, base: str) -> str:
+        """``base``, or ``base2``, ``base3``... when a construct of the stack already has it."""
+        taken = {*self.ids, *self.kept}
+        found = base
+        for n in range(2, 1000):
+            if found not in taken:
+                break
+            found = f"{base}{n}"
+        self.ids.add(found)
+        return found
 
     def add(self, *lines: str) -> None:
         self.lines.extend(lines)
@@ -269,14 +285,16 @@ class _Writer:
             why = "a Node.js directory with no dependencies to bundle: packaged as it is, as the source's tool does"
             self.note(f"{function.element}.handler", Status.MAPPED, f"lambda_.Code.from_asset({code!r})", why)
         args = [
-            f"code=lambda_.Code.from_asset({code!r})" if plain else f"code={code!r}",
+            f"code=lambda_.Code.from_asset({code!r}, exclude={self._left_out(function)!r})"
+            if plain
+            else f"code={code!r}",
             f"handler={function.handler!r}",
             f"runtime=lambda_.Runtime.{_runtime_constant(runtime)}",
         ]
         if function.memory_size:
             args.append(f"memory_size={max(128, int(function.memory_size))}")
         if function.timeout:
-            args.append(f"timeout=cdk.Duration.seconds({int(function.timeout)})")
+            args.append(f"timeout=cdk.Duration.seconds({self._timeout(function)})")
         if function.architecture:
             args.append(
                 f"architecture=lambda_.Architecture.{'ARM_64' if 'arm' in str(function.architecture) else 'X86_64'}"
@@ -311,6 +329,23 @@ class _Writer:
             function.element, Status.MAPPED, f"FunctionSpec(code={code!r}, handler={function.handler!r})"
         )
         return "FunctionSpec(" + ", ".join(args) + ")"
+
+    def _left_out(self, function: Function) -> list[str]:
+        """What a handler directory packaged as it is leaves out: tools' folders, and this app's
+        folder when it lies inside (its cdk.out would hold the asset itself)."""
+        inside = os.path.relpath(self.out_dir.resolve(), (self.source_dir / function.code_dir).resolve())
+        own = [] if inside.startswith("..") else [inside.replace(os.sep, "/")]
+        return [*own, "cdk.out", ".git", ".serverless", "node_modules", ".aws-sam"]
+
+    def _timeout(self, function: Function) -> int:
+        """The function's timeout, at most what the API in front of it waits (29 s REST, 30 s HTTP)."""
+        timeout = int(function.timeout or 0)
+        kinds = {t.kind for t in function.triggers}
+        limit = 29 if EventKind.HTTP in kinds else 30 if EventKind.HTTP_API in kinds else 900
+        if timeout > limit:
+            why = f"{timeout} s is more than the API's integration waits; lowered to {limit} s"
+            self.note(f"{function.element}.timeout", Status.APPROXIMATED, f"{limit} s", why)
+        return min(timeout, limit)
 
     def _statement(self, element: str, statement: Mapping[str, Any]) -> str:
         """The statement as ``iam.PolicyStatement.from_json(...)``, narrowed, with its report line."""
@@ -360,13 +395,6 @@ class _Writer:
                 continue
             for trigger in function.triggers:
                 by_kind.setdefault(trigger.kind, []).append((function, trigger))
-            if not function.triggers:
-                self.note(
-                    function.element,
-                    Status.NOT_MAPPED,
-                    "",
-                    "a function without a trigger: no pattern deploys one alone yet",
-                )
         for kind in (EventKind.HTTP, EventKind.HTTP_API):
             if by_kind.get(kind):
                 self._api(kind, by_kind[kind])
@@ -382,8 +410,16 @@ class _Writer:
             *by_kind.get(EventKind.EVENT_RULE, []),
         ]:
             self._event_handler(function, trigger)
-        for _, trigger in by_kind.get(EventKind.WEBSOCKET, []):
-            self.note(trigger.element, Status.NOT_MAPPED, "", "WebSocket routes: see WebSocketApi")
+        if by_kind.get(EventKind.WEBSOCKET):
+            self._websocket(by_kind[EventKind.WEBSOCKET])
+        for function in self.app.functions:
+            if (
+                function.name in self.specs
+                and not function.triggers
+                and function.name not in self.authorizers
+            ):
+                why = "a function without a trigger: no pattern deploys one alone yet"
+                self.note(function.element, Status.NOT_MAPPED, "", why)
 
     def _api(self, kind: EventKind, routes: list[tuple[Function, Trigger]]) -> None:
         self.patterns.update({"ApiToLambda", "ApiType", "Authorization"})
@@ -401,7 +437,20 @@ class _Writer:
             self.note(trigger.element, Status.MAPPED, f"ApiToLambda {name!r}, route {key!r}")
         authorizers = {t.props.get("authorizer") for _, t in routes}
         authorization = "Authorization.iam()"
-        if authorizers - {None, "iam"}:
+        lambdas = {a.split(":", 1)[1] for a in authorizers if a and a.startswith("lambda:")}
+        if (
+            len(lambdas) == 1
+            and next(iter(lambdas)) in self.specs
+            and authorizers - {None} == {f"lambda:{next(iter(lambdas))}"}
+        ):
+            (chosen,) = lambdas
+            authorization = f"Authorization.lambda_authorizer({self.specs[chosen]})"
+            self.authorizers.add(chosen)
+            self.note(f"{name} authorizers", Status.MAPPED, f"Authorization.lambda_authorizer({chosen})")
+            if None in authorizers:
+                why = "routes without the authorizer in the source now have it too: ApiToLambda authorizes every route one way"
+                self.note(f"{name} authorization", Status.APPROXIMATED, authorization, why)
+        elif authorizers - {None, "iam"}:
             chosen = sorted(a for a in authorizers if a)
             why = f"authorizers {chosen} are not carried: choose Authorization.cognito(...) or lambda_authorizer(...)"
             self.note(f"{name} authorizers", Status.APPROXIMATED, "Authorization.iam()", why)
@@ -429,6 +478,53 @@ class _Writer:
             "",
         )
 
+    def _websocket(self, routes: list[tuple[Function, Trigger]]) -> None:
+        """The WebSocket routes, as one WebSocketApi (authorized on $connect)."""
+        self.patterns.add("WebSocketApi")
+        keys: dict[str, str] = {}
+        authorizer: dict[str, Any] | None = None
+        for function, trigger in routes:
+            route = str(trigger.props.get("route") or "$default")
+            if route in keys:
+                self.note(
+                    trigger.element,
+                    Status.NOT_MAPPED,
+                    "",
+                    f"route {route} is already served by {keys[route]}",
+                )
+                continue
+            keys[route] = function.name
+            authorizer = authorizer or trigger.props.get("authorizer")
+            self.note(trigger.element, Status.MAPPED, f"WebSocketApi 'WebSocket', route {route!r}")
+        name = (authorizer or {}).get("name")
+        if "$connect" not in keys:
+            authorization = "'none'"
+            why = "no $connect route, where API Gateway authorizes a WebSocket client: anyone may connect"
+            self.note("WebSocket authorization", Status.APPROXIMATED, "authorization='none'", why)
+        elif name in self.specs:
+            self.patterns.add("WebSocketAuthorizer")
+            sources = tuple(authorizer.get("identity_source") or ()) if authorizer else ()
+            source_arg = f", identity_source={sources!r}" if sources else ""
+            authorization = f"WebSocketAuthorizer(function={self.specs[name]}{source_arg})"
+            self.note("WebSocket authorization", Status.MAPPED, f"WebSocketAuthorizer({name})")
+        else:
+            authorization = "'iam'"
+            why = "the $connect route is public in the source; it now requires IAM (SigV4)"
+            self.note("WebSocket authorization", Status.APPROXIMATED, "authorization='iam'", why)
+        lines = "\n".join(f"        {key!r}: {self.specs[function]}," for key, function in keys.items())
+        self.add(
+            "WebSocketApi(",
+            "    stack,",
+            f"    {self._id('WebSocket')!r},",
+            f"    authorization={authorization},",
+            "    routes={",
+            lines,
+            "    },",
+            ")",
+            "",
+        )
+        self.authorizers.update({name} if name in self.specs and "$connect" in keys else set())
+
     def _queue_worker(self, function: Function, trigger: Trigger) -> None:
         self.patterns.update({"QueueWorker", "Batching"})
         props = trigger.props
@@ -440,7 +536,7 @@ class _Writer:
         queue = props.get("queue")
         name = _queue_name(queue, self.app)
         fifo = bool(name and name.endswith(".fifo"))
-        construct = pascal(f"{function.name}Queue" if len(function.triggers) > 1 else function.name)
+        construct = self._id(pascal(f"{function.name}Queue" if len(function.triggers) > 1 else function.name))
         args = f"function={self.specs[function.name]}" + (", fifo=True" if fifo else "")
         if any(v is not None for v in batching.values()):
             args += f", batching=Batching({_kwargs(batching).rstrip(', ')})"
@@ -457,7 +553,9 @@ class _Writer:
         for topic_key, items in by_topic.items():
             self.patterns.update({"FanoutQueue", "Subscriber"})
             topic = json.loads(topic_key)
-            construct = pascal(f"{_short(topic) or 'Topic'}Fanout") if len(by_topic) > 1 else "Fanout"
+            construct = self._id(
+                pascal(f"{_short(topic) or 'Topic'}Fanout") if len(by_topic) > 1 else "Fanout"
+            )
             expression, why = self._topic_expression(topic, construct)
             subscribers = ", ".join(
                 f"{function.name!r}: Subscriber(function={self.specs[function.name]}"
@@ -507,7 +605,7 @@ class _Writer:
     def _s3(self, function: Function, trigger: Trigger) -> None:
         self.patterns.add("S3Processor")
         props = trigger.props
-        construct = pascal(function.name)
+        construct = self._id(pascal(function.name))
         args = [f"function={self.specs[function.name]}"]
         for key in ("prefix", "suffix"):
             if props.get(key):
@@ -545,7 +643,7 @@ class _Writer:
             return
         self.patterns.add("StreamToSns")
         self.imports.add("from aws_cdk import aws_dynamodb as dynamodb")
-        construct = pascal(f"{function.name}Stream")
+        construct = self._id(pascal(f"{function.name}Stream"))
         table = (
             f"dynamodb.Table.from_table_attributes(stack, {construct + 'Table'!r}, "
             f"table_arn={kept.variable}.get_att('Arn').to_string(), table_stream_arn={kept.variable}.get_att('StreamArn').to_string())"
@@ -563,8 +661,8 @@ class _Writer:
     def _event_handler(self, function: Function, trigger: Trigger) -> None:
         self.patterns.add("EventHandler")
         props = trigger.props
-        construct = pascal(
-            function.name if len(function.triggers) == 1 else f"{function.name}{trigger.kind.value}"
+        construct = self._id(
+            pascal(function.name if len(function.triggers) == 1 else f"{function.name}{trigger.kind.value}")
         )
         if trigger.kind == EventKind.SCHEDULE:
             args = f"schedule={props['expression']!r}" + (
@@ -703,7 +801,10 @@ def _consumed_queues(app: ImportedApp) -> set[str]:
 def write_app(app: ImportedApp, source_dir: Path, out_dir: Path) -> Written:
     """The files of the app that ``app`` becomes in ``out_dir`` (handlers stay in ``source_dir``)."""
     writer = _Writer(
-        app, os.path.relpath(source_dir.resolve(), out_dir.resolve()).replace(os.sep, "/"), source_dir
+        app,
+        os.path.relpath(source_dir.resolve(), out_dir.resolve()).replace(os.sep, "/"),
+        source_dir,
+        out_dir,
     )
     app_py = writer.source()
     notes = [*app.notes, *writer.notes]
