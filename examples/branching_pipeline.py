@@ -1,7 +1,7 @@
 """Branching without ASL: an order pipeline from Python steps with a Choice, a Wait that loops back,
 a Parallel and a Map. Each Lambda step gets its function, live alias, canary, retries and alarms.
 
-The README shows this file; tests synthesize it with the rule packs and cfn-lint
+docs/patterns/orchestrated-pipeline.md shows this file; tests synthesize it with the rule packs and cfn-lint
 (tests/patterns/test_orchestrated_pipeline_branching.py).
 """
 

@@ -1,8 +1,9 @@
 """Bring your own state machine: an ASL file that uses DynamoDB, SQS, EventBridge, a nested state
 machine and a Distributed Map over S3, bound by name to resources this stack owns.
 
-The README's "Bring your own state machine" section shows this file; tests synthesize it with the
-rule packs and cfn-lint (tests/patterns/test_orchestrated_pipeline_integrations.py).
+The "Bring your own state machine" section of docs/patterns/orchestrated-pipeline.md shows this
+file; tests synthesize it with the rule packs and cfn-lint
+(tests/patterns/test_orchestrated_pipeline_integrations.py).
 """
 
 from __future__ import annotations

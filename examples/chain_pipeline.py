@@ -2,7 +2,7 @@
 chain's tasks grant themselves; the pattern adds logging, tracing, alarms, triggers and the
 failure and success notifications.
 
-The README shows this file; tests synthesize it with the rule packs and cfn-lint
+docs/patterns/orchestrated-pipeline.md shows this file; tests synthesize it with the rule packs and cfn-lint
 (tests/patterns/test_orchestrated_pipeline_chain.py).
 """
 

@@ -1,4 +1,4 @@
-"""The README's "Run it locally" example: deploy the users API to the local cloud and call it.
+"""The documentation's "Run it locally" example (docs/local.md): deploy the users API to the local cloud and call it.
 
 Run from the repository root: ``python examples/run_locally.py``.
 """

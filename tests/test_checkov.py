@@ -1,6 +1,6 @@
 """Checkov, a third opinion: its CloudFormation checks on every template of the examples app.
 
-A failed check passes this test only when the README's table ("Checkov, a third opinion") lists it
+A failed check passes this test only when the table of docs/security.md ("Checkov, a third opinion") lists it
 with its reason; a row there that no longer fails is an error too, so the table and the templates
 cannot drift apart. Checkov lives in a virtualenv of its own (``scripts/env.sh`` makes
 ``.venv-checkov`` from ``scripts/checkov-requirements.txt``): its pins conflict with the project's.
@@ -21,9 +21,9 @@ import pytest
 from tests.e2e.apps_support import synth_examples
 
 ROOT = Path(__file__).resolve().parents[1]
-README = ROOT / "README.md"
+PAGE = ROOT / "docs" / "security.md"
 REQUIREMENTS = ROOT / "scripts" / "checkov-requirements.txt"
-TABLE_HEADING = "### Checkov, a third opinion"
+TABLE_HEADING = "## Checkov, a third opinion"
 
 
 def checkov() -> str | None:
@@ -40,8 +40,8 @@ def pinned_version() -> str:
 
 
 def documented() -> dict[str, str]:
-    """Check ID -> why it stays failed, from the README's table."""
-    text = README.read_text(encoding="utf-8")
+    """Check ID -> why it stays failed, from the table of docs/security.md."""
+    text = PAGE.read_text(encoding="utf-8")
     section = text[text.index(TABLE_HEADING) :]
     section = section[: section.find("\n#", len(TABLE_HEADING))]
     rows = re.findall(r"^\| `(CKV2?_AWS_\d+)` \| [^|]+ \| (.+) \|$", section, re.MULTILINE)
@@ -82,14 +82,16 @@ def failed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[str]]:
 def test_every_failed_check_is_documented(failed: dict[str, list[str]]) -> None:
     unexplained = {check: resources for check, resources in failed.items() if check not in documented()}
     assert not unexplained, (
-        "Checkov checks failed that README.md's table does not explain (fix them, or add a row with "
+        "Checkov checks failed that docs/security.md's table does not explain (fix them, or add a row with "
         f"the reason): {json.dumps(unexplained, indent=1)}"
     )
 
 
 def test_every_documented_check_still_fails(failed: dict[str, list[str]]) -> None:
     stale = sorted(set(documented()) - set(failed))
-    assert not stale, f"README.md's Checkov table lists checks that no longer fail; remove them: {stale}"
+    assert not stale, (
+        f"docs/security.md's Checkov table lists checks that no longer fail; remove them: {stale}"
+    )
 
 
 def test_the_access_log_bucket_is_versioned(failed: dict[str, list[str]]) -> None:

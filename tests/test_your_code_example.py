@@ -1,4 +1,4 @@
-"""The README's "Your handler's dependencies and shared code" example is a real app directory
+"""The documentation's "Dependencies and shared code" example (docs/your-code.md) is a real app directory
 (examples/your_code) that synthesizes as a user's would: run as its own process, from its own
 directory. Downloads pydantic's wheels from PyPI on the first run (uv's cache keeps them)."""
 
@@ -41,9 +41,9 @@ def asset_of(outdir: Path, resource: dict[str, Any]) -> Path:
     return outdir / f"asset.{key.removesuffix('.zip')}"
 
 
-def test_readme_shows_the_example_file() -> None:
+def test_the_documentation_shows_the_example_file() -> None:
     code = (EXAMPLE / "app.py").read_text().split('"""', 2)[2].lstrip("\n")
-    assert code in (ROOT / "README.md").read_text()
+    assert code in (ROOT / "docs" / "your-code.md").read_text()
 
 
 def test_the_function_asset_holds_its_dependencies_for_its_runtime_and_architecture(

@@ -1,5 +1,5 @@
-"""The README's "Your handler's dependencies and shared code" example: an app laid out as yours
-would be, with a handler that has dependencies and code shared through a layer.
+"""The documentation's "Dependencies and shared code" example (docs/your-code.md): an app laid
+out as yours would be, with a handler that has dependencies and code shared through a layer.
 
 Synthesize from this directory: ``cdk synth`` (cdk.json names the app; no Docker needed).
 """

@@ -1,4 +1,4 @@
-"""The catalog and ``list`` / ``show``: entries match the README and a real synth of their example."""
+"""The catalog and ``list`` / ``show``: entries match the documentation and a real synth of their example."""
 
 from __future__ import annotations
 
@@ -45,18 +45,14 @@ def test_every_registered_pattern_has_its_catalog_folder() -> None:
 
 
 @pytest.mark.parametrize("entry", ENTRIES, ids=NAMES)
-def test_example_is_the_readme_example(entry: catalog.PatternEntry) -> None:
-    """The top README's ``## Name`` example, or the first one of the pattern folder's README.md."""
+def test_example_is_the_documented_example(entry: catalog.PatternEntry) -> None:
+    """The first example of the pattern folder's README.md, else of its page of the documentation
+    site (``docs/patterns/<name>.md``)."""
     own = ROOT / "serverless_patterns" / "patterns" / entry.module.rsplit(".", 1)[1] / "README.md"
-    if own.is_file():
-        match = re.search(r"^```python\n(.*?)```", own.read_text(), re.S | re.M)
-        assert match is not None, f"{own.relative_to(ROOT)} has no python example"
-        assert entry.example == match.group(1)
-        return
-    readme = (ROOT / "README.md").read_text()
-    match = re.search(rf"^## {entry.class_name}\n+```python\n(.*?)```", readme, re.S | re.M)
-    if match is None:
-        pytest.skip(f"README has no '## {entry.class_name}' section with a python example yet")
+    own = own if own.is_file() else ROOT / "docs" / "patterns" / f"{entry.name}.md"
+    assert own.is_file(), f"{entry.name} is documented nowhere"
+    match = re.search(r"^```python\n(.*?)```", own.read_text(), re.S | re.M)
+    assert match is not None, f"{own.relative_to(ROOT)} has no python example"
     assert entry.example == match.group(1)
 
 

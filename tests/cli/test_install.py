@@ -158,13 +158,12 @@ def test_the_scaffold_imports_serverless_patterns_before_aws_cdk() -> None:
 
 
 def test_the_readme_install_section_lists_every_command() -> None:
-    """The `[cli]` extra's commands, all of them, in the README's Install section."""
+    """The `[cli]` extra's commands, all of them, on the documentation's Install page."""
     from serverless_patterns.cli.app import app
 
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
-    install = readme.split("\n## Install\n", 1)[1].split("\n## ", 1)[0]
+    install = (Path(__file__).resolve().parents[2] / "docs" / "install.md").read_text()
     names = sorted(c.name or c.callback.__name__ for c in app.registered_commands if c.callback)
     assert {"cdk", "dev", "invoke", "send", "events", "redrive", "new", "check"} <= set(names)
     missing = [name for name in names if not re.search(rf"`{name}\b", install)]
-    assert missing == [], f"README's Install section does not list {missing}"
+    assert missing == [], f"docs/install.md does not list {missing}"
     assert "serverless-patterns cdk deploy" in install and "npm install" not in install

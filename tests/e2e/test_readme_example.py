@@ -1,4 +1,5 @@
-"""The README's "Run it locally" example is a real file that runs as a user would run it."""
+"""The documentation's "Run it locally" example (docs/local.md) is a real file that runs as a user
+would run it."""
 
 from __future__ import annotations
 
@@ -15,9 +16,9 @@ EXAMPLE = ROOT / "examples" / "run_locally.py"
 pytestmark = pytest.mark.e2e
 
 
-def test_readme_shows_the_example_file() -> None:
+def test_the_documentation_shows_the_example_file() -> None:
     code = EXAMPLE.read_text().split('"""', 2)[2].lstrip("\n")
-    assert code in (ROOT / "README.md").read_text()
+    assert code in (ROOT / "docs" / "local.md").read_text()
 
 
 def test_example_deploys_and_calls_the_api() -> None:

@@ -355,9 +355,9 @@ def test_the_archive_handler_answers_where_the_file_went(monkeypatch: pytest.Mon
     }
 
 
-def test_the_readme_shows_the_examples_as_they_are() -> None:
-    readme = (ROOT / "README.md").read_text()
-    section = readme[readme.index("### Branching in Python") : readme.index("## Run it locally")]
+def test_the_documentation_shows_the_examples_as_they_are() -> None:
+    page = (ROOT / "docs" / "patterns" / "orchestrated-pipeline.md").read_text()
+    section = page[page.index("## Branching in Python") :]
     blocks = re.findall(r"```python\n(.*?)```", section, flags=re.S)
     assert len(blocks) == 3
     sources = [
