@@ -98,6 +98,10 @@ class _Writer:
     """Names the app imports from serverless_patterns.core."""
     specs: dict[str, str] = field(default_factory=dict)
     ids: set[str] = field(default_factory=set)
+    consumed: set[str] = field(default_factory=set)
+    """The source's queues that QueueWorkers own instead."""
+    files: dict[str, str] = field(default_factory=dict)
+    """Other files of the app (state machine definitions), by relative path."""
     authorizers: set[str] = field(default_factory=set)
     """Functions used as authorizers (they need no trigger of their own)."""
     """The construct ids the stack's patterns have."""
@@ -122,10 +126,14 @@ class _Writer:
 
     # -- resources ------------------------------------------------------------------------------
     def resources(self) -> None:
-        consumed = _consumed_queues(self.app)
+        self.consumed = _consumed_queues(self.app)
         for resource in self.app.resources:
-            if resource.logical_id in consumed:
+            if resource.logical_id in self.consumed:
                 continue  # a trigger's queue: the QueueWorker owns it
+            if resource.type.startswith("AWS::Serverless::"):
+                why = "a SAM resource with no pattern here (a layer: build it with PythonLayer or lambda_.LayerVersion)"
+                self.note(resource.element, Status.NOT_MAPPED, "", why)
+                continue
             write = {
                 "AWS::DynamoDB::Table": self._table,
                 "AWS::SQS::Queue": self._queue,
@@ -140,6 +148,14 @@ class _Writer:
         return kept
 
     def _as_written(self, resource: Resource) -> None:
+        defined = {r.logical_id for r in self.app.resources}
+        missing = sorted(
+            {t for t in _targets(resource.properties) if t not in defined and not t.startswith("AWS::")}
+        )
+        if missing:
+            why = f"refers to {', '.join(missing)}, which the source's tool generated and this app names otherwise"
+            self.note(resource.element, Status.NOT_MAPPED, "", why)
+            return
         kept = self._keep(resource)
         self.add(
             f"# {resource.element}: kept as written",
@@ -237,8 +253,9 @@ class _Writer:
         if self.app.statements:
             self.imports.add("from aws_cdk import aws_iam as iam")
             statements = [
-                self._statement(f"provider.iam.role.statements[{i}]", s)
+                rendered
                 for i, s in enumerate(self.app.statements)
+                if (rendered := self._statement(f"provider.iam.role.statements[{i}]", s)) is not None
             ]
             self.add(
                 "# The provider's IAM statements, which every function's role had; resources the app defines are",
@@ -314,9 +331,13 @@ class _Writer:
         if function.reserved_concurrency:
             args.append(f"reserved_concurrency={int(function.reserved_concurrency)}")
         own_statements = [
-            self._statement(f"{function.element}.iamRoleStatements[{i}]", s)
+            rendered
             for i, s in enumerate(function.statements)
+            if (rendered := self._statement(f"{function.element}.iamRoleStatements[{i}]", s)) is not None
         ]
+        if function.layers:
+            why = "layers are not carried: build them with PythonLayer or give lambda_.LayerVersion objects in layers"
+            self.note(f"{function.element}.layers", Status.NOT_MAPPED, "", why)
         if self.app.statements or own_statements:
             args.append(
                 "policies=["
@@ -347,8 +368,13 @@ class _Writer:
             self.note(f"{function.element}.timeout", Status.APPROXIMATED, f"{limit} s", why)
         return min(timeout, limit)
 
-    def _statement(self, element: str, statement: Mapping[str, Any]) -> str:
-        """The statement as ``iam.PolicyStatement.from_json(...)``, narrowed, with its report line."""
+    def _statement(self, element: str, statement: Mapping[str, Any]) -> str | None:
+        """The statement as ``iam.PolicyStatement.from_json(...)``, narrowed, with its report line;
+        None for one on a queue a QueueWorker owns, which grants its function what it needs."""
+        if _targets(statement) & self.consumed:
+            why = "on the queue a QueueWorker now owns, which grants its function what it needs"
+            self.note(element, Status.APPROXIMATED, "left out", why)
+            return None
         self.imports.add("from aws_cdk import aws_iam as iam")
         narrowed = self._narrowed(statement)
         if narrowed != dict(statement):
@@ -525,6 +551,45 @@ class _Writer:
         )
         self.authorizers.update({name} if name in self.specs and "$connect" in keys else set())
 
+    def _state_machine(self, machine: Resource) -> None:
+        """A state machine whose Lambda tasks name the app's functions, as an OrchestratedPipeline
+        over its definition (written beside app.py, each function reference as the ARN of its name)."""
+        names: set[str] = set()
+        definition = _lambda_arns(
+            machine.properties.get("Definition"),
+            set(self.specs),
+            names,
+            machine.properties.get("DefinitionSubstitutions") or {},
+        )
+        left = _intrinsics(definition)
+        if left or not isinstance(definition, Mapping) or not names:
+            why = (
+                f"its definition refers to {left[0]}, which cannot be rebound"
+                if left
+                else "no Lambda task names a function of this app"
+            )
+            self.note(
+                machine.element,
+                Status.NOT_MAPPED,
+                "",
+                why + ": give it to OrchestratedPipeline(definition_file=...) by hand",
+            )
+            return
+        self.patterns.add("OrchestratedPipeline")
+        construct = self._id(pascal(machine.logical_id))
+        path = f"statemachines/{construct}.asl.json"
+        self.files[path] = json.dumps(definition, indent=2) + "\n"
+        functions = ", ".join(f"{name!r}: {self.specs[name]}" for name in sorted(names))
+        express = str(machine.properties.get("Type", "STANDARD")).upper() == "EXPRESS"
+        kind = ", state_machine_type=sfn.StateMachineType.EXPRESS" if express else ""
+        if express:
+            self.imports.add("from aws_cdk import aws_stepfunctions as sfn")
+        self.add(
+            f"OrchestratedPipeline(stack, {construct!r}, definition_file=HERE / {path!r}, functions={{{functions}}}{kind})",
+            "",
+        )
+        self.note(machine.element, Status.MAPPED, f"OrchestratedPipeline {construct!r} ({path})")
+
     def _queue_worker(self, function: Function, trigger: Trigger) -> None:
         self.patterns.update({"QueueWorker", "Batching"})
         props = trigger.props
@@ -693,11 +758,15 @@ class _Writer:
         body_functions = self.lines
         self.lines = []
         self.triggers()
+        for machine in self.app.state_machines:
+            self._state_machine(machine)
         body_patterns = self.lines
         stack_name = f"{self.app.name}-{self.app.stage}" if self.app.stage else self.app.name
         region = f", env=cdk.Environment(region={self.app.region!r})" if self.app.region else ""
         header = [
             f'"""{self.app.name}: imported from {self.app.source} by serverless-patterns import (IMPORT.md says what became of each element)."""',
+            "",
+            "from pathlib import Path",
             "",
             "import serverless_patterns  # noqa: F401  (first: it sets the Node.js that jsii runs on)",
             "import aws_cdk as cdk",
@@ -706,6 +775,7 @@ class _Writer:
             f"from serverless_patterns import {', '.join(sorted({'FunctionSpec', *self.patterns}))}",
             *([f"from serverless_patterns.core import {', '.join(sorted(self.core))}"] if self.core else []),
             "",
+            "HERE = Path(__file__).parent",
             "app = cdk.App()",
             "cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app), ServerlessChecks(app))",
             f"stack = cdk.Stack(app, {stack_name!r}{region})",
@@ -729,6 +799,70 @@ def _plain_node(directory: Path, handler: str) -> bool:
                 return False
             return not declared
     return True
+
+
+def _lambda_arns(value: Any, functions: set[str], used: set[str], substitutions: Mapping[str, Any]) -> Any:
+    """``value`` (an ASL definition) with each reference to a function of ``functions``
+    (``Fn::GetAtt [name, Arn]``, ``Ref name``, a ``${Sub}`` standing for one) written as the ARN of
+    its name, which OrchestratedPipeline rebinds; the names found go to ``used``."""
+
+    def named(reference: Any) -> str | None:
+        if isinstance(reference, Mapping):
+            target = reference.get("Ref") or (reference.get("Fn::GetAtt") or [None])[0]
+            if isinstance(target, str):
+                for name in functions:  # a function key, or the framework's logical id of it
+                    if target in (name, f"{pascal(name)}LambdaFunction"):
+                        return name
+        return None
+
+    if isinstance(value, Mapping):
+        name = named(value)
+        if name is not None:
+            used.add(name)
+            return f"arn:aws:lambda:REGION:ACCOUNT_ID:function:{name}"
+        return {k: _lambda_arns(v, functions, used, substitutions) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_lambda_arns(v, functions, used, substitutions) for v in value]
+    if isinstance(value, str) and "${" in value:
+        for key, reference in substitutions.items():
+            name = named(reference)
+            if name is not None and f"${{{key}}}" in value:
+                used.add(name)
+                value = value.replace(f"${{{key}}}", f"arn:aws:lambda:REGION:ACCOUNT_ID:function:{name}")
+    return value
+
+
+def _targets(value: Any) -> set[str]:
+    """The logical ids ``value``'s ``Ref``, ``Fn::GetAtt`` and ``Fn::Sub`` refer to."""
+    if isinstance(value, list):
+        return {t for v in value for t in _targets(v)}
+    if not isinstance(value, Mapping):
+        return set()
+    found = {t for v in value.values() for t in _targets(v)}
+    if isinstance(value.get("Ref"), str):
+        found.add(value["Ref"])
+    attribute = value.get("Fn::GetAtt")
+    if isinstance(attribute, list) and attribute and isinstance(attribute[0], str):
+        found.add(attribute[0])
+    sub = value.get("Fn::Sub")
+    text = sub[0] if isinstance(sub, list) and sub else sub
+    names = set(sub[1]) if isinstance(sub, list) and len(sub) > 1 and isinstance(sub[1], Mapping) else set()
+    if isinstance(text, str):
+        found |= {
+            m.split(".")[0] for m in re.findall(r"\$\{([^}!]+)\}", text) if m.split(".")[0] not in names
+        }
+    return found
+
+
+def _intrinsics(value: Any) -> list[str]:
+    """The CloudFormation references and ``${...}`` left in ``value``, as text."""
+    if isinstance(value, Mapping):
+        if len(value) == 1 and str(next(iter(value))).startswith(("Fn::", "Ref")):
+            return [json.dumps(value)]
+        return [found for v in value.values() for found in _intrinsics(v)]
+    if isinstance(value, list):
+        return [found for v in value for found in _intrinsics(v)]
+    return re.findall(r"\$\{[^}]+\}", value) if isinstance(value, str) else []
 
 
 def _runtime_constant(runtime: str) -> str:
@@ -807,16 +941,8 @@ def write_app(app: ImportedApp, source_dir: Path, out_dir: Path) -> Written:
         out_dir,
     )
     app_py = writer.source()
+    files_extra = dict(writer.files)
     notes = [*app.notes, *writer.notes]
-    for resource in app.state_machines:
-        notes.append(
-            Note(
-                resource.element,
-                Status.NOT_MAPPED,
-                "",
-                "state machines: give its definition to OrchestratedPipeline(definition_file=...) by hand",
-            )
-        )
     cdk_json = {"app": "python3 app.py", "context": {"@aws-cdk/core:validateAgainstDefaultRules": True}}
     files = {
         "app.py": app_py,
@@ -831,6 +957,10 @@ def write_app(app: ImportedApp, source_dir: Path, out_dir: Path) -> Written:
         and k.resource.type != "AWS::SQS::Queue"
         and k.resource.type != "AWS::SNS::Topic"
     }
+    files.update(files_extra)
+    for key in app.outputs:
+        why = "outputs name the source's resources; add a cdk.CfnOutput of the pattern's attribute you need"
+        notes.append(Note(f"Outputs.{key}", Status.NOT_MAPPED, "", why))
     files["IMPORT.md"] = _report(app, notes, writer.kept)
     if mapping:
         files["resource-mapping.json"] = json.dumps(mapping, indent=2) + "\n"
