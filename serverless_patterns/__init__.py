@@ -27,9 +27,11 @@ if TYPE_CHECKING:
     from .core import DeploymentStrategy as DeploymentStrategy
     from .core import Domain as Domain
     from .core import FunctionSpec as FunctionSpec
+    from .core import Latency as Latency
     from .core import Monitoring as Monitoring
     from .core import MonitoringOptions as MonitoringOptions
     from .core import QueueOptions as QueueOptions
+    from .core import Slo as Slo
     from .core import Stage as Stage
     from .patterns.api_to_lambda import ApiToLambda as ApiToLambda
     from .patterns.api_to_lambda import ApiType as ApiType

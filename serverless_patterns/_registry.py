@@ -50,9 +50,11 @@ SHARED: dict[str, tuple[str, ...]] = {
         "DeploymentStrategy",
         "Domain",
         "FunctionSpec",
+        "Latency",
         "Monitoring",
         "MonitoringOptions",
         "QueueOptions",
+        "Slo",
         "Stage",
     ),
 }

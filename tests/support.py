@@ -109,13 +109,34 @@ def alarm_properties(synthesized: Synthesized) -> dict[str, dict[str, Any]]:
     return found
 
 
+def composite_children(composite: dict[str, Any]) -> list[str]:
+    """The logical IDs of the alarms a composite alarm's rule names (``ALARM("<GetAtt Arn>")``)."""
+    rule = composite["Properties"]["AlarmRule"]
+    parts = rule["Fn::Join"][1] if isinstance(rule, dict) else [rule]
+    return [p["Fn::GetAtt"][0] for p in parts if isinstance(p, dict) and "Fn::GetAtt" in p]
+
+
+def notified_through_composites(synthesized: Synthesized) -> set[str]:
+    """The alarms a composite alarm with actions combines."""
+    return {
+        child
+        for composite in synthesized.resources("AWS::CloudWatch::CompositeAlarm").values()
+        if composite["Properties"].get("AlarmActions")
+        for child in composite_children(composite)
+    }
+
+
 def rollback_metrics(synthesized: Synthesized) -> set[str]:
-    """The metrics of every alarm some CodeDeploy deployment group rolls back on."""
+    """The metrics of every alarm some CodeDeploy deployment group rolls back on (a composite
+    alarm's: those of the alarms it combines)."""
     alarms = synthesized.resources("AWS::CloudWatch::Alarm")
+    composites = synthesized.resources("AWS::CloudWatch::CompositeAlarm")
     found: set[str] = set()
     for group in synthesized.resources("AWS::CodeDeploy::DeploymentGroup").values():
         for entry in group["Properties"].get("AlarmConfiguration", {}).get("Alarms", []):
-            found |= alarm_metric_names(alarms[entry["Name"]["Ref"]])
+            ref = entry["Name"]["Ref"]
+            for name in composite_children(composites[ref]) if ref in composites else [ref]:
+                found |= alarm_metric_names(alarms[name])
     return found
 
 
@@ -225,11 +246,12 @@ def gate_tests(
         assert synthesized.unacknowledged() == []
         for ack in synthesized.acknowledged():
             assert len(ack["reason"]) > 40, ack  # every acknowledgment carries a real reason
-        # Every alarm notifies someone (the alarm topic, or the user's).
+        # Every alarm notifies someone (the alarm topic, or the user's), itself or through a
+        # composite alarm that does (an SLO's window alarms).
         silent = [
             k
             for k, a in synthesized.resources("AWS::CloudWatch::Alarm").items()
-            if not a["Properties"].get("AlarmActions")
+            if not a["Properties"].get("AlarmActions") and k not in notified_through_composites(synthesized)
         ]
         assert silent == [], silent
         # A wildcard resource is acknowledged only on a policy that holds that one statement, never

@@ -19,6 +19,7 @@ from .monitoring import (
 from .nag import acknowledge, acknowledge_all
 from .pattern import Pattern
 from .queue import QueueOptions, QueueWithDlq
+from .slo import Latency, Slo, SloAlarms
 from .stage import STAGE_CONTEXT_KEY, Stage, StageDefaults
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "FunctionSpec",
     "Graph",
     "InvocationType",
+    "Latency",
     "MetricOptions",
     "MetricSpec",
     "Monitoring",
@@ -43,6 +45,8 @@ __all__ = [
     "PythonLayer",
     "QueueOptions",
     "QueueWithDlq",
+    "Slo",
+    "SloAlarms",
     "Stage",
     "StageDefaults",
     "acknowledge",

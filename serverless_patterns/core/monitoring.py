@@ -365,25 +365,39 @@ class Graph:
     metrics: Sequence[MetricSpec | ExpressionSpec]
     width: int = 6
     height: int = 6
+    view: str = "timeSeries"
+    """``timeSeries`` or ``singleValue`` (the latest value of each metric). Default: timeSeries"""
+    start: str | None = None
+    """The graph's own time range, back from now (``-P28D``), whatever the dashboard's.
+    Default: - the dashboard's time range"""
+    annotations: tuple[tuple[str, float], ...] = ()
+    """Horizontal lines, as (label, value). Default: - none"""
 
     def to_json(self, x: int, y: int, region: str) -> dict[str, Any]:
+        properties: dict[str, Any] = {
+            "view": self.view,
+            "title": self.title,
+            "region": region,
+            "metrics": [
+                entry
+                for m in self.metrics
+                for entry in (m.graph_entries() if isinstance(m, ExpressionSpec) else [m.graph_json()])
+            ],
+            "yAxis": {},
+        }
+        if self.start is not None:
+            properties.update(start=self.start, end="P0D")
+        if self.annotations:
+            properties["annotations"] = {
+                "horizontal": [{"label": label, "value": value} for label, value in self.annotations]
+            }
         return {
             "type": "metric",
             "width": self.width,
             "height": self.height,
             "x": x,
             "y": y,
-            "properties": {
-                "view": "timeSeries",
-                "title": self.title,
-                "region": region,
-                "metrics": [
-                    entry
-                    for m in self.metrics
-                    for entry in (m.graph_entries() if isinstance(m, ExpressionSpec) else [m.graph_json()])
-                ],
-                "yAxis": {},
-            },
+            "properties": properties,
         }
 
 
@@ -522,27 +536,60 @@ class Monitoring(Construct):
         return shared
 
     def alarm(
-        self, scope: Construct, id: str, *, thresholds: AlarmThresholds, **about: Unpack[AlarmAbout]
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        thresholds: AlarmThresholds,
+        notify: bool = True,
+        threshold: float | None = None,
+        description: str | None = None,
+        **about: Unpack[AlarmAbout],
     ) -> cw.CfnAlarm:
         """Builds the alarm of ``kind`` on ``metric``, wired to the alarm topic.
 
         Every alarm treats missing data as not breaching and fires at or above its threshold. The
         alarm is an ``AWS::CloudWatch::Alarm`` (``cloudwatch.CfnAlarm``, an ``IAlarmRef``).
+        ``notify=False`` leaves the topic out, for an alarm that a composite alarm
+        (:meth:`composite_alarm`) combines and that notifies through it; ``threshold`` and
+        ``description`` replace the kind's.
         """
         kind, metric = about["kind"], about["metric"]
         spec = _KINDS[kind]
-        threshold = threshold_of(thresholds, kind)
+        if threshold is None:
+            threshold = threshold_of(thresholds, kind)
         return cw.CfnAlarm(
             scope,
             id,
-            alarm_actions=self._alarm_actions,
-            alarm_description=spec.describe.format(subject=about["subject"], threshold=threshold),
+            alarm_actions=self._alarm_actions if notify else None,
+            alarm_description=description
+            or spec.describe.format(subject=about["subject"], threshold=threshold),
             comparison_operator="GreaterThanOrEqualToThreshold",
             evaluation_periods=spec.evaluation_periods,
             datapoints_to_alarm=spec.evaluation_periods,
             threshold=threshold,
             treat_missing_data="notBreaching",
             **metric.alarm_props(),
+        )
+
+    def composite_alarm(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        kind: AlarmKind | str,
+        alarms: Sequence[cw.CfnAlarm],
+        subject: str,
+        threshold: float,
+    ) -> cw.CfnCompositeAlarm:
+        """An ``AWS::CloudWatch::CompositeAlarm`` in ALARM when every one of ``alarms`` is
+        (``ALARM("arn") AND ...``), wired to the alarm topic, described as ``kind`` says."""
+        return cw.CfnCompositeAlarm(
+            scope,
+            id,
+            alarm_rule=" AND ".join(f'ALARM("{alarm.attr_arn}")' for alarm in alarms),
+            alarm_actions=self._alarm_actions,
+            alarm_description=_KINDS[kind].describe.format(subject=subject, threshold=threshold),
         )
 
     @staticmethod
@@ -583,7 +630,12 @@ class Monitoring(Construct):
             _KINDS[kind].period_minutes,
         )
 
-    def add_section(self, title: str, widgets: Sequence[Graph], alarms: Sequence[cw.CfnAlarm] = ()) -> None:
+    def add_section(
+        self,
+        title: str,
+        widgets: Sequence[Graph],
+        alarms: Sequence[cw.CfnAlarm | cw.CfnCompositeAlarm] = (),
+    ) -> None:
         """Adds a titled section (a text header, the graphs, then an alarm status row) to the dashboard."""
         row: list[tuple[int, int, Any]] = [(24, 1, _Text(f"## {title}"))]
         row.extend((w.width, w.height, w) for w in widgets)

@@ -24,6 +24,7 @@ from .monitoring import (
     MonitoringOptions,
     rolls_back,
 )
+from .slo import SLO_FAST_BURN, Sli, Slo, SloAlarms, SloTargets, build_slo, slo_problems
 from .sources import Binding, Source, SourceTarget
 from .stage import Stage, StageDefaults
 
@@ -56,9 +57,17 @@ class Pattern(Construct):
     when the pattern has exactly one.
 
     The rollback policy: alarms about the new code (function errors and throttles, API 5XX rate and
-    latency) roll a canary back; alarms about data at rest (DLQ depth, message age, iterator age,
-    failed notifications and executions) only notify. :func:`~.monitoring.rolls_back` decides.
+    latency, an SLO's fast burn) roll a canary back; alarms about data at rest (DLQ depth, message
+    age, iterator age, failed notifications and executions) and an SLO's slow burn only notify.
+    :func:`~.monitoring.rolls_back` decides.
+
+    An ``slo`` (:class:`~.slo.Slo`) is measured on each function the pattern builds with
+    :meth:`_function`, unless the pattern measures it on what it serves instead (an API: class
+    attribute ``_SLO_PER_FUNCTION = False`` and a call to :meth:`_slo_alarms`). Its alarms are in
+    ``.slo_alarms``.
     """
+
+    _SLO_PER_FUNCTION = True
 
     def __init__(
         self,
@@ -67,6 +76,7 @@ class Pattern(Construct):
         *,
         deployment: DeploymentStrategy | None,
         monitoring: MonitoringOptions | None,
+        slo: Slo | None = None,
     ) -> None:
         super().__init__(scope, id)
         _recognize_layer_versions(self)
@@ -85,6 +95,12 @@ class Pattern(Construct):
         self._pattern_functions: list[PatternFunction] = []
         self._deployments: Deployments | None = None
         self._monitoring: Monitoring | None = None
+        self._slo = slo
+        self._slo_targets: SloTargets | None = None
+        self.slo_alarms: list[SloAlarms] = []
+        """The SLO's alarms, one entry per subject it is measured on (each function, or the API);
+        empty without ``slo``."""
+        self._slo_functions: list[tuple[SloAlarms, PatternFunction]] = []  # the per-function SLOs
 
     # ------------------------------------------------------------------ for subclasses
     def _problems(self) -> Problems:
@@ -100,7 +116,20 @@ class Pattern(Construct):
             )
         else:
             problems.extend(self._monitoring_options.problems())
+        problems.extend(slo_problems(self._slo))
         return problems
+
+    def _slo_timeouts(self, problems: Problems, under: Sequence[tuple[str, object]]) -> None:
+        """Adds a problem for each timeout in ``under`` (what, a FunctionSpec or seconds) that the
+        SLO's latency threshold is not under."""
+        if not isinstance(self._slo, Slo):
+            return
+        limits = [
+            (what, limit.timeout_seconds if isinstance(limit, FunctionSpec) else limit)
+            for what, limit in under
+            if isinstance(limit, FunctionSpec | int | float)
+        ]
+        problems.extend(self._slo.timeout_problems("slo", limits))
 
     def _check(self, problems: Problems) -> None:
         """Raises one PatternValidationError with every problem, naming this construct."""
@@ -183,7 +212,33 @@ class Pattern(Construct):
         self.alarms.extend(pf.alarms)
         if name is not None:
             self.functions[name] = pf.function
+        if self._slo is not None and self._SLO_PER_FUNCTION:
+            subject = f"{scope_path or self.path}/{id} function"
+            built = self._slo_alarms(pf, Sli.of_function(pf.function_name, subject, id), functions=[pf])
+            if built is not None:
+                self._slo_functions.append((built, pf))
         return pf
+
+    def _slo_alarms(
+        self, scope: Construct, sli: Sli, *, functions: Sequence[PatternFunction] | None = None
+    ) -> SloAlarms | None:
+        """The SLO's burn-rate alarms on ``sli`` in ``scope`` (None without ``slo``), the fast burn
+        a rollback alarm of ``functions`` (default: every function of the pattern built so far)."""
+        if self._slo is None:
+            return None
+        if self._slo_targets is None:
+            self._slo_targets = self._slo.targets()
+        built = build_slo(scope, self.monitoring, self._monitoring_options.thresholds, self._slo_targets, sli)
+        self.slo_alarms.append(built)
+        targets = list(self._pattern_functions if functions is None else functions)
+        if rolls_back(SLO_FAST_BURN) and any(pf.deployment_group is not None for pf in targets):
+            # a deployment group takes an IAlarm: the composite alarm, by its name (Ref)
+            fast = cw.CompositeAlarm.from_composite_alarm_name(
+                scope, "SloFastBurnAlarmRef", built.fast_burn.ref
+            )
+            for pf in targets:
+                pf.add_rollback_alarm(fast)
+        return built
 
     def _single_function(
         self, spec: FunctionSpec, invocation: InvocationType, **options: Any
@@ -281,7 +336,12 @@ class Pattern(Construct):
         titles = function_titles or {}
         for pf in self._pattern_functions:
             graphs.extend(pf.dashboard_widgets(titles.get(pf, pf.construct_id)))
-        self.monitoring.add_section(f"{type(self).__name__} {self.path}", graphs, self.alarms)
+        alarms: list[cw.CfnAlarm | cw.CfnCompositeAlarm] = list(self.alarms)
+        for slo in self.slo_alarms:
+            measured = next((f for built, f in self._slo_functions if built is slo), None)
+            graphs.extend(slo.graphs(None if measured is None else titles.get(measured)))
+            alarms.extend((slo.fast_burn, slo.slow_burn))
+        self.monitoring.add_section(f"{type(self).__name__} {self.path}", graphs, alarms)
 
     @staticmethod
     def _metric(spec: MetricSpec | ExpressionSpec | None, options: Mapping[str, Any]) -> cw.IMetric:

@@ -40,6 +40,7 @@ from ..core.rest_api import (
 from ..core.routes import METHODS as _METHODS
 from ..core.routes import Route, parse_routes
 from ..core.routes import route_id as _route_id
+from ..core.slo import Sli, Slo
 from ..errors import Problems, is_token
 
 if TYPE_CHECKING:
@@ -131,6 +132,8 @@ class ApiToLambda(StageAccess, Pattern):
     receives every request (``ANY /`` and ``ANY /{proxy+}``).
     """
 
+    _SLO_PER_FUNCTION = False  # an SLO is measured on the API stage, what callers see
+
     def __init__(
         self,
         scope: Construct,
@@ -150,6 +153,7 @@ class ApiToLambda(StageAccess, Pattern):
         access_log_retention: logs.RetentionDays | None = None,
         deployment: DeploymentStrategy | None = None,
         monitoring: MonitoringOptions | None = None,
+        slo: Slo | None = None,
     ) -> None:
         """
         :param routes: Route key (``"METHOD /path"``, path parameters in braces) to the function
@@ -175,8 +179,12 @@ class ApiToLambda(StageAccess, Pattern):
             (10% for 5 minutes, rolled back on any of the pattern's alarms)
         :param monitoring: Alarm thresholds and the monitoring to register with.
             Default: - MonitoringOptions() (the stack's shared alarm topic and dashboard)
+        :param slo: A service level objective (``Slo(availability=99.9, latency=Latency(p99=...))``)
+            measured on the API stage (5XX responses of all requests; its ``Latency``): fast- and slow-burn
+            error-budget alarms (the fast burn rolls every function's canary back) and an error-budget
+            panel. Default: - no SLO
         """
-        super().__init__(scope, id, deployment=deployment, monitoring=monitoring)
+        super().__init__(scope, id, deployment=deployment, monitoring=monitoring, slo=slo)
         authorization = authorization or Authorization.iam()
         props = _Props.of(locals())
         parsed = self._validate(props)
@@ -264,6 +272,10 @@ class ApiToLambda(StageAccess, Pattern):
         _validate_stage(props, problems)
         if props.domain is not None and problems.instance("domain", props.domain, Domain, "a Domain"):
             problems.extend(props.domain.problems("domain"))
+        integration_timeout = (
+            REST_MAX_TIMEOUT_SECONDS if props.api_type == ApiType.REST else HTTP_MAX_TIMEOUT_SECONDS
+        )
+        self._slo_timeouts(problems, [("the API's integration timeout", integration_timeout)])
         self._check(problems)
         return parsed
 
@@ -360,6 +372,7 @@ class ApiToLambda(StageAccess, Pattern):
             ("ServerErrorRateAlarm", AlarmKind.SERVER_ERROR_RATE, metrics.server_error_rate(), subject),
             ("LatencyP99Alarm", AlarmKind.LATENCY_P99, metrics.latency, subject),
         )
+        self._slo_alarms(self, Sli(metrics.errors_5xx, metrics.count, metrics.latency, subject, "API"))
         return metrics.widgets()
 
 

@@ -20,6 +20,7 @@ from ..core import DeploymentStrategy, FunctionSpec, InvocationType, MonitoringO
 from ..core.consumer import DEFAULT_BATCH_SIZE, Batching, queue_options_problems
 from ..core.function import PatternFunction
 from ..core.monitoring import AlarmKind, Graph, Monitoring
+from ..core.slo import Slo
 from ..core.sources.topic import FilterPolicyScope, TopicSource
 from ..core.topic import encrypted_topic, grant_publish
 from ..errors import Problems
@@ -143,6 +144,7 @@ class FanoutQueue(Pattern):
         content_based_deduplication: bool = False,
         deployment: DeploymentStrategy | None = None,
         monitoring: MonitoringOptions | None = None,
+        slo: Slo | None = None,
     ) -> None:
         """
         :param subscribers: Subscriber name (1..64 letters, digits, '-' or '_'; it becomes a construct id,
@@ -157,8 +159,11 @@ class FanoutQueue(Pattern):
             (10% for 5 minutes, rolled back on the function's error or throttle alarm)
         :param monitoring: Alarm thresholds and the monitoring to register with.
             Default: - MonitoringOptions() (the stack's shared alarm topic and dashboard)
+        :param slo: A service level objective (``Slo(availability=99.9, latency=Latency(p99=...))``)
+            measured on each of the pattern's functions: fast- and slow-burn error-budget alarms (the fast
+            burn rolls that function's canary back) and an error-budget panel. Default: - no SLO
         """
-        super().__init__(scope, id, deployment=deployment, monitoring=monitoring)
+        super().__init__(scope, id, deployment=deployment, monitoring=monitoring, slo=slo)
         # (a wrong ``topic`` is reported by _validate, which needs to know whether the topic is FIFO)
         is_fifo = bool(getattr(topic, "fifo", False)) if topic is not None else fifo is True
         self._validate(subscribers, topic, fifo, content_based_deduplication, is_fifo)
@@ -330,6 +335,7 @@ class FanoutQueue(Pattern):
                 problems.add(f"{label} must be a Subscriber, got {type(subscriber).__name__}")
                 continue
             problems.extend(_subscriber_problems(label, subscriber, is_fifo))
+            self._slo_timeouts(problems, [(f"{label}.function.timeout", subscriber.function)])
         self._check(problems)
 
 

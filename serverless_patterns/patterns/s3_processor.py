@@ -14,6 +14,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from ..core import DeploymentStrategy, FunctionSpec, MonitoringOptions, Pattern, QueueOptions, acknowledge
+from ..core.slo import Slo
 from ..core.sources.bucket import BUCKET_ATTRIBUTES, DEFAULT_EVENT_TYPES, BucketSource, S3Delivery
 from ..errors import Problems
 
@@ -69,7 +70,10 @@ class S3Processor(Pattern):
     :param deployment: How new function versions reach traffic.
         Default: - the stage's: DeploymentStrategy.canary() (prod), all_at_once() (dev)
     :param monitoring: Alarm thresholds and the monitoring to register with.
-        Default: - MonitoringOptions() (the stack's shared alarm topic and dashboard)"""
+        Default: - MonitoringOptions() (the stack's shared alarm topic and dashboard)
+    :param slo: A service level objective (``Slo(availability=99.9, latency=Latency(p99=...))``)
+        measured on the function: fast- and slow-burn error-budget alarms (the fast burn rolls a canary
+        back) and an error-budget panel. Default: - no SLO"""
 
     def __init__(
         self,
@@ -96,10 +100,11 @@ class S3Processor(Pattern):
         removal_policy: cdk.RemovalPolicy | None = None,
         deployment: DeploymentStrategy | None = None,
         monitoring: MonitoringOptions | None = None,
+        slo: Slo | None = None,
     ) -> None:
         """Builds the bucket (unless given), the function and the bucket's notifications to it; the
         props are described on the class."""
-        super().__init__(scope, id, deployment=deployment, monitoring=monitoring)
+        super().__init__(scope, id, deployment=deployment, monitoring=monitoring, slo=slo)
         # Server access logs are delivered under a bucket policy, never the legacy LogDeliveryWrite ACL,
         # whatever the app's feature flags say.
         self.node.set_context(_LOGS_USE_BUCKET_POLICY, True)
@@ -244,6 +249,7 @@ class S3Processor(Pattern):
         problems.extend(options.problems(own=own))
         problems.extend(source.problems("", function=spec))
         problems.extend(source.conflicts(self))
+        self._slo_timeouts(problems, [("function.timeout", function)])
         self._check(problems)
 
 

@@ -31,6 +31,8 @@ from ..core import (
     Pattern,
     PatternFunction,
 )
+from ..core.function import DEFAULT_TIMEOUT_SECONDS
+from ..core.slo import Slo
 from ..core.sources.stream import (
     DEFAULT_BATCH_SIZE,
     DEFAULT_PARALLELIZATION_FACTOR,
@@ -95,6 +97,7 @@ class StreamToSns(Pattern):
         idempotency: bool = False,
         deployment: DeploymentStrategy | None = None,
         monitoring: MonitoringOptions | None = None,
+        slo: Slo | None = None,
     ) -> None:
         """
         :param table: Your table, with a stream. Default: - a table is created (on-demand,
@@ -131,12 +134,17 @@ class StreamToSns(Pattern):
             Default: - the stage's: DeploymentStrategy.canary() (prod), all_at_once() (dev)
         :param monitoring: Alarm thresholds and the monitoring to register with.
             Default: - MonitoringOptions() (the stack's shared alarm topic and dashboard)
+        :param slo: A service level objective (``Slo(availability=99.9, latency=Latency(p99=...))``)
+            measured on the function: fast- and slow-burn error-budget alarms (the fast burn rolls a canary
+            back) and an error-budget panel. Default: - no SLO
         """
-        super().__init__(scope, id, deployment=deployment, monitoring=monitoring)
+        super().__init__(scope, id, deployment=deployment, monitoring=monitoring, slo=slo)
         props = _Props.of(locals())
         self.source: StreamSource = props.stream()
         """The stream source this pattern attached: the stream options as given, and the table."""
-        self._check(props.validate(self._problems(), self.source))
+        problems = props.validate(self._problems(), self.source)
+        self._slo_timeouts(problems, [("function.timeout", function or DEFAULT_TIMEOUT_SECONDS)])
+        self._check(problems)
         self._build(props)
 
     def _build(self, props: _Props) -> None:

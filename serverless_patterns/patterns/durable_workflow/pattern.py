@@ -25,6 +25,7 @@ from ...core import (
     acknowledge,
 )
 from ...core.queue import parking_queue
+from ...core.slo import Slo
 
 __all__ = ["DurableWorkflow"]
 
@@ -67,6 +68,7 @@ class DurableWorkflow(Pattern):
         retention: cdk.Duration | None = None,
         deployment: DeploymentStrategy | None = None,
         monitoring: MonitoringOptions | None = None,
+        slo: Slo | None = None,
     ) -> None:
         """
         :param function: The durable function: a handler decorated with ``@durable_execution`` of
@@ -80,8 +82,12 @@ class DurableWorkflow(Pattern):
             Default: - the stage's: DeploymentStrategy.canary() (prod), all_at_once() (dev)
         :param monitoring: Alarm thresholds and the monitoring to register with.
             Default: - MonitoringOptions() (the stack's shared alarm topic and dashboard)
+        :param slo: A service level objective (``Slo(availability=99.9, latency=Latency(p99=...))``)
+            measured on the function: fast- and slow-burn error-budget alarms (the fast burn rolls a canary
+            back) and an error-budget panel (each invocation of the durable function, replays included).
+            Default: - no SLO
         """
-        super().__init__(scope, id, deployment=deployment, monitoring=monitoring)
+        super().__init__(scope, id, deployment=deployment, monitoring=monitoring, slo=slo)
         retention = cdk.Duration.days(DEFAULT_RETENTION_DAYS) if retention is None else retention
         self._validate(function, execution_timeout, retention)
         self.execution_timeout: cdk.Duration = execution_timeout
@@ -249,4 +255,5 @@ class DurableWorkflow(Pattern):
                     f"execution_timeout must be at least the function's timeout ({seconds:g} s): one "
                     f"invocation may run that long, got {timeout:g} s"
                 )
+        self._slo_timeouts(problems, [("function.timeout", function)])
         self._check(problems)

@@ -25,6 +25,7 @@ from ...core import (
     Pattern,
 )
 from ...core.queue import parking_queue
+from ...core.slo import Slo
 from ...core.sources import RuleSource, ScheduleSource, Source
 from ...core.sources.rule import DEFAULT_RETRY_ATTEMPTS
 from ...core.sources.schedule import DEFAULT_TIME_ZONE
@@ -80,6 +81,7 @@ class EventHandler(Pattern):
         max_event_age: cdk.Duration | None = None,
         deployment: DeploymentStrategy | None = None,
         monitoring: MonitoringOptions | None = None,
+        slo: Slo | None = None,
     ) -> None:
         """
         :param function: The function to run. It is invoked asynchronously, with an EventBridge event
@@ -104,8 +106,11 @@ class EventHandler(Pattern):
             Default: - the stage's: DeploymentStrategy.canary() (prod), all_at_once() (dev)
         :param monitoring: Alarm thresholds and the monitoring to register with.
             Default: - MonitoringOptions() (the stack's shared alarm topic and dashboard)
+        :param slo: A service level objective (``Slo(availability=99.9, latency=Latency(p99=...))``)
+            measured on the function: fast- and slow-burn error-budget alarms (the fast burn rolls a canary
+            back) and an error-budget panel. Default: - no SLO
         """
-        super().__init__(scope, id, deployment=deployment, monitoring=monitoring)
+        super().__init__(scope, id, deployment=deployment, monitoring=monitoring, slo=slo)
         source = self._validate(
             function,
             schedule,
@@ -232,5 +237,6 @@ class EventHandler(Pattern):
                 max_event_age=max_event_age,  # type: ignore[arg-type]
             )
             problems.extend(source.problems("", function=spec))
+        self._slo_timeouts(problems, [("function.timeout", function)])
         self._check(problems)
         return source

@@ -39,7 +39,9 @@ from ...core import (
 from ...core.ids import unique_id
 from ...core.policies import wildcard_policy
 from ...core.rest_api import api_metrics
+from ...core.slo import Slo
 from ...core.topic import encrypted_topic
+from ...errors import Problems
 from .binding import bind
 from .chain import wrap as wrap_chain
 from .grants import apply as apply_grants
@@ -123,6 +125,10 @@ class OrchestratedPipeline(Pattern):
         (10% for 5 minutes, rolled back on the function's error and throttle alarms)
     :param monitoring: Alarm thresholds and the monitoring to register with.
         Default: - MonitoringOptions() (the stack's shared alarm topic and dashboard)
+    :param slo: A service level objective (``Slo(availability=99.9, latency=Latency(p99=...))``)
+        measured on each of the pattern's functions (a step's function, or an entry of
+        ``functions``): fast- and slow-burn error-budget alarms (the fast burn rolls that function's
+        canary back) and an error-budget panel. Default: - no SLO
     """
 
     topic: sns.ITopic | None
@@ -162,9 +168,10 @@ class OrchestratedPipeline(Pattern):
         triggers: Sequence[Trigger] = (),
         deployment: DeploymentStrategy | None = None,
         monitoring: MonitoringOptions | None = None,
+        slo: Slo | None = None,
     ) -> None:
         """Validates every prop (documented on the class), then builds the pipeline."""
-        super().__init__(scope, id, deployment=deployment, monitoring=monitoring)
+        super().__init__(scope, id, deployment=deployment, monitoring=monitoring, slo=slo)
         problems = self._problems()
         problems.extend(
             settings_problems(
@@ -188,6 +195,7 @@ class OrchestratedPipeline(Pattern):
             log_level=log_level,
             triggers=triggers,
             problems=problems,
+            spec_problems=self._slo_spec_problems,
         )
         titles = self._step_functions(checked.specs, id)
         chain = (
@@ -215,6 +223,14 @@ class OrchestratedPipeline(Pattern):
         self._dashboard_section([*execution_widgets, *trigger_widgets], function_titles=titles)
 
     # ------------------------------------------------------------------ building
+    def _slo_spec_problems(self, specs: Mapping[str, FunctionSpec]) -> list[str]:
+        """The SLO's latency threshold against the timeout of each function to build."""
+        found = Problems()
+        self._slo_timeouts(
+            found, [(f"the {name!r} function's timeout", spec) for name, spec in specs.items()]
+        )
+        return list(found)
+
     def _step_functions(
         self, specs: Mapping[str, FunctionSpec], service_name: str
     ) -> dict[PatternFunction, str]:

@@ -9,7 +9,7 @@ import fnmatch
 import json
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -78,10 +78,12 @@ def validate_props(
     log_level: sfn.LogLevel,
     triggers: Sequence[Trigger],
     problems: Problems,
+    spec_problems: Callable[[Mapping[str, FunctionSpec]], Iterable[str]] | None = None,
 ) -> Checked:
     """Every problem of the props in one :class:`PatternValidationError` raised for ``path``; else the
     checked definition (default retries and timeout in), the function to build for each name it
-    calls, and what to bind. ``problems`` holds those of the shared options already."""
+    calls, and what to bind. ``problems`` holds those of the shared options already;
+    ``spec_problems`` adds those of the functions to build, by name (the SLO's timeouts)."""
     express = state_machine_type == sfn.StateMachineType.EXPRESS
     checked = Checked()
     # A value of the wrong shape is reported and then read as not given, so the checks below run.
@@ -115,6 +117,8 @@ def validate_props(
         "log_level must be ALL, ERROR or FATAL, got OFF: the execution history is always logged",
     )
     _check_triggers(triggers, problems)
+    if spec_problems is not None:
+        problems.extend(spec_problems(checked.specs))
     problems.raise_if_any(path)
     return checked
 

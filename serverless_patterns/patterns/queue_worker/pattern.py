@@ -21,6 +21,7 @@ from ...core import (
     QueueOptions,
 )
 from ...core.consumer import Batching
+from ...core.slo import Slo
 from ...core.sources import QueueSource
 
 __all__ = ["QueueWorker"]
@@ -48,6 +49,7 @@ class QueueWorker(Pattern):
         batching: Batching | None = None,
         deployment: DeploymentStrategy | None = None,
         monitoring: MonitoringOptions | None = None,
+        slo: Slo | None = None,
     ) -> None:
         """
         :param function: The function that processes the messages; it should return the failed
@@ -64,8 +66,11 @@ class QueueWorker(Pattern):
             Default: - the stage's: DeploymentStrategy.canary() (prod), all_at_once() (dev)
         :param monitoring: Alarm thresholds and the monitoring to register with.
             Default: - MonitoringOptions() (the stack's shared alarm topic and dashboard)
+        :param slo: A service level objective (``Slo(availability=99.9, latency=Latency(p99=...))``)
+            measured on the function: fast- and slow-burn error-budget alarms (the fast burn rolls a canary
+            back) and an error-budget panel. Default: - no SLO
         """
-        super().__init__(scope, id, deployment=deployment, monitoring=monitoring)
+        super().__init__(scope, id, deployment=deployment, monitoring=monitoring, slo=slo)
         self.source = QueueSource(fifo=fifo, queue=queue, batching=batching)
         """The queue source this pattern attached: its props as given."""
         self._validate(function)
@@ -94,6 +99,7 @@ class QueueWorker(Pattern):
             spec = function
             problems.extend(function.problems("function"))
         problems.extend(self.source.problems("", function=spec))
+        self._slo_timeouts(problems, [("function.timeout", function)])
         self._check(problems)
 
     # ------------------------------------------------------------------ public API

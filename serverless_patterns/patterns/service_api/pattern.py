@@ -30,7 +30,8 @@ from ...core.rest_api import (
     usage_plan,
 )
 from ...core.routes import Route, route_id
-from ..api_to_lambda import ApiType, Authorization, _authorization_problems
+from ...core.slo import Sli, Slo
+from ..api_to_lambda import REST_MAX_TIMEOUT_SECONDS, ApiType, Authorization, _authorization_problems
 from .props import RouteSpec, SendMessage
 from .templates import Integration, integration_of
 from .validation import key_schema, route_problems
@@ -95,6 +96,7 @@ class ServiceApi(StageAccess, Pattern):
         access_log_retention: logs.RetentionDays | None = None,
         queue: QueueOptions | None = None,
         monitoring: MonitoringOptions | None = None,
+        slo: Slo | None = None,
     ) -> None:
         """
         :param routes: Route key (``"METHOD /path"``, path parameters in braces) to what the route
@@ -115,8 +117,11 @@ class ServiceApi(StageAccess, Pattern):
             Default: - QueueOptions() (3 receives, 4 days, 30 s visibility timeout)
         :param monitoring: Alarm thresholds and the monitoring to register with.
             Default: - MonitoringOptions() (the stack's shared alarm topic and dashboard)
+        :param slo: A service level objective (``Slo(availability=99.9, latency=Latency(p99=...))``)
+            measured on the API stage (5XX responses of all requests; its ``Latency``): fast- and slow-burn
+            error-budget alarms and an error-budget panel. Default: - no SLO
         """
-        super().__init__(scope, id, deployment=None, monitoring=monitoring)
+        super().__init__(scope, id, deployment=None, monitoring=monitoring, slo=slo)
         authorization = authorization or Authorization.iam()
         props = _Props.of(locals())
         parsed = self._validate(props)
@@ -261,6 +266,7 @@ class ServiceApi(StageAccess, Pattern):
             ("ClientErrorRateAlarm", CLIENT_ERROR_RATE, client_rate, subject),
             ("LatencyP99Alarm", AlarmKind.LATENCY_P99, metrics.latency, subject),
         )
+        self._slo_alarms(self, Sli(metrics.errors_5xx, metrics.count, metrics.latency, subject, "API"))
         return metrics.widgets()
 
     # ------------------------------------------------------------------ validation
@@ -279,6 +285,7 @@ class ServiceApi(StageAccess, Pattern):
             "queue", props.queue, QueueOptions, "a QueueOptions"
         ):
             problems.extend(props.queue.problems("queue"))
+        self._slo_timeouts(problems, [("the API's integration timeout", REST_MAX_TIMEOUT_SECONDS)])
         self._check(problems)
         return parsed
 

@@ -41,6 +41,7 @@ from ...core import (
 from ...core.ids import unique_id
 from ...core.monitoring import AlarmKindSpec, register_alarm_kind
 from ...core.rest_api import _acknowledge_logging_role
+from ...core.slo import Slo
 from .props import CONNECT, DEFAULT, DISCONNECT, Props, WebSocketAuthorizer, problems
 
 __all__ = ["WebSocketApi"]
@@ -133,6 +134,7 @@ class WebSocketApi(Pattern):
         access_log_retention: logs.RetentionDays | None = None,
         deployment: DeploymentStrategy | None = None,
         monitoring: MonitoringOptions | None = None,
+        slo: Slo | None = None,
     ) -> None:
         """
         :param routes: Route key to the function serving it: ``$connect``, ``$disconnect``,
@@ -155,11 +157,16 @@ class WebSocketApi(Pattern):
             Default: - the stage's: DeploymentStrategy.canary() (prod), all_at_once() (dev)
         :param monitoring: Alarm thresholds and the monitoring to register with.
             Default: - MonitoringOptions() (the stack's shared alarm topic and dashboard)
+        :param slo: A service level objective (``Slo(availability=99.9, latency=Latency(p99=...))``)
+            measured on each route's function: fast- and slow-burn error-budget alarms (the fast
+            burn rolls that function's canary back) and an error-budget panel. Default: - no SLO
         """
-        super().__init__(scope, id, deployment=deployment, monitoring=monitoring)
+        super().__init__(scope, id, deployment=deployment, monitoring=monitoring, slo=slo)
         props = Props.of(locals())
         found = self._problems()
         problems(props, found)
+        if isinstance(routes, Mapping):
+            self._slo_timeouts(found, [(f"routes[{key!r}].timeout", spec) for key, spec in routes.items()])
         self._check(found)
         self.stage_name: str = stage_name
         self.connections_table: dynamodb.Table = self._table()
