@@ -5,7 +5,15 @@ error-budget panel on the pattern's dashboard section.
 ``slo=Slo(availability=99.9, latency=Latency(p99=Duration.millis(300)), window=Duration.days(28))``
 is a prop of every pattern. It measures what the pattern serves: for an API (``ApiToLambda``,
 ``ServiceApi``) the API stage (5XX responses of all requests, the stage's ``Latency``), otherwise
-each of the pattern's functions on its own (``Errors`` of ``Invocations``, ``Duration``).
+each of the pattern's functions on its own (``Errors`` of ``Invocations``, ``Duration``; for
+``WebSocketApi`` each route's function).
+
+**Why a pattern prop, not a ``FunctionSpec`` field.** An SLO is a promise about what the pattern
+serves, beside ``monitoring=`` (whose thresholds it shares): an API's callers see the stage, whose
+5XX responses and latency include API Gateway's own, and ``ServiceApi`` has no function at all. A
+``FunctionSpec`` says what to run and how it is sized, and one spec is often shared by several
+routes. One prop, one type, on every pattern; where a pattern has several functions, each gets
+its own budget and alarms (a fast burn rolls back that function's canary only).
 
 **The error budget.** ``budget = 1 - availability / 100`` (99.9 -> 0.001) of the requests may
 fail; with a latency target ``Latency(p99=300 ms)``, ``100 - 99 = 1`` percent of them may be
@@ -33,6 +41,10 @@ stays within CloudWatch's one day) on one metric math expression; each burn leve
 ``AWS::CloudWatch::CompositeAlarm`` whose rule is ``ALARM("<long>") AND ALARM("<short>")``, and
 only the composite alarm notifies. The window alarms notify through it; missing data (no traffic)
 is not breaching.
+The fast-burn composite alarm joins the function's CodeDeploy deployment group by its name, as
+every rollback alarm does; CodeDeploy reads alarm states with ``DescribeAlarms``. (CloudWatch takes
+no AND of two periods inside one metric alarm: the metrics of one alarm share its period, and
+metric math has no moving sum an alarm could use, hence the composite alarm.)
 
 **The expressions**, with ``e`` the bad requests (``Sum`` of ``Errors`` or ``5XXError``/``5xx``),
 ``n`` all requests (``Sum`` of ``Invocations`` or ``Count``) and ``t`` the percentile rank
