@@ -9,7 +9,7 @@ inherits unless it sets its own; the functions and their ``events``; ``resources
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 from .model import EventKind, Function, ImportedApp, Resource, Status, Trigger
@@ -149,10 +149,9 @@ def _read_function(app: ImportedApp, name: str, spec: Mapping[str, Any], provide
 
 
 def _split_handler(handler: str) -> tuple[str, str]:
-    """``src/handlers/get.handler`` -> (``src/handlers``, ``get.handler``)."""
-    path = PurePosixPath(handler)
-    directory = str(path.parent)
-    return ("." if directory in ("", ".") else directory), path.name
+    """The code directory and handler of ``src/handlers/get.handler``: the service's directory,
+    which the framework packages whole, and the handler as written (Lambda reads the module's path)."""
+    return ".", handler
 
 
 def _trigger(element: str, event: Any) -> Trigger:

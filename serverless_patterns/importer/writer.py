@@ -36,6 +36,18 @@ _S3_EVENTS = {
     "s3:ObjectCreated:CompleteMultipartUpload": "OBJECT_CREATED_COMPLETE_MULTIPART_UPLOAD",
     "s3:ObjectRemoved:*": "OBJECT_REMOVED",
 }
+# FunctionSpec's own default exclusions, and the source tools' folders.
+_SPEC_EXCLUDE = [
+    "cdk.out",
+    ".venv",
+    "node_modules",
+    ".git",
+    "__pycache__",
+    "tests",
+    "*.pyc",
+    ".serverless",
+    ".aws-sam",
+]
 _NAME_PROPERTY = {
     "AWS::DynamoDB::Table": "TableName",
     "AWS::SQS::Queue": "QueueName",
@@ -308,6 +320,9 @@ class _Writer:
             f"handler={function.handler!r}",
             f"runtime=lambda_.Runtime.{_runtime_constant(runtime)}",
         ]
+        own_folder = self._left_out(function)
+        if not plain and not own_folder[0].startswith("cdk.out"):  # this app's folder lies inside the code's
+            args.append(f"exclude={[own_folder[0], *_SPEC_EXCLUDE]!r}")
         if function.memory_size:
             args.append(f"memory_size={max(128, int(function.memory_size))}")
         if function.timeout:
@@ -352,8 +367,8 @@ class _Writer:
         return "FunctionSpec(" + ", ".join(args) + ")"
 
     def _left_out(self, function: Function) -> list[str]:
-        """What a handler directory packaged as it is leaves out: tools' folders, and this app's
-        folder when it lies inside (its cdk.out would hold the asset itself)."""
+        """What a handler directory packaged as it is leaves out: this app's folder when it lies
+        inside (its cdk.out would hold the asset itself), then tools' folders."""
         inside = os.path.relpath(self.out_dir.resolve(), (self.source_dir / function.code_dir).resolve())
         own = [] if inside.startswith("..") else [inside.replace(os.sep, "/")]
         return [*own, "cdk.out", ".git", ".serverless", "node_modules", ".aws-sam"]
@@ -377,6 +392,14 @@ class _Writer:
             return None
         self.imports.add("from aws_cdk import aws_iam as iam")
         narrowed = self._narrowed(statement)
+        if narrowed.get("Resource") == []:
+            self.note(
+                element,
+                Status.APPROXIMATED,
+                "left out",
+                "its only resources are indexes of a table that has none",
+            )
+            return None
         if narrowed != dict(statement):
             self.note(
                 element,
@@ -389,29 +412,45 @@ class _Writer:
         return f"iam.PolicyStatement.from_json({token_literal(narrowed, 1)})"
 
     def _narrowed(self, statement: Mapping[str, Any]) -> dict[str, Any]:
-        """``statement`` with each resource the app keeps replaced by its own reference."""
+        """``statement`` with each resource the app keeps replaced by its own reference: a table's
+        ``/stream/*`` by its stream's ARN, its ``/index/*`` left out when it has no index."""
         resources = statement.get("Resource")
         listed = resources if isinstance(resources, list) else [resources]
-        narrowed = [self._reference(r) or r for r in listed if r is not None]
+        narrowed = [n for r in listed if r is not None for n in self._reference(r)]
         out = {k: v for k, v in statement.items() if k != "Resource"}
         if resources is not None:
-            out["Resource"] = narrowed if isinstance(resources, list) else narrowed[0]
+            out["Resource"] = narrowed if isinstance(resources, list) or len(narrowed) != 1 else narrowed[0]
         return out
 
-    def _reference(self, arn: Any) -> dict[str, Any] | None:
-        """The ``Fn::GetAtt`` of the kept resource ``arn`` names (by its physical name), if any."""
-        text = arn.get("Fn::Sub") if isinstance(arn, Mapping) else arn
-        if not isinstance(text, str):
-            return None
+    def _reference(self, arn: Any) -> list[Any]:
+        """What ``arn`` becomes: the ``Fn::GetAtt`` of the kept resource it names (by its physical
+        name or, in an ``Fn::Sub``, its reference), nothing for an index of a table without any,
+        else ``arn`` as written."""
+        text, names = _sub_text(arn)
+        if text is None:
+            return [arn]
         for kept in self.kept.values():
-            if (
-                kept.name
-                and kept.resource.type in _NAME_PROPERTY
-                and re.search(rf"[:/]{re.escape(kept.name)}$", text)
-            ):
-                attribute = "Arn" if kept.resource.type != "AWS::SNS::Topic" else "TopicArn"
-                return {"Fn::GetAtt": [kept.resource.logical_id, attribute]}
-        return None
+            if kept.resource.type not in _NAME_PROPERTY:
+                continue
+            ids = [re.escape(n) for n in (kept.name,) if n] + [
+                re.escape(f"${{{var}}}")
+                for var, value in names.items()
+                if value in ({"Ref": kept.resource.logical_id}, kept.name)
+            ]
+            for identity in ids:
+                found = re.search(rf"[:/]{identity}(/stream/\*|/index/\*)?$", text)
+                if found is None:
+                    continue
+                suffix = found.group(1)
+                if suffix == "/index/*":
+                    indexes = ("GlobalSecondaryIndexes", "LocalSecondaryIndexes")
+                    has_index = any(kept.resource.properties.get(k) for k in indexes)
+                    return [arn] if has_index else []
+                attribute = {"/stream/*": "StreamArn", None: "Arn"}[suffix]
+                if kept.resource.type == "AWS::SNS::Topic":
+                    attribute = "TopicArn"
+                return [{"Fn::GetAtt": [kept.resource.logical_id, attribute]}]
+        return [arn]
 
     # -- triggers -------------------------------------------------------------------------------
     def triggers(self) -> None:
@@ -830,6 +869,18 @@ def _lambda_arns(value: Any, functions: set[str], used: set[str], substitutions:
                 used.add(name)
                 value = value.replace(f"${{{key}}}", f"arn:aws:lambda:REGION:ACCOUNT_ID:function:{name}")
     return value
+
+
+def _sub_text(arn: Any) -> tuple[str | None, dict[str, Any]]:
+    """An ARN's text and its ``Fn::Sub`` variables (``({text}, {})`` for a plain string)."""
+    if isinstance(arn, str):
+        return arn, {}
+    sub = arn.get("Fn::Sub") if isinstance(arn, Mapping) else None
+    if isinstance(sub, str):
+        return sub, {}
+    if isinstance(sub, list) and len(sub) == 2 and isinstance(sub[0], str) and isinstance(sub[1], Mapping):
+        return sub[0], dict(sub[1])
+    return None, {}
 
 
 def _targets(value: Any) -> set[str]:

@@ -61,7 +61,7 @@ def test_every_function_is_in_the_report(imported: Path) -> None:
     # The handlers are referenced where they are, never copied.
     assert not list(imported.rglob("*.js"))
     # Node.js handlers with nothing to bundle are packaged as they are, as Serverless Framework does.
-    assert "code=lambda_.Code.from_asset('../src/handlers', exclude=" in (imported / "app.py").read_text()
+    assert "code=lambda_.Code.from_asset('..', exclude=['cdk', " in (imported / "app.py").read_text()
 
 
 def test_the_app_is_checked_clean(imported: Path) -> None:

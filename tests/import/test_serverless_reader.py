@@ -126,8 +126,8 @@ def test_an_unresolvable_variable_is_kept_and_reported(tmp_path: Path) -> None:
 def test_functions_inherit_the_provider_and_every_event_is_normalised(service: Path) -> None:
     create, worker = read_serverless(service, environ={}).functions
     assert (create.code_dir, create.handler, create.runtime, create.memory_size) == (
-        "src/orders",
-        "create.handler",
+        ".",  # the service's directory, which the framework packages whole
+        "src/orders/create.handler",
         "python3.9",
         512,
     )
@@ -186,7 +186,7 @@ def test_the_writer_maps_each_trigger_onto_its_pattern(service: Path, tmp_path: 
         "FanoutQueue(stack,",
         "runtime=lambda_.Runtime.PYTHON_3_14",
         "runtime=lambda_.Runtime.NODEJS_24_X",
-        "code='../src/orders'",
+        "code='..', handler='src/orders/create.handler'",
     ):
         assert expected in source, expected
     statuses = {(n.element, n.status) for n in written.notes}
