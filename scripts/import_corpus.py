@@ -90,13 +90,16 @@ def run(app: Path, work: Path) -> dict[str, object]:
     user_wildcards = [
         f
         for f in findings
-        if f["rule"].startswith("AwsSolutions-IAM5") and f["resource"].endswith("/ServiceRole/Policy/Resource")
+        if f["rule"].startswith("AwsSolutions-IAM5")
+        and f["resource"].endswith("/ServiceRole/Policy/Resource")
     ]
     others = [f for f in findings if f not in user_wildcards]
     row["lint"] = sum(1 for f in others if f["source"] == "cfn-lint")
     row["open"] = len(others) - int(row["lint"])  # type: ignore[call-overload]
     row["user wildcards"] = len(user_wildcards)
-    row["rules"] = sorted({f["rule"].split("[")[0] + " on " + f["resource"].split("/", 1)[-1] for f in others})
+    row["rules"] = sorted(
+        {f["rule"].split("[")[0] + " on " + f["resource"].split("/", 1)[-1] for f in others}
+    )
     return row
 
 

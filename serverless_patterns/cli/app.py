@@ -23,8 +23,8 @@ from .._toolchain import missing_extra, tool_env
 from .assembly import Assembly, load, stage_context
 from .cost import PROFILES, Usage
 from .dev import register as register_dev_commands
-from .importer import register as register_import_command
 from .errors import CliError
+from .importer import register as register_import_command
 
 __all__ = ["app", "main"]
 

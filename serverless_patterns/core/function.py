@@ -561,7 +561,7 @@ class PatternFunction(Construct):
         function_options = {**async_options}
         for option in ("durable_config", "dead_letter_queue"):
             if wiring.get(option) is not None:
-                function_options[option] = wiring[option]  # type: ignore[literal-required]
+                function_options[option] = wiring[option]
         self.function = self._lambda(spec, service_name, path, wiring.get("environment"), function_options)
         self._configure(spec, path, stack)
         self.alias = lambda_.Alias(
