@@ -144,3 +144,51 @@ def test_a_wrong_domain_is_refused(domain: dict[str, Any], message: str) -> None
 def test_a_domain_that_is_no_domain_is_refused() -> None:
     with pytest.raises(PatternValidationError, match=r"domain must be a Domain, got 'api.example.com'"):
         ApiToLambda(cdk.Stack(cdk.App(), "S"), "Api", routes={"GET /hello": spec()}, domain="api.example.com")
+
+
+def _service_api(stack: cdk.Stack) -> None:
+    from serverless_patterns.patterns.service_api import SendMessage, ServiceApi
+
+    api = ServiceApi(
+        stack,
+        "Orders",
+        routes={"POST /orders": SendMessage()},
+        domain=Domain("orders.example.com", hosted_zone=_zone(stack), base_path="v1"),
+    )
+    assert api.url == "https://orders.example.com/v1"
+
+
+def _web_socket_api(stack: cdk.Stack) -> None:
+    from serverless_patterns.patterns.web_socket_api import WebSocketApi
+
+    api = WebSocketApi(
+        stack,
+        "Chat",
+        routes={"$connect": spec(), "sendMessage": spec()},
+        domain=Domain("chat.example.com", hosted_zone=_zone(stack)),
+    )
+    assert api.url == "wss://chat.example.com/"
+
+
+@pytest.mark.parametrize(
+    ("build", "domain_type", "mapping_type"),
+    [
+        (_service_api, "AWS::ApiGateway::DomainName", "AWS::ApiGateway::BasePathMapping"),
+        (_web_socket_api, "AWS::ApiGatewayV2::DomainName", "AWS::ApiGatewayV2::ApiMapping"),
+    ],
+    ids=["service-api", "web-socket-api"],
+)
+def test_service_and_websocket_apis_take_a_domain(build: Any, domain_type: str, mapping_type: str) -> None:
+    s = synth(build, gate=False)
+    assert s.unacknowledged() == []
+    assert cfn_lint(s.template_path) == []
+    domain, props = _one(s, domain_type)
+    tls = props.get("SecurityPolicy") or props["DomainNameConfigurations"][0]["SecurityPolicy"]
+    assert tls == "TLS_1_2"
+    _, mapping = _one(s, mapping_type)
+    assert mapping["DomainName"] == {"Ref": domain}
+    assert s.count("AWS::CertificateManager::Certificate") == 1
+    assert sorted(r["Properties"]["Type"] for r in s.resources("AWS::Route53::RecordSet").values()) == [
+        "A",
+        "AAAA",
+    ]

@@ -23,7 +23,7 @@ if TYPE_CHECKING:  # the modules load when a domain is attached, not with the pa
     from aws_cdk import aws_certificatemanager as acm
     from aws_cdk import aws_route53 as route53
 
-__all__ = ["Domain", "DomainResources", "attach_domain"]
+__all__ = ["Domain", "DomainResources", "attach_domain", "check_domain"]
 
 _LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 _BASE_PATH = re.compile(r"^[A-Za-z0-9._~$!*'()+-]+$")
@@ -90,6 +90,13 @@ class Domain:
         return list(found)
 
 
+def check_domain(problems: Problems, domain: object) -> None:
+    """The ``domain`` prop of an API pattern, checked into ``problems`` (None: no domain)."""
+    if domain is not None and problems.instance("domain", domain, Domain, "a Domain"):
+        assert isinstance(domain, Domain)
+        problems.extend(domain.problems("domain"))
+
+
 def _name_problems(prop: str, name: str) -> list[str]:
     """A DNS name API Gateway accepts for a domain: lowercase labels, two at least, 253 characters."""
     if name.startswith("*."):
@@ -107,14 +114,17 @@ def _name_problems(prop: str, name: str) -> list[str]:
 class DomainResources:
     """What :func:`attach_domain` made."""
 
-    domain_name: apigw.DomainName | apigwv2.DomainName
+    domain_name: apigw.DomainName | apigwv2.DomainName | apigwv2.CfnDomainName
     certificate: acm.ICertificate
     records: tuple[route53.ARecord, route53.AaaaRecord]
+    url: str
+    """``https://name/`` (and the base path), as clients call it."""
 
 
 def attach_domain(scope: Construct, domain: Domain, api: Any, stage: Any) -> DomainResources:
-    """``domain`` in front of ``stage`` of ``api`` (an ``apigateway.RestApi``, or an
-    ``apigatewayv2`` HTTP or WebSocket API), in ``scope`` (construct ids ``Domain...``)."""
+    """``domain`` in front of ``stage`` of ``api`` (an ``apigateway.RestApi``, an ``apigatewayv2``
+    HTTP or WebSocket API, or an ``apigatewayv2.CfnApi`` with its ``CfnStage``), in ``scope``
+    (construct ids ``Domain...``)."""
     from aws_cdk import aws_apigateway as apigw
     from aws_cdk import aws_apigatewayv2 as apigwv2
     from aws_cdk import aws_certificatemanager as acm
@@ -128,7 +138,7 @@ def attach_domain(scope: Construct, domain: Domain, api: Any, stage: Any) -> Dom
         validation=acm.CertificateValidation.from_dns(domain.hosted_zone),
     )
     target: route53.IAliasRecordTarget
-    made: apigw.DomainName | apigwv2.DomainName
+    made: apigw.DomainName | apigwv2.DomainName | apigwv2.CfnDomainName
     if isinstance(api, apigw.RestApi):
         made = apigw.DomainName(
             scope,
@@ -142,6 +152,31 @@ def attach_domain(scope: Construct, domain: Domain, api: Any, stage: Any) -> Dom
             scope, "DomainMapping", domain_name=made, rest_api=api, stage=stage, base_path=domain.base_path
         )
         target = targets.ApiGatewayDomain(made)
+    elif isinstance(api, apigwv2.CfnApi):  # a pattern built on the CloudFormation resources
+        cfn = apigwv2.CfnDomainName(
+            scope,
+            "DomainName",
+            domain_name=domain.name,
+            domain_name_configurations=[
+                apigwv2.CfnDomainName.DomainNameConfigurationProperty(
+                    certificate_arn=certificate.certificate_arn,
+                    endpoint_type="REGIONAL",
+                    security_policy="TLS_1_2",
+                )
+            ],
+        )
+        apigwv2.CfnApiMapping(  # its stage by Ref, so after the stage
+            scope,
+            "DomainMapping",
+            api_id=api.ref,
+            domain_name=cfn.ref,
+            stage=stage.ref,
+            api_mapping_key=domain.base_path,
+        )
+        made = cfn
+        target = targets.ApiGatewayv2DomainProperties(
+            cfn.attr_regional_domain_name, cfn.attr_regional_hosted_zone_id
+        )
     else:
         made = apigwv2.DomainName(
             scope,
@@ -155,7 +190,9 @@ def attach_domain(scope: Construct, domain: Domain, api: Any, stage: Any) -> Dom
         )
         target = targets.ApiGatewayv2DomainProperties(made.regional_domain_name, made.regional_hosted_zone_id)
     if domain.disable_default_endpoint:
-        api.node.default_child.disable_execute_api_endpoint = True
+        (
+            api if isinstance(api, apigwv2.CfnApi) else api.node.default_child
+        ).disable_execute_api_endpoint = True
     alias = route53.RecordTarget.from_alias(target)
     records = (
         route53.ARecord(
@@ -165,4 +202,4 @@ def attach_domain(scope: Construct, domain: Domain, api: Any, stage: Any) -> Dom
             scope, "DomainRecordIpv6", zone=domain.hosted_zone, record_name=domain.name, target=alias
         ),
     )
-    return DomainResources(made, certificate, records)
+    return DomainResources(made, certificate, records, domain.url)

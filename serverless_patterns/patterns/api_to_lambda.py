@@ -24,7 +24,7 @@ from ..core import (
     Pattern,
     PatternFunction,
 )
-from ..core.domain import Domain, attach_domain
+from ..core.domain import Domain, attach_domain, check_domain
 from ..core.ids import unique_id
 from ..core.rest_api import (
     AUTHORIZED_BY,
@@ -270,8 +270,7 @@ class ApiToLambda(StageAccess, Pattern):
         if props.cors is not None and problems.instance("cors", props.cors, Cors, "a Cors"):
             problems.extend(_cors_problems(props.cors))
         _validate_stage(props, problems)
-        if props.domain is not None and problems.instance("domain", props.domain, Domain, "a Domain"):
-            problems.extend(props.domain.problems("domain"))
+        check_domain(problems, props.domain)
         integration_timeout = (
             REST_MAX_TIMEOUT_SECONDS if props.api_type == ApiType.REST else HTTP_MAX_TIMEOUT_SECONDS
         )

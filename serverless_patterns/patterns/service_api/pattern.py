@@ -15,6 +15,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from ...core import AlarmKind, Graph, Monitoring, MonitoringOptions, Pattern, QueueOptions
+from ...core.domain import Domain, attach_domain, check_domain
 from ...core.monitoring import AlarmKindSpec, register_alarm_kind
 from ...core.queue import QueueWithDlq
 from ...core.rest_api import (
@@ -60,6 +61,7 @@ class _Props:
     throttling_burst_limit: int
     stage_name: str
     web_acl_arn: str | None
+    domain: Domain | None
     account_logging_role: bool
     access_log_retention: logs.RetentionDays | None
     queue: QueueOptions | None
@@ -92,6 +94,7 @@ class ServiceApi(StageAccess, Pattern):
         throttling_burst_limit: int = 200,
         stage_name: str = "prod",
         web_acl_arn: str | None = None,
+        domain: Domain | None = None,
         account_logging_role: bool = True,
         access_log_retention: logs.RetentionDays | None = None,
         queue: QueueOptions | None = None,
@@ -109,6 +112,8 @@ class ServiceApi(StageAccess, Pattern):
         :param stage_name: Name of the stage. Default: prod
         :param web_acl_arn: ARN of a WAFv2 web ACL (REGIONAL) to associate with the stage.
             Default: - no web ACL
+        :param domain: A custom domain name in front of the stage (``Domain("api.example.com",
+            hosted_zone=zone)``). Default: - the ``execute-api`` endpoint only
         :param account_logging_role: Create the account-level role API Gateway needs to write
             execution logs. Set False when the account already has one. Default: True
         :param access_log_retention: Retention of the stage's access log group.
@@ -145,6 +150,8 @@ class ServiceApi(StageAccess, Pattern):
         self.roles: dict[str, iam.Role] = {}
         """Route key to the role its integration calls the service with."""
         self._methods(parsed, authorization, props)
+        self.domain = attach_domain(self, domain, self.api, self.api.deployment_stage) if domain else None
+        """The custom domain's resources (None without ``domain``)."""
         self._dashboard_section(self._api_alarms())
 
     # ------------------------------------------------------------------ building
@@ -281,6 +288,7 @@ class ServiceApi(StageAccess, Pattern):
                     "authorization: a Lambda authorizer is not supported by ServiceApi (no functions)"
                 )
         stage_problems(props, problems)
+        check_domain(problems, props.domain)
         if props.queue is not None and problems.instance(
             "queue", props.queue, QueueOptions, "a QueueOptions"
         ):
@@ -292,8 +300,8 @@ class ServiceApi(StageAccess, Pattern):
     # ------------------------------------------------------------------ public API
     @property
     def url(self) -> str:
-        """The invoke URL of the stage."""
-        return self.api.url
+        """The URL clients call: the custom domain's, else the stage's invoke URL."""
+        return self.domain.url if self.domain is not None else self.api.url
 
     def grant_consume_messages(self, grantee: iam.IGrantable) -> iam.Grant:
         """Lets ``grantee`` consume the pattern's own queue (AttributeError when it has none)."""

@@ -38,6 +38,7 @@ from ...core import (
     PatternFunction,
     acknowledge,
 )
+from ...core.domain import Domain, attach_domain
 from ...core.ids import unique_id
 from ...core.monitoring import AlarmKindSpec, register_alarm_kind
 from ...core.rest_api import _acknowledge_logging_role
@@ -132,6 +133,7 @@ class WebSocketApi(Pattern):
         throttling_burst_limit: int = 200,
         account_logging_role: bool = True,
         access_log_retention: logs.RetentionDays | None = None,
+        domain: Domain | None = None,
         deployment: DeploymentStrategy | None = None,
         monitoring: MonitoringOptions | None = None,
         slo: Slo | None = None,
@@ -153,6 +155,9 @@ class WebSocketApi(Pattern):
             WebSocket stage's logs. Set False when the account already has one. Default: True
         :param access_log_retention: Retention of the stage's access log group.
             Default: - the stage's: ONE_MONTH (prod), ONE_WEEK (dev)
+        :param domain: A custom domain name in front of the stage (``Domain("ws.example.com",
+            hosted_zone=zone)``); :attr:`url` is then ``wss://`` on it. Default: - the
+            ``execute-api`` endpoint only
         :param deployment: How new function versions reach traffic.
             Default: - the stage's: DeploymentStrategy.canary() (prod), all_at_once() (dev)
         :param monitoring: Alarm thresholds and the monitoring to register with.
@@ -168,10 +173,15 @@ class WebSocketApi(Pattern):
         if isinstance(routes, Mapping):
             self._slo_timeouts(found, [(f"routes[{key!r}].timeout", spec) for key, spec in routes.items()])
         self._check(found)
+        self._build(props, id)
+
+    def _build(self, props: Props, id: str) -> None:
+        """The table, the API, its routes and stage, the custom domain, the dashboard section."""
+        stage_name = props.stage_name
         self.stage_name: str = stage_name
         self.connections_table: dynamodb.Table = self._table()
         """Open connections: ``connectionId`` (partition key) and ``expiresAt`` (TTL, epoch seconds)."""
-        self.access_log_group = self._defaults.log_group(self, "AccessLogs", access_log_retention)
+        self.access_log_group = self._defaults.log_group(self, "AccessLogs", props.access_log_retention)
         self.api = apigwv2.CfnApi(
             self,
             "Resource",
@@ -185,7 +195,8 @@ class WebSocketApi(Pattern):
         partition, region, account, suffix = _aws()
         host = f"{self.api_id}.execute-api.{region}.{suffix}"
         self.url: str = f"wss://{host}/{stage_name}"
-        """The URL clients connect to: ``wss://{api}.execute-api.{region}.amazonaws.com/{stage}``."""
+        """The URL clients connect to: ``wss://{api}.execute-api.{region}.amazonaws.com/{stage}``
+        (``wss://`` on the custom domain with ``domain``)."""
         self.callback_url: str = f"https://{host}/{stage_name}"
         """The management endpoint that posts to this stage's connections."""
         self._execute_api = f"arn:{partition}:execute-api:{region}:{account}:{self.api_id}"
@@ -195,6 +206,10 @@ class WebSocketApi(Pattern):
         """Route key to its route."""
         self.api_stage: apigwv2.CfnStage = self._stage(props)
         """The stage, deployed on every change."""
+        self.domain = attach_domain(self, props.domain, self.api, self.api_stage) if props.domain else None
+        """The custom domain's resources (None without ``domain``)."""
+        if props.domain is not None:
+            self.url = "wss://" + props.domain.url.removeprefix("https://")
         self._dashboard_section(self._monitor(), function_titles=self._titles)
 
     # ------------------------------------------------------------------ building

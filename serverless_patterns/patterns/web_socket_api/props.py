@@ -10,6 +10,7 @@ from typing import Any
 from aws_cdk import aws_logs as logs
 
 from ...core import FunctionSpec
+from ...core.domain import Domain, check_domain
 from ...core.rest_api import stage_problems
 from ...errors import Problems
 
@@ -59,6 +60,7 @@ class Props:
     throttling_burst_limit: int
     account_logging_role: bool
     access_log_retention: logs.RetentionDays | None
+    domain: Domain | None
 
     @classmethod
     def of(cls, given: Mapping[str, Any]) -> Props:
@@ -86,6 +88,7 @@ def problems(props: Props, found: Problems) -> None:
     _authorization_problems(props, routes, found)
     _sender_problems(props.senders, routes, found)
     stage_problems(props, found, rest=False)
+    check_domain(found, props.domain)
 
 
 def _route_problems(routes: object, found: Problems) -> list[str]:
