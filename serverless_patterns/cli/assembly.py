@@ -74,6 +74,9 @@ class Assembly:
     directory: Path | None = None
     report: dict[str, Any] | None = None
     acknowledgments: list[Acknowledgment] = field(default_factory=list)
+    packs_installed: bool = False
+    """Synthesized by this CLI, which installs both rule packs: a pack the report does not list
+    found nothing (aws-cdk-lib lists only the plugins with findings)."""
 
     def resources(self) -> Iterator[tuple[Template, str, dict[str, Any]]]:
         for template in self.templates:
@@ -329,6 +332,9 @@ def load(target: Path, *, synth: bool = True, context: Mapping[str, Any] | None 
         )
         if synth or not (outdir / "manifest.json").is_file():
             outdir = synthesize(target, outdir, context=context)
+            assembly = read_assembly(outdir)
+            assembly.packs_installed = os.environ.get("SERVERLESS_PATTERNS_ADD_PACKS", "1") == "1"
+            return assembly
         return read_assembly(outdir)
     raise CliError(
         f"{target} is neither a CDK app (no cdk.json), a cdk.out (no manifest.json) nor a template"

@@ -204,3 +204,21 @@ def test_the_examples_runner_records_the_problems_of_each_app(tmp_path: Path) ->
         "the bad example is invalid: S/Api: invalid props\n  - a must be 1..2, got 0\n  - b must be a string"
     )
     assert error.detail == text
+
+
+def test_an_app_without_any_finding_checks_clean(tmp_path: Path) -> None:
+    """aws-cdk-lib lists only the plugins with findings: a clean app's report lists none, and
+    that is a pass when this CLI ran the synth (it installs both packs), not an error."""
+    (tmp_path / "cdk.json").write_text(json.dumps({"app": "python3 app.py"}))
+    (tmp_path / "app.py").write_text(
+        "import aws_cdk as cdk\n"
+        "from aws_cdk import aws_kms as kms, aws_sns as sns\n"
+        "app = cdk.App()\n"
+        "stack = cdk.Stack(app, 'Clean')\n"
+        "key = kms.Alias.from_alias_name(stack, 'Key', 'alias/aws/sns')\n"
+        "sns.Topic(stack, 'Topic', enforce_ssl=True, master_key=key)\n"
+        "app.synth()\n"
+    )
+    done = run_script("check", str(tmp_path), "--no-cfn-lint")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "0 unacknowledged and 0 acknowledged findings" in done.stdout
