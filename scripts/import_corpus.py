@@ -120,8 +120,9 @@ def table(rows: list[dict[str, object]]) -> str:
     for r in rows:
         if "import" in r or "check" in r:
             failure = r.get("import") or r.get("check")
+            failure = failure if str(failure).startswith("nothing") else f"failed: {failure}"
             lines.append(
-                f"| {r['name']} | {r['kind']} | {r.get('mapped', '-')} | {r.get('approximated', '-')} | {r.get('not mapped', '-')} | failed: {failure} | - | - | {r['stubs']} |"
+                f"| {r['name']} | {r['kind']} | {r.get('mapped', '-')} | {r.get('approximated', '-')} | {r.get('not mapped', '-')} | {failure} | - | - | {r['stubs']} |"
             )
             continue
         rules = f" ({', '.join(r['rules'])})" if r["rules"] else ""  # type: ignore[arg-type]

@@ -64,13 +64,22 @@ _IMPORT_KEY = {
 
 
 def current_runtime(runtime: str) -> tuple[str | None, bool]:
-    """The runtime to deploy (None: a language the patterns do not deploy) and whether it changed."""
-    if _SUPPORTED.match(runtime):
-        return runtime, False
+    """The runtime to deploy, the latest of the source's language (None: a language the patterns do
+    not deploy), and whether it changed: the rule packs ask for the latest (AwsSolutions-L1,
+    Serverless-LambdaLatestVersion)."""
     language = (
         "python" if runtime.startswith("python") else "nodejs" if runtime.startswith("nodejs") else None
     )
-    return (CURRENT[language], True) if language else (None, False)
+    if language is None:
+        return None, False
+    return CURRENT[language], runtime != CURRENT[language]
+
+
+def _runtime_change(runtime: str) -> str:
+    """Why the source's ``runtime`` moved to the latest of its language."""
+    if _SUPPORTED.match(runtime):
+        return f"{runtime} is not the latest of its language, which the rule packs ask for (AwsSolutions-L1)"
+    return f"{runtime} is deprecated in Lambda (or not given)"
 
 
 @dataclass
@@ -303,7 +312,7 @@ class _Writer:
                 f"{function.element}.runtime",
                 Status.APPROXIMATED,
                 runtime,
-                f"{function.runtime} is deprecated in Lambda (or not given); moved to {runtime}",
+                f"{_runtime_change(function.runtime)}; moved to {runtime}",
             )
         code = os.path.normpath(os.path.join(self.code_root, function.code_dir)).replace(os.sep, "/")
         self.imports.add("from aws_cdk import aws_lambda as lambda_")
