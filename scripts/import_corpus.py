@@ -84,8 +84,8 @@ def run(app: Path, work: Path) -> dict[str, object]:
         findings = json.loads(checked.stdout[checked.stdout.index("[") :])
     except ValueError:
         error = (checked.stderr.strip().splitlines() or ["no output"])[-1]
-        if "has no AwsSolutions" in error:  # nothing the packs look at: no function was mapped
-            return {**row, "check": "nothing to check (no resource the rule packs look at)"}
+        if "holds no stacks" in error:  # nothing mapped: the app has no stack
+            return {**row, "check": "nothing to check (nothing mapped: no stack)"}
         return {**row, "check": error[:160]}
     user_wildcards = [
         f

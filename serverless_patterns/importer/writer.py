@@ -829,6 +829,9 @@ class _Writer:
             f"stack = cdk.Stack(app, {stack_name!r}{region})",
             "",
         ]
+        if not self.patterns and not self.kept:  # an empty stack is a template CloudFormation refuses
+            header[-2:] = ["# Nothing of the source maps onto the patterns yet (IMPORT.md): no stack.", ""]
+            return "\n".join([*header, *body_functions, "app.synth()", ""])
         return "\n".join([*header, *body_resources, *body_functions, *body_patterns, "app.synth()", ""])
 
 
