@@ -1,7 +1,9 @@
 """An HTTP endpoint on 127.0.0.1 that serves the deployed APIs the way API Gateway would.
 
 ``http://127.0.0.1:PORT/{api_id}/{stage}/{path}`` finds the matching method (REST) or route (HTTP).
-A REST method's request validator and models are applied first (:mod:`.integrations`). A Lambda
+The stage's throttle and the method's or route's authorization (IAM, Cognito, Lambda authorizers)
+are checked first (:mod:`.api_auth`), then a REST method's request validator and models
+(:mod:`.integrations`). A Lambda
 proxy integration gets the request as a Lambda proxy event (REST API v1 payload, HTTP API v2
 payload), invokes the function synchronously and turns its answer back into an HTTP response; a REST
 method's AWS service integration renders its mapping templates and calls the local service with its
@@ -25,9 +27,11 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from .. import event_shapes
 from . import moto_adapter
+from .api_auth import ApiChecks, Identities, Incoming
 from .events import Dispatcher
 from .integrations import Caller, call_aws_integration, validation_error
 from .state import State
+from .throttle import http_limit, rest_limit
 from .vtl import RequestData
 
 __all__ = ["ApiGateway", "ApiResponse", "http_handler"]
@@ -108,11 +112,21 @@ class ApiGateway:
         state: State,
         dispatcher: Dispatcher,
         credentials: Callable[[str], tuple[str, str, str] | None] | None = None,
+        identities: Identities | None = None,
     ) -> None:
         """:param credentials: the local STS's credentials of a role ARN, for AWS integrations.
-        Default: - none: every AWS integration answers 500, as one whose role cannot be assumed"""
+        Default: - none: every AWS integration answers 500, as one whose role cannot be assumed
+        :param identities: who signs requests to IAM-authorized routes. Default: - the users and
+        roles of the local IAM only"""
         self.state = state
         self.dispatcher = dispatcher
+        self.checks = ApiChecks(
+            state.region,
+            state.account_id,
+            identities or Identities(state.account_id, "", ""),
+            self._authorizer_call,
+        )
+        """The throttle and authorization checks; ``.listeners`` hear of every refusal."""
         self._caller = Caller(
             state.endpoint_url, state.region, state.account_id, credentials or (lambda _: None)
         )
@@ -137,8 +151,14 @@ class ApiGateway:
 
     # -- routing ----------------------------------------------------------------------------------
 
-    def handle(self, method: str, raw_path: str, headers: dict[str, str], body: bytes) -> ApiResponse:
-        """Serve one request for ``/{api_id}/{stage}/{path}``."""
+    def handle(
+        self, method: str, raw_path: str, headers: dict[str, str], body: bytes, *, sent: str | None = None
+    ) -> ApiResponse:
+        """Serve one request for ``/{api_id}/{stage}/{path}``.
+
+        :param sent: the path and query the client sent, which its SigV4 signature covers.
+            Default: - ``raw_path``"""
+        incoming = Incoming(method, sent or raw_path, headers, body)
         split = urlsplit(raw_path)
         parts = split.path.split("/", 3)
         if len(parts) < 3 or not parts[1]:
@@ -149,36 +169,60 @@ class ApiGateway:
         v2 = moto_adapter.backend("apigatewayv2", self.state.account_id, self.state.region)
         try:
             if api_id in v1.apis:
-                return self._rest(v1.apis[api_id], stage, method, path, split.query, headers, body)
+                return self._rest(v1.apis[api_id], stage, path, split.query, incoming)
             if api_id in v2.apis:
-                return self._http(v2.apis[api_id], stage, method, path, split.query, headers, body)
+                return self._http(v2.apis[api_id], stage, path, split.query, incoming)
         except Exception as exc:
             return _error(500, f"local gateway error: {type(exc).__name__}: {exc}")
         return _error(404, f"no API {api_id}")
 
-    def _rest(
-        self, api: Any, stage: str, method: str, path: str, query: str, headers: dict[str, str], body: bytes
-    ) -> ApiResponse:
+    def authorization(self, api_id: str, stage: str, method: str, path: str) -> str:
+        """The authorization type of the method (REST) or route (HTTP API) a request to ``path``
+        (below the stage) reaches: ``AWS_IAM``, ``NONE``..., ``NONE`` when none matches."""
+        v1 = moto_adapter.backend("apigateway", self.state.account_id, self.state.region)
+        v2 = moto_adapter.backend("apigatewayv2", self.state.account_id, self.state.region)
+        if api_id in v1.apis:
+            found = _rest_method(v1.apis[api_id], method, path)
+            target = found[2] if found is not None else None
+        elif api_id in v2.apis:
+            api = v2.apis[api_id]
+            if stage not in api.stages and "$default" in api.stages:
+                path = f"/{stage}{path}".rstrip("/") or "/"
+            route = _http_route(api, method, path)
+            target = route[0] if route is not None else None
+        else:
+            target = None
+        return str(getattr(target, "authorization_type", None) or "NONE").upper()
+
+    def _authorizer_call(self, function_arn: str, event: Any, what: str) -> tuple[Any, bool]:
+        result = self.dispatcher.invoke(function_arn, event, source="api", detail=what)
+        return result.json(), result.error_type is not None
+
+    def _rest(self, api: Any, stage: str, path: str, query: str, incoming: Incoming) -> ApiResponse:
+        method, headers, body = incoming.method, dict(incoming.headers), incoming.body
         if stage not in api.stages:
             return _error(403, f"stage {stage} does not exist")
-        candidates = []
-        for resource in api.resources.values():
-            template = resource.get_path()
-            found = _template_regex(template).match(path)
-            if found:
-                candidates.append((_specificity(template), template, resource, found))
-        if not candidates:
+        found = _rest_method(api, method, path)
+        if found is None:
             return _error(403, "Missing Authentication Token")
-        candidates.sort(key=lambda c: c[0], reverse=True)
-        _, template, resource, match = candidates[0]
-        target = resource.resource_methods.get(method) or resource.resource_methods.get("ANY")
-        if target is None:
-            return _error(403, "Missing Authentication Token")
+        template, resource, target, match = found
         integration = target.method_integration
         path_parameters = {k: unquote(v) for k, v in match.groupdict().items()}
         data = self._request_data(
             api, stage, method, path, template, resource, query, headers, body, path_parameters
         )
+        request = {
+            "headers": headers,
+            "query": data.querystring,
+            "path_parameters": path_parameters,
+            "stage_variables": data.stage_variables,
+            "context": data.context,
+        }
+        limit = rest_limit(api.stages[stage], template, method)
+        verdict = self.checks.rest(api, stage, target, template, path, incoming, limit, request)
+        if verdict.refused is not None:
+            return ApiResponse(*verdict.refused)
+        verdict.apply(data.context)
         content_type = _content_type(headers)
         refused = validation_error(target, api, data, content_type)
         if refused is not None:
@@ -210,6 +254,7 @@ class ApiGateway:
             body=text,
             is_base64_encoded=is_b64,
         )
+        verdict.apply(event["requestContext"])
         return self._call(lam.group("arn"), event, f"{method} {template}")
 
     def _request_data(
@@ -253,42 +298,20 @@ class ApiGateway:
             stage_variables=getattr(api.stages[stage], "variables", None) or {},
         )
 
-    def _http(
-        self, api: Any, stage: str, method: str, path: str, query: str, headers: dict[str, str], body: bytes
-    ) -> ApiResponse:
+    def _http(self, api: Any, stage: str, path: str, query: str, incoming: Incoming) -> ApiResponse:
+        method, headers, body = incoming.method, dict(incoming.headers), incoming.body
         if stage not in api.stages and "$default" in api.stages:
             path = f"/{stage}{path}".rstrip("/") or "/"
             stage = "$default"
         elif stage not in api.stages:
             return _error(404, f"stage {stage} does not exist")
-        best: tuple[tuple[int, int], Any, re.Match[str] | None] | None = None
-        for route in api.routes.values():
-            key = str(route.route_key)
-            candidate: tuple[tuple[int, int], Any, re.Match[str] | None]
-            if key == "$default":
-                candidate = ((-1, 0), route, None)
-            else:
-                verb, _, template = key.partition(" ")
-                found = _template_regex(template).match(path)
-                if not found or verb not in (method, "ANY"):
-                    continue
-                candidate = (_specificity(template), route, found)
-            if best is None or candidate[0] > best[0]:
-                best = candidate
+        best = _http_route(api, method, path)
         if best is None:
             return _error(404, "Not Found")
-        _, route, match = best
-        integration = api.integrations.get(str(route.target or "").split("/")[-1])
-        uri = str(getattr(integration, "integration_uri", "") or "")
-        if integration is None or str(integration.integration_type).upper() != "AWS_PROXY":
-            return _error(501, "only Lambda proxy integrations are emulated locally")
-        fn_arn = _LAMBDA_URI.match(uri).group("arn") if _LAMBDA_URI.match(uri) else uri  # type: ignore[union-attr]
+        route, match = best
         text, is_b64 = _body(body, headers)
         lowered = {k.lower(): v for k, v in headers.items()}
         cookies = [c.strip() for c in lowered.pop("cookie", "").split(";") if c.strip()]
-        version = str(getattr(integration, "payload_format_version", None) or "2.0")
-        if version != "2.0":
-            return _error(501, "HTTP API payload format 1.0 is not emulated locally")
         event = event_shapes.http_api_event(
             method=method,
             route_key=route.route_key,
@@ -308,6 +331,25 @@ class ApiGateway:
             body=text,
             is_base64_encoded=is_b64,
         )
+        request = {
+            "headers": lowered,
+            "query": {k: v[-1] for k, v in parse_qs(query, keep_blank_values=True).items()},
+            "stage_variables": api.stages[stage].stage_variables,
+            "event": event,
+        }
+        limit = http_limit(api.stages[stage], str(route.route_key))
+        verdict = self.checks.http(api, stage, route, path, incoming, limit, request)
+        if verdict.refused is not None:
+            return ApiResponse(*verdict.refused)
+        verdict.apply(event["requestContext"])
+        integration = api.integrations.get(str(route.target or "").split("/")[-1])
+        uri = str(getattr(integration, "integration_uri", "") or "")
+        if integration is None or str(integration.integration_type).upper() != "AWS_PROXY":
+            return _error(501, "only Lambda proxy integrations are emulated locally")
+        fn_arn = _LAMBDA_URI.match(uri).group("arn") if _LAMBDA_URI.match(uri) else uri  # type: ignore[union-attr]
+        version = str(getattr(integration, "payload_format_version", None) or "2.0")
+        if version != "2.0":
+            return _error(501, "HTTP API payload format 1.0 is not emulated locally")
         return self._call(fn_arn, event, str(route.route_key), v2=True)
 
     def _call(
@@ -339,6 +381,42 @@ class ApiGateway:
         payload = base64.b64decode(raw) if answer.get("isBase64Encoded") else str(raw).encode()
         out_headers.setdefault("x-local-duration-ms", f"{(time.monotonic() - begin) * 1000:.1f}")
         return ApiResponse(int(answer["statusCode"]), out_headers, payload)
+
+
+def _rest_method(api: Any, method: str, path: str) -> tuple[str, Any, Any, re.Match[str]] | None:
+    """The REST method (moto's) a request reaches: (resource path template, resource, method,
+    the template's match of ``path``), or None."""
+    candidates = []
+    for resource in api.resources.values():
+        template = resource.get_path()
+        found = _template_regex(template).match(path)
+        if found:
+            candidates.append((_specificity(template), template, resource, found))
+    if not candidates:
+        return None
+    candidates.sort(key=lambda c: c[0], reverse=True)
+    _, template, resource, match = candidates[0]
+    target = resource.resource_methods.get(method) or resource.resource_methods.get("ANY")
+    return None if target is None else (template, resource, target, match)
+
+
+def _http_route(api: Any, method: str, path: str) -> tuple[Any, re.Match[str] | None] | None:
+    """The HTTP API route (moto's) a request reaches, and its key's match of ``path``, or None."""
+    best: tuple[tuple[int, int], Any, re.Match[str] | None] | None = None
+    for route in api.routes.values():
+        key = str(route.route_key)
+        candidate: tuple[tuple[int, int], Any, re.Match[str] | None]
+        if key == "$default":
+            candidate = ((-1, 0), route, None)
+        else:
+            verb, _, template = key.partition(" ")
+            found = _template_regex(template).match(path)
+            if not found or verb not in (method, "ANY"):
+                continue
+            candidate = (_specificity(template), route, found)
+        if best is None or candidate[0] > best[0]:
+            best = candidate
+    return None if best is None else (best[1], best[2])
 
 
 def _proxy_status(payload: bytes, failed: bool, *, v2: bool) -> int:

@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 from . import moto_adapter, services
+from .api_auth import Identities, Refused, sign_request
 from .apigw import ApiGateway, ApiResponse
 from .cdk import cdk_command, run_cdk
 from .events import Dispatcher
@@ -180,7 +181,9 @@ class LocalCloud:
         self._durable.speed = self.durable_speed
         moto_adapter.mount(server, self._durable.api)
         self._state = state
-        self._gateway = ApiGateway(state, dispatcher, self._role_credentials)
+        self._gateway = ApiGateway(
+            state, dispatcher, self._role_credentials, Identities(self.account_id, _DUMMY, _DUMMY)
+        )
         self._gateway.start()
         self._websockets = WebSocketGateway(state, dispatcher, self._role_of)
         self._websockets.start()
@@ -537,11 +540,19 @@ class LocalCloud:
         headers: Mapping[str, str] | None = None,
         query: Mapping[str, str] | None = None,
         timeout: float = 30.0,
+        sign: bool | None = None,
+        credentials: tuple[str, str] | tuple[str, str, str | None] | None = None,
     ) -> ApiResponse:
         """Send an HTTP request to a deployed API through the local endpoint.
 
         :param stack: find the API in this stack (the only REST or HTTP API there). Default: - ``api_id``
         :param body: bytes or str as is, anything else as JSON.
+        :param sign: sign the request with SigV4 (service ``execute-api``), as an SDK or ``awscurl``
+            would. Default: - signed when the method or route it reaches is IAM-authorized (and no
+            ``Authorization`` header is given), unsigned otherwise
+        :param credentials: (access key, secret key[, session token]) to sign with: an IAM user's
+            or a role's of the local IAM. Default: - this cloud's own credentials (:meth:`env`),
+            which stand for the account's root user and are allowed every route
         """
         if api_id is None:
             if stack is None:
@@ -569,12 +580,36 @@ class LocalCloud:
         url = f"{self.api_url}/{api_id}/{stage}/{path.lstrip('/')}"
         if query:
             url += "?" + urlencode(query)
+        if sign is None:
+            given = any(k.lower() == "authorization" for k in send_headers)
+            gateway = self._gateway
+            needs = gateway is not None and gateway.authorization(
+                api_id, stage, method.upper(), "/" + path.split("?")[0].lstrip("/")
+            )
+            sign = not given and needs == "AWS_IAM"
+        if sign:
+            key, secret, *token = credentials or (_DUMMY, _DUMMY)
+            send_headers = sign_request(
+                method.upper(),
+                url,
+                send_headers,
+                data,
+                (key, secret, token[0] if token else None),
+                self.region,
+            )
         request = urllib.request.Request(url, data=data, method=method.upper(), headers=send_headers)
         try:
             with urllib.request.urlopen(request, timeout=timeout) as answer:
                 return ApiResponse(answer.status, dict(answer.headers.items()), answer.read())
         except urllib.error.HTTPError as failed:
             return ApiResponse(failed.code, dict(failed.headers.items()), failed.read())
+
+    def on_api_refusal(self, listener: Callable[[Refused], None]) -> None:
+        """Call ``listener`` with every API request refused before its integration from now on
+        (throttled, unsigned, not allowed, no valid token: see :mod:`.api_auth`)."""
+        if self._gateway is None:
+            raise LocalCloudError("the local cloud is not running")
+        self._gateway.checks.listeners.append(listener)
 
     def _default_stage(self, api_id: str) -> str:
         v1 = moto_adapter.backend("apigateway", self.account_id, self.region).apis.get(api_id)

@@ -16,7 +16,11 @@ reports every invocation. Then it polls the project's files:
   back, see :mod:`.stack_update`).
 
 Each invocation is shown with the function's construct path, what invoked it, how long it took
-and, for an API, the HTTP status it answered.
+and, for an API, the HTTP status it answered. A request the API refuses before its integration runs
+(as API Gateway would: an unsigned call to an IAM-authorized route, a missing or invalid token, a
+Lambda authorizer's denial, the stage's throttle; see :mod:`.api_auth`) is shown on one line, with
+what the caller should do (a browser or plain ``curl`` call to an IAM route gets 403: sign it, for
+instance with ``curl --aws-sigv4 "aws:amz:us-east-1:execute-api" --user KEY:SECRET``).
 
 A control endpoint on 127.0.0.1 (its port and a token in ``.serverless-patterns/dev.json`` in the
 project) lets ``serverless-patterns invoke`` and ``send`` reach the running session.
@@ -43,6 +47,7 @@ from pathlib import Path
 from typing import Any
 
 from . import moto_adapter
+from .api_auth import Refused
 from .apigw import ApiResponse, http_handler
 from .cdk import CdkError
 from .cloud import LocalCloud, LocalCloudError
@@ -362,6 +367,7 @@ class DevSession:
         self._scratch = Path(tempfile.mkdtemp(prefix="serverless-patterns-dev-"))
         self.cloud.start()
         self.cloud.on_invocation(self._report)
+        self.cloud.on_api_refusal(self._report_refusal)
         self._start_control()
         self._write_state()
         self._snapshot = scan(self.project)
@@ -623,7 +629,7 @@ class DevSession:
             gateway = self.cloud._gateway
             if api is None or gateway is None:
                 return ApiResponse(404, {"Content-Type": "application/json"}, b'{"message":"no API"}')
-            return gateway.handle(verb, f"/{api.api_id}/{api.stage}{path}", headers, body)
+            return gateway.handle(verb, f"/{api.api_id}/{api.stage}{path}", headers, body, sent=path)
 
         try:
             server = ThreadingHTTPServer(("127.0.0.1", port), http_handler(answer))
@@ -667,6 +673,18 @@ class DevSession:
                 self.emit("log", f"    {line[:400]}")
             if len(lines) > LOG_LINES:
                 self.emit("log", f"    ... {len(lines) - LOG_LINES} more lines")
+
+    def _report_refusal(self, refused: Refused) -> None:
+        """``12:00:03 <API path> GET /hello 403 Missing Authentication Token (the route is
+        IAM-authorized: sign the request...)``."""
+        when = datetime.now().strftime("%H:%M:%S")
+        api = next((a.path for a in self.apis if a.api_id == refused.api_id), refused.api_id)
+        why = f" ({refused.why})" if refused.why else ""
+        with self._print_lock:
+            self.emit(
+                "error",
+                f"{when} {api} {refused.method} {refused.path} {refused.status} {refused.message}{why}",
+            )
 
     # -- invoke and send ------------------------------------------------------------------------------
 

@@ -484,12 +484,9 @@ class RestApiStage(LocalModel):
                 description=str(r.props.get("Description", "")),
                 tracing_enabled=bool(r.props.get("TracingEnabled", False)),
             )
-        if r.props.get("MethodSettings") or r.props.get("AccessLogSetting"):
-            cls._note_own(
-                r.kwargs,
-                ACCEPTED,
-                "method throttling, metrics and access logs are not applied locally",
-            )
+        _method_settings(backend.get_stage(api_id, stage_name), r.props)
+        if r.props.get("AccessLogSetting"):
+            cls._note_own(r.kwargs, ACCEPTED, "access logs are not written locally")
         model = cls._made(stage_name, on_delete=lambda: backend.delete_stage(api_id, stage_name))
         model.api_id = api_id  # type: ignore[attr-defined]
         return model
@@ -504,7 +501,22 @@ class RestApiStage(LocalModel):
         stage.deployment_id = str(r.props.get("DeploymentId", "")) or stage.deployment_id
         stage.variables = r.props.get("Variables") or {}
         stage.description = str(r.props.get("Description", ""))
+        _method_settings(stage, r.props)
         return original
+
+
+def _method_settings(stage: Any, props: dict[str, Any]) -> None:
+    """A REST stage's ``MethodSettings`` on moto's stage, keyed as API Gateway does
+    (``{resource path without its first slash}/{verb}``): the local endpoint throttles by them
+    (``local/throttle.py``)."""
+    stage.method_settings = {
+        f"{str(entry.get('ResourcePath', '/*'))[1:]}/{entry.get('HttpMethod', '*')}": {
+            key[0].lower() + key[1:]: value
+            for key, value in entry.items()
+            if key not in ("ResourcePath", "HttpMethod")
+        }
+        for entry in props.get("MethodSettings") or []
+    }
 
 
 class RestApiRequestValidator(LocalModel):
@@ -627,7 +639,10 @@ class HttpApiRoute(LocalModel):
             authorization_type=r.props.get("AuthorizationType"),
             authorizer_id=r.props.get("AuthorizerId"),
         )
-        if r.props.get("AuthorizationType") not in (None, "NONE"):
+        websocket = str(getattr(api, "protocol_type", "HTTP")) == "WEBSOCKET"
+        if websocket and r.props.get("AuthorizationType") not in (None, "NONE"):
+            # HTTP API routes are authorized by the local endpoint (local/api_auth.py); WebSocket
+            # connections are not (services/websocket.py)
             cls._note_own(
                 r.kwargs,
                 NOT_EMULATED,
@@ -651,14 +666,13 @@ class HttpApiStage(LocalModel):
                 "autoDeploy": r.props.get("AutoDeploy", False),
                 "stageVariables": r.props.get("StageVariables") or {},
                 "description": r.props.get("Description", ""),
+                # throttled by the local endpoint (local/throttle.py)
+                "defaultRouteSettings": r.props.get("DefaultRouteSettings") or {},
+                "routeSettings": r.props.get("RouteSettings") or {},
             }
         )
-        if (
-            r.props.get("DefaultRouteSettings")
-            or r.props.get("RouteSettings")
-            or r.props.get("AccessLogSettings")
-        ):
-            cls._note_own(r.kwargs, ACCEPTED, "route throttling and access logs are not applied locally")
+        if r.props.get("AccessLogSettings"):
+            cls._note_own(r.kwargs, ACCEPTED, "access logs are not written locally")
         return cls(stage_name)
 
 
@@ -825,8 +839,8 @@ def _method_model() -> type[CloudFormationModel]:
 
     class LocalMethod(Requested, Method):
         """moto's method model drops request templates and fails on MOCK integrations; this one
-        keeps them, the integration's role and responses, the method's required parameters, models
-        and validator, and says what the local endpoint will not do for the method."""
+        keeps them, the integration's role and responses, the method's required parameters, models,
+        validator and authorizer, and says what the local endpoint will not do for the method."""
 
         @classmethod
         def create(cls, r: ResourceRequest) -> Any:
@@ -841,6 +855,8 @@ def _method_model() -> type[CloudFormationModel]:
                 request_parameters=props.get("RequestParameters"),
                 request_models=props.get("RequestModels"),
                 request_validator_id=props.get("RequestValidatorId"),
+                authorizer_id=props.get("AuthorizerId"),
+                authorization_scopes=props.get("AuthorizationScopes"),
             )
             integration = props.get("Integration") or {}
             kind = str(integration.get("Type", "MOCK"))
@@ -866,15 +882,7 @@ def _method_model() -> type[CloudFormationModel]:
                     response_templates=dict(response.get("ResponseTemplates") or {}),
                     response_parameters=response.get("ResponseParameters"),
                 )
-            auth = str(props.get("AuthorizationType", "NONE"))
             where = f"{props['HttpMethod']} method"
-            if auth != "NONE":
-                cls._note(
-                    kwargs,
-                    "AWS::ApiGateway::Method",
-                    NOT_EMULATED,
-                    f"{where}: {auth} authorization is not checked",
-                )
             uri = str(integration.get("Uri", ""))
             unserved = aws_integration_unserved(uri) if kind == "AWS" else None
             if kind not in ("AWS_PROXY", "AWS") or unserved:

@@ -35,6 +35,7 @@ from serverless_patterns.cli.app import app as cli_app
 from serverless_patterns.cli.events import sample
 from serverless_patterns.cli.scaffold import write_app
 from serverless_patterns.local import LocalCloud
+from serverless_patterns.local.api_auth import sign_request
 from serverless_patterns.local.cdk import CdkError, cdk_command
 from serverless_patterns.local.dev import DevError, DevSession
 from serverless_patterns.local.dev_names import NameNotFound, resolve
@@ -69,9 +70,12 @@ def _free_port(count: int = 8) -> int:
     raise RuntimeError(f"no {count} consecutive free ports between 20000 and 32000")
 
 
-def _get(url: str) -> tuple[int, str]:
+def _get(url: str, *, sign: bool = True) -> tuple[int, str]:
+    """GET ``url``, signed with SigV4 by the local cloud's own credentials (the app's routes are
+    IAM-authorized, as its default is), or not."""
+    headers = sign_request("GET", url, {}, None, ("testing", "testing", None), "us-east-1") if sign else {}
     try:
-        with urllib.request.urlopen(url, timeout=30) as answer:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=30) as answer:
             return answer.status, answer.read().decode()
     except urllib.error.HTTPError as failed:
         return failed.code, failed.read().decode()
@@ -179,6 +183,15 @@ def test_dev_serves_reloads_redeploys_and_stops_cleanly(app: Path, dev: tuple[De
     assert running.saw(rf"GET\s+{re.escape(url)}/users/\{{id\}}"), running.output()
     status, body = _get(f"{url}/users/1")
     assert (status, json.loads(body)["name"]) == (200, "Ada Lovelace"), body
+    # Unsigned, as a browser would call it: refused as API Gateway would, and dev says why.
+    assert _get(f"{url}/users/1", sign=False) == (403, '{"message":"Missing Authentication Token"}')
+    _wait(
+        lambda: running.saw(
+            r"Users/UsersApi GET /users/1 403 Missing Authentication Token \(the route is IAM"
+        ),
+        10,
+        "the refusal's line",
+    )
     state = json.loads((app / ".serverless-patterns" / "dev.json").read_text())
     assert state["apis"][0]["url"] == url
 

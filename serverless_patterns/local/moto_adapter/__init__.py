@@ -14,7 +14,6 @@ import importlib
 import json
 from datetime import datetime
 from typing import Any
-from urllib.parse import unquote
 
 from .contract import ADDED, PATCHED, READ, ContractProblem, check_contract, listed
 from .patching import Patches, as_method, patched
@@ -224,21 +223,10 @@ def stack_resource_of(account_id: str, region: str, physical_id: str) -> tuple[s
 def role_policies(account_id: str, role_arn: str) -> list[dict[str, Any]]:
     """The identity policies of a role (inline and attached managed), as documents; none for a role
     that does not exist here."""
+    from .identities import policy_documents
+
     try:
         role = backend("iam", account_id).get_role_by_arn(role_arn)
     except Exception:
         return []
-    documents: list[Any] = list(role.policies.values())
-    for managed in role.managed_policies.values():
-        version = getattr(managed, "default_version", None)
-        documents.append(getattr(version, "document", None) or getattr(managed, "document", None))
-    found: list[dict[str, Any]] = []
-    for document in documents:
-        if isinstance(document, str):
-            try:
-                document = json.loads(document)
-            except ValueError:
-                document = json.loads(unquote(document))
-        if isinstance(document, dict):
-            found.append(document)
-    return found
+    return policy_documents(role)

@@ -332,6 +332,18 @@ READ: tuple[Entry, ...] = (
     ),
     ("moto.sqs.models", "SQSBackend.get_queue", ("self", "queue_name")),
     ("moto.iam.models", "IAMBackend.get_role_by_arn", ("self", "arn")),
+    # Who signed a request to an IAM-authorized API, and what a user pool issued (identities.py).
+    ("moto.iam.models", "IAMBackend.get_user", ("self", "name")),
+    ("moto.iam.models", "IAMBackend.get_groups_for_user", ("self", "user_name")),
+    ("moto.sts.models", "sts_backends", None),
+    ("moto.sts.models", "STSBackend.get_assumed_role_from_access_key", ("self", "access_key_id")),
+    ("moto.cognitoidp.models", "cognitoidp_backends", None),
+    (
+        "moto.cognitoidp.models",
+        "CognitoIdpBackend.create_user_pool_client",
+        ("self", "user_pool_id", "generate_secret", "extended_config"),
+    ),
+    ("moto.cognitoidp.models", "CognitoIdpBackend.create_user_pool", ("self", "name", "extended_config")),
     ("moto.iam.models", "Role.__init__", None),
     # EventBridge Scheduler (services/scheduler.py): moto has its backend, not its CloudFormation
     # model; the local models create schedules there, and the clock reads what a schedule stores.

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from ..authorizers import MODELS as AUTHORIZERS
 from ..moto_adapter import Patches, patched
 from ..resources import MODELS
 from . import scheduler, secretsmanager, websocket
@@ -65,7 +66,7 @@ def services(running: Running) -> list[Service]:
         StepFunctions(running),
         CloudFormation(
             running,
-            {**MODELS, **scheduler.MODELS, **secretsmanager.MODELS, **websocket.MODELS},
+            {**MODELS, **AUTHORIZERS, **scheduler.MODELS, **secretsmanager.MODELS, **websocket.MODELS},
             {"AWS::Lambda::Function": note_runtime, "AWS::Events::Rule": note_schedule},
         ),
         Lambda(running),
