@@ -292,6 +292,10 @@ class _Writer:
         )
         for function in self.app.functions:
             spec = self._spec(function, shared_env)
+            for trigger in function.triggers if spec is None else []:
+                self.note(
+                    trigger.element, Status.NOT_MAPPED, "", "its function is not deployed (its runtime)"
+                )
             if spec is not None:
                 self.add(f"    {function.name!r}: {spec},")
                 self.specs[function.name] = f"FUNCTIONS[{function.name!r}]"
