@@ -71,8 +71,17 @@ def dev(
             "--stage", help="The stage the app is synthesized in (serverless-patterns:stage): dev or prod."
         ),
     ] = "dev",
+    clock: Annotated[
+        float,
+        typer.Option(
+            "--clock",
+            min=0.001,
+            help="Alarm periods and CodeDeploy bakes run this many times faster (60: a canary's 5 minutes take 5 s).",
+        ),
+    ] = 1.0,
 ) -> None:
     """Run the app on the local cloud, serve its APIs, show every invocation, reload on save."""
+    from ..local import LocalCloud
     from ..local.dev import DevError, DevSession
 
     context = stage_context(stage)
@@ -88,7 +97,9 @@ def dev(
 
     signal.signal(signal.SIGTERM, interrupt)
     signal.signal(signal.SIGINT, interrupt)  # also when started in the background, where it is ignored
-    session = DevSession(project, port=port, interval=interval, emit=emit, context=context)
+    session = DevSession(
+        project, port=port, interval=interval, emit=emit, context=context, cloud=LocalCloud(clock=clock)
+    )
     emit("info", f"Starting the local cloud for {project.resolve().name} in stage {stage} (Ctrl-C stops)...")
     try:
         session.start()

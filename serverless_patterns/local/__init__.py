@@ -21,7 +21,9 @@ What runs: Python and Node.js handlers, each function in worker processes of its
 its role's local credentials (every call checked against the role's policies, see :mod:`.iam`), a
 Lambda context and its timeout (enforced: the worker is killed); SQS, DynamoDB stream, SNS, S3, EventBridge
 and Step Functions deliver to them with Lambda's retry, partial batch and destination rules. What
-does not is listed per resource in :attr:`Deployment.notes` (alarms, CodeDeploy, authorizers...).
+does not is listed per resource in :attr:`Deployment.notes` (usage plans, custom domains...). Metrics
+are recorded (:mod:`.metrics`), alarms evaluated (:mod:`.alarms`) and CodeDeploy deployments run
+(:mod:`.services.codedeploy`), ``LocalCloud(clock=N)`` N times faster.
 """
 
 from .._toolchain import missing_extra

@@ -135,6 +135,9 @@ class ApiGateway:
         self._thread = threading.Thread(
             target=self._server.serve_forever, name="local-apigateway", daemon=True
         )
+        self.observe: Callable[..., None] | None = None
+        """Called with each answer of an API (``rest``, ``api``, ``stage``, ``status``,
+        ``latency_ms``, ``when``): its CloudWatch metrics (``local/metrics.py``)."""
 
     @property
     def url(self) -> str:
@@ -167,14 +170,26 @@ class ApiGateway:
         path = "/" + (parts[3] if len(parts) > 3 else "")
         v1 = moto_adapter.backend("apigateway", self.state.account_id, self.state.region)
         v2 = moto_adapter.backend("apigatewayv2", self.state.account_id, self.state.region)
+        began = time.time()
         try:
             if api_id in v1.apis:
-                return self._rest(v1.apis[api_id], stage, path, split.query, incoming)
+                answer = self._rest(v1.apis[api_id], stage, path, split.query, incoming)
+                return self._observed(True, str(v1.apis[api_id].name), stage, answer, began)
             if api_id in v2.apis:
-                return self._http(v2.apis[api_id], stage, path, split.query, incoming)
+                answer = self._http(v2.apis[api_id], stage, path, split.query, incoming)
+                return self._observed(False, api_id, stage, answer, began)
         except Exception as exc:
             return _error(500, f"local gateway error: {type(exc).__name__}: {exc}")
         return _error(404, f"no API {api_id}")
+
+    def _observed(self, rest: bool, api: str, stage: str, answer: ApiResponse, began: float) -> ApiResponse:
+        """``answer``, once :attr:`observe` has heard of it."""
+        if self.observe is not None:
+            latency = (time.time() - began) * 1000
+            self.observe(
+                rest=rest, api=api, stage=stage, status=answer.status, latency_ms=latency, when=began
+            )
+        return answer
 
     def authorization(self, api_id: str, stage: str, method: str, path: str) -> str:
         """The authorization type of the method (REST) or route (HTTP API) a request to ``path``

@@ -20,12 +20,16 @@ from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 from . import moto_adapter, services
+from .alarms import AlarmChange, Alarms
 from .api_auth import Identities, Refused, sign_request
 from .apigw import ApiGateway, ApiResponse
 from .cdk import cdk_command, run_cdk
 from .events import Dispatcher
 from .iam import IamEnforcer
+from .metrics import Sampler, record_api_response, record_invocation
 from .runtime import HandlerRuntime, Invocation, InvokeResult
+from .services.cloudwatch import publisher
+from .services.codedeploy import CodeDeploy, LambdaDeployment
 from .services.durable import DurableExecution, LocalDurable
 from .services.scheduler import FiredSchedule, ScheduleClock, find_schedule, fire_schedule
 from .services.websocket import WebSocketGateway
@@ -55,6 +59,9 @@ class Deployment:
     """Wall time of bootstrap (when it ran), synth and deploy."""
     notes: list[ResourceNote] = field(default_factory=list)
     """Resources of these stacks deployed without (all of) their behaviour."""
+    deployments: list[LambdaDeployment] = field(default_factory=list)
+    """The CodeDeploy deployments this deploy started (an alias moved to a new version under a
+    deployment group), each ended: ``function``, ``status`` and ``reason``."""
 
     @property
     def not_emulated(self) -> list[ResourceNote]:
@@ -92,6 +99,9 @@ class LocalCloud:
     :param durable_speed: seconds of a durable execution's time per real second: its waits, step
         retry delays and callback timeouts run this many times faster. Default: - None: skipped,
         the next replay starts at once (see :mod:`.services.durable`)
+    :param clock: seconds of CloudWatch and CodeDeploy time per real second: alarm periods and
+        deployment bakes run this many times faster (60: a 60 s alarm period lasts 1 s, a canary
+        of 10% for 5 minutes bakes 5 s). Default: 1
     """
 
     def __init__(
@@ -105,7 +115,11 @@ class LocalCloud:
         run_schedules: bool = False,
         schedule_speed: float = 1.0,
         durable_speed: float | None = None,
+        clock: float = 1.0,
     ) -> None:
+        if clock <= 0:
+            raise LocalCloudError(f"clock must be positive, got {clock}")
+        self.clock = clock
         if schedule_speed <= 0:
             raise LocalCloudError(f"schedule_speed must be positive, got {schedule_speed}")
         if durable_speed is not None and durable_speed <= 0:
@@ -135,6 +149,7 @@ class LocalCloud:
         self._bootstrapped = False
         self._lock = threading.Lock()
         self._listeners: list[Callable[[Invocation], None]] = []
+        self._alarms: Alarms | None = None
         self._clients: dict[str, Any] = {}
         self.started_in: float = 0.0
         """Seconds :meth:`start` took."""
@@ -157,8 +172,21 @@ class LocalCloud:
         if self.enforce_iam:
             self._iam = moto_adapter.enforce(server, IamEnforcer, self.account_id)
         state = State(
-            self.account_id, self.region, f"http://localhost:{port}", run_schedules=self.run_schedules
+            self.account_id,
+            self.region,
+            f"http://localhost:{port}",
+            run_schedules=self.run_schedules,
+            clock=self.clock,
         )
+        alarms = self._alarms = Alarms(
+            state.metrics,
+            account_id=self.account_id,
+            region=self.region,
+            publish=publisher(state),
+            clock=self.clock,
+        )
+        state.alarms = alarms
+        alarms.samplers.append(Sampler(state.metrics, self.account_id, self.region).sample)
         runtime = HandlerRuntime(
             self._workdir / "functions",
             self._handler_env(state.endpoint_url),
@@ -177,6 +205,8 @@ class LocalCloud:
         except Exception:
             self._teardown()
             raise
+        if self._iam is not None and isinstance(state.codedeploy, CodeDeploy):
+            self._iam.deployment_group = state.codedeploy.group_arn
         self._durable = next(s for s, _ in self._services.services if s.name == "lambda").durable  # type: ignore[attr-defined]
         self._durable.speed = self.durable_speed
         moto_adapter.mount(server, self._durable.api)
@@ -184,7 +214,9 @@ class LocalCloud:
         self._gateway = ApiGateway(
             state, dispatcher, self._role_credentials, Identities(self.account_id, _DUMMY, _DUMMY)
         )
+        self._gateway.observe = lambda **answer: record_api_response(state.metrics, **answer)
         self._gateway.start()
+        alarms.start()
         self._websockets = WebSocketGateway(state, dispatcher, self._role_of)
         self._websockets.start()
         if self.run_schedules:
@@ -197,6 +229,11 @@ class LocalCloud:
         self._teardown()
 
     def _teardown(self) -> None:
+        if self._alarms is not None:
+            self._alarms.stop()
+            self._alarms = None
+        if self._state is not None and isinstance(self._state.codedeploy, CodeDeploy):
+            self._state.codedeploy.close()
         if self._clock is not None:
             self._clock.stop()
             self._clock = None
@@ -326,6 +363,35 @@ class LocalCloud:
         """Call ``listener`` with every handler run from now on."""
         self._listeners.append(listener)
 
+    def on_alarm(self, listener: Callable[[AlarmChange], None]) -> None:
+        """Call ``listener`` with every change of a deployed alarm's state from now on."""
+        if self._alarms is None:
+            raise LocalCloudError("the local cloud is not running")
+        self._alarms.listeners.append(listener)
+
+    def on_deployment(self, listener: Callable[[LambdaDeployment, str], None]) -> None:
+        """Call ``listener`` with a CodeDeploy deployment and each thing that happens to it (hooks,
+        traffic shifts, the outcome) from now on."""
+        self._codedeploy().listeners.append(listener)
+
+    @property
+    def alarms(self) -> Alarms:
+        """The deployed alarms (see :mod:`.alarms`): their state, reason and history."""
+        if self._alarms is None:
+            raise LocalCloudError("the local cloud is not running")
+        return self._alarms
+
+    @property
+    def deployments(self) -> list[LambdaDeployment]:
+        """Every CodeDeploy deployment so far, oldest first."""
+        return list(self._codedeploy().deployments)
+
+    def _codedeploy(self) -> CodeDeploy:
+        found = self._require_state().codedeploy
+        if not isinstance(found, CodeDeploy):
+            raise LocalCloudError("the local cloud is not running")
+        return found
+
     # -- deploy -----------------------------------------------------------------------------------
 
     def deploy(
@@ -335,14 +401,19 @@ class LocalCloud:
         *,
         bootstrap: bool = True,
         concurrency: int = 1,
+        wait: float | None = None,
     ) -> Deployment:
-        """Deploy a CDK app with the CDK CLI (``cdk bootstrap`` once, then ``cdk deploy --method=direct``).
+        """Deploy a CDK app with the CDK CLI (``cdk bootstrap`` once, then ``cdk deploy --method=direct``),
+        and wait for the CodeDeploy deployments it started to end (see :mod:`.services.codedeploy`).
 
         :param app: a directory with ``cdk.json`` (synthesized by the CLI), or a cloud assembly
             directory (``cdk.out``, with ``manifest.json``).
         :param stacks: stack names. Default: - every stack of the app
         :param bootstrap: run ``cdk bootstrap`` first (once per cloud). Default: True
         :param concurrency: stacks deployed at once (``cdk deploy --concurrency``). Default: 1
+        :param wait: seconds to wait for the CodeDeploy deployments the deploy started to end;
+            those still running go on, listed as ``InProgress``. Default: - until they end (at most
+            ``deploy_timeout``)
         """
         state = self._require_state()
         assert self._workdir is not None
@@ -369,6 +440,7 @@ class LocalCloud:
             )
             self._bootstrapped = True
         before = len(state.notes)
+        started = len(self._codedeploy().deployments)
         targets = list(stacks) if stacks else ["--all"]
         run_cdk(
             [
@@ -389,6 +461,7 @@ class LocalCloud:
             timeout=self.deploy_timeout,
             cli=cli,
         )
+        deployments = self._codedeploy().wait(started, self.deploy_timeout if wait is None else wait)
         deployed = self._stack_names(stacks)
         notes = [n for n in state.notes[before:] if n.stack in deployed or not n.stack]
         return Deployment(
@@ -396,6 +469,7 @@ class LocalCloud:
             outputs={name: self.outputs(name) for name in deployed},
             seconds=time.monotonic() - begin,
             notes=notes,
+            deployments=deployments,
         )
 
     def synth(
@@ -686,6 +760,8 @@ class LocalCloud:
     def _record(self, invocation: Invocation) -> None:
         with self._lock:
             self.invocations.append(invocation)
+        if self._state is not None:
+            record_invocation(self._state.metrics, invocation)
         for listener in list(self._listeners):
             with contextlib.suppress(Exception):
                 listener(invocation)

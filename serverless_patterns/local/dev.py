@@ -47,12 +47,14 @@ from pathlib import Path
 from typing import Any
 
 from . import moto_adapter
+from .alarms import AlarmChange
 from .api_auth import Refused
 from .apigw import ApiResponse, http_handler
 from .cdk import CdkError
 from .cloud import LocalCloud, LocalCloudError
 from .dev_names import NameNotFound, Resource, resolve, resources_of
 from .runtime import Invocation
+from .services.codedeploy import LambdaDeployment
 
 __all__ = [
     "STATE_FILE",
@@ -303,6 +305,9 @@ class Api:
         return f"http://127.0.0.1:{self.port}"
 
 
+DEPLOYMENT_WAIT_SECONDS = 5.0
+"""How long an update waits for the CodeDeploy deployments it started before dev watches again."""
+
 Emit = Callable[[str, str], None]
 """How the session reports: ``emit(kind, text)``, kind one of info, ok, error, invocation, log."""
 
@@ -368,6 +373,8 @@ class DevSession:
         self.cloud.start()
         self.cloud.on_invocation(self._report)
         self.cloud.on_api_refusal(self._report_refusal)
+        self.cloud.on_alarm(self._report_alarm)
+        self.cloud.on_deployment(self._report_deployment)
         self._start_control()
         self._write_state()
         self._snapshot = scan(self.project)
@@ -509,7 +516,8 @@ class DevSession:
         try:
             for stack in removed:
                 self.cloud.client("cloudformation").delete_stack(StackName=stack)
-            deployment = self.cloud.deploy(assembly, changed_stacks or None)
+            # an all-at-once shift ends at once; a canary's goes on while dev watches (its lines show it)
+            deployment = self.cloud.deploy(assembly, changed_stacks or None, wait=DEPLOYMENT_WAIT_SECONDS)
         except (CdkError, LocalCloudError) as exc:
             self._failed("deploy", exc)
             return False
@@ -684,6 +692,26 @@ class DevSession:
             self.emit(
                 "error",
                 f"{when} {api} {refused.method} {refused.path} {refused.status} {refused.message}{why}",
+            )
+
+    def _report_alarm(self, change: AlarmChange) -> None:
+        """``12:00:03 alarm <name> OK -> ALARM: <reason>``."""
+        when = datetime.fromtimestamp(change.when).strftime("%H:%M:%S")
+        with self._print_lock:
+            self.emit(
+                "error" if change.new == "ALARM" else "info",
+                f"{when} alarm {change.alarm.name} {change.old} -> {change.new}: {change.reason}",
+            )
+
+    def _report_deployment(self, deployment: LambdaDeployment, what: str) -> None:
+        """``12:00:01 <function path> deployment d-X: 10% of live on version 2`` (the shift, the
+        hooks and the outcome)."""
+        when = datetime.now().strftime("%H:%M:%S")
+        failed = what.startswith(("Stopped", "Failed", "rolled back"))
+        with self._print_lock:
+            self.emit(
+                "error" if failed else "info",
+                f"{when} {deployment.function} deployment {deployment.id}: {what}",
             )
 
     # -- invoke and send ------------------------------------------------------------------------------

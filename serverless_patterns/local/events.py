@@ -20,6 +20,7 @@ import contextlib
 import json
 import math
 import queue
+import random
 import threading
 import time
 from collections import deque
@@ -114,7 +115,24 @@ class Dispatcher:
         if ":" in tail:
             qualifier = tail.split(":", 1)[1]
         fn = self._lambda().get_function(target, qualifier if ":" not in tail else None)
-        return fn, qualifier or "$LATEST"
+        return self._weighted(fn, qualifier), qualifier or "$LATEST"
+
+    def _weighted(self, fn: Any, qualifier: str | None) -> Any:
+        """The version an alias with ``AdditionalVersionWeights`` sends this call to: each listed
+        version gets its weight's share of calls, the alias's own version the rest."""
+        if not qualifier or qualifier == "$LATEST" or qualifier.isdigit():
+            return fn
+        try:
+            alias = self._lambda().get_alias(qualifier, str(fn.function_name))
+        except Exception:
+            return fn
+        weights = (getattr(alias, "routing_config", None) or {}).get("AdditionalVersionWeights") or {}
+        draw = random.random()
+        for version, weight in weights.items():
+            if draw < float(weight):
+                return self._lambda().get_function(str(fn.function_name), str(version))
+            draw -= float(weight)
+        return fn
 
     # -- synchronous ------------------------------------------------------------------------------
 

@@ -4,7 +4,8 @@ the identity policies that role has (from the deployed template), as AWS would, 
 What is evaluated: the role's inline and attached managed policies; ``Action``/``NotAction`` and
 ``Resource``/``NotResource`` with wildcards; an explicit ``Deny`` wins; no ``Allow`` is a denial.
 The action and resource are read from the request for DynamoDB, SQS, SNS, S3, Lambda, Step
-Functions, EventBridge, Secrets Manager and SSM parameters (``GetParameter(s)``); for other services
+Functions, EventBridge, Secrets Manager, SSM parameters (``GetParameter(s)``) and CodeDeploy calls
+naming a deployment (the deployment's group, for a traffic hook's status); for other services
 only the action is checked (against ``*``). Durable execution calls are read with the execution's
 ARN (``ListDurableExecutionsByFunction`` with the function's); callbacks
 (``SendDurableExecutionCallback*``) are not checked.
@@ -136,10 +137,13 @@ def read_request(
     region: str,
     account: str,
     secret_arn: Callable[[str], str | None] | None = None,
+    deployment_group: Callable[[str], str | None] | None = None,
 ) -> Request | None:
     """The action and resources of a signed request, or None when it cannot be read.
     ``secret_arn`` gives the full ARN of a secret from its name or partial ARN (IAM matches the
-    full one, which ends in six random characters), None when there is no such secret."""
+    full one, which ends in six random characters), None when there is no such secret.
+    ``deployment_group`` gives the ARN of a CodeDeploy deployment's group from its id (a traffic
+    hook's ``PutLifecycleEventHookExecutionStatus`` is allowed on it)."""
     service = _IAM_PREFIX.get(service, service)
     target = headers.get("x-amz-target", "")
     data: dict[str, Any]
@@ -205,6 +209,9 @@ def read_request(
             for n in names
         ]
         return Request(f"ssm:{operation}", tuple(arns) or ("*",))
+    if service == "codedeploy" and data.get("deploymentId"):
+        group = deployment_group(str(data["deploymentId"])) if deployment_group is not None else None
+        return Request(f"codedeploy:{operation}", (group or "*",))
     if service == "lambda":
         durable = _durable_request(method, path, region, account)
         if durable is not None:
@@ -308,6 +315,8 @@ class IamEnforcer:
         self._account_id = account_id
         self._secret_arn = secret_arn
         self._roles: dict[str, str] = {}
+        self.deployment_group: Callable[[str], str | None] | None = None
+        """The ARN of a CodeDeploy deployment's group, from its id (set by the local cloud)."""
         self._lock = threading.Lock()
         self.denials: list[str] = []
         """Every refusal so far, as the message the caller got."""
@@ -340,6 +349,7 @@ class IamEnforcer:
             region,
             self._account_id,
             None if self._secret_arn is None else lambda secret: self._secret_arn(region, secret),  # type: ignore[misc]
+            self.deployment_group,
         )
         if request is None:
             return self.app(environ, start_response)

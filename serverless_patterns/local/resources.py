@@ -12,8 +12,10 @@ handler that can only run in Docker. Here every type the patterns emit gets a mo
   requests with them and runs AWS service integrations, ``local/integrations.py``);
 - accepted: resource policies (queue, topic, bucket), which moto never enforces, and the API Gateway
   account setting;
-- reported as not emulated: CodeDeploy (no traffic shifting), CloudWatch alarms (never evaluated),
-  API Gateway usage plans and API keys, custom domain names and their
+- elsewhere, with behaviour: CloudWatch alarms (``services/cloudwatch.py``, evaluated by
+  ``local/alarms.py``) and CodeDeploy applications, deployment groups and configs
+  (``services/codedeploy.py``: an alias updated under a deployment group shifts traffic);
+- reported as not emulated: API Gateway usage plans and API keys, custom domain names and their
   certificates, any other ``Custom::`` resource whose handler is not Python, and any type moto has
   no model for.
 """
@@ -25,7 +27,7 @@ import json
 import secrets
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar, TypeVar
 
 from . import moto_adapter
@@ -89,6 +91,8 @@ class ResourceRequest:
     region: str
     kwargs: dict[str, Any]
     """What moto adds: ``StackId``, ``LogicalId``."""
+    update_policy: dict[str, Any] = field(default_factory=dict)
+    """Its ``UpdatePolicy`` (references resolved), on an update."""
 
     def physical_name(self, prop: str = "Name") -> str:
         """The resource's ``prop``, else a name as CloudFormation generates one: the logical id
@@ -113,7 +117,8 @@ def update_hook(update: Callable[[Any, Any, ResourceRequest], Any]) -> Any:
     ) -> Any:
         props = cloudformation_json.get("Properties") or {}
         kwargs = {"LogicalId": getattr(original_resource, "logical_resource_id", "")}
-        request = ResourceRequest(new_resource_name, props, account_id, region_name, kwargs)
+        policy = dict(cloudformation_json.get("UpdatePolicy") or {})
+        request = ResourceRequest(new_resource_name, props, account_id, region_name, kwargs, policy)
         return update(cls, original_resource, request)
 
     return classmethod(hook)
@@ -217,6 +222,15 @@ class LocalModel(Requested, CloudFormationModel):
                 self.on_delete()
 
 
+def same_name(original: LocalModel, r: ResourceRequest, prop: str) -> ResourceRequest | None:
+    """``r`` naming ``original``'s resource by ``prop`` (the name CloudFormation generated stays),
+    or None when the template names another one (which replaces it)."""
+    if r.props.get(prop) not in (None, original.physical_resource_id):
+        return None
+    props = {**r.props, prop: original.physical_resource_id}
+    return ResourceRequest(r.name, props, r.account_id, r.region, r.kwargs, r.update_policy)
+
+
 def _name_from_arn(value: str) -> str:
     return value.split(":function:")[-1].split(":")[0] if ":function:" in value else value.split(":")[0]
 
@@ -238,8 +252,13 @@ class LambdaAlias(LocalModel):
             made = backend.create_alias(*alias, description, "")
         except Exception:
             made = backend.update_alias(*alias, description, "")
-        if r.props.get("RoutingConfig"):
-            cls._note_own(r.kwargs, NOT_EMULATED, "weighted routing: every invocation runs FunctionVersion")
+        routing = r.props.get("RoutingConfig") or {}
+        if routing:
+            weights = {
+                str(w["FunctionVersion"]): float(w["FunctionWeight"])
+                for w in routing.get("AdditionalVersionWeights") or []
+            }
+            backend.update_alias(*alias, description, {"AdditionalVersionWeights": weights})
         if r.props.get("ProvisionedConcurrencyConfig"):
             cls._note_own(r.kwargs, ACCEPTED, "provisioned concurrency has no local meaning")
         return cls._made(
@@ -249,10 +268,21 @@ class LambdaAlias(LocalModel):
     @classmethod
     def _update(cls, original: LocalModel, r: ResourceRequest) -> LocalModel | None:
         """The same alias of the same function points at its new version at once (no moment
-        without the alias); another name or function replaces it."""
+        without the alias), or, under a CodeDeploy deployment group (its ``UpdatePolicy``), stays
+        until the deployment moves it (``services/codedeploy.py``); another name or function
+        replaces it."""
         function = _name_from_arn(str(r.props["FunctionName"]))
         if original.physical_resource_id.split(":function:")[-1] != f"{function}:{r.props['Name']}":
             return None
+        policy = r.update_policy.get("CodeDeployLambdaAliasUpdate")
+        codedeploy = None if cls.state is None else cls.state.codedeploy
+        version = str(r.props.get("FunctionVersion", "$LATEST"))
+        if (
+            policy
+            and codedeploy is not None
+            and codedeploy.shift(function, str(r.props["Name"]), version, policy)
+        ):
+            return original
         return cls.create(r)
 
 
@@ -918,7 +948,6 @@ def _method_model() -> type[CloudFormationModel]:
     return LocalMethod
 
 
-_CODEDEPLOY = "no traffic shifting or rollback: the alias points at the new version at once"
 MODELS: dict[str, type[CloudFormationModel]] = {
     m.TYPE: m
     for m in (
@@ -939,13 +968,6 @@ MODELS: dict[str, type[CloudFormationModel]] = {
         BucketNotifications,
         _accepted("AWS::CDK::Metadata"),
         _accepted("AWS::ApiGateway::Account"),
-        _accepted("AWS::CodeDeploy::Application", _CODEDEPLOY, NOT_EMULATED, "ApplicationName"),
-        _accepted("AWS::CodeDeploy::DeploymentGroup", _CODEDEPLOY, NOT_EMULATED, "DeploymentGroupName"),
-        _accepted("AWS::CodeDeploy::DeploymentConfig", _CODEDEPLOY, NOT_EMULATED, "DeploymentConfigName"),
-        _accepted(
-            "AWS::CloudWatch::Alarm", "alarms are created but never evaluated", NOT_EMULATED, "AlarmName"
-        ),
-        _accepted("AWS::CloudWatch::CompositeAlarm", "alarms are never evaluated", NOT_EMULATED, "AlarmName"),
         RestApiRequestValidator,
         RestApiModel,
         _accepted("AWS::ApiGateway::UsagePlan", "no throttling or quotas", NOT_EMULATED),

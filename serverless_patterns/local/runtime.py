@@ -46,6 +46,8 @@ class Invocation:
     """What the handler printed (Lambda would send it to CloudWatch Logs), at most 64 KiB."""
     status: int | None = None
     """The HTTP status the API answered with, for an invocation by an API; else None."""
+    version: str = ""
+    """The version that ran (``$LATEST``, or the version an alias routed the call to)."""
 
     @property
     def ok(self) -> bool:
@@ -266,6 +268,7 @@ class HandlerRuntime:
             detail=detail,
             logs=logs[-65536:],
             status=None if status_of is None else status_of(payload, error is not None),
+            version=version,
         )
         self._on_invocation(record)
         return InvokeResult(

@@ -6,7 +6,12 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from .metrics import MetricStore
+
+if TYPE_CHECKING:
+    from .alarms import Alarms
 
 __all__ = ["ACCEPTED", "NOT_EMULATED", "ResourceNote", "State"]
 
@@ -44,6 +49,14 @@ class State:
     """Bucket -> the notification configuration each stack resource gave it (the bucket has their union)."""
     run_schedules: bool = False
     """Whether a clock fires the deployed schedules (``LocalCloud(run_schedules=True)``)."""
+    metrics: MetricStore = field(default_factory=MetricStore)
+    """What CloudWatch would have recorded of the cloud's runs (see :mod:`.metrics`)."""
+    clock: float = 1.0
+    """Alarm periods and deployment bake times run this many times faster (``LocalCloud(clock=N)``)."""
+    alarms: Alarms | None = None
+    """The deployed alarms, evaluated (see :mod:`.alarms`)."""
+    codedeploy: Any = None
+    """The local CodeDeploy (``services/codedeploy.py``), once installed."""
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def note(self, stack_id: str, logical_id: str, resource_type: str, status: str, reason: str) -> None:

@@ -28,6 +28,7 @@ __all__ = [
     "backend",
     "backend_of",
     "check_contract",
+    "construct_path",
     "enforce",
     "event_pattern",
     "function_code",
@@ -59,6 +60,7 @@ _BACKENDS: dict[str, tuple[str, str, str | None]] = {
     "cloudformation": ("moto.cloudformation.models", "cloudformation_backends", None),
     "scheduler": ("moto.scheduler.models", "scheduler_backends", None),
     "secretsmanager": ("moto.secretsmanager.models", "secretsmanager_backends", None),
+    "cloudwatch": ("moto.cloudwatch.models", "cloudwatch_backends", None),
     # Step Functions executions run on the parser's backend (services/stepfunctions.py).
     "stepfunctions": ("moto.stepfunctions.parser.models", "stepfunctions_parser_backends", None),
     "states": ("moto.stepfunctions.parser.models", "stepfunctions_parser_backends", None),
@@ -218,6 +220,23 @@ def stack_resource_of(account_id: str, region: str, physical_id: str) -> tuple[s
             except Exception:  # a model without one
                 continue
     return None
+
+
+def construct_path(account_id: str, region: str, physical_id: str) -> str | None:
+    """The construct path (``Stack/Api/GetUserFunction/Function``, without a trailing ``Resource``)
+    of the stack resource whose physical ID is ``physical_id``, from its ``aws:cdk:path``
+    metadata; None when it has none."""
+    found = stack_resource_of(account_id, region, physical_id)
+    if found is None:
+        return None
+    stack = next(
+        s for s in backend("cloudformation", account_id, region).stacks.values() if s.name == found[0]
+    )
+    resource = (stack.resource_map._resource_json_map or {}).get(found[1]) or {}
+    parts = str((resource.get("Metadata") or {}).get("aws:cdk:path") or "").split("/")
+    while len(parts) > 1 and parts[-1] in ("Resource", "Default"):
+        parts.pop()
+    return "/".join(parts) or None
 
 
 def role_policies(account_id: str, role_arn: str) -> list[dict[str, Any]]:

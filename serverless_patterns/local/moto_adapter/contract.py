@@ -136,6 +136,17 @@ PATCHED: tuple[Entry, ...] = (
         "ResourceEvalS3._handle_list_objects_v2",
         ("env", "resource_runtime_part", "state_credentials"),
     ),
+    # CloudWatch (services/cloudwatch.py): metric reads answered from the local metrics.
+    ("moto.cloudwatch.responses", "CloudWatchResponse.get_metric_data", ("self",)),
+    ("moto.cloudwatch.responses", "CloudWatchResponse.get_metric_statistics", ("self",)),
+    # SQS (services/sqs.py): messages sent, received and deleted are counted.
+    ("moto.sqs.models", "SQSBackend.send_message", ("self", "queue_name", "message_body")),
+    (
+        "moto.sqs.models",
+        "SQSBackend.receive_message",
+        ("self", "queue_name", "count", "wait_seconds_timeout", "visibility_timeout"),
+    ),
+    ("moto.sqs.models", "SQSBackend.delete_message", ("self", "queue_name", "receipt_handle")),
     # CloudFormation (services/cloudformation.py).
     ("moto.cloudformation.parsing", "resource_class_from_type", ("resource_type",)),
     (
@@ -193,6 +204,24 @@ PATCHED: tuple[Entry, ...] = (
 READ: tuple[Entry, ...] = (
     ("moto.core.common_models", "CloudFormationModel", None),
     ("moto.core.exceptions", "ServiceException", None),
+    # CloudWatch alarms (services/cloudwatch.py) and CodeDeploy's alias shifts (services/codedeploy.py).
+    ("moto.core.responses", "ActionResult", None),
+    ("moto.core.responses", "BaseResponse._get_param", ("self", "param_name")),
+    ("moto.core.responses", "BaseResponse._get_params", ("self",)),
+    ("moto.cloudwatch.models", "cloudwatch_backends", None),
+    (
+        "moto.cloudwatch.models",
+        "CloudWatchBackend.put_metric_alarm",
+        ("self", "name", "namespace", "metric_name", "comparison_operator", "evaluation_periods", "period"),
+    ),
+    ("moto.cloudwatch.models", "Alarm.update_state", ("self", "reason", "reason_data", "state_value")),
+    ("moto.sns.models", "Topic.publish", ("self", "message", "subject")),
+    (
+        "moto.awslambda.models",
+        "LambdaBackend.update_alias",
+        ("self", "name", "function_name", "function_version", "description", "routing_config"),
+    ),
+    ("moto.awslambda.models", "LambdaBackend.get_alias", ("self", "name", "function_name")),
     ("moto.core.exceptions", "JsonRESTError", None),
     ("moto.core.utils", "unix_time", ("dt",)),
     ("moto.moto_server.threaded_moto_server", "ThreadedMotoServer", None),
@@ -407,7 +436,13 @@ READ: tuple[Entry, ...] = (
 )
 
 # Names the local cloud adds to moto's classes: if moto grows its own, the addition must be checked.
-ADDED: tuple[tuple[str, str], ...] = (("moto.awslambda.models", "LayerVersion.physical_resource_id"),)
+ADDED: tuple[tuple[str, str], ...] = (
+    ("moto.awslambda.models", "LayerVersion.physical_resource_id"),
+    # DescribeAlarmHistory (services/cloudwatch.py) and a traffic hook's status call
+    # (services/codedeploy.py), which moto does not serve.
+    ("moto.cloudwatch.responses", "CloudWatchResponse.describe_alarm_history"),
+    ("moto.codedeploy.responses", "CodeDeployResponse.put_lifecycle_event_hook_execution_status"),
+)
 
 _LISTED = frozenset((m, a) for m, a, _ in (*PATCHED, *READ))
 

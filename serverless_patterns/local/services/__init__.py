@@ -9,7 +9,9 @@ lists) and each holding the running cloud (:class:`.running.Running`) rather tha
 - :mod:`.sqs`, :mod:`.sns`, :mod:`.s3`, :mod:`.eventbridge`: how each delivers to functions;
 - :mod:`.stepfunctions`: executions, their calls kept local, their waits short;
 - :mod:`.scheduler`: schedules deploy, fire when asked or on a clock (no patch of moto);
-- :mod:`.websocket`: WebSocket APIs served on a loopback port, with their management API (no patch of moto).
+- :mod:`.websocket`: WebSocket APIs served on a loopback port, with their management API (no patch of moto);
+- :mod:`.cloudwatch`: alarms deployed and evaluated, metrics and alarm history read through the API;
+- :mod:`.codedeploy`: an alias updated under a deployment group shifts traffic, and rolls back.
 
 :func:`install` applies them all; :meth:`Installed.uninstall` undoes them, newest first.
 """
@@ -21,7 +23,7 @@ from typing import Protocol
 from ..authorizers import MODELS as AUTHORIZERS
 from ..moto_adapter import Patches, patched
 from ..resources import MODELS
-from . import scheduler, secretsmanager, websocket
+from . import cloudwatch, codedeploy, scheduler, secretsmanager, websocket
 from .cloudformation import CloudFormation
 from .eventbridge import EventBridge, note_schedule
 from .lambda_ import Lambda, note_runtime
@@ -64,9 +66,19 @@ def services(running: Running) -> list[Service]:
     return [
         Server(running),
         StepFunctions(running),
+        cloudwatch.CloudWatch(running),
+        codedeploy.CodeDeploy(running),
         CloudFormation(
             running,
-            {**MODELS, **AUTHORIZERS, **scheduler.MODELS, **secretsmanager.MODELS, **websocket.MODELS},
+            {
+                **MODELS,
+                **AUTHORIZERS,
+                **scheduler.MODELS,
+                **secretsmanager.MODELS,
+                **websocket.MODELS,
+                **cloudwatch.MODELS,
+                **codedeploy.MODELS,
+            },
             {"AWS::Lambda::Function": note_runtime, "AWS::Events::Rule": note_schedule},
         ),
         Lambda(running),

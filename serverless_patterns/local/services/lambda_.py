@@ -84,7 +84,7 @@ class Lambda:
         result = self.dispatcher.invoke(function_name, event, source="invoke", qualifier=qualifier)
         if result.error_type:
             response_headers["x-amz-function-error"] = result.error_type
-        response_headers["x-amz-executed-version"] = str(result.invocation.qualifier)
+        response_headers["x-amz-executed-version"] = result.invocation.version or result.invocation.qualifier
         response_headers["Content-Length"] = str(len(result.payload))
         return bytes(result.payload)
 

@@ -1,6 +1,7 @@
 """SNS on the local cloud: a message published to a topic reaches a subscribed function as an
 asynchronous invocation of SNS's event shape, after the subscription's filter policy; other
-protocols are moto's."""
+protocols are moto's. A delivery to a function is counted (``NumberOfNotificationsDelivered``,
+``NumberOfNotificationsFailed`` when the function is gone), as CloudWatch counts it."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ class Sns:
 
     def __init__(self, running: Running) -> None:
         self.dispatcher = running.dispatcher
+        self.metrics = running.state.metrics
 
     def install(self, patches: Patches) -> None:
         self._publish = patches.replace("moto.sns.models", "Subscription.publish", as_method(self.publish))
@@ -57,10 +59,17 @@ class Sns:
             subject=subject,
             message_attributes=event_shapes.sns_message_attributes(message_attributes),
         )
+        topic = {"TopicName": str(subscription.topic.arn).split(":")[-1]}
+        try:
+            self.dispatcher.resolve(subscription.endpoint)
+        except Exception:  # the function is gone: SNS cannot deliver
+            self.metrics.record("AWS/SNS", "NumberOfNotificationsFailed", topic, 1, unit="Count")
+            return None
         self.dispatcher.invoke_async(
             subscription.endpoint,
             event_shapes.records([record]),
             source="sns",
-            detail=f"from {subscription.topic.arn.split(':')[-1]}",
+            detail=f"from {topic['TopicName']}",
         )
+        self.metrics.record("AWS/SNS", "NumberOfNotificationsDelivered", topic, 1, unit="Count")
         return None

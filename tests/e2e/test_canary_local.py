@@ -1,0 +1,197 @@
+"""Deployment safety on the local cloud (issue 26): a new version of an ApiToLambda route in the
+prod stage reaches traffic through a CodeDeploy canary (10% for 5 minutes, 5 s with ``clock=60``),
+stopped and rolled back when its errors alarm fires or its pre-traffic hook fails.
+
+The app is ``tests/e2e/apps/canary``, copied and edited as a user would.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import socket
+import threading
+import time
+from pathlib import Path
+from types import TracebackType
+
+import pytest
+
+from serverless_patterns._stages import STAGE_CONTEXT_KEY
+from serverless_patterns.local import LocalCloud
+from serverless_patterns.local.dev import DevSession
+from serverless_patterns.local.services.codedeploy import LambdaDeployment
+
+from .conftest import APPS
+
+pytestmark = pytest.mark.e2e
+
+
+def copy_app(tmp_path: Path, stack: str, *, hook: bool = False) -> Path:
+    app = tmp_path / "app"
+    shutil.copytree(APPS / "canary", app)
+    config = json.loads((app / "cdk.json").read_text())
+    config["context"]["canary:stack"] = stack
+    (app / "cdk.json").write_text(json.dumps(config))
+    if hook:
+        source = app / "app.py"
+        source.write_text(source.read_text().replace("# HOOK: ", ""))
+    return app
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def set_handler(app: Path, version: int, failing: float = 0.0) -> None:
+    handler = app / "handlers" / "api" / "api.py"
+    text = re.sub(r"^VERSION = .*$", f"VERSION = {version}", handler.read_text(), flags=re.M)
+    handler.write_text(re.sub(r"^FAILING = .*$", f"FAILING = {failing}", text, flags=re.M))
+
+
+def set_hook(app: Path, status: str) -> None:
+    hook = app / "handlers" / "hook" / "hook.py"
+    hook.write_text(re.sub(r"^STATUS = .*$", f'STATUS = "{status}"', hook.read_text(), flags=re.M))
+
+
+def versions(cloud: LocalCloud, stack: str, calls: int = 20) -> set[int | None]:
+    """The versions that answer ``GET /version`` (None for a failed call)."""
+    found: set[int | None] = set()
+    for _ in range(calls):
+        answer = cloud.invoke_api("GET", "/version", stack=stack)
+        found.add(answer.json()["version"] if answer.status == 200 else None)
+    return found
+
+
+class Traffic:
+    """Threads calling the route until the block ends."""
+
+    def __init__(self, cloud: LocalCloud, stack: str, threads: int = 2) -> None:
+        self.cloud, self.stack = cloud, stack
+        self.stop = threading.Event()
+        self.threads = [threading.Thread(target=self._call, daemon=True) for _ in range(threads)]
+
+    def _call(self) -> None:
+        while not self.stop.is_set():
+            self.cloud.invoke_api("GET", "/version", stack=self.stack)
+
+    def __enter__(self) -> Traffic:
+        for thread in self.threads:
+            thread.start()
+        return self
+
+    def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
+        self.stop.set()
+        for thread in self.threads:
+            thread.join(30)
+
+
+def canary_share(cloud: LocalCloud, deployment: LambdaDeployment) -> tuple[float, int]:
+    """The share of the function's API calls that ran the new version while the alias sent it a
+    share of traffic (from the shift to the next event), and how many calls there were."""
+    times = [when for when, _ in deployment.events]
+    step = next(n for n, (_, what) in enumerate(deployment.events) if "% of live on version" in what)
+    start, end = times[step], times[step + 1] if step + 1 < len(times) else time.time()
+    runs = [
+        i
+        for i in cloud.invocations
+        if i.function_name == deployment.function_name and start <= i.started_at < end and i.source == "api"
+    ]
+    new = [i for i in runs if i.version == deployment.to_version]
+    return (len(new) / len(runs) if runs else 0.0), len(runs)
+
+
+def test_a_failing_canary_is_stopped_by_its_errors_alarm_and_a_healthy_one_succeeds(tmp_path: Path) -> None:
+    stack = "CanaryAlarm"
+    app = copy_app(tmp_path, stack)
+    with LocalCloud(clock=60) as cloud:
+        first = cloud.deploy(app)
+        assert first.deployments == []
+        assert versions(cloud, stack) == {1}
+        set_handler(app, 2, failing=0.5)
+        with Traffic(cloud, stack):
+            second = cloud.deploy(app)
+        (stopped,) = second.deployments
+        assert stopped.function == f"{stack}/Api/GetVersionFunction"
+        assert stopped.status == "Stopped"
+        assert "ErrorsAlarm" in stopped.reason and "in ALARM" in stopped.reason
+        share, calls = canary_share(cloud, stopped)
+        stopped_after = (stopped.ended_at or 0) - stopped.events[1][0]
+        print(f"v2: {share:.1%} of {calls} calls, stopped {stopped_after:.2f} s after the shift")
+        assert 0 < share <= 0.4  # the first failures reach v2, then the alarm stops it
+        assert stopped_after < 5  # before the 5 s bake ends
+        errors_alarm = next(d.name for d in cloud.alarms.definitions() if "ErrorsAlarm" in d.name)
+        history = cloud.client("cloudwatch").describe_alarm_history(AlarmName=errors_alarm)
+        assert any("to ALARM" in item["HistorySummary"] for item in history["AlarmHistoryItems"])
+        assert versions(cloud, stack) == {1}  # rolled back
+
+        cloud.wait_for(lambda: cloud.alarms.state(errors_alarm) == "OK", timeout=30)
+        set_handler(app, 3)
+        with Traffic(cloud, stack, threads=3):
+            third = cloud.deploy(app)
+        (done,) = third.deployments
+        assert (done.status, done.reason) == ("Succeeded", "")
+        share, calls = canary_share(cloud, done)  # over the whole 5 s bake
+        print(f"v3: {share:.1%} of {calls} calls during the bake; events: {done.events}")
+        assert calls >= 50
+        assert 0.04 <= share <= 0.18
+        assert versions(cloud, stack) == {3}
+        alias = cloud.client("lambda").get_alias(FunctionName=done.function_name, Name="live")
+        assert alias["FunctionVersion"] == done.to_version and not alias.get("RoutingConfig")
+
+
+def test_a_failing_pre_traffic_hook_fails_the_deployment_before_any_shift(tmp_path: Path) -> None:
+    stack = "CanaryHook"
+    app = copy_app(tmp_path, stack, hook=True)
+    with LocalCloud(clock=60) as cloud:
+        cloud.deploy(app)
+        set_handler(app, 2)
+        set_hook(app, "Failed")
+        with Traffic(cloud, stack, threads=1):
+            second = cloud.deploy(app)
+        (failed,) = second.deployments
+        assert failed.status == "Failed"
+        assert "BeforeAllowTraffic hook" in failed.reason and "reported Failed" in failed.reason
+        assert not any("% of live" in what for _, what in failed.events)
+        assert not [
+            i
+            for i in cloud.invocations
+            if i.function_name == failed.function_name and i.version == failed.to_version
+        ]
+        assert versions(cloud, stack) == {1}
+
+        set_handler(app, 3)
+        set_hook(app, "Succeeded")
+        third = cloud.deploy(app)
+        (done,) = third.deployments
+        assert done.status == "Succeeded"
+        assert versions(cloud, stack) == {3}
+
+
+def test_dev_in_the_prod_stage_shows_the_shift_and_its_outcome(tmp_path: Path) -> None:
+    """dev reloads an edited handler in its warm workers at once, and the redeploy it triggers goes
+    through the canary: its lines show the shift, the bake's end and the outcome."""
+    stack = "CanaryDev"
+    app = copy_app(tmp_path, stack)
+    lines: list[str] = []
+    session = DevSession(
+        app,
+        emit=lambda kind, text: lines.append(text),
+        cloud=LocalCloud(clock=60),
+        context={STAGE_CONTEXT_KEY: "prod"},
+        port=free_port(),
+    )
+    with session:
+        set_handler(app, 2)
+        cloud = session.cloud
+        assert session.update()
+        cloud.wait_for(lambda: cloud.deployments and cloud.deployments[-1].ended, timeout=30)
+        assert cloud.deployments[-1].status == "Succeeded"
+    shown = "\n".join(lines)
+    assert f"{stack}/Api/GetVersionFunction deployment d-" in shown
+    assert "10% of live on version 2" in shown
+    assert "live on version 2 (100%)" in shown and ": Succeeded" in shown
+    assert re.search(r"alarm \S*ErrorsAlarm\S* INSUFFICIENT_DATA -> OK: Threshold Crossed", shown)
