@@ -306,27 +306,29 @@ def test_an_sns_subscriptions_filter_policy_and_raw_delivery_reach_moto() -> Non
     from moto import mock_aws
     from moto.sns.models import sns_backends
 
-    from serverless_patterns.local.resources import SnsSubscription
+    from serverless_patterns.local.resources import ResourceRequest, SnsSubscription
 
     with mock_aws():
         backend = sns_backends[ACCOUNT][REGION]
         topic = backend.create_topic("orders")
         policy = {"plan": ["pro"]}
         model = SnsSubscription.create(
-            "Sub",
-            {
-                "TopicArn": topic.arn,
-                "Endpoint": QUEUE_ARN,
-                "Protocol": "sqs",
-                "FilterPolicy": policy,
-                "FilterPolicyScope": "MessageBody",
-                "RawMessageDelivery": True,
-                "RedrivePolicy": {"deadLetterTargetArn": QUEUE_ARN + "-dlq"},
-                "DeliveryPolicy": {"healthyRetryPolicy": {"numRetries": 3}},
-            },
-            ACCOUNT,
-            REGION,
-            {},
+            ResourceRequest(
+                "Sub",
+                {
+                    "TopicArn": topic.arn,
+                    "Endpoint": QUEUE_ARN,
+                    "Protocol": "sqs",
+                    "FilterPolicy": policy,
+                    "FilterPolicyScope": "MessageBody",
+                    "RawMessageDelivery": True,
+                    "RedrivePolicy": {"deadLetterTargetArn": QUEUE_ARN + "-dlq"},
+                    "DeliveryPolicy": {"healthyRetryPolicy": {"numRetries": 3}},
+                },
+                ACCOUNT,
+                REGION,
+                {},
+            )
         )
         attributes = backend.get_subscription_attributes(model.physical_resource_id)
         assert json.loads(attributes["FilterPolicy"]) == policy
