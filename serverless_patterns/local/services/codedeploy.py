@@ -313,10 +313,12 @@ class CodeDeploy:
             self._check(deployment, group)
             if time.monotonic() > deadline or self._stop.is_set():
                 raise _Stop(
-                    "Failed", f"{event} hook {hook} did not report a status in time", "DEPLOYMENT_FAILURE"
+                    "Stopped", f"{event} hook {hook} did not report a status in time", "DEPLOYMENT_FAILURE"
                 )
         if status[0] != "Succeeded":
-            raise _Stop("Failed", f"{event} hook {hook} reported {status[0]}", "DEPLOYMENT_FAILURE")
+            # Stopped, as LocalCloud.deploy() reports every deployment that did not succeed (CodeDeploy
+            # itself calls a failed hook's deployment Failed); the reason names the hook.
+            raise _Stop("Stopped", f"{event} hook {hook} reported {status[0]}", "DEPLOYMENT_FAILURE")
         self._say(deployment, f"{event} hook {hook} reported Succeeded")
 
     def _end(self, deployment: LambdaDeployment, status: str, reason: str) -> None:
