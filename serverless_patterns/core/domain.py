@@ -129,7 +129,6 @@ def attach_domain(scope: Construct, domain: Domain, api: Any, stage: Any) -> Dom
     from aws_cdk import aws_apigatewayv2 as apigwv2
     from aws_cdk import aws_certificatemanager as acm
     from aws_cdk import aws_route53 as route53
-    from aws_cdk import aws_route53_targets as targets
 
     certificate = domain.certificate or acm.Certificate(
         scope,
@@ -137,69 +136,88 @@ def attach_domain(scope: Construct, domain: Domain, api: Any, stage: Any) -> Dom
         domain_name=domain.name,
         validation=acm.CertificateValidation.from_dns(domain.hosted_zone),
     )
-    target: route53.IAliasRecordTarget
-    made: apigw.DomainName | apigwv2.DomainName | apigwv2.CfnDomainName
     if isinstance(api, apigw.RestApi):
-        made = apigw.DomainName(
-            scope,
-            "DomainName",
-            domain_name=domain.name,
-            certificate=certificate,
-            endpoint_type=apigw.EndpointType.REGIONAL,
-            security_policy=apigw.SecurityPolicy.TLS_1_2,
-        )
-        apigw.BasePathMapping(
-            scope, "DomainMapping", domain_name=made, rest_api=api, stage=stage, base_path=domain.base_path
-        )
-        target = targets.ApiGatewayDomain(made)
+        made, target = _rest_domain(scope, domain, certificate, api, stage)
     elif isinstance(api, apigwv2.CfnApi):  # a pattern built on the CloudFormation resources
-        cfn = apigwv2.CfnDomainName(
-            scope,
-            "DomainName",
-            domain_name=domain.name,
-            domain_name_configurations=[
-                apigwv2.CfnDomainName.DomainNameConfigurationProperty(
-                    certificate_arn=certificate.certificate_arn,
-                    endpoint_type="REGIONAL",
-                    security_policy="TLS_1_2",
-                )
-            ],
-        )
-        apigwv2.CfnApiMapping(  # its stage by Ref, so after the stage
-            scope,
-            "DomainMapping",
-            api_id=api.ref,
-            domain_name=cfn.ref,
-            stage=stage.ref,
-            api_mapping_key=domain.base_path,
-        )
-        made = cfn
-        target = targets.ApiGatewayv2DomainProperties(
-            cfn.attr_regional_domain_name, cfn.attr_regional_hosted_zone_id
-        )
+        made, target = _cfn_v2_domain(scope, domain, certificate, api, stage)
     else:
-        made = apigwv2.DomainName(
-            scope,
-            "DomainName",
-            domain_name=domain.name,
-            certificate=certificate,
-            security_policy=apigwv2.SecurityPolicy.TLS_1_2,
-        )
-        apigwv2.ApiMapping(
-            scope, "DomainMapping", api=api, domain_name=made, stage=stage, api_mapping_key=domain.base_path
-        )
-        target = targets.ApiGatewayv2DomainProperties(made.regional_domain_name, made.regional_hosted_zone_id)
+        made, target = _v2_domain(scope, domain, certificate, api, stage)
     if domain.disable_default_endpoint:
-        (
-            api if isinstance(api, apigwv2.CfnApi) else api.node.default_child
-        ).disable_execute_api_endpoint = True
+        cfn_api = api if isinstance(api, apigwv2.CfnApi) else api.node.default_child
+        cfn_api.disable_execute_api_endpoint = True
     alias = route53.RecordTarget.from_alias(target)
+    zone, name = domain.hosted_zone, domain.name
     records = (
-        route53.ARecord(
-            scope, "DomainRecord", zone=domain.hosted_zone, record_name=domain.name, target=alias
-        ),
-        route53.AaaaRecord(
-            scope, "DomainRecordIpv6", zone=domain.hosted_zone, record_name=domain.name, target=alias
-        ),
+        route53.ARecord(scope, "DomainRecord", zone=zone, record_name=name, target=alias),
+        route53.AaaaRecord(scope, "DomainRecordIpv6", zone=zone, record_name=name, target=alias),
     )
     return DomainResources(made, certificate, records, domain.url)
+
+
+def _rest_domain(scope: Construct, domain: Domain, certificate: Any, api: Any, stage: Any) -> tuple[Any, Any]:
+    """The v1 regional domain name of a REST API, its base path mapping, and the alias target."""
+    from aws_cdk import aws_apigateway as apigw
+    from aws_cdk import aws_route53_targets as targets
+
+    made = apigw.DomainName(
+        scope,
+        "DomainName",
+        domain_name=domain.name,
+        certificate=certificate,
+        endpoint_type=apigw.EndpointType.REGIONAL,
+        security_policy=apigw.SecurityPolicy.TLS_1_2,
+    )
+    apigw.BasePathMapping(
+        scope, "DomainMapping", domain_name=made, rest_api=api, stage=stage, base_path=domain.base_path
+    )
+    return made, targets.ApiGatewayDomain(made)
+
+
+def _v2_domain(scope: Construct, domain: Domain, certificate: Any, api: Any, stage: Any) -> tuple[Any, Any]:
+    """The v2 domain name of an HTTP or WebSocket API (L2), its API mapping, and the alias target."""
+    from aws_cdk import aws_apigatewayv2 as apigwv2
+    from aws_cdk import aws_route53_targets as targets
+
+    made = apigwv2.DomainName(
+        scope,
+        "DomainName",
+        domain_name=domain.name,
+        certificate=certificate,
+        security_policy=apigwv2.SecurityPolicy.TLS_1_2,
+    )
+    apigwv2.ApiMapping(
+        scope, "DomainMapping", api=api, domain_name=made, stage=stage, api_mapping_key=domain.base_path
+    )
+    return made, targets.ApiGatewayv2DomainProperties(made.regional_domain_name, made.regional_hosted_zone_id)
+
+
+def _cfn_v2_domain(
+    scope: Construct, domain: Domain, certificate: Any, api: Any, stage: Any
+) -> tuple[Any, Any]:
+    """The v2 domain name of a ``CfnApi`` and its ``CfnStage``, its API mapping, and the alias target."""
+    from aws_cdk import aws_apigatewayv2 as apigwv2
+    from aws_cdk import aws_route53_targets as targets
+
+    made = apigwv2.CfnDomainName(
+        scope,
+        "DomainName",
+        domain_name=domain.name,
+        domain_name_configurations=[
+            apigwv2.CfnDomainName.DomainNameConfigurationProperty(
+                certificate_arn=certificate.certificate_arn,
+                endpoint_type="REGIONAL",
+                security_policy="TLS_1_2",
+            )
+        ],
+    )
+    apigwv2.CfnApiMapping(  # its stage by Ref, so after the stage
+        scope,
+        "DomainMapping",
+        api_id=api.ref,
+        domain_name=made.ref,
+        stage=stage.ref,
+        api_mapping_key=domain.base_path,
+    )
+    return made, targets.ApiGatewayv2DomainProperties(
+        made.attr_regional_domain_name, made.attr_regional_hosted_zone_id
+    )
