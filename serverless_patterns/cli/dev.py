@@ -76,9 +76,9 @@ def dev(
         typer.Option(
             "--clock",
             min=0.001,
-            help="Alarm periods and CodeDeploy bakes run this many times faster (60: a canary's 5 minutes take 5 s).",
+            help="Alarm periods and CodeDeploy bakes run this many times faster (60: a canary's 5 minutes take 5 s; 1: real time).",
         ),
-    ] = 1.0,
+    ] = 60.0,
 ) -> None:
     """Run the app on the local cloud, serve its APIs, show every invocation, reload on save."""
     from ..local import LocalCloud

@@ -101,7 +101,8 @@ class LocalCloud:
         the next replay starts at once (see :mod:`.services.durable`)
     :param clock: seconds of CloudWatch and CodeDeploy time per real second: alarm periods and
         deployment bakes run this many times faster (60: a 60 s alarm period lasts 1 s, a canary
-        of 10% for 5 minutes bakes 5 s). Default: 1
+        of 10% for 5 minutes bakes 5 s, so a redeploy in the prod stage takes seconds, not minutes;
+        1 runs them in real time). Default: 60
     """
 
     def __init__(
@@ -115,7 +116,7 @@ class LocalCloud:
         run_schedules: bool = False,
         schedule_speed: float = 1.0,
         durable_speed: float | None = None,
-        clock: float = 1.0,
+        clock: float = 60.0,
     ) -> None:
         if clock <= 0:
             raise LocalCloudError(f"clock must be positive, got {clock}")
