@@ -85,6 +85,23 @@ def wildcard_acknowledgments(synthesized: Synthesized) -> set[str]:
     }
 
 
+def one(synthesized: Synthesized, type_: str, contains: str = "") -> tuple[str, dict[str, Any]]:
+    """The one resource of ``type_`` whose logical id contains ``contains``: (logical id, properties)."""
+    found = [(k, v.get("Properties", {})) for k, v in synthesized.resources(type_).items() if contains in k]
+    assert len(found) == 1, [k for k, _ in found]
+    return found[0]
+
+
+def statements(synthesized: Synthesized, contains: str) -> list[dict[str, Any]]:
+    """Every statement of the IAM policies whose logical id contains ``contains``."""
+    return [
+        statement
+        for k, policy in synthesized.resources("AWS::IAM::Policy").items()
+        if contains in k
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+    ]
+
+
 def alarm_metric_names(alarm: dict[str, Any]) -> set[str]:
     """Every metric an AWS::CloudWatch::Alarm watches (plain or metric math)."""
     props = alarm["Properties"]

@@ -14,7 +14,7 @@ from aws_cdk import aws_route53 as route53
 from serverless_patterns import ApiToLambda, Domain, PatternValidationError
 from serverless_patterns.patterns.api_to_lambda import ApiType
 from tests.pattern_cases import spec
-from tests.support import Synthesized, cfn_lint, synth
+from tests.support import Synthesized, cfn_lint, one, synth
 
 
 def _zone(stack: cdk.Stack) -> route53.IHostedZone:
@@ -47,17 +47,10 @@ def http() -> Synthesized:
     return synth(_with_domain(ApiType.HTTP), gate=False)
 
 
-def _one(s: Synthesized, type_: str) -> tuple[str, dict[str, Any]]:
-    found = s.resources(type_)
-    assert len(found) == 1, list(found)
-    ((logical, resource),) = found.items()
-    return logical, resource["Properties"]
-
-
 def test_a_rest_api_gets_a_tls12_regional_domain_a_dns_validated_certificate_and_alias_records(
     rest: Synthesized,
 ) -> None:
-    cert, certificate = _one(rest, "AWS::CertificateManager::Certificate")
+    cert, certificate = one(rest, "AWS::CertificateManager::Certificate")
     assert certificate == {
         "DomainName": "api.example.com",
         "DomainValidationOptions": [
@@ -66,14 +59,14 @@ def test_a_rest_api_gets_a_tls12_regional_domain_a_dns_validated_certificate_and
         "Tags": [{"Key": "Name", "Value": "Test/Api/DomainCertificate"}],
         "ValidationMethod": "DNS",
     }
-    domain, props = _one(rest, "AWS::ApiGateway::DomainName")
+    domain, props = one(rest, "AWS::ApiGateway::DomainName")
     assert props["DomainName"] == "api.example.com"
     assert props["SecurityPolicy"] == "TLS_1_2"
     assert props["EndpointConfiguration"] == {"Types": ["REGIONAL"]}
     assert props["RegionalCertificateArn"] == {"Ref": cert}
-    _, mapping = _one(rest, "AWS::ApiGateway::BasePathMapping")
+    _, mapping = one(rest, "AWS::ApiGateway::BasePathMapping")
     assert mapping["BasePath"] == "v1" and mapping["DomainName"] == {"Ref": domain}
-    api, api_props = _one(rest, "AWS::ApiGateway::RestApi")
+    api, api_props = one(rest, "AWS::ApiGateway::RestApi")
     assert mapping["RestApiId"] == {"Ref": api}
     assert api_props["DisableExecuteApiEndpoint"] is True
     records = [r["Properties"] for r in rest.resources("AWS::Route53::RecordSet").values()]
@@ -85,14 +78,14 @@ def test_a_rest_api_gets_a_tls12_regional_domain_a_dns_validated_certificate_and
 
 
 def test_an_http_api_gets_a_v2_domain_and_mapping(http: Synthesized) -> None:
-    domain, props = _one(http, "AWS::ApiGatewayV2::DomainName")
+    domain, props = one(http, "AWS::ApiGatewayV2::DomainName")
     assert props["DomainName"] == "api.example.com"
     assert props["DomainNameConfigurations"][0]["SecurityPolicy"] == "TLS_1_2"
     assert props["DomainNameConfigurations"][0]["EndpointType"] == "REGIONAL"
-    _, mapping = _one(http, "AWS::ApiGatewayV2::ApiMapping")
+    _, mapping = one(http, "AWS::ApiGatewayV2::ApiMapping")
     assert mapping["DomainName"] == {"Ref": domain}
     assert "ApiMappingKey" not in mapping  # at the root
-    _, api = _one(http, "AWS::ApiGatewayV2::Api")
+    _, api = one(http, "AWS::ApiGatewayV2::Api")
     assert "DisableExecuteApiEndpoint" not in api
 
 
@@ -115,7 +108,7 @@ def test_a_given_certificate_is_used_and_none_is_made() -> None:
 
     s = synth(build, gate=False)
     assert s.count("AWS::CertificateManager::Certificate") == 0
-    _, props = _one(s, "AWS::ApiGateway::DomainName")
+    _, props = one(s, "AWS::ApiGateway::DomainName")
     assert props["RegionalCertificateArn"].endswith("certificate/11111111-2222-3333-4444-555555555555")
 
 
@@ -182,10 +175,10 @@ def test_service_and_websocket_apis_take_a_domain(build: Any, domain_type: str, 
     s = synth(build, gate=False)
     assert s.unacknowledged() == []
     assert cfn_lint(s.template_path) == []
-    domain, props = _one(s, domain_type)
+    domain, props = one(s, domain_type)
     tls = props.get("SecurityPolicy") or props["DomainNameConfigurations"][0]["SecurityPolicy"]
     assert tls == "TLS_1_2"
-    _, mapping = _one(s, mapping_type)
+    _, mapping = one(s, mapping_type)
     assert mapping["DomainName"] == {"Ref": domain}
     assert s.count("AWS::CertificateManager::Certificate") == 1
     assert sorted(r["Properties"]["Type"] for r in s.resources("AWS::Route53::RecordSet").values()) == [

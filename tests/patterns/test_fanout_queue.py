@@ -24,7 +24,7 @@ from serverless_patterns import (
     QueueOptions,
 )
 from serverless_patterns.patterns.fanout_queue import FanoutQueue, FilterPolicyScope, Subscriber
-from tests.support import Synthesized, alarm_properties, pattern_tests
+from tests.support import Synthesized, alarm_properties, one, pattern_tests
 
 ROOT = Path(__file__).parent.parent.parent
 HANDLER = str(ROOT / "tests" / "fixtures" / "handlers" / "echo")
@@ -98,10 +98,6 @@ globals().update(
 
 
 # ---------------------------------------------------------------- documented defaults
-def one(s: Synthesized, type_: str, contains: str = "") -> tuple[str, dict[str, Any]]:
-    found = [(k, v["Properties"]) for k, v in s.resources(type_).items() if contains in k]
-    assert len(found) == 1, [k for k, _ in found]
-    return found[0]
 
 
 def queue(s: Synthesized, subscriber: str) -> dict[str, Any]:

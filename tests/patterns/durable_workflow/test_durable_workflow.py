@@ -15,7 +15,7 @@ from serverless_patterns import PatternValidationError
 from serverless_patterns.patterns.durable_workflow import DurableWorkflow
 from tests.pattern_cases import spec
 from tests.patterns.durable_workflow.cases import CASES
-from tests.support import Synthesized, pattern_tests, synth
+from tests.support import Synthesized, one, pattern_tests, statements, synth
 from tests.support import alarm_properties as alarms
 
 globals().update(
@@ -24,21 +24,6 @@ globals().update(
         snapshots=("default", "maximal"),
     )
 )
-
-
-def one(s: Synthesized, type_: str, contains: str = "") -> tuple[str, dict[str, Any]]:
-    found = [(k, v["Properties"]) for k, v in s.resources(type_).items() if contains in k]
-    assert len(found) == 1, [k for k, _ in found]
-    return found[0]
-
-
-def statements(s: Synthesized, contains: str) -> list[dict[str, Any]]:
-    return [
-        st
-        for k, p in s.resources("AWS::IAM::Policy").items()
-        if contains in k
-        for st in p["Properties"]["PolicyDocument"]["Statement"]
-    ]
 
 
 # ---------------------------------------------------------------- resources and defaults

@@ -15,7 +15,7 @@ from serverless_patterns.core.sources import RuleSource, ScheduleSource
 from serverless_patterns.patterns.event_handler import EventHandler
 from tests.pattern_cases import spec
 from tests.patterns.event_handler.cases import CASES, ORDERS, PARTNER_BUS_ARN, build_rule, build_rule_maximal
-from tests.support import Synthesized, pattern_tests, synth
+from tests.support import Synthesized, one, pattern_tests, synth
 from tests.support import alarm_properties as alarms
 
 globals().update(
@@ -29,12 +29,6 @@ globals().update(
         snapshots=("default", "maximal", "rule", "rule_maximal"),
     )
 )
-
-
-def one(s: Synthesized, type_: str, contains: str = "") -> tuple[str, dict[str, Any]]:
-    found = [(k, v.get("Properties", {})) for k, v in s.resources(type_).items() if contains in k]
-    assert len(found) == 1, [k for k, _ in found]
-    return found[0]
 
 
 def alarm(s: Synthesized, contains: str) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from serverless_patterns.core.sources import QueueSource
 from serverless_patterns.patterns.queue_worker import QueueWorker
 from tests.pattern_cases import spec
 from tests.patterns.queue_worker.cases import CASES, build_fifo
-from tests.support import Synthesized, pattern_tests, synth
+from tests.support import Synthesized, one, pattern_tests, statements, synth
 from tests.support import alarm_properties as alarms
 
 globals().update(
@@ -35,26 +35,11 @@ CONSUME = [
 ]
 
 
-def one(s: Synthesized, type_: str, contains: str = "") -> tuple[str, dict[str, Any]]:
-    found = [(k, v["Properties"]) for k, v in s.resources(type_).items() if contains in k]
-    assert len(found) == 1, [k for k, _ in found]
-    return found[0]
-
-
 def queue(s: Synthesized) -> tuple[str, dict[str, Any]]:
     """The worker's queue (not its DLQ)."""
     found = [(k, v["Properties"]) for k, v in s.resources("AWS::SQS::Queue").items() if "DeadLetter" not in k]
     assert len(found) == 1
     return found[0]
-
-
-def statements(s: Synthesized, contains: str) -> list[dict[str, Any]]:
-    return [
-        st
-        for k, p in s.resources("AWS::IAM::Policy").items()
-        if contains in k
-        for st in p["Properties"]["PolicyDocument"]["Statement"]
-    ]
 
 
 # ---------------------------------------------------------------- resources and defaults
