@@ -36,18 +36,8 @@ _S3_EVENTS = {
     "s3:ObjectCreated:CompleteMultipartUpload": "OBJECT_CREATED_COMPLETE_MULTIPART_UPLOAD",
     "s3:ObjectRemoved:*": "OBJECT_REMOVED",
 }
-# FunctionSpec's own default exclusions, and the source tools' folders.
-_SPEC_EXCLUDE = [
-    "cdk.out",
-    ".venv",
-    "node_modules",
-    ".git",
-    "__pycache__",
-    "tests",
-    "*.pyc",
-    ".serverless",
-    ".aws-sam",
-]
+# The source tools' folders, left out of a function's code beside FunctionSpec's own defaults.
+_TOOL_FOLDERS = [".serverless", ".aws-sam"]
 _NAME_PROPERTY = {
     "AWS::DynamoDB::Table": "TableName",
     "AWS::SQS::Queue": "QueueName",
@@ -326,16 +316,15 @@ class _Writer:
         if plain:
             why = "a Node.js directory with no dependencies to bundle: packaged as it is, as the source's tool does"
             self.note(f"{function.element}.handler", Status.MAPPED, f"lambda_.Code.from_asset({code!r})", why)
+        left_out = self._left_out(function)
         args = [
-            f"code=lambda_.Code.from_asset({code!r}, exclude={self._left_out(function)!r})"
-            if plain
-            else f"code={code!r}",
+            f"code=lambda_.Code.from_asset({code!r}, exclude={left_out!r})" if plain else f"code={code!r}",
             f"handler={function.handler!r}",
             f"runtime=lambda_.Runtime.{_runtime_constant(runtime)}",
         ]
-        own_folder = self._left_out(function)
-        if not plain and not own_folder[0].startswith("cdk.out"):  # this app's folder lies inside the code's
-            args.append(f"exclude={[own_folder[0], *_SPEC_EXCLUDE]!r}")
+        if not plain and not left_out[0].startswith("cdk.out"):  # this app's folder lies inside the code's
+            self.imports.add("from serverless_patterns.core.bundling import DEFAULT_EXCLUDES")
+            args.append(f"exclude=[{left_out[0]!r}, *DEFAULT_EXCLUDES, *{_TOOL_FOLDERS!r}]")
         if function.memory_size:
             args.append(f"memory_size={max(128, int(function.memory_size))}")
         if function.timeout:
@@ -384,7 +373,7 @@ class _Writer:
         inside (its cdk.out would hold the asset itself), then tools' folders."""
         inside = os.path.relpath(self.out_dir.resolve(), (self.source_dir / function.code_dir).resolve())
         own = [] if inside.startswith("..") else [inside.replace(os.sep, "/")]
-        return [*own, "cdk.out", ".git", ".serverless", "node_modules", ".aws-sam"]
+        return [*own, "cdk.out", ".git", "node_modules", *_TOOL_FOLDERS]
 
     def _timeout(self, function: Function) -> int:
         """The function's timeout, at most what the API in front of it waits (29 s REST, 30 s HTTP)."""
@@ -709,8 +698,8 @@ class _Writer:
     def _kept_of(self, reference: Any) -> _Kept | None:
         """The kept resource a ``Ref``/``Fn::GetAtt``/name/ARN names, if any."""
         if isinstance(reference, Mapping):
-            target = reference.get("Ref") or (reference.get("Fn::GetAtt") or [None])[0]
-            if isinstance(target, str) and target in self.kept:
+            target = _referenced(reference)
+            if target in self.kept:
                 return self.kept[target]
             reference = reference.get("Fn::Sub")
         if isinstance(reference, str):
@@ -862,12 +851,11 @@ def _lambda_arns(value: Any, functions: set[str], used: set[str], substitutions:
     its name, which OrchestratedPipeline rebinds; the names found go to ``used``."""
 
     def named(reference: Any) -> str | None:
-        if isinstance(reference, Mapping):
-            target = reference.get("Ref") or (reference.get("Fn::GetAtt") or [None])[0]
-            if isinstance(target, str):
-                for name in functions:  # a function key, or the framework's logical id of it
-                    if target in (name, f"{pascal(name)}LambdaFunction"):
-                        return name
+        target = _referenced(reference)
+        if target is not None:
+            for name in functions:  # a function key, or the framework's logical id of it
+                if target in (name, f"{pascal(name)}LambdaFunction"):
+                    return name
         return None
 
     if isinstance(value, Mapping):
@@ -899,6 +887,18 @@ def _sub_text(arn: Any) -> tuple[str | None, dict[str, Any]]:
     return None, {}
 
 
+def _referenced(value: Any) -> str | None:
+    """The logical id a ``Ref`` or ``Fn::GetAtt`` (``[id, attribute]`` or ``"id.attribute"``)
+    names, else None."""
+    if not isinstance(value, Mapping):
+        return None
+    attribute = value.get("Fn::GetAtt")
+    target = value.get("Ref") or (
+        attribute.split(".")[0] if isinstance(attribute, str) else (attribute or [None])[0]
+    )
+    return target if isinstance(target, str) else None
+
+
 def _targets(value: Any) -> set[str]:
     """The logical ids ``value``'s ``Ref``, ``Fn::GetAtt`` and ``Fn::Sub`` refer to."""
     if isinstance(value, list):
@@ -906,11 +906,9 @@ def _targets(value: Any) -> set[str]:
     if not isinstance(value, Mapping):
         return set()
     found = {t for v in value.values() for t in _targets(v)}
-    if isinstance(value.get("Ref"), str):
-        found.add(value["Ref"])
-    attribute = value.get("Fn::GetAtt")
-    if isinstance(attribute, list) and attribute and isinstance(attribute[0], str):
-        found.add(attribute[0])
+    target = _referenced(value)
+    if target is not None:
+        found.add(target)
     sub = value.get("Fn::Sub")
     text = sub[0] if isinstance(sub, list) and sub else sub
     names = set(sub[1]) if isinstance(sub, list) and len(sub) > 1 and isinstance(sub[1], Mapping) else set()
@@ -978,7 +976,7 @@ def _short(reference: Any) -> str:
 
 def _queue_name(queue: Any, app: ImportedApp) -> str | None:
     if isinstance(queue, Mapping):
-        target = queue.get("Ref") or (queue.get("Fn::GetAtt") or [None])[0]
+        target = _referenced(queue)
         for resource in app.resources:
             if resource.logical_id == target:
                 name = resource.properties.get("QueueName")
@@ -992,10 +990,8 @@ def _consumed_queues(app: ImportedApp) -> set[str]:
     found: set[str] = set()
     for function in app.functions:
         for trigger in function.triggers:
-            queue = trigger.props.get("queue") if trigger.kind == EventKind.SQS else None
-            if isinstance(queue, Mapping):
-                target = queue.get("Ref") or (queue.get("Fn::GetAtt") or [None])[0]
-                found.update(r.logical_id for r in app.resources if r.logical_id == target)
+            target = _referenced(trigger.props.get("queue")) if trigger.kind == EventKind.SQS else None
+            found.update(r.logical_id for r in app.resources if r.logical_id == target)
     return found
 
 
