@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -25,6 +25,7 @@ from ..core import (
     PatternFunction,
 )
 from ..core.domain import Domain, attach_domain, check_domain
+from ..core.given import FromLocals
 from ..core.ids import unique_id
 from ..core.rest_api import (
     AUTHORIZED_BY,
@@ -403,7 +404,7 @@ class _Wiring:
 
 
 @dataclass(frozen=True)
-class _Props:
+class _Props(FromLocals):
     """The props as given (their defaults are the constructor's; ``authorization`` resolved)."""
 
     routes: Mapping[str, FunctionSpec] | None
@@ -418,11 +419,6 @@ class _Props:
     domain: Domain | None
     account_logging_role: bool
     access_log_retention: logs.RetentionDays | None
-
-    @classmethod
-    def of(cls, given: Mapping[str, Any]) -> _Props:
-        """The props among ``given`` (the constructor's ``locals()``)."""
-        return cls(**{f.name: given[f.name] for f in fields(cls)})
 
 
 def _validate_routes(props: _Props, problems: Problems) -> list[Route[FunctionSpec]]:

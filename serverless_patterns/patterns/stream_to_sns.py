@@ -8,8 +8,8 @@ table, and the failure queue the forwarder parks whole records in.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields, replace
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
@@ -32,6 +32,7 @@ from ..core import (
     PatternFunction,
 )
 from ..core.function import DEFAULT_TIMEOUT_SECONDS
+from ..core.given import FromLocals
 from ..core.slo import Slo
 from ..core.sources.stream import (
     DEFAULT_BATCH_SIZE,
@@ -261,7 +262,7 @@ class StreamToSns(Pattern):
 
 
 @dataclass(frozen=True)
-class _Props:
+class _Props(FromLocals):
     """The props as given (their defaults are the constructor's), checked by :meth:`validate`."""
 
     table: dynamodb.ITable | None
@@ -280,11 +281,6 @@ class _Props:
     max_record_age: cdk.Duration | None
     parallelization_factor: int
     idempotency: bool
-
-    @classmethod
-    def of(cls, given: Mapping[str, Any]) -> _Props:
-        """The props among ``given`` (the constructor's ``locals()``)."""
-        return cls(**{f.name: given[f.name] for f in fields(cls)})
 
     def stream(self) -> StreamSource:
         """The stream options as a source, reading the user's table (or none yet: it is created

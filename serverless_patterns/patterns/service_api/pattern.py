@@ -4,7 +4,7 @@ AWS integration whose role may take that one action on that one resource."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
 from aws_cdk import aws_apigateway as apigw
@@ -16,6 +16,7 @@ from constructs import Construct
 
 from ...core import AlarmKind, Graph, Monitoring, MonitoringOptions, Pattern, QueueOptions
 from ...core.domain import Domain, attach_domain, check_domain
+from ...core.given import FromLocals
 from ...core.monitoring import AlarmKindSpec, register_alarm_kind
 from ...core.queue import QueueWithDlq
 from ...core.rest_api import (
@@ -54,7 +55,7 @@ _FAILED = ServiceResponse("500", "[45]\\d{2}", '{"message": "Internal server err
 
 
 @dataclass(frozen=True)
-class _Props:
+class _Props(FromLocals):
     routes: Mapping[str, RouteSpec]
     authorization: Authorization
     throttling_rate_limit: float
@@ -65,10 +66,6 @@ class _Props:
     account_logging_role: bool
     access_log_retention: logs.RetentionDays | None
     queue: QueueOptions | None
-
-    @classmethod
-    def of(cls, given: Mapping[str, Any]) -> _Props:
-        return cls(**{f.name: given[f.name] for f in fields(cls)})
 
 
 class ServiceApi(StageAccess, Pattern):

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields
-from typing import Any
+from dataclasses import dataclass
 
 from aws_cdk import aws_logs as logs
 
 from ...core import FunctionSpec
 from ...core.domain import Domain, check_domain
+from ...core.given import FromLocals
 from ...core.rest_api import stage_problems
 from ...errors import Problems
 
@@ -49,7 +49,7 @@ class WebSocketAuthorizer:
 
 
 @dataclass(frozen=True)
-class Props:
+class Props(FromLocals):
     """The props as given (their defaults are the constructor's)."""
 
     routes: Mapping[str, FunctionSpec]
@@ -61,11 +61,6 @@ class Props:
     account_logging_role: bool
     access_log_retention: logs.RetentionDays | None
     domain: Domain | None
-
-    @classmethod
-    def of(cls, given: Mapping[str, Any]) -> Props:
-        """The props among ``given`` (the constructor's ``locals()``)."""
-        return cls(**{f.name: given[f.name] for f in fields(cls)})
 
     @property
     def web_acl_arn(self) -> None:
