@@ -277,6 +277,12 @@ _RULE_TOKEN = re.compile(
     r"\s*(ALARM|OK|INSUFFICIENT_DATA)\s*\(\s*\"?([^\")]+)\"?\s*\)|\s*(AND|OR|NOT|TRUE|FALSE|\(|\))"
 )
 
+_BINARY: tuple[tuple[str, Callable[[bool, bool], bool]], ...] = (
+    ("OR", lambda left, right: left or right),
+    ("AND", lambda left, right: left and right),
+)
+"""An alarm rule's binary operators, the loosest first."""
+
 
 def rule_holds(rule: str, state_of: Callable[[str], str | None]) -> bool:
     """Whether a composite alarm's ``AlarmRule`` holds, given each named alarm's state."""
@@ -294,18 +300,16 @@ def rule_holds(rule: str, state_of: Callable[[str], str | None]) -> bool:
             tokens.append({"TRUE": True, "FALSE": False}.get(word, word))
         position = found.end()
 
-    def disjunction(at: int) -> tuple[bool, int]:
-        value, at = conjunction(at)
-        while at < len(tokens) and tokens[at] == "OR":
-            right, at = conjunction(at + 1)
-            value = value or right
-        return value, at
-
-    def conjunction(at: int) -> tuple[bool, int]:
-        value, at = negation(at)
-        while at < len(tokens) and tokens[at] == "AND":
-            right, at = negation(at + 1)
-            value = value and right
+    def binary(at: int, level: int = 0) -> tuple[bool, int]:
+        """The operands joined by the operator of ``_BINARY[level]`` (each one an expression of the
+        next level, or below the last, a negation): OR binds loosest, then AND."""
+        if level == len(_BINARY):
+            return negation(at)
+        word, join = _BINARY[level]
+        value, at = binary(at, level + 1)
+        while at < len(tokens) and tokens[at] == word:
+            right, at = binary(at + 1, level + 1)
+            value = join(value, right)
         return value, at
 
     def negation(at: int) -> tuple[bool, int]:
@@ -313,11 +317,11 @@ def rule_holds(rule: str, state_of: Callable[[str], str | None]) -> bool:
             value, at = negation(at + 1)
             return not value, at
         if tokens[at] == "(":
-            value, at = disjunction(at + 1)
+            value, at = binary(at + 1)
             return value, at + 1
         return bool(tokens[at]), at + 1
 
-    return disjunction(0)[0]
+    return binary(0)[0]
 
 
 # -- the alarms of one cloud ---------------------------------------------------------------------------
