@@ -40,6 +40,7 @@ from datetime import datetime
 from typing import Any
 
 from .. import moto_adapter
+from ..client_cache import ClientCache
 from ..moto_adapter import Patches, as_method
 from ..moto_adapter.contract import CLIENT_MODULES, JSON_PATH_MODULES
 from .running import Running
@@ -100,14 +101,13 @@ def local_definition(definition: str) -> str:
 
 
 class _Clients:
-    """boto3 clients for the local endpoint, one per (service, region, role), made thread-safely
-    (executions run states in threads; a boto3 client, once made, is thread-safe)."""
+    """boto3 clients for the local endpoint, one per (service, region, role), shared by the states
+    that executions run in threads (:class:`~..client_cache.ClientCache`)."""
 
     def __init__(self, port: int, issue: Callable[[str], tuple[str, str, str] | None]) -> None:
         self._endpoint = f"http://127.0.0.1:{port}"
         self._issue = issue
-        self._lock = threading.Lock()
-        self._made: dict[tuple[str, str, str], Any] = {}
+        self._made = ClientCache()
 
     def _credentials(self, role_arn: str) -> tuple[str, str, str | None]:
         issued = self._issue(role_arn) if role_arn else None
@@ -116,14 +116,11 @@ class _Clients:
 
     def client_for(self, region: str, service: str, state_credentials: Any = None) -> Any:
         role_arn = str(getattr(state_credentials, "role_arn", "") or "")
-        key = (service, region, role_arn)
-        with self._lock:
-            found = self._made.get(key)
-            if found is not None:
-                return found
-            # Always this endpoint: whatever the environment or a config file says, a state never
-            # reaches a real AWS account.
-            made = moto_adapter.local_client(
+        # Always this endpoint: whatever the environment or a config file says, a state never
+        # reaches a real AWS account.
+        return self._made.get(
+            (service, region, role_arn),
+            lambda: moto_adapter.local_client(
                 service,
                 self._endpoint,
                 region,
@@ -133,9 +130,8 @@ class _Clients:
                 connect_timeout=99,
                 read_timeout=99,
                 s3={"addressing_style": "path"},
-            )
-            self._made[key] = made
-            return made
+            ),
+        )
 
 
 _models: dict[str, Any] = {}
@@ -158,16 +154,21 @@ def _operation(service: str, action: str) -> Any:
     raise ValueError(f"{service} has no action {action}")
 
 
+def _task_operation(task: Any, boto_service_name: str | None, service_action_name: str | None) -> Any:
+    """botocore's model of the call a task state makes (its service and action as moto names them)."""
+    return _operation(
+        task._get_boto_service_name(boto_service_name=boto_service_name),
+        task._get_boto_service_action(service_action_name=service_action_name),
+    )
+
+
 def _normalise_parameters(
     self: Any,
     parameters: dict[str, Any],
     boto_service_name: str | None = None,
     service_action_name: str | None = None,
 ) -> None:
-    shape = _operation(
-        self._get_boto_service_name(boto_service_name=boto_service_name),
-        self._get_boto_service_action(service_action_name=service_action_name),
-    ).input_shape
+    shape = _task_operation(self, boto_service_name, service_action_name).input_shape
     if shape is not None:
         self._to_boto_request(parameters, shape)
 
@@ -175,10 +176,7 @@ def _normalise_parameters(
 def _normalise_response(
     self: Any, response: Any, boto_service_name: str | None = None, service_action_name: str | None = None
 ) -> None:
-    shape = _operation(
-        self._get_boto_service_name(boto_service_name=boto_service_name),
-        self._get_boto_service_action(service_action_name=service_action_name),
-    ).output_shape
+    shape = _task_operation(self, boto_service_name, service_action_name).output_shape
     if shape is not None:
         self._from_boto_response(response, shape)
     _epoch_dates(response)
