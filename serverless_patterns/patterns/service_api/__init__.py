@@ -7,28 +7,8 @@ EventBridge), with no Lambda function.
 - ``pattern``: the :class:`ServiceApi` construct.
 """
 
+from . import props
 from .pattern import ServiceApi
-from .props import (
-    DeleteItem,
-    GetItem,
-    Param,
-    PutEvents,
-    PutItem,
-    Query,
-    SendMessage,
-    StartExecution,
-    StartSyncExecution,
-)
+from .props import *  # noqa: F403 (the route specs and Param: props.__all__)
 
-__all__ = [
-    "DeleteItem",
-    "GetItem",
-    "Param",
-    "PutEvents",
-    "PutItem",
-    "Query",
-    "SendMessage",
-    "ServiceApi",
-    "StartExecution",
-    "StartSyncExecution",
-]
+__all__ = ["ServiceApi", *props.__all__]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import KW_ONLY, dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, get_args
 
 if TYPE_CHECKING:
     from aws_cdk import aws_dynamodb as dynamodb
@@ -164,13 +164,5 @@ RouteSpec = (
     SendMessage | PutItem | GetItem | DeleteItem | Query | StartExecution | StartSyncExecution | PutEvents
 )
 """Any route spec."""
-ROUTE_SPECS = (
-    SendMessage,
-    PutItem,
-    GetItem,
-    DeleteItem,
-    Query,
-    StartExecution,
-    StartSyncExecution,
-    PutEvents,
-)
+ROUTE_SPECS: tuple[type[RouteSpec], ...] = get_args(RouteSpec)
+"""The route spec classes, in the order of :data:`RouteSpec`."""

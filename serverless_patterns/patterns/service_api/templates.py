@@ -16,18 +16,7 @@ from typing import TYPE_CHECKING
 
 import aws_cdk as cdk
 
-from .props import (
-    DeleteItem,
-    GetItem,
-    Param,
-    PutEvents,
-    PutItem,
-    Query,
-    RouteSpec,
-    SendMessage,
-    StartExecution,
-    StartSyncExecution,
-)
+from . import props
 
 if TYPE_CHECKING:
     from aws_cdk import aws_sqs as sqs
@@ -82,22 +71,22 @@ class _Values:
         self.required: set[str] = set()
         self.prelude: list[str] = []
 
-    def expression(self, value: Param) -> str:
+    def expression(self, value: props.Param) -> str:
         """The VTL expression of a parameter or body field."""
         if value.source == "body":
             return "$input.path('$." + value.name + "')"
         self.required.add(f"method.request.{value.source}.{value.name}")
         return f"$input.params().{value.source}.get('{value.name}')"
 
-    def text(self, value: str | Param, encode: str = "json") -> str:
+    def text(self, value: str | props.Param, encode: str = "json") -> str:
         """``value`` as text inside a JSON string (``encode="json"``) or a form (``"url"``)."""
         wrap = _escaped if encode == "json" else (lambda e: f"$util.urlEncode({e})")
-        if isinstance(value, Param):
+        if isinstance(value, props.Param):
             return wrap(self.expression(value))
         out, last = [], 0
         for found in PLACEHOLDER.finditer(value):
             out.append(self._literal(value[last : found.start()], encode))
-            out.append(wrap(self.expression(Param.path(found.group(1)))))
+            out.append(wrap(self.expression(props.Param.path(found.group(1)))))
             last = found.end()
         out.append(self._literal(value[last:], encode))
         return "".join(out)
@@ -111,11 +100,11 @@ class _Values:
         self.prelude.append(f"#set({name} = '{text}')")
         return name
 
-    def attribute(self, value: str | Param, number: bool) -> str:
+    def attribute(self, value: str | props.Param, number: bool) -> str:
         """A DynamoDB attribute value: ``{"S": "..."}`` or ``{"N": "..."}``."""
         return '{"' + ("N" if number else "S") + '": "' + self.text(value) + '"}'
 
-    def attributes(self, values: Mapping[str, str | Param], numbers: Mapping[str, bool]) -> str:
+    def attributes(self, values: Mapping[str, str | props.Param], numbers: Mapping[str, bool]) -> str:
         return (
             "{"
             + ", ".join(
@@ -133,8 +122,8 @@ def _url(text: str) -> str:
     return "".join(c if c.isalnum() or c in "-_.~" else f"%{ord(c):02X}" for c in text)
 
 
-def _number(value: str | Param) -> bool:
-    return isinstance(value, Param) and value.number
+def _number(value: str | props.Param) -> bool:
+    return isinstance(value, props.Param) and value.number
 
 
 def _item_json(var: str) -> str:
@@ -153,12 +142,15 @@ def _item_json(var: str) -> str:
 
 
 def _table(
-    spec: PutItem | GetItem | DeleteItem | Query, action: str, body: str, values: _Values
+    spec: props.PutItem | props.GetItem | props.DeleteItem | props.Query,
+    action: str,
+    body: str,
+    values: _Values,
 ) -> Integration:
     key = spec.table.encryption_key
     reads = action != "PutItem"
     resources = [spec.table.table_arn]
-    if isinstance(spec, Query) and spec.index is not None:
+    if isinstance(spec, props.Query) and spec.index is not None:
         resources = [f"{spec.table.table_arn}/index/{spec.index}"]
     access = Access(
         f"dynamodb:{action}",
@@ -213,25 +205,25 @@ _BODY = _escaped("$input.json('$')")
 
 
 def integration_of(
-    spec: RouteSpec, stack: cdk.Stack, key_numbers: Mapping[str, bool], queue: sqs.IQueue | None = None
+    spec: props.RouteSpec, stack: cdk.Stack, key_numbers: Mapping[str, bool], queue: sqs.IQueue | None = None
 ) -> Integration:
     """The integration of ``spec`` in ``stack``. ``key_numbers``: which attributes of its table are numbers
     (from the table's key schema, when known); ``queue``: the queue of a ``SendMessage`` (the
     pattern's own when the spec names none)."""
     values = _Values()
-    if isinstance(spec, SendMessage):
+    if isinstance(spec, props.SendMessage):
         return _send_message(spec, queue, values)
-    if isinstance(spec, PutItem):
+    if isinstance(spec, props.PutItem):
         body = '{"TableName": "' + spec.table.table_name + '", "Item": '
         return _table(spec, "PutItem", body + values.attributes(spec.item, key_numbers) + "}", values)
-    if isinstance(spec, GetItem | DeleteItem):
-        action = "GetItem" if isinstance(spec, GetItem) else "DeleteItem"
+    if isinstance(spec, props.GetItem | props.DeleteItem):
+        action = "GetItem" if isinstance(spec, props.GetItem) else "DeleteItem"
         body = '{"TableName": "' + spec.table.table_name + '", "Key": '
         return _table(spec, action, body + values.attributes(spec.key, key_numbers) + "}", values)
-    if isinstance(spec, Query):
+    if isinstance(spec, props.Query):
         return _query(spec, key_numbers, values)
-    if isinstance(spec, StartExecution | StartSyncExecution):
-        action = "StartExecution" if isinstance(spec, StartExecution) else "StartSyncExecution"
+    if isinstance(spec, props.StartExecution | props.StartSyncExecution):
+        action = "StartExecution" if isinstance(spec, props.StartExecution) else "StartSyncExecution"
         arn = spec.state_machine.state_machine_arn
         body = '{"stateMachineArn": "' + arn + '", "input": "' + _BODY + '"}'
         return Integration(
@@ -240,7 +232,7 @@ def integration_of(
     return _put_events(spec, stack, values)
 
 
-def _send_message(spec: SendMessage, queue: sqs.IQueue | None, values: _Values) -> Integration:
+def _send_message(spec: props.SendMessage, queue: sqs.IQueue | None, values: _Values) -> Integration:
     queue = spec.queue or queue
     assert queue is not None
     body = "Action=SendMessage&MessageBody=$util.urlEncode($input.body)"
@@ -263,7 +255,7 @@ def _send_message(spec: SendMessage, queue: sqs.IQueue | None, values: _Values) 
     )
 
 
-def _query(spec: Query, key_numbers: Mapping[str, bool], values: _Values) -> Integration:
+def _query(spec: props.Query, key_numbers: Mapping[str, bool], values: _Values) -> Integration:
     ((name, value),) = spec.key.items()
     parts = [
         f'"TableName": "{spec.table.table_name}"',
@@ -282,7 +274,7 @@ def _query(spec: Query, key_numbers: Mapping[str, bool], values: _Values) -> Int
     return _table(spec, "Query", "{" + ", ".join(parts) + "}", values)
 
 
-def _put_events(spec: PutEvents, stack: cdk.Stack, values: _Values) -> Integration:
+def _put_events(spec: props.PutEvents, stack: cdk.Stack, values: _Values) -> Integration:
     bus = spec.bus
     fields = f'"Source": {json.dumps(spec.source)}, "DetailType": {json.dumps(spec.detail_type)}'
     if bus is not None:

@@ -9,24 +9,12 @@ from typing import Any
 
 from ...core.routes import Route, parse_routes
 from ...errors import Problems, is_token
-from .props import (
-    ROUTE_SPECS,
-    DeleteItem,
-    GetItem,
-    Param,
-    PutEvents,
-    PutItem,
-    Query,
-    RouteSpec,
-    SendMessage,
-    StartExecution,
-    StartSyncExecution,
-)
+from . import props
 from .templates import PLACEHOLDER
 
 __all__ = ["key_schema", "route_problems"]
 
-_SPEC_NAMES = ", ".join(t.__name__ for t in ROUTE_SPECS)
+_SPEC_NAMES = ", ".join(t.__name__ for t in props.ROUTE_SPECS)
 _NO_BODY = ("GET", "HEAD")
 _BODY_FIELD = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 _PARAMETER = re.compile(r"^[A-Za-z0-9!%&*+.^_`|~-]+$")
@@ -35,16 +23,16 @@ _INDEX_NAME = re.compile(r"^[A-Za-z0-9_.-]{3,255}$")
 _SOURCES = ("path", "querystring", "header", "body")
 
 
-def route_problems(routes: object, problems: Problems) -> list[Route[RouteSpec]]:
+def route_problems(routes: object, problems: Problems) -> list[Route[props.RouteSpec]]:
     """The routes parsed from ``routes``; the problems of the map and of every spec go to ``problems``."""
     if not isinstance(routes, Mapping):
         problems.add(
             f"routes must be a mapping of 'METHOD /path' to a route spec, got {type(routes).__name__}"
         )
         return []
-    parsed: list[Route[RouteSpec]] = []
+    parsed: list[Route[props.RouteSpec]] = []
     for route in parse_routes(routes, problems):
-        if not isinstance(route.spec, ROUTE_SPECS):
+        if not isinstance(route.spec, props.ROUTE_SPECS):
             problems.add(
                 f"routes[{route.key!r}] must be one of {_SPEC_NAMES}, got {type(route.spec).__name__}"
             )
@@ -54,7 +42,7 @@ def route_problems(routes: object, problems: Problems) -> list[Route[RouteSpec]]
     return parsed
 
 
-def _spec_problems(route: Route[RouteSpec]) -> list[str]:
+def _spec_problems(route: Route[props.RouteSpec]) -> list[str]:
     spec, label = route.spec, f"routes[{route.key!r}]"
     found = Problems()
     model = spec.request_model
@@ -74,13 +62,13 @@ def _spec_problems(route: Route[RouteSpec]) -> list[str]:
     return list(found)
 
 
-def _values(spec: RouteSpec) -> list[tuple[str, object]]:
+def _values(spec: props.RouteSpec) -> list[tuple[str, object]]:
     """Every value of the request a spec uses, with where it is given."""
-    if isinstance(spec, PutItem):
+    if isinstance(spec, props.PutItem):
         return [(f"item[{k!r}]", v) for k, v in _mapping(spec.item)]
-    if isinstance(spec, GetItem | DeleteItem | Query):
+    if isinstance(spec, props.GetItem | props.DeleteItem | props.Query):
         return [(f"key[{k!r}]", v) for k, v in _mapping(spec.key)]
-    if isinstance(spec, SendMessage) and spec.message_group_id is not None:
+    if isinstance(spec, props.SendMessage) and spec.message_group_id is not None:
         return [("message_group_id", spec.message_group_id)]
     return []
 
@@ -89,10 +77,10 @@ def _mapping(value: object) -> list[tuple[object, object]]:
     return list(value.items()) if isinstance(value, Mapping) else []
 
 
-def _value_problems(label: str, value: object, route: Route[RouteSpec]) -> list[str]:
+def _value_problems(label: str, value: object, route: Route[props.RouteSpec]) -> list[str]:
     found = Problems()
     params = route.path_parameters
-    if isinstance(value, Param):
+    if isinstance(value, props.Param):
         if value.source not in _SOURCES:
             found.add(f"{label}.source must be one of {', '.join(_SOURCES)}, got {value.source!r}")
         elif value.source == "body":
@@ -132,9 +120,9 @@ def key_schema(table: object) -> dict[str, bool] | None:
     return {k.name: k.type == dynamodb.AttributeType.NUMBER for k in keys}
 
 
-def _resource_problems(spec: RouteSpec, label: str) -> list[str]:
+def _resource_problems(spec: props.RouteSpec, label: str) -> list[str]:
     found = Problems()
-    if isinstance(spec, SendMessage):
+    if isinstance(spec, props.SendMessage):
         if spec.queue is not None and found.interface(
             f"{label}.queue", spec.queue, ("queue_arn",), "an sqs.IQueue"
         ):
@@ -147,13 +135,13 @@ def _resource_problems(spec: RouteSpec, label: str) -> list[str]:
             found.add(
                 f"{label}.message_group_id applies to FIFO queues only; the pattern's own queue is standard"
             )
-    elif isinstance(spec, PutItem | GetItem | DeleteItem | Query):
+    elif isinstance(spec, props.PutItem | props.GetItem | props.DeleteItem | props.Query):
         found.extend(_table_problems(spec, label))
-    elif isinstance(spec, StartExecution | StartSyncExecution):
+    elif isinstance(spec, props.StartExecution | props.StartSyncExecution):
         machine = spec.state_machine
         if found.interface(f"{label}.state_machine", machine, ("state_machine_arn",), "an sfn.IStateMachine"):
             kind = _machine_type(machine)
-            if isinstance(spec, StartSyncExecution) and kind not in (None, "EXPRESS"):
+            if isinstance(spec, props.StartSyncExecution) and kind not in (None, "EXPRESS"):
                 found.add(f"{label}: StartSyncExecution runs EXPRESS state machines only, got a {kind} one")
     else:
         found.extend(_events_problems(spec, label))
@@ -175,12 +163,14 @@ def _machine_type(machine: object) -> str | None:
     return None if kind is None else str(kind.value)
 
 
-def _table_problems(spec: PutItem | GetItem | DeleteItem | Query, label: str) -> list[str]:
+def _table_problems(
+    spec: props.PutItem | props.GetItem | props.DeleteItem | props.Query, label: str
+) -> list[str]:
     found = Problems()
     if not found.interface(f"{label}.table", spec.table, ("table_arn", "table_name"), "a dynamodb.ITable"):
         return list(found)
-    given_name = "item" if isinstance(spec, PutItem) else "key"
-    given: Any = spec.item if isinstance(spec, PutItem) else spec.key
+    given_name = "item" if isinstance(spec, props.PutItem) else "key"
+    given: Any = spec.item if isinstance(spec, props.PutItem) else spec.key
     if not isinstance(given, Mapping) or not given:
         found.add(
             f"{label}.{given_name} must be a non-empty mapping of attribute name to value, got {given!r}"
@@ -192,7 +182,7 @@ def _table_problems(spec: PutItem | GetItem | DeleteItem | Query, label: str) ->
             f"{label}.{given_name}: attribute names must be strings of 1..255 characters, got {name!r}",
         )
     keys = key_schema(spec.table)
-    if isinstance(spec, Query):
+    if isinstance(spec, props.Query):
         found.require(len(given) == 1, f"{label}.key must name the partition key only, got {list(given)}")
         if spec.index is not None and not (isinstance(spec.index, str) and _INDEX_NAME.match(spec.index)):
             found.add(
@@ -218,7 +208,7 @@ def _table_problems(spec: PutItem | GetItem | DeleteItem | Query, label: str) ->
     return list(found)
 
 
-def _events_problems(spec: PutEvents, label: str) -> list[str]:
+def _events_problems(spec: props.PutEvents, label: str) -> list[str]:
     found = Problems()
     if spec.bus is not None:
         found.interface(f"{label}.bus", spec.bus, ("event_bus_arn",), "an events.IEventBus")
