@@ -44,6 +44,11 @@ class DeploymentStrategy:
     """How CodeDeploy shifts the ``live`` alias to a new version, rolling back when an alarm fires.
 
     Build one with :meth:`canary`, :meth:`linear`, :meth:`all_at_once` or :meth:`none`.
+
+    Every pattern with functions takes one as its ``deployment`` prop. Left out, the stage's applies
+    (:class:`Stage`): ``DeploymentStrategy.canary()`` (10% for 5 minutes) in prod, ``all_at_once()``
+    in dev. A deployment rolls back on the pattern's alarms about the new code: its functions' errors
+    and throttles, an API's 5XX rate and latency, an SLO's fast burn.
     """
 
     kind: DeploymentKind = _CANARY

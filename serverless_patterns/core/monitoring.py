@@ -403,7 +403,11 @@ class Graph:
 
 @dataclass(frozen=True)
 class MonitoringOptions:
-    """How a pattern is monitored. Shared by every pattern."""
+    """How a pattern is monitored. Shared by every pattern: its ``monitoring`` prop.
+
+    Left out, ``MonitoringOptions()``: the thresholds documented on :class:`AlarmThresholds`, and
+    the stack's shared alarm topic and dashboard.
+    """
 
     thresholds: AlarmThresholds = field(default_factory=AlarmThresholds)
     """Alarm thresholds for this pattern. Default: - the values documented on AlarmThresholds"""

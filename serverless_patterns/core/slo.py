@@ -169,7 +169,12 @@ class Latency:
 class Slo:
     """A service level objective: the share of requests that succeed (and, with ``latency``, that
     are fast enough) over a rolling window. See :mod:`serverless_patterns.core.slo` for the alarms
-    and the panel it adds."""
+    and the panel it adds.
+
+    Every pattern takes one as its ``slo`` prop, measured on what that prop names (the function,
+    each function, or the API stage): fast- and slow-burn error-budget alarms (the fast burn rolls
+    a canary back, the slow one notifies) and an error-budget panel. Left out: no SLO.
+    """
 
     availability: float = 99.9
     """Percent of requests that must succeed, 90..99.999. Default: 99.9"""

@@ -175,15 +175,10 @@ class ApiToLambda(StageAccess, Pattern):
             logs (REST). Set False when the account already has one. Default: True
         :param access_log_retention: Retention of the stage's access log group.
             Default: - the stage's: ONE_MONTH (prod), ONE_WEEK (dev)
-        :param deployment: How new function versions reach traffic.
-            Default: - the stage's: DeploymentStrategy.canary() (prod), all_at_once() (dev)
-            (10% for 5 minutes, rolled back on any of the pattern's alarms)
-        :param monitoring: Alarm thresholds and the monitoring to register with.
-            Default: - MonitoringOptions() (the stack's shared alarm topic and dashboard)
-        :param slo: A service level objective (``Slo(availability=99.9, latency=Latency(p99=...))``)
-            measured on the API stage (5XX responses of all requests; its ``Latency``): fast- and slow-burn
-            error-budget alarms (the fast burn rolls every function's canary back) and an error-budget
-            panel. Default: - no SLO
+        :param deployment: New versions' rollout (:class:`DeploymentStrategy`). Default: - the stage's
+        :param monitoring: Alarms and dashboard (:class:`MonitoringOptions`). Default: - MonitoringOptions()
+        :param slo: An SLO (:class:`Slo`) measured on the API stage (5XX responses of all requests; its
+            ``Latency``); its fast burn rolls every function's canary back. Default: - no SLO
         """
         super().__init__(scope, id, deployment=deployment, monitoring=monitoring, slo=slo)
         authorization = authorization or Authorization.iam()

@@ -154,14 +154,9 @@ class FanoutQueue(Pattern):
         :param fifo: Create a FIFO topic, fanned out to FIFO queues. Default: False
         :param content_based_deduplication: Deduplicate on a hash of the message body (FIFO topic only).
             Default: False
-        :param deployment: How new function versions reach traffic.
-            Default: - the stage's: DeploymentStrategy.canary() (prod), all_at_once() (dev)
-            (10% for 5 minutes, rolled back on the function's error or throttle alarm)
-        :param monitoring: Alarm thresholds and the monitoring to register with.
-            Default: - MonitoringOptions() (the stack's shared alarm topic and dashboard)
-        :param slo: A service level objective (``Slo(availability=99.9, latency=Latency(p99=...))``)
-            measured on each of the pattern's functions: fast- and slow-burn error-budget alarms (the fast
-            burn rolls that function's canary back) and an error-budget panel. Default: - no SLO
+        :param deployment: New versions' rollout (:class:`DeploymentStrategy`). Default: - the stage's
+        :param monitoring: Alarms and dashboard (:class:`MonitoringOptions`). Default: - MonitoringOptions()
+        :param slo: An SLO (:class:`Slo`) measured on each of the pattern's functions. Default: - no SLO
         """
         super().__init__(scope, id, deployment=deployment, monitoring=monitoring, slo=slo)
         # (a wrong ``topic`` is reported by _validate, which needs to know whether the topic is FIFO)

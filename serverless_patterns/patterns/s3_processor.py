@@ -67,13 +67,9 @@ class S3Processor(Pattern):
     :param access_log_retention: How long access logs are kept. Default: - 90 days
     :param removal_policy: What happens to the created buckets when they leave the stack.
         Default: - the stage's: RETAIN (prod), DESTROY (dev); not allowed with ``bucket``
-    :param deployment: How new function versions reach traffic.
-        Default: - the stage's: DeploymentStrategy.canary() (prod), all_at_once() (dev)
-    :param monitoring: Alarm thresholds and the monitoring to register with.
-        Default: - MonitoringOptions() (the stack's shared alarm topic and dashboard)
-    :param slo: A service level objective (``Slo(availability=99.9, latency=Latency(p99=...))``)
-        measured on the function: fast- and slow-burn error-budget alarms (the fast burn rolls a canary
-        back) and an error-budget panel. Default: - no SLO"""
+    :param deployment: New versions' rollout (:class:`DeploymentStrategy`). Default: - the stage's
+    :param monitoring: Alarms and dashboard (:class:`MonitoringOptions`). Default: - MonitoringOptions()
+    :param slo: An SLO (:class:`Slo`) measured on the function. Default: - no SLO"""
 
     def __init__(
         self,

@@ -131,13 +131,9 @@ class StreamToSns(Pattern):
         :param idempotency: Create a DynamoDB table for Powertools idempotency and pass its name to
             the function as ``IDEMPOTENCY_TABLE_NAME`` (the built-in forwarder then publishes a
             retried record once). Default: False
-        :param deployment: How new function versions reach traffic.
-            Default: - the stage's: DeploymentStrategy.canary() (prod), all_at_once() (dev)
-        :param monitoring: Alarm thresholds and the monitoring to register with.
-            Default: - MonitoringOptions() (the stack's shared alarm topic and dashboard)
-        :param slo: A service level objective (``Slo(availability=99.9, latency=Latency(p99=...))``)
-            measured on the function: fast- and slow-burn error-budget alarms (the fast burn rolls a canary
-            back) and an error-budget panel. Default: - no SLO
+        :param deployment: New versions' rollout (:class:`DeploymentStrategy`). Default: - the stage's
+        :param monitoring: Alarms and dashboard (:class:`MonitoringOptions`). Default: - MonitoringOptions()
+        :param slo: An SLO (:class:`Slo`) measured on the function. Default: - no SLO
         """
         super().__init__(scope, id, deployment=deployment, monitoring=monitoring, slo=slo)
         props = _Props.of(locals())

@@ -78,13 +78,9 @@ class DurableWorkflow(Pattern):
             1 s..366 days, at least the function's timeout. Default: 1 hour
         :param retention: How long an ended execution's history is kept, 1..90 whole days.
             Default: - 14 days
-        :param deployment: How new function versions reach traffic.
-            Default: - the stage's: DeploymentStrategy.canary() (prod), all_at_once() (dev)
-        :param monitoring: Alarm thresholds and the monitoring to register with.
-            Default: - MonitoringOptions() (the stack's shared alarm topic and dashboard)
-        :param slo: A service level objective (``Slo(availability=99.9, latency=Latency(p99=...))``)
-            measured on the function: fast- and slow-burn error-budget alarms (the fast burn rolls a canary
-            back) and an error-budget panel (each invocation of the durable function, replays included).
+        :param deployment: New versions' rollout (:class:`DeploymentStrategy`). Default: - the stage's
+        :param monitoring: Alarms and dashboard (:class:`MonitoringOptions`). Default: - MonitoringOptions()
+        :param slo: An SLO (:class:`Slo`) measured on the function (each invocation, replays included).
             Default: - no SLO
         """
         super().__init__(scope, id, deployment=deployment, monitoring=monitoring, slo=slo)

@@ -102,13 +102,9 @@ class EventHandler(Pattern):
             the dead-letter queue, 0..185. Default: 185
         :param max_event_age: How long EventBridge or Scheduler keeps trying to deliver an event,
             60 s..24 h. Default: - 24 hours
-        :param deployment: How new function versions reach traffic.
-            Default: - the stage's: DeploymentStrategy.canary() (prod), all_at_once() (dev)
-        :param monitoring: Alarm thresholds and the monitoring to register with.
-            Default: - MonitoringOptions() (the stack's shared alarm topic and dashboard)
-        :param slo: A service level objective (``Slo(availability=99.9, latency=Latency(p99=...))``)
-            measured on the function: fast- and slow-burn error-budget alarms (the fast burn rolls a canary
-            back) and an error-budget panel. Default: - no SLO
+        :param deployment: New versions' rollout (:class:`DeploymentStrategy`). Default: - the stage's
+        :param monitoring: Alarms and dashboard (:class:`MonitoringOptions`). Default: - MonitoringOptions()
+        :param slo: An SLO (:class:`Slo`) measured on the function. Default: - no SLO
         """
         super().__init__(scope, id, deployment=deployment, monitoring=monitoring, slo=slo)
         source = self._validate(

@@ -120,15 +120,10 @@ class OrchestratedPipeline(Pattern):
         logs). Default: - the stage's: ONE_MONTH (prod), ONE_WEEK (dev)
     :param triggers: What starts executions. Default: - none; start executions yourself
         (``grant_start_execution``)
-    :param deployment: How new function versions reach traffic.
-        Default: - the stage's: DeploymentStrategy.canary() (prod), all_at_once() (dev)
-        (10% for 5 minutes, rolled back on the function's error and throttle alarms)
-    :param monitoring: Alarm thresholds and the monitoring to register with.
-        Default: - MonitoringOptions() (the stack's shared alarm topic and dashboard)
-    :param slo: A service level objective (``Slo(availability=99.9, latency=Latency(p99=...))``)
-        measured on each of the pattern's functions (a step's function, or an entry of
-        ``functions``): fast- and slow-burn error-budget alarms (the fast burn rolls that function's
-        canary back) and an error-budget panel. Default: - no SLO
+    :param deployment: New versions' rollout (:class:`DeploymentStrategy`). Default: - the stage's
+    :param monitoring: Alarms and dashboard (:class:`MonitoringOptions`). Default: - MonitoringOptions()
+    :param slo: An SLO (:class:`Slo`) measured on each function (a step's, or an entry of ``functions``).
+        Default: - no SLO
     """
 
     topic: sns.ITopic | None

@@ -117,11 +117,9 @@ class ServiceApi(StageAccess, Pattern):
             Default: - the stage's: ONE_MONTH (prod), ONE_WEEK (dev)
         :param queue: Options of the pattern's own queue, made when a ``SendMessage`` names no queue.
             Default: - QueueOptions() (3 receives, 4 days, 30 s visibility timeout)
-        :param monitoring: Alarm thresholds and the monitoring to register with.
-            Default: - MonitoringOptions() (the stack's shared alarm topic and dashboard)
-        :param slo: A service level objective (``Slo(availability=99.9, latency=Latency(p99=...))``)
-            measured on the API stage (5XX responses of all requests; its ``Latency``): fast- and slow-burn
-            error-budget alarms and an error-budget panel. Default: - no SLO
+        :param monitoring: Alarms and dashboard (:class:`MonitoringOptions`). Default: - MonitoringOptions()
+        :param slo: An SLO (:class:`Slo`) measured on the API stage (5XX responses of all requests; its
+            ``Latency``). Default: - no SLO
         """
         super().__init__(scope, id, deployment=None, monitoring=monitoring, slo=slo)
         authorization = authorization or Authorization.iam()

@@ -158,13 +158,9 @@ class WebSocketApi(Pattern):
         :param domain: A custom domain name in front of the stage (``Domain("ws.example.com",
             hosted_zone=zone)``); :attr:`url` is then ``wss://`` on it. Default: - the
             ``execute-api`` endpoint only
-        :param deployment: How new function versions reach traffic.
-            Default: - the stage's: DeploymentStrategy.canary() (prod), all_at_once() (dev)
-        :param monitoring: Alarm thresholds and the monitoring to register with.
-            Default: - MonitoringOptions() (the stack's shared alarm topic and dashboard)
-        :param slo: A service level objective (``Slo(availability=99.9, latency=Latency(p99=...))``)
-            measured on each route's function: fast- and slow-burn error-budget alarms (the fast
-            burn rolls that function's canary back) and an error-budget panel. Default: - no SLO
+        :param deployment: New versions' rollout (:class:`DeploymentStrategy`). Default: - the stage's
+        :param monitoring: Alarms and dashboard (:class:`MonitoringOptions`). Default: - MonitoringOptions()
+        :param slo: An SLO (:class:`Slo`) measured on each route's function. Default: - no SLO
         """
         super().__init__(scope, id, deployment=deployment, monitoring=monitoring, slo=slo)
         props = Props.of(locals())
