@@ -192,6 +192,11 @@ def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
+def _dead_letter_target(props: dict[str, Any]) -> Any:
+    """The ``deadLetterTargetArn`` of a queue's or a subscription's ``RedrivePolicy``."""
+    return (props.get("RedrivePolicy") or {}).get("deadLetterTargetArn")
+
+
 def _target(props: dict[str, Any]) -> dict[str, Any]:
     """A Scheduler schedule's ``Target`` (an empty mapping when it has none)."""
     target = props.get("Target")
@@ -323,43 +328,44 @@ class _Builder:
                 yield owner
 
     # -- flows ---------------------------------------------------------------------------------
+    def _link(self, stack: str, source: str | None, value: Any, label: str, kind: str = "flow") -> None:
+        """An edge from ``source`` to each node ``value`` names (none without a ``source``)."""
+        for target in self._resolve_all(stack, value):
+            if source:
+                self.graph.add_edge(source, target, label, kind)
+
+    def _link_in(self, stack: str, value: Any, target: str | None, label: str) -> None:
+        """A flow from each node ``value`` names to ``target`` (none without a ``target``)."""
+        for source in self._resolve_all(stack, value):
+            if target:
+                self.graph.add_edge(source, target, label)
+
     def _flows(self, template: Template) -> None:
         stack = template.stack
-        add = self.graph.add_edge
+        link = self._link
         resources = template.resources
         for logical_id, resource in resources.items():
             rtype = resource.get("Type")
             props = resource.get("Properties") or {}
+            own = self.owner.get((stack, logical_id))
             if rtype == "AWS::Lambda::EventSourceMapping":
                 function = self._resolve(stack, props.get("FunctionName"))
                 source = self._resolve(stack, props.get("EventSourceArn"))
                 if function and source:
                     kind = self.graph.nodes[source].kind
-                    add(source, function, "poll" if kind == "queue" else "stream")
+                    self.graph.add_edge(source, function, "poll" if kind == "queue" else "stream")
                 failure = ((props.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination")
-                for target in self._resolve_all(stack, failure):
-                    if function:
-                        add(function, target, "on failure", "failure")
+                link(stack, function, failure, "on failure", "failure")
             elif rtype == "AWS::SNS::Subscription":
                 topic = self._resolve(stack, props.get("TopicArn"))
-                for target in self._resolve_all(stack, props.get("Endpoint")):
-                    if topic:
-                        add(topic, target, "subscription")
-                redrive = (props.get("RedrivePolicy") or {}).get("deadLetterTargetArn")
-                for dlq in self._resolve_all(stack, redrive):
-                    if topic:
-                        add(topic, dlq, "redrive", "redrive")
+                link(stack, topic, props.get("Endpoint"), "subscription")
+                link(stack, topic, _dead_letter_target(props), "redrive", "redrive")
             elif rtype == "AWS::SNS::Topic":
-                topic = self.owner.get((stack, logical_id))
                 for subscription in _as_list(props.get("Subscription")):
-                    for target in self._resolve_all(stack, subscription):
-                        if topic:
-                            add(topic, target, "subscription")
+                    link(stack, own, subscription, "subscription")
             elif rtype in ("Custom::S3BucketNotifications", "AWS::S3::Bucket"):
                 bucket = (
-                    self._resolve(stack, props.get("BucketName"))
-                    if rtype.startswith("Custom::")
-                    else self.owner.get((stack, logical_id))
+                    self._resolve(stack, props.get("BucketName")) if rtype.startswith("Custom::") else own
                 )
                 config = props.get("NotificationConfiguration") or {}
                 for key in ("LambdaFunctionConfigurations", "QueueConfigurations", "TopicConfigurations"):
@@ -370,27 +376,20 @@ class _Builder:
                             else []
                         )
                         event = ", ".join(str(e).removeprefix("s3:") for e in events)
-                        for target in self._resolve_all(stack, entry):
-                            if bucket:
-                                add(bucket, target, event or "notification")
+                        link(stack, bucket, entry, event or "notification")
             elif rtype == "AWS::ApiGateway::Method":
                 api = self._resolve(stack, props.get("RestApiId"))
                 integration = props.get("Integration") or {}
                 label = (
                     f"{props.get('HttpMethod', 'ANY')} {self._rest_path(resources, props.get('ResourceId'))}"
                 )
-                for target in self._resolve_all(stack, integration.get("Uri")):
-                    if api:
-                        add(api, target, label)
+                link(stack, api, integration.get("Uri"), label)
             elif rtype == "AWS::ApiGatewayV2::Route":
                 api = self._resolve(stack, props.get("ApiId"))
                 for integration_id in refs(props.get("Target")):
                     integration = resources.get(integration_id, {}).get("Properties") or {}
-                    for target in self._resolve_all(stack, integration.get("IntegrationUri")):
-                        if api:
-                            add(api, target, str(props.get("RouteKey", "")))
+                    link(stack, api, integration.get("IntegrationUri"), str(props.get("RouteKey", "")))
             elif rtype == "AWS::StepFunctions::StateMachine":
-                machine = self.owner.get((stack, logical_id))
                 definition = [
                     props.get("DefinitionString"),
                     props.get("Definition"),
@@ -398,46 +397,39 @@ class _Builder:
                 ]
                 for target in self._resolve_all(stack, definition):
                     kind = self.graph.nodes[target].kind
-                    if machine and kind != "alarms":
-                        add(machine, target, _TASK_VERBS.get(kind, "task"))
+                    if own and kind != "alarms":
+                        self.graph.add_edge(own, target, _TASK_VERBS.get(kind, "task"))
             elif rtype == "AWS::Events::Rule":
-                rule = self.owner.get((stack, logical_id))
                 schedule = props.get("ScheduleExpression")
                 for target in _as_list(props.get("Targets")):
                     if not isinstance(target, dict):
                         continue
-                    for node in self._resolve_all(stack, target.get("Arn")):
-                        if rule:
-                            add(rule, node, "schedule" if schedule else "event")
-                    for dlq in self._resolve_all(stack, (target.get("DeadLetterConfig") or {}).get("Arn")):
-                        if rule:
-                            add(rule, dlq, "dead letters", "failure")
-                for source in self._resolve_all(stack, props.get("EventPattern")):
-                    if rule:
-                        add(source, rule, "event")
-                for bus in self._resolve_all(stack, props.get("EventBusName")):
-                    if rule:
-                        add(bus, rule, "event")
+                    link(stack, own, target.get("Arn"), "schedule" if schedule else "event")
+                    link(
+                        stack,
+                        own,
+                        (target.get("DeadLetterConfig") or {}).get("Arn"),
+                        "dead letters",
+                        "failure",
+                    )
+                self._link_in(stack, props.get("EventPattern"), own, "event")
+                self._link_in(stack, props.get("EventBusName"), own, "event")
             elif rtype == "AWS::Scheduler::Schedule":
-                schedule = self.owner.get((stack, logical_id))
                 invoked = _target(props)
-                for node in self._resolve_all(stack, invoked.get("Arn")):
-                    if schedule:
-                        add(schedule, node, "schedule")
-                for dlq in self._resolve_all(stack, (invoked.get("DeadLetterConfig") or {}).get("Arn")):
-                    if schedule:
-                        add(schedule, dlq, "dead letters", "failure")
+                link(stack, own, invoked.get("Arn"), "schedule")
+                link(
+                    stack, own, (invoked.get("DeadLetterConfig") or {}).get("Arn"), "dead letters", "failure"
+                )
             elif rtype == "AWS::SQS::Queue":
-                queue = self.owner.get((stack, logical_id))
-                redrive = (props.get("RedrivePolicy") or {}).get("deadLetterTargetArn")
-                for dlq in self._resolve_all(stack, redrive):
-                    if queue:
-                        add(queue, dlq, "redrive", "redrive")
+                link(stack, own, _dead_letter_target(props), "redrive", "redrive")
             elif rtype == "AWS::Lambda::Function":
-                function = self.owner.get((stack, logical_id))
-                for dlq in self._resolve_all(stack, (props.get("DeadLetterConfig") or {}).get("TargetArn")):
-                    if function:
-                        add(function, dlq, "dead letters", "failure")
+                link(
+                    stack,
+                    own,
+                    (props.get("DeadLetterConfig") or {}).get("TargetArn"),
+                    "dead letters",
+                    "failure",
+                )
             elif rtype == "AWS::Lambda::EventInvokeConfig":
                 function = self._resolve(stack, props.get("FunctionName"))
                 destinations = props.get("DestinationConfig") or {}
@@ -445,22 +437,12 @@ class _Builder:
                     ("OnFailure", "on failure", "failure"),
                     ("OnSuccess", "on success", "flow"),
                 ):
-                    for target in self._resolve_all(stack, (destinations.get(key) or {}).get("Destination")):
-                        if function:
-                            add(function, target, label, kind)
+                    link(stack, function, (destinations.get(key) or {}).get("Destination"), label, kind)
             elif rtype == "AWS::CloudWatch::Alarm":
-                alarms = self.owner.get((stack, logical_id))
-                for target in self._resolve_all(stack, props.get("AlarmActions")):
-                    if alarms:
-                        add(alarms, target, "alarm", "alarm")
+                link(stack, own, props.get("AlarmActions"), "alarm", "alarm")
             elif rtype == "AWS::Pipes::Pipe":
-                pipe = self.owner.get((stack, logical_id))
-                for source in self._resolve_all(stack, props.get("Source")):
-                    if pipe:
-                        add(source, pipe, "poll")
-                for target in self._resolve_all(stack, [props.get("Enrichment"), props.get("Target")]):
-                    if pipe:
-                        add(pipe, target, "target")
+                self._link_in(stack, props.get("Source"), own, "poll")
+                link(stack, own, [props.get("Enrichment"), props.get("Target")], "target")
 
     @staticmethod
     def _rest_path(resources: dict[str, Any], resource_id: Any) -> str:
