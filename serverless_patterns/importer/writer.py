@@ -219,14 +219,8 @@ class _Writer:
         )
         self.core.add("acknowledge")
         carried = {"QueueName", "FifoQueue", "VisibilityTimeout", "MessageRetentionPeriod"}
-        left = sorted(set(props) - carried)
         why = "a dead-letter queue (3 receives), SQS-managed encryption and a TLS-only policy added"
-        self.note(
-            resource.element,
-            Status.APPROXIMATED,
-            f"queue {kept.name or resource.logical_id}",
-            why + (f"; not carried: {', '.join(left)}" if left else ""),
-        )
+        self._approximated(resource, f"queue {kept.name or resource.logical_id}", carried, why)
 
     def _topic(self, resource: Resource) -> None:
         kept = self._keep(resource)
@@ -243,12 +237,18 @@ class _Writer:
             f"{kept.variable}.node.default_child.override_logical_id({resource.logical_id!r})",
             "",
         )
-        left = sorted(set(props) - {"TopicName", "DisplayName", "FifoTopic"})
+        carried = {"TopicName", "DisplayName", "FifoTopic"}
         why = "encryption with the AWS-managed key and a TLS-only policy added"
+        self._approximated(resource, f"topic {kept.name or resource.logical_id}", carried, why)
+
+    def _approximated(self, resource: Resource, became: str, carried: set[str], why: str) -> None:
+        """Notes ``resource`` as approximated by ``became``: ``why``, then the properties it has beyond
+        ``carried``, which the app leaves out."""
+        left = sorted(set(resource.properties) - carried)
         self.note(
             resource.element,
             Status.APPROXIMATED,
-            f"topic {kept.name or resource.logical_id}",
+            became,
             why + (f"; not carried: {', '.join(left)}" if left else ""),
         )
 
