@@ -27,7 +27,7 @@ import json
 import secrets
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar, TypeVar
 
 from . import moto_adapter
@@ -38,6 +38,7 @@ from .state import ACCEPTED, NOT_EMULATED, State
 __all__ = [
     "MODELS",
     "NOT_EMULATED_TYPES",
+    "NamedModel",
     "Noting",
     "ResourceRequest",
     "bind",
@@ -92,7 +93,22 @@ class ResourceRequest:
     kwargs: dict[str, Any]
     """What moto adds: ``StackId``, ``LogicalId``."""
     update_policy: dict[str, Any] = field(default_factory=dict)
-    """Its ``UpdatePolicy`` (references resolved), on an update."""
+    """Its ``UpdatePolicy`` (read on an update, references resolved)."""
+
+    @classmethod
+    def given(
+        cls,
+        name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region: str,
+        kwargs: dict[str, Any],
+    ) -> ResourceRequest:
+        """The request of moto's create and update hooks: ``cloudformation_json`` is the resource's
+        entry in the template (``Properties``, ``UpdatePolicy``)."""
+        props = cloudformation_json.get("Properties") or {}
+        policy = dict(cloudformation_json.get("UpdatePolicy") or {})
+        return cls(name, props, account_id, region, kwargs, policy)
 
     def physical_name(self, prop: str = "Name") -> str:
         """The resource's ``prop``, else a name as CloudFormation generates one: the logical id
@@ -115,10 +131,10 @@ def update_hook(update: Callable[[Any, Any, ResourceRequest], Any]) -> Any:
         account_id: str,
         region_name: str,
     ) -> Any:
-        props = cloudformation_json.get("Properties") or {}
         kwargs = {"LogicalId": getattr(original_resource, "logical_resource_id", "")}
-        policy = dict(cloudformation_json.get("UpdatePolicy") or {})
-        request = ResourceRequest(new_resource_name, props, account_id, region_name, kwargs, policy)
+        request = ResourceRequest.given(
+            new_resource_name, cloudformation_json, account_id, region_name, kwargs
+        )
         return update(cls, original_resource, request)
 
     return classmethod(hook)
@@ -141,8 +157,9 @@ class Requested(Noting):
         region_name: str,
         **kwargs: Any,
     ) -> Any:
-        props = cloudformation_json.get("Properties") or {}
-        return cls.create(ResourceRequest(resource_name, props, account_id, region_name, kwargs))
+        return cls.create(
+            ResourceRequest.given(resource_name, cloudformation_json, account_id, region_name, kwargs)
+        )
 
     @classmethod
     def update_to(cls, original: Any, r: ResourceRequest) -> Any:
@@ -222,13 +239,17 @@ class LocalModel(Requested, CloudFormationModel):
                 self.on_delete()
 
 
-def same_name(original: LocalModel, r: ResourceRequest, prop: str) -> ResourceRequest | None:
-    """``r`` naming ``original``'s resource by ``prop`` (the name CloudFormation generated stays),
-    or None when the template names another one (which replaces it)."""
-    if r.props.get(prop) not in (None, original.physical_resource_id):
-        return None
-    props = {**r.props, prop: original.physical_resource_id}
-    return ResourceRequest(r.name, props, r.account_id, r.region, r.kwargs, r.update_policy)
+class NamedModel(LocalModel):
+    """A model of a resource named by its ``NAME_PROPERTY``, or by CloudFormation when the template
+    gives no name. An update that keeps the name, or still gives none (the generated one stays),
+    makes the resource again under that name, in place; another name replaces it."""
+
+    @classmethod
+    def _update(cls, original: LocalModel, r: ResourceRequest) -> LocalModel | None:
+        name = original.physical_resource_id
+        if r.props.get(cls.NAME_PROPERTY) not in (None, name):
+            return None
+        return cls.create(replace(r, props={**r.props, cls.NAME_PROPERTY: name}))
 
 
 def _name_from_arn(value: str) -> str:

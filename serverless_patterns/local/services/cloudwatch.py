@@ -23,20 +23,17 @@ from ..alarms import AlarmChange, AlarmDefinition
 from ..metric_math import evaluate as evaluate_math
 from ..metrics import Datapoint, aggregate, key_of, statistic
 from ..moto_adapter import Patches, as_method
-from ..resources import LocalModel, ResourceRequest, same_name
+from ..resources import LocalModel, NamedModel, ResourceRequest
 from ..state import State
-from .running import Running
+from .running import RunningService
 
 __all__ = ["MODELS", "CloudWatch"]
 
 _RESPONSES = "moto.cloudwatch.responses"
 
 
-class CloudWatch:
+class CloudWatch(RunningService):
     name = "cloudwatch"
-
-    def __init__(self, running: Running) -> None:
-        self.state = running.state
 
     def install(self, patches: Patches) -> None:
         patches.replace(_RESPONSES, "CloudWatchResponse.get_metric_data", as_method(self.get_metric_data))
@@ -171,14 +168,16 @@ def _seconds(value: Any) -> float:
 # -- alarms deployed --------------------------------------------------------------------------------
 
 
-class MetricAlarm(LocalModel):
-    """An alarm in moto's backend (described) and in the cloud's alarms (evaluated)."""
+class MetricAlarm(NamedModel):
+    """An alarm in moto's backend (described) and in the cloud's alarms (evaluated). An update that
+    keeps its name keeps its state; a new name replaces it."""
 
     TYPE = "AWS::CloudWatch::Alarm"
+    NAME_PROPERTY = "AlarmName"
 
     @classmethod
     def create(cls, r: ResourceRequest) -> LocalModel:
-        name = r.physical_name("AlarmName")
+        name = r.physical_name(cls.NAME_PROPERTY)
         arn = f"arn:aws:cloudwatch:{r.region}:{r.account_id}:alarm:{name}"
         definition = AlarmDefinition.from_properties(name, arn, r.props)
         _describe(definition, r)
@@ -193,12 +192,6 @@ class MetricAlarm(LocalModel):
         if state is not None and state.alarms is not None:
             state.alarms.put(definition)
         return cls._made(name, {"Arn": arn}, on_delete=remove)
-
-    @classmethod
-    def _update(cls, original: LocalModel, r: ResourceRequest) -> LocalModel | None:
-        """The same alarm name keeps its state; a new name replaces it."""
-        kept = same_name(original, r, "AlarmName")
-        return None if kept is None else cls.create(kept)
 
 
 class CompositeAlarm(MetricAlarm):

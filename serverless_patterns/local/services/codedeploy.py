@@ -42,9 +42,9 @@ from typing import Any
 
 from .. import moto_adapter
 from ..moto_adapter import Patches, as_method
-from ..resources import LocalModel, ResourceRequest, same_name
+from ..resources import LocalModel, NamedModel, ResourceRequest
 from ..state import State
-from .running import Running
+from .running import Running, RunningService
 
 __all__ = ["MODELS", "CodeDeploy", "LambdaDeployment", "TrafficRouting"]
 
@@ -156,14 +156,13 @@ class _Stop(Exception):
         self.status, self.reason, self.event = status, reason, event
 
 
-class CodeDeploy:
+class CodeDeploy(RunningService):
     """The local CodeDeploy of one cloud (``state.codedeploy``)."""
 
     name = "codedeploy"
 
     def __init__(self, running: Running) -> None:
-        self.state = running.state
-        self.dispatcher = running.dispatcher
+        super().__init__(running)
         self.configs: dict[str, TrafficRouting] = dict(PREDEFINED)
         self.groups: dict[tuple[str, str], DeploymentGroup] = {}
         self.deployments: list[LambdaDeployment] = []
@@ -375,12 +374,13 @@ class Application(LocalModel):
         return cls._made(r.physical_name("ApplicationName"), on_delete=lambda: None)
 
 
-class DeploymentGroupModel(LocalModel):
+class DeploymentGroupModel(NamedModel):
     TYPE = "AWS::CodeDeploy::DeploymentGroup"
+    NAME_PROPERTY = "DeploymentGroupName"
 
     @classmethod
     def create(cls, r: ResourceRequest) -> LocalModel:
-        group = DeploymentGroup.from_properties(r.physical_name("DeploymentGroupName"), r.props)
+        group = DeploymentGroup.from_properties(r.physical_name(cls.NAME_PROPERTY), r.props)
         codedeploy = _codedeploy(cls.state)
         key = (group.application, group.name)
         if codedeploy is not None:
@@ -391,11 +391,6 @@ class DeploymentGroupModel(LocalModel):
             {"Arn": arn},
             on_delete=lambda: codedeploy.groups.pop(key, None) if codedeploy else None,
         )
-
-    @classmethod
-    def _update(cls, original: LocalModel, r: ResourceRequest) -> LocalModel | None:
-        kept = same_name(original, r, "DeploymentGroupName")
-        return None if kept is None else cls.create(kept)
 
 
 class DeploymentConfig(LocalModel):

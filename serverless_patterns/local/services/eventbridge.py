@@ -14,19 +14,18 @@ from typing import Any
 from .. import moto_adapter
 from ..moto_adapter import Patches, as_method
 from ..state import NOT_EMULATED, State
-from .running import Running
+from .running import Running, RunningService
 
 __all__ = ["EventBridge", "input_path", "note_schedule"]
 
 _OURS = ("lambda", "states", "sns")
 
 
-class EventBridge:
+class EventBridge(RunningService):
     name = "eventbridge"
 
     def __init__(self, running: Running) -> None:
-        self.state = running.state
-        self.dispatcher = running.dispatcher
+        super().__init__(running)
         self._lock = threading.Lock()
 
     def install(self, patches: Patches) -> None:

@@ -17,19 +17,18 @@ from ..moto_adapter import Patches, as_method
 from ..resources import ResourceRequest, update_hook
 from ..state import ACCEPTED, NOT_EMULATED, State
 from .durable import LocalDurable, durable_config
-from .running import Running
+from .running import Running, RunningService
 
 __all__ = ["Lambda", "function_update", "layer_version_update", "note_runtime"]
 
 MODELS = "moto.awslambda.models"
 
 
-class Lambda:
+class Lambda(RunningService):
     name = "lambda"
 
     def __init__(self, running: Running) -> None:
-        self.state = running.state
-        self.dispatcher = running.dispatcher
+        super().__init__(running)
         self.durable = LocalDurable(
             account_id=running.state.account_id, region=running.state.region, dispatcher=running.dispatcher
         )

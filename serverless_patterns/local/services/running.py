@@ -6,9 +6,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..events import Dispatcher
+from ..moto_adapter import Patches
 from ..state import State
 
-__all__ = ["Running"]
+__all__ = ["Running", "RunningService"]
 
 
 @dataclass(frozen=True)
@@ -22,3 +23,17 @@ class Running:
     """Runs handlers: invocations, asynchronous ones, event source mappings."""
     credentials: Callable[[str], tuple[str, str, str] | None]
     """Credentials the local STS issued to a role ARN, or None."""
+
+
+class RunningService:
+    """A service of the local cloud that holds the running cloud's state and dispatcher, and
+    installs its patches into moto through the patch registry (:meth:`install`)."""
+
+    name = ""
+
+    def __init__(self, running: Running) -> None:
+        self.state = running.state
+        self.dispatcher = running.dispatcher
+
+    def install(self, patches: Patches) -> None:
+        raise NotImplementedError

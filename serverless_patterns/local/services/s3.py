@@ -7,18 +7,15 @@ import urllib.parse
 from typing import Any
 
 from ..moto_adapter import Patches
-from .running import Running
+from .running import RunningService
 
 __all__ = ["S3", "quote_key"]
 
 NOTIFICATIONS = "moto.s3.notifications"
 
 
-class S3:
+class S3(RunningService):
     name = "s3"
-
-    def __init__(self, running: Running) -> None:
-        self.dispatcher = running.dispatcher
 
     def install(self, patches: Patches) -> None:
         patches.replace(NOTIFICATIONS, "_invoke_awslambda", self.invoke)
