@@ -101,11 +101,18 @@ class _Flow:
     """What one bound BucketSource of the app reads and writes, to find loops through several buckets."""
 
     path: str
+    """The path of the pattern the source is bound to, named in a loop's chain (empty for the source
+    being checked)."""
     reads: str
+    """The key of the bucket whose notifications it processes."""
     filters: tuple[_Filter, ...]
+    """Its key filters."""
     on_create: bool
+    """Whether object creations notify it."""
     writes: str | None
+    """The key of the bucket its function writes to, or None."""
     prefix: str
+    """The prefix its function writes under (``output_prefix``)."""
 
     def triggered_by(self, bucket: str, prefix: str) -> bool:
         """Whether an object written to ``bucket`` under ``prefix`` may trigger this processor."""
