@@ -127,9 +127,7 @@ class ApiGateway:
             self._authorizer_call,
         )
         """The throttle and authorization checks; ``.listeners`` hear of every refusal."""
-        self._caller = Caller(
-            state.endpoint_url, state.region, state.account_id, credentials or (lambda _: None)
-        )
+        self._caller = Caller(state.endpoint_url, state.region, credentials or (lambda _: None))
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), http_handler(self.handle))
         self._server.daemon_threads = True
         self._thread = threading.Thread(

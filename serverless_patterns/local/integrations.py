@@ -114,7 +114,6 @@ class Caller:
 
     endpoint: str
     region: str
-    account_id: str
     credentials: Callable[[str], tuple[str, str, str] | None]
 
 
