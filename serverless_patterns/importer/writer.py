@@ -1031,7 +1031,7 @@ def write_app(app: ImportedApp, source_dir: Path, out_dir: Path) -> Written:
 
 
 def _requirements() -> str:
-    from ..cli.scaffold import requirements_txt
+    from .._requirements import requirements_txt
 
     return requirements_txt()
 

@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from serverless_patterns import catalog
-from serverless_patterns.cli.scaffold import app_source, installed_requirement, requirement
+from serverless_patterns._requirements import installed_requirement, requirement
+from serverless_patterns.cli.scaffold import app_source
 
 from .support import SCRIPT
 
