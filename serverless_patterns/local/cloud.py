@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import os
 import shutil
@@ -12,6 +13,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+import zipfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -403,6 +405,7 @@ class LocalCloud:
         bootstrap: bool = True,
         concurrency: int = 1,
         wait: float | None = None,
+        cli: bool = True,
     ) -> Deployment:
         """Deploy a CDK app with the CDK CLI (``cdk bootstrap`` once, then ``cdk deploy --method=direct``),
         and wait for the CodeDeploy deployments it started to end (see :mod:`.services.codedeploy`).
@@ -415,13 +418,19 @@ class LocalCloud:
         :param wait: seconds to wait for the CodeDeploy deployments the deploy started to end;
             those still running go on, listed as ``InProgress``. Default: - until they end (at most
             ``deploy_timeout``)
+        :param cli: deploy with the CDK CLI. False updates the given stacks of a cloud assembly
+            in this process instead, as ``cdk deploy --method=direct`` does (the file assets
+            published to the bootstrap bucket, then ``UpdateStack``), without the CLI's start-up:
+            ``serverless-patterns dev`` does so. The CLI still deploys what that cannot: a new
+            stack, a template above 51,200 bytes, a stack with parameters or image assets.
+            Default: True
         """
         state = self._require_state()
         assert self._workdir is not None
         path = Path(app).resolve()
         begin = time.monotonic()
         env = self._cdk_env()
-        cli = cdk_command(path)
+        cli_command = cdk_command(path)
         if (path / "manifest.json").is_file():
             app_args, cwd = ["--app", str(path)], self._workdir
         elif (path / "cdk.json").is_file():
@@ -437,12 +446,36 @@ class LocalCloud:
                 cwd=self._workdir,
                 env=env,
                 timeout=self.deploy_timeout,
-                cli=cli,
+                cli=cli_command,
             )
             self._bootstrapped = True
         before = len(state.notes)
         started = len(self._codedeploy().deployments)
         targets = list(stacks) if stacks else ["--all"]
+        direct = not cli and bool(stacks) and self._bootstrapped and app_args[0] == "--app"
+        if not (direct and self._update_in_process(path, list(stacks or []))):
+            self._deploy_with_cli(targets, app_args, common, cwd, env, cli_command, concurrency)
+        deployments = self._codedeploy().wait(started, self.deploy_timeout if wait is None else wait)
+        deployed = self._stack_names(stacks)
+        notes = [n for n in state.notes[before:] if n.stack in deployed or not n.stack]
+        return Deployment(
+            stacks=deployed,
+            outputs={name: self.outputs(name) for name in deployed},
+            seconds=time.monotonic() - begin,
+            notes=notes,
+            deployments=deployments,
+        )
+
+    def _deploy_with_cli(
+        self,
+        targets: list[str],
+        app_args: list[str],
+        common: list[str],
+        cwd: Path,
+        env: dict[str, str],
+        cli: list[str],
+        concurrency: int,
+    ) -> None:
         run_cdk(
             [
                 "deploy",
@@ -462,16 +495,99 @@ class LocalCloud:
             timeout=self.deploy_timeout,
             cli=cli,
         )
-        deployments = self._codedeploy().wait(started, self.deploy_timeout if wait is None else wait)
-        deployed = self._stack_names(stacks)
-        notes = [n for n in state.notes[before:] if n.stack in deployed or not n.stack]
-        return Deployment(
-            stacks=deployed,
-            outputs={name: self.outputs(name) for name in deployed},
-            seconds=time.monotonic() - begin,
-            notes=notes,
-            deployments=deployments,
+
+    def _update_in_process(self, assembly: Path, stacks: list[str]) -> bool:
+        """Updates ``stacks`` of a cloud assembly as ``cdk deploy --method=direct`` would: each
+        stack's file assets zipped (a directory) or copied into the bootstrap bucket unless there
+        already, then ``UpdateStack`` with the template; moto's update is synchronous, so the
+        stack's status tells at once. False, with nothing done, when a stack is not one this can
+        update (see :meth:`deploy`); raises :class:`LocalCloudError` when an update failed."""
+        manifest = json.loads((assembly / "manifest.json").read_text())
+        artifacts: dict[str, Any] = manifest.get("artifacts", {})
+        cfn = self.client("cloudformation")
+        deployed = {s["StackName"]: s["StackStatus"] for s in cfn.describe_stacks()["Stacks"]}
+        plan: list[tuple[str, dict[str, str], list[tuple[Path, str, str]], dict[str, str]]] = []
+        for artifact_id, artifact in artifacts.items():
+            props = artifact.get("properties") or {}
+            name = props.get("stackName") or artifact_id
+            if artifact.get("type") != "aws:cloudformation:stack" or name not in stacks:
+                continue
+            template = assembly / props["templateFile"]
+            if (
+                not deployed.get(name, "").endswith("_COMPLETE")
+                or deployed[name].startswith(("DELETE", "ROLLBACK"))
+                or props.get("parameters")
+            ):
+                return False
+            files = self._file_assets(assembly, artifacts, artifact.get("dependencies") or [])
+            if files is None:
+                return False
+            where = {"TemplateBody": template.read_text()}
+            if template.stat().st_size > 51_200:  # as the CLI does: from the bootstrap bucket
+                url = str(props.get("stackTemplateAssetObjectUrl") or "")
+                bucket, _, key = self._placed(url.removeprefix("s3://")).partition("/")
+                if not url.startswith("s3://") or (template, bucket, key) not in files:
+                    return False
+                where = {"TemplateURL": f"https://s3.{self.region}.amazonaws.com/{bucket}/{key}"}
+            plan.append((name, where, files, dict(props.get("tags") or {})))
+        if sorted(p[0] for p in plan) != sorted(stacks):
+            return False
+        from botocore.exceptions import ClientError
+
+        s3 = self.client("s3")
+        for name, where, files, tags in plan:
+            for source, bucket, key in files:
+                try:
+                    s3.head_object(Bucket=bucket, Key=key)
+                except ClientError:
+                    s3.put_object(Bucket=bucket, Key=key, Body=_packaged(source))
+            try:
+                cfn.update_stack(
+                    StackName=name,
+                    **where,
+                    Capabilities=["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"],
+                    Tags=[{"Key": k, "Value": v} for k, v in tags.items()],
+                )
+            except Exception as exc:
+                if "No updates are to be performed" in str(exc):
+                    continue
+                raise LocalCloudError(f"updating stack {name} failed: {exc}") from exc
+            stack = cfn.describe_stacks(StackName=name)["Stacks"][0]
+            if stack["StackStatus"] != "UPDATE_COMPLETE":
+                raise LocalCloudError(
+                    f"stack {name}: {stack['StackStatus']}: {stack.get('StackStatusReason') or 'no reason given'}"
+                )
+        return True
+
+    def _placed(self, text: str) -> str:
+        """``text`` with the account, region and partition placeholders of an asset manifest filled in."""
+        return (
+            text.replace("${AWS::AccountId}", self.account_id)
+            .replace("${AWS::Region}", self.region)
+            .replace("${AWS::Partition}", "aws")
         )
+
+    def _file_assets(
+        self, assembly: Path, artifacts: Mapping[str, Any], dependencies: Sequence[str]
+    ) -> list[tuple[Path, str, str]] | None:
+        """(source, bucket, key) of every file asset of the asset manifests among ``dependencies``;
+        None when one holds an image asset or a source that is not a path."""
+        found: list[tuple[Path, str, str]] = []
+        for dependency in dependencies:
+            artifact = artifacts.get(dependency) or {}
+            if artifact.get("type") != "cdk:asset-manifest":
+                continue
+            assets = json.loads((assembly / artifact["properties"]["file"]).read_text())
+            if assets.get("dockerImages"):
+                return None
+            for asset in (assets.get("files") or {}).values():
+                source = asset.get("source") or {}
+                if not source.get("path") or source.get("executable"):
+                    return None
+                for destination in (asset.get("destinations") or {}).values():
+                    bucket, key = (self._placed(str(destination[k])) for k in ("bucketName", "objectKey"))
+                    found.append((assembly / source["path"], bucket, key))
+        return found
 
     def synth(
         self,
@@ -811,6 +927,21 @@ class LocalCloud:
             "AWS_REGION": self.region,
             "AWS_DEFAULT_REGION": self.region,
         }
+
+
+def _packaged(source: Path) -> bytes:
+    """A file asset's bytes as the CDK CLI uploads them: a directory zipped (its files sorted,
+    fixed times), a file as it is."""
+    if not source.is_dir():
+        return source.read_bytes()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(p for p in source.rglob("*") if p.is_file()):
+            info = zipfile.ZipInfo(path.relative_to(source).as_posix(), date_time=(1980, 1, 1, 0, 0, 0))
+            info.external_attr = (path.stat().st_mode & 0o777) << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, path.read_bytes())
+    return buffer.getvalue()
 
 
 def _environ_base() -> dict[str, str]:
