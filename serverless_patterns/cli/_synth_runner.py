@@ -12,10 +12,24 @@ An app that raises writes what the CLI shows of it as JSON to ``$SERVERLESS_PATT
 (``DIR/synth-error.json`` with ``--many``): the error's type and message, and for an invalid pattern
 (an error with ``construct_path`` and ``problems``, the PatternValidationError) both of those, so
 that every problem reaches the user, not only the first line of a traceback.
+
+Two modes serve ``serverless-patterns dev`` (``local/warm_synth.py``):
+
+- ``python _synth_runner.py --capture FILE`` writes the environment the CDK CLI gives an app (its
+  context, output directory and versions) to ``FILE`` as JSON and exits 3 (it is run as
+  ``cdk synth --app``, whose error is expected); a context the CLI passed in a file is inlined.
+- ``python _synth_runner.py --warm app.py [args]`` is a spare: it starts jsii, imports aws-cdk-lib and
+  the modules named in ``$SERVERLESS_PATTERNS_WARM_IMPORTS``, prints ``ready``, then waits for a
+  line on stdin and runs the app once, without the rule packs and CloudFormation validation
+  (``CDK_VALIDATION=false``; ``Validations.add_plugins`` and cdk-nag aspects ignored: the templates
+  are the same, the checks run afterwards in another synth), and prints ``done`` or ``failed``.
+  Everything else it and the app print goes to stderr.
 """
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 import importlib.util
 import json
 import os
@@ -25,6 +39,9 @@ import traceback
 from typing import Any
 
 PACK_NAMES = ("AwsSolutionsChecks", "ServerlessChecks")
+WARM_IMPORTS_ENV = "SERVERLESS_PATTERNS_WARM_IMPORTS"
+CAPTURE_EXIT = 3
+_OVERFLOW_ENV = "CONTEXT_OVERFLOW_LOCATION_ENV"
 ERROR_FILE_ENV = "SERVERLESS_PATTERNS_SYNTH_ERROR"
 ERROR_FILE = "synth-error.json"
 
@@ -128,8 +145,80 @@ def _jsii_node() -> None:
         os.environ["JSII_NODE"] = node
 
 
+def _capture(path: str) -> None:
+    env = dict(os.environ)
+    overflow = env.pop(_OVERFLOW_ENV, None)
+    if overflow:  # the CLI deletes this file when it ends: inline what it holds
+        with open(overflow, encoding="utf-8") as held:
+            env["CDK_CONTEXT_JSON"] = held.read()
+    with open(path, "w", encoding="utf-8") as out:
+        json.dump(env, out)
+    sys.exit(CAPTURE_EXIT)
+
+
+def _without_checks() -> None:
+    """No validation plugin is added and no cdk-nag pack visits (see the module docstring)."""
+    import aws_cdk as cdk
+
+    def add_plugins(self: Any, *plugins: Any) -> None:
+        return None
+
+    setattr(cdk.Validations, "add_plugins", add_plugins)  # noqa: B010
+    original_init = cdk.App.__init__
+
+    def init(self: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.pop("policy_validation_beta1", None)
+        original_init(self, *args, **kwargs)
+
+    setattr(cdk.App, "__init__", init)  # noqa: B010
+    try:
+        import cdk_nag
+    except ImportError:
+        return
+    original_add = cdk.Aspects.add
+
+    def add(self: Any, aspect: Any, *args: Any, **kwargs: Any) -> None:
+        if not isinstance(aspect, cdk_nag.NagPack):
+            original_add(self, aspect, *args, **kwargs)
+
+    setattr(cdk.Aspects, "add", add)  # noqa: B010
+
+
+def _warm(script: str) -> None:
+    protocol = os.fdopen(os.dup(1), "w")
+    os.dup2(2, 1)  # the app's prints and the kernel's go to stderr, not into the protocol
+    sys.stdout = sys.stderr
+    import aws_cdk  # noqa: F401 - starts the jsii kernel and loads aws-cdk-lib
+
+    for name in filter(None, os.environ.get(WARM_IMPORTS_ENV, "").split(",")):
+        with contextlib.suppress(Exception):  # the app imports it again and meets the error itself
+            importlib.import_module(name)
+    _without_checks()
+    protocol.write("ready\n")
+    protocol.flush()
+    if not sys.stdin.readline():
+        return
+    try:
+        _run(script)
+    except BaseException as error:
+        traceback.print_exc()
+        _record(error, os.environ.get(ERROR_FILE_ENV))
+        protocol.write("failed\n")
+    else:
+        protocol.write("done\n")
+    protocol.flush()
+    sys.stderr.flush()
+
+
 def main() -> None:
     _jsii_node()
+    if len(sys.argv) > 2 and sys.argv[1] == "--capture":
+        _capture(sys.argv[2])
+    if len(sys.argv) > 2 and sys.argv[1] == "--warm":
+        sys.argv = sys.argv[2:]
+        _warm(sys.argv[0])
+        sys.stdout.flush()
+        os._exit(0)  # done: the jsii kernel's shutdown is not waited for
     _install_packs()
     if len(sys.argv) > 1 and sys.argv[1] == "--many":
         start = os.getcwd()

@@ -15,6 +15,14 @@ reports every invocation. Then it polls the project's files:
   deploy error is shown and the last good deployment keeps serving (a failed update is rolled
   back, see :mod:`.stack_update`).
 
+Only what serving needs runs before the change serves. A Python app (``python3 app.py`` in
+``cdk.json``) is synthesized in a spare process that already has aws-cdk-lib loaded, without the
+rule packs and CloudFormation validation (:mod:`.warm_synth`), and the changed stacks are updated
+in this process, without the CDK CLI (:meth:`.LocalCloud.deploy` with ``cli=False``; only the
+changed resources are touched, see :mod:`.stack_update`). Then the rule packs, the validation and
+cfn-lint run in the background and their findings are printed as soon as they are known
+(:mod:`.dev_checks`), on the first deploy as on every change: a finding never stops serving.
+
 Each invocation is shown with the function's construct path, what invoked it, how long it took
 and, for an API, the HTTP status it answered. A request the API refuses before its integration runs
 (as API Gateway would: an unsigned call to an IAM-authorized route, a missing or invalid token, a
@@ -50,11 +58,13 @@ from . import moto_adapter
 from .alarms import AlarmChange
 from .api_auth import Refused
 from .apigw import ApiResponse, http_handler
-from .cdk import CdkError
+from .cdk import CdkError, cdk_command
 from .cloud import LocalCloud, LocalCloudError
+from .dev_checks import DevChecks
 from .dev_names import NameNotFound, Resource, resolve, resources_of
 from .runtime import Invocation
 from .services.codedeploy import LambdaDeployment
+from .warm_synth import SynthFailed, WarmSynth, python_app
 
 __all__ = [
     "STATE_FILE",
@@ -357,6 +367,10 @@ class DevSession:
         """(stack, logical ID) -> construct path of every function synthesized so far."""
         self._asset_dirs: list[Path] = []
         self._app_modules: set[str] = set()
+        self._warm: WarmSynth | None = None
+        self._checks: DevChecks | None = None
+        self._checked: Path | None = None
+        """A checked assembly whose templates differ from the served ones: deployed by the next poll."""
 
     # -- lifecycle ------------------------------------------------------------------------------------
 
@@ -378,6 +392,17 @@ class DevSession:
         self._start_control()
         self._write_state()
         self._snapshot = scan(self.project)
+        if assembly is None and python_app(self.project) is not None:
+            with contextlib.suppress(CdkError):  # no CLI: update() says so
+                self._warm = WarmSynth(
+                    self.project,
+                    self._scratch,
+                    run_env=self.cloud._cdk_env(),
+                    context=self.context,
+                    cli=cdk_command(self.project),
+                    timeout=self.cloud.deploy_timeout,
+                )
+                self._checks = DevChecks(self._warm, self._say, self._differs)
         if assembly is None:
             self.update(initial=True)
         else:
@@ -394,6 +419,10 @@ class DevSession:
     def close(self) -> None:
         """Stop serving, kill every worker, forget the state file and scratch files."""
         self._stop.set()
+        if self._checks is not None:
+            self._checks.close()
+        if self._warm is not None:
+            self._warm.close()
         for server, thread in list(self._servers.values()):
             server.shutdown()
             server.server_close()
@@ -424,6 +453,9 @@ class DevSession:
 
     def poll(self) -> None:
         """Look at the files once; reload or redeploy for what changed."""
+        checked, self._checked = self._checked, None
+        if checked is not None and checked.is_dir():
+            self.apply(checked)
         now = scan(self.project)
         paths = changed(self._snapshot, now)
         if not paths:
@@ -484,20 +516,35 @@ class DevSession:
         """Synthesize the app and deploy the stacks whose template changed. False (and reported) on
         a synth or deploy error: what was deployed keeps serving."""
         assert self._scratch is not None
+        if self._checks is not None:
+            self._checks.cancel()  # the change before's checks: this one is checked next
         self._synths += 1
         outdir = self._scratch / f"cdk.out-{self._synths}"
         begin = time.monotonic()
         try:
-            assembly = self.cloud.synth(self.project, outdir, context=self.context)
-        except (CdkError, LocalCloudError) as exc:
+            if self._warm is not None:
+                outdir = self._warm.synth()
+            else:
+                self.cloud.synth(self.project, outdir, context=self.context)
+        except (CdkError, LocalCloudError, SynthFailed) as exc:
             self._failed("synth", exc)
             shutil.rmtree(outdir, ignore_errors=True)
             return False
         synth_s = time.monotonic() - begin
-        applied = self.apply(assembly, initial=initial, synth_seconds=synth_s)
-        if assembly != self._assembly:
+        applied = self.apply(outdir, initial=initial, synth_seconds=synth_s)
+        if applied and self._checks is not None:
+            self._checks.start(outdir)
+        if outdir != self._assembly:
             shutil.rmtree(outdir, ignore_errors=True)
         return applied
+
+    def _say(self, kind: str, text: str) -> None:
+        with self._print_lock:
+            self.emit(kind, text)
+
+    def _differs(self, checked: Path) -> None:
+        """The background checks synthesized other templates than the served ones: deploy them."""
+        self._checked = checked
 
     def apply(self, assembly: Path, *, initial: bool = False, synth_seconds: float = 0.0) -> bool:
         """Deploy the stacks of a cloud assembly whose template differs from the last deployed one,
@@ -517,7 +564,9 @@ class DevSession:
             for stack in removed:
                 self.cloud.client("cloudformation").delete_stack(StackName=stack)
             # an all-at-once shift ends at once; a canary's goes on while dev watches (its lines show it)
-            deployment = self.cloud.deploy(assembly, changed_stacks or None, wait=DEPLOYMENT_WAIT_SECONDS)
+            deployment = self.cloud.deploy(
+                assembly, changed_stacks or None, wait=DEPLOYMENT_WAIT_SECONDS, cli=initial
+            )
         except (CdkError, LocalCloudError) as exc:
             self._failed("deploy", exc)
             return False

@@ -1,12 +1,15 @@
 """``serverless-patterns dev`` end to end: a scaffolded app, the real CDK CLI, the local cloud, all in
 a ``dev`` subprocess driven as a user would (HTTP requests, file edits, the CLI, Ctrl-C).
 
-Prints the measured figures (handler save to new response, route added to served).
+Reports the measured figures (handler save to new response, route added to served) in the run's
+"figures" section (``record_property("figure: ...")``, see tests/conftest.py): printed, not asserted.
 """
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import gzip
 import json
 import os
 import random
@@ -38,7 +41,9 @@ from serverless_patterns.local import LocalCloud
 from serverless_patterns.local.api_auth import sign_request
 from serverless_patterns.local.cdk import CdkError, cdk_command
 from serverless_patterns.local.dev import DevError, DevSession
+from serverless_patterns.local.dev_checks import comparable_templates
 from serverless_patterns.local.dev_names import NameNotFound, resolve
+from serverless_patterns.local.warm_synth import WarmSynth
 
 from .apps_support import load, synth
 from .conftest import APPS
@@ -177,7 +182,9 @@ def dev(app: Path) -> Iterator[tuple[Dev, str]]:
             running.process.wait(10)
 
 
-def test_dev_serves_reloads_redeploys_and_stops_cleanly(app: Path, dev: tuple[Dev, str]) -> None:
+def test_dev_serves_reloads_redeploys_and_stops_cleanly(
+    app: Path, dev: tuple[Dev, str], record_property: Callable[[str, object], None]
+) -> None:
     running, url = dev
     # The API answers on its stable port, and the routes are printed.
     assert running.saw(rf"GET\s+{re.escape(url)}/users/\{{id\}}"), running.output()
@@ -214,8 +221,9 @@ def test_dev_serves_reloads_redeploys_and_stops_cleanly(app: Path, dev: tuple[De
         )
         time.sleep(0.25)
     median = statistics.median(timings)
-    print(
-        f"\nhandler save -> new response: median {median * 1000:.0f} ms of 10 (max {max(timings) * 1000:.0f} ms)"
+    record_property(
+        "figure: dev handler edit, save -> new response",
+        f"median {median * 1000:.0f} ms of 10 (max {max(timings) * 1000:.0f} ms)",
     )
     assert len([line for line in running.lines if line.startswith(("deployed", "updated"))]) == deploys
     assert running.saw(r"handlers/users changed: reloaded .*GetUsersIdFunction")
@@ -264,16 +272,28 @@ def test_dev_serves_reloads_redeploys_and_stops_cleanly(app: Path, dev: tuple[De
     assert len(unknown.stderr.strip().splitlines()) == 1
 
     # A route added in app.py is served after the update, which deploys the changed stack only.
+    # The initial deploy was checked in the background (the scaffold is clean), after it served.
+    _wait(lambda: running.saw(r"^checked in [\d.]+ s: "), 300, "the initial checks")
+    assert running.saw(r"^checked in [\d.]+ s: no unacknowledged finding$"), running.output()
     app_py = app / "app.py"
     before = app_py.read_text()
     route = '        "GET /health": FunctionSpec(code="handlers/health", handler="health.handler"),\n'
+    mark = len(running.lines)
     app_py.write_text(before.replace("routes={\n", "routes={\n" + route))
     took = _wait(lambda: _get(f"{url}/health") == (200, "healthy"), 180, "the new route")
-    print(f"route added in app.py -> served: {took:.1f} s")
-    _wait(lambda: running.saw(r"^updated Users in"), 120, "the update's report")  # the CLI's deploy ends
+    _wait(lambda: running.saw(r"^updated Users in", mark), 120, "the update's report")
     update = [line for line in running.lines if line.startswith("updated ")][-1]
-    print(update)  # "updated Users in N s (synth N s, deploy N s)": only the changed stack
+    # "updated Users in N s (synth N s, deploy N s)": only the changed stack
+    record_property("figure: dev app change, save -> first 200 of a new route", f"{took:.1f} s ({update})")
     assert update.startswith("updated Users in")
+    # Then the rule packs, CloudFormation validation and cfn-lint check the change in the background.
+    _wait(
+        lambda: running.saw(r"^checking the rule packs, CloudFormation validation and cfn-lint", mark),
+        30,
+        "the checks' start",
+    )
+    _wait(lambda: running.saw(r"^checked in [\d.]+ s: ", mark), 300, "the change's checks")
+    assert running.saw(r"^checked in [\d.]+ s: no unacknowledged finding$", mark), running.output()
 
     # A syntax error is reported; the last good deployment keeps serving.
     mark = len(running.lines)
@@ -294,6 +314,37 @@ def test_dev_serves_reloads_redeploys_and_stops_cleanly(app: Path, dev: tuple[De
     assert running.saw("^Stopped.")
     assert [pid for pid in workers if _alive(pid)] == []
     assert not (app / ".serverless-patterns" / "dev.json").exists()
+
+
+def test_a_finding_never_stops_serving_and_is_shown_loudly(tmp_path: Path) -> None:
+    """The scaffold with a queue the rule packs flag (no DLQ, no TLS-only policy): ``cdk synth``
+    with the app's packs fails on it, yet dev serves the app first, then prints the findings of
+    its background checks (on the initial deploy as on every change)."""
+    entry = catalog.get("api-to-lambda")
+    assert entry is not None
+    app = tmp_path / "loose"
+    write_app(entry, app)
+    app_py = app / "app.py"
+    loose = "from aws_cdk import aws_sqs as sqs\n\nsqs.Queue(stack, 'Loose')\napp.synth()"
+    app_py.write_text(app_py.read_text().replace("app.synth()", loose))
+    port = _free_port()
+    running = Dev(app, port)
+    try:
+        _wait(lambda: running.saw("Watching for changes") or running.process.poll() is not None, 300, "dev")
+        assert running.process.poll() is None, running.output()
+        assert json.loads(_get(f"http://127.0.0.1:{port}/users/1")[1])["name"] == "Ada Lovelace"
+        _wait(lambda: running.saw(r"^checked in "), 300, "the checks")
+        assert running.saw(
+            r"^checks: \d+ unacknowledged findings of the rule packs and CloudFormation validation "
+            r"\(still serving\):$"
+        ), running.output()
+        assert running.saw(r"^  \w+ AwsSolutions AwsSolutions-SQS4 Users/Loose/Resource: "), running.output()
+        assert running.saw(r"^checked in [\d.]+ s: \d+ unacknowledged findings, shown above$")
+        assert _get(f"http://127.0.0.1:{port}/users/1")[0] == 200
+    finally:
+        if running.process.poll() is None:
+            running.process.kill()
+            running.process.wait(10)
 
 
 # -- invoke and send on a session, against the fixture app (a queue, tables, a bucket, a topic) ------
@@ -339,6 +390,39 @@ def test_dev_synthesizes_the_app_in_its_stage(local_cloud: LocalCloud, tmp_path:
     }
     assert retention == {7}
     assert configs == {"CodeDeployDefault.LambdaAllAtOnce"}
+
+
+def _analytics(assembly: Path) -> str:
+    """What the CDK::Metadata resource of a stack's template records (the constructs and plugins used)."""
+    template = json.loads((assembly / "Users.template.json").read_text())
+    found = [r for r in template["Resources"].values() if r["Type"] == "AWS::CDK::Metadata"]
+    return gzip.decompress(base64.b64decode(found[0]["Properties"]["Analytics"].split(":", 2)[2])).decode()
+
+
+def test_the_warm_synth_writes_what_cdk_synth_writes_without_the_checks(
+    local_cloud: LocalCloud, tmp_path: Path
+) -> None:
+    """dev's fast synth (a spare Python with aws-cdk-lib loaded, the CLI's captured environment)
+    writes the templates ``cdk synth`` writes; only the metadata naming the validation plugins
+    differs, since the packs and validation run afterwards, in the background checks."""
+    entry = catalog.get("api-to-lambda")
+    assert entry is not None
+    project = tmp_path / "users"
+    write_app(entry, project)
+    (tmp_path / "scratch").mkdir()
+    context = {STAGE_CONTEXT_KEY: "dev"}
+    warm = WarmSynth(
+        project, tmp_path / "scratch", run_env=local_cloud._cdk_env(), context=context, cli=cdk_command(REPO)
+    )
+    try:
+        fast = warm.synth()
+    finally:
+        warm.close()
+    slow = local_cloud.synth(project, tmp_path / "cdk.out", context=context)
+    assert comparable_templates(fast) == comparable_templates(slow)
+    assert (fast / "Users.template.json").read_text() != (slow / "Users.template.json").read_text()
+    assert "policyValidation.{AwsSolutions,Serverless}" in _analytics(slow)
+    assert "policyValidation" not in _analytics(fast)
 
 
 def test_send_and_invoke_reach_each_kind_of_resource(
