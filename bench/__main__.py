@@ -16,6 +16,10 @@
    worker runner of the current tree against the in-process runner it replaced (``LOCAL_BASELINE``,
    exported to a temporary directory), alternating in the same session: wall time per 1000 messages
    through a FanoutQueue, messages lost, warm invoke overhead, a Python worker's cold start.
+6. The dev inner loop (``bench/dev_loop.py``, in the project environment): ``serverless-patterns dev``
+   on the scaffolded ApiToLambda app, save of a route added in app.py to its first 200, and save of a
+   handler edit to its new answer, for ``DEV_BASELINE`` (exported) and the current tree, one session
+   each, back to back.
 
 Results go to bench/RESULTS.md; raw numbers to bench/out/results.json.
 """
@@ -52,6 +56,9 @@ BENCH_PY = BENCH / ".venv" / "bin" / "python"
 # runner called handlers in-process. Part 5 measures the current tree against it.
 LOCAL_BASELINE = "5b0a6c826b3a9a3be7746dc226f0b2a281dac48d"
 LOCAL_WARM = 300  # warm invocations per run of bench/local_workers.py (its --warm)
+# The dev loop before the warm synth and the in-process update (issue 27): part 6 measures the
+# current tree against it.
+DEV_BASELINE = "e1ecd4e5f85d7ebd3500647735a28a135c5ed685"
 
 # label -> (description, interpreter, app script)
 APP_SPECS: dict[str, tuple[str, Path, str]] = {
@@ -587,6 +594,23 @@ def local_cloud(messages: int, pairs: int) -> dict[str, Any]:
     }
 
 
+# ---------------------------------------------------------------------------------------------- part 6
+def dev_loop(rounds: int) -> dict[str, Any]:
+    """``bench/dev_loop.py`` for DEV_BASELINE and this tree, one dev session each, back to back."""
+    log(f"dev loop: {rounds} app changes and handler edits, revision {DEV_BASELINE[:10]} then this tree")
+    cmd = [str(PROJECT_PY), str(BENCH / "dev_loop.py"), "--rounds", str(rounds)]
+    cmd += ["--revision", DEV_BASELINE, "--revision", "current"]
+    with open(OUT / "dev-loop.log", "w") as errors:
+        proc = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=errors, text=True, timeout=7200)
+    (OUT / "dev-loop.json").write_text(proc.stdout)
+    if proc.returncode != 0:
+        tail = (OUT / "dev-loop.log").read_text()[-2000:]
+        raise RuntimeError(f"dev_loop.py failed with exit code {proc.returncode}:\n{tail}")
+    result: dict[str, Any] = json.loads(proc.stdout)
+    result["baseline_revision"] = DEV_BASELINE
+    return result
+
+
 # ---------------------------------------------------------------------------------------------- main
 def main() -> None:
     parser = argparse.ArgumentParser(prog="bench", description=__doc__.split("\n")[0])
@@ -624,9 +648,15 @@ def main() -> None:
         help="pairs of part 5 runs, in-process runner then workers (default 2; a run takes 1-2 min)",
     )
     parser.add_argument(
+        "--dev-rounds",
+        type=int,
+        default=5,
+        help="app changes and handler edits per revision in part 6 (default 5)",
+    )
+    parser.add_argument(
         "--skip",
         default="",
-        help="comma list of parts to skip: compare,findings,scaling,hotspots,tests,bundling,local",
+        help="comma list of parts to skip: compare,findings,scaling,hotspots,tests,bundling,local,dev",
     )
     parser.add_argument("--output", default=str(BENCH / "RESULTS.md"))
     parser.add_argument("--render", metavar="RESULTS_JSON", help="only render RESULTS.md from saved numbers")
@@ -672,6 +702,8 @@ def main() -> None:
         results["bundling"] = bundling(args.bundling_functions, args.rounds)
     if "local" not in skip:
         results["local"] = local_cloud(args.local_messages, args.local_rounds)
+    if "dev" not in skip:
+        results["dev"] = dev_loop(args.dev_rounds)
     results["context"]["loadavg_end"] = os.getloadavg()
     results["context"]["bench_minutes"] = (time.perf_counter() - started) / 60
     text = json.dumps(results, indent=1, default=str)

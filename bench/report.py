@@ -95,6 +95,8 @@ def render(r: dict[str, Any]) -> str:
         lines += ["", *_bundling(r["bundling"])]
     if "local" in r:
         lines += ["", *_local(r["local"])]
+    if "dev" in r:
+        lines += ["", *_dev(r["dev"])]
     lines += ["", *_targets(r), ""]
     return "\n".join(lines)
 
@@ -569,6 +571,38 @@ def _local(lc: dict[str, Any]) -> list[str]:
         "with other load on the machine (the load averages are in the first table); the ratio of "
         "each pair, measured back to back, less so.",
     ]
+    return out
+
+
+def _dev(d: dict[str, Any]) -> list[str]:
+    columns = d["columns"]
+    names = list(columns)
+    label = {name: "this tree" if name == "current" else f"`{name[:10]}`" for name in names}
+    out = [
+        "## 6. Dev inner loop",
+        "",
+        f"`python bench/dev_loop.py --rounds {d['rounds']}`: `serverless-patterns dev` on the scaffolded "
+        "ApiToLambda app (the rule packs on), one session per revision, back to back (the previous "
+        f"revision `{d.get('baseline_revision', '?')[:10]}` exported and put first on `PYTHONPATH`). Each "
+        "round adds a route (a new function) to app.py and times the save to its first 200, then edits a "
+        "handler and times the save to the new answer; a round starts once the previous one's background "
+        f"checks ended. Load average {d['loadavg_start']} at the start, {d['loadavg_end']} at the end.",
+        "",
+    ]
+    rows = []
+    for what, key in (
+        ("app change: save -> first 200 of a new route, s", "app_change"),
+        ("handler edit: save -> new answer, s", "handler_edit"),
+    ):
+        row: list[Any] = [what]
+        for name in names:
+            st = columns[name][key]
+            row.append(f"{st['min']:.2f} / {st['median']:.2f} / {st['max']:.2f}")
+        rows.append(row)
+    rows.append(
+        ["dev start -> watching, s"] + [", ".join(f"{x:.1f}" for x in columns[n]["startup_s"]) for n in names]
+    )
+    out += _table(["min / median / max", *(label[n] for n in names)], rows)
     return out
 
 
