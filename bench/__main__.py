@@ -7,6 +7,9 @@
    template (b) wrote in the warm-up round, included as plain L1 resources: the lower bound of any
    library writing that template. Medians, ratios per round, resource counts, peak memory (RSS of python and its node child),
    jsii round trips; then the rule-pack findings and cfn-lint results of (b) and (c).
+1b. Per pattern (``perpattern``): for each pattern P of (b), an app with P alone (b_P) and an app
+   with the template b_P wrote included as plain L1 resources (d_P), alternating, so that b_P - d_P
+   shows the cost of P's construct logic (with the library's import, which every b_P pays).
 2. Scaling: 1, 10, 25, 50 instances of each pattern, two instances of each pattern per stack
    (10 pattern instances per stack), wall time and jsii round trips per instance.
 3. The test suite: wall time of ``bash scripts/test.sh``, its sections and the slowest tests.
@@ -59,6 +62,9 @@ LOCAL_WARM = 300  # warm invocations per run of bench/local_workers.py (its --wa
 # The dev loop before the warm synth and the in-process update (issue 27): part 6 measures the
 # current tree against it.
 DEV_BASELINE = "e1ecd4e5f85d7ebd3500647735a28a135c5ed685"
+
+# The parts of the benchmark, in the order they run (--skip and --only name them).
+PARTS = ("compare", "findings", "scaling", "hotspots", "perpattern", "tests", "bundling", "local", "dev")
 
 # label -> (description, interpreter, app script)
 APP_SPECS: dict[str, tuple[str, Path, str]] = {
@@ -134,7 +140,9 @@ def run_app(
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, env=env, stdout=output, stderr=subprocess.STDOUT, cwd=ROOT)
         rss = PeakRss(proc.pid)
-        code = proc.wait()
+        # wait4: the CPU seconds of the app and of the children it waited for (its node process)
+        _, status, usage = os.wait4(proc.pid, 0)
+        code = proc.returncode = os.waitstatus_to_exitcode(status)
         wall = time.perf_counter() - start
         peak = rss.stop()
     if code != 0:
@@ -144,6 +152,7 @@ def run_app(
     result = {
         "label": label,
         "wall": wall,
+        "cpu": usage.ru_utime + usage.ru_stime,
         "peak_rss_mb": peak / 2**20,
         "stats": stats,
         "outdir": str(outdir),
@@ -265,14 +274,7 @@ def side_by_side(rounds: int, patterns: list[str], validation: bool) -> dict[str
     for label in labels:
         warm = run_app(label, f"{mode}-warmup", extra_env=env, keep=label == "b")
         if label == "b":  # (d) includes the template (b) writes
-            (template,) = Path(warm["outdir"]).glob("*.template.json")
-            env["BENCH_TEMPLATE"] = str(OUT / f"b-{mode}.template.json")
-            # Without the bootstrap-version parameter and rule, which every stack adds itself.
-            body = {
-                k: v for k, v in json.loads(template.read_text()).items() if k not in ("Parameters", "Rules")
-            }
-            Path(env["BENCH_TEMPLATE"]).write_text(json.dumps(body))
-            shutil.rmtree(warm["outdir"], ignore_errors=True)
+            env["BENCH_TEMPLATE"] = str(included_template(warm, OUT / f"b-{mode}.template.json"))
     runs: dict[str, list[dict[str, Any]]] = {label: [] for label in labels}
     for index in range(rounds):
         order = labels[index % len(labels) :] + labels[: index % len(labels)]
@@ -326,6 +328,77 @@ def side_by_side(rounds: int, patterns: list[str], validation: bool) -> dict[str
         "above_floor_d": median(walls["d"]) - median(walls["a"]),
         "above_floor_b": median(walls["b"]) - median(walls["a"]),
         "above_floor_c": median(walls["c"]) - median(walls["a'"]),
+    }
+
+
+def included_template(run: dict[str, Any], path: Path) -> Path:
+    """Writes the one template of a kept (b) run to ``path`` for (d), and removes the run's outdir."""
+    (template,) = Path(run["outdir"]).glob("*.template.json")
+    # Without the bootstrap-version parameter and rule, which every stack adds itself.
+    body = {k: v for k, v in json.loads(template.read_text()).items() if k not in ("Parameters", "Rules")}
+    path.write_text(json.dumps(body))
+    shutil.rmtree(run["outdir"], ignore_errors=True)
+    return path
+
+
+def spread(values: list[float]) -> dict[str, float]:
+    return {"median": median(values), "min": min(values), "max": max(values)}
+
+
+def per_pattern(rounds: int, patterns: list[str]) -> dict[str, Any]:
+    """For each pattern P: (b_P), an app with P alone, and (d_P), the template (b_P) wrote as plain
+    L1 resources; one warm-up of each, then ``rounds`` rounds, b_P and d_P back to back (their order
+    alternating by round), so that b_P - d_P is the cost of P's construct logic and the library's
+    import. CDK's template validation stays on, as in (b) and (d) of part 1."""
+    load_start = os.getloadavg()
+    runs: dict[str, dict[str, list[dict[str, Any]]]] = {p: {"b": [], "d": []} for p in patterns}
+    envs: dict[str, dict[str, str]] = {}
+    for pattern in patterns:
+        log(f"per pattern: warm-up of {pattern}")
+        env = {"BENCH_PATTERNS": pattern}
+        warm = run_app("b", f"pp-{pattern}-warmup", extra_env=env, keep=True)
+        env["BENCH_TEMPLATE"] = str(included_template(warm, OUT / f"b-{pattern}.template.json"))
+        run_app("d", f"pp-{pattern}-warmup", extra_env=env)
+        envs[pattern] = env
+    for index in range(rounds):
+        order = ("b", "d") if index % 2 == 0 else ("d", "b")
+        for pattern in patterns:
+            for label in order:
+                runs[pattern][label].append(
+                    run_app(label, f"pp-{pattern}-{index + 1}", extra_env=envs[pattern])
+                )
+        log(
+            f"  per pattern round {index + 1}/{rounds}: "
+            + ", ".join(
+                f"{p} {runs[p]['b'][-1]['wall']:.2f}s - {runs[p]['d'][-1]['wall']:.2f}s" for p in patterns
+            )
+        )
+    summary: dict[str, Any] = {}
+    for pattern in patterns:
+        b, d = runs[pattern]["b"], runs[pattern]["d"]
+        phases = {
+            label: {
+                phase: median([r["stats"]["phases"].get(phase, float("nan")) for r in runs[pattern][label]])
+                for phase in runs[pattern][label][-1]["stats"]["phases"]
+            }
+            for label in ("b", "d")
+        }
+        summary[pattern] = {
+            "b": spread([r["wall"] for r in b]),
+            "d": spread([r["wall"] for r in d]),
+            "b_minus_d": spread([x["wall"] - y["wall"] for x, y in zip(b, d, strict=True)]),
+            "b_cpu": spread([r["cpu"] for r in b]),
+            "d_cpu": spread([r["cpu"] for r in d]),
+            "b_minus_d_cpu": spread([x["cpu"] - y["cpu"] for x, y in zip(b, d, strict=True)]),
+            "phases": phases,
+            "resources": b[-1]["resources"]["total"],
+            "jsii_calls": b[-1]["stats"]["total_calls"],
+        }
+    return {
+        "rounds": rounds,
+        "patterns": summary,
+        "loadavg_start": load_start,
+        "loadavg_end": os.getloadavg(),
     }
 
 
@@ -612,6 +685,17 @@ def dev_loop(rounds: int) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------------------------------- main
+class Skipped:
+    """The parts not to run: those --skip names, and with --only every part it does not name."""
+
+    def __init__(self, skip: str, only: str) -> None:
+        self.skip = set(filter(None, skip.split(",")))
+        self.only = set(filter(None, only.split(",")))
+
+    def __contains__(self, part: object) -> bool:
+        return part in self.skip or (bool(self.only) and part not in self.only)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="bench", description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=5, help="timed rounds after the warm-up (default 5)")
@@ -656,7 +740,12 @@ def main() -> None:
     parser.add_argument(
         "--skip",
         default="",
-        help="comma list of parts to skip: compare,findings,scaling,hotspots,tests,bundling,local,dev",
+        help="comma list of parts to skip: " + ",".join(PARTS),
+    )
+    parser.add_argument(
+        "--only",
+        default="",
+        help="comma list of the only parts to run: " + ",".join(PARTS) + " (default: all)",
     )
     parser.add_argument("--output", default=str(BENCH / "RESULTS.md"))
     parser.add_argument("--render", metavar="RESULTS_JSON", help="only render RESULTS.md from saved numbers")
@@ -666,15 +755,19 @@ def main() -> None:
 
         Path(args.output).write_text(render(json.loads(Path(args.render).read_text())))
         return
-    skip = set(filter(None, args.skip.split(",")))
+    skip = Skipped(args.skip, args.only)
+    log("parts: " + ", ".join(part for part in PARTS if part not in skip))
     OUT.mkdir(parents=True, exist_ok=True)
 
     started = time.perf_counter()
     context = machine()
+    # A user's installed package has its bytecode compiled (pip does it); so has this tree's before
+    # anything is timed, even where PYTHONDONTWRITEBYTECODE is set.
+    subprocess.run([str(PROJECT_PY), "-m", "compileall", "-q", "serverless_patterns"], cwd=ROOT, check=True)
     log(f"load average at start: {context['loadavg_start']}")
     patterns: list[str] = []
     broken: dict[str, str] = {}
-    if {"compare", "findings", "scaling", "hotspots"} - skip:  # the parts that build our patterns
+    if any(p not in skip for p in ("compare", "findings", "scaling", "hotspots", "perpattern")):
         patterns, broken = preflight()
         log(f"patterns: {patterns}; left out: {broken or 'none'}")
     results: dict[str, Any] = {"context": context, "patterns": patterns, "broken": broken}
@@ -696,6 +789,8 @@ def main() -> None:
         results["scaling"] = scaling(sizes, patterns, args.per_stack, args.scale_repeats)
     if "hotspots" not in skip:
         results["hotspots"] = callsites(patterns)
+    if "perpattern" not in skip:
+        results["per_pattern"] = per_pattern(args.rounds, patterns)
     if "tests" not in skip:
         results["tests"] = test_suite()
     if "bundling" not in skip:
