@@ -255,13 +255,15 @@ def _partition_neutral(definition: dict[str, Any], substitutions: dict[str, str]
 
 
 _PSEUDO = re.compile(r"\$\{AWS::(" + "|".join(PSEUDO_PARAMETERS) + r")\}")
-_PSEUDO_VALUES = {
-    "Partition": cdk.Aws.PARTITION,
-    "Region": cdk.Aws.REGION,
-    "AccountId": cdk.Aws.ACCOUNT_ID,
-    "URLSuffix": cdk.Aws.URL_SUFFIX,
-    "StackName": cdk.Aws.STACK_NAME,
-    "StackId": cdk.Aws.STACK_ID,
+# The pseudo parameter each name stands for, as ``cdk.Aws`` names it: read from jsii when a
+# definition uses one (a round trip each), not when the module is imported.
+_PSEUDO_ATTRIBUTES = {
+    "Partition": "PARTITION",
+    "Region": "REGION",
+    "AccountId": "ACCOUNT_ID",
+    "URLSuffix": "URL_SUFFIX",
+    "StackName": "STACK_NAME",
+    "StackId": "STACK_ID",
 }
 
 
@@ -273,7 +275,8 @@ def _pseudo_parameters(definition: dict[str, Any], substitutions: dict[str, str]
                 continue
 
             def replace(match: re.Match[str]) -> str:
-                substitutions[f"AWS_{match.group(1)}"] = _PSEUDO_VALUES[match.group(1)]
+                token: str = getattr(cdk.Aws, _PSEUDO_ATTRIBUTES[match.group(1)])
+                substitutions[f"AWS_{match.group(1)}"] = token
                 return "${AWS_" + match.group(1) + "}"
 
             container[key] = _PSEUDO.sub(replace, value)
