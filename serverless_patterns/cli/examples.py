@@ -29,8 +29,8 @@ try:
 except ImportError:  # Windows: no lock
     fcntl = None  # type: ignore[assignment]
 
+from .._synth_runner import ERROR_FILE
 from ..catalog import PatternEntry
-from ._synth_runner import ERROR_FILE
 from .assembly import RUNNER, Assembly, last_error_line, read_assembly, synth_error
 from .check import Finding, pack_findings
 from .errors import CliError

@@ -4,7 +4,7 @@ The inner loop synthesizes without the rule packs and CloudFormation validation 
 :mod:`.warm_synth`). After each deploy that serves, :class:`DevChecks` synthesizes the same app
 again, as ``serverless-patterns check`` does: the AwsSolutions and Serverless packs (added when the
 app does not add them), aws-cdk-lib's CloudFormation validation, then cfn-lint on every template
-(in a process of its own: ``python -m serverless_patterns.local.dev_checks CDK_OUT``). Their
+(the findings read in a process of their own: ``python -m serverless_patterns.cli.findings``). Their
 unacknowledged findings are printed as soon as each is known, loudly; they never stop what serves.
 A new change cancels the checks still running for the one before.
 
@@ -27,12 +27,14 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from ..cli._synth_runner import ERROR_FILE_ENV
+from .._synth_runner import ERROR_FILE_ENV
 from .warm_synth import RUNNER, WarmSynth
 
-__all__ = ["DevChecks", "comparable_templates", "lint"]
+__all__ = ["DevChecks", "comparable_templates"]
 
 Emit = Callable[[str, str], None]
+FINDINGS_MODULE = "serverless_patterns.cli.findings"
+"""Reads the findings of a cloud assembly (run by module name: the local cloud imports no CLI code)."""
 SHOWN = 20
 """Findings printed per kind (the rest is counted)."""
 
@@ -171,7 +173,10 @@ class DevChecks:
                 self._say(generation, "error", f"  {line}")
             self._end(generation, begin, None)
             return False
-        open_findings = _pack_findings(outdir)
+        open_findings = self._findings(generation, "packs", outdir)
+        if open_findings is None:
+            self._end(generation, begin, None)
+            return False
         self._show(generation, "rule packs and CloudFormation validation", open_findings)
         if comparable_templates(outdir) != served:
             self._say(
@@ -182,23 +187,33 @@ class DevChecks:
             if self._current(generation):
                 self.redeploy(outdir)
                 handed = True
-        linted = self._call(
-            generation, [sys.executable, "-m", __name__, str(outdir)], os.environ, warm.project
-        )
-        if linted is None:
-            return handed
-        code, output = linted
-        try:
-            lint_findings = [tuple(f) for f in json.loads(output.strip().splitlines()[-1])]
-        except (ValueError, IndexError, TypeError):
-            self._say(
-                generation, "error", f"checks: cfn-lint did not run (exit {code}): {output.strip()[-300:]}"
-            )
+        lint_findings = self._findings(generation, "lint", outdir)
+        if lint_findings is None:
             self._end(generation, begin, len(open_findings))
             return handed
         self._show(generation, "cfn-lint", lint_findings)
         self._end(generation, begin, len(open_findings) + len(lint_findings))
         return handed
+
+    def _findings(self, generation: int, kind: str, outdir: Path) -> list[tuple[Any, ...]] | None:
+        """The unacknowledged findings of ``kind`` (``packs`` or ``lint``), read in a process of
+        their own by :mod:`serverless_patterns.cli.findings`; None when cancelled or when they could
+        not be read (which is said)."""
+        command = [sys.executable, "-m", FINDINGS_MODULE, kind, str(outdir)]
+        done = self._call(generation, command, os.environ, self.warm.project)
+        if done is None:
+            return None
+        code, output = done
+        try:
+            return [tuple(f) for f in json.loads(output.strip().splitlines()[-1])]
+        except (ValueError, IndexError, TypeError):
+            what = "cfn-lint" if kind == "lint" else "the rule packs' report"
+            self._say(
+                generation,
+                "error",
+                f"checks: {what} could not be read (exit {code}): {output.strip()[-300:]}",
+            )
+            return None
 
     def _show(self, generation: int, what: str, found: list[tuple[Any, ...]]) -> None:
         if not found:
@@ -225,31 +240,3 @@ class DevChecks:
             )
         else:
             self._say(generation, "ok", f"checked in {took:.1f} s: no unacknowledged finding")
-
-
-def _pack_findings(outdir: Path) -> list[tuple[Any, ...]]:
-    """Unacknowledged findings of the validation plugins (the packs, CloudFormation validation)."""
-    from ..cli.assembly import read_assembly
-    from ..cli.check import pack_findings
-
-    assembly = read_assembly(outdir)
-    assembly.packs_installed = True  # the runner added both packs: a pack not listed found nothing
-    if assembly.report is None:
-        return []
-    return [_row(f) for f in pack_findings(assembly) if not f.acknowledged]
-
-
-def _row(finding: Any) -> tuple[Any, ...]:
-    return (finding.source, finding.rule, finding.level, finding.resource, finding.message)
-
-
-def lint(outdir: Path) -> list[tuple[Any, ...]]:
-    """Unacknowledged cfn-lint findings of every template of a cloud assembly."""
-    from ..cli.assembly import read_assembly
-    from ..cli.check import cfn_lint_findings
-
-    return [_row(f) for f in cfn_lint_findings(read_assembly(outdir)) if not f.acknowledged]
-
-
-if __name__ == "__main__":
-    print(json.dumps(lint(Path(sys.argv[1]))))

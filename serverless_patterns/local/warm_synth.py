@@ -2,7 +2,7 @@
 already has jsii started and aws-cdk-lib (and the app's other libraries) imported, without the rule
 packs and CloudFormation validation, which :mod:`.dev_checks` runs afterwards on another synth.
 
-A spare is ``python _synth_runner.py --warm app.py`` (see :mod:`serverless_patterns.cli._synth_runner`)
+A spare is ``python _synth_runner.py --warm app.py`` (see :mod:`serverless_patterns._synth_runner`)
 started with the environment the CDK CLI gives the app, captured once by running the runner as the
 CLI's ``--app`` (again when ``cdk.json`` or ``cdk.context.json`` change): the same context, so the
 same templates as ``cdk synth``. Each spare synthesizes once, into its own output directory; the
@@ -26,12 +26,12 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
-from ..cli._synth_runner import CAPTURE_EXIT, ERROR_FILE_ENV, WARM_IMPORTS_ENV
+from .._synth_runner import CAPTURE_EXIT, ERROR_FILE_ENV, WARM_IMPORTS_ENV
 from .cdk import CdkError, run_cdk
 
 __all__ = ["SynthFailed", "WarmSynth", "python_app", "third_party_imports"]
 
-RUNNER = Path(__file__).resolve().parent.parent / "cli" / "_synth_runner.py"
+RUNNER = Path(__file__).resolve().parent.parent / "_synth_runner.py"
 OUTDIR = "\0outdir\0"
 CONFIG_FILES = ("cdk.json", "cdk.context.json")
 """What the captured environment depends on: a change to either captures it again."""
