@@ -206,7 +206,7 @@ def _per_pattern(pp: dict[str, Any]) -> list[str]:
         "",
         f"For each pattern P, (b_P) an app with P alone (`BENCH_PATTERNS=P`, which imports only P's "
         f"module) and (d_P) the template (b_P) wrote in its warm-up, included as plain L1 resources; "
-        f"{pp['rounds']} rounds after one warm-up of each, b_P and d_P back to back (their order "
+        f"{pp['rounds']} round(s) after one warm-up of each, b_P and d_P back to back (their order "
         "alternating by round), CDK's template validation on. b_P - d_P is the difference within each "
         "round: P's construct logic, its aws-cdk-lib constructs (L2s, assets) and the library's import, "
         "which every b_P pays once. CPU is user + sys of python and its node child. Seconds, "
