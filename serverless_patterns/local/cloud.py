@@ -26,6 +26,7 @@ from .alarms import AlarmChange, Alarms
 from .api_auth import Identities, Refused, sign_request
 from .apigw import ApiGateway, ApiResponse
 from .cdk import cdk_command, run_cdk
+from .client_cache import ClientCache
 from .events import Dispatcher
 from .iam import IamEnforcer
 from .metrics import Sampler, record_api_response, record_invocation
@@ -153,7 +154,7 @@ class LocalCloud:
         self._lock = threading.Lock()
         self._listeners: list[Callable[[Invocation], None]] = []
         self._alarms: Alarms | None = None
-        self._clients: dict[str, Any] = {}
+        self._clients = ClientCache()
         self.started_in: float = 0.0
         """Seconds :meth:`start` took."""
 
@@ -346,21 +347,18 @@ class LocalCloud:
     def client(self, service: str) -> Any:
         """A boto3 client bound to this cloud (one per service, shared: boto3 clients are thread-safe)."""
         endpoint = self.endpoint_url
-        with self._lock:
-            found = self._clients.get(service)
-            if found is not None:
-                return found
-        made = moto_adapter.local_client(
+        return self._clients.get(
             service,
-            endpoint,
-            self.region,
-            (_DUMMY, _DUMMY, None),
-            s3={"addressing_style": "path"},
-            retries={"max_attempts": 2},
-            read_timeout=60,
+            lambda: moto_adapter.local_client(
+                service,
+                endpoint,
+                self.region,
+                (_DUMMY, _DUMMY, None),
+                s3={"addressing_style": "path"},
+                retries={"max_attempts": 2},
+                read_timeout=60,
+            ),
         )
-        with self._lock:
-            return self._clients.setdefault(service, made)
 
     def on_invocation(self, listener: Callable[[Invocation], None]) -> None:
         """Call ``listener`` with every handler run from now on."""
