@@ -232,36 +232,25 @@ class LocalCloud:
         """Stop everything this cloud started and forget its resources."""
         self._teardown()
 
+    _PARTS = (
+        ("_clock", "stop"),
+        ("_runtime", "close"),  # before the pollers: a hung handler must not hold one in stop()
+        ("_durable", "close"),
+        ("_dispatcher", "stop"),
+        ("_gateway", "stop"),
+        ("_websockets", "stop"),
+        ("_server", ""),  # moto's server: moto_adapter.stop_server
+        ("_services", "uninstall"),
+    )
+    """What :meth:`stop` ends after the alarms and CodeDeploy, in this order, and the method that
+    ends each."""
+
     def _teardown(self) -> None:
-        if self._alarms is not None:
-            self._alarms.stop()
-            self._alarms = None
+        self._end("_alarms", "stop")
         if self._state is not None and isinstance(self._state.codedeploy, CodeDeploy):
             self._state.codedeploy.close()
-        if self._clock is not None:
-            self._clock.stop()
-            self._clock = None
-        if self._runtime is not None:  # first: a hung handler must not hold a poller in stop()
-            self._runtime.close()
-            self._runtime = None
-        if self._durable is not None:
-            self._durable.close()
-            self._durable = None
-        if self._dispatcher is not None:
-            self._dispatcher.stop()
-            self._dispatcher = None
-        if self._gateway is not None:
-            self._gateway.stop()
-            self._gateway = None
-        if self._websockets is not None:
-            self._websockets.stop()
-            self._websockets = None
-        if self._server is not None:
-            moto_adapter.stop_server(self._server)
-            self._server = None
-        if self._services is not None:
-            self._services.uninstall()
-            self._services = None
+        for attribute, method in self._PARTS:
+            self._end(attribute, method)
         self._state = None
         self._clients.clear()
         self._roles.clear()
@@ -272,6 +261,18 @@ class LocalCloud:
             self._workdir = None
         with contextlib.suppress(Exception):
             moto_adapter.reset()
+
+    def _end(self, attribute: str, method: str) -> None:
+        """Stop the part this cloud holds in ``attribute`` (if any) with its ``method`` (moto's
+        server, which has none, with moto_adapter.stop_server), and forget it."""
+        part = getattr(self, attribute)
+        if part is None:
+            return
+        if method:
+            getattr(part, method)()
+        else:
+            moto_adapter.stop_server(part)
+        setattr(self, attribute, None)
 
     def __enter__(self) -> LocalCloud:
         return self.start()
