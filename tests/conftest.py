@@ -1,6 +1,12 @@
 """Figures the tests measure, printed in a section of their own at the end of the run (also under
 ``pytest -n``): a test records one with ``record_property("figure: <what>", "<value>")``. Speed is
-reported this way, never asserted."""
+reported this way, never asserted.
+
+And the order the test modules run in, the longest first: ``scripts/test.sh`` runs them on two
+pytest-xdist workers, each module on one worker (``--dist loadfile``), handed out in collection
+order, so a long module collected last would leave the other worker idle until it ends. The
+end-to-end modules (the ``e2e`` marker) go first, the longest of them (measured with
+``--durations``) at the head; the tests of a module keep their order."""
 
 from __future__ import annotations
 
@@ -24,3 +30,22 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.section("figures")
         for name, value in FIGURES:
             terminalreporter.line(f"{name}: {value}")
+
+
+# The longest modules, longest first (each deploys apps to the local cloud several times).
+LONGEST = (
+    "tests/e2e/test_dev.py",
+    "tests/e2e/test_canary_local.py",
+    "tests/e2e/test_update_lifecycle.py",
+)
+
+
+def _rank(item: pytest.Item) -> int:
+    module = item.nodeid.split("::", 1)[0]
+    if module in LONGEST:
+        return LONGEST.index(module)
+    return len(LONGEST) if item.get_closest_marker("e2e") else len(LONGEST) + 1
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=_rank)  # stable: a module's tests keep their order within a rank
