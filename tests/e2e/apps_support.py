@@ -3,16 +3,27 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
+import runpy
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
+import pytest
 
-__all__ = ["EXAMPLES", "kept_process_state", "load", "processes_running", "synth", "synth_examples"]
+__all__ = [
+    "EXAMPLES",
+    "kept_process_state",
+    "load",
+    "processes_running",
+    "synth",
+    "synth_app",
+    "synth_examples",
+]
 
 EXAMPLES = Path(__file__).parents[2] / "examples"
 
@@ -39,6 +50,38 @@ def synth(build: Callable[[cdk.App], Any], out: Path) -> Path:
         app = cdk.App(outdir=str(out))
         build(app)
         app.synth()
+    return out
+
+
+def synth_app(app_dir: Path, out: Path, context: Mapping[str, Any] | None = None) -> Path:
+    """Synthesize the app of ``app_dir`` (whose ``cdk.json`` runs ``python3 app.py``) in this process
+    into ``out``, as the CDK CLI would run it: from its directory, with ``cdk.json``'s context, then
+    ``context``, and path and asset metadata on; return the assembly, for ``LocalCloud.deploy``.
+
+    The jsii runtime already running here costs nothing more, where the CLI's synth starts Python
+    and jsii again (seconds of CPU). That runtime does not see environment variables set after it
+    started (``CDK_OUTDIR``, ``CDK_CONTEXT_JSON``), so the app's ``cdk.App()`` is given them as props.
+    """
+    config = json.loads((app_dir / "cdk.json").read_text())
+    assert config["app"] == "python3 app.py", config["app"]
+    given = {
+        **config.get("context", {}),
+        **(context or {}),
+        "aws:cdk:enable-path-metadata": True,
+        "aws:cdk:enable-asset-metadata": True,
+    }
+    app_class = cdk.App
+
+    def app_here(*args: Any, **kwargs: Any) -> cdk.App:
+        return app_class(*args, **{"outdir": str(out), "context": given, **kwargs})
+
+    with kept_process_state(), pytest.MonkeyPatch.context() as patch:
+        patch.setattr(cdk, "App", app_here)
+        os.chdir(app_dir)
+        sys.path.insert(0, str(app_dir))
+        runpy.run_path(str(app_dir / "app.py"), run_name="__main__")
+    if not (out / "manifest.json").is_file():
+        raise AssertionError(f"{app_dir}/app.py wrote no cloud assembly into {out}")
     return out
 
 

@@ -2,7 +2,8 @@
 prod stage reaches traffic through a CodeDeploy canary (10% for 5 minutes, 5 s with ``clock=60``),
 stopped and rolled back when its errors alarm fires or its pre-traffic hook fails.
 
-The app is ``tests/e2e/apps/canary``, copied and edited as a user would.
+The app is ``tests/e2e/apps/canary``, copied and edited as a user would, synthesized in this process
+(``apps_support.synth_app``) and deployed with the CDK CLI; ``dev`` synthesizes it with the CLI.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from serverless_patterns.local import LocalCloud
 from serverless_patterns.local.dev import DevSession
 from serverless_patterns.local.services.codedeploy import LambdaDeployment
 
+from .apps_support import synth_app
 from .conftest import APPS
 
 pytestmark = pytest.mark.e2e
@@ -38,6 +40,11 @@ def copy_app(tmp_path: Path, stack: str, *, hook: bool = False) -> Path:
         source = app / "app.py"
         source.write_text(source.read_text().replace("# HOOK: ", ""))
     return app
+
+
+def synthesized(app: Path) -> Path:
+    """``app`` as it is now, synthesized into a new folder beside it."""
+    return synth_app(app, app.parent / f"cdk.out-{len(list(app.parent.glob('cdk.out-*')))}")
 
 
 def free_port() -> int:
@@ -108,12 +115,13 @@ def test_a_failing_canary_is_stopped_by_its_errors_alarm_and_a_healthy_one_succe
     stack = "CanaryAlarm"
     app = copy_app(tmp_path, stack)
     with LocalCloud(clock=60) as cloud:
-        first = cloud.deploy(app)
+        first = cloud.deploy(synthesized(app))
         assert first.deployments == []
         assert versions(cloud, stack) == {1}
         set_handler(app, 2, failing=0.5)
+        assembly = synthesized(app)
         with Traffic(cloud, stack):
-            second = cloud.deploy(app)
+            second = cloud.deploy(assembly)
         (stopped,) = second.deployments
         assert stopped.function == f"{stack}/Api/GetVersionFunction"
         assert stopped.status == "Stopped"
@@ -131,6 +139,8 @@ def test_a_failing_canary_is_stopped_by_its_errors_alarm_and_a_healthy_one_succe
         cloud.wait_for(lambda: cloud.alarms.state(errors_alarm) == "OK", timeout=30)
         set_handler(app, 3)
         with Traffic(cloud, stack, threads=3):
+            # Synthesized by the CLI, as a user's deploy is: deployed at once after the alarm's
+            # return to OK, v3 was stopped by it again (v2's errors still in its window).
             third = cloud.deploy(app)
         (done,) = third.deployments
         assert (done.status, done.reason) == ("Succeeded", "")
@@ -147,11 +157,12 @@ def test_a_failing_pre_traffic_hook_fails_the_deployment_before_any_shift(tmp_pa
     stack = "CanaryHook"
     app = copy_app(tmp_path, stack, hook=True)
     with LocalCloud(clock=60) as cloud:
-        cloud.deploy(app)
+        cloud.deploy(synthesized(app))
         set_handler(app, 2)
         set_hook(app, "Failed")
+        assembly = synthesized(app)
         with Traffic(cloud, stack, threads=1):
-            second = cloud.deploy(app)
+            second = cloud.deploy(assembly)
         (failed,) = second.deployments
         assert failed.status == "Stopped"
         assert "BeforeAllowTraffic hook" in failed.reason and "reported Failed" in failed.reason
@@ -165,7 +176,7 @@ def test_a_failing_pre_traffic_hook_fails_the_deployment_before_any_shift(tmp_pa
 
         set_handler(app, 3)
         set_hook(app, "Succeeded")
-        third = cloud.deploy(app)
+        third = cloud.deploy(synthesized(app))
         (done,) = third.deployments
         assert done.status == "Succeeded"
         assert versions(cloud, stack) == {3}

@@ -3,7 +3,9 @@ edit publishes a new version that the alias serves, a route removed is gone and 
 failed update rolls back and the next good one succeeds.
 
 The app is ``tests/e2e/apps/lifecycle`` (ApiToLambda, REST and HTTP, with a shared PythonLayer),
-copied and edited as a user would. ``tests/e2e/test_dev.py`` makes the same edits under ``dev``.
+copied and edited as a user would. The first deploy synthesizes it with the CDK CLI, the others in
+this process (``apps_support.synth_app``, no CLI synth starting Python and jsii again), all deploy
+with the CLI. ``tests/e2e/test_dev.py`` makes the same edits under ``dev``.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import pytest
 from serverless_patterns.local import LocalCloud
 from serverless_patterns.local.cdk import CdkError
 
+from .apps_support import synth_app
 from .conftest import APPS
 
 pytestmark = pytest.mark.e2e
@@ -35,6 +38,11 @@ def copy_app(tmp_path: Path, stack: str) -> Path:
     config["context"]["lifecycle:stack"] = stack
     (app / "cdk.json").write_text(json.dumps(config))
     return app
+
+
+def synthesized(app: Path) -> Path:
+    """``app`` as it is now, synthesized into a new folder beside it."""
+    return synth_app(app, app.parent / f"cdk.out-{len(list(app.parent.glob('cdk.out-*')))}")
 
 
 def edit(path: Path, old: str, new: str) -> None:
@@ -107,7 +115,7 @@ def test_a_layer_edit_reaches_the_alias_the_api_serves(local_cloud: LocalCloud, 
     before, before_layers = live(local_cloud, function)
 
     set_layer(app, "v2")
-    local_cloud.deploy(app)
+    local_cloud.deploy(synthesized(app))
 
     assert answers(local_cloud, "LayerEdit", "/hello") == [(200, "hello from layer v2")] * 2
     after, after_layers = live(local_cloud, function)
@@ -123,11 +131,11 @@ def test_a_route_removed_answers_as_api_gateway_and_comes_back(
     local_cloud: LocalCloud, tmp_path: Path
 ) -> None:
     app = copy_app(tmp_path, "RouteRemoved")
-    local_cloud.deploy(app)
+    local_cloud.deploy(synthesized(app))
     assert answers(local_cloud, "RouteRemoved", "/health") == [(200, "healthy")] * 2
 
     edit(app / "app.py", HEALTH_ROUTE, "# " + HEALTH_ROUTE)  # commented out
-    local_cloud.deploy(app)
+    local_cloud.deploy(synthesized(app))
 
     assert answers(local_cloud, "RouteRemoved", "/health") == [REST_MISSING, HTTP_MISSING]
     assert answers(local_cloud, "RouteRemoved", "/hello") == [(200, "hello from layer v1")] * 2
@@ -142,7 +150,7 @@ def test_a_route_removed_answers_as_api_gateway_and_comes_back(
     assert routes == ["GET /hello"]
 
     edit(app / "app.py", "# " + HEALTH_ROUTE, HEALTH_ROUTE)  # and back
-    local_cloud.deploy(app)
+    local_cloud.deploy(synthesized(app))
 
     assert answers(local_cloud, "RouteRemoved", "/health") == [(200, "healthy")] * 2
     assert status(local_cloud, "RouteRemoved") == "UPDATE_COMPLETE"
@@ -152,7 +160,7 @@ def test_a_failed_update_rolls_back_and_the_next_good_one_succeeds(
     local_cloud: LocalCloud, tmp_path: Path
 ) -> None:
     app = copy_app(tmp_path, "FailedUpdate")
-    local_cloud.deploy(app)
+    local_cloud.deploy(synthesized(app))
     function = hello_function(local_cloud, "FailedUpdate")
     before = live(local_cloud, function)
     good = (app / "app.py").read_text()
@@ -161,8 +169,9 @@ def test_a_failed_update_rolls_back_and_the_next_good_one_succeeds(
     # fails: all of it is rolled back.
     set_layer(app, "v2")
     edit(app / "app.py", "# BROKEN: ", "")
+    assembly = synthesized(app)
     with pytest.raises(CdkError, match="UnknownLayerVersionException"):
-        local_cloud.deploy(app)
+        local_cloud.deploy(assembly)
 
     assert status(local_cloud, "FailedUpdate") == "UPDATE_ROLLBACK_COMPLETE"
     described = local_cloud.client("cloudformation").describe_stacks(StackName="FailedUpdate")["Stacks"][0]
@@ -177,7 +186,7 @@ def test_a_failed_update_rolls_back_and_the_next_good_one_succeeds(
     assert "Broken" not in json.dumps(template)
 
     (app / "app.py").write_text(good)  # the fix: the layer edit without the broken function
-    local_cloud.deploy(app)
+    local_cloud.deploy(synthesized(app))
 
     assert status(local_cloud, "FailedUpdate") == "UPDATE_COMPLETE"
     assert answers(local_cloud, "FailedUpdate", "/hello") == [(200, "hello from layer v2")] * 2

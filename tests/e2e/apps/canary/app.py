@@ -6,6 +6,8 @@ The tests edit a copy of this app as a user would: the handler's answer (``handl
 the ``# HOOK:`` lines uncommented to run a pre-traffic hook (``handlers/hook``) before each shift.
 """
 
+from pathlib import Path  # noqa: F401 (the HOOK lines use it)
+
 import aws_cdk as cdk
 from aws_cdk import aws_lambda as lambda_  # noqa: F401 (the HOOK lines use it)
 
@@ -20,7 +22,7 @@ strategy = DeploymentStrategy.canary()
 # HOOK:     "PreTrafficHook",
 # HOOK:     runtime=lambda_.Runtime.PYTHON_3_12,
 # HOOK:     handler="hook.handler",
-# HOOK:     code=lambda_.Code.from_asset("handlers/hook"),
+# HOOK:     code=lambda_.Code.from_asset(str(Path(__file__).resolve().parent / "handlers" / "hook")),
 # HOOK: )
 # HOOK: strategy = DeploymentStrategy.canary(pre_traffic_hook=hook)
 ApiToLambda(
