@@ -147,6 +147,21 @@ PATCHED: tuple[Entry, ...] = (
         ("self", "queue_name", "count", "wait_seconds_timeout", "visibility_timeout"),
     ),
     ("moto.sqs.models", "SQSBackend.delete_message", ("self", "queue_name", "receipt_handle")),
+    # moto's slow paths made fast (speedups.py): SQS counts, deletion, retention check, attribute
+    # names and receipt handles (services/sqs.py); the server's list of moto's folders (services/server.py).
+    ("moto.sqs.models", "Queue.messages", None),
+    ("moto.sqs.models", "Queue.approximate_number_of_messages", None),
+    ("moto.sqs.models", "Queue.approximate_number_of_messages_delayed", None),
+    ("moto.sqs.models", "Queue.approximate_number_of_messages_not_visible", None),
+    ("moto.sqs.models", "Queue.delete_message", ("self", "receipt_handle")),
+    (
+        "moto.sqs.models",
+        "SQSBackend.is_message_valid_based_on_retention_period",
+        ("self", "queue_name", "message"),
+    ),
+    ("moto.sqs.models", "camelcase_to_underscores", ("argument",)),
+    ("moto.sqs.models", "generate_receipt_handle", ()),
+    ("moto.backends", "list_of_moto_modules", ()),
     # CloudFormation (services/cloudformation.py).
     ("moto.cloudformation.parsing", "resource_class_from_type", ("resource_type",)),
     (
@@ -360,6 +375,9 @@ READ: tuple[Entry, ...] = (
         ),
     ),
     ("moto.sqs.models", "SQSBackend.get_queue", ("self", "queue_name")),
+    ("moto.sqs.models", "unix_time_millis", ("dt",)),
+    ("moto.sqs.exceptions", "ReceiptHandleIsInvalid", None),
+    ("moto.moto_api._internal", "mock_random", None),
     ("moto.iam.models", "IAMBackend.get_role_by_arn", ("self", "arn")),
     # Who signed a request to an IAM-authorized API, and what a user pool issued (identities.py).
     ("moto.iam.models", "IAMBackend.get_user", ("self", "name")),

@@ -1,11 +1,12 @@
 """Where moto's own callers reach the local endpoint (a custom resource's response, a Step
-Functions task's client), and how much moto and its server log."""
+Functions task's client), how much moto and its server log, and the server's per-request work
+(``moto_adapter/speedups.py``)."""
 
 from __future__ import annotations
 
 import logging
 
-from ..moto_adapter import Patches
+from ..moto_adapter import Patches, speedups
 from .running import Running
 
 __all__ = ["Server"]
@@ -23,6 +24,7 @@ class Server:
             "moto.stepfunctions.parser.asl.utils.boto_client", "moto_server_port", self.server_port
         )
         patches.replace("moto.settings", "moto_server_host", server_host)
+        speedups.install_server(patches)
         # moto logs every failed state machine task and skipped type at ERROR: the invocation
         # records and resource notes say it better.
         patches.set(logging.getLogger("moto"), "level", logging.CRITICAL)

@@ -1,13 +1,15 @@
 """SQS on the local cloud: a queue that a function's event source mapping reads is drained by the
 dispatcher's poller (``local/events.py``: batches, partial failures, redrive), not by moto; messages
-sent, received and deleted are counted as CloudWatch counts them (``local/metrics.py``)."""
+sent, received and deleted are counted as CloudWatch counts them (``local/metrics.py``); a message
+sent to or received from a queue of thousands costs moto one walk of the queue, not a dozen
+(``moto_adapter/speedups.py``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from .. import moto_adapter
-from ..moto_adapter import Patches, as_method
+from ..moto_adapter import Patches, as_method, speedups
 from .running import Running
 
 __all__ = ["Sqs"]
@@ -33,6 +35,7 @@ class Sqs:
             "LambdaBackend.create_event_source_mapping",
             as_method(self.create_event_source_mapping),
         )
+        speedups.install_sqs(patches)
 
     def create_event_source_mapping(self, backend: Any, spec: dict[str, Any]) -> Any:
         esm = self._create(backend, spec)
