@@ -31,6 +31,7 @@ from typing import Any, Unpack
 
 from .. import event_shapes
 from . import moto_adapter
+from .moto_adapter import speedups
 from .runtime import HandlerRuntime, InvokeOptions, InvokeResult
 from .state import NOT_EMULATED, State
 
@@ -235,12 +236,15 @@ class Dispatcher:
         queue_arn = str(esm.event_source_arn)
         queue_name = queue_arn.split(":")[5]
         delay = self.poll_interval
+        with contextlib.suppress(Exception):  # the function may be gone: its invocations say so
+            self.runtime.prepare(self.resolve(str(esm.function_name))[0])
         while not self._stop.is_set():
             if esm.uuid not in self._lambda()._event_source_mappings:
                 return
             if not esm.enabled:
                 self._stop.wait(0.2)
                 continue
+            sqs_queue = None
             try:
                 backend = self._sqs(queue_arn)
                 sqs_queue = backend.get_queue(queue_name)
@@ -259,9 +263,14 @@ class Dispatcher:
                 messages = []
             if messages:
                 delay = self.poll_interval
-            else:  # an idle queue is polled less and less often, down to 4 times a second
+                continue
+            # Nothing to receive: woken by a message sent or one visible again, else polled less
+            # and less often, down to 4 times a second.
+            if sqs_queue is None:
                 self._stop.wait(delay)
-                delay = min(delay * 2, 0.25)
+            else:
+                speedups.wait_for_messages(sqs_queue, delay)
+            delay = min(delay * 2, 0.25)
 
     def _sqs_batch(
         self, esm: Any, backend: Any, queue_name: str, queue_arn: str, messages: list[Any]

@@ -275,6 +275,16 @@ class HandlerRuntime:
             payload=payload, invocation=record, error_type=None if error is None else "Unhandled"
         )
 
+    def prepare(self, fn: Any) -> None:
+        """Unpack ``fn``'s code and layers and issue its role's credentials now, ahead of its first
+        invocation, as Lambda readies a function when it is created; its first worker still
+        starts cold at that invocation. A function that cannot run here is left for that
+        invocation to report."""
+        try:
+            self._image(fn)
+        except Exception:
+            return
+
     def reload(self, directory: str) -> int:
         """Make the warm workers of the functions that run from ``directory`` (see :attr:`sources`)
         re-import their modules; returns how many did."""
