@@ -15,6 +15,13 @@ Deploys two stacks into a fresh :class:`LocalCloud`:
 Runs on any revision of the local cloud (only its public API is used), so the same script
 measures the runner before and after a change: ``PYTHONPATH=<checkout> python bench/local_workers.py``.
 Prints one JSON object.
+
+``--runs N --revision REV [--revision current]`` measures revisions back to back (issue 27): each
+revision's library is exported with ``git archive`` into a temporary directory put first on
+``PYTHONPATH`` (``current`` is this tree), and the script runs once per revision per round, in
+alternation, each run a fresh process; it prints every run's fanout figures with ``/proc/loadavg``
+before and after it, and per revision the min/median/max of the wall time to idle and of the
+publish time, and whether any message was lost.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ import contextlib
 import json
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -144,7 +152,9 @@ def warm_and_cold(cloud: Any, names: list[str], warm: int) -> dict[str, Any]:
         assert json.loads(answer["Payload"].read()) == {"ok": True}
         records.append(cloud.invocations[-1].duration_ms)
 
-    def p(values: list[float], q: float) -> float:
+    def p(values: list[float], q: float) -> float | None:
+        if not values:  # --warm 0
+            return None
         ordered = sorted(values)
         return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 2)
 
@@ -159,11 +169,83 @@ def warm_and_cold(cloud: Any, names: list[str], warm: int) -> dict[str, Any]:
     }
 
 
+def loadavg() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
+def stats(values: list[float]) -> dict[str, float]:
+    return {
+        "min": round(min(values), 2),
+        "median": round(statistics.median(values), 2),
+        "max": round(max(values), 2),
+    }
+
+
+def export(revision: str, scratch: Path) -> Path:
+    """``revision``'s tree, from ``git archive``, in a directory of ``scratch``."""
+    target = scratch / f"rev-{revision[:10]}"
+    target.mkdir()
+    archive = subprocess.run(["git", "archive", "--format=tar", revision], cwd=ROOT, capture_output=True)
+    if archive.returncode != 0:
+        raise RuntimeError(f"git archive {revision} failed:\n{archive.stderr.decode()[-2000:]}")
+    subprocess.run(["tar", "-x", "-C", str(target)], input=archive.stdout, check=True)
+    return target
+
+
+def one_run(library: Path, messages: int, warm: int) -> dict[str, Any]:
+    """This script, once, in a fresh process with ``library`` first on ``PYTHONPATH`` (from ROOT, so
+    that every revision deploys with the same CDK CLI)."""
+    env = {**os.environ, "PYTHONPATH": str(library)}
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--messages", str(messages), "--warm", str(warm)]
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=3600)
+    start = proc.stdout.rfind("\n{") + 1  # the JSON object is printed last; its own lines are indented
+    if proc.returncode != 0 or not proc.stdout[start:].startswith("{"):
+        raise RuntimeError(f"a run failed with exit code {proc.returncode}:\n{proc.stderr[-2000:]}")
+    result: dict[str, Any] = json.loads(proc.stdout[start:])
+    return result
+
+
+def compare(revisions: list[str], runs: int, messages: int, warm: int) -> dict[str, Any]:
+    """``runs`` rounds, each running every revision once in turn."""
+    result: dict[str, Any] = {"messages": messages, "runs": runs, "loadavg_start": loadavg(), "columns": {}}
+    with tempfile.TemporaryDirectory(prefix="bench-local-revisions-") as tmp:
+        libraries = {rev: ROOT if rev == "current" else export(rev, Path(tmp)) for rev in revisions}
+        for index in range(runs):
+            for rev, library in libraries.items():
+                before = loadavg()
+                fanout = one_run(library, messages, warm)["fanout"]
+                fanout.update(loadavg_before=before, loadavg_after=loadavg())
+                result["columns"].setdefault(rev, {"runs": []})["runs"].append(fanout)
+                print(
+                    f"[{rev}] run {index + 1}/{runs}: {fanout['wall_s']} s to idle (published in "
+                    f"{fanout['publish_s']} s), {fanout['processed']} processed + {fanout['parked']} "
+                    f"parked of {fanout['sent']}, load {before} -> {fanout['loadavg_after']}",
+                    file=sys.stderr,
+                    flush=True,
+                )
+    for column in result["columns"].values():
+        column["wall_s"] = stats([r["wall_s"] for r in column["runs"]])
+        column["publish_s"] = stats([r["publish_s"] for r in column["runs"]])
+        column["lost"] = [r["lost"] for r in column["runs"]]
+    result["loadavg_end"] = loadavg()
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=1000)
     parser.add_argument("--warm", type=int, default=300)
+    parser.add_argument(
+        "--revision",
+        action="append",
+        help="a git revision whose library runs, or 'current' (this tree); repeat to alternate. "
+        "With it, --runs fresh processes per revision and their statistics. Default: one run here",
+    )
+    parser.add_argument("--runs", type=int, default=5, help="runs per revision with --revision")
     args = parser.parse_args()
+    if args.revision:
+        print(json.dumps(compare(args.revision, args.runs, args.messages, args.warm), indent=2))
+        return
     os.environ.setdefault("CDK_DEFAULT_ACCOUNT", "123456789012")
     os.environ.setdefault("CDK_DEFAULT_REGION", "us-east-1")
     from serverless_patterns.local import LocalCloud
