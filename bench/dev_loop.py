@@ -25,7 +25,6 @@ import json
 import os
 import re
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -37,17 +36,13 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from revisions import export, loadavg, stats
+
 ROOT = Path(__file__).resolve().parent.parent
 HEALTH = 'def handler(event, context):\n    return {"statusCode": 200, "body": "healthy"}\n'
 ROUTE = '        "GET /health{n}": FunctionSpec(code="handlers/health", handler="health.handler"),\n'
 STARTUP_TIMEOUT = 600.0
 CHANGE_TIMEOUT = 300.0
-
-
-def loadavg() -> str:
-    with contextlib.suppress(OSError):
-        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
-    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def _free_port(count: int = 4) -> int:
@@ -202,24 +197,6 @@ def handler_edit(dev: Dev, app: Path, url: str, n: int) -> float:
     took = time.monotonic() - begin
     time.sleep(0.3)
     return took
-
-
-def stats(values: list[float]) -> dict[str, float]:
-    return {
-        "min": round(min(values), 2),
-        "median": round(statistics.median(values), 2),
-        "max": round(max(values), 2),
-    }
-
-
-def export(revision: str, scratch: Path) -> Path:
-    target = scratch / f"rev-{revision[:10]}"
-    target.mkdir()
-    archive = subprocess.run(["git", "archive", "--format=tar", revision], cwd=ROOT, capture_output=True)
-    if archive.returncode != 0:
-        raise RuntimeError(f"git archive {revision} failed:\n{archive.stderr.decode()[-2000:]}")
-    subprocess.run(["tar", "-x", "-C", str(target)], input=archive.stdout, check=True)
-    return target
 
 
 def main() -> None:

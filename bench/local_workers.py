@@ -38,6 +38,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from revisions import export, loadavg, stats
+
 ROOT = Path(__file__).resolve().parent.parent
 TRIVIAL = "def handler(event, context):\n    return {'ok': True}\n"
 
@@ -167,29 +169,6 @@ def warm_and_cold(cloud: Any, names: list[str], warm: int) -> dict[str, Any]:
         "warm_api_round_trip_ms_p50": p(round_trips, 0.5),
         "warm_api_round_trip_ms_p95": p(round_trips, 0.95),
     }
-
-
-def loadavg() -> str:
-    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
-
-
-def stats(values: list[float]) -> dict[str, float]:
-    return {
-        "min": round(min(values), 2),
-        "median": round(statistics.median(values), 2),
-        "max": round(max(values), 2),
-    }
-
-
-def export(revision: str, scratch: Path) -> Path:
-    """``revision``'s tree, from ``git archive``, in a directory of ``scratch``."""
-    target = scratch / f"rev-{revision[:10]}"
-    target.mkdir()
-    archive = subprocess.run(["git", "archive", "--format=tar", revision], cwd=ROOT, capture_output=True)
-    if archive.returncode != 0:
-        raise RuntimeError(f"git archive {revision} failed:\n{archive.stderr.decode()[-2000:]}")
-    subprocess.run(["tar", "-x", "-C", str(target)], input=archive.stdout, check=True)
-    return target
 
 
 def one_run(library: Path, messages: int, warm: int) -> dict[str, Any]:
