@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -35,19 +36,24 @@ __all__ = ["DevChecks", "comparable_templates"]
 Emit = Callable[[str, str], None]
 FINDINGS_MODULE = "serverless_patterns.cli.findings"
 """Reads the findings of a cloud assembly (run by module name: the local cloud imports no CLI code)."""
+_CODE_HASH = re.compile(r"(?:[0-9a-f]{32}){1,2}(?![0-9a-f])")
+"""An asset's hash (64 hex digits), or the 32 that a function version's logical ID ends with."""
 SHOWN = 20
 """Findings printed per kind (the rest is counted)."""
 
 
 def comparable_templates(assembly: Path) -> dict[str, Any]:
-    """Stack name -> template, without its ``AWS::CDK::Metadata`` resource: the only difference a
-    synth with the packs makes is there (its ``Analytics`` lists the validation plugins)."""
+    """Stack name -> template, without its ``AWS::CDK::Metadata`` resource (the only difference a
+    synth with the packs makes is there: its ``Analytics`` lists the validation plugins), and with
+    every hash of code (an asset's, a function version's) written as ``<code>``: dev serves a
+    handler edit by reloading it, not by a deploy, so a checked synth that ran after one differs
+    from the served templates only there."""
     manifest = json.loads((assembly / "manifest.json").read_text())
     found: dict[str, Any] = {}
     for name, artifact in manifest.get("artifacts", {}).items():
         if artifact.get("type") == "aws:cloudformation:stack":
             props = artifact.get("properties", {})
-            template = json.loads((assembly / props["templateFile"]).read_text())
+            template = json.loads(_CODE_HASH.sub("<code>", (assembly / props["templateFile"]).read_text()))
             resources = template.get("Resources") or {}
             template["Resources"] = {
                 k: v for k, v in resources.items() if v.get("Type") != "AWS::CDK::Metadata"
