@@ -17,6 +17,10 @@ if [ ! -f "$STAMP" ] || [ pyproject.toml -nt "$STAMP" ] || [ requirements/dev.lo
   "$VENV/bin/python" -m pip install -q --no-deps -e .
   touch "$STAMP"
 fi
+# The library is installed editable, so no install compiled it; where PYTHONDONTWRITEBYTECODE is set,
+# every process that imports it (each synth, CLI and worker a test starts) would compile it again.
+# compileall writes the bytecode once and skips what is up to date.
+"$VENV/bin/python" -m compileall -q -j 0 serverless_patterns >/dev/null
 # Checkov's pins conflict with the project's (scripts/checkov-requirements.txt): its own virtualenv,
 # from its own lock.
 CHECKOV_VENV="$ROOT/.venv-checkov"
