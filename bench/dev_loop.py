@@ -36,9 +36,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from revisions import export, loadavg, stats
+from revisions import loadavg, revision_libraries, stats
 
-ROOT = Path(__file__).resolve().parent.parent
 HEALTH = 'def handler(event, context):\n    return {"statusCode": 200, "body": "healthy"}\n'
 ROUTE = '        "GET /health{n}": FunctionSpec(code="handlers/health", handler="health.handler"),\n'
 STARTUP_TIMEOUT = 600.0
@@ -214,7 +213,7 @@ def main() -> None:
     result: dict[str, Any] = {"loadavg_start": loadavg(), "rounds": args.rounds, "columns": {}}
     with tempfile.TemporaryDirectory(prefix="bench-dev-") as tmp:
         scratch = Path(tmp)
-        libraries = {rev: ROOT if rev == "current" else export(rev, scratch) for rev in revisions}
+        libraries = revision_libraries(revisions, scratch)
         for session in range(args.sessions):
             for rev, library in libraries.items():
                 column = result["columns"].setdefault(

@@ -38,7 +38,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from revisions import export, loadavg, stats
+from revisions import loadavg, revision_libraries, stats
 
 ROOT = Path(__file__).resolve().parent.parent
 TRIVIAL = "def handler(event, context):\n    return {'ok': True}\n"
@@ -188,7 +188,7 @@ def compare(revisions: list[str], runs: int, messages: int, warm: int) -> dict[s
     """``runs`` rounds, each running every revision once in turn."""
     result: dict[str, Any] = {"messages": messages, "runs": runs, "loadavg_start": loadavg(), "columns": {}}
     with tempfile.TemporaryDirectory(prefix="bench-local-revisions-") as tmp:
-        libraries = {rev: ROOT if rev == "current" else export(rev, Path(tmp)) for rev in revisions}
+        libraries = revision_libraries(revisions, Path(tmp))
         for index in range(runs):
             for rev, library in libraries.items():
                 before = loadavg()

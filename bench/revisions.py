@@ -37,3 +37,9 @@ def export(revision: str, scratch: Path) -> Path:
         raise RuntimeError(f"git archive {revision} failed:\n{archive.stderr.decode()[-2000:]}")
     subprocess.run(["tar", "-x", "-C", str(target)], input=archive.stdout, check=True)
     return target
+
+
+def revision_libraries(revisions: list[str], scratch: Path) -> dict[str, Path]:
+    """Each revision's library to put first on ``PYTHONPATH``: this tree for ``current``, else the
+    revision exported into ``scratch``."""
+    return {rev: ROOT if rev == "current" else export(rev, scratch) for rev in revisions}
