@@ -44,6 +44,8 @@ CAPTURE_EXIT = 3
 _OVERFLOW_ENV = "CONTEXT_OVERFLOW_LOCATION_ENV"
 ERROR_FILE_ENV = "SERVERLESS_PATTERNS_SYNTH_ERROR"
 ERROR_FILE = "synth-error.json"
+RUNNER = os.path.abspath(__file__)
+"""This script's path, for ``python RUNNER ...`` (the CLI's synths and dev's spares)."""
 
 
 def _install_packs() -> None:

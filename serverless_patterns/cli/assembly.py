@@ -17,13 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from .._stages import STAGE_CONTEXT_KEY, STAGES
-from .._synth_runner import ERROR_FILE, ERROR_FILE_ENV
+from .._synth_runner import ERROR_FILE, ERROR_FILE_ENV, RUNNER
 from .._toolchain import tool_env
 from .errors import CliError
 
 __all__ = ["Acknowledgment", "Assembly", "Template", "load", "read_assembly", "synth_error", "synthesize"]
 
-RUNNER = Path(__file__).resolve().parent.parent / "_synth_runner.py"
 SYNTH_TIMEOUT_SECONDS = 900
 
 

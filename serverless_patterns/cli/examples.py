@@ -29,9 +29,9 @@ try:
 except ImportError:  # Windows: no lock
     fcntl = None  # type: ignore[assignment]
 
-from .._synth_runner import ERROR_FILE
+from .._synth_runner import ERROR_FILE, RUNNER
 from ..catalog import PatternEntry
-from .assembly import RUNNER, Assembly, last_error_line, read_assembly, synth_error
+from .assembly import Assembly, last_error_line, read_assembly, synth_error
 from .check import Finding, pack_findings
 from .errors import CliError
 from .scaffold import write_app

@@ -28,8 +28,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from .._synth_runner import ERROR_FILE_ENV
-from .warm_synth import RUNNER, WarmSynth
+from .._synth_runner import ERROR_FILE_ENV, RUNNER
+from .warm_synth import WarmSynth
 
 __all__ = ["DevChecks", "comparable_templates"]
 

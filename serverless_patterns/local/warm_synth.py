@@ -26,12 +26,11 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
-from .._synth_runner import CAPTURE_EXIT, ERROR_FILE_ENV, WARM_IMPORTS_ENV
+from .._synth_runner import CAPTURE_EXIT, ERROR_FILE_ENV, RUNNER, WARM_IMPORTS_ENV
 from .cdk import CdkError, run_cdk
 
 __all__ = ["SynthFailed", "WarmSynth", "python_app", "third_party_imports"]
 
-RUNNER = Path(__file__).resolve().parent.parent / "_synth_runner.py"
 OUTDIR = "\0outdir\0"
 CONFIG_FILES = ("cdk.json", "cdk.context.json")
 """What the captured environment depends on: a change to either captures it again."""

@@ -192,7 +192,8 @@ def test_the_examples_runner_records_the_problems_of_each_app(tmp_path: Path) ->
     import subprocess
     import sys
 
-    from serverless_patterns.cli.assembly import RUNNER, synth_error
+    from serverless_patterns._synth_runner import RUNNER
+    from serverless_patterns.cli.assembly import synth_error
 
     raises = "raise PatternValidationError('S/Api', ['a must be 1..2, got 0', 'b must be a string'])\n"
     _app(tmp_path / "bad", FAKE_ERROR + raises)
