@@ -17,6 +17,7 @@ import zipfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import methodcaller
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlencode
@@ -232,25 +233,24 @@ class LocalCloud:
         """Stop everything this cloud started and forget its resources."""
         self._teardown()
 
-    _PARTS = (
-        ("_clock", "stop"),
-        ("_runtime", "close"),  # before the pollers: a hung handler must not hold one in stop()
-        ("_durable", "close"),
-        ("_dispatcher", "stop"),
-        ("_gateway", "stop"),
-        ("_websockets", "stop"),
-        ("_server", ""),  # moto's server: moto_adapter.stop_server
-        ("_services", "uninstall"),
+    _PARTS: tuple[tuple[str, Callable[[Any], object]], ...] = (
+        ("_clock", methodcaller("stop")),
+        ("_runtime", methodcaller("close")),  # before the pollers: a hung handler must not hold one
+        ("_durable", methodcaller("close")),
+        ("_dispatcher", methodcaller("stop")),
+        ("_gateway", methodcaller("stop")),
+        ("_websockets", methodcaller("stop")),
+        ("_server", moto_adapter.stop_server),
+        ("_services", methodcaller("uninstall")),
     )
-    """What :meth:`stop` ends after the alarms and CodeDeploy, in this order, and the method that
-    ends each."""
+    """What :meth:`stop` ends after the alarms and CodeDeploy, in this order, and how it ends each."""
 
     def _teardown(self) -> None:
-        self._end("_alarms", "stop")
+        self._end("_alarms", methodcaller("stop"))
         if self._state is not None and isinstance(self._state.codedeploy, CodeDeploy):
             self._state.codedeploy.close()
-        for attribute, method in self._PARTS:
-            self._end(attribute, method)
+        for attribute, end in self._PARTS:
+            self._end(attribute, end)
         self._state = None
         self._clients.clear()
         self._roles.clear()
@@ -262,17 +262,12 @@ class LocalCloud:
         with contextlib.suppress(Exception):
             moto_adapter.reset()
 
-    def _end(self, attribute: str, method: str) -> None:
-        """Stop the part this cloud holds in ``attribute`` (if any) with its ``method`` (moto's
-        server, which has none, with moto_adapter.stop_server), and forget it."""
+    def _end(self, attribute: str, end: Callable[[Any], object]) -> None:
+        """End the part this cloud holds in ``attribute``, if any, with ``end``, and forget it."""
         part = getattr(self, attribute)
-        if part is None:
-            return
-        if method:
-            getattr(part, method)()
-        else:
-            moto_adapter.stop_server(part)
-        setattr(self, attribute, None)
+        if part is not None:
+            end(part)
+            setattr(self, attribute, None)
 
     def __enter__(self) -> LocalCloud:
         return self.start()
