@@ -90,11 +90,14 @@ class DevChecks:
         thread = threading.Thread(
             target=self._run, args=(generation, number, templates), name="dev-checks", daemon=True
         )
-        self._thread = thread
         self.emit(
             "info", "checking the rule packs, CloudFormation validation and cfn-lint in the background..."
         )
         thread.start()
+        # Published once started: a cancel() from another thread (a later change's start, or close
+        # on Ctrl-C) joins only a started thread; one it does not see yet is cancelled all the same,
+        # by the generation it raised.
+        self._thread = thread
 
     def cancel(self) -> None:
         with self._lock:
@@ -152,6 +155,8 @@ class DevChecks:
             self.emit(kind, text)
 
     def _run(self, generation: int, number: int, served: dict[str, Any]) -> None:
+        if not self._current(generation):
+            return  # cancelled before it began: nothing started, nothing to clean
         outdir = self.warm.scratch / f"cdk.out-check-{number}"
         try:
             if self._check(generation, outdir, served):
