@@ -5,7 +5,7 @@ The smallest use::
     from serverless_patterns.local import LocalCloud
 
     with LocalCloud() as cloud:                       # moto on 127.0.0.1, in this process
-        deployment = cloud.deploy("path/to/app")      # cdk bootstrap + cdk deploy --method=direct
+        deployment = cloud.deploy("path/to/app")      # bootstrapped, then cdk deploy --method=direct
         sqs = cloud.client("sqs")                     # boto3 clients bound to the local cloud
         sqs.send_message(QueueUrl=deployment.outputs["MyStack"]["QueueUrl"], MessageBody="hi")
         cloud.wait_for(idle=True, timeout=10)         # the queue's function has run

@@ -1,8 +1,8 @@
 """``python -m serverless_patterns.local.demo [APP_DIR]``: deploy a CDK app to the local cloud and
 send a sample event through every pattern found in it.
 
-It starts the local cloud on 127.0.0.1, runs ``cdk bootstrap`` and ``cdk deploy`` (every stack) with
-the project's pinned CDK CLI, then looks at what was deployed, not at stack names:
+It starts the local cloud on 127.0.0.1, bootstraps it (the stack ``cdk bootstrap`` creates, from the
+pinned CDK CLI's template) and runs ``cdk deploy`` (every stack) with that CLI, then looks at what was deployed, not at stack names:
 
 - a REST or HTTP API -> one HTTP request per route (path parameters filled with ``1``);
 - a bucket with notifications -> an object upload matching the notification's filters;
@@ -315,7 +315,7 @@ def run(app: Path, out: TextIO, *, settle_seconds: float = 20.0) -> int:
         say(
             f"local cloud up in {cloud.started_in:.1f} s: AWS at {cloud.endpoint_url}, APIs at {cloud.api_url}"
         )
-        say(f"deploying {app} with the CDK CLI (bootstrap + deploy --all) ...")
+        say(f"deploying {app} with the CDK CLI (bootstrapped, then deploy --all) ...")
         deployment = cloud.deploy(app)
         say(
             f"deployed {len(deployment.stacks)} stack(s) in {deployment.seconds:.1f} s: {', '.join(deployment.stacks)}"
