@@ -9,6 +9,7 @@
 # When it passes, `scripts/lock.sh` moves the lock to these versions.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
+install_checkov
 LATEST="$ROOT/.venv-latest"
 if [ ! -x "$LATEST/bin/python" ]; then
   python3 -m venv "$LATEST"

@@ -53,7 +53,7 @@ def failed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[str]]:
     """Check ID -> ``Stack/LogicalId`` of every resource that fails it."""
     executable = checkov()
     if executable is None:
-        message = "Checkov is not installed: source scripts/env.sh (it makes .venv-checkov)"
+        message = "Checkov is not installed: bash scripts/test.sh makes .venv-checkov"
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)
