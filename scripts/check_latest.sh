@@ -38,4 +38,4 @@ export PATH="$LATEST/bin:$PATH"
 export VIRTUAL_ENV="$LATEST"
 export SERVERLESS_PATTERNS_UNLOCKED=1
 echo "==> pytest on the newest versions"
-"$LATEST/bin/python" -m pytest -q -n 2 --dist loadfile -p no:cacheprovider "$@"
+"$LATEST/bin/python" -m pytest -q -n 3 --dist loadfile -p no:cacheprovider "$@"

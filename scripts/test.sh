@@ -10,4 +10,4 @@ ruff check .
 echo "==> mypy (strict)"
 mypy
 echo "==> pytest"
-pytest -q -n 2 --dist loadfile --durations=10 "$@"
+pytest -q -n 3 --dist loadfile --durations=10 "$@"

@@ -2,11 +2,12 @@
 ``pytest -n``): a test records one with ``record_property("figure: <what>", "<value>")``. Speed is
 reported this way, never asserted.
 
-And the order the test modules run in, the longest first: ``scripts/test.sh`` runs them on two
-pytest-xdist workers, each module on one worker (``--dist loadfile``), handed out in collection
-order, so a long module collected last would leave the other worker idle until it ends. The
-end-to-end modules (the ``e2e`` marker) go first, the longest of them (measured with
-``--durations``) at the head; the tests of a module keep their order."""
+And the order the test modules run in, the longest first: ``scripts/test.sh`` runs them on three
+pytest-xdist workers (on two cores: the end-to-end tests spend part of their time waiting on
+subprocesses, HTTP and the local clock, which a third worker fills), each module on one worker
+(``--dist loadfile``), handed out in collection order, so a long module collected last would leave
+the other workers idle until it ends. The end-to-end modules (the ``e2e`` marker) go first, the
+longest of them (measured with ``--durations``) at the head; the tests of a module keep their order."""
 
 from __future__ import annotations
 
@@ -34,8 +35,9 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 
 # The longest modules, longest first (each deploys apps to the local cloud several times).
 LONGEST = (
-    "tests/e2e/test_dev.py",
     "tests/e2e/test_canary_local.py",
+    "tests/e2e/test_dev.py",
+    "tests/e2e/test_dev_updates.py",
     "tests/e2e/test_update_lifecycle.py",
 )
 
