@@ -20,6 +20,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from .._dev_state import STATE_FILE, read_state
 from .assembly import stage_context
 from .errors import CliError
 from .events import SAMPLES, sample
@@ -115,8 +116,6 @@ def dev(
 
 
 def _call(path: str, body: dict[str, Any] | None) -> dict[str, Any]:
-    from ..local.dev import STATE_FILE, read_state
-
     state = read_state(Path.cwd())
     if state is None:
         raise CliError(

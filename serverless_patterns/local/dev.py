@@ -54,6 +54,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from .._dev_state import STATE_FILE, read_state
 from . import moto_adapter
 from .alarms import AlarmChange
 from .api_auth import Refused
@@ -78,8 +79,6 @@ __all__ = [
     "scan",
 ]
 
-STATE_FILE = Path(".serverless-patterns") / "dev.json"
-"""Where a running session writes its control endpoint, relative to the project directory."""
 DEPENDENCY_FILES = frozenset(
     {"requirements.txt", "pyproject.toml", "poetry.lock", "uv.lock", "Pipfile", "Pipfile.lock"}
 )
@@ -272,17 +271,6 @@ def asset_sources(assembly: Path, project: Path) -> list[Path]:
 
 
 # -- the state file ---------------------------------------------------------------------------------
-
-
-def read_state(project: Path) -> dict[str, Any] | None:
-    """The state a running session wrote in ``project`` (or a parent directory), or None."""
-    for folder in [project.resolve(), *project.resolve().parents]:
-        path = folder / STATE_FILE
-        if path.is_file():
-            with contextlib.suppress(OSError, ValueError):
-                found: dict[str, Any] = json.loads(path.read_text())
-                return found
-    return None
 
 
 def _alive(pid: int) -> bool:
