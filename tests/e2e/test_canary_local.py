@@ -146,7 +146,19 @@ def test_a_failing_canary_is_stopped_by_its_errors_alarm_and_a_healthy_one_succe
         assert any("to ALARM" in item["HistorySummary"] for item in history["AlarmHistoryItems"])
         assert versions(cloud, stack) == {1}  # rolled back
 
-        cloud.wait_for(lambda: cloud.alarms.state(errors_alarm) == "OK", timeout=30)
+        # v3 goes out once v2's failures have left the window of every alarm the deployment watches
+        # (its errors alarm, and the API's 5xx rate, which they raised as well) and none is in ALARM.
+        last_failure = max(i.started_at for i in cloud.invocations if i.version == stopped.to_version)
+        metric_alarms = [d for d in cloud.alarms.definitions() if d.rule is None]
+        window = max(cloud.alarms.period_seconds(d) * (d.evaluation_periods + 1) for d in metric_alarms)
+        cloud.wait_for(
+            lambda: (
+                time.time() > last_failure + window
+                and all(cloud.alarms.state(d.name) != "ALARM" for d in cloud.alarms.definitions())
+            ),
+            timeout=60,
+        )
+        assert cloud.alarms.state(errors_alarm) == "OK"
         set_handler(app, 3)
         with Traffic(cloud, stack, threads=3):
             # Synthesized by the CLI, as a user's deploy is: deployed at once after the alarm's
