@@ -494,12 +494,7 @@ class LocalCloud:
             Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in BOOTSTRAP_PARAMETERS.items()],
             Capabilities=["CAPABILITY_NAMED_IAM"],
         )
-        stack = cfn.describe_stacks(StackName=BOOTSTRAP_STACK)["Stacks"][0]
-        if stack["StackStatus"] != "CREATE_COMPLETE":
-            raise LocalCloudError(
-                f"bootstrapping ({template.name}): {stack['StackStatus']}: "
-                f"{stack.get('StackStatusReason') or 'no reason given'}"
-            )
+        _require_status(cfn, BOOTSTRAP_STACK, "CREATE_COMPLETE", f"bootstrapping ({template.name})")
         return True
 
     def _deploy_with_cli(
@@ -588,11 +583,7 @@ class LocalCloud:
                 if "No updates are to be performed" in str(exc):
                     continue
                 raise LocalCloudError(f"updating stack {name} failed: {exc}") from exc
-            stack = cfn.describe_stacks(StackName=name)["Stacks"][0]
-            if stack["StackStatus"] != "UPDATE_COMPLETE":
-                raise LocalCloudError(
-                    f"stack {name}: {stack['StackStatus']}: {stack.get('StackStatusReason') or 'no reason given'}"
-                )
+            _require_status(cfn, name, "UPDATE_COMPLETE", f"stack {name}")
         return True
 
     def _placed(self, text: str) -> str:
@@ -963,6 +954,15 @@ class LocalCloud:
             "AWS_REGION": self.region,
             "AWS_DEFAULT_REGION": self.region,
         }
+
+
+def _require_status(cfn: Any, stack: str, expected: str, what: str) -> None:
+    """Raises :class:`LocalCloudError` (``what``, the status and its reason) unless ``stack`` is in
+    ``expected``: moto's create and update are synchronous, so the status tells at once."""
+    found = cfn.describe_stacks(StackName=stack)["Stacks"][0]
+    if found["StackStatus"] != expected:
+        reason = found.get("StackStatusReason") or "no reason given"
+        raise LocalCloudError(f"{what}: {found['StackStatus']}: {reason}")
 
 
 def _packaged(source: Path) -> bytes:

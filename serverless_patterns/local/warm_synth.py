@@ -74,6 +74,11 @@ def third_party_imports(project: Path, script: Path) -> list[str]:
     return found
 
 
+def _into(env: Mapping[str, str], outdir: Path) -> dict[str, str]:
+    """The captured environment ``env`` of a synth into ``outdir`` (OUTDIR stands for it)."""
+    return {k: v.replace(OUTDIR, str(outdir)) for k, v in env.items()}
+
+
 def _config_key(project: Path) -> str:
     digest = hashlib.sha256()
     for name in CONFIG_FILES:
@@ -179,7 +184,7 @@ class WarmSynth:
 
     def synth_env(self, outdir: Path) -> dict[str, str]:
         """The environment of a synth into ``outdir``: the CDK CLI's (see :meth:`environment`)."""
-        return {k: v.replace(OUTDIR, str(outdir)) for k, v in self.environment().items()}
+        return _into(self.environment(), outdir)
 
     def environment(self) -> dict[str, str]:
         """The environment the CDK CLI gives the app (captured now when it is not yet, or stale)."""
@@ -198,7 +203,7 @@ class WarmSynth:
     def _start(self) -> _Spare:
         self._count += 1
         outdir = self.scratch / f"cdk.out-warm-{self._count}"
-        env = {k: v.replace(OUTDIR, str(outdir)) for k, v in self._current_env().items()}
+        env = _into(self._current_env(), outdir)
         log = self.scratch / f"warm-{self._count}.log"
         record = self.scratch / f"warm-{self._count}.error.json"
         env.update(
