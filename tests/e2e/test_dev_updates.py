@@ -19,7 +19,7 @@ from serverless_patterns import catalog
 from serverless_patterns.cli.scaffold import write_app
 
 from .conftest import APPS
-from .test_dev import HEALTH, Dev, _free_port, _get, _wait
+from .dev_support import HEALTH, Dev, _free_port, _get, _wait
 from .test_update_lifecycle import HEALTH_ROUTE, HTTP_MISSING, REST_MISSING
 
 pytestmark = pytest.mark.e2e
