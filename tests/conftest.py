@@ -13,6 +13,11 @@ from __future__ import annotations
 
 import pytest
 
+# First, as a user's app does (serverless-patterns new writes it so): before any test module imports
+# aws_cdk, this process and the ones it starts get the library's Node.js settings (JSII_NODE,
+# NODE_OPTIONS), which jsii reads when its kernel starts.
+import serverless_patterns  # noqa: F401
+
 PREFIX = "figure: "
 FIGURES: list[tuple[str, str]] = []
 
