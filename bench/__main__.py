@@ -237,6 +237,7 @@ def machine() -> dict[str, Any]:
         "os": platform.platform(),
         "python": platform.python_version(),
         "node": node_version,
+        "node_options": os.environ.get("NODE_OPTIONS", ""),
         "project_env": project,
         "bench_env": peer,
         "loadavg_start": os.getloadavg(),
@@ -760,6 +761,12 @@ def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
 
     started = time.perf_counter()
+    # Every app runs with the Node.js options the library gives its users' synths (NODE_OPTIONS:
+    # serverless_patterns/_jsii_kernel_flags.js in jsii's kernel), whatever it imports first, so the
+    # apps differ only by their code; (c) and (d) get them too.
+    from serverless_patterns._toolchain import jsii_node_options
+
+    os.environ["NODE_OPTIONS"] = jsii_node_options(os.environ.get("NODE_OPTIONS"))
     context = machine()
     # A user's installed package has its bytecode compiled (pip does it); so has this tree's before
     # anything is timed, even where PYTHONDONTWRITEBYTECODE is set.

@@ -32,6 +32,15 @@ def _table(header: list[str], rows: list[list[Any]]) -> list[str]:
     return out
 
 
+def _node_options(value: str | None) -> str:
+    """The apps' NODE_OPTIONS, with the library's file named by its place in the repository."""
+    if value is None:
+        return "not recorded"
+    if "_jsii_kernel_flags.js" in value:
+        return "`--require` serverless_patterns/_jsii_kernel_flags.js (the library's)"
+    return value or "none"
+
+
 def render(r: dict[str, Any]) -> str:
     c = r["context"]
     lines = [
@@ -58,6 +67,7 @@ def render(r: dict[str, Any]) -> str:
             ["benchmark duration", f"{c.get('bench_minutes', 0):.1f} min"],
             ["Python", c["python"]],
             ["Node (JSII_NODE)", c["node"]],
+            ["NODE_OPTIONS of every app", _node_options(c.get("node_options"))],
             ["aws-cdk-lib: (a), (b) / (c), (a')", f"{pe['aws-cdk-lib']} / {be['aws-cdk-lib']}"],
             ["jsii: (a), (b) / (c), (a')", f"{pe['jsii']} / {be['jsii']}"],
             ["constructs", f"{pe['constructs']} / {be['constructs']}"],
