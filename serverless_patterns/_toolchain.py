@@ -139,8 +139,11 @@ JSII_KERNEL_FLAGS = Path(__file__).with_name("_jsii_kernel_flags.js")
 def jsii_node_options(current: str | None) -> str:
     """``NODE_OPTIONS`` ``current`` with ``--require`` of :data:`JSII_KERNEL_FLAGS` added at the end,
     once: what a user put there is kept. The path is quoted as Node.js reads ``NODE_OPTIONS``
-    (double quotes, a backslash escaping the next character), so spaces in it are fine."""
+    (double quotes, a backslash escaping the next character), so spaces in it are fine. Where the
+    file is not on disk (a package run from a zip archive), nothing is added: Node.js would not start."""
     current = (current or "").strip()
+    if not JSII_KERNEL_FLAGS.is_file():
+        return current
     quoted = '"' + str(JSII_KERNEL_FLAGS).replace("\\", "\\\\").replace('"', '\\"') + '"'
     option = f"--require {quoted}"
     return current if option in current else f"{current} {option}".strip()
@@ -150,8 +153,10 @@ def export_jsii_flags(environ: MutableMapping[str, str] | None = None) -> str:
     """Sets ``NODE_OPTIONS`` to :func:`jsii_node_options` of its value and returns it. Like
     :func:`export_jsii_node`, it reaches this process's jsii only before its kernel starts."""
     environ = os.environ if environ is None else environ
-    environ["NODE_OPTIONS"] = jsii_node_options(environ.get("NODE_OPTIONS"))
-    return environ["NODE_OPTIONS"]
+    options = jsii_node_options(environ.get("NODE_OPTIONS"))
+    if options or "NODE_OPTIONS" in environ:
+        environ["NODE_OPTIONS"] = options
+    return options
 
 
 def tool_env(base: Mapping[str, str] | None = None) -> dict[str, str]:

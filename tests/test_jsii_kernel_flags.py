@@ -71,6 +71,16 @@ def test_node_options_get_the_file_once_after_what_the_user_set() -> None:
     assert jsii_node_options(jsii_node_options(mine)) == f"{mine} {REQUIRE}"
 
 
+def test_nothing_is_added_when_the_file_is_not_on_disk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A package imported from a zip archive has no file Node.js could load: Node.js must still start."""
+    monkeypatch.setattr(_toolchain, "JSII_KERNEL_FLAGS", tmp_path / "archive.zip" / JSII_KERNEL_FLAGS.name)
+    assert jsii_node_options("--trace-warnings") == "--trace-warnings"
+    assert jsii_node_options(None) == ""
+    assert "NODE_OPTIONS" not in tool_env({"PATH": "/usr/bin"})
+
+
 def test_tool_env_carries_them_to_the_processes_the_library_starts() -> None:
     assert tool_env({"PATH": "/usr/bin"})["NODE_OPTIONS"] == REQUIRE
     assert tool_env({"PATH": "/usr/bin", "NODE_OPTIONS": "--trace-warnings"})["NODE_OPTIONS"] == (
