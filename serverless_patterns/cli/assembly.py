@@ -18,7 +18,7 @@ from typing import Any
 
 from .._stages import STAGE_CONTEXT_KEY, STAGES
 from .._synth_runner import ERROR_FILE, ERROR_FILE_ENV, RUNNER
-from .._toolchain import tool_env
+from .._toolchain import cdk_env
 from .errors import CliError
 
 __all__ = ["Acknowledgment", "Assembly", "Template", "load", "read_assembly", "synth_error", "synthesize"]
@@ -213,8 +213,10 @@ def synthesize(
     if not isinstance(config, dict) or not isinstance(config.get("app"), str):
         raise CliError(f'{cdk_json} has no \'app\' command; add one such as "app": "python3 app.py"')
     outdir = outdir or app_dir / str(config.get("output") or "cdk.out")
-    # The app's jsii runs on the Node.js that pip installed (JSII_NODE, first on PATH).
-    env = tool_env(
+    # The app runs as `serverless-patterns cdk` runs it: its jsii on the Node.js that pip installed
+    # (JSII_NODE, first on PATH) and, in a virtualenv, `python3` of its cdk.json that virtualenv's
+    # (next on PATH), also when the virtualenv is not activated.
+    env = cdk_env(
         {
             **os.environ,
             "CDK_OUTDIR": str(outdir.resolve()),

@@ -4,6 +4,9 @@ errors are one line (a traceback only with --debug)."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +16,7 @@ from typer.testing import CliRunner
 from serverless_patterns.cli.assembly import read_assembly
 from serverless_patterns.cli.check import findings
 
-from .support import invoke, run_script
+from .support import SCRIPT, invoke, run_script
 
 
 def test_findings_of_an_app_without_packs(plain_app: Path) -> None:
@@ -223,3 +226,38 @@ def test_an_app_without_any_finding_checks_clean(tmp_path: Path) -> None:
     done = run_script("check", str(tmp_path), "--no-cfn-lint")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "0 unacknowledged and 0 acknowledged findings" in done.stdout
+
+
+@pytest.mark.skipif(sys.prefix == sys.base_prefix, reason="runs the console script of a virtualenv")
+def test_the_app_runs_on_the_virtualenv_s_python_when_it_is_not_activated(tmp_path: Path) -> None:
+    """``venv/bin/serverless-patterns check`` with that virtualenv not on PATH: ``python3`` of the
+    app's cdk.json is the virtualenv's, as for ``serverless-patterns cdk``, not another one first on
+    PATH (here one that only fails)."""
+    other = tmp_path / "other-bin"
+    other.mkdir()
+    (other / "python3").write_text("#!/bin/sh\necho 'not the python of the virtualenv' >&2\nexit 3\n")
+    (other / "python3").chmod(0o755)
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "cdk.json").write_text(json.dumps({"app": "python3 app.py"}))
+    (app / "app.py").write_text(
+        "import serverless_patterns\n"
+        "import aws_cdk as cdk\n"
+        "app = cdk.App()\n"
+        "cdk.Stack(app, 'Empty').add_metadata('note', 'nothing')\n"
+        "app.synth()\n"
+    )
+    venv_bin = os.path.dirname(sys.executable)
+    path = [other, *(p for p in os.environ["PATH"].split(os.pathsep) if p and p != venv_bin)]
+    env = {**os.environ, "PATH": os.pathsep.join(map(str, path))}
+    env.pop("VIRTUAL_ENV", None)
+    done = subprocess.run(
+        [str(SCRIPT), "check", str(app), "--no-cfn-lint"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert "not the python of the virtualenv" not in done.stdout + done.stderr
+    assert (app / "cdk.out" / "Empty.template.json").is_file(), done.stdout + done.stderr
