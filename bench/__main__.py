@@ -10,6 +10,10 @@
 1b. Per pattern (``perpattern``): for each pattern P of (b), an app with P alone (b_P) and an app
    with the template b_P wrote included as plain L1 resources (d_P), alternating, so that b_P - d_P
    shows the cost of P's construct logic (with the library's import, which every b_P pays).
+1c. The public L2s' floor (``publicl2``): (e) the aws-cdk-lib constructs (b)'s patterns expose as
+   public attributes, built with their plain props and nothing else (``apps/public_l2s.py``), and
+   (d_e) the template (e) wrote, included as plain L1 resources, alternating: e - d_e is what those
+   L2 types cost by themselves, under (b) - (d) for any library whose public attributes they are.
 2. Scaling: 1, 10, 25, 50 instances of each pattern, two instances of each pattern per stack
    (10 pattern instances per stack), wall time and jsii round trips per instance.
 3. The test suite: wall time of ``bash scripts/test.sh``, its sections and the slowest tests.
@@ -64,7 +68,18 @@ LOCAL_WARM = 300  # warm invocations per run of bench/local_workers.py (its --wa
 DEV_BASELINE = "e1ecd4e5f85d7ebd3500647735a28a135c5ed685"
 
 # The parts of the benchmark, in the order they run (--skip and --only name them).
-PARTS = ("compare", "findings", "scaling", "hotspots", "perpattern", "tests", "bundling", "local", "dev")
+PARTS = (
+    "compare",
+    "findings",
+    "scaling",
+    "hotspots",
+    "perpattern",
+    "publicl2",
+    "tests",
+    "bundling",
+    "local",
+    "dev",
+)
 
 # label -> (description, interpreter, app script)
 APP_SPECS: dict[str, tuple[str, Path, str]] = {
@@ -74,6 +89,11 @@ APP_SPECS: dict[str, tuple[str, Path, str]] = {
     "a'": ("floor: empty stack (bench env, peer's aws-cdk-lib)", BENCH_PY, "floor.py"),
     # After (b): its warm-up round writes the template (d) includes.
     "d": ("(b)'s template included as plain L1 resources (project env)", PROJECT_PY, "template.py"),
+    "e": (
+        "the public aws-cdk-lib constructs of (b)'s patterns alone (project env)",
+        PROJECT_PY,
+        "public_l2s.py",
+    ),
 }
 
 
@@ -398,6 +418,36 @@ def per_pattern(rounds: int, patterns: list[str]) -> dict[str, Any]:
     return {
         "rounds": rounds,
         "patterns": summary,
+        "loadavg_start": load_start,
+        "loadavg_end": os.getloadavg(),
+    }
+
+
+def public_l2s(rounds: int) -> dict[str, Any]:
+    """(e), the public aws-cdk-lib constructs of (b)'s patterns alone, and (d_e), the template (e)
+    wrote included as plain L1 resources; one warm-up of each, then ``rounds`` rounds back to back
+    (their order alternating by round). CDK's template validation stays on, as in (b) and (d)."""
+    load_start = os.getloadavg()
+    log("public L2s: warm-up")
+    warm = run_app("e", "pl-warmup", keep=True)
+    resources = warm["resources"]["total"]
+    env = {"BENCH_TEMPLATE": str(included_template(warm, OUT / "e-default.template.json"))}
+    run_app("d", "pl-warmup", extra_env=env)
+    runs: dict[str, list[dict[str, Any]]] = {"e": [], "d": []}
+    for index in range(rounds):
+        for label in ("e", "d") if index % 2 == 0 else ("d", "e"):
+            runs[label].append(run_app(label, f"pl-{index + 1}", extra_env=env if label == "d" else None))
+        log(
+            f"  public L2s round {index + 1}/{rounds}: e {runs['e'][-1]['wall']:.2f}s, d_e {runs['d'][-1]['wall']:.2f}s"
+        )
+    e, d = runs["e"], runs["d"]
+    return {
+        "rounds": rounds,
+        "e": spread([r["wall"] for r in e]),
+        "d": spread([r["wall"] for r in d]),
+        "e_minus_d": spread([x["wall"] - y["wall"] for x, y in zip(e, d, strict=True)]),
+        "e_minus_d_cpu": spread([x["cpu"] - y["cpu"] for x, y in zip(e, d, strict=True)]),
+        "resources": resources,
         "loadavg_start": load_start,
         "loadavg_end": os.getloadavg(),
     }
@@ -798,6 +848,8 @@ def main() -> None:
         results["hotspots"] = callsites(patterns)
     if "perpattern" not in skip:
         results["per_pattern"] = per_pattern(args.rounds, patterns)
+    if "publicl2" not in skip:
+        results["public_l2s"] = public_l2s(args.rounds)
     if "tests" not in skip:
         results["tests"] = test_suite()
     if "bundling" not in skip:

@@ -102,6 +102,8 @@ def render(r: dict[str, Any]) -> str:
         lines += ["", *_hotspots(r["hotspots"])]
     if "per_pattern" in r:
         lines += ["", *_per_pattern(r["per_pattern"])]
+    if "public_l2s" in r:
+        lines += ["", *_public_l2s(r["public_l2s"])]
     if "tests" in r:
         lines += ["", *_tests(r["tests"])]
     if "bundling" in r:
@@ -206,6 +208,37 @@ def _compare(cmp: dict[str, Any], title: str) -> list[str]:
 
 def _spread(x: dict[str, float]) -> str:
     return f"{x['min']:.2f} / {x['median']:.2f} / {x['max']:.2f}"
+
+
+def _public_l2s(pl: dict[str, Any]) -> list[str]:
+    load = ", ".join(f"{x:.2f}" for x in pl["loadavg_start"])
+    load_end = ", ".join(f"{x:.2f}" for x in pl["loadavg_end"])
+    out = [
+        "## The public L2s' floor",
+        "",
+        "(e) the aws-cdk-lib constructs that (b)'s five patterns expose as public attributes (per "
+        "function its role, log group, `live` alias and deployment group; the REST API and its access "
+        "logs; the buckets; the table; the topics and keys; the queues; the state machine and its log "
+        "group), built with their plain props and nothing else (bench/apps/public_l2s.py), and (d_e) "
+        f"the template (e) wrote, included as plain L1 resources; {pl['rounds']} round(s) after one "
+        "warm-up of each, back to back, their order alternating. e - d_e is what these L2 types cost by "
+        "themselves: under (b) - (d) for any library whose public attributes they are. Seconds, "
+        f"min / median / max. Load average {load} at the start, {load_end} at the end.",
+        "",
+    ]
+    out += _table(
+        ["(e) wall", "(d_e) wall", "e - d_e wall", "e - d_e CPU", "resources of (e)"],
+        [
+            [
+                _spread(pl["e"]),
+                _spread(pl["d"]),
+                f"**{_spread(pl['e_minus_d'])}**",
+                _spread(pl["e_minus_d_cpu"]),
+                pl["resources"],
+            ]
+        ],
+    )
+    return out
 
 
 def _per_pattern(pp: dict[str, Any]) -> list[str]:
