@@ -210,9 +210,14 @@ def _spread(x: dict[str, float]) -> str:
     return f"{x['min']:.2f} / {x['median']:.2f} / {x['max']:.2f}"
 
 
+def _loads(part: dict[str, Any]) -> tuple[str, str]:
+    """A part's load averages at its start and at its end, as the report prints them."""
+    start, end = (", ".join(f"{x:.2f}" for x in part[key]) for key in ("loadavg_start", "loadavg_end"))
+    return start, end
+
+
 def _public_l2s(pl: dict[str, Any]) -> list[str]:
-    load = ", ".join(f"{x:.2f}" for x in pl["loadavg_start"])
-    load_end = ", ".join(f"{x:.2f}" for x in pl["loadavg_end"])
+    load, load_end = _loads(pl)
     out = [
         "## The public L2s' floor",
         "",
@@ -242,8 +247,7 @@ def _public_l2s(pl: dict[str, Any]) -> list[str]:
 
 
 def _per_pattern(pp: dict[str, Any]) -> list[str]:
-    load = ", ".join(f"{x:.2f}" for x in pp["loadavg_start"])
-    load_end = ", ".join(f"{x:.2f}" for x in pp["loadavg_end"])
+    load, load_end = _loads(pp)
     out = [
         "## Per pattern: construct logic above the template",
         "",
