@@ -5,8 +5,9 @@
    from AWS Solutions Constructs, in bench/.venv; (a') the floor again in bench/.venv, because the
    peer cannot run on the project's aws-cdk-lib (pip refuses; both versions are recorded); (d) the
    template (b) wrote in the warm-up round, included as plain L1 resources: the lower bound of any
-   library writing that template. Medians, ratios per round, resource counts, peak memory (RSS of python and its node child),
-   jsii round trips; then the rule-pack findings and cfn-lint results of (b) and (c).
+   library writing that template; (e) of part 1c runs in these rounds too. Medians, ratios per
+   round, resource counts, peak memory (RSS of python and its node child), jsii round trips; then
+   the rule-pack findings and cfn-lint results of (b) and (c).
 1b. Per pattern (``perpattern``): for each pattern P of (b), an app with P alone (b_P) and an app
    with the template b_P wrote included as plain L1 resources (d_P), alternating, so that b_P - d_P
    shows the cost of P's construct logic (with the library's import, which every b_P pays).

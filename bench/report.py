@@ -149,7 +149,8 @@ def _compare(cmp: dict[str, Any], title: str) -> list[str]:
         "(a) floor, project env; (b) serverless-patterns, one of each pattern; (c) AWS Solutions "
         "Constructs equivalent; (a') floor, bench env; (d) the template (b) wrote, included as plain L1 "
         "resources (`CfnInclude`, no construct logic): a lower bound for any library that writes (b)'s "
-        "template on this aws-cdk-lib.",
+        "template on this aws-cdk-lib; (e) the aws-cdk-lib constructs (b)'s patterns expose as public "
+        'attributes, alone (bench/apps/public_l2s.py; see "The public L2s\' floor").',
         "",
     ]
     out += _table(
