@@ -815,9 +815,9 @@ def main() -> None:
     # Every app runs with the Node.js options the library gives its users' synths (NODE_OPTIONS:
     # serverless_patterns/_jsii_kernel_flags.js in jsii's kernel), whatever it imports first, so the
     # apps differ only by their code; (c) and (d) get them too.
-    from serverless_patterns._toolchain import jsii_node_options
+    from serverless_patterns._toolchain import export_jsii_flags
 
-    os.environ["NODE_OPTIONS"] = jsii_node_options(os.environ.get("NODE_OPTIONS"))
+    export_jsii_flags()
     context = machine()
     # A user's installed package has its bytecode compiled (pip does it); so has this tree's before
     # anything is timed, even where PYTHONDONTWRITEBYTECODE is set.
