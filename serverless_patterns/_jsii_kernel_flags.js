@@ -28,4 +28,4 @@ if (isJsiiKernel(process.argv)) {
   require("v8").setFlagsFromString(FLAG);
 }
 
-module.exports = { FLAG, isJsiiKernel };
+module.exports = { isJsiiKernel };
