@@ -2,7 +2,8 @@
 send a sample event through every pattern found in it.
 
 It starts the local cloud on 127.0.0.1, bootstraps it (the stack ``cdk bootstrap`` creates, from the
-pinned CDK CLI's template) and runs ``cdk deploy`` (every stack) with that CLI, then looks at what was deployed, not at stack names:
+pinned CDK CLI's template) and runs ``cdk deploy`` (every stack) with that CLI, then looks at what
+was deployed, not at stack names:
 
 - a REST or HTTP API -> one HTTP request per route (path parameters filled with ``1``);
 - a bucket with notifications -> an object upload matching the notification's filters;
